@@ -1,0 +1,15 @@
+/*
+ * cmd_merge.c - placeholder for 'tollgate merge' until its module lands: it
+ * says so and exits with the runtime-failure status, never pretending success.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+int cmd_merge(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "tollgate merge: not available in this build yet\n");
+    return EXIT_RUNTIME;
+}

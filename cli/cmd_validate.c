@@ -1,0 +1,16 @@
+/*
+ * cmd_validate.c - placeholder for 'tollgate validate' until its module lands:
+ * it says so and exits with the runtime-failure status, never pretending
+ * success.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+int cmd_validate(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "tollgate validate: not available in this build yet\n");
+    return EXIT_RUNTIME;
+}

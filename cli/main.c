@@ -1,0 +1,73 @@
+/*
+ * main.c - the tollgate binary: dispatches to a subcommand.
+ *
+ * Kept thin on purpose: argv[1] picks a cmd_* function, which parses its own
+ * options, calls into sim/loadgen/serve/core and returns an exit status.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct subcommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct subcommand commands[] = {
+    { "sim", cmd_sim, "simulate a scenario in virtual time" },
+    { "run", cmd_run, "drive a live endpoint with the scenario's traffic" },
+    { "serve", cmd_serve, "answer like the real API, from the policy model" },
+    { "plot", cmd_plot, "chart a results directory with gnuplot" },
+    { "check", cmd_check, "evaluate the scenario's expect: rules" },
+    { "compare", cmd_compare, "compare two results directories" },
+    { "merge", cmd_merge, "combine shard results exactly" },
+    { "validate", cmd_validate, "check a scenario file and explain it" },
+    { "reasons", cmd_reasons, "list the canonical denial reasons" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "tollgate %s - policy simulation and load testing for metered "
+            "APIs\n\n"
+            "How many requests get denied, why, and how slow is the rest?\n\n"
+            "Usage: tollgate COMMAND [OPTIONS]\n\nCommands:\n",
+            TOLLGATE_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "\nRun 'tollgate COMMAND --help' for the options of a command.\n"
+            "Exit status: 0 ok, 1 expectations failed, 2 usage or invalid "
+            "scenario,\n3 runtime failure.\n\n"
+            "Example:\n"
+            "  tollgate sim scenarios/free-tier-exhaustion.yaml\n"
+            "  tollgate plot results/free-tier-exhaustion-sim\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+        strcmp(name, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("tollgate %s\n", TOLLGATE_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "tollgate: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,90 @@
+/*
+ * rng.c - xoshiro256** streams seeded through splitmix64.
+ *
+ * xoshiro256** (Blackman and Vigna) is fast, has a 2^256 period and passes
+ * BigCrush; splitmix64 turns the (seed, id, purpose) triple into a
+ * well-mixed 256-bit state, so nearby seeds and ids give unrelated streams.
+ * Nothing here is cryptographic.
+ */
+#include "core/rng.h"
+
+#include <math.h>
+
+/* GCC and clang provide 128-bit integers; __extension__ keeps -Wpedantic
+ * quiet about it. */
+__extension__ typedef unsigned __int128 u128;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+void rng_init(struct rng *r, uint64_t seed, uint64_t id,
+              enum rng_purpose purpose)
+{
+    /* Mix the three words one after another so that (seed, id, purpose)
+     * and any permutation of it land in different states. */
+    uint64_t x = seed;
+    uint64_t h = splitmix64(&x);
+    x = h ^ (id * 0xd1342543de82ef95ULL);
+    h = splitmix64(&x);
+    x = h ^ ((uint64_t)purpose * 0xaf251af3b0f025b5ULL);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+    if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
+        r->s[0] = 1; /* the all-zero state is the one fixed point */
+}
+
+uint64_t rng_u64(struct rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double rng_double(struct rng *r)
+{
+    /* 53 random bits centred in their cell: (k + 0.5) / 2^53. */
+    return ((double)(rng_u64(r) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+    /* Lemire, "Fast random integer generation in an interval" (2019). */
+    u128 m = (u128)rng_u64(r) * n;
+    uint64_t lo = (uint64_t)m;
+    if (lo < n) {
+        uint64_t threshold = -n % n;
+        while (lo < threshold) {
+            m = (u128)rng_u64(r) * n;
+            lo = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}
+
+double rng_normal(struct rng *r)
+{
+    double u, v, s;
+    do {
+        u = 2.0 * rng_double(r) - 1.0;
+        v = 2.0 * rng_double(r) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    return u * sqrt(-2.0 * log(s) / s);
+}

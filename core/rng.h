@@ -1,0 +1,49 @@
+/*
+ * rng.h - seeded, independent random streams (xoshiro256**).
+ *
+ * Every stochastic choice draws from a stream named by (seed, owner id,
+ * purpose): one per account per purpose, one per population for arrivals,
+ * one for global events.  Streams never share state, so sharding accounts
+ * or adding a population does not perturb the numbers the others see, and
+ * a run is reproducible bit for bit from its seed.
+ */
+#ifndef TOLLGATE_RNG_H
+#define TOLLGATE_RNG_H
+
+#include <stdint.h>
+
+enum rng_purpose {
+    RNG_ARRIVALS = 1, /* inter-arrival times of a population */
+    RNG_PICK,         /* which account of a population sends */
+    RNG_ATTRS,        /* tokens, model, region of a request */
+    RNG_FAULTS,       /* invalid key, violation, bad request, errors */
+    RNG_SERVICE,      /* service time sampling */
+    RNG_CLIENT,       /* retry jitter, think time */
+    RNG_EVENTS,       /* event fractions and random (mtbf/mttr) events */
+    RNG_NETWORK       /* rtt and network failures */
+};
+
+struct rng {
+    uint64_t s[4];
+};
+
+/* Seeds r from (seed, id, purpose) by hashing them through splitmix64.
+ * Different triples give statistically independent streams. */
+void rng_init(struct rng *r, uint64_t seed, uint64_t id,
+              enum rng_purpose purpose);
+
+/* Next 64 random bits. */
+uint64_t rng_u64(struct rng *r);
+
+/* Uniform double in the open interval (0, 1): never 0, never 1, so log()
+ * of it is always finite. */
+double rng_double(struct rng *r);
+
+/* Uniform integer in [0, n); n > 0.  Unbiased (Lemire's method). */
+uint64_t rng_below(struct rng *r, uint64_t n);
+
+/* Standard normal deviate (Marsaglia polar method, no cached spare so the
+ * stream position depends only on the number of calls). */
+double rng_normal(struct rng *r);
+
+#endif

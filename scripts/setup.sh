@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tollgate needs (idempotent; as root, or via
+# sudo), then configures and builds into build/.
+#   scripts/setup.sh            build only what tollgate needs to run
+#   scripts/setup.sh --test     also install what the test suites use
+# Extra CMake arguments can be passed in CMAKE_ARGS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(build-essential cmake pkg-config libyaml-dev libcurl4-openssl-dev
+      libmicrohttpd-dev libcmocka-dev gnuplot-nox)
+if [ "${1:-}" = "--test" ]; then
+  # nginx: integration target; clang-format: CI style check;
+  # python3-simpy, wrk, hey, apache2-utils: benchmark peers.
+  pkgs+=(nginx-light clang-format python3 curl)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-} >/dev/null
+cmake --build build -j"$(nproc)"
+echo "setup: built build/tollgate"

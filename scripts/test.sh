@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test tollgate has: formatting, the unit/golden/malformed/
+# integration suites on a normal build, the unit and malformed suites under
+# AddressSanitizer+UBSan, and the threaded tests under ThreadSanitizer.
+# Installs what it needs first (scripts/setup.sh --test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+
+echo "== format check (clang-format)"
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find core sim loadgen serve cli tests bench -name '*.[ch]')
+clang-format --dry-run -Werror $files
+
+echo "== tests (RelWithDebInfo)"
+ctest --test-dir build --output-on-failure -j2
+
+echo "== unit + malformed + golden tests under ASan+UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j"$(nproc)" >/dev/null
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j2 -L 'unit|malformed|golden'
+
+echo "== threaded tests under ThreadSanitizer"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$(nproc)" >/dev/null
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -L 'threaded' --no-tests=ignore
+echo "== all tests passed"
