@@ -12,6 +12,37 @@
  *
  * Closed-loop populations are driven by their users: the engine asks for
  * the attributes of the next request of a user with traffic_closed_req().
+ *
+ * Exact semantics (traffic.c implements them, tests/unit/test_traffic.c
+ * checks them):
+ * - Phases of a population run back to back from t = 0, each covering
+ *   [start, start + for).  Within a phase the rate is
+ *     r(t) = (from + (to - from) (t - start) / for) x (1 + A sin(2 pi t / P))
+ *   where t is scenario time (not phase time), so a daily cycle continues
+ *   across phases; A is clamped to [-1, 1] and P <= 0 means no diurnal
+ *   term.  After the last phase, and from the scenario duration on, the
+ *   population sends nothing.
+ * - poisson: a nonhomogeneous Poisson process with exactly that rate
+ *   (inversion of the integrated rate Lambda(t) with unit exponential
+ *   increments).  uniform: one arrival wherever Lambda(t) reaches an
+ *   integer k = 0, 1, 2, ... (the first one at the start of the first
+ *   non-empty phase), so a phase whose integral is an integer N holds
+ *   exactly N arrivals, evenly spaced in Lambda.  Lambda runs on across
+ *   phase boundaries.
+ * - skew: uniform over the population's accounts, or zipf(s) with rank r
+ *   (0 = most frequent) mapped to account first_account + r.
+ * - Attributes, in draw order: from the account's RNG_ATTRS stream a
+ *   model (one double against models.cum), a region (one double), prompt
+ *   then completion tokens (the dists, rounded half up, clamped to
+ *   [0, 2^62]); from its RNG_FAULTS stream invalid_key, violation,
+ *   bad_request (one double each, true when below the fraction).  model
+ *   is -1 when the population has no model weights; region 0 ("ZZ") when
+ *   it has no region weights.
+ * - Ids: open loop (pop << 51) | seq, seq counting every arrival of the
+ *   population (foreign shards' included, so ids agree across shardings);
+ *   closed loop (1 << 63) | (pop << 51) | (n x users + user), n counting
+ *   that user's requests.  Unique while pop < 4096 and the low part stays
+ *   below 2^51 (a week at 3.7 billion requests per second).
  */
 #ifndef TOLLGATE_TRAFFIC_H
 #define TOLLGATE_TRAFFIC_H
@@ -58,6 +89,15 @@ void traffic_closed_req(struct traffic *t, int pop, int64_t user, int64_t t_ns,
 
 /* Think time of a closed-loop user (ns), from that user's stream. */
 int64_t traffic_think_ns(struct traffic *t, int pop, int64_t user);
+
+/* The account user u of closed-loop population pop sends as:
+ * first_account + u % count. */
+int64_t traffic_closed_account(const struct traffic *t, int pop, int64_t user);
+
+/* True when account belongs to this generator's shard
+ * (account % shard_n == shard_i).  traffic_closed_req() may only be asked
+ * for users whose account the shard owns. */
+bool traffic_owns(const struct traffic *t, int64_t account);
 
 /* The instantaneous open-loop rate of pop at t_ns (per second), with
  * ramps and diurnal shape: what the arrival process is modulated by. */
