@@ -18,12 +18,14 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/reason.h"
+#include "core/summary.h"
 
 #define TOKEN_MAX 64
 
@@ -460,4 +462,122 @@ bool expect_holds(const struct expect_rule *r, double measured)
     case EXP_GE: return measured >= r->threshold;
     }
     return false;
+}
+
+/* ---- evaluation ------------------------------------------------------------
+ */
+
+static double ratio(int64_t num, int64_t den)
+{
+    return den > 0 ? (double)num / (double)den : 0.0;
+}
+
+static const struct summary_lat *lat_block(const struct summary *s, int who)
+{
+    if (who == EXP_OUTCOME_ALL)
+        return &s->lat_all;
+    if (who == EXP_OUTCOME_DENIED)
+        return &s->lat_denied;
+    if (who == REASON_OK)
+        return &s->lat_ok;
+    if (who > 0 && who < REASON_COUNT)
+        return &s->lat_by_reason[who];
+    return NULL;
+}
+
+/* The block's statistic for quantile q in ms; false when not carried. */
+static bool lat_stat(const struct summary_lat *l, double q, double *ms)
+{
+    static const struct {
+        double q;
+        size_t off;
+    } stats[] = { { 50, offsetof(struct summary_lat, p50) },
+                  { 90, offsetof(struct summary_lat, p90) },
+                  { 95, offsetof(struct summary_lat, p95) },
+                  { 99, offsetof(struct summary_lat, p99) },
+                  { 99.9, offsetof(struct summary_lat, p999) },
+                  { 100, offsetof(struct summary_lat, max) },
+                  { -1, offsetof(struct summary_lat, mean) } };
+    for (size_t k = 0; k < sizeof(stats) / sizeof(stats[0]); k++)
+        if (stats[k].q == q) {
+            memcpy(ms, (const char *)l + stats[k].off, sizeof(*ms));
+            return true;
+        }
+    return false;
+}
+
+static int measure_latency(const struct expect_rule *r, const struct summary *s,
+                           double *measured)
+{
+    const struct summary_lat *l = lat_block(s, r->reason);
+    double ms;
+    if (!l || !lat_stat(l, r->quantile, &ms))
+        return ERR_INVAL;
+    if (l->count > 0)
+        *measured = ms * 1e6;
+    return ERR_OK;
+}
+
+static int64_t count_of(const struct summary *s, int who)
+{
+    if (who < 0)
+        return s->requests.denied;
+    if (who == REASON_OK)
+        return s->requests.ok;
+    return s->denied_by_reason[who];
+}
+
+int expect_measure(const struct expect_rule *r, const struct summary *s,
+                   double *measured)
+{
+    *measured = NAN;
+    switch (r->metric) {
+    case EXP_DENIED:
+        *measured = ratio(r->reason < 0 ? s->requests.denied
+                                        : s->denied_by_reason[r->reason],
+                          s->requests.attempts);
+        return ERR_OK;
+    case EXP_COUNT: *measured = (double)count_of(s, r->reason); return ERR_OK;
+    case EXP_LATENCY: return measure_latency(r, s, measured);
+    case EXP_GOODPUT: *measured = s->goodput_per_s; return ERR_OK;
+    case EXP_RETRY_AMPLIFICATION:
+        *measured = s->retry_amplification;
+        return ERR_OK;
+    }
+    return ERR_INVAL;
+}
+
+/* ns -> "850ms", "1.23s", "120us", "2.5m" with 3 significant digits. */
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+    if (ns >= 600e9)
+        snprintf(buf, len, "%.3gm", ns / 60e9);
+    else if (ns >= 1e9)
+        snprintf(buf, len, "%.3gs", ns / 1e9);
+    else if (ns >= 1e6)
+        snprintf(buf, len, "%.3gms", ns / 1e6);
+    else if (ns >= 1e3)
+        snprintf(buf, len, "%.3gus", ns / 1e3);
+    else
+        snprintf(buf, len, "%.3gns", ns);
+}
+
+char *expect_fmt_value(const struct expect_rule *r, double v, char *buf,
+                       size_t len)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "no samples");
+        return buf;
+    }
+    switch (r->metric) {
+    case EXP_DENIED:
+        /* tiny non-zero rates stay visible next to "> 0" rules */
+        snprintf(buf, len, v > 0 && v < 1e-5 ? "%.2e%%" : "%.3g%%", v * 100);
+        break;
+    case EXP_COUNT: snprintf(buf, len, "%.0f", v); break;
+    case EXP_LATENCY: fmt_ns(v, buf, len); break;
+    case EXP_GOODPUT: snprintf(buf, len, "%.4g/s", v); break;
+    case EXP_RETRY_AMPLIFICATION: snprintf(buf, len, "%.4g", v); break;
+    }
+    return buf;
 }

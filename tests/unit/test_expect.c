@@ -5,12 +5,14 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "core/expect.h"
 #include "core/reason.h"
+#include "core/summary.h"
 
 /* ---- valid rules -------------------------------------------------------- */
 
@@ -230,9 +232,127 @@ static void test_holds_case(void **state)
     assert_int_equal(expect_holds(&r, c->measured), c->want);
 }
 
+/* ---- measuring from a summary ---------------------------------------------
+ */
+
+/* A fixture filled field by field (not through summary_from_record) so the
+ * expected values below are exact by construction. */
+static void fixture(struct summary *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->requests = (struct summary_req){
+        .attempts = 1000, .unique = 800, .ok = 900, .denied = 100
+    };
+    s->denied_by_reason[REASON_RATE_LIMIT] = 60;
+    s->denied_by_reason[REASON_OUTAGE] = 40;
+    s->goodput_per_s = 15;
+    s->retry_amplification = 1.25;
+    s->lat_all =
+        (struct summary_lat){ 1000, 700, 1200, 1300, 1490, 2500, 4000, 650 };
+    s->lat_ok =
+        (struct summary_lat){ 900, 800, 1250, 1350, 1500, 2600, 4000, 820 };
+    s->lat_denied = (struct summary_lat){ 100, 15, 30, 35, 40, 45, 50, 18 };
+    s->lat_by_reason[REASON_RATE_LIMIT] =
+        (struct summary_lat){ 60, 12, 20, 22, 25, 26, 27, 13.5 };
+    s->lat_by_reason[REASON_OUTAGE] =
+        (struct summary_lat){ 40, 0.5, 1, 1, 1.2, 1.3, 1.4, 0.6 };
+}
+
+struct measure_case {
+    const char *name;
+    const char *text;
+    double want; /* base units; NAN: no samples */
+    bool holds;
+    const char *shown; /* expect_fmt_value of the measured value */
+};
+
+static const struct measure_case measure_cases[] = {
+    { "denied all", "denied < 50%", 0.1, true, "10%" },
+    { "denied reason", "denied(rate_limit) < 5%", 0.06, false, "6%" },
+    { "denied absent reason", "denied(billing) > 0", 0, false, "0%" },
+    { "count ok", "count(ok) >= 900", 900, true, "900" },
+    { "count denied", "count(denied) < 100", 100, false, "100" },
+    { "count reason", "count(outage) > 0", 40, true, "40" },
+    { "p99 ok", "p99(ok) < 2s", 1500e6, true, "1.5s" },
+    { "p50 all", "p50(all) < 500ms", 700e6, false, "700ms" },
+    { "p95 ok", "p95(ok) <= 1350ms", 1350e6, true, "1.35s" },
+    { "p90 denied", "p90(denied) < 1s", 30e6, true, "30ms" },
+    { "p999 ok", "p999(ok) < 3s", 2600e6, true, "2.6s" },
+    { "max all", "max(all) < 1m", 4000e6, true, "4s" },
+    { "mean reason", "mean(rate_limit) < 10ms", 13.5e6, false, "13.5ms" },
+    { "sub ms reason", "p50(outage) < 1ms", 0.5e6, true, "500us" },
+    { "no samples fails upper", "p99(timeout) < 1s", NAN, false, "no samples" },
+    { "no samples fails lower", "p99(timeout) > 0", NAN, false, "no samples" },
+    { "goodput", "goodput > 10/s", 15, true, "15/s" },
+    { "retry amplification", "retry_amplification < 1.2", 1.25, false, "1.25" },
+};
+
+#define N_MEASURE (sizeof(measure_cases) / sizeof(measure_cases[0]))
+
+static void test_measure_case(void **state)
+{
+    const struct measure_case *c = *state;
+    struct summary s;
+    struct expect_rule r;
+    char err[256], shown[64];
+    double v = -1;
+    fixture(&s);
+    assert_int_equal(expect_parse(c->text, &r, err, sizeof(err)), ERR_OK);
+    assert_int_equal(expect_measure(&r, &s, &v), ERR_OK);
+    if (isnan(c->want))
+        assert_true(isnan(v));
+    else /* ms -> ns products: 1e-9 relative */
+        assert_true(fabs(v - c->want) <= 1e-9 * fabs(c->want));
+    assert_int_equal(expect_holds(&r, v), c->holds);
+    assert_string_equal(expect_fmt_value(&r, v, shown, sizeof(shown)),
+                        c->shown);
+}
+
+static void test_measure_no_attempts(void **state)
+{
+    (void)state;
+    struct summary s;
+    struct expect_rule r;
+    char err[256];
+    double v = -1;
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(expect_parse("denied(outage) < 1%", &r, err, sizeof(err)),
+                     ERR_OK);
+    assert_int_equal(expect_measure(&r, &s, &v), ERR_OK);
+    assert_true(v == 0.0);
+    assert_true(expect_holds(&r, v));
+}
+
+static void test_measure_bad_quantile(void **state)
+{
+    (void)state;
+    struct summary s;
+    struct expect_rule r;
+    char err[256];
+    double v = 0;
+    fixture(&s);
+    assert_int_equal(expect_parse("p99(ok) < 1s", &r, err, sizeof(err)),
+                     ERR_OK);
+    r.quantile = 75; /* not a statistic the summary carries */
+    assert_int_equal(expect_measure(&r, &s, &v), ERR_INVAL);
+    assert_true(isnan(v));
+}
+
+static void test_fmt_small_rate(void **state)
+{
+    (void)state;
+    struct expect_rule r;
+    char err[256], buf[32];
+    assert_int_equal(expect_parse("denied > 0", &r, err, sizeof(err)), ERR_OK);
+    assert_string_equal(expect_fmt_value(&r, 1e-8, buf, sizeof(buf)),
+                        "1.00e-06%");
+    assert_string_equal(expect_fmt_value(&r, 0.0321, buf, sizeof(buf)),
+                        "3.21%");
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[N_OK + N_BAD + N_HOLDS + 1];
+    struct CMUnitTest tests[N_OK + N_BAD + N_HOLDS + N_MEASURE + 4];
     size_t n = 0;
     for (size_t i = 0; i < N_OK; i++)
         tests[n++] = (struct CMUnitTest){ ok_cases[i].name, test_ok_case, NULL,
@@ -243,6 +363,18 @@ int main(void)
     for (size_t i = 0; i < N_HOLDS; i++)
         tests[n++] = (struct CMUnitTest){ holds_cases[i].name, test_holds_case,
                                           NULL, NULL, (void *)&holds_cases[i] };
+    for (size_t i = 0; i < N_MEASURE; i++)
+        tests[n++] =
+            (struct CMUnitTest){ measure_cases[i].name, test_measure_case, NULL,
+                                 NULL, (void *)&measure_cases[i] };
+    tests[n++] =
+        (struct CMUnitTest){ "measure with no attempts",
+                             test_measure_no_attempts, NULL, NULL, NULL };
+    tests[n++] =
+        (struct CMUnitTest){ "measure unknown quantile",
+                             test_measure_bad_quantile, NULL, NULL, NULL };
+    tests[n++] = (struct CMUnitTest){ "format tiny rates", test_fmt_small_rate,
+                                      NULL, NULL, NULL };
     tests[n++] =
         (struct CMUnitTest){ "null text and short buffer",
                              test_null_and_short_err, NULL, NULL, NULL };
