@@ -69,6 +69,18 @@ char *units_fmt_money(char *buf, size_t len, int64_t pusd);
 /* Formats a rate: "50/s", "3/m" when exact, else "0.0333/s".  Returns buf. */
 char *units_fmt_rate(char *buf, size_t len, double per_s);
 
+/* A fraction as "5%" when that reads back exactly, else "0.0123".
+ * Returns buf. */
+char *units_fmt_fraction(char *buf, size_t len, double f);
+
+/* A double with the fewest significant digits that read back exactly
+ * ("0.5", "1e-05").  Returns buf. */
+char *units_fmt_number(char *buf, size_t len, double v);
+
+/* A token price as "$0.15/1M" (or "$X/token" when per-million would
+ * overflow).  Returns buf. */
+char *units_fmt_price(char *buf, size_t len, int64_t pusd_per_token);
+
 /* Formats a distribution back into scenario syntax.  Returns buf. */
 char *units_fmt_dist(char *buf, size_t len, const struct dist *d,
                      bool is_duration);
