@@ -1,0 +1,117 @@
+# common.gp - setup shared by the tollgate chart scripts (loaded by each).
+#
+# Variables a caller may set with -e (tollgate plot sets them all):
+#   dir     results directory (required)
+#   outdir  where charts go; default dir/plots (must exist)
+#   fmt     png (default) or svg
+#   name    scenario name for titles; default: the directory
+# Defines: ts, evf (input paths), iv (interval, s), tdiv and tunit (time
+# axis scale), xt(t) (interval start -> axis value at its midpoint),
+# term_cmd(w, h), out_path(base), the palette (palette.gp), latency tics
+# (set_lat_tics), and events drawn as shaded labelled spans (draw_events).
+# Needs gnuplot >= 5.2 (arrays, exists(), value()).
+
+if (!exists("dir")) {
+    exit error "set the results directory: gnuplot -e \"dir='results/x'\" SCRIPT"
+}
+if (!exists("outdir")) { outdir = dir . "/plots" }
+if (!exists("fmt")) { fmt = "png" }
+if (!exists("name")) { name = dir }
+if (fmt ne "png" && fmt ne "svg") { exit error "fmt must be png or svg" }
+
+# The directory of the running script, so palette.gp is found from any cwd.
+_p = ARG0
+_i = strlen(_p)
+while (_i > 0 && _p[_i:_i] ne "/") { _i = _i - 1 }
+pdir = (_i > 0) ? _p[1:_i] : "./"
+load pdir . "palette.gp"
+
+fexists(f) = system("[ -r '" . f . "' ] && echo 1 || echo 0") + 0
+
+set datafile separator comma
+set datafile columnheaders
+set datafile missing NaN
+
+ts = dir . "/timeseries.csv"
+evf = dir . "/events.csv"
+
+term_cmd(w, h) = (fmt eq "svg") ? \
+    sprintf("set terminal svg size %d,%d dynamic noenhanced font 'DejaVu Sans,12' background '#ffffff'", w, h) : \
+    sprintf("set terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,11' background '#ffffff'", w, h)
+out_path(base) = outdir . "/" . base . "." . fmt
+
+# ---- time axis ------------------------------------------------------------
+# t_s is the interval start; points sit at the interval midpoint.  The unit
+# is chosen so that the axis shows small round numbers.
+iv = 1
+t_end = 1
+if (fexists(ts)) {
+    stats ts using 1 nooutput
+    n_rows = STATS_records
+    t_last = STATS_max
+    if (n_rows >= 2) {
+        stats ts using 1 every ::1::1 nooutput
+        iv = STATS_min
+    }
+    t_end = t_last + iv
+}
+if (t_end <= 900) { tdiv = 1; tunit = "s" } else { \
+    if (t_end <= 3 * 3600) { tdiv = 60; tunit = "min" } else { \
+        if (t_end <= 3 * 86400) { tdiv = 3600; tunit = "h" } else { \
+            tdiv = 86400; tunit = "days" } } }
+xt(t) = (t + iv / 2.0) / tdiv
+set xrange [0:t_end / tdiv]
+set xlabel sprintf("time since start (%s)", tunit)
+
+# ---- events ---------------------------------------------------------------
+# events.csv rows become rectangles (spans) or dashed lines (instants) in
+# the colour of the reason they cause, labelled at the top of the panel.
+# Spans and labels are objects, so they work in any panel and on any axes.
+n_ev = 0
+if (fexists(evf)) {
+    stats evf using 1 nooutput
+    n_ev = STATS_records
+}
+if (n_ev > 0) {
+    array ev_s[n_ev]; array ev_e[n_ev]; array ev_k[n_ev]; array ev_l[n_ev]
+    _j = 0
+    stats evf using (_j = _j + 1, ev_s[_j] = column("start_s"), \
+        ev_e[_j] = column("end_s"), ev_k[_j] = strcol("kind"), \
+        ev_l[_j] = strcol("label"), 0) nooutput
+}
+draw_events = "do for [_e = 1:n_ev] { \
+    _x0 = ev_s[_e] / tdiv; _x1 = ev_e[_e] / tdiv; \
+    if (_x1 > _x0) { \
+        set object (100 + _e) rect from first _x0, graph 0 to first _x1, graph 1 \
+            behind fc rgb event_color(ev_k[_e]) fs transparent solid 0.15 noborder \
+    } else { \
+        set arrow (100 + _e) from first _x0, graph 0 to first _x0, graph 1 \
+            nohead dt 2 lw 1.5 lc rgb event_color(ev_k[_e]) back \
+    }; \
+    if (ev_labels) { \
+        _t = strlen(ev_l[_e]) > 0 ? ev_l[_e] : ev_k[_e]; \
+        set label (100 + _e) _t at first _x0, graph 0.98 rotate by 90 right \
+            offset 1, 0 font ',9' tc rgb '#333333' boxed front \
+    } \
+}"
+ev_labels = 1
+clear_events = "unset object; unset arrow; unset label"
+
+set style textbox opaque fc rgb "#ffffff" noborder margins 1, 1
+
+# ---- latency axis -----------------------------------------------------------
+# Log scale in ms with human labels.
+set_lat_tics = "set ytics ('1us' 0.001, '10us' 0.01, '100us' 0.1, '1ms' 1, '10ms' 10, \
+    '100ms' 100, '1s' 1000, '10s' 10000, '1m' 60000, '10m' 600000, \
+    '1h' 3600000); set mytics 10"
+# Whole decades around [lo, hi] ms, so the axis always carries two labels.
+decade_lo(v) = v > 0 ? 10 ** floor(log10(v) + 1e-9) : 0.001
+decade_hi(v) = v > 0 ? 10 ** ceil(log10(v) - 1e-9) : 1000
+lat_range(lo, hi) = sprintf("set yrange [%g:%g]", 0.999 * decade_lo(lo), \
+    1.001 * decade_hi(hi > lo ? hi : lo * 10))
+
+# ---- look -------------------------------------------------------------------
+set border 3 lc rgb "#444444"
+set tics nomirror out
+set grid ytics lc rgb "#dddddd" lt 1
+set key noenhanced

@@ -1,0 +1,70 @@
+# denials.gp - denials by reason over time, stacked, with offered load and
+# the ok rate; events shaded.  Only reasons that occur are drawn.
+#
+#   gnuplot -e "dir='results/free-tier-exhaustion-sim'" plots/denials.gp
+#
+# Reads timeseries.csv by column name (counts per interval, drawn as
+# requests per second) and events.csv.  Writes OUTDIR/denials.png|svg.
+
+load (ARG0[1:strlen(ARG0) - strlen("denials.gp")] . "common.gp")
+
+# Reasons with at least one denial, in enum order (bottom of the stack
+# first).  tollgate plot passes the list as `reasons` to save the scans.
+if (!exists("reasons")) {
+    reasons = ""
+    do for [r in ALL_REASONS] {
+        stats ts using (column(r)) nooutput
+        if (STATS_max > 0) { reasons = reasons . " " . r }
+    }
+}
+nr = words(reasons)
+rate(c) = column(c) / iv
+cum(i) = (i <= 0) ? 0 : sum [_k = 1:i] column(word(reasons, _k)) / iv
+
+share(i) = column("attempts") > 0 ? cum(i) * iv * 100.0 / column("attempts") : NaN
+
+eval term_cmd(1200, 750)
+set output out_path("denials")
+set multiplot title sprintf("%s: denials by reason", name) font ",14"
+set lmargin at screen 0.08
+set rmargin at screen 0.80
+eval draw_events
+
+# Top: absolute rates.  The ok line and the offered line frame the stack.
+set tmargin at screen 0.92
+set bmargin at screen 0.40
+set ylabel "requests per second"
+set yrange [0:*]
+set format x ""
+unset xlabel
+set key at screen 0.99, screen 0.92 right top vertical Left reverse \
+    samplen 2 spacing 1.1 title "denial reasons" font ",10"
+if (nr == 0) {
+    set label 1 "no denials" at graph 0.5, graph 0.5 center font ",16" \
+        tc rgb c_ok
+}
+plot for [i = nr:1:-1] ts using (xt($1)):(cum(i - 1)):(cum(i)) \
+        with filledcurves fc rgb reason_color(word(reasons, i)) \
+        fs solid 0.9 noborder title word(reasons, i), \
+     ts using (xt($1)):(rate("offered")) with lines lw 1.5 dt (6, 3) \
+        lc rgb c_offered title "offered (unique)", \
+     ts using (xt($1)):(rate("ok")) with lines lw 2 lc rgb c_ok title "ok"
+
+# Bottom: the same stack as a share of attempts, so the mix stays visible
+# when one burst dwarfs the rest.
+unset label
+ev_labels = 0
+eval draw_events
+set tmargin at screen 0.38
+set bmargin at screen 0.08
+set ylabel "% of attempts denied"
+set yrange [0:100]
+set ytics 0, 25, 100
+set format x "% h"
+set xlabel sprintf("time since start (%s)", tunit)
+unset key
+plot for [i = nr:1:-1] ts using (xt($1)):(share(i - 1)):(share(i)) \
+        with filledcurves fc rgb reason_color(word(reasons, i)) \
+        fs solid 0.9 noborder notitle, \
+     NaN notitle
+unset multiplot

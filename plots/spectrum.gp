@@ -1,0 +1,63 @@
+# spectrum.gp - latency by percentile (HdrHistogram style): x is
+# 1/(1-p) on a log scale labelled 90%, 99%, 99.9%..., one curve each for
+# all attempts, ok and denied.
+#
+#   gnuplot -e "dir='results/free-tier-exhaustion-sim'" plots/spectrum.gp
+#
+# Reads the HdrHistogram percentile-distribution files (ms): dir/
+# latency.hgrm (all attempts) and, when present, OUTDIR/latency_ok.hgrm and
+# OUTDIR/latency_denied.hgrm, which `tollgate plot` writes from
+# histograms.tgh.  Writes OUTDIR/spectrum.png|svg.
+
+load (ARG0[1:strlen(ARG0) - strlen("spectrum.gp")] . "common.gp")
+
+set datafile separator whitespace
+set datafile columnheaders
+set datafile commentschars "#"
+h_all = dir . "/latency.hgrm"
+h_ok = outdir . "/latency_ok.hgrm"
+h_den = outdir . "/latency_denied.hgrm"
+# Column 2 is the percentile as a fraction; p = 1 has no finite x.
+inv(p) = p < 1 ? 1.0 / (1.0 - p) : NaN
+pos(v) = v > 0 ? v : NaN
+
+eval term_cmd(1200, 600)
+set output out_path("spectrum")
+set title sprintf("%s: latency by percentile", name) font ",14"
+set xlabel "percentile"
+set ylabel "latency"
+set logscale xy
+set xrange [1:*]
+set xtics ("0%%" 1, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 1e4, \
+    "99.999%%" 1e5, "99.9999%%" 1e6, "99.99999%%" 1e7)
+set grid xtics ytics lc rgb "#dddddd" lt 1
+eval set_lat_tics
+set key inside left top vertical Left reverse samplen 3 spacing 1.2 box \
+    lc rgb "#cccccc" opaque
+
+has_ok = fexists(h_ok)
+has_den = fexists(h_den)
+if (!fexists(h_all) && !has_ok && !has_den) {
+    exit error "no latency.hgrm in " . dir
+}
+# y range: whole decades around every curve.  (A loop over file names
+# would split paths with spaces, so the three files are taken in turn.)
+lo = 1e30
+hi = 0
+scan = "if (fexists(f)) { stats f using (pos($1)) nooutput; \
+    if (STATS_records > 0) { lo = STATS_min < lo ? STATS_min : lo; \
+    hi = STATS_max > hi ? STATS_max : hi } }"
+f = h_all
+eval scan
+f = h_ok
+eval scan
+f = h_den
+eval scan
+if (hi > 0) { eval lat_range(lo, hi) }
+
+plot h_all using (inv($2)):(pos($1)) with lines lw 2 dt (8, 4) \
+        lc rgb c_all title "all attempts", \
+     (has_ok ? h_ok : NaN) using (inv($2)):(pos($1)) with lines lw 2.5 \
+        lc rgb c_ok title "ok", \
+     (has_den ? h_den : NaN) using (inv($2)):(pos($1)) with lines lw 2.5 \
+        lc rgb c_denied title "denied (all reasons)"
