@@ -1,0 +1,771 @@
+/*
+ * sim.c - the discrete-event engine: one scenario, one seed, virtual time.
+ *
+ * State: an event queue (sim/evq) of pending engine events; a pool of
+ * attempt records ("slots", recycled through a free list, referenced from
+ * events by index so the pool can grow by doubling); the next open-loop
+ * arrival, pulled lazily from core/traffic and kept outside the heap (the
+ * main loop takes it when it is strictly earlier than the heap's top, so
+ * memory grows with accounts and in-flight attempts, never with the number
+ * of requests); the policy, the capacity rule and the recorder.
+ *
+ * Invariants: virtual time never decreases; every slot is in exactly one
+ * of: free, waiting to be sent (a retry), in flight (client waiting),
+ * or held by the server only (the client gave up); a slot is freed when
+ * neither the client nor the server needs it.  A policy OK is followed by
+ * exactly one policy_complete, at the time the server finishes (or the
+ * queue rejects it).  Every random draw comes from an engine stream
+ * seeded by (seed, fixed id, purpose) in event order, so a run is a pure
+ * function of scenario and seed: no clock, no pointer order, no hashing.
+ *
+ * Not here: arrival generation (traffic), decisions (policy), the
+ * admission rule (capacity), retry arithmetic (client), statistics
+ * (record).  The engine only orders and connects them.
+ */
+#include "sim/sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/capacity.h"
+#include "core/client.h"
+#include "core/policy.h"
+#include "core/reason.h"
+#include "core/rng.h"
+#include "core/traffic.h"
+#include "sim/evq.h"
+
+/* Stream ids of the engine's own streams, far from account ids. */
+#define STREAM_ID ((uint64_t)1 << 62)
+
+enum sim_ev_kind {
+    SE_USER = 0,       /* closed-loop user sends: arg pop, data user */
+    SE_SEND,           /* a retry is sent: data slot */
+    SE_DONE,           /* the server finished an attempt: data slot */
+    SE_REPLY,          /* the answer reaches the client: data slot */
+    SE_CLIENT_TIMEOUT, /* the client gives up: data slot, arg generation */
+    SE_QUEUE_TIMEOUT,  /* a queued request's deadline: poll capacity */
+    SE_EVENT_START,    /* scenario event begins: arg event index */
+    SE_EVENT_END,      /* scenario event ends: arg event index */
+    SE_SAMPLE          /* gauges of interval data */
+};
+
+enum client_state { CL_DONE = 0, CL_PENDING_SEND, CL_WAITING };
+enum server_state { SRV_IDLE = 0, SRV_QUEUED, SRV_RUNNING };
+
+/* One attempt of a logical request. */
+struct slot {
+    struct traffic_req tr;      /* the logical request's attributes */
+    struct policy_decision dec; /* valid while admitted */
+    int64_t intended_ns;        /* this attempt's intended send time */
+    int64_t reply_ns;           /* when the client sees the answer; INT64_MAX:
+                                   not known yet */
+    int64_t deadline_ns;        /* client gives up; INT64_MAX: never */
+    int64_t rtt_ns;             /* round trip added to what the client sees */
+    int64_t retry_after_ns;     /* the server's hint, -1: none */
+    int64_t user;               /* closed-loop user; -1: open loop */
+    int32_t attempts;           /* this is attempt number `attempts` (1..) */
+    uint32_t gen;               /* bumped per attempt: stale timeouts */
+    uint32_t next_free;
+    uint8_t client;  /* enum client_state */
+    uint8_t server;  /* enum server_state */
+    uint8_t outcome; /* server-side outcome (enum reason) once known */
+    uint8_t timer;   /* a client-timeout event is pending */
+};
+
+struct engine {
+    const struct scenario *sc;
+    const struct sim_config *cfg;
+    struct rec *rec;
+    struct policy *pol;
+    struct traffic *traffic;
+    struct capacity cap;
+    struct evq q;
+    int64_t now, end;
+
+    struct slot *slots;
+    uint32_t n_slots, used_slots, free_head;
+
+    struct traffic_req next; /* next open-loop arrival */
+    bool has_next;
+
+    struct rng net, svc, err, cli, evr;
+    bool has_rtt, has_credit, has_rl_req, has_rl_tok;
+    int64_t in_flight; /* attempts whose client is waiting */
+
+    uint32_t *occurrences; /* per scenario event */
+    struct sim_stats *stats;
+    size_t rows_cap;
+};
+
+#define NO_SLOT UINT32_MAX
+
+static const struct scn_model zero_model; /* no models: zero service */
+
+/* ---- slot pool ----------------------------------------------------------- */
+
+static uint32_t slot_alloc(struct engine *e)
+{
+    if (e->free_head == NO_SLOT) {
+        uint32_t old = e->n_slots, n = old ? old * 2 : 1024;
+        e->slots = xrealloc(e->slots, (size_t)n * sizeof(*e->slots));
+        for (uint32_t i = old; i < n; i++) {
+            e->slots[i].gen = 0;
+            e->slots[i].next_free = i + 1 < n ? i + 1 : NO_SLOT;
+        }
+        e->free_head = old;
+        e->n_slots = n;
+    }
+    uint32_t i = e->free_head;
+    e->free_head = e->slots[i].next_free;
+    if (++e->used_slots > e->stats->peak_slots)
+        e->stats->peak_slots = e->used_slots;
+    return i;
+}
+
+static void slot_release_if_idle(struct engine *e, uint32_t i)
+{
+    struct slot *s = &e->slots[i];
+    if (s->client != CL_DONE || s->server != SRV_IDLE)
+        return;
+    s->gen++;
+    s->next_free = e->free_head;
+    e->free_head = i;
+    e->used_slots--;
+}
+
+static void push(struct engine *e, int64_t t, enum sim_ev_kind k, uint32_t arg,
+                 uint64_t data)
+{
+    evq_push(&e->q, t, (uint32_t)k, arg, data);
+}
+
+static void make_preq(const struct traffic_req *tr, struct policy_req *rq)
+{
+    *rq = (struct policy_req){
+        .account = tr->account,
+        .pop = tr->pop,
+        .model = tr->model,
+        .region = tr->region,
+        .source = tr->account,
+        .prompt_tokens = tr->prompt_tokens,
+        .completion_tokens = tr->completion_tokens,
+        .invalid_key = tr->invalid_key,
+        .violation = tr->violation,
+        .bad_request = tr->bad_request,
+        .want_headers = false,
+    };
+}
+
+static void policy_finish(struct engine *e, struct slot *s, enum reason why)
+{
+    struct policy_req rq;
+    make_preq(&s->tr, &rq);
+    policy_complete(e->pol, &rq, &s->dec, e->now, why,
+                    why == REASON_OK ? s->tr.completion_tokens : 0);
+}
+
+/* ---- the life of an attempt --------------------------------------------- */
+
+static void send_attempt(struct engine *e, uint32_t i);
+
+static void schedule_next_user(struct engine *e, const struct slot *s)
+{
+    if (s->user < 0)
+        return;
+    int64_t t = e->now + traffic_think_ns(e->traffic, s->tr.pop, s->user);
+    if (t < e->end)
+        push(e, t, SE_USER, (uint32_t)s->tr.pop, (uint64_t)s->user);
+}
+
+/* The client observed outcome `why` for slot i at now: record, then retry
+ * or end the logical request. */
+static void finish_attempt(struct engine *e, uint32_t i, enum reason why)
+{
+    struct slot *s = &e->slots[i];
+    s->client = CL_DONE;
+    e->in_flight--;
+    e->stats->attempts++;
+    rec_attempt(e->rec, s->tr.pop, why, s->intended_ns, s->intended_ns, e->now);
+    const struct scn_client *cl = &e->sc->pops[s->tr.pop].client;
+    int64_t hint = why == s->outcome ? s->retry_after_ns : -1;
+    int64_t delay;
+    if (client_retry(cl, s->attempts, why, hint, &e->cli, &delay)) {
+        int64_t at = e->now + delay;
+        if (at >= e->end) { /* the retry would fall after the run */
+            slot_release_if_idle(e, i);
+            return;
+        }
+        uint32_t j = i;
+        if (s->server != SRV_IDLE) { /* server still busy with it */
+            j = slot_alloc(e);
+            s = &e->slots[i]; /* the pool may have moved */
+            struct slot *n = &e->slots[j];
+            n->tr = s->tr;
+            n->user = s->user;
+            n->attempts = s->attempts;
+            n->server = SRV_IDLE;
+        }
+        struct slot *r = &e->slots[j];
+        r->attempts++;
+        r->intended_ns = at;
+        r->client = CL_PENDING_SEND;
+        push(e, at, SE_SEND, 0, j);
+        return;
+    }
+    rec_final(e->rec, s->tr.pop, why, e->now);
+    e->stats->finals++;
+    schedule_next_user(e, s);
+    slot_release_if_idle(e, i);
+}
+
+/* The server's answer for slot i leaves at now and reaches the client at
+ * at (= now + rtt) unless the client gives up first. */
+static void deliver(struct engine *e, uint32_t i, int64_t at)
+{
+    struct slot *s = &e->slots[i];
+    s->reply_ns = at;
+    if (at > s->deadline_ns) {
+        if (!s->timer) {
+            s->timer = 1;
+            push(e, s->deadline_ns, SE_CLIENT_TIMEOUT, s->gen, i);
+        }
+        return;
+    }
+    if (at == e->now)
+        finish_attempt(e, i, (enum reason)s->outcome);
+    else
+        push(e, at, SE_REPLY, 0, i);
+}
+
+/* A server-side outcome that needs no service: denial, queue full. */
+static void answer_now(struct engine *e, uint32_t i, enum reason why)
+{
+    struct slot *s = &e->slots[i];
+    s->server = SRV_IDLE;
+    s->outcome = (uint8_t)why;
+    deliver(e, i, e->now + s->rtt_ns);
+}
+
+static void start_service(struct engine *e, uint32_t i)
+{
+    struct slot *s = &e->slots[i];
+    const struct scn_model *m = &zero_model;
+    if (s->tr.model >= 0 && (size_t)s->tr.model < e->sc->policy.n_models)
+        m = &e->sc->policy.models[s->tr.model];
+    int64_t svc = capacity_service_ns(m, s->tr.completion_tokens, &e->svc);
+    s->server = SRV_RUNNING;
+    s->reply_ns = e->now + svc + s->rtt_ns; /* predicted */
+    push(e, e->now + svc, SE_DONE, 0, i);
+}
+
+/* Starts or expires whatever the queue lets go at now. */
+static void drain_capacity(struct engine *e)
+{
+    uint64_t tag;
+    int64_t waited;
+    enum capacity_step st;
+    while ((st = capacity_poll(&e->cap, e->now, &tag, &waited)) !=
+           CAPACITY_NONE) {
+        uint32_t i = (uint32_t)tag;
+        if (st == CAPACITY_START) {
+            start_service(e, i);
+            continue;
+        }
+        struct slot *s = &e->slots[i];
+        policy_finish(e, s, REASON_OVERLOADED);
+        s->server = SRV_IDLE;
+        s->outcome = REASON_OVERLOADED;
+        if (s->client == CL_WAITING)
+            deliver(e, i, e->now + s->rtt_ns);
+        else
+            slot_release_if_idle(e, i);
+    }
+}
+
+static void arm_client_timeout(struct engine *e, uint32_t i)
+{
+    struct slot *s = &e->slots[i];
+    if (s->deadline_ns != INT64_MAX && s->reply_ns > s->deadline_ns &&
+        !s->timer) {
+        s->timer = 1;
+        push(e, s->deadline_ns, SE_CLIENT_TIMEOUT, s->gen, i);
+    }
+}
+
+static void send_attempt(struct engine *e, uint32_t i)
+{
+    struct slot *s = &e->slots[i];
+    const struct scn_policy *pol = &e->sc->policy;
+    int64_t timeout = e->sc->pops[s->tr.pop].client.timeout_ns;
+    s->gen++;
+    s->timer = 0;
+    s->client = CL_WAITING;
+    s->server = SRV_IDLE;
+    s->reply_ns = INT64_MAX;
+    s->retry_after_ns = -1;
+    s->deadline_ns = timeout > 0 ? e->now + timeout : INT64_MAX;
+    s->rtt_ns =
+        e->has_rtt ? llround(dist_sample_nonneg(&pol->net_rtt, &e->net)) : 0;
+    e->in_flight++;
+    if (pol->net_failure > 0 && rng_double(&e->net) < pol->net_failure) {
+        answer_now(e, i, REASON_NETWORK);
+        return;
+    }
+    struct policy_req rq;
+    make_preq(&s->tr, &rq);
+    enum reason r = policy_decide(e->pol, &rq, e->now, &s->dec);
+    if (r != REASON_OK) {
+        if (s->dec.retry_after_ns > 0)
+            s->retry_after_ns = s->dec.retry_after_ns;
+        answer_now(e, i, r);
+        return;
+    }
+    switch (capacity_admit(&e->cap, i, e->now)) {
+    case CAPACITY_STARTED: start_service(e, i); break;
+    case CAPACITY_QUEUED:
+        s->server = SRV_QUEUED;
+        if (e->cap.queue_timeout_ns > 0)
+            push(e, e->now + e->cap.queue_timeout_ns, SE_QUEUE_TIMEOUT, 0, 0);
+        break;
+    case CAPACITY_REJECTED:
+        policy_finish(e, s, REASON_OVERLOADED);
+        answer_now(e, i, REASON_OVERLOADED);
+        return;
+    }
+    arm_client_timeout(e, i);
+}
+
+/* A new logical request (open-loop arrival or closed-loop user). */
+static void start_request(struct engine *e, const struct traffic_req *tr,
+                          int64_t user)
+{
+    uint32_t i = slot_alloc(e);
+    struct slot *s = &e->slots[i];
+    s->tr = *tr;
+    s->user = user;
+    s->attempts = 1;
+    s->intended_ns = tr->t_ns;
+    s->server = SRV_IDLE;
+    e->stats->unique++;
+    rec_offered(e->rec, tr->pop, tr->t_ns);
+    send_attempt(e, i);
+}
+
+/* ---- handlers --------------------------------------------------------------
+ */
+
+static void on_done(struct engine *e, uint32_t i)
+{
+    struct slot *s = &e->slots[i];
+    capacity_release(&e->cap);
+    enum reason why = REASON_OK;
+    double p_err = e->sc->policy.server_error;
+    if (p_err > 0 && rng_double(&e->err) < p_err)
+        why = REASON_SERVER_ERROR;
+    policy_finish(e, s, why);
+    s->server = SRV_IDLE;
+    s->outcome = (uint8_t)why;
+    drain_capacity(e);
+    s = &e->slots[i];
+    if (s->client == CL_WAITING)
+        deliver(e, i, e->now + s->rtt_ns);
+    else
+        slot_release_if_idle(e, i);
+}
+
+static void on_client_timeout(struct engine *e, uint32_t i, uint32_t gen)
+{
+    struct slot *s = &e->slots[i];
+    if (s->gen != gen || s->client != CL_WAITING)
+        return; /* stale: the attempt ended or the slot was reused */
+    s->timer = 0;
+    if (s->reply_ns <= s->deadline_ns)
+        return; /* the answer arrives in time (SE_REPLY pending) */
+    finish_attempt(e, i, REASON_TIMEOUT);
+}
+
+static void on_user(struct engine *e, int pop, int64_t user)
+{
+    struct traffic_req tr;
+    traffic_closed_req(e->traffic, pop, user, e->now, &tr);
+    start_request(e, &tr, user);
+}
+
+/* ---- scenario events -------------------------------------------------------
+ */
+
+static bool kind_has_duration(enum scn_event_kind k)
+{
+    return k == EV_OUTAGE || k == EV_MAINTENANCE || k == EV_UPGRADE ||
+           k == EV_SUSPEND || k == EV_SUSPEND_FEATURE;
+}
+
+static void update_capacity(struct engine *e)
+{
+    capacity_set_factor(&e->cap, policy_capacity_factor(e->pol, e->now));
+    drain_capacity(e);
+}
+
+static struct sim_event_row *add_row(struct engine *e, int ev)
+{
+    struct sim_stats *st = e->stats;
+    if (st->n_rows == e->rows_cap) {
+        e->rows_cap = e->rows_cap ? e->rows_cap * 2 : 16;
+        st->rows = xrealloc(st->rows, e->rows_cap * sizeof(*st->rows));
+    }
+    struct sim_event_row *row = &st->rows[st->n_rows++];
+    row->start_ns = row->end_ns = e->now;
+    row->event = ev;
+    sim_event_label(e->sc, &e->sc->events[ev], row->label, sizeof(row->label));
+    return row;
+}
+
+static int64_t exp_ns(struct rng *r, int64_t mean_ns)
+{
+    return llround(-(double)mean_ns * log(rng_double(r)));
+}
+
+static void on_event_start(struct engine *e, uint32_t idx)
+{
+    const struct scn_event *ev = &e->sc->events[idx];
+    e->occurrences[idx]++;
+    policy_event_start(e->pol, ev, e->now);
+    struct sim_event_row *row = add_row(e, (int)idx);
+    int64_t dur = ev->for_ns;
+    if (ev->timing == EVT_RANDOM)
+        dur = llround(dist_sample_nonneg(&ev->mttr, &e->evr));
+    if (kind_has_duration(ev->kind) || ev->timing == EVT_RANDOM) {
+        if (dur > 0 && e->now + dur < e->end) {
+            push(e, e->now + dur, SE_EVENT_END, idx, 0);
+            row->end_ns = e->now + dur;
+        } else {
+            row->end_ns = e->end;
+        }
+    }
+    if (ev->timing == EVT_EVERY && ev->every_ns > 0 &&
+        e->now + ev->every_ns < e->end)
+        push(e, e->now + ev->every_ns, SE_EVENT_START, idx, 0);
+    update_capacity(e);
+}
+
+static void on_event_end(struct engine *e, uint32_t idx)
+{
+    const struct scn_event *ev = &e->sc->events[idx];
+    policy_event_end(e->pol, ev, e->now);
+    if (ev->timing == EVT_RANDOM && ev->mtbf_ns > 0) {
+        int64_t t = e->now + exp_ns(&e->evr, ev->mtbf_ns);
+        if (t < e->end)
+            push(e, t, SE_EVENT_START, idx, 0);
+    }
+    update_capacity(e);
+}
+
+static void schedule_timeline(struct engine *e)
+{
+    for (size_t i = 0; i < e->sc->n_events; i++) {
+        const struct scn_event *ev = &e->sc->events[i];
+        int64_t t = ev->at_ns;
+        if (ev->timing == EVT_RANDOM) {
+            if (ev->mtbf_ns <= 0)
+                continue;
+            t = exp_ns(&e->evr, ev->mtbf_ns);
+        }
+        if (t >= 0 && t < e->end)
+            push(e, t, SE_EVENT_START, (uint32_t)i, 0);
+    }
+}
+
+/* ---- gauges -------------------------------------------------------------- */
+
+/* Gauges observed now, stored for interval k. */
+static void sample_gauges(struct engine *e, size_t k)
+{
+    int64_t t = (int64_t)k * e->sc->interval_ns;
+    rec_gauge(e->rec, REC_G_IN_FLIGHT, t, (double)e->in_flight);
+    rec_gauge(e->rec, REC_G_QUEUE_LEN, t, (double)capacity_queued(&e->cap));
+    if (e->has_credit) {
+        struct policy_totals tot;
+        policy_totals(e->pol, e->now, &tot);
+        rec_gauge(e->rec, REC_G_CREDIT_USD, t, (double)tot.credit_pusd / 1e12);
+    }
+    if (e->has_rl_req)
+        rec_gauge(e->rec, REC_G_RL_REQUESTS, t,
+                  (double)policy_limit_remaining_total(e->pol, LIMIT_REQUESTS,
+                                                       e->now));
+    if (e->has_rl_tok)
+        rec_gauge(
+            e->rec, REC_G_RL_TOKENS, t,
+            (double)policy_limit_remaining_total(e->pol, LIMIT_TOKENS, e->now));
+}
+
+static void on_sample(struct engine *e, size_t k)
+{
+    sample_gauges(e, k);
+    int64_t next = (int64_t)(k + 2) * e->sc->interval_ns;
+    if (next < e->end)
+        push(e, next, SE_SAMPLE, 0, k + 1);
+}
+
+/* ---- setup and main loop ------------------------------------------------ */
+
+static void scan_policy(struct engine *e)
+{
+    const struct scn_policy *p = &e->sc->policy;
+    e->has_rtt = !(p->net_rtt.kind == DIST_CONST && p->net_rtt.a == 0);
+    for (size_t t = 0; t < p->n_tiers; t++) {
+        const struct scn_tier *tier = &p->tiers[t];
+        e->has_credit |= tier->has_credit;
+        for (size_t l = 0; l < tier->n_limits; l++) {
+            e->has_rl_req |= tier->limits[l].kind == LIMIT_REQUESTS;
+            e->has_rl_tok |= tier->limits[l].kind == LIMIT_TOKENS;
+        }
+    }
+}
+
+static void seed_streams(struct engine *e, uint64_t seed)
+{
+    rng_init(&e->net, seed, STREAM_ID, RNG_NETWORK);
+    rng_init(&e->svc, seed, STREAM_ID, RNG_SERVICE);
+    rng_init(&e->err, seed, STREAM_ID, RNG_FAULTS);
+    rng_init(&e->cli, seed, STREAM_ID, RNG_CLIENT);
+    rng_init(&e->evr, seed, STREAM_ID, RNG_EVENTS);
+}
+
+static void start_users(struct engine *e)
+{
+    for (size_t p = 0; p < e->sc->n_pops; p++) {
+        int64_t users = traffic_closed_users(e->traffic, (int)p);
+        for (int64_t u = 0; u < users; u++) {
+            int64_t t = traffic_think_ns(e->traffic, (int)p, u);
+            if (t < e->end)
+                push(e, t, SE_USER, (uint32_t)p, (uint64_t)u);
+        }
+    }
+}
+
+static void dispatch(struct engine *e, const struct evq_event *ev)
+{
+    uint32_t i = (uint32_t)ev->data;
+    switch ((enum sim_ev_kind)ev->kind) {
+    case SE_USER: on_user(e, (int)ev->arg, (int64_t)ev->data); break;
+    case SE_SEND: send_attempt(e, i); break;
+    case SE_DONE: on_done(e, i); break;
+    case SE_REPLY:
+        finish_attempt(e, i, (enum reason)e->slots[i].outcome);
+        break;
+    case SE_CLIENT_TIMEOUT: on_client_timeout(e, i, ev->arg); break;
+    case SE_QUEUE_TIMEOUT: drain_capacity(e); break;
+    case SE_EVENT_START: on_event_start(e, ev->arg); break;
+    case SE_EVENT_END: on_event_end(e, ev->arg); break;
+    case SE_SAMPLE: on_sample(e, (size_t)ev->data); break;
+    }
+}
+
+/* Processes one event or arrival; false when nothing is left before the
+ * end of the run. */
+static bool step(struct engine *e)
+{
+    const struct evq_event *top = evq_peek(&e->q);
+    int64_t t_top = top ? top->time_ns : INT64_MAX;
+    if (e->has_next && e->next.t_ns < t_top) {
+        e->now = e->next.t_ns;
+        start_request(e, &e->next, -1);
+        e->has_next =
+            traffic_next(e->traffic, &e->next) && e->next.t_ns < e->end;
+        return true;
+    }
+    if (t_top >= e->end)
+        return false;
+    struct evq_event ev;
+    evq_pop(&e->q, &ev);
+    e->now = ev.time_ns;
+    dispatch(e, &ev);
+    return true;
+}
+
+static bool stop_requested(const struct sim_config *cfg)
+{
+    return cfg->stop != NULL && *cfg->stop != 0;
+}
+
+static void run_loop(struct engine *e)
+{
+    const struct sim_config *cfg = e->cfg;
+    struct sim_stats *st = e->stats;
+    st->complete = true;
+    for (;;) {
+        if (!step(e))
+            break;
+        if (++st->events % SIM_TICK_EVENTS != 0)
+            continue;
+        if (evq_len(&e->q) > st->peak_pending)
+            st->peak_pending = evq_len(&e->q);
+        if (cfg->tick != NULL)
+            cfg->tick(cfg->tick_ctx, e->rec, e->now);
+        if (stop_requested(cfg)) {
+            st->complete = false;
+            break;
+        }
+    }
+    if (evq_len(&e->q) > st->peak_pending)
+        st->peak_pending = evq_len(&e->q);
+}
+
+static void engine_fini(struct engine *e)
+{
+    traffic_free(e->traffic);
+    policy_free(e->pol);
+    capacity_fini(&e->cap);
+    evq_fini(&e->q);
+    free(e->slots);
+    free(e->occurrences);
+}
+
+int sim_rec_new(const struct scenario *sc, struct rec **out)
+{
+    size_t n = sc->n_pops > 0 ? sc->n_pops : 1;
+    const char **names = xcalloc(n, sizeof(*names));
+    for (size_t i = 0; i < sc->n_pops; i++)
+        names[i] = sc->pops[i].name;
+    struct rec_config cfg = {
+        .duration_ns = sc->duration_ns,
+        .interval_ns = sc->interval_ns,
+        .warmup_ns = sc->warmup_ns,
+        .n_pops = n,
+        .pop_names = sc->n_pops > 0 ? names : NULL,
+        .live = false,
+    };
+    int rc = rec_new(&cfg, out);
+    free(names);
+    return rc;
+}
+
+int sim_run(const struct sim_config *cfg, struct rec *rec,
+            struct sim_stats *stats)
+{
+    *stats = (struct sim_stats){ 0 };
+    struct engine e = { 0 };
+    e.sc = cfg->sc;
+    e.cfg = cfg;
+    e.rec = rec;
+    e.stats = stats;
+    e.end = cfg->sc->duration_ns;
+    e.free_head = NO_SLOT;
+    evq_init(&e.q, 1024);
+    int rc = capacity_init_policy(&e.cap, &e.sc->policy);
+    if (rc != ERR_OK)
+        goto fail;
+    rc = policy_new(e.sc, cfg->seed, &e.pol);
+    if (rc != ERR_OK)
+        goto fail;
+    e.traffic = traffic_new(e.sc, cfg->seed, 0, 1);
+    e.occurrences = xcalloc(e.sc->n_events + 1, sizeof(*e.occurrences));
+    seed_streams(&e, cfg->seed);
+    scan_policy(&e);
+    schedule_timeline(&e);
+    start_users(&e);
+    if (e.sc->interval_ns > 0 && e.sc->interval_ns < e.end)
+        push(&e, e.sc->interval_ns, SE_SAMPLE, 0, 0);
+    e.has_next = traffic_next(e.traffic, &e.next) && e.next.t_ns < e.end;
+    run_loop(&e);
+    stats->end_ns = stats->complete ? e.end : e.now;
+    sample_gauges(
+        &e, rec_interval_of(rec, stats->end_ns > 0 ? stats->end_ns - 1 : 0));
+    rec_finish(rec, stats->end_ns, stats->complete);
+    stats->slot_bytes = (size_t)e.n_slots * sizeof(struct slot);
+fail:
+    engine_fini(&e);
+    return rc;
+}
+
+void sim_stats_fini(struct sim_stats *stats)
+{
+    if (stats == NULL)
+        return;
+    free(stats->rows);
+    stats->rows = NULL;
+    stats->n_rows = 0;
+}
+
+/* ---- event labels ---------------------------------------------------------
+ */
+
+static const char *pop_name(const struct scenario *sc, int pop)
+{
+    return pop >= 0 && (size_t)pop < sc->n_pops ? sc->pops[pop].name : "all";
+}
+
+static const char *model_name(const struct scenario *sc, int model)
+{
+    return model >= 0 && (size_t)model < sc->policy.n_models
+               ? sc->policy.models[model].name
+               : "all";
+}
+
+static void label_regions(const struct scenario *sc, const struct scn_event *ev,
+                          char *buf, size_t len)
+{
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < ev->n_regions && pos + 1 < len; i++) {
+        int r = ev->regions[i];
+        const char *code =
+            r >= 0 && (size_t)r < sc->n_regions ? sc->regions[r] : "?";
+        int n = snprintf(buf + pos, len - pos, "%s%s", i ? " " : "", code);
+        if (n < 0)
+            break;
+        pos += (size_t)n;
+    }
+}
+
+char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
+                      char *buf, size_t len)
+{
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
+    double pct = 100.0 * ev->fraction;
+    switch (ev->kind) {
+    case EV_OUTAGE:
+    case EV_UPGRADE:
+        if (ev->capacity > 0)
+            snprintf(buf, len, "capacity %g%%", 100.0 * ev->capacity);
+        break;
+    case EV_MAINTENANCE: break;
+    case EV_BAN:
+    case EV_SUSPEND:
+    case EV_REVOKE_KEYS:
+    case EV_BILLING_FAILURE:
+        snprintf(buf, len, "%s %g%%", pop_name(sc, ev->population), pct);
+        break;
+    case EV_BLOCK_REGION:
+    case EV_UNBLOCK_REGION: label_regions(sc, ev, buf, len); break;
+    case EV_SUSPEND_FEATURE:
+        snprintf(buf, len, "%s", model_name(sc, ev->model));
+        break;
+    case EV_REVOKE_PERMISSION:
+        snprintf(buf, len, "%s %s", pop_name(sc, ev->population),
+                 model_name(sc, ev->model));
+        break;
+    case EV_SET_LIMIT: {
+        const char *tier = "?", *lim = "?";
+        if (ev->tier >= 0 && (size_t)ev->tier < sc->policy.n_tiers) {
+            const struct scn_tier *t = &sc->policy.tiers[ev->tier];
+            tier = t->name;
+            if (ev->limit >= 0 && (size_t)ev->limit < t->n_limits)
+                lim = t->limits[ev->limit].name;
+        }
+        snprintf(buf, len, "%s.%s=%lld", tier, lim, (long long)ev->amount);
+        break;
+    }
+    case EV_KIND_COUNT: break;
+    }
+    if (ev->timing == EVT_RANDOM) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, "%srandom", n ? " " : "");
+    }
+    return buf;
+}

@@ -1,0 +1,110 @@
+/*
+ * sim.h - the discrete-event simulator behind `tollgate sim`.
+ *
+ * sim_run() plays a scenario in virtual time: the scenario's request
+ * stream (core/traffic) meets the policy model (core/policy), the
+ * capacity rule (core/capacity) and the client model (core/client), and
+ * every attempt and final outcome goes to a recorder (core/record).  The
+ * same scenario and seed give the same events in the same order, so the
+ * results are byte-identical from run to run.
+ *
+ * What happens to one attempt, at virtual time `now` (its intended send
+ * time; in sim the send is never late):
+ *   1. network: with probability policy.network.failure it fails
+ *      client-side (outcome network, observed one rtt later);
+ *   2. policy_decide(now): a denial comes back one rtt later;
+ *   3. capacity: started / queued (queue_timeout: overloaded) / queue
+ *      full (overloaded); service time = first_token + per_token x
+ *      completion tokens; then server_error with its probability;
+ *   4. the client observes the answer rtt after the server finished, or
+ *      gives up at its timeout (outcome timeout; the server still does the
+ *      work, releases its slot and calls policy_complete);
+ *   5. the client retries retryable outcomes per core/client.h, honouring
+ *      the decision's retry_after; the final outcome of the logical
+ *      request is recorded once.
+ * Latency is observed time minus the attempt's intended time (for a retry,
+ * the time the retry was scheduled to be sent).
+ *
+ * The run covers [0, duration): events at or after the duration are not
+ * processed, and attempts still in flight then are not recorded (as a live
+ * run cut at its duration would not see their answers).
+ */
+#ifndef TOLLGATE_SIM_H
+#define TOLLGATE_SIM_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/record.h"
+#include "core/scenario.h"
+
+/* Events processed between two looks at the stop flag and the tick. */
+#define SIM_TICK_EVENTS 4096
+
+/* Called every SIM_TICK_EVENTS events with the current virtual time
+ * (progress display).  The recorder may be read, not written. */
+typedef void sim_tick_fn(void *ctx, const struct rec *rec, int64_t now_ns);
+
+struct sim_config {
+    const struct scenario *sc;   /* borrowed; duration, policy, traffic */
+    uint64_t seed;               /* the run's seed (scenario seed or --seed) */
+    volatile sig_atomic_t *stop; /* non-NULL and set: stop early (Ctrl-C) */
+    sim_tick_fn *tick;           /* NULL: none */
+    void *tick_ctx;
+};
+
+/* One occurrence of a scenario event, for events.csv. */
+struct sim_event_row {
+    int64_t start_ns;
+    int64_t end_ns; /* = start_ns for instantaneous kinds; clamped to the
+                       end of the run for open-ended ones */
+    int event;      /* index into sc->events */
+    char label[96]; /* what it did, e.g. "capacity 50%", "hobbyists 5%" */
+};
+
+struct sim_stats {
+    int64_t end_ns;      /* virtual time covered */
+    bool complete;       /* false when stopped early */
+    uint64_t events;     /* engine events processed */
+    int64_t attempts;    /* attempts completed (warm-up included) */
+    int64_t unique;      /* logical requests generated */
+    int64_t finals;      /* logical requests that ended */
+    size_t peak_pending; /* most events queued at once */
+    size_t peak_slots;   /* most attempt records in use at once */
+    size_t slot_bytes;   /* bytes of the attempt-record pool at the end */
+    struct sim_event_row *rows; /* event occurrences, in start order; owned
+                                   (sim_stats_fini) */
+    size_t n_rows;
+};
+
+/*
+ * A recorder configured for sc (duration, interval, warm-up, population
+ * names).  Errors as rec_new (ERR_INVAL, ERR_TOOBIG).
+ */
+int sim_rec_new(const struct scenario *sc, struct rec **out) WARN_UNUSED;
+
+/*
+ * Runs cfg->sc with cfg->seed into rec (from sim_rec_new; recording adds
+ * to what it holds), fills *stats (caller's storage; sim_stats_fini
+ * afterwards, also on error) and calls rec_finish with the covered time.
+ * Returns ERR_OK, or the policy's construction errors (ERR_INVAL,
+ * ERR_RANGE) when the scenario's policy cannot be built, or ERR_INVAL for
+ * a capacity block with negative values.  Stopping early is not an error:
+ * stats->complete is false.
+ */
+int sim_run(const struct sim_config *cfg, struct rec *rec,
+            struct sim_stats *stats) WARN_UNUSED;
+
+/* Releases stats->rows; stats may be NULL. */
+void sim_stats_fini(struct sim_stats *stats);
+
+/* A short label for an event occurrence (the events.csv label column) into
+ * buf; returns buf.  Exposed for tests and for run, which replays the same
+ * timeline in real time. */
+char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
+                      char *buf, size_t len);
+
+#endif
