@@ -1,0 +1,331 @@
+/*
+ * serve_reply.c - routing and the bytes of serve's answers.
+ *
+ * Bodies follow the public OpenAI and Anthropic formats closely enough for
+ * their SDKs and for tollgate's own classifier: error objects carry the
+ * reason table's type and code, successes a usage block equal to what the
+ * policy charged.  Everything is written with one appender that keeps
+ * snprintf semantics (count what would be written, write what fits), so a
+ * caller can size a buffer once and never truncate silently.
+ *
+ * Invariant: every string that may come from a client (model names) goes
+ * through the JSON escaper; reason-table strings are trusted constants.
+ */
+#include "serve/serve_reply.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+struct out {
+    char *buf;
+    size_t len;
+    size_t pos; /* bytes the full output needs so far */
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    if (o->pos < o->len) {
+        size_t room = o->len - o->pos - 1; /* keep one byte for the NUL */
+        memcpy(o->buf + o->pos, s, n < room ? n : room);
+    }
+    o->pos += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static void put_i64(struct out *o, int64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+    put(o, tmp, (size_t)n);
+}
+
+static void put_u64(struct out *o, uint64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+    put(o, tmp, (size_t)n);
+}
+
+static void put_escaped(struct out *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char tmp[8];
+        switch (*p) {
+        case '"': put(o, "\\\"", 2); break;
+        case '\\': put(o, "\\\\", 2); break;
+        case '\n': put(o, "\\n", 2); break;
+        case '\r': put(o, "\\r", 2); break;
+        case '\t': put(o, "\\t", 2); break;
+        default:
+            if (*p < 0x20) {
+                snprintf(tmp, sizeof(tmp), "\\u%04x", *p);
+                put(o, tmp, 6);
+            } else {
+                put(o, (const char *)p, 1);
+            }
+        }
+    }
+}
+
+static size_t finish(struct out *o)
+{
+    if (o->len > 0)
+        o->buf[o->pos < o->len ? o->pos : o->len - 1] = '\0';
+    return o->pos;
+}
+
+size_t serve_reply_escape(char *buf, size_t len, const char *s)
+{
+    struct out o = { buf, len, 0 };
+    put_escaped(&o, s);
+    return finish(&o);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+struct route_row {
+    const char *path;
+    const char *method;
+    enum serve_route route;
+};
+
+static const struct route_row routes[] = {
+    { "/v1/chat/completions", "POST", SERVE_ROUTE_CHAT },
+    { "/v1/completions", "POST", SERVE_ROUTE_COMPLETIONS },
+    { "/v1/messages", "POST", SERVE_ROUTE_MESSAGES },
+    { "/v1/models", "GET", SERVE_ROUTE_MODELS },
+    { "/tollgate/state", "GET", SERVE_ROUTE_ADMIN_STATE },
+    { "/tollgate/metrics", "GET", SERVE_ROUTE_ADMIN_METRICS },
+    { "/tollgate/events", "POST", SERVE_ROUTE_ADMIN_EVENTS },
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static bool path_is(const char *url, size_t n, const char *path)
+{
+    size_t pn = strlen(path);
+    if (n == pn + 1 && url[pn] == '/')
+        n = pn;
+    return n == pn && memcmp(url, path, pn) == 0;
+}
+
+enum serve_route serve_reply_route(const char *method, const char *url,
+                                   bool *method_ok)
+{
+    size_t n = strcspn(url, "?#");
+    *method_ok = true;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        if (!path_is(url, n, routes[i].path))
+            continue;
+        *method_ok = strcmp(method, routes[i].method) == 0 ||
+                     (strcmp(method, "HEAD") == 0 &&
+                      strcmp(routes[i].method, "GET") == 0);
+        return routes[i].route;
+    }
+    return SERVE_ROUTE_NONE;
+}
+
+bool serve_reply_is_api(enum serve_route r)
+{
+    return r == SERVE_ROUTE_CHAT || r == SERVE_ROUTE_COMPLETIONS ||
+           r == SERVE_ROUTE_MESSAGES;
+}
+
+bool serve_reply_is_admin(enum serve_route r)
+{
+    return r == SERVE_ROUTE_ADMIN_STATE || r == SERVE_ROUTE_ADMIN_METRICS ||
+           r == SERVE_ROUTE_ADMIN_EVENTS;
+}
+
+enum serve_dialect serve_reply_dialect(enum serve_route r)
+{
+    return r == SERVE_ROUTE_MESSAGES ? SERVE_ANTHROPIC : SERVE_OPENAI;
+}
+
+/* ---- request helpers ------------------------------------------------------
+ */
+
+const char *serve_reply_key(const char *authorization, const char *x_api_key)
+{
+    if (authorization != NULL) {
+        const char *p = authorization;
+        while (*p == ' ')
+            p++;
+        if (strncasecmp(p, "Bearer", 6) == 0 && p[6] == ' ') {
+            p += 6;
+            while (*p == ' ')
+                p++;
+            if (*p != '\0')
+                return p;
+        }
+    }
+    if (x_api_key != NULL && x_api_key[0] != '\0')
+        return x_api_key;
+    return NULL;
+}
+
+int64_t serve_reply_estimate_tokens(size_t text_bytes)
+{
+    return (int64_t)((text_bytes + 3) / 4);
+}
+
+int64_t serve_reply_retry_after_s(int64_t wait_ns)
+{
+    int64_t s = (wait_ns + 999999999LL) / 1000000000LL;
+    return s < 1 ? 1 : s;
+}
+
+/* ---- bodies ------------------------------------------------------------- */
+
+int serve_reply_status(enum reason r, enum serve_dialect d)
+{
+    const struct reason_info *ri = reason_get(r);
+    return d == SERVE_ANTHROPIC ? ri->anthropic_status : ri->http_status;
+}
+
+static void put_message(struct out *o, const struct serve_reply_denial *d)
+{
+    const struct reason_info *ri = reason_get(d->reason);
+    if (d->model != NULL && (d->reason == REASON_FEATURE_SUSPENDED ||
+                             d->reason == REASON_PERMISSION_REVOKED ||
+                             d->reason == REASON_BAD_REQUEST)) {
+        puts_(o, "Model '");
+        put_escaped(o, d->model);
+        puts_(o, "': ");
+    }
+    puts_(o, ri->message);
+    if (d->limit_name != NULL && d->limit >= 0) {
+        puts_(o, " Limit ");
+        put_escaped(o, d->limit_name);
+        puts_(o, ": ");
+        put_i64(o, d->limit);
+        puts_(o, ".");
+    }
+    if (d->retry_ns >= 0 && ri->retryable) {
+        char tmp[48];
+        int64_t ms = (d->retry_ns + 999999) / 1000000;
+        if (ms < 1000)
+            snprintf(tmp, sizeof(tmp), " Please try again in %lldms.",
+                     (long long)ms);
+        else
+            snprintf(tmp, sizeof(tmp), " Please try again in %.3gs.",
+                     (double)ms / 1000.0);
+        puts_(o, tmp);
+    }
+}
+
+size_t serve_reply_error(char *buf, size_t len,
+                         const struct serve_reply_denial *d)
+{
+    const struct reason_info *ri = reason_get(d->reason);
+    struct out o = { buf, len, 0 };
+    if (d->dialect == SERVE_ANTHROPIC) {
+        puts_(&o, "{\"type\":\"error\",\"error\":{\"type\":\"");
+        puts_(&o, ri->anthropic_type);
+        puts_(&o, "\",\"message\":\"");
+        put_message(&o, d);
+        puts_(&o, "\"}}");
+    } else {
+        puts_(&o, "{\"error\":{\"message\":\"");
+        put_message(&o, d);
+        puts_(&o, "\",\"type\":\"");
+        puts_(&o, ri->error_type);
+        puts_(&o, "\",\"param\":null,\"code\":\"");
+        puts_(&o, ri->error_code);
+        puts_(&o, "\"}}");
+    }
+    return finish(&o);
+}
+
+#define FILLER "This response was generated by tollgate serve."
+
+static void put_openai_usage(struct out *o, const struct serve_reply_ok *r)
+{
+    puts_(o, "\"usage\":{\"prompt_tokens\":");
+    put_i64(o, r->prompt_tokens);
+    puts_(o, ",\"completion_tokens\":");
+    put_i64(o, r->completion_tokens);
+    puts_(o, ",\"total_tokens\":");
+    put_i64(o, r->prompt_tokens + r->completion_tokens);
+    puts_(o, "}}");
+}
+
+static void put_head(struct out *o, const struct serve_reply_ok *r,
+                     const char *id_prefix, const char *object)
+{
+    puts_(o, "{\"id\":\"");
+    puts_(o, id_prefix);
+    put_u64(o, r->id);
+    puts_(o, "\",\"object\":\"");
+    puts_(o, object);
+    puts_(o, "\",\"created\":");
+    put_i64(o, r->created_s);
+    puts_(o, ",\"model\":\"");
+    put_escaped(o, r->model);
+    puts_(o, "\",");
+}
+
+static void put_chat(struct out *o, const struct serve_reply_ok *r)
+{
+    put_head(o, r, "chatcmpl-tg", "chat.completion");
+    puts_(o, "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+             "\"content\":\"" FILLER "\"},\"logprobs\":null,"
+             "\"finish_reason\":\"stop\"}],");
+    put_openai_usage(o, r);
+}
+
+static void put_completion(struct out *o, const struct serve_reply_ok *r)
+{
+    put_head(o, r, "cmpl-tg", "text_completion");
+    puts_(o, "\"choices\":[{\"text\":\"" FILLER "\",\"index\":0,"
+             "\"logprobs\":null,\"finish_reason\":\"stop\"}],");
+    put_openai_usage(o, r);
+}
+
+static void put_message_ok(struct out *o, const struct serve_reply_ok *r)
+{
+    puts_(o, "{\"id\":\"msg_tg");
+    put_u64(o, r->id);
+    puts_(o, "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"");
+    put_escaped(o, r->model);
+    puts_(o, "\",\"content\":[{\"type\":\"text\",\"text\":\"" FILLER "\"}],"
+             "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+             "\"usage\":{\"input_tokens\":");
+    put_i64(o, r->prompt_tokens);
+    puts_(o, ",\"output_tokens\":");
+    put_i64(o, r->completion_tokens);
+    puts_(o, "}}");
+}
+
+size_t serve_reply_success(char *buf, size_t len,
+                           const struct serve_reply_ok *r)
+{
+    struct out o = { buf, len, 0 };
+    if (r->route == SERVE_ROUTE_MESSAGES)
+        put_message_ok(&o, r);
+    else if (r->route == SERVE_ROUTE_COMPLETIONS)
+        put_completion(&o, r);
+    else
+        put_chat(&o, r);
+    return finish(&o);
+}
+
+size_t serve_reply_models(char *buf, size_t len, const char *const *names,
+                          size_t n)
+{
+    struct out o = { buf, len, 0 };
+    puts_(&o, "{\"object\":\"list\",\"data\":[");
+    for (size_t i = 0; i < n; i++) {
+        puts_(&o, i ? ",{\"id\":\"" : "{\"id\":\"");
+        put_escaped(&o, names[i]);
+        puts_(&o, "\",\"object\":\"model\",\"created\":0,"
+                  "\"owned_by\":\"tollgate\"}");
+    }
+    puts_(&o, "]}");
+    return finish(&o);
+}

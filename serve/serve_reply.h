@@ -1,0 +1,111 @@
+/*
+ * serve_reply.h - pure helpers of the serve endpoint: routing, response
+ * bodies and header values, API key extraction, token estimation.
+ *
+ * Nothing here touches sockets, clocks or shared state, so the unit test
+ * (tests/unit/test_serve.c) checks every byte the endpoint sends.  Bodies
+ * are written into the caller's buffer with snprintf semantics: the return
+ * value is the length the full body needs, and a result >= len means the
+ * buffer was too small (the caller retries with a bigger one).
+ */
+#ifndef TOLLGATE_SERVE_REPLY_H
+#define TOLLGATE_SERVE_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/reason.h"
+
+/* Which wire format an API route speaks. */
+enum serve_dialect { SERVE_OPENAI = 0, SERVE_ANTHROPIC };
+
+enum serve_route {
+    SERVE_ROUTE_NONE = 0,      /* unknown path: 404 */
+    SERVE_ROUTE_CHAT,          /* POST /v1/chat/completions */
+    SERVE_ROUTE_COMPLETIONS,   /* POST /v1/completions */
+    SERVE_ROUTE_MESSAGES,      /* POST /v1/messages (Anthropic) */
+    SERVE_ROUTE_MODELS,        /* GET /v1/models */
+    SERVE_ROUTE_ADMIN_STATE,   /* GET /tollgate/state */
+    SERVE_ROUTE_ADMIN_METRICS, /* GET /tollgate/metrics */
+    SERVE_ROUTE_ADMIN_EVENTS,  /* POST /tollgate/events */
+    SERVE_ROUTE_COUNT
+};
+
+/* Maps a method and URL path (query string ignored, one trailing slash
+ * tolerated) to a route.  *method_ok is false when the path is known but
+ * the method is not the route's (the caller answers 405). */
+enum serve_route serve_reply_route(const char *method, const char *url,
+                                   bool *method_ok);
+
+/* True for the three API routes that are decided by the policy model. */
+bool serve_reply_is_api(enum serve_route r);
+
+/* True for the /tollgate/ admin routes. */
+bool serve_reply_is_admin(enum serve_route r);
+
+/* The dialect a route answers in. */
+enum serve_dialect serve_reply_dialect(enum serve_route r);
+
+/* The API key of a request: the token after "Bearer " (case-insensitive
+ * scheme, spaces skipped) in Authorization, else x-api-key.  Either header
+ * may be NULL.  Returns NULL when neither carries a non-empty key; the
+ * result points into the header strings. */
+const char *serve_reply_key(const char *authorization, const char *x_api_key);
+
+/* Prompt tokens estimated from message text: ceil(bytes / 4), the usual
+ * "about four characters per token" of English text with OpenAI's
+ * tokenizers.  0 bytes is 0 tokens. */
+int64_t serve_reply_estimate_tokens(size_t text_bytes);
+
+/* retry-after value in whole seconds: ceil(wait), at least 1. */
+int64_t serve_reply_retry_after_s(int64_t wait_ns);
+
+/* What a denial says besides its reason. */
+struct serve_reply_denial {
+    enum reason reason;
+    enum serve_dialect dialect;
+    const char *limit_name; /* rate/token/concurrency: the limit's name,
+                               e.g. "rpm"; NULL when unknown */
+    int64_t limit;          /* that limit's amount; < 0: unknown */
+    int64_t retry_ns;       /* wait before a retry can succeed; < 0: none */
+    const char *model;      /* requested model for model errors, or NULL */
+};
+
+/* HTTP status of a denial in its dialect (Anthropic has 529 for
+ * overloaded and 400 for quota errors). */
+int serve_reply_status(enum reason r, enum serve_dialect d);
+
+/* The error body:
+ *   OpenAI:    {"error":{"message":M,"type":T,"param":null,"code":C}}
+ *   Anthropic: {"type":"error","error":{"type":T,"message":M}}
+ * with T, C from the reason table and M its message, extended with the
+ * limit ("... on rpm: limit 3.") and the wait ("Please try again in 20s.")
+ * when known.  Strings are JSON-escaped. */
+size_t serve_reply_error(char *buf, size_t len,
+                         const struct serve_reply_denial *d);
+
+/* A successful completion. */
+struct serve_reply_ok {
+    enum serve_route route;    /* CHAT, COMPLETIONS or MESSAGES */
+    uint64_t id;               /* request number, for the response id */
+    int64_t created_s;         /* Unix time */
+    const char *model;         /* model name to echo */
+    int64_t prompt_tokens;     /* charged prompt tokens */
+    int64_t completion_tokens; /* charged completion tokens */
+};
+
+/* chat.completion, text_completion or Anthropic message body whose usage
+ * equals the charged tokens.  The text itself is a short fixed filler,
+ * not completion_tokens long (documented in docs/serve.md). */
+size_t serve_reply_success(char *buf, size_t len,
+                           const struct serve_reply_ok *o);
+
+/* The GET /v1/models list of the scenario's model names. */
+size_t serve_reply_models(char *buf, size_t len, const char *const *names,
+                          size_t n);
+
+/* Writes s JSON-escaped (without quotes) into buf; snprintf semantics. */
+size_t serve_reply_escape(char *buf, size_t len, const char *s);
+
+#endif

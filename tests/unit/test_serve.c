@@ -1,0 +1,477 @@
+/*
+ * test_serve.c - the pure helpers of serve: routing, API key extraction,
+ * token estimation, error and success bodies (byte for byte), and the
+ * deadline heap's ordering.  The HTTP behaviour end to end is tested by
+ * tests/integration/test_serve_*.sh against a running `tollgate serve`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "core/keys.h"
+#include "serve/serve_reply.h"
+#include "serve/serve_req.h"
+#include "serve/serve_timer.h"
+
+/* ---- routing ------------------------------------------------------------ */
+
+struct route_case {
+    const char *name;
+    const char *method, *url;
+    enum serve_route want;
+    bool method_ok;
+};
+
+static const struct route_case route_cases[] = {
+    { "chat", "POST", "/v1/chat/completions", SERVE_ROUTE_CHAT, true },
+    { "chat trailing slash", "POST", "/v1/chat/completions/", SERVE_ROUTE_CHAT,
+      true },
+    { "chat with query", "POST", "/v1/chat/completions?x=1", SERVE_ROUTE_CHAT,
+      true },
+    { "chat by GET is 405", "GET", "/v1/chat/completions", SERVE_ROUTE_CHAT,
+      false },
+    { "completions", "POST", "/v1/completions", SERVE_ROUTE_COMPLETIONS, true },
+    { "messages", "POST", "/v1/messages", SERVE_ROUTE_MESSAGES, true },
+    { "models", "GET", "/v1/models", SERVE_ROUTE_MODELS, true },
+    { "models HEAD", "HEAD", "/v1/models", SERVE_ROUTE_MODELS, true },
+    { "state", "GET", "/tollgate/state", SERVE_ROUTE_ADMIN_STATE, true },
+    { "metrics", "GET", "/tollgate/metrics", SERVE_ROUTE_ADMIN_METRICS, true },
+    { "events", "POST", "/tollgate/events", SERVE_ROUTE_ADMIN_EVENTS, true },
+    { "unknown", "GET", "/v2/foo", SERVE_ROUTE_NONE, true },
+    { "prefix only", "POST", "/v1/chat", SERVE_ROUTE_NONE, true },
+    { "longer path", "POST", "/v1/chat/completionsx", SERVE_ROUTE_NONE, true },
+    { "root", "GET", "/", SERVE_ROUTE_NONE, true },
+};
+
+static void test_route(void **state)
+{
+    const struct route_case *c = *state;
+    bool ok = !c->method_ok;
+    assert_int_equal(serve_reply_route(c->method, c->url, &ok), c->want);
+    assert_int_equal(ok, c->method_ok);
+}
+
+static void test_route_kinds(void **state)
+{
+    (void)state;
+    assert_true(serve_reply_is_api(SERVE_ROUTE_CHAT));
+    assert_true(serve_reply_is_api(SERVE_ROUTE_MESSAGES));
+    assert_false(serve_reply_is_api(SERVE_ROUTE_MODELS));
+    assert_true(serve_reply_is_admin(SERVE_ROUTE_ADMIN_EVENTS));
+    assert_false(serve_reply_is_admin(SERVE_ROUTE_CHAT));
+    assert_int_equal(serve_reply_dialect(SERVE_ROUTE_MESSAGES),
+                     SERVE_ANTHROPIC);
+    assert_int_equal(serve_reply_dialect(SERVE_ROUTE_COMPLETIONS),
+                     SERVE_OPENAI);
+}
+
+/* ---- keys -----------------------------------------------------------------
+ */
+
+struct key_case {
+    const char *name;
+    const char *authorization, *x_api_key;
+    const char *want; /* NULL: no key */
+};
+
+static const struct key_case key_cases[] = {
+    { "bearer", "Bearer tg-1-abc", NULL, "tg-1-abc" },
+    { "bearer lower case", "bearer tg-1-abc", NULL, "tg-1-abc" },
+    { "bearer extra spaces", "  Bearer   tg-1-abc", NULL, "tg-1-abc" },
+    { "x-api-key", NULL, "sk-ant-1", "sk-ant-1" },
+    { "bearer wins over x-api-key", "Bearer a", "b", "a" },
+    { "basic falls back", "Basic dXNlcg==", "k", "k" },
+    { "empty bearer", "Bearer ", NULL, NULL },
+    { "no scheme", "tg-1-abc", NULL, NULL },
+    { "bearerx is not bearer", "Bearerx tg", NULL, NULL },
+    { "empty x-api-key", NULL, "", NULL },
+    { "nothing", NULL, NULL, NULL },
+};
+
+static void test_key(void **state)
+{
+    const struct key_case *c = *state;
+    const char *got = serve_reply_key(c->authorization, c->x_api_key);
+    if (c->want == NULL)
+        assert_null(got);
+    else
+        assert_string_equal(got, c->want);
+}
+
+/* The deterministic scheme round-trips through what serve extracts. */
+static void test_key_scheme(void **state)
+{
+    (void)state;
+    char key[64], hdr[80];
+    int64_t acct = -1;
+    assert_true(keys_for_account(12345, key, sizeof(key)) > 0);
+    snprintf(hdr, sizeof(hdr), "Bearer %s", key);
+    const char *k = serve_reply_key(hdr, NULL);
+    assert_true(keys_parse(k, strlen(k), &acct));
+    assert_int_equal(acct, 12345);
+    assert_true(keys_invalid(7, key, sizeof(key)) > 0);
+    assert_false(keys_parse(key, strlen(key), &acct));
+}
+
+/* ---- numbers --------------------------------------------------------------
+ */
+
+static void test_estimate_tokens(void **state)
+{
+    (void)state;
+    assert_int_equal(serve_reply_estimate_tokens(0), 0);
+    assert_int_equal(serve_reply_estimate_tokens(1), 1);
+    assert_int_equal(serve_reply_estimate_tokens(4), 1);
+    assert_int_equal(serve_reply_estimate_tokens(5), 2);
+    assert_int_equal(serve_reply_estimate_tokens(1600), 400);
+}
+
+static void test_retry_after(void **state)
+{
+    (void)state;
+    assert_int_equal(serve_reply_retry_after_s(0), 1);
+    assert_int_equal(serve_reply_retry_after_s(1), 1);
+    assert_int_equal(serve_reply_retry_after_s(1000000000LL), 1);
+    assert_int_equal(serve_reply_retry_after_s(1000000001LL), 2);
+    assert_int_equal(serve_reply_retry_after_s(20000000000LL), 20);
+}
+
+/* ---- error bodies -------------------------------------------------------- */
+
+struct err_case {
+    const char *name;
+    struct serve_reply_denial d;
+    int status;
+    const char *want;
+};
+
+static const struct err_case err_cases[] = {
+    { "rate limit openai",
+      { REASON_RATE_LIMIT, SERVE_OPENAI, "rpm", 3, 20000000000LL, NULL },
+      429,
+      "{\"error\":{\"message\":\"Rate limit reached for requests. Limit rpm: "
+      "3. Please try again in 20s.\",\"type\":\"requests\",\"param\":null,"
+      "\"code\":\"rate_limit_exceeded\"}}" },
+    { "rate limit sub-second wait",
+      { REASON_TOKEN_LIMIT, SERVE_OPENAI, NULL, -1, 250000000LL, NULL },
+      429,
+      "{\"error\":{\"message\":\"Rate limit reached for tokens. Please try "
+      "again in 250ms.\",\"type\":\"tokens\",\"param\":null,"
+      "\"code\":\"rate_limit_exceeded\"}}" },
+    { "invalid key",
+      { REASON_INVALID_KEY, SERVE_OPENAI, NULL, -1, -1, NULL },
+      401,
+      "{\"error\":{\"message\":\"Incorrect API key provided.\","
+      "\"type\":\"invalid_request_error\",\"param\":null,"
+      "\"code\":\"invalid_api_key\"}}" },
+    { "non-retryable ignores wait",
+      { REASON_CREDITS_EXHAUSTED, SERVE_OPENAI, NULL, -1, 5, NULL },
+      429,
+      "{\"error\":{\"message\":\"Your credit balance is too low; purchase "
+      "credits to continue.\",\"type\":\"insufficient_quota\","
+      "\"param\":null,\"code\":\"insufficient_quota\"}}" },
+    { "model escaped",
+      { REASON_FEATURE_SUSPENDED, SERVE_OPENAI, NULL, -1, -1, "a\"b" },
+      404,
+      "{\"error\":{\"message\":\"Model 'a\\\"b': The model does not exist or "
+      "is currently unavailable.\",\"type\":\"invalid_request_error\","
+      "\"param\":null,\"code\":\"model_not_found\"}}" },
+    { "anthropic overloaded",
+      { REASON_OVERLOADED, SERVE_ANTHROPIC, NULL, -1, 1000000000LL, NULL },
+      529,
+      "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+      "\"message\":\"The server is overloaded. Please try again in 1s.\"}}" },
+    { "anthropic quota is 400",
+      { REASON_FREE_TIER_EXHAUSTED, SERVE_ANTHROPIC, NULL, -1, -1, NULL },
+      400,
+      "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+      "\"message\":\"You exceeded your free tier quota; add credit to "
+      "continue.\"}}" },
+    { "outage openai",
+      { REASON_OUTAGE, SERVE_OPENAI, NULL, -1, -1, NULL },
+      503,
+      "{\"error\":{\"message\":\"The service is temporarily unavailable.\","
+      "\"type\":\"server_error\",\"param\":null,"
+      "\"code\":\"service_unavailable\"}}" },
+};
+
+static void test_error_body(void **state)
+{
+    const struct err_case *c = *state;
+    char buf[512];
+    size_t n = serve_reply_error(buf, sizeof(buf), &c->d);
+    assert_string_equal(buf, c->want);
+    assert_int_equal(n, strlen(c->want));
+    assert_int_equal(serve_reply_status(c->d.reason, c->d.dialect), c->status);
+}
+
+/* A too small buffer is never overrun and reports the needed length. */
+static void test_error_truncation(void **state)
+{
+    (void)state;
+    struct serve_reply_denial d = {
+        REASON_INVALID_KEY, SERVE_OPENAI, NULL, -1, -1, NULL
+    };
+    char big[512], small[16];
+    size_t need = serve_reply_error(big, sizeof(big), &d);
+    memset(small, 'x', sizeof(small));
+    assert_int_equal(serve_reply_error(small, 10, &d), need);
+    assert_int_equal(small[9], '\0');
+    assert_int_equal(small[10], 'x');
+    assert_memory_equal(small, big, 9);
+    assert_int_equal(serve_reply_error(NULL, 0, &d), need);
+}
+
+/* ---- success bodies ------------------------------------------------------ */
+
+struct ok_case {
+    const char *name;
+    struct serve_reply_ok o;
+    const char *want;
+};
+
+#define FILL "This response was generated by tollgate serve."
+
+static const struct ok_case ok_cases[] = {
+    { "chat",
+      { SERVE_ROUTE_CHAT, 7, 1700000000, "mini", 400, 150 },
+      "{\"id\":\"chatcmpl-tg7\",\"object\":\"chat.completion\","
+      "\"created\":1700000000,\"model\":\"mini\",\"choices\":[{\"index\":0,"
+      "\"message\":{\"role\":\"assistant\",\"content\":\"" FILL "\"},"
+      "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{"
+      "\"prompt_tokens\":400,\"completion_tokens\":150,"
+      "\"total_tokens\":550}}" },
+    { "completion",
+      { SERVE_ROUTE_COMPLETIONS, 8, 1, "large", 1, 2 },
+      "{\"id\":\"cmpl-tg8\",\"object\":\"text_completion\",\"created\":1,"
+      "\"model\":\"large\",\"choices\":[{\"text\":\"" FILL "\",\"index\":0,"
+      "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{"
+      "\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}" },
+    { "anthropic message",
+      { SERVE_ROUTE_MESSAGES, 9, 1, "claude", 10, 0 },
+      "{\"id\":\"msg_tg9\",\"type\":\"message\",\"role\":\"assistant\","
+      "\"model\":\"claude\",\"content\":[{\"type\":\"text\",\"text\":\"" FILL
+      "\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+      "\"usage\":{\"input_tokens\":10,\"output_tokens\":0}}" },
+};
+
+static void test_ok_body(void **state)
+{
+    const struct ok_case *c = *state;
+    char buf[1024];
+    size_t n = serve_reply_success(buf, sizeof(buf), &c->o);
+    assert_string_equal(buf, c->want);
+    assert_int_equal(n, strlen(c->want));
+}
+
+static void test_models_and_escape(void **state)
+{
+    (void)state;
+    const char *names[] = { "mini", "large" };
+    char buf[256];
+    serve_reply_models(buf, sizeof(buf), names, 2);
+    assert_string_equal(
+        buf, "{\"object\":\"list\",\"data\":[{\"id\":\"mini\",\"object\":"
+             "\"model\",\"created\":0,\"owned_by\":\"tollgate\"},{\"id\":"
+             "\"large\",\"object\":\"model\",\"created\":0,\"owned_by\":"
+             "\"tollgate\"}]}");
+    serve_reply_escape(buf, sizeof(buf), "a\"\\\n\x01z");
+    assert_string_equal(buf, "a\\\"\\\\\\n\\u0001z");
+}
+
+/* ---- request bodies --------------------------------------------------------
+ */
+
+struct req_case {
+    const char *name;
+    enum serve_route route;
+    const char *body;
+    const char *model; /* "" when absent */
+    int64_t max_tokens, prompt_tokens;
+    bool violation, bad_json, bad_request;
+};
+
+static const struct req_case req_cases[] = {
+    { "chat", SERVE_ROUTE_CHAT,
+      "{\"model\":\"mini\",\"max_tokens\":150,\"messages\":[{\"role\":"
+      "\"user\",\"content\":\"abcdefgh\"},{\"role\":\"user\","
+      "\"content\":\"x\"}]}",
+      "mini", 150, 3, false, false, false },
+    { "chat content parts", SERVE_ROUTE_CHAT,
+      "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":["
+      "{\"type\":\"text\",\"text\":\"abcd\"},{\"type\":\"image_url\"}]}]}",
+      "m", 0, 1, false, false, false },
+    { "max_completion_tokens", SERVE_ROUTE_CHAT,
+      "{\"max_completion_tokens\":7,\"messages\":[]}", "", 7, 0, false, false,
+      false },
+    { "escaped model", SERVE_ROUTE_CHAT,
+      "{\"model\":\"a\\u0062c\",\"messages\":[]}", "abc", 0, 0, false, false,
+      false },
+    { "malformed json", SERVE_ROUTE_CHAT, "{\"model\":\"mini\",", "", 0, 0,
+      false, true, true },
+    { "empty body", SERVE_ROUTE_CHAT, "", "", 0, 0, false, true, true },
+    { "not an object", SERVE_ROUTE_CHAT, "[1,2]", "", 0, 0, false, false,
+      true },
+    { "missing messages", SERVE_ROUTE_CHAT, "{\"model\":\"mini\"}", "mini", 0,
+      0, false, false, true },
+    { "messages not array", SERVE_ROUTE_CHAT, "{\"messages\":\"hi\"}", "", 0, 0,
+      false, false, true },
+    { "negative max_tokens", SERVE_ROUTE_CHAT,
+      "{\"max_tokens\":-1,\"messages\":[]}", "", 0, 0, false, false, true },
+    { "fractional max_tokens", SERVE_ROUTE_CHAT,
+      "{\"max_tokens\":1.5,\"messages\":[]}", "", 0, 0, false, false, true },
+    { "violation marker", SERVE_ROUTE_CHAT,
+      "{\"messages\":[{\"role\":\"user\",\"content\":\"x "
+      "[tollgate:violation]\"}]}",
+      "", 0, 6, true, false, false },
+    { "bad request marker", SERVE_ROUTE_CHAT,
+      "{\"messages\":[{\"role\":\"user\",\"content\":\"[tollgate:bad_request]"
+      "\"}]}",
+      "", 0, 6, false, false, true },
+    { "completions string", SERVE_ROUTE_COMPLETIONS,
+      "{\"model\":\"m\",\"prompt\":\"12345678\",\"max_tokens\":3}", "m", 3, 2,
+      false, false, false },
+    { "completions array", SERVE_ROUTE_COMPLETIONS,
+      "{\"prompt\":[\"1234\",\"5\"]}", "", 0, 2, false, false, false },
+    { "completions missing prompt", SERVE_ROUTE_COMPLETIONS, "{}", "", 0, 0,
+      false, false, true },
+    { "anthropic", SERVE_ROUTE_MESSAGES,
+      "{\"model\":\"c\",\"max_tokens\":10,\"system\":\"abcd\",\"messages\":["
+      "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"ab\"}]}"
+      "]}",
+      "c", 10, 2, false, false, false },
+    { "anthropic needs max_tokens", SERVE_ROUTE_MESSAGES,
+      "{\"model\":\"c\",\"messages\":[]}", "c", 0, 0, false, false, true },
+};
+
+static void test_req(void **state)
+{
+    const struct req_case *c = *state;
+    struct serve_req_info info;
+    serve_req_parse(c->route, c->body, strlen(c->body), &info);
+    assert_string_equal(info.model, c->model);
+    assert_int_equal(info.has_model, c->model[0] != '\0');
+    assert_int_equal(info.max_tokens, c->max_tokens);
+    assert_int_equal(info.prompt_tokens, c->prompt_tokens);
+    assert_int_equal(info.violation, c->violation);
+    assert_int_equal(info.bad_json, c->bad_json);
+    assert_int_equal(info.bad_request, c->bad_request);
+}
+
+/* A body with more values than the stack node array still parses. */
+static void test_req_large(void **state)
+{
+    (void)state;
+    size_t n = 5000, cap = 64 + n * 40;
+    char *body = malloc(cap);
+    size_t len = (size_t)snprintf(body, cap, "{\"messages\":[");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(body + len, cap - len,
+                                "%s{\"role\":\"user\",\"content\":\"abcd\"}",
+                                i ? "," : "");
+    len += (size_t)snprintf(body + len, cap - len, "]}");
+    struct serve_req_info info;
+    serve_req_parse(SERVE_ROUTE_CHAT, body, len, &info);
+    assert_false(info.bad_request);
+    assert_int_equal(info.prompt_tokens, (int64_t)n);
+    free(body);
+}
+
+/* ---- deadline heap ------------------------------------------------------- */
+
+struct fired {
+    int order[16];
+    size_t n;
+};
+
+static void record_fired(void *arg, const struct serve_timer_entry *due,
+                         size_t n, int64_t now_ns)
+{
+    struct fired *f = arg;
+    (void)now_ns;
+    for (size_t i = 0; i < n && f->n < 16; i++)
+        f->order[f->n++] = due[i].kind;
+}
+
+/* Entries left at stop come out of drain in (deadline, insertion) order. */
+static void test_timer_drain_order(void **state)
+{
+    (void)state;
+    struct fired f = { { 0 }, 0 };
+    struct serve_timer *t = NULL;
+    assert_int_equal(serve_timer_new(record_fired, &f, &t), ERR_OK);
+    serve_timer_stop(t);
+    int64_t far = serve_timer_now() + 3600LL * 1000000000LL;
+    serve_timer_add(t, far + 30, 3, NULL);
+    serve_timer_add(t, far + 10, 1, NULL);
+    serve_timer_add(t, far + 30, 4, NULL);
+    serve_timer_add(t, far + 20, 2, NULL);
+    serve_timer_add(t, far + 10, 5, NULL);
+    assert_int_equal(serve_timer_pending(t), 5);
+    serve_timer_drain(t, far);
+    assert_int_equal(f.n, 5);
+    const int want[] = { 1, 5, 2, 3, 4 };
+    assert_memory_equal(f.order, want, sizeof(want));
+    assert_int_equal(serve_timer_pending(t), 0);
+    serve_timer_free(t);
+}
+
+static void test_timer_fires(void **state)
+{
+    (void)state;
+    struct fired f = { { 0 }, 0 };
+    struct serve_timer *t = NULL;
+    assert_int_equal(serve_timer_new(record_fired, &f, &t), ERR_OK);
+    int64_t now = serve_timer_now();
+    serve_timer_add(t, now + 20000000LL, 2, NULL); /* 20 ms */
+    serve_timer_add(t, now - 1, 1, NULL);          /* already due */
+    for (int i = 0; i < 200 && serve_timer_pending(t) > 0; i++) {
+        struct timespec ts = { 0, 5000000L };
+        nanosleep(&ts, NULL);
+    }
+    serve_timer_stop(t); /* joins: f is stable from here */
+    assert_int_equal(f.n, 2);
+    assert_int_equal(f.order[0], 1);
+    assert_int_equal(f.order[1], 2);
+    assert_true(serve_timer_now() - now >= 20000000LL);
+    serve_timer_free(t);
+}
+
+#define ROWS(cases, fn)                                                        \
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)              \
+        tests[n++] = (struct CMUnitTest)                                       \
+        {                                                                      \
+            cases[i].name, fn, NULL, NULL, (void *)&cases[i]                   \
+        }
+
+int main(void)
+{
+    struct CMUnitTest tests[96];
+    size_t n = 0;
+    ROWS(route_cases, test_route);
+    ROWS(key_cases, test_key);
+    ROWS(err_cases, test_error_body);
+    ROWS(ok_cases, test_ok_body);
+    ROWS(req_cases, test_req);
+    const struct CMUnitTest plain[] = {
+        cmocka_unit_test(test_route_kinds),
+        cmocka_unit_test(test_key_scheme),
+        cmocka_unit_test(test_estimate_tokens),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_error_truncation),
+        cmocka_unit_test(test_models_and_escape),
+        cmocka_unit_test(test_req_large),
+        cmocka_unit_test(test_timer_drain_order),
+        cmocka_unit_test(test_timer_fires),
+    };
+    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+        tests[n++] = plain[i];
+    return _cmocka_run_group_tests("serve", tests, n, NULL, NULL);
+}
