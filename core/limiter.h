@@ -132,6 +132,14 @@ void lim_state_init(union lim_state *s);
  * harmless for the others.  a is the algorithm the state was used with. */
 void lim_state_fini(union lim_state *s, enum lim_algo a);
 
+/* Carries s, kept under conf `from`, over to conf `to` (same algorithm
+ * and kind, another amount or burst: a set_limit event) as of now_ns.
+ * Token bucket: the deficit is refilled under `from` up to now_ns, then
+ * converted to `to`'s units (rounded up) and capped at twice its
+ * capacity; the other algorithms keep their state as is. */
+void lim_state_rescale(const struct lim_conf *from, const struct lim_conf *to,
+                       union lim_state *s, int64_t now_ns);
+
 /*
  * Would a request of cost units pass at now_ns?  Fills out (values as if
  * the request were charged when it is allowed) and changes nothing.

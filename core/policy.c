@@ -1,0 +1,823 @@
+/*
+ * policy.c - the decision pipeline: request + account state + now_ns ->
+ * ok or the first failing check, in the fixed order of policy.h and
+ * docs/policy-model.md; and the completion side (concurrency release,
+ * credit charge, spend, automatic tier upgrades).
+ *
+ * Invariants:
+ * - Nothing is allocated per decision.  The strike slab and the source
+ *   map grow by doubling when a new account is struck or a new source
+ *   fails a key / uses a scope: source limit (amortised, bounded by the
+ *   number of distinct accounts and sources).
+ * - Limits are two-phase: every limit of the tier is peeked first; they
+ *   are charged only when the whole request is decided OK, except that a
+ *   count_denied limit is charged for every request that reaches the
+ *   limits stage.  An earlier limit is never charged for a request a
+ *   later one rejects (nginx: "earlier zones not charged").
+ * - Credit moves only in policy_complete, for requests whose final
+ *   outcome is ok.  Denied requests cost nothing.
+ * - Randomness (partial outages) is counter based: draw k of account a is
+ *   a hash of (seed, a, k), so decisions do not depend on the order in
+ *   which accounts are served.
+ *
+ * Events and introspection are in policy_events.c.
+ */
+#include "core/policy.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/policy_impl.h"
+
+static const union lim_state fresh_state;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1) from draw k of account a. */
+static double draw(const struct policy *p, int64_t account, uint32_t k)
+{
+    uint64_t h = mix64(p->seed + 0x9e3779b97f4a7c15ULL);
+    h = mix64(h ^ ((uint64_t)account * 0xd1342543de82ef95ULL));
+    h = mix64(h ^ ((uint64_t)k + 0x632be59bd9b4e019ULL));
+    return (double)(h >> 11) * 0x1.0p-53;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    return a + b;
+}
+
+static int pop_of(const struct scenario *sc, int64_t account)
+{
+    size_t lo = 0, hi = sc->n_pops;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (sc->pops[mid].first_account <= account)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (int)lo;
+}
+
+/* ---- accounts ------------------------------------------------------------ */
+
+static void acct_fill(const struct policy *p, int pop, struct acct *a)
+{
+    const struct scn_population *sp = &p->sc->pops[pop];
+    const struct scn_tier *t = &p->sc->policy.tiers[sp->tier];
+    memset(a, 0, sizeof(*a));
+    a->flags = ACCT_LIVE;
+    a->tier = sp->tier;
+    a->created_ns = -sp->idle_for_ns;
+    a->last_used_ns = a->created_ns;
+    a->grant_pusd = t->grant_pusd;
+    a->grant_expires_ns = t->grant_expires_ns > 0
+                              ? add_sat(a->created_ns, t->grant_expires_ns)
+                              : POLICY_NEVER;
+    a->prepaid_pusd = t->prepaid_pusd;
+    a->month = 0;
+    a->abuse_window = -1;
+}
+
+static int pop_checked(const struct policy *p, int64_t account, int pop)
+{
+    const struct scenario *sc = p->sc;
+    if (pop >= 0 && (size_t)pop < sc->n_pops &&
+        account >= sc->pops[pop].first_account &&
+        account < sc->pops[pop].first_account + sc->pops[pop].count)
+        return pop;
+    return pop_of(sc, account);
+}
+
+struct acct *policy_acct(struct policy *p, int64_t account, int pop)
+{
+    assert(account >= 0 && account < p->n_accounts);
+    struct acct *a = &p->acct[account];
+    if (!(a->flags & ACCT_LIVE))
+        acct_fill(p, pop_checked(p, account, pop), a);
+    return a;
+}
+
+const struct acct *policy_acct_view(const struct policy *p, int64_t account,
+                                    struct acct *tmp)
+{
+    const struct acct *a = &p->acct[account];
+    if (a->flags & ACCT_LIVE)
+        return a;
+    acct_fill(p, pop_of(p->sc, account), tmp);
+    return tmp;
+}
+
+int64_t policy_credit_of(const struct acct *a, int64_t now_ns)
+{
+    int64_t g = now_ns < a->grant_expires_ns ? a->grant_pusd : 0;
+    return g + a->prepaid_pusd;
+}
+
+/* ---- source map (open addressing, linear probing) ------------------------ */
+
+static size_t smap_hash(int64_t src, int32_t slot, size_t mask)
+{
+    return (size_t)mix64((uint64_t)src * 31 + (uint64_t)(uint32_t)slot) & mask;
+}
+
+struct smap_entry *policy_smap_find(const struct smap *m, int64_t src,
+                                    int32_t slot)
+{
+    if (m->n == 0)
+        return NULL;
+    size_t mask = m->cap - 1;
+    for (size_t i = smap_hash(src, slot, mask);; i = (i + 1) & mask) {
+        struct smap_entry *e = &m->e[i];
+        if (!e->used)
+            return NULL;
+        if (e->src == src && e->slot == slot)
+            return e;
+    }
+}
+
+static void smap_grow(struct smap *m)
+{
+    struct smap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 64;
+    m->e = xcalloc(m->cap, sizeof(*m->e));
+    m->n = 0;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (!old.e[i].used)
+            continue;
+        struct smap_entry *e = policy_smap_get(m, old.e[i].src, old.e[i].slot);
+        *e = old.e[i];
+    }
+    free(old.e);
+}
+
+struct smap_entry *policy_smap_get(struct smap *m, int64_t src, int32_t slot)
+{
+    struct smap_entry *e = policy_smap_find(m, src, slot);
+    if (e)
+        return e;
+    if ((m->n + 1) * 2 > m->cap)
+        smap_grow(m);
+    size_t mask = m->cap - 1;
+    size_t i = smap_hash(src, slot, mask);
+    while (m->e[i].used)
+        i = (i + 1) & mask;
+    e = &m->e[i];
+    e->used = 1;
+    e->src = src;
+    e->slot = slot;
+    m->n++;
+    return e;
+}
+
+/* ---- construction -------------------------------------------------------- */
+
+static void tier_derive(struct policy *p, int t)
+{
+    const struct scn_tier *st = &p->sc->policy.tiers[t];
+    const struct scn_policy *pol = &p->sc->policy;
+    struct tier_rt *rt = &p->tiers[t];
+    rt->n_limits = (int)st->n_limits;
+    rt->req_limit = rt->tok_limit = -1;
+    rt->abuse_max = -1;
+    for (int i = 0; i < rt->n_limits; i++) {
+        const struct scn_limit *l = &st->limits[i];
+        rt->scope[i] = (uint8_t)l->scope;
+        if (l->kind == LIMIT_REQUESTS && rt->req_limit < 0)
+            rt->req_limit = i;
+        if (l->kind == LIMIT_TOKENS && rt->tok_limit < 0)
+            rt->tok_limit = i;
+        if (l->kind == LIMIT_CONCURRENT)
+            rt->conc_mask |= 1u << i;
+        else if (l->count_denied)
+            rt->cd_mask |= 1u << i;
+        if (l->scope == SCOPE_SOURCE)
+            p->has_src_limits = true;
+        if (l->algorithm == LIM_SLIDING_WINDOW && l->kind != LIMIT_CONCURRENT)
+            p->has_sw = true;
+    }
+    if (pol->has_abuse && rt->req_limit >= 0) {
+        const struct scn_limit *l = &st->limits[rt->req_limit];
+        double max = pol->abuse_factor * (double)l->amount *
+                     (double)pol->abuse_window_ns / (double)l->per_ns;
+        rt->abuse_max = max >= 9e18 ? INT64_MAX : (int64_t)max;
+    }
+}
+
+static int build_confs(struct policy *p)
+{
+    const struct scn_policy *pol = &p->sc->policy;
+    for (size_t t = 0; t < pol->n_tiers; t++) {
+        for (size_t i = 0; i < pol->tiers[t].n_limits; i++) {
+            int rc = lim_conf_init(&p->conf[t * (size_t)p->L + i],
+                                   &pol->tiers[t].limits[i]);
+            if (rc != ERR_OK)
+                return rc;
+        }
+        tier_derive(p, (int)t);
+    }
+    return ERR_OK;
+}
+
+static void build_regions(struct policy *p)
+{
+    const struct scn_policy *pol = &p->sc->policy;
+    p->region_words = (p->sc->n_regions + 63) / 64;
+    p->blocked =
+        xcalloc(p->region_words ? p->region_words : 1, sizeof(*p->blocked));
+    for (size_t i = 0; i < pol->n_blocked_regions; i++) {
+        int r = pol->blocked_regions[i];
+        if (r >= 0 && (size_t)r < p->sc->n_regions)
+            p->blocked[r / 64] |= 1ULL << (r % 64);
+    }
+}
+
+int policy_new(const struct scenario *sc, uint64_t seed, struct policy **out)
+{
+    *out = NULL;
+    size_t L = 1;
+    for (size_t t = 0; t < sc->policy.n_tiers; t++) {
+        if (sc->policy.tiers[t].n_limits > POLICY_MAX_LIMITS)
+            return ERR_INVAL;
+        if (sc->policy.tiers[t].n_limits > L)
+            L = sc->policy.tiers[t].n_limits;
+    }
+    struct policy *p = xcalloc(1, sizeof(*p));
+    p->sc = sc;
+    p->seed = seed;
+    p->n_accounts = sc->n_accounts;
+    p->L = (int)L;
+    size_t na = (size_t)sc->n_accounts, nt = sc->policy.n_tiers;
+    p->acct = xcalloc(na, sizeof(*p->acct));
+    p->states = xcalloc(na * L, sizeof(*p->states));
+    p->global = xcalloc(nt * L, sizeof(*p->global));
+    p->conf = xcalloc(nt * L, sizeof(*p->conf));
+    p->tiers = xcalloc(nt, sizeof(*p->tiers));
+    p->model_until_ns = xcalloc(sc->policy.n_models, sizeof(int64_t));
+    p->ev_occ = xcalloc(sc->n_events, sizeof(*p->ev_occ));
+    p->perm_words = (sc->policy.n_models + 63) / 64;
+    if (sc->policy.has_moderation) {
+        int64_t k = sc->policy.mod_ban_after > sc->policy.mod_suspend_after
+                        ? sc->policy.mod_ban_after
+                        : sc->policy.mod_suspend_after;
+        p->strike_k = k > 0 ? (size_t)k : 1;
+    }
+    build_regions(p);
+    int rc = build_confs(p);
+    if (rc != ERR_OK)
+        goto fail;
+    *out = p;
+    return ERR_OK;
+fail:
+    policy_free(p);
+    return rc;
+}
+
+static void free_states(struct policy *p)
+{
+    const struct scn_policy *pol = &p->sc->policy;
+    for (int64_t a = 0; a < p->n_accounts; a++) {
+        if (!(p->acct[a].flags & ACCT_LIVE))
+            continue;
+        int t = p->acct[a].tier;
+        for (size_t i = 0; i < pol->tiers[t].n_limits; i++)
+            lim_state_fini(&p->states[a * p->L + (int64_t)i],
+                           p->conf[t * p->L + (int)i].algo);
+    }
+    for (size_t t = 0; t < pol->n_tiers; t++)
+        for (size_t i = 0; i < pol->tiers[t].n_limits; i++)
+            lim_state_fini(&p->global[t * (size_t)p->L + i],
+                           p->conf[t * (size_t)p->L + i].algo);
+    for (size_t i = 0; i < p->src.cap; i++) {
+        struct smap_entry *e = &p->src.e[i];
+        if (e->used && e->slot >= 0)
+            lim_state_fini(&e->v.st, p->conf[e->slot].algo);
+    }
+}
+
+void policy_free(struct policy *p)
+{
+    if (p == NULL)
+        return;
+    if (p->has_sw && p->conf)
+        free_states(p);
+    free(p->src.e);
+    free(p->active);
+    free(p->blocked);
+    free(p->perm);
+    free(p->strikes);
+    free(p->ev_occ);
+    free(p->model_until_ns);
+    free(p->tiers);
+    free(p->conf);
+    free(p->global);
+    free(p->states);
+    free(p->acct);
+    free(p);
+}
+
+/* ---- the checks before the limits -----------------------------------------
+ */
+
+static bool source_locked(const struct policy *p, int64_t src, int64_t now_ns)
+{
+    if (p->n_locks == 0)
+        return false;
+    const struct smap_entry *e =
+        policy_smap_find(&p->src, src, POLICY_LOCK_SLOT);
+    return e && e->v.lock.locked_until_ns > now_ns;
+}
+
+/* A bad-key attempt from src: failures are counted in a window that
+ * starts at the first failure; reaching lockout.failures locks the source
+ * for block_for and starts the count afresh. */
+static void source_failed(struct policy *p, int64_t src, int64_t now_ns)
+{
+    const struct scn_policy *pol = &p->sc->policy;
+    if (!pol->has_lockout || pol->lockout_failures <= 0)
+        return;
+    struct smap_entry *e = policy_smap_get(&p->src, src, POLICY_LOCK_SLOT);
+    if (e->v.lock.fails == 0 && e->v.lock.window_start_ns == 0 &&
+        e->v.lock.locked_until_ns == 0)
+        p->n_locks++;
+    if (e->v.lock.fails == 0 ||
+        now_ns - e->v.lock.window_start_ns >= pol->lockout_window_ns) {
+        e->v.lock.window_start_ns = now_ns;
+        e->v.lock.fails = 0;
+    }
+    if (++e->v.lock.fails >= pol->lockout_failures) {
+        e->v.lock.locked_until_ns = add_sat(now_ns, pol->lockout_block_for_ns);
+        e->v.lock.fails = 0;
+    }
+}
+
+static bool region_blocked(const struct policy *p, int region)
+{
+    if (region < 0 || (size_t)region >= p->sc->n_regions)
+        return false;
+    return (p->blocked[region / 64] >> (region % 64)) & 1;
+}
+
+static enum reason account_check(const struct policy *p, const struct acct *a,
+                                 int64_t now_ns)
+{
+    if (a->flags & (ACCT_BANNED | ACCT_EV_BANNED))
+        return REASON_ACCOUNT_BANNED;
+    if (a->mod_susp_until_ns > now_ns || a->ev_susp_until_ns > now_ns ||
+        (a->flags & ACCT_EV_SUSP))
+        return REASON_ACCOUNT_SUSPENDED;
+    const struct scn_policy *pol = &p->sc->policy;
+    if (pol->has_inactivity &&
+        now_ns - a->last_used_ns > pol->inactivity_expire_after_ns)
+        return REASON_ACCOUNT_INACTIVE;
+    if (a->flags & ACCT_BILLING)
+        return REASON_BILLING;
+    return REASON_OK;
+}
+
+static enum reason model_check(const struct policy *p, int64_t account,
+                               int model, int64_t now_ns)
+{
+    if (model < 0 || (size_t)model >= p->sc->policy.n_models)
+        return REASON_OK;
+    if (p->perm) {
+        uint64_t w = p->perm[(size_t)account * p->perm_words + model / 64];
+        if ((w >> (model % 64)) & 1)
+            return REASON_PERMISSION_REVOKED;
+    }
+    if (p->any_model_suspended && p->model_until_ns[model] > now_ns)
+        return REASON_FEATURE_SUSPENDED;
+    return REASON_OK;
+}
+
+/* maintenance -> upgrade -> outage.  A partial upgrade/outage (capacity c
+ * in (0,1)) denies each request with probability 1 - c. */
+static enum reason global_check(struct policy *p, struct acct *a,
+                                int64_t account, int64_t now_ns, int64_t *retry)
+{
+    double cap[3] = { 1, 1, 1 };
+    int64_t until[3] = { 0, 0, 0 };
+    bool on[3] = { false, false, false };
+    for (size_t i = 0; i < p->n_active; i++) {
+        const struct active_ev *e = &p->active[i];
+        if (e->until_ns <= now_ns)
+            continue;
+        int k = e->kind == EV_MAINTENANCE ? 0 : e->kind == EV_UPGRADE ? 1 : 2;
+        on[k] = true;
+        cap[k] = e->capacity < cap[k] ? e->capacity : cap[k];
+        until[k] = e->until_ns > until[k] ? e->until_ns : until[k];
+    }
+    static const enum reason r[3] = { REASON_MAINTENANCE, REASON_UPGRADE,
+                                      REASON_OUTAGE };
+    for (int k = 0; k < 3; k++) {
+        if (!on[k])
+            continue;
+        if (k > 0 && cap[k] > 0 && draw(p, account, a->draws++) < cap[k])
+            continue;
+        *retry = until[k] == POLICY_NEVER ? 0 : until[k] - now_ns;
+        return r[k];
+    }
+    return REASON_OK;
+}
+
+/* Requests counted in aligned windows of abuse.window; more than the
+ * tier's abuse_max in one window blocks the account for block_for. */
+static enum reason abuse_check(struct policy *p, struct acct *a, int64_t now_ns,
+                               int64_t *retry)
+{
+    const struct scn_policy *pol = &p->sc->policy;
+    int64_t max = p->tiers[a->tier].abuse_max;
+    if (max < 0)
+        return REASON_OK;
+    if (a->abuse_until_ns > now_ns) {
+        *retry = a->abuse_until_ns - now_ns;
+        return REASON_ABUSE_THROTTLE;
+    }
+    int64_t w =
+        pol->abuse_window_ns > 0 ? floor_div(now_ns, pol->abuse_window_ns) : 0;
+    if (w != a->abuse_window) {
+        a->abuse_window = w;
+        a->abuse_count = 0;
+    }
+    if (++a->abuse_count <= max)
+        return REASON_OK;
+    a->abuse_until_ns = add_sat(now_ns, pol->abuse_block_for_ns);
+    *retry = a->abuse_until_ns - now_ns;
+    return REASON_ABUSE_THROTTLE;
+}
+
+/* ---- limits ---------------------------------------------------------------
+ */
+
+static int64_t limit_cost(const struct lim_conf *c, const struct policy_req *rq)
+{
+    if (c->kind == LIMIT_TOKENS)
+        return rq->prompt_tokens + rq->completion_tokens;
+    return 1;
+}
+
+/* The state of limit i of tier t for this request; NULL for a scope:
+ * source state that does not exist yet unless insert. */
+static union lim_state *state_of(struct policy *p, int t, int i,
+                                 int64_t account, int64_t src, bool insert)
+{
+    switch (p->tiers[t].scope[i]) {
+    case SCOPE_GLOBAL: return &p->global[t * p->L + i];
+    case SCOPE_SOURCE: {
+        int32_t slot = t * p->L + i;
+        struct smap_entry *e = insert ? policy_smap_get(&p->src, src, slot)
+                                      : policy_smap_find(&p->src, src, slot);
+        return e ? &e->v.st : NULL;
+    }
+    default: return &p->states[account * p->L + i];
+    }
+}
+
+/* Peeks every limit in order; returns the index of the first that denies,
+ * or -1, with the retry hint in *retry. */
+static int limits_peek(struct policy *p, const struct acct *a,
+                       const struct policy_req *rq, int64_t now_ns,
+                       int64_t *retry)
+{
+    int t = a->tier;
+    for (int i = 0; i < p->tiers[t].n_limits; i++) {
+        const struct lim_conf *c = &p->conf[t * p->L + i];
+        const union lim_state *s =
+            state_of(p, t, i, rq->account, rq->source, false);
+        if (s == NULL)
+            s = &fresh_state;
+        if (c->kind == LIMIT_CONCURRENT) {
+            if (s->cc.in_flight < c->amount)
+                continue;
+            *retry = POLICY_CONCURRENCY_RETRY_NS;
+            return i;
+        }
+        struct lim_result r;
+        if (!lim_peek(c, s, limit_cost(c, rq), now_ns, &r)) {
+            *retry = r.retry_after_ns;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Charges the rate/token limits in mask; with acquire, takes the
+ * concurrency slots of the tier and records them in d. */
+static void limits_charge(struct policy *p, const struct acct *a,
+                          const struct policy_req *rq, int64_t now_ns,
+                          uint32_t mask, bool acquire,
+                          struct policy_decision *d)
+{
+    int t = a->tier;
+    const struct tier_rt *rt = &p->tiers[t];
+    for (int i = 0; i < rt->n_limits; i++) {
+        const struct lim_conf *c = &p->conf[t * p->L + i];
+        bool conc = (rt->conc_mask >> i) & 1;
+        if (conc ? !acquire : !((mask >> i) & 1))
+            continue;
+        union lim_state *s = state_of(p, t, i, rq->account, rq->source, true);
+        if (!conc)
+            lim_charge(c, s, limit_cost(c, rq), now_ns);
+        else if (lim_acquire(c, s))
+            d->held_mask |= 1u << i;
+    }
+}
+
+static enum reason limit_reason(const struct lim_conf *c)
+{
+    if (c->kind == LIMIT_TOKENS)
+        return REASON_TOKEN_LIMIT;
+    return c->kind == LIMIT_CONCURRENT ? REASON_CONCURRENCY_LIMIT
+                                       : REASON_RATE_LIMIT;
+}
+
+/* ---- after the limits ------------------------------------------------------
+ */
+
+static enum reason credit_check(const struct policy *p, const struct acct *a,
+                                int64_t now_ns)
+{
+    const struct scn_tier *t = &p->sc->policy.tiers[a->tier];
+    if (t->has_credit && policy_credit_of(a, now_ns) <= 0)
+        return t->prepaid_pusd > 0 ? REASON_CREDITS_EXHAUSTED
+                                   : REASON_FREE_TIER_EXHAUSTED;
+    if (t->has_usage_cap) {
+        int64_t m = floor_div(now_ns - a->created_ns, POLICY_MONTH_NS);
+        int64_t spent = m == a->month ? a->month_spend_pusd : 0;
+        if (spent >= t->usage_cap_monthly_pusd)
+            return REASON_USAGE_CAP;
+    }
+    return REASON_OK;
+}
+
+static int64_t *strike_slot(struct policy *p, struct acct *a)
+{
+    size_t w = p->strike_k + 1;
+    if (a->strike_slot == 0) {
+        if (p->strike_n == p->strike_cap) {
+            p->strike_cap = p->strike_cap ? p->strike_cap * 2 : 16;
+            p->strikes = xrealloc(p->strikes, p->strike_cap * w * 8);
+        }
+        memset(&p->strikes[p->strike_n * w], 0, w * 8);
+        a->strike_slot = (uint32_t)++p->strike_n;
+    }
+    return &p->strikes[(a->strike_slot - 1) * w];
+}
+
+/* Drops strikes that left (now - window, now] (window 0: never). */
+static void strikes_expire(const struct policy *p, int64_t *s, int64_t now_ns)
+{
+    int64_t window = p->sc->policy.mod_window_ns;
+    int64_t n = s[0], k = 0;
+    while (window > 0 && k < n && s[1 + k] <= now_ns - window)
+        k++;
+    if (k > 0)
+        memmove(&s[1], &s[1 + k], (size_t)(n - k) * 8);
+    s[0] = n - k;
+}
+
+/* A flagged request: one strike; suspend_after strikes in the window
+ * suspend for suspend_for, ban_after ban. */
+static void strike(struct policy *p, struct acct *a, int64_t now_ns)
+{
+    const struct scn_policy *pol = &p->sc->policy;
+    if (!pol->has_moderation)
+        return;
+    int64_t *s = strike_slot(p, a);
+    strikes_expire(p, s, now_ns);
+    if (s[0] == (int64_t)p->strike_k) {
+        memmove(&s[1], &s[2], (p->strike_k - 1) * 8);
+        s[0]--;
+    }
+    s[1 + s[0]++] = now_ns;
+    if (pol->mod_ban_after > 0 && s[0] >= pol->mod_ban_after)
+        a->flags |= ACCT_BANNED;
+    else if (pol->mod_suspend_after > 0 && s[0] >= pol->mod_suspend_after)
+        a->mod_susp_until_ns = add_sat(now_ns, pol->mod_suspend_for_ns);
+}
+
+uint32_t policy_strikes_in_window(const struct policy *p, const struct acct *a,
+                                  int64_t now_ns)
+{
+    if (a->strike_slot == 0)
+        return 0;
+    const int64_t *s = &p->strikes[(a->strike_slot - 1) * (p->strike_k + 1)];
+    int64_t window = p->sc->policy.mod_window_ns;
+    uint32_t n = 0;
+    for (int64_t k = 0; k < s[0]; k++)
+        n += window <= 0 || s[1 + k] > now_ns - window;
+    return n;
+}
+
+static void fill_hdr(struct policy *p, const struct acct *a, int i,
+                     const struct policy_req *rq, int64_t now_ns,
+                     struct policy_hdr *h)
+{
+    memset(h, 0, sizeof(*h));
+    if (i < 0)
+        return;
+    const struct lim_conf *c = &p->conf[a->tier * p->L + i];
+    const union lim_state *s =
+        state_of(p, a->tier, i, rq->account, rq->source, false);
+    struct lim_result r;
+    lim_peek(c, s ? s : &fresh_state, 0, now_ns, &r);
+    h->present = true;
+    h->limit = c->amount;
+    h->remaining = r.remaining;
+    h->reset_ns = r.reset_ns;
+}
+
+/* ---- decide ----------------------------------------------------------------
+ */
+
+/* The checks up to (not including) the limits, in order. */
+static enum reason pre_limits(struct policy *p, struct acct *a,
+                              const struct policy_req *rq, int64_t now_ns,
+                              int64_t *retry)
+{
+    enum reason r = account_check(p, a, now_ns);
+    if (r == REASON_OK)
+        r = model_check(p, rq->account, rq->model, now_ns);
+    if (r == REASON_OK && p->n_active > 0)
+        r = global_check(p, a, rq->account, now_ns, retry);
+    if (r == REASON_OK)
+        r = abuse_check(p, a, now_ns, retry);
+    return r;
+}
+
+/* Limits, credit, moderation, bad request; charges the limits. */
+static enum reason from_limits(struct policy *p, struct acct *a,
+                               const struct policy_req *rq, int64_t now_ns,
+                               struct policy_decision *d)
+{
+    enum reason r = REASON_OK;
+    int deny = limits_peek(p, a, rq, now_ns, &d->retry_after_ns);
+    if (deny >= 0) {
+        d->limit = deny;
+        r = limit_reason(&p->conf[a->tier * p->L + deny]);
+    }
+    if (r == REASON_OK)
+        r = credit_check(p, a, now_ns);
+    if (r == REASON_OK && rq->violation) {
+        strike(p, a, now_ns);
+        r = REASON_POLICY_VIOLATION;
+    }
+    if (r == REASON_OK && rq->bad_request)
+        r = REASON_BAD_REQUEST;
+    const struct tier_rt *rt = &p->tiers[a->tier];
+    if (r == REASON_OK) {
+        limits_charge(p, a, rq, now_ns, ~rt->conc_mask, true, d);
+        d->epoch = a->epoch;
+        a->last_used_ns = now_ns;
+    } else if (rt->cd_mask) {
+        limits_charge(p, a, rq, now_ns, rt->cd_mask, false, d);
+    }
+    return r;
+}
+
+enum reason policy_decide(struct policy *p, const struct policy_req *rq,
+                          int64_t now_ns, struct policy_decision *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->tier = -1;
+    out->limit = -1;
+    enum reason r = REASON_OK;
+    if (source_locked(p, rq->source, now_ns))
+        r = REASON_UNAUTHORIZED_LOCKOUT;
+    else if (region_blocked(p, rq->region))
+        r = REASON_REGION_BLOCKED;
+    else if (rq->invalid_key) {
+        source_failed(p, rq->source, now_ns);
+        r = REASON_INVALID_KEY;
+    }
+    if (r != REASON_OK || rq->account < 0 || rq->account >= p->n_accounts) {
+        out->reason = r != REASON_OK ? r : REASON_INVALID_KEY;
+        return out->reason;
+    }
+    struct acct *a = policy_acct(p, rq->account, rq->pop);
+    out->tier = a->tier;
+    if (a->flags & ACCT_KEY_REVOKED)
+        r = REASON_REVOKED_KEY;
+    if (r == REASON_OK)
+        r = pre_limits(p, a, rq, now_ns, &out->retry_after_ns);
+    if (r == REASON_OK)
+        r = from_limits(p, a, rq, now_ns, out);
+    if (rq->want_headers) {
+        fill_hdr(p, a, p->tiers[a->tier].req_limit, rq, now_ns, &out->req);
+        fill_hdr(p, a, p->tiers[a->tier].tok_limit, rq, now_ns, &out->tok);
+    }
+    if (!reason_retryable(r))
+        out->retry_after_ns = 0;
+    out->reason = r;
+    return r;
+}
+
+/* ---- complete
+ * ---------------------------------------------------------------- */
+
+static void release_slots(struct policy *p, const struct policy_req *rq,
+                          const struct policy_decision *d)
+{
+    for (int i = 0; i < POLICY_MAX_LIMITS; i++) {
+        if (!((d->held_mask >> i) & 1))
+            continue;
+        union lim_state *s =
+            state_of(p, d->tier, i, rq->account, rq->source, false);
+        if (s)
+            lim_release(s);
+    }
+}
+
+/* Grant first (while unexpired), the rest from prepaid, which may go
+ * below zero by the last request's cost. */
+static void charge(struct acct *a, int64_t cost, int64_t now_ns)
+{
+    if (now_ns < a->grant_expires_ns && a->grant_pusd > 0) {
+        int64_t take = cost < a->grant_pusd ? cost : a->grant_pusd;
+        a->grant_pusd -= take;
+        cost -= take;
+    }
+    a->prepaid_pusd -= cost;
+}
+
+static void spend(struct acct *a, int64_t cost, int64_t now_ns)
+{
+    int64_t m = floor_div(now_ns - a->created_ns, POLICY_MONTH_NS);
+    if (m != a->month) {
+        a->month = m;
+        a->month_spend_pusd = 0;
+    }
+    a->month_spend_pusd = add_sat(a->month_spend_pusd, cost);
+    a->spend_pusd = add_sat(a->spend_pusd, cost);
+}
+
+static void maybe_upgrade(struct policy *p, int64_t account, struct acct *a,
+                          int64_t now_ns)
+{
+    const struct scn_policy *pol = &p->sc->policy;
+    for (size_t guard = 0; guard < pol->n_tiers; guard++) {
+        const struct scn_tier *t = &pol->tiers[a->tier];
+        if (t->upgrade_to < 0 || t->upgrade_to == a->tier ||
+            a->spend_pusd < t->upgrade_spend_pusd ||
+            now_ns - a->created_ns < t->upgrade_after_ns)
+            return;
+        policy_set_tier(p, account, t->upgrade_to, now_ns);
+    }
+}
+
+void policy_set_tier(struct policy *p, int64_t account, int t, int64_t now_ns)
+{
+    struct acct *a = policy_acct(p, account, -1);
+    const struct scn_tier *old = &p->sc->policy.tiers[a->tier];
+    const struct scn_tier *nt = &p->sc->policy.tiers[t];
+    for (size_t i = 0; i < old->n_limits; i++)
+        lim_state_fini(&p->states[account * p->L + (int64_t)i],
+                       p->conf[a->tier * p->L + (int)i].algo);
+    a->tier = t;
+    a->epoch++;
+    a->prepaid_pusd += nt->prepaid_pusd;
+    if (nt->grant_pusd > 0) {
+        int64_t left = now_ns < a->grant_expires_ns ? a->grant_pusd : 0;
+        a->grant_pusd = left + nt->grant_pusd;
+        a->grant_expires_ns = nt->grant_expires_ns > 0
+                                  ? add_sat(now_ns, nt->grant_expires_ns)
+                                  : POLICY_NEVER;
+    }
+}
+
+void policy_complete(struct policy *p, const struct policy_req *rq,
+                     const struct policy_decision *d, int64_t now_ns,
+                     enum reason final_outcome, int64_t completion_tokens_used)
+{
+    if (d->reason != REASON_OK)
+        return;
+    struct acct *a = policy_acct(p, rq->account, rq->pop);
+    if (d->held_mask && d->epoch == a->epoch && d->tier == a->tier)
+        release_slots(p, rq, d);
+    if (final_outcome != REASON_OK || rq->model < 0 ||
+        (size_t)rq->model >= p->sc->policy.n_models)
+        return;
+    const struct scn_model *m = &p->sc->policy.models[rq->model];
+    int64_t cost = rq->prompt_tokens * m->input_pusd_per_token +
+                   completion_tokens_used * m->output_pusd_per_token;
+    charge(a, cost, now_ns);
+    spend(a, cost, now_ns);
+    maybe_upgrade(p, rq->account, a, now_ns);
+}

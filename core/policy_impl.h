@@ -1,0 +1,154 @@
+/*
+ * policy_impl.h - private layout of struct policy, shared by policy.c
+ * (construction, decide, complete, credit) and policy_events.c (events and
+ * introspection).  Not part of the public API: only those two files
+ * include it.
+ */
+#ifndef TOLLGATE_POLICY_IMPL_H
+#define TOLLGATE_POLICY_IMPL_H
+
+#include <stdint.h>
+
+#include "core/limiter.h"
+#include "core/policy.h"
+#include "core/scenario.h"
+
+#define POLICY_NEVER     INT64_MAX
+#define POLICY_MONTH_NS  (30LL * 86400 * 1000000000LL)
+#define POLICY_LOCK_SLOT (-1) /* smap slot of a source's lockout record */
+
+/* Account flags. */
+#define ACCT_LIVE        (1u << 0) /* initialised from its population */
+#define ACCT_BANNED      (1u << 1) /* moderation ban (permanent) */
+#define ACCT_EV_BANNED   (1u << 2) /* ban event */
+#define ACCT_EV_SUSP     (1u << 3) /* suspend event without a duration */
+#define ACCT_BILLING     (1u << 4) /* billing failure event */
+#define ACCT_KEY_REVOKED (1u << 5) /* revoke_keys event */
+
+/* Mutable state of one account (128 bytes). */
+struct acct {
+    uint32_t flags;
+    int32_t tier;
+    uint32_t epoch;       /* tier changes; older concurrency slots lapse */
+    uint32_t draws;       /* partial-outage draws taken so far */
+    uint32_t strike_slot; /* 0: no strikes yet; else slab slot + 1 */
+    uint32_t key_gen;     /* revoke_keys events applied */
+    int64_t created_ns;   /* -idle_for of the population */
+    int64_t last_used_ns; /* last OK decision (inactivity clock) */
+    int64_t mod_susp_until_ns;
+    int64_t ev_susp_until_ns;
+    int64_t grant_pusd;       /* remaining grant */
+    int64_t grant_expires_ns; /* POLICY_NEVER: never */
+    int64_t prepaid_pusd;     /* may go < 0 by the last request's cost */
+    int64_t month;            /* index of the 30-day month of month_spend */
+    int64_t month_spend_pusd;
+    int64_t spend_pusd; /* cumulative */
+    int64_t abuse_window;
+    int64_t abuse_count;
+    int64_t abuse_until_ns;
+};
+
+/* Per tier, derived once. */
+struct tier_rt {
+    int n_limits;
+    int req_limit;      /* first LIMIT_REQUESTS limit, -1: none */
+    int tok_limit;      /* first LIMIT_TOKENS limit, -1: none */
+    int64_t abuse_max;  /* requests per abuse window above which the
+                           account is throttled; -1: no abuse check */
+    uint32_t cd_mask;   /* limits with count_denied */
+    uint32_t conc_mask; /* LIMIT_CONCURRENT limits */
+    uint8_t scope[POLICY_MAX_LIMITS]; /* enum limit_scope of each limit */
+};
+
+/* An active outage / maintenance / upgrade occurrence. */
+struct active_ev {
+    int ev;          /* scenario event index */
+    int kind;        /* EV_OUTAGE, EV_MAINTENANCE or EV_UPGRADE */
+    double capacity; /* fraction left; 0 denies everything */
+    int64_t until_ns;
+};
+
+/* An entry of the source map: lockout record (slot POLICY_LOCK_SLOT) or
+ * the state of a scope: source limit (slot = tier * L + limit). */
+struct smap_entry {
+    int64_t src;
+    int32_t slot;
+    uint32_t used;
+    union {
+        struct {
+            int64_t window_start_ns;
+            int64_t fails;
+            int64_t locked_until_ns;
+        } lock;
+        union lim_state st;
+    } v;
+};
+
+struct smap {
+    struct smap_entry *e;
+    size_t cap; /* power of two, 0 before the first insert */
+    size_t n;
+};
+
+struct policy {
+    const struct scenario *sc; /* borrowed */
+    uint64_t seed;
+    int64_t n_accounts;
+    int L; /* stride: most limits of any tier */
+
+    struct acct *acct;       /* n_accounts, calloc'd, lazily initialised */
+    union lim_state *states; /* n_accounts * L: scope account/key */
+    union lim_state *global; /* n_tiers * L: scope global */
+    struct lim_conf *conf;   /* n_tiers * L: in force (set_limit) */
+    struct tier_rt *tiers;   /* n_tiers */
+    bool has_sw;             /* some limit is a sliding log */
+
+    int64_t *strikes; /* slab: slots of (1 + strike_k) int64 */
+    size_t strike_k, strike_n, strike_cap;
+
+    uint64_t *perm; /* n_accounts * perm_words revoked-model bits;
+                       NULL until the first revoke_permission */
+    size_t perm_words;
+
+    uint64_t *blocked; /* region bitmap */
+    size_t region_words;
+    int64_t *model_until_ns; /* feature suspended until; 0: not */
+    bool any_model_suspended;
+
+    struct active_ev *active;
+    size_t n_active, cap_active;
+
+    uint32_t *ev_occ; /* starts per scenario event */
+
+    struct smap src;
+    size_t n_locks; /* lockout records ever created */
+    bool has_src_limits;
+};
+
+/* Initialised account (lazy init through its population; pop may be -1
+ * to look it up). */
+struct acct *policy_acct(struct policy *p, int64_t account, int pop);
+
+/* An account as it is or would be once initialised, without changing p:
+ * returns the live record or fills *tmp. */
+const struct acct *policy_acct_view(const struct policy *p, int64_t account,
+                                    struct acct *tmp);
+
+/* Moves the account to tier t: fresh limiter states, new epoch, the new
+ * tier's credit added (docs/policy-model.md). */
+void policy_set_tier(struct policy *p, int64_t account, int t, int64_t now_ns);
+
+/* Usable credit now: unexpired grant + prepaid. */
+int64_t policy_credit_of(const struct acct *a, int64_t now_ns);
+
+/* Moderation strikes of a within (now - window, now]. */
+uint32_t policy_strikes_in_window(const struct policy *p, const struct acct *a,
+                                  int64_t now_ns);
+
+/* Source map lookups: find returns NULL when absent; get inserts a zeroed
+ * entry (invalidating earlier pointers into the map). */
+struct smap_entry *policy_smap_find(const struct smap *m, int64_t src,
+                                    int32_t slot);
+struct smap_entry *policy_smap_get(struct smap *m, int64_t src, int32_t slot);
+
+#endif
