@@ -119,7 +119,8 @@ struct json_w {
     int depth;
     bool need_comma[JSON_W_MAX_DEPTH + 1];
     bool after_key;
-    int err; /* first error: ERR_IO (errno kept), ERR_RANGE (depth) */
+    int err;         /* first error: ERR_IO (errno kept), ERR_RANGE (depth) */
+    int saved_errno; /* errno of the first failed write */
 };
 
 void json_w_init(struct json_w *w, FILE *out, bool pretty);

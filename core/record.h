@@ -198,6 +198,7 @@ void rec_interval_load(struct rec *r, size_t i, const struct rec_counts *c,
                        const struct hist_sparse *lat, int64_t transport_errors);
 /* Mutable summary histograms and counters for the reader. */
 struct hist *rec_lat_mut(struct rec *r, enum reason outcome);
+struct hist *rec_lat_all_mut(struct rec *r);
 struct hist *rec_pop_lat_all_mut(struct rec *r, size_t pop);
 struct hist *rec_pop_lat_ok_mut(struct rec *r, size_t pop);
 struct hist *rec_service_mut(struct rec *r);
