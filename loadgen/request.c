@@ -1,0 +1,206 @@
+/*
+ * request.c - turns a logical request into the options of an easy handle.
+ *
+ * Everything that does not change between requests is set once per
+ * handle (lg_slot_setup): callbacks, method, TLS, the header list (whose
+ * nodes are the slot's own, so only their data pointers change), and the
+ * URL and body when their templates are constant.  Per request
+ * (lg_slot_prepare) only the variable parts are rendered into the slot's
+ * reused buffers and set: URL, body, header data pointers, timeout.
+ * No allocation happens per request once the buffers are warm.
+ */
+#include "loadgen/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/keys.h"
+
+/* libcurl write callback: keep the first bytes up to the cap, then a
+ * rolling tail, and discard the rest (returning the full size). */
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct lg_slot *s = ud;
+    size_t len = size * n, take = 0;
+    if (s->rbody_len < LG_BODY_CAP_BYTES) {
+        take = LG_BODY_CAP_BYTES - s->rbody_len;
+        take = take < len ? take : len;
+        if (s->rbody_len + take > s->rbody_cap) {
+            size_t cap = s->rbody_cap ? s->rbody_cap : 4096;
+            while (cap < s->rbody_len + take)
+                cap *= 2;
+            s->rbody = xrealloc(s->rbody, cap);
+            s->rbody_cap = cap;
+        }
+        memcpy(s->rbody + s->rbody_len, p, take);
+        s->rbody_len += take;
+    }
+    if (take < len) {
+        size_t rest = len - take, keep = sizeof(s->tail);
+        const char *src = p + take;
+        s->overflow = true;
+        if (rest >= keep) {
+            memcpy(s->tail, src + rest - keep, keep);
+            s->tail_len = keep;
+        } else {
+            size_t old = s->tail_len + rest > keep ? keep - rest : s->tail_len;
+            memmove(s->tail, s->tail + s->tail_len - old, old);
+            memcpy(s->tail + old, src, rest);
+            s->tail_len = old + rest;
+        }
+    }
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct lg_slot *s = ud;
+    cls_header(&s->resp, p, size * n);
+    return size * n;
+}
+
+#define SETOPT(e, opt, val)                                                    \
+    do {                                                                       \
+        if (curl_easy_setopt((e), (opt), (val)) != CURLE_OK)                   \
+            goto fail;                                                         \
+    } while (0)
+
+int lg_slot_setup(struct lg_slot *s, const struct lg_shared *sh,
+                  curl_opensocket_callback open_cb,
+                  curl_closesocket_callback close_cb, void *sock_data)
+{
+    CURL *e = s->easy;
+    s->resp.keep_headers = sh->cls.rules_use_headers;
+    SETOPT(e, CURLOPT_PRIVATE, s);
+    SETOPT(e, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(e, CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(e, CURLOPT_WRITEDATA, s);
+    SETOPT(e, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(e, CURLOPT_HEADERDATA, s);
+    SETOPT(e, CURLOPT_USERAGENT, "tollgate/" TOLLGATE_VERSION);
+    SETOPT(e, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+    SETOPT(e, CURLOPT_OPENSOCKETDATA, sock_data);
+    SETOPT(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+    SETOPT(e, CURLOPT_CLOSESOCKETDATA, sock_data);
+    SETOPT(e, CURLOPT_SSL_VERIFYPEER, sh->cfg.insecure ? 0L : 1L);
+    SETOPT(e, CURLOPT_SSL_VERIFYHOST, sh->cfg.insecure ? 0L : 2L);
+    if (sh->is_https)
+        SETOPT(e, CURLOPT_PIPEWAIT, 1L); /* prefer HTTP/2 multiplexing */
+    if (sh->url_const)
+        SETOPT(e, CURLOPT_URL, sh->url_const);
+    if (sh->method == 0)
+        SETOPT(e, CURLOPT_HTTPGET, 1L);
+    else if (sh->method == 2)
+        SETOPT(e, CURLOPT_CUSTOMREQUEST, sh->method_name);
+    if (sh->has_body && sh->body_const) {
+        SETOPT(e, CURLOPT_POSTFIELDSIZE, (long)sh->body_const_len);
+        SETOPT(e, CURLOPT_POSTFIELDS, sh->body_const);
+    }
+    /* The header list: one node per template plus "Expect:" (no
+     * 100-continue round trip); node data is filled per request. */
+    size_t n = sh->n_headers;
+    for (size_t i = 0; i <= n; i++)
+        s->nodes[i].next = i < n ? &s->nodes[i + 1] : NULL;
+    s->nodes[n].data = (char *)"Expect:";
+    for (size_t i = 0; i < n; i++)
+        s->nodes[i].data = (char *)"";
+    SETOPT(e, CURLOPT_HTTPHEADER, s->nodes);
+    return ERR_OK;
+fail:
+    return ERR_CURL;
+}
+
+/* Fills v from the request; the key goes into the slot's buffer. */
+static void fill_vars(struct lg_slot *s, const struct lg_shared *sh,
+                      const struct lg_req *r, struct tpl_vars *v)
+{
+    const struct scenario *sc = sh->sc;
+    const struct traffic_req *t = &r->tr;
+    size_t klen;
+    if (t->invalid_key)
+        klen = keys_invalid(t->id, s->key, sizeof(s->key));
+    else if (sh->cfg.keys && (size_t)t->account < sh->cfg.keys->n)
+        klen = strlen(
+            strncpy(s->key, sh->cfg.keys->key[t->account], sizeof(s->key) - 1));
+    else
+        klen = keys_for_account(t->account, s->key, sizeof(s->key));
+    int model = t->model;
+    if (model < 0 && sc->policy.n_models == 1)
+        model = 0;
+    v->key = s->key;
+    v->key_len = klen;
+    v->model = model >= 0 && (size_t)model < sc->policy.n_models
+                   ? sc->policy.models[model].name
+                   : "";
+    v->region = t->region >= 0 && (size_t)t->region < sc->n_regions
+                    ? sc->regions[t->region]
+                    : "ZZ";
+    v->account = t->account;
+    v->prompt_tokens = t->prompt_tokens;
+    v->completion_tokens = t->completion_tokens;
+    v->request_id = t->id;
+}
+
+int lg_slot_prepare(struct lg_slot *s, const struct lg_shared *sh,
+                    const struct lg_req *r, int64_t timeout_ns)
+{
+    CURL *e = s->easy;
+    struct tpl_vars v;
+    fill_vars(s, sh, r, &v);
+    if (!sh->url_const) {
+        tpl_buf_reset(&s->url);
+        tpl_buf_append(&s->url, sh->base_url, strlen(sh->base_url));
+        tpl_render(&sh->path, &v, &s->url);
+        SETOPT(e, CURLOPT_URL, s->url.p);
+    }
+    if (sh->has_body && !sh->body_const) {
+        tpl_buf_reset(&s->body);
+        tpl_render(&sh->body, &v, &s->body);
+        SETOPT(e, CURLOPT_POSTFIELDSIZE, (long)s->body.len);
+        SETOPT(e, CURLOPT_POSTFIELDS, s->body.p);
+    }
+    /* Render every header, then point the nodes at the (possibly moved)
+     * buffer; each rendering is NUL-terminated by keeping the NUL. */
+    tpl_buf_reset(&s->hdr);
+    for (size_t i = 0; i < sh->n_headers; i++) {
+        s->hdr_off[i] = s->hdr.len;
+        tpl_render(&sh->headers[i], &v, &s->hdr);
+        tpl_buf_append(&s->hdr, "", 1);
+    }
+    for (size_t i = 0; i < sh->n_headers; i++)
+        s->nodes[i].data = s->hdr.p + s->hdr_off[i];
+    if (timeout_ns != s->timeout_set_ns) {
+        long ms = (long)((timeout_ns + 999999) / 1000000);
+        SETOPT(e, CURLOPT_TIMEOUT_MS, ms);
+        SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, ms < 10000 ? ms : 10000L);
+        s->timeout_set_ns = timeout_ns;
+    }
+    cls_resp_reset(&s->resp);
+    s->rbody_len = 0;
+    s->tail_len = 0;
+    s->overflow = false;
+    return ERR_OK;
+fail:
+    return ERR_CURL;
+}
+
+void lg_slot_response(struct lg_slot *s)
+{
+    s->resp.body = s->rbody;
+    s->resp.body_len = s->rbody_len;
+    s->resp.tail = s->overflow ? s->tail : NULL;
+    s->resp.tail_len = s->overflow ? s->tail_len : 0;
+}
+
+void lg_slot_fini(struct lg_slot *s)
+{
+    if (!s)
+        return;
+    if (s->easy)
+        curl_easy_cleanup(s->easy);
+    tpl_buf_fini(&s->url);
+    tpl_buf_fini(&s->body);
+    tpl_buf_fini(&s->hdr);
+    free(s->rbody);
+    memset(s, 0, sizeof(*s));
+}

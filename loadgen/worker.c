@@ -1,0 +1,616 @@
+/*
+ * worker.c - one load-generator thread: schedule, libcurl multi, epoll.
+ *
+ * The loop (wrk2's model, one per thread, nothing shared on the hot path):
+ *   1. launch every request whose intended time has come, while an easy
+ *      handle is free (open-loop stream, retries and closed-loop users are
+ *      merged by intended time); requests that waited longer than their
+ *      client timeout for a handle are dropped and counted;
+ *   2. run libcurl's timeout only when its deadline has passed (the timer
+ *      callback fires about twice per request: acting on every call would
+ *      spin, see reference/PERFORMANCE.md);
+ *   3. wait in epoll_pwait2 (ns timeout, so sends leave within
+ *      microseconds of their intended time) until the next due request,
+ *      libcurl's deadline or an fd event, and feed events to
+ *      curl_multi_socket_action;
+ *   4. harvest completions: classify, record, retry or finish.
+ * Socket registrations are kept when libcurl says CURL_POLL_REMOVE (the
+ * connection went back to its cache and is usually reused at once) and
+ * no-op changes are skipped, which removes ~2 epoll_ctl per request; a
+ * kept fd that turns readable while unwanted (the peer closed an idle
+ * connection) is removed then.  The close-socket callback forgets an fd
+ * before close(), so a reused fd number is registered afresh.
+ */
+#include "loadgen/worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/client.h"
+#include "loadgen/request.h"
+
+#define MAX_EVENTS  64
+#define MAX_WAIT_NS (20 * 1000000LL) /* poll the stop flag this often */
+
+int64_t lg_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t now_rel(const struct lg_worker *w)
+{
+    return lg_now_ns() - w->sh->start_ns;
+}
+
+/* ---- pending heap (retries, closed-loop users) ------------------------ */
+
+static void heap_push(struct lg_heap *h, const struct lg_req *r)
+{
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 64;
+        h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
+    }
+    size_t i = h->n++;
+    while (i > 0 && h->v[(i - 1) / 2].intended_ns > r->intended_ns) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = *r;
+}
+
+static void heap_pop(struct lg_heap *h, struct lg_req *out)
+{
+    *out = h->v[0];
+    struct lg_req last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && h->v[c + 1].intended_ns < h->v[c].intended_ns)
+            c++;
+        if (h->v[c].intended_ns >= last.intended_ns)
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n > 0)
+        h->v[i] = last;
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+
+static struct lg_fd *fd_ent(struct lg_worker *w, curl_socket_t fd)
+{
+    if ((size_t)fd >= w->n_fds) {
+        size_t n = w->n_fds ? w->n_fds : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        w->fds = xrealloc(w->fds, n * sizeof(*w->fds));
+        memset(w->fds + w->n_fds, 0, (n - w->n_fds) * sizeof(*w->fds));
+        w->n_fds = n;
+    }
+    return &w->fds[fd];
+}
+
+static curl_socket_t on_open(void *data, curlsocktype purpose,
+                             struct curl_sockaddr *a)
+{
+    struct lg_worker *w = data;
+    (void)purpose;
+    int fd = socket(a->family, a->socktype, a->protocol);
+    if (fd < 0)
+        return CURL_SOCKET_BAD;
+    struct lg_fd *e = fd_ent(w, fd);
+    memset(e, 0, sizeof(*e));
+    if (++w->conns_open > w->conns_peak)
+        w->conns_peak = w->conns_open;
+    return fd;
+}
+
+static int on_close(void *data, curl_socket_t fd)
+{
+    struct lg_worker *w = data;
+    struct lg_fd *e = fd_ent(w, fd);
+    if (e->in_epoll)
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+    memset(e, 0, sizeof(*e));
+    w->conns_open--;
+    return close(fd);
+}
+
+static int epoll_set(struct lg_worker *w, int fd, struct lg_fd *e,
+                     uint32_t events)
+{
+    struct epoll_event ev = { .events = events, .data.fd = fd };
+    int op = e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    int rc = epoll_ctl(w->epfd, op, fd, &ev);
+    if (rc < 0 && errno == ENOENT)
+        rc = epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+    else if (rc < 0 && errno == EEXIST)
+        rc = epoll_ctl(w->epfd, EPOLL_CTL_MOD, fd, &ev);
+    if (rc == 0) {
+        e->in_epoll = true;
+        e->events = events;
+    }
+    return rc;
+}
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
+                     void *socketp)
+{
+    struct lg_worker *w = userp;
+    (void)easy;
+    (void)socketp;
+    struct lg_fd *e = fd_ent(w, fd);
+    if (what == CURL_POLL_REMOVE) {
+        e->want = 0;
+        /* Keep a read registration (reuse is likely); never leave a
+         * write registration behind, it would fire continuously. */
+        if (e->in_epoll && (e->events & EPOLLOUT)) {
+            epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+            e->in_epoll = false;
+        }
+        return 0;
+    }
+    uint32_t ev = ((what & CURL_POLL_IN) ? EPOLLIN : 0) |
+                  ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+    e->want = what;
+    if (e->in_epoll && e->events == ev)
+        return 0;
+    return epoll_set(w, fd, e, ev) == 0 ? 0 : -1;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct lg_worker *w = userp;
+    (void)multi;
+    w->curl_deadline_ns =
+        timeout_ms < 0 ? -1 : now_rel(w) + (int64_t)timeout_ms * 1000000LL;
+    return 0;
+}
+
+/* ---- progress snapshot -------------------------------------------------- */
+
+static void snap_publish(struct lg_worker *w, bool done)
+{
+    w->local.in_flight = w->in_flight;
+    pthread_mutex_lock(&w->mu);
+    struct lg_snap *s = &w->snap;
+    if (!s->fresh) {
+        struct hist *tmp = s->lat; /* emptied by lg_poll */
+        s->lat = w->local.lat;
+        w->local.lat = tmp;
+        s->offered = w->local.offered;
+        s->attempts = w->local.attempts;
+        memcpy(s->outcome, w->local.outcome, sizeof(s->outcome));
+    } else {
+        hist_merge(s->lat, w->local.lat);
+        s->offered += w->local.offered;
+        s->attempts += w->local.attempts;
+        for (int r = 0; r < REASON_COUNT; r++)
+            s->outcome[r] += w->local.outcome[r];
+        hist_reset(w->local.lat);
+    }
+    s->in_flight = w->local.in_flight;
+    s->fresh = true;
+    s->done = done;
+    pthread_mutex_unlock(&w->mu);
+    w->local.offered = w->local.attempts = 0;
+    memset(w->local.outcome, 0, sizeof(w->local.outcome));
+}
+
+/* ---- scheduling -----------------------------------------------------------
+ */
+
+static void fetch_next(struct lg_worker *w)
+{
+    w->has_next = false;
+    if (w->quota == 0 || !w->traffic)
+        return;
+    struct traffic_req tr;
+    if (!traffic_next(w->traffic, &tr) || tr.t_ns >= w->sh->cfg.duration_ns)
+        return;
+    memset(&w->next, 0, sizeof(w->next));
+    w->next.tr = tr;
+    w->next.intended_ns = tr.t_ns;
+    w->next.user = -1;
+    w->has_next = true;
+    if (w->quota > 0)
+        w->quota--;
+}
+
+/* Takes the earliest pending request due by now into *out. */
+static bool take_due(struct lg_worker *w, int64_t now, struct lg_req *out)
+{
+    bool from_heap = w->heap.n > 0 && w->heap.v[0].intended_ns <= now;
+    bool from_next = w->has_next && w->next.intended_ns <= now;
+    if (from_heap && from_next &&
+        w->next.intended_ns < w->heap.v[0].intended_ns)
+        from_heap = false;
+    if (from_heap) {
+        heap_pop(&w->heap, out);
+    } else if (from_next) {
+        *out = w->next;
+        fetch_next(w);
+    } else {
+        return false;
+    }
+    if (out->attempts == 0 && out->user >= 0 && out->fresh_user) {
+        int pop = out->tr.pop;
+        if (w->quota == 0)
+            return take_due(w, now, out); /* user retires: quota spent */
+        if (w->quota > 0)
+            w->quota--;
+        traffic_closed_req(w->traffic, pop, out->user, out->intended_ns,
+                           &out->tr);
+        out->fresh_user = false;
+    }
+    if (out->attempts == 0) {
+        rec_offered(w->rec, out->tr.pop, out->intended_ns);
+        w->local.offered++;
+    }
+    return true;
+}
+
+static void schedule_user(struct lg_worker *w, int pop, int64_t user,
+                          int64_t t_ns)
+{
+    if (t_ns >= w->sh->cfg.duration_ns)
+        return;
+    struct lg_req r = { 0 };
+    r.tr.pop = pop;
+    r.user = user;
+    r.fresh_user = true;
+    r.intended_ns = t_ns;
+    heap_push(&w->heap, &r);
+}
+
+static void launch(struct lg_worker *w, struct lg_req *r, int64_t now)
+{
+    struct lg_slot *s = &w->slots[w->free_ix[--w->n_free]];
+    int64_t timeout = w->sh->pop_timeout_ns[r->tr.pop];
+    s->req = *r;
+    s->req.attempts++;
+    if (lg_slot_prepare(s, w->sh, &s->req, timeout) != ERR_OK ||
+        curl_multi_add_handle(w->multi, s->easy) != CURLM_OK) {
+        w->err = ERR_CURL;
+        w->free_ix[w->n_free++] = (int)(s - w->slots);
+        return;
+    }
+    s->sent_ns = now;
+    hist_record(&w->lag, now - r->intended_ns);
+    w->sent++;
+    w->in_flight++;
+}
+
+/* A request that never left: its client gave up before a handle freed. */
+static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
+{
+    w->dropped++;
+    if (r->attempts > 0)
+        rec_final(w->rec, r->tr.pop, r->last, now);
+    if (r->user >= 0)
+        schedule_user(w, r->tr.pop, r->user,
+                      now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
+}
+
+static void launch_due(struct lg_worker *w, int64_t now)
+{
+    struct lg_req r;
+    while (w->n_free > 0 && take_due(w, now, &r))
+        launch(w, &r, now);
+    if (w->n_free > 0)
+        return;
+    /* No handle free: drop what has waited past its client timeout. */
+    for (;;) {
+        bool h =
+            w->heap.n > 0 && now - w->heap.v[0].intended_ns >
+                                 w->sh->pop_timeout_ns[w->heap.v[0].tr.pop];
+        bool n = w->has_next && now - w->next.intended_ns >
+                                    w->sh->pop_timeout_ns[w->next.tr.pop];
+        if (!(h || n) || !take_due(w, now, &r))
+            break;
+        drop(w, &r, now);
+    }
+}
+
+/* ---- completion -------------------------------------------------------------
+ */
+
+static void set_gauges(struct lg_worker *w, const struct cls_resp *resp,
+                       int64_t now)
+{
+    if (resp->rl_remaining_requests >= 0)
+        rec_gauge(w->rec, REC_G_RL_REQUESTS, now,
+                  (double)resp->rl_remaining_requests);
+    if (resp->rl_remaining_tokens >= 0)
+        rec_gauge(w->rec, REC_G_RL_TOKENS, now,
+                  (double)resp->rl_remaining_tokens);
+    rec_gauge(w->rec, REC_G_IN_FLIGHT, now, (double)w->in_flight);
+}
+
+static enum reason outcome_of(struct lg_slot *s, CURLcode rc)
+{
+    long os_errno = 0, status = 0;
+    if (rc != CURLE_OK) {
+        curl_easy_getinfo(s->easy, CURLINFO_OS_ERRNO, &os_errno);
+        return cls_transport(rc, os_errno);
+    }
+    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+    s->resp.status = (int)status;
+    lg_slot_response(s);
+    return cls_classify(&s->w->sh->cls, &s->resp);
+}
+
+static void follow_up(struct lg_worker *w, struct lg_req *r, enum reason why,
+                      int64_t retry_after_ns, int64_t now)
+{
+    const struct scn_population *p = &w->sh->sc->pops[r->tr.pop];
+    int64_t delay = 0;
+    r->last = why;
+    if (why != REASON_OK && !r->rng_ready) {
+        rng_init(&r->rng, w->sh->cfg.seed, r->tr.id, RNG_CLIENT);
+        r->rng_ready = true;
+    }
+    if (why != REASON_OK && client_retry(&p->client, r->attempts, why,
+                                         retry_after_ns, &r->rng, &delay)) {
+        r->intended_ns = now + delay;
+        heap_push(&w->heap, r);
+        return;
+    }
+    rec_final(w->rec, r->tr.pop, why, now);
+    if (r->user >= 0)
+        schedule_user(w, r->tr.pop, r->user,
+                      now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
+}
+
+static void complete(struct lg_worker *w, struct lg_slot *s, CURLcode rc)
+{
+    int64_t now = now_rel(w);
+    enum reason why = outcome_of(s, rc);
+    struct lg_req *r = &s->req;
+    rec_attempt(w->rec, r->tr.pop, why, r->intended_ns, s->sent_ns, now);
+    if (rc != CURLE_OK)
+        rec_transport_error(w->rec, now);
+    w->local.attempts++;
+    w->local.outcome[why]++;
+    hist_record(w->local.lat, now - r->intended_ns);
+    curl_multi_remove_handle(w->multi, s->easy);
+    w->free_ix[w->n_free++] = (int)(s - w->slots);
+    w->in_flight--;
+    set_gauges(w, &s->resp, now);
+    int64_t retry_after = rc == CURLE_OK ? s->resp.retry_after_ns : -1;
+    follow_up(w, r, why, retry_after, now);
+}
+
+static void harvest(struct lg_worker *w)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(w->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct lg_slot *s = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+        complete(w, s, m->data.result);
+    }
+}
+
+/* ---- the loop
+ * ----------------------------------------------------------------- */
+
+static void run_timeout(struct lg_worker *w, int64_t now)
+{
+    int running;
+    if (w->curl_deadline_ns < 0 || w->curl_deadline_ns > now)
+        return;
+    w->curl_deadline_ns = -1;
+    curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    harvest(w);
+}
+
+static int64_t next_wake(const struct lg_worker *w, int64_t now, int64_t limit)
+{
+    int64_t t = now + MAX_WAIT_NS;
+    if (limit < t)
+        t = limit;
+    if (w->n_free > 0 && w->heap.n > 0 && w->heap.v[0].intended_ns < t)
+        t = w->heap.v[0].intended_ns;
+    if (w->n_free > 0 && w->has_next && w->next.intended_ns < t)
+        t = w->next.intended_ns;
+    if (w->curl_deadline_ns >= 0 && w->curl_deadline_ns < t)
+        t = w->curl_deadline_ns;
+    if (w->next_snap_ns < t)
+        t = w->next_snap_ns;
+    return t > now ? t - now : 0;
+}
+
+static void wait_events(struct lg_worker *w, int64_t wait_ns)
+{
+    struct epoll_event ev[MAX_EVENTS];
+    struct timespec ts = { wait_ns / 1000000000LL, wait_ns % 1000000000LL };
+    int n = epoll_pwait2(w->epfd, ev, MAX_EVENTS, &ts, NULL);
+    if (n < 0 && errno == ENOSYS)
+        n = epoll_wait(w->epfd, ev, MAX_EVENTS,
+                       (int)((wait_ns + 999999) / 1000000));
+    for (int i = 0; i < n; i++) {
+        int fd = ev[i].data.fd, running;
+        struct lg_fd *e = fd_ent(w, fd);
+        if (e->want == 0) { /* kept registration of an idle connection */
+            epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+            e->in_epoll = false;
+            continue;
+        }
+        int flags =
+            ((ev[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+            ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+            ((ev[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(w->multi, fd, flags, &running);
+    }
+    if (n > 0)
+        harvest(w);
+}
+
+static void prime_closed_users(struct lg_worker *w)
+{
+    const struct scenario *sc = w->sh->sc;
+    for (size_t p = 0; p < sc->n_pops; p++) {
+        int64_t users = traffic_closed_users(w->traffic, (int)p);
+        for (int64_t u = 0; u < users; u++)
+            if (traffic_owns(w->traffic,
+                             traffic_closed_account(w->traffic, (int)p, u)))
+                schedule_user(w, (int)p, u, 0);
+    }
+}
+
+static void finish(struct lg_worker *w, int64_t now)
+{
+    for (int i = 0; i < w->n_slots; i++) {
+        struct lg_slot *s = &w->slots[i];
+        bool idle = false;
+        for (int j = 0; j < w->n_free && !idle; j++)
+            idle = w->free_ix[j] == i;
+        if (!idle) {
+            curl_multi_remove_handle(w->multi, s->easy);
+            w->aborted++;
+        }
+    }
+    for (size_t i = 0; i < w->heap.n; i++)
+        if (w->heap.v[i].attempts > 0) {
+            w->retries_unsent++;
+            rec_final(w->rec, w->heap.v[i].tr.pop, w->heap.v[i].last, now);
+        }
+    w->in_flight = 0;
+    int64_t dur = w->sh->cfg.duration_ns;
+    w->end_ns = now < dur ? now : dur;
+    snap_publish(w, true);
+}
+
+static bool idle_forever(const struct lg_worker *w)
+{
+    return !w->has_next && w->heap.n == 0 && w->in_flight == 0;
+}
+
+void *lg_worker_main(void *arg)
+{
+    struct lg_worker *w = arg;
+    const struct lg_shared *sh = w->sh;
+    int64_t dur = sh->cfg.duration_ns, drain_until = -1, now = 0;
+    fetch_next(w);
+    prime_closed_users(w);
+    w->next_snap_ns = sh->progress_ns;
+    for (;;) {
+        now = now_rel(w);
+        if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
+            w->stopped = true;
+            break;
+        }
+        if (drain_until < 0 && (now >= dur || idle_forever(w)))
+            drain_until = now + sh->drain_ns;
+        if (drain_until >= 0 && (w->in_flight == 0 || now >= drain_until))
+            break;
+        if (drain_until < 0)
+            launch_due(w, now);
+        run_timeout(w, now);
+        if (now >= w->next_snap_ns) {
+            snap_publish(w, false);
+            w->next_snap_ns = now + sh->progress_ns;
+        }
+        wait_events(w, next_wake(w, now, drain_until < 0 ? dur : drain_until));
+    }
+    finish(w, w->stopped ? now : (now < dur ? now : dur));
+    return NULL;
+}
+
+/* ---- setup
+ * ------------------------------------------------------------------- */
+
+static int multi_setup(struct lg_worker *w)
+{
+    CURLM *m = w->multi;
+    if (curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket) ||
+        curl_multi_setopt(m, CURLMOPT_SOCKETDATA, w) ||
+        curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer) ||
+        curl_multi_setopt(m, CURLMOPT_TIMERDATA, w) ||
+        curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)w->n_slots) ||
+        curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)w->n_slots))
+        return ERR_CURL;
+    return ERR_OK;
+}
+
+int lg_worker_init(struct lg_worker *w, const struct lg_shared *sh, int id,
+                   char *err, size_t err_len)
+{
+    const struct lg_config *c = &sh->cfg;
+    memset(w, 0, sizeof(*w));
+    w->sh = sh;
+    w->id = id;
+    w->epfd = -1;
+    w->curl_deadline_ns = -1;
+    w->n_slots = c->connections / c->threads +
+                 (id < c->connections % c->threads ? 1 : 0);
+    w->quota = c->max_requests > 0
+                   ? c->max_requests / c->threads +
+                         (id < c->max_requests % c->threads ? 1 : 0)
+                   : -1;
+    pthread_mutex_init(&w->mu, NULL);
+    hist_init(&w->lag);
+    w->local.lat = hist_new();
+    w->snap.lat = hist_new();
+    w->traffic = traffic_new(sh->sc, c->seed, c->shard_i + c->shard_n * id,
+                             c->shard_n * c->threads);
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->multi = curl_multi_init();
+    if (w->epfd < 0 || !w->multi || multi_setup(w) != ERR_OK) {
+        snprintf(err, err_len, "worker %d: cannot create epoll/curl multi", id);
+        return ERR_CURL;
+    }
+    w->slots = xcalloc((size_t)w->n_slots, sizeof(*w->slots));
+    w->free_ix = xcalloc((size_t)w->n_slots, sizeof(*w->free_ix));
+    for (int i = 0; i < w->n_slots; i++) {
+        struct lg_slot *s = &w->slots[i];
+        s->w = w;
+        s->timeout_set_ns = -1;
+        s->easy = curl_easy_init();
+        if (!s->easy || lg_slot_setup(s, sh, on_open, on_close, w) != ERR_OK) {
+            snprintf(err, err_len, "worker %d: cannot set up a curl handle",
+                     id);
+            return ERR_CURL;
+        }
+        w->free_ix[w->n_free++] = i;
+    }
+    return ERR_OK;
+}
+
+void lg_worker_fini(struct lg_worker *w)
+{
+    if (!w || !w->sh)
+        return;
+    /* The multi handle first: closing its cached connections calls
+     * on_close, which still needs fds and epfd. */
+    if (w->multi)
+        curl_multi_cleanup(w->multi);
+    for (int i = 0; i < w->n_slots; i++)
+        lg_slot_fini(&w->slots[i]);
+    if (w->epfd >= 0)
+        close(w->epfd);
+    free(w->slots);
+    free(w->free_ix);
+    free(w->fds);
+    free(w->heap.v);
+    traffic_free(w->traffic);
+    rec_free(w->rec);
+    hist_fini(&w->lag);
+    hist_free(w->local.lat);
+    hist_free(w->snap.lat);
+    pthread_mutex_destroy(&w->mu);
+    memset(w, 0, sizeof(*w));
+}
