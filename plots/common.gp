@@ -104,11 +104,20 @@ set style textbox opaque fc rgb "#ffffff" noborder margins 1, 1
 set_lat_tics = "set ytics ('1us' 0.001, '10us' 0.01, '100us' 0.1, '1ms' 1, '10ms' 10, \
     '100ms' 100, '1s' 1000, '10s' 10000, '1m' 60000, '10m' 600000, \
     '1h' 3600000); set mytics 10"
-# Whole decades around [lo, hi] ms, so the axis always carries two labels.
-decade_lo(v) = v > 0 ? 10 ** floor(log10(v) + 1e-9) : 0.001
-decade_hi(v) = v > 0 ? 10 ** ceil(log10(v) - 1e-9) : 1000
-lat_range(lo, hi) = sprintf("set yrange [%g:%g]", 0.999 * decade_lo(lo), \
-    1.001 * decade_hi(hi > lo ? hi : lo * 10))
+# A log range around [lo, hi] ms on 1-2-5 steps, at least one decade wide
+# so that the axis always carries a labelled tic.
+_dec(v) = 10 ** floor(log10(v) + 1e-9)
+nice_lo(v) = v <= 0 ? 0.001 : (v >= 5 * _dec(v) ? 5 : (v >= 2 * _dec(v) ? 2 : 1)) * _dec(v)
+nice_hi(v) = v <= 0 ? 1000 : (v <= _dec(v) * 1.0001 ? 1 : (v <= 2 * _dec(v) ? 2 : (v <= 5 * _dec(v) ? 5 : 10))) * _dec(v)
+_lo(lo, hi) = nice_lo(lo)
+_hi(lo, hi) = nice_hi(hi) >= 10 * _lo(lo, hi) ? nice_hi(hi) : 10 * _lo(lo, hi)
+lat_range(lo, hi) = sprintf("set yrange [%g:%g]", 0.999 * _lo(lo, hi), \
+    1.001 * _hi(lo, hi)) . (_hi(lo, hi) / _lo(lo, hi) <= 1001 ? "; " . lat_tics_fine : "")
+# Labels at 2 and 5 of each decade, for ranges of up to three decades.
+lat_tics_fine = "set ytics add ('2us' 0.002, '5us' 0.005, '20us' 0.02, \
+    '50us' 0.05, '200us' 0.2, '500us' 0.5, '2ms' 2, '5ms' 5, '20ms' 20, \
+    '50ms' 50, '200ms' 200, '500ms' 500, '2s' 2000, '5s' 5000, '20s' 20000, \
+    '30s' 30000, '2m' 120000, '5m' 300000, '20m' 1200000, '30m' 1800000)"
 
 # ---- look -------------------------------------------------------------------
 set border 3 lc rgb "#444444"

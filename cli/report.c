@@ -1,0 +1,108 @@
+/*
+ * report.c - the expect: verdicts shared by check, sim --check and run
+ * --check.
+ *
+ * Each rule is measured on the summary (core/expect), printed with its
+ * verdict and measured value in the rule's own unit, and optionally
+ * collected into a JUnit report (core/junit).  A rule that cannot be
+ * measured (a latency of an outcome that never happened) fails, and the
+ * line says "no samples" instead of a number.  This file decides nothing
+ * about exit codes beyond the three documented in report.h.
+ */
+#include "cli/report.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/expect.h"
+#include "core/junit.h"
+#include "core/scenario.h"
+#include "core/summary.h"
+
+struct verdict {
+    char shown[48];    /* measured value with unit */
+    char message[256]; /* failure message; empty when passed */
+    bool pass;
+};
+
+static void judge(const struct expect_rule *r, const struct summary *s,
+                  struct verdict *v)
+{
+    double m;
+    int e = expect_measure(r, s, &m);
+    expect_fmt_value(r, m, v->shown, sizeof(v->shown));
+    v->pass = e == ERR_OK && expect_holds(r, m);
+    v->message[0] = '\0';
+    if (e != ERR_OK)
+        snprintf(v->message, sizeof(v->message),
+                 "cannot be measured from summary.json: %s", err_str(e));
+    else if (!v->pass)
+        snprintf(v->message, sizeof(v->message), "measured %s, expected %s",
+                 v->shown, r->text);
+}
+
+static int write_junit(const struct scenario *sc, const struct verdict *v,
+                       const char *path)
+{
+    struct junit_case *cases = xcalloc(sc->n_expect + 1, sizeof(*cases));
+    char suite[128];
+    snprintf(suite, sizeof(suite), "tollgate check %s", sc->name);
+    for (size_t i = 0; i < sc->n_expect; i++)
+        cases[i] =
+            (struct junit_case){ sc->expect[i].text, sc->name,
+                                 v[i].pass ? NULL : v[i].message, NULL, 0 };
+    int rc = EXIT_OK;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "tollgate: %s: %s\n", path, strerror(errno));
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    int e = junit_write(f, suite, cases, sc->n_expect);
+    if (fclose(f) != 0 || e != ERR_OK) {
+        fprintf(stderr, "tollgate: %s: write failed: %s\n", path,
+                strerror(errno));
+        rc = EXIT_RUNTIME;
+    }
+done:
+    free(cases);
+    return rc;
+}
+
+int report_check(const struct scenario *sc, const struct summary *s, FILE *out,
+                 const char *junit_path)
+{
+    struct verdict *v = xcalloc(sc->n_expect + 1, sizeof(*v));
+    size_t width = 0, failed = 0;
+    for (size_t i = 0; i < sc->n_expect; i++) {
+        size_t w = strlen(sc->expect[i].text);
+        width = w > width ? w : width;
+    }
+    if (sc->n_expect == 0)
+        fprintf(out, "no expect: rules in scenario '%s'\n", sc->name);
+    if (!s->complete)
+        fprintf(out,
+                "note: the run stopped early (complete: false); "
+                "values cover %.0f s\n",
+                s->duration_s);
+    for (size_t i = 0; i < sc->n_expect; i++) {
+        const struct expect_rule *r = &sc->expect[i];
+        judge(r, s, &v[i]);
+        failed += !v[i].pass;
+        fprintf(out, "%s  %-*s  measured %s", v[i].pass ? "PASS" : "FAIL",
+                (int)width, r->text, v[i].shown);
+        if (!v[i].pass && r->line > 0)
+            fprintf(out, "  (%s:%d)", sc->file ? sc->file : "scenario",
+                    r->line);
+        fputc('\n', out);
+    }
+    fprintf(out, "%zu passed, %zu failed\n", sc->n_expect - failed, failed);
+    int rc = failed ? EXIT_EXPECT : EXIT_OK;
+    if (junit_path && write_junit(sc, v, junit_path) != EXIT_OK)
+        rc = EXIT_RUNTIME;
+    free(v);
+    return rc;
+}
