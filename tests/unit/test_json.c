@@ -1,0 +1,431 @@
+/*
+ * test_json.c - JSON parser (valid and invalid rows, limits, accessors)
+ * and writer (exact output, shortest numbers, escapes, I/O errors).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/json.h"
+
+#define MAX_NODES 256
+
+struct parse_case {
+    const char *name;
+    const char *text;
+    int want;
+    size_t n_nodes; /* nodes expected on success */
+};
+
+static const struct parse_case parse_cases[] = {
+    { "empty object", "{}", ERR_OK, 1 },
+    { "empty array", " [ ] ", ERR_OK, 1 },
+    { "scalar number", "42", ERR_OK, 1 },
+    { "scalar string", "\"x\"", ERR_OK, 1 },
+    { "literals", "[true,false,null]", ERR_OK, 4 },
+    { "object members", "{\"a\":1,\"b\":[2,3]}", ERR_OK, 7 },
+    { "chat request",
+      "{\"model\":\"gpt-4o-mini\",\"max_tokens\":256,\"messages\":[{\"role\":"
+      "\"user\",\"content\":\"hi\\n\"}]}",
+      ERR_OK, 12 },
+    { "escapes", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"", ERR_OK, 1 },
+    { "surrogate pair", "\"\\ud83d\\ude00\"", ERR_OK, 1 },
+    { "numbers", "[0,-0,1.5,-2e10,3E+2,4e-2,123456789012345678]", ERR_OK, 8 },
+    { "whitespace everywhere", " \t\r\n{ \"a\" : [ 1 , 2 ] }\n", ERR_OK, 5 },
+    { "empty input", "", ERR_PARSE, 0 },
+    { "only spaces", "   ", ERR_PARSE, 0 },
+    { "truncated object", "{\"a\":1", ERR_PARSE, 0 },
+    { "truncated string", "\"abc", ERR_PARSE, 0 },
+    { "truncated literal", "tru", ERR_PARSE, 0 },
+    { "trailing comma array", "[1,]", ERR_PARSE, 0 },
+    { "trailing comma object", "{\"a\":1,}", ERR_PARSE, 0 },
+    { "missing colon", "{\"a\" 1}", ERR_PARSE, 0 },
+    { "missing value", "{\"a\":}", ERR_PARSE, 0 },
+    { "unquoted key", "{a:1}", ERR_PARSE, 0 },
+    { "single quotes", "'a'", ERR_PARSE, 0 },
+    { "missing comma", "[1 2]", ERR_PARSE, 0 },
+    { "trailing garbage", "{} x", ERR_PARSE, 0 },
+    { "two documents", "1 2", ERR_PARSE, 0 },
+    { "leading zero", "01", ERR_PARSE, 0 },
+    { "bare dot fraction", ".5", ERR_PARSE, 0 },
+    { "dot without digits", "1.", ERR_PARSE, 0 },
+    { "lone minus", "-", ERR_PARSE, 0 },
+    { "exponent without digits", "1e", ERR_PARSE, 0 },
+    { "plus sign", "+1", ERR_PARSE, 0 },
+    { "NaN literal", "NaN", ERR_PARSE, 0 },
+    { "huge number overflows", "1e999", ERR_PARSE, 0 },
+    { "bad escape", "\"\\x\"", ERR_PARSE, 0 },
+    { "short unicode escape", "\"\\u12\"", ERR_PARSE, 0 },
+    { "bad hex digit", "\"\\u12g4\"", ERR_PARSE, 0 },
+    { "lone high surrogate", "\"\\ud800\"", ERR_PARSE, 0 },
+    { "high surrogate then non-low", "\"\\ud800\\u0041\"", ERR_PARSE, 0 },
+    { "lone low surrogate", "\"\\udc00\"", ERR_PARSE, 0 },
+    { "raw newline in string", "\"a\nb\"", ERR_PARSE, 0 },
+    { "escape at end of input", "\"\\", ERR_PARSE, 0 },
+    { "unbalanced close", "[1]]", ERR_PARSE, 0 },
+    { "mismatched brackets", "[1}", ERR_PARSE, 0 },
+};
+
+static void test_parse_case(void **state)
+{
+    const struct parse_case *c = *state;
+    struct json_node nodes[MAX_NODES];
+    struct json_doc d;
+    int rc = json_parse(&d, c->text, strlen(c->text), nodes, MAX_NODES, 0, 0);
+    assert_int_equal(rc, c->want);
+    if (rc == ERR_OK)
+        assert_int_equal(d.n_nodes, c->n_nodes);
+}
+
+/* ---- limits ---------------------------------------------------------------
+ */
+
+static char *nested(int depth)
+{
+    char *s = malloc((size_t)depth * 2 + 1);
+    memset(s, '[', (size_t)depth);
+    memset(s + depth, ']', (size_t)depth);
+    s[depth * 2] = '\0';
+    return s;
+}
+
+static void test_depth_limit(void **state)
+{
+    (void)state;
+    struct json_node nodes[200];
+    struct json_doc d;
+    char *ok = nested(JSON_MAX_DEPTH_DEFAULT);
+    char *deep = nested(JSON_MAX_DEPTH_DEFAULT + 1);
+    assert_int_equal(json_parse(&d, ok, strlen(ok), nodes, 200, 0, 0), ERR_OK);
+    assert_int_equal(json_parse(&d, deep, strlen(deep), nodes, 200, 0, 0),
+                     ERR_TOOBIG);
+    assert_int_equal(json_parse(&d, ok, strlen(ok), nodes, 200, 0, 3),
+                     ERR_TOOBIG);
+    free(ok);
+    free(deep);
+    /* very deep input stops at the cap without exhausting the stack */
+    char *huge = nested(100000);
+    struct json_node *many = malloc(200000 * sizeof(*many));
+    assert_int_equal(
+        json_parse(&d, huge, strlen(huge), many, 200000, 0, 1000000),
+        ERR_TOOBIG);
+    free(many);
+    free(huge);
+}
+
+static void test_node_and_size_limits(void **state)
+{
+    (void)state;
+    struct json_node nodes[4];
+    struct json_doc d;
+    const char *four = "[1,2,3]", *five = "[1,2,3,4]";
+    assert_int_equal(json_parse(&d, four, strlen(four), nodes, 4, 0, 0),
+                     ERR_OK);
+    assert_int_equal(json_parse(&d, five, strlen(five), nodes, 4, 0, 0),
+                     ERR_TOOBIG);
+    assert_int_equal(json_parse(&d, five, strlen(five), nodes, 4, 5, 0),
+                     ERR_TOOBIG);
+    char num[JSON_NUM_MAX_CHARS + 2];
+    memset(num, '1', sizeof(num) - 1);
+    num[sizeof(num) - 1] = '\0';
+    assert_int_equal(json_parse(&d, num, strlen(num), nodes, 4, 0, 0),
+                     ERR_TOOBIG);
+    num[JSON_NUM_MAX_CHARS] = '\0'; /* 512 digits: valid, about 1.1e511 */
+    assert_int_equal(json_parse(&d, num, strlen(num), nodes, 4, 0, 0),
+                     ERR_PARSE); /* does not fit a double */
+    num[300] = '\0';
+    assert_int_equal(json_parse(&d, num, strlen(num), nodes, 4, 0, 0), ERR_OK);
+}
+
+static void test_error_position(void **state)
+{
+    (void)state;
+    struct json_node nodes[16];
+    struct json_doc d;
+    const char *t = "{\"a\": [1, 2,, 3]}";
+    assert_int_equal(json_parse(&d, t, strlen(t), nodes, 16, 0, 0), ERR_PARSE);
+    assert_int_equal(d.err_pos, 12);
+}
+
+/* The input need not be NUL-terminated: parsing stops at len. */
+static void test_not_nul_terminated(void **state)
+{
+    (void)state;
+    struct json_node nodes[8];
+    struct json_doc d;
+    char buf[8] = { '[', '1', '2', ']', '9', '9', '9', '9' };
+    assert_int_equal(json_parse(&d, buf, 4, nodes, 8, 0, 0), ERR_OK);
+    double v;
+    assert_true(json_num(&d, json_at(&d, 0, 0), &v));
+    assert_true(v == 12.0);
+    assert_int_equal(json_parse(&d, buf, 2, nodes, 8, 0, 0), ERR_PARSE);
+}
+
+/* ---- accessors
+ * ---------------------------------------------------------------- */
+
+static const char *doc_text =
+    "{\"model\":\"gpt-4o\",\"max_tokens\":256,\"stream\":true,"
+    "\"messages\":[{\"role\":\"system\",\"content\":\"a\"},"
+    "{\"role\":\"user\",\"content\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\"\"}],"
+    "\"error\":{\"type\":\"insufficient_quota\",\"code\":null},"
+    "\"k\\u0065y\":1e3,\"big\":9223372036854775807,"
+    "\"over\":9223372036854775808,\"neg\":-9223372036854775808,"
+    "\"frac\":1.5}";
+
+static void test_accessors(void **state)
+{
+    (void)state;
+    struct json_node nodes[MAX_NODES];
+    struct json_doc d;
+    assert_int_equal(
+        json_parse(&d, doc_text, strlen(doc_text), nodes, MAX_NODES, 0, 0),
+        ERR_OK);
+    assert_int_equal(json_type(&d, 0), JSON_OBJECT);
+    assert_true(json_str_eq(&d, json_get(&d, 0, "model"), "gpt-4o"));
+    assert_false(json_str_eq(&d, json_get(&d, 0, "model"), "gpt-4"));
+    int64_t i64;
+    assert_true(json_int64(&d, json_get(&d, 0, "max_tokens"), &i64));
+    assert_int_equal(i64, 256);
+    bool b = false;
+    assert_true(json_bool(&d, json_get(&d, 0, "stream"), &b));
+    assert_true(b);
+    int msgs = json_get(&d, 0, "messages");
+    assert_int_equal(json_len(&d, msgs), 2);
+    assert_true(json_str_eq(
+        &d, json_path(&d, json_at(&d, msgs, 1), "role", NULL), "user"));
+    assert_int_equal(json_at(&d, msgs, 2), -1);
+    char buf[64];
+    size_t len;
+    int content = json_get(&d, json_at(&d, msgs, 1), "content");
+    assert_int_equal(json_str_copy(&d, content, buf, sizeof(buf), &len),
+                     ERR_OK);
+    assert_string_equal(buf, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\"");
+    assert_int_equal(len, strlen(buf));
+    assert_true(json_str_eq(&d, content, buf));
+    assert_int_equal(json_str_copy(&d, content, buf, 5, &len), ERR_TOOBIG);
+    assert_string_equal(buf, "caf");
+    assert_true(json_str_eq(&d, json_path(&d, 0, "error", "type", NULL),
+                            "insufficient_quota"));
+    assert_int_equal(json_type(&d, json_path(&d, 0, "error", "code", NULL)),
+                     JSON_NULL);
+    assert_int_equal(json_path(&d, 0, "error", "missing", NULL), -1);
+    assert_true(json_int64(&d, json_get(&d, 0, "key"), &i64)); /* escaped */
+    assert_int_equal(i64, 1000);
+    assert_true(json_int64(&d, json_get(&d, 0, "big"), &i64));
+    assert_true(i64 == INT64_MAX);
+    assert_false(json_int64(&d, json_get(&d, 0, "over"), &i64));
+    assert_true(json_int64(&d, json_get(&d, 0, "neg"), &i64));
+    assert_true(i64 == INT64_MIN);
+    assert_false(json_int64(&d, json_get(&d, 0, "frac"), &i64));
+    double v;
+    assert_true(json_num(&d, json_get(&d, 0, "frac"), &v));
+    assert_true(v == 1.5);
+    /* wrong types and absent nodes */
+    assert_false(json_num(&d, json_get(&d, 0, "model"), &v));
+    assert_false(json_bool(&d, -1, &b));
+    assert_int_equal(json_get(&d, msgs, "role"), -1);
+    assert_int_equal(json_str_copy(&d, msgs, buf, sizeof(buf), NULL),
+                     ERR_INVAL);
+    assert_false(json_ok(&d, -1));
+    assert_int_equal(json_child(&d, json_get(&d, 0, "frac")), -1);
+}
+
+static void test_iteration(void **state)
+{
+    (void)state;
+    struct json_node nodes[32];
+    struct json_doc d;
+    const char *t = "{\"a\":[1,[2,3]],\"b\":{\"c\":4},\"d\":5}";
+    assert_int_equal(json_parse(&d, t, strlen(t), nodes, 32, 0, 0), ERR_OK);
+    const char *keys[] = { "a", "b", "d" };
+    size_t n = 0;
+    for (int k = json_child(&d, 0); k >= 0; k = json_next(&d, k + 1))
+        assert_true(json_str_eq(&d, k, keys[n++]));
+    assert_int_equal(n, 3);
+    assert_int_equal(json_len(&d, 0), 6);
+    double v;
+    assert_true(json_num(&d, json_get(&d, 0, "d"), &v) && v == 5);
+}
+
+/* ---- writer
+ * -------------------------------------------------------------------- */
+
+static char *write_doc(bool pretty, int *rc)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct json_w w;
+    json_w_init(&w, f, pretty);
+    json_w_obj_begin(&w);
+    json_w_key(&w, "s");
+    json_w_str(&w, "a\"b\\c\n\x01");
+    json_w_key(&w, "n");
+    json_w_arr_begin(&w);
+    json_w_num(&w, 0.1);
+    json_w_num(&w, 12.345);
+    json_w_num(&w, 1e21);
+    json_w_num(&w, 0.0 / 0.0);
+    json_w_int(&w, -7);
+    json_w_uint(&w, UINT64_MAX);
+    json_w_arr_end(&w);
+    json_w_key(&w, "e");
+    json_w_obj_begin(&w);
+    json_w_obj_end(&w);
+    json_w_key(&w, "t");
+    json_w_bool(&w, true);
+    json_w_key(&w, "z");
+    json_w_null(&w);
+    json_w_obj_end(&w);
+    *rc = json_w_finish(&w);
+    fclose(f);
+    return buf;
+}
+
+static void test_writer_compact(void **state)
+{
+    (void)state;
+    int rc;
+    char *s = write_doc(false, &rc);
+    assert_int_equal(rc, ERR_OK);
+    assert_string_equal(s, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":[0.1,12.345,"
+                           "1e+21,null,-7,18446744073709551615],\"e\":{},"
+                           "\"t\":true,\"z\":null}");
+    free(s);
+}
+
+static void test_writer_pretty(void **state)
+{
+    (void)state;
+    int rc;
+    char *s = write_doc(true, &rc);
+    assert_int_equal(rc, ERR_OK);
+    assert_string_equal(s, "{\n"
+                           "  \"s\": \"a\\\"b\\\\c\\n\\u0001\",\n"
+                           "  \"n\": [\n"
+                           "    0.1,\n"
+                           "    12.345,\n"
+                           "    1e+21,\n"
+                           "    null,\n"
+                           "    -7,\n"
+                           "    18446744073709551615\n"
+                           "  ],\n"
+                           "  \"e\": {},\n"
+                           "  \"t\": true,\n"
+                           "  \"z\": null\n"
+                           "}\n");
+    /* and it parses back */
+    struct json_node nodes[32];
+    struct json_doc d;
+    assert_int_equal(json_parse(&d, s, strlen(s), nodes, 32, 0, 0), ERR_OK);
+    char buf[32];
+    assert_int_equal(
+        json_str_copy(&d, json_get(&d, 0, "s"), buf, sizeof(buf), NULL),
+        ERR_OK);
+    assert_string_equal(buf, "a\"b\\c\n\x01");
+    free(s);
+}
+
+static void test_writer_errors(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct json_w w;
+    json_w_init(&w, f, false);
+    json_w_arr_begin(&w);
+    assert_int_equal(json_w_finish(&w), ERR_RANGE); /* unbalanced */
+    json_w_init(&w, f, false);
+    for (int i = 0; i <= JSON_W_MAX_DEPTH; i++)
+        json_w_arr_begin(&w);
+    assert_int_equal(json_w_finish(&w), ERR_RANGE); /* too deep */
+    fclose(f);
+    free(buf);
+
+    FILE *full = fopen("/dev/full", "w");
+    if (full == NULL)
+        skip();
+    setvbuf(full, NULL, _IONBF, 0);
+    json_w_init(&w, full, true);
+    json_w_obj_begin(&w);
+    json_w_key(&w, "a");
+    json_w_int(&w, 1);
+    json_w_obj_end(&w);
+    errno = 0;
+    assert_int_equal(json_w_finish(&w), ERR_IO);
+    assert_int_equal(errno, ENOSPC);
+    fclose(full);
+}
+
+struct num_case {
+    const char *name;
+    double v;
+    const char *want;
+};
+
+static const struct num_case num_cases[] = {
+    { "integer", 7, "7" },
+    { "tenth", 0.1, "0.1" },
+    { "third in 16 digits", 1.0 / 3.0, "0.3333333333333333" },
+    { "ms latency", 12.345, "12.345" },
+    { "large", 123456789012.0, "123456789012" },
+    { "tiny", 1e-9, "1e-09" },
+    { "negative zero", -0.0, "-0" },
+    { "infinity", 1.0 / 0.0, "null" },
+};
+
+static void test_num_case(void **state)
+{
+    const struct num_case *c = *state;
+    char buf[40];
+    assert_string_equal(json_fmt_num(buf, sizeof(buf), c->v), c->want);
+}
+
+static void test_escape(void **state)
+{
+    (void)state;
+    char buf[16];
+    assert_int_equal(json_escape(buf, sizeof(buf), "a\"b\tc", 5), 7);
+    assert_string_equal(buf, "a\\\"b\\tc");
+    assert_int_equal(json_escape(buf, 4, "abcd", 4), (size_t)-1);
+    assert_int_equal(json_escape(buf, 5, "abcd", 4), 4);
+}
+
+#define N_PARSE (sizeof(parse_cases) / sizeof(parse_cases[0]))
+#define N_NUM   (sizeof(num_cases) / sizeof(num_cases[0]))
+
+int main(void)
+{
+    struct CMUnitTest tests[N_PARSE + N_NUM + 16];
+    size_t n = 0;
+    for (size_t i = 0; i < N_PARSE; i++)
+        tests[n++] = (struct CMUnitTest){ parse_cases[i].name, test_parse_case,
+                                          NULL, NULL, (void *)&parse_cases[i] };
+    for (size_t i = 0; i < N_NUM; i++)
+        tests[n++] = (struct CMUnitTest){ num_cases[i].name, test_num_case,
+                                          NULL, NULL, (void *)&num_cases[i] };
+    const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_node_and_size_limits),
+        cmocka_unit_test(test_error_position),
+        cmocka_unit_test(test_not_nul_terminated),
+        cmocka_unit_test(test_accessors),
+        cmocka_unit_test(test_iteration),
+        cmocka_unit_test(test_writer_compact),
+        cmocka_unit_test(test_writer_pretty),
+        cmocka_unit_test(test_writer_errors),
+        cmocka_unit_test(test_escape),
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        tests[n++] = fixed[i];
+    return _cmocka_run_group_tests("json", tests, n, NULL, NULL);
+}
