@@ -26,6 +26,7 @@
 #include <string.h>
 
 __extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
 #define NS_PER_MS  1000000LL
 #define NS_PER_S   1000000000LL
@@ -84,15 +85,14 @@ static int conf_derive(struct lim_conf *c)
         int64_t g = gcd64(c->amount, c->per_ns);
         c->unit = c->per_ns / g;
         c->refill = c->amount / g;
-        if (c->burst > FIT_LIMIT / c->unit)
-            return ERR_RANGE;
-        c->cap = c->burst * c->unit;
+        c->cap = clamp64((i128)c->burst * c->unit);
     } else if (c->algo == LIM_LEAKY_BUCKET) {
         i128 r = (i128)c->amount * 1000 * NS_PER_S / c->per_ns;
         if (r > FIT_LIMIT || c->burst > FIT_LIMIT / 1000)
             return ERR_RANGE;
         c->rate_ms = (r == 0 && c->amount > 0) ? 1 : (int64_t)r;
         c->burst_ms = c->burst * 1000;
+        c->ms_max = c->rate_ms > 0 ? INT64_MAX / c->rate_ms : INT64_MAX;
     }
     return ERR_OK;
 }
@@ -108,11 +108,13 @@ int lim_conf_make(struct lim_conf *c, enum lim_algo algo, enum limit_kind kind,
     c->per_ns = per_ns;
     c->burst = burst;
     c->count_denied = count_denied;
-    if (amount < 0 || amount > FIT_LIMIT)
-        return amount < 0 ? ERR_INVAL : ERR_RANGE;
+    if (amount < 0 || burst < 0)
+        return ERR_INVAL;
+    if (amount > FIT_LIMIT || burst > FIT_LIMIT)
+        return ERR_RANGE;
     if (kind == LIMIT_CONCURRENT)
         return ERR_OK;
-    if (per_ns <= 0 || burst < 0)
+    if (per_ns <= 0)
         return ERR_INVAL;
     if ((int)algo < LIM_TOKEN_BUCKET || algo > LIM_SLIDING_COUNTER)
         return ERR_INVAL;
@@ -139,50 +141,86 @@ void lim_state_fini(union lim_state *s, enum lim_algo a)
 
 /* ---- token bucket ------------------------------------------------------ */
 
-/* The deficit (units below full) at now_ns, refilled lazily. */
-static int64_t tb_deficit(const struct lim_conf *c, const union lim_state *s,
-                          int64_t now_ns)
+/* The deficit is a 128-bit count of units: burst * unit may need up to
+ * 61 + 63 bits when amount and per_ns share no factor (a prime TPD). */
+static i128 tb_get(const union lim_state *s)
 {
-    int64_t d = s->tb.deficit;
+    return (i128)(((u128)(uint64_t)s->tb.deficit_hi << 64) | s->tb.deficit_lo);
+}
+
+static void tb_set(union lim_state *s, i128 d)
+{
+    s->tb.deficit_lo = (uint64_t)d;
+    s->tb.deficit_hi = (int64_t)(d >> 64);
+}
+
+static i128 tb_cap(const struct lim_conf *c)
+{
+    return (i128)c->burst * c->unit;
+}
+
+/* a / b for a >= 0, b > 0, in 64 bits when both fit (the usual case). */
+static i128 div128(i128 a, i128 b)
+{
+    if (a <= INT64_MAX && b <= INT64_MAX)
+        return (int64_t)a / (int64_t)b;
+    return a / b;
+}
+
+/* The deficit (units below full) at now_ns, refilled lazily. */
+static i128 tb_deficit(const struct lim_conf *c, const union lim_state *s,
+                       int64_t now_ns)
+{
+    i128 d = tb_get(s);
     int64_t el = now_ns - s->tb.last_ns;
     if (d == 0 || el <= 0)
         return d;
     i128 r = (i128)el * c->refill;
-    return r >= d ? 0 : d - (int64_t)r;
+    return r >= d ? 0 : d - r;
 }
 
-/* ns until the deficit d is refilled (a hint of per_ns if nothing
+/* ns until a deficit of d units is refilled (a hint of per_ns if nothing
  * refills). */
-static int64_t tb_wait(const struct lim_conf *c, int64_t d)
+static int64_t tb_wait(const struct lim_conf *c, i128 d)
 {
     if (d <= 0)
         return 0;
-    return c->refill == 0 ? c->per_ns : ceil_div128(d, c->refill);
+    if (c->refill == 0)
+        return c->per_ns;
+    return clamp64(div128(d + c->refill - 1, c->refill));
+}
+
+static bool tb_admits(const struct lim_conf *c, const union lim_state *s,
+                      int64_t cost, int64_t now_ns)
+{
+    return cost <= c->burst &&
+           tb_deficit(c, s, now_ns) + (i128)cost * c->unit <= tb_cap(c);
 }
 
 static void tb_peek(const struct lim_conf *c, const union lim_state *s,
                     int64_t cost, int64_t now_ns, struct lim_result *out)
 {
-    int64_t d = tb_deficit(c, s, now_ns);
+    i128 d = tb_deficit(c, s, now_ns), cap = tb_cap(c);
     out->too_large = cost > c->burst;
-    int64_t need = out->too_large ? c->cap + 1 : cost * c->unit;
-    out->allowed = !out->too_large && d + need <= c->cap;
-    int64_t after = out->allowed ? d + need : d;
-    out->remaining = after >= c->cap ? 0 : (c->cap - after) / c->unit;
+    i128 need = out->too_large ? cap + 1 : (i128)cost * c->unit;
+    out->allowed = !out->too_large && d + need <= cap;
+    i128 after = out->allowed ? d + need : d;
+    out->remaining = after >= cap ? 0 : clamp64(div128(cap - after, c->unit));
     out->reset_ns = tb_wait(c, after);
     if (out->too_large)
         out->retry_after_ns = out->reset_ns;
     else if (!out->allowed)
-        out->retry_after_ns = tb_wait(c, d + need - c->cap);
+        out->retry_after_ns = tb_wait(c, d + need - cap);
 }
 
 static void tb_charge(const struct lim_conf *c, union lim_state *s,
                       int64_t cost, int64_t now_ns)
 {
-    int64_t d = tb_deficit(c, s, now_ns);
-    i128 after = (i128)d + (i128)cost * c->unit;
-    i128 bound = (i128)c->cap * 2;
-    s->tb.deficit = (int64_t)(after > bound ? max64(d, (int64_t)bound) : after);
+    i128 d = tb_deficit(c, s, now_ns);
+    i128 bound = 2 * tb_cap(c);
+    i128 add = cost > 2 * c->burst ? bound : (i128)cost * c->unit;
+    i128 after = d + add;
+    tb_set(s, after > bound ? (d > bound ? d : bound) : after);
     s->tb.last_ns = max64(s->tb.last_ns, now_ns);
 }
 
@@ -200,7 +238,9 @@ static int64_t lb_excess(const struct lim_conf *c, const union lim_state *s,
         ms = 1;
     else if (ms < 0)
         ms = 0;
-    i128 e = (i128)s->lb.excess - (i128)c->rate_ms * ms / 1000 + 1000 * cost;
+    if (ms > c->ms_max)
+        return 0; /* leaked more than any excess */
+    i128 e = (i128)s->lb.excess - c->rate_ms * ms / 1000 + (i128)1000 * cost;
     return e < 0 ? 0 : clamp64(e);
 }
 
@@ -480,10 +520,13 @@ void lim_state_rescale(const struct lim_conf *from, const struct lim_conf *to,
     if (from->kind == LIMIT_CONCURRENT || from->algo != LIM_TOKEN_BUCKET ||
         to->algo != LIM_TOKEN_BUCKET)
         return;
-    int64_t d = tb_deficit(from, s, now_ns);
-    i128 nd = d == 0 ? 0 : ((i128)d * to->unit + from->unit - 1) / from->unit;
-    i128 bound = (i128)to->cap * 2;
-    s->tb.deficit = (int64_t)(nd > bound ? bound : nd);
+    /* d units of `from` are d / from.unit tokens: whole tokens, then the
+     * remainder rounded up, so no product exceeds 126 bits. */
+    i128 d = tb_deficit(from, s, now_ns);
+    i128 whole = d / from->unit, rem = d % from->unit;
+    i128 nd = whole * to->unit + (rem * to->unit + from->unit - 1) / from->unit;
+    i128 bound = 2 * tb_cap(to);
+    tb_set(s, nd > bound ? bound : nd);
     s->tb.last_ns = max64(s->tb.last_ns, now_ns);
 }
 
@@ -516,6 +559,46 @@ bool lim_peek(const struct lim_conf *c, const union lim_state *s, int64_t cost,
     case LIM_SLIDING_COUNTER: sc_peek(c, s, cost, now_ns, out); break;
     }
     return out->allowed;
+}
+
+static bool admits(const struct lim_conf *c, const union lim_state *s,
+                   int64_t cost, int64_t now_ns)
+{
+    int64_t a, b, freed;
+    switch (c->algo) {
+    case LIM_TOKEN_BUCKET: return tb_admits(c, s, cost, now_ns);
+    case LIM_LEAKY_BUCKET:
+        return lb_excess(c, s, cost, floor_div(now_ns, NS_PER_MS)) <=
+               c->burst_ms;
+    case LIM_FIXED_WINDOW:
+        return fw_count(s, floor_div(now_ns, c->per_ns)) + cost <= c->amount;
+    case LIM_SLIDING_WINDOW:
+        sw_expired(c, s, now_ns, &freed);
+        return cost <= c->amount && s->sw.sum - freed + cost <= c->amount;
+    case LIM_SLIDING_COUNTER: {
+        int64_t idx = floor_div(now_ns, c->per_ns);
+        sc_view(s, idx, &a, &b);
+        int64_t left = c->per_ns - (now_ns - idx * c->per_ns);
+        return (i128)a * left + ((i128)b + cost) * c->per_ns <=
+               (i128)c->amount * c->per_ns;
+    }
+    }
+    return false;
+}
+
+bool lim_admits(const struct lim_conf *c, const union lim_state *s,
+                int64_t cost, int64_t now_ns, int64_t *retry_after_ns)
+{
+    if (cost < 0)
+        cost = 0;
+    bool ok = c->kind == LIMIT_CONCURRENT ? s->cc.in_flight < c->amount
+                                          : admits(c, s, cost, now_ns);
+    if (!ok && retry_after_ns) {
+        struct lim_result r;
+        lim_peek(c, s, cost, now_ns, &r);
+        *retry_after_ns = r.retry_after_ns;
+    }
+    return ok;
 }
 
 void lim_charge(const struct lim_conf *c, union lim_state *s, int64_t cost,

@@ -52,9 +52,11 @@ struct lim_conf {
     /* derived */
     int64_t unit;     /* token bucket: state units per token */
     int64_t refill;   /* token bucket: state units refilled per ns */
-    int64_t cap;      /* token bucket: burst * unit */
+    int64_t cap;      /* token bucket: burst * unit, saturated at
+                         INT64_MAX (the code keeps it in 128 bits) */
     int64_t rate_ms;  /* leaky: nginx rate, milli-units per second */
     int64_t burst_ms; /* leaky: burst * 1000 */
+    int64_t ms_max;   /* leaky: idle ms beyond which everything leaked */
 };
 
 /* One entry of a sliding-window log (private layout, see limiter.c). */
@@ -65,9 +67,9 @@ struct lim_log;
  * can embed states in arrays. */
 union lim_state {
     struct {
-        int64_t deficit; /* units missing from a full bucket; may
-                            exceed cap by at most cap (count_denied) */
-        int64_t last_ns; /* time deficit was last brought up to date */
+        uint64_t deficit_lo; /* 128-bit count of units missing from a */
+        int64_t deficit_hi;  /* full bucket; at most 2 * burst * unit */
+        int64_t last_ns;     /* time the deficit was brought up to date */
     } tb;
     struct {
         int64_t excess;  /* nginx excess, milli-units */
@@ -109,11 +111,10 @@ struct lim_result {
 };
 
 /*
- * Fills c from a scenario limit.  Checks that the derived integers fit:
- * returns ERR_RANGE when burst * per_ns / gcd(amount, per_ns) or the
- * nginx rate overflows 62 bits, ERR_INVAL when amount < 0, or
- * per_ns <= 0 for a rate limit.  Leaky bucket: a per that is not a whole
- * number of seconds is allowed; the nginx rate is then
+ * Fills c from a scenario limit.  Returns ERR_INVAL when amount or burst
+ * is negative or per_ns <= 0 for a rate limit, ERR_RANGE when amount or
+ * burst exceeds 2^61 or the nginx rate amount*1000/per_s does.  Leaky bucket: a
+ * per that is not a whole number of seconds is allowed; the nginx rate is then
  * amount * 1000 * 1e9 / per_ns (integer), raised to 1 when it would be 0.
  */
 int lim_conf_init(struct lim_conf *c, const struct scn_limit *l) WARN_UNUSED;
@@ -139,6 +140,15 @@ void lim_state_fini(union lim_state *s, enum lim_algo a);
  * capacity; the other algorithms keep their state as is. */
 void lim_state_rescale(const struct lim_conf *from, const struct lim_conf *to,
                        union lim_state *s, int64_t now_ns);
+
+/*
+ * The decision alone, for the hot path: true when a request of cost units
+ * would pass at now_ns.  Changes nothing and does no division on the
+ * allowed path; when it returns false and retry_after_ns is not NULL,
+ * *retry_after_ns gets lim_peek's retry_after_ns.
+ */
+bool lim_admits(const struct lim_conf *c, const union lim_state *s,
+                int64_t cost, int64_t now_ns, int64_t *retry_after_ns);
 
 /*
  * Would a request of cost units pass at now_ns?  Fills out (values as if
