@@ -17,6 +17,11 @@
  * yet seeded": rng_init never leaves a zero state), so memory grows with
  * the shard's accounts and nothing is allocated per request.
  *
+ * Zipf skew over up to TRAFFIC_ALIAS_MAX accounts is sampled exactly from
+ * a Walker/Vose alias table (two draws, one table read); larger
+ * populations use rejection-inversion (struct zipf), which needs no table
+ * but costs several transcendental calls per sample.
+ *
  * This module does not decide anything about the requests (policy does),
  * does not schedule closed-loop users (the engine does) and reads no clock.
  */
@@ -28,17 +33,39 @@
 
 #include "core/err.h"
 
-#define ID_POP_SHIFT  51
-#define ID_CLOSED_BIT (UINT64_C(1) << 63)
-#define THINK_ID_BIT  (UINT64_C(1) << 63)
-#define COUNT_MAX     4611686018427387904.0 /* 2^62 */
-#define TWO_PI        6.283185307179586
+#define ID_POP_SHIFT      51
+#define ID_CLOSED_BIT     (UINT64_C(1) << 63)
+#define THINK_ID_BIT      (UINT64_C(1) << 63)
+#define COUNT_MAX         4611686018427387904.0 /* 2^62 */
+#define TWO_PI            6.283185307179586
+#define TRAFFIC_ALIAS_MAX (UINT64_C(1) << 20) /* accounts; 8 bytes each */
+#define ALIAS_ONE         4294967296.0        /* 2^32: probability 1 */
+#define CACHE_LINE        64
 
-/* The two per-account streams; zero state means not seeded yet. */
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* The two per-account streams; zero state means not seeded yet.  64
+ * bytes: one cache line when the array is line-aligned. */
 struct acct_streams {
     struct rng attrs;
     struct rng faults;
 };
+_Static_assert(sizeof(struct acct_streams) == 64, "one cache line");
+
+/* One alias-table slot: keep the drawn index with probability
+ * keep / 2^32, else take alias.  8 bytes, so 10k accounts fit in 80 KB. */
+struct alias_slot {
+    uint32_t keep;
+    uint32_t alias;
+};
+
+/* GCC and clang provide 128-bit integers; __extension__ keeps -Wpedantic
+ * quiet about it (as in rng.c). */
+__extension__ typedef unsigned __int128 u128;
 
 /* A closed-loop user: its think-time stream and request counter. */
 struct closed_user {
@@ -54,6 +81,7 @@ struct phase_fn {
     double amp;      /* diurnal amplitude in [-1, 1]; 0: none */
     double omega;    /* 2 pi / period, per second */
     double theta0;   /* diurnal phase angle at tau = 0 */
+    double anti0;    /* diurnal antiderivative at tau = 0 */
     double integral; /* Lambda(for): expected arrivals in the phase */
 };
 
@@ -65,12 +93,14 @@ struct pop_gen {
     bool poisson; /* else uniform */
     struct rng arrivals, pick;
     struct zipf zipf;
-    size_t phase; /* current phase index */
+    struct alias_slot *alias; /* zipf table; NULL: use zipf */
+    size_t phase;             /* current phase index */
     int64_t start_ns, end_ns;
     struct phase_fn fn;
     double y;       /* Lambda target of the next arrival, within phase */
     double tau;     /* time of the last arrival in the phase (s) */
     double lam_tau; /* Lambda(tau) */
+    double r_tau;   /* rate near tau: Newton's first guess */
     uint64_t seq;   /* arrivals generated, every shard included */
     int64_t head_t_ns, head_account;
     uint64_t head_seq;
@@ -86,6 +116,7 @@ struct traffic {
     int *heap; /* open populations with a head, by (head_t_ns, index) */
     size_t heap_n;
     struct acct_streams *accts; /* indexed by account / shard_n */
+    void *accts_mem;            /* allocation accts is aligned within */
     int64_t n_local;
 };
 
@@ -101,7 +132,17 @@ static bool has_diurnal(const struct scn_phase *ph)
     return ph->diurnal_amplitude != 0 && ph->diurnal_period_ns > 0;
 }
 
-/* Prepares phase ph starting at start_ns (scenario time). */
+/* Antiderivative of (a + k tau) sin(theta0 + omega tau) given the sine
+ * and cosine of the angle, without the amplitude factor. */
+static double diurnal_anti(const struct phase_fn *f, double tau, double s,
+                           double c)
+{
+    return -(f->a + f->k * tau) * c / f->omega +
+           f->k * s / (f->omega * f->omega);
+}
+
+/* Prepares phase ph starting at start_ns (scenario time).  The integral
+ * is set by enter_phase. */
 static void phase_prepare(struct phase_fn *f, const struct scn_phase *ph,
                           int64_t start_ns)
 {
@@ -111,12 +152,31 @@ static void phase_prepare(struct phase_fn *f, const struct scn_phase *ph,
     f->amp = has_diurnal(ph) ? clamp_amp(ph->diurnal_amplitude) : 0;
     f->omega = 0;
     f->theta0 = 0;
+    f->anti0 = 0;
+    f->integral = 0;
     if (f->amp != 0) {
+        /* start mod period keeps the angle small over long runs */
         int64_t p = ph->diurnal_period_ns;
         f->omega = TWO_PI / ((double)p / 1e9);
         f->theta0 = TWO_PI * ((double)(start_ns % p) / (double)p);
+        f->anti0 = diurnal_anti(f, 0, sin(f->theta0), cos(f->theta0));
     }
-    f->integral = 0; /* set by enter_phase, which needs phase_lambda */
+}
+
+/* Lambda(tau), the integral of the rate over [0, tau] of the phase, and
+ * the rate at tau (one sine and one cosine when diurnal). */
+static double phase_eval(const struct phase_fn *f, double tau, double *rate)
+{
+    double lin = f->a + f->k * tau;
+    double lam = f->a * tau + f->k * tau * tau / 2;
+    if (f->amp != 0) {
+        double th = f->theta0 + f->omega * tau;
+        double s = sin(th), c = cos(th);
+        lam += f->amp * (diurnal_anti(f, tau, s, c) - f->anti0);
+        lin *= 1 + f->amp * s;
+    }
+    *rate = lin > 0 ? lin : 0;
+    return lam;
 }
 
 static double phase_rate(const struct phase_fn *f, double tau)
@@ -125,24 +185,6 @@ static double phase_rate(const struct phase_fn *f, double tau)
     if (f->amp != 0)
         r *= 1 + f->amp * sin(f->theta0 + f->omega * tau);
     return r > 0 ? r : 0;
-}
-
-/* Antiderivative of (a + k tau) sin(theta0 + omega tau), up to the
- * A factor. */
-static double diurnal_anti(const struct phase_fn *f, double tau)
-{
-    double th = f->theta0 + f->omega * tau;
-    return -(f->a + f->k * tau) * cos(th) / f->omega +
-           f->k * sin(th) / (f->omega * f->omega);
-}
-
-/* Lambda(tau): integral of the rate over [0, tau] of the phase. */
-static double phase_lambda(const struct phase_fn *f, double tau)
-{
-    double lam = f->a * tau + f->k * tau * tau / 2;
-    if (f->amp != 0)
-        lam += f->amp * (diurnal_anti(f, tau) - diurnal_anti(f, 0));
-    return lam;
 }
 
 /* Integrals within a hair of an integer are made that integer, so a
@@ -155,22 +197,25 @@ static double snap_integral(double v)
 
 /* ---- inversion ---------------------------------------------------------- */
 
-/* tau in [lo, hi] with Lambda(tau) = y, given Lambda(lo) = lam_lo <= y and
- * Lambda(hi) >= y: Newton's method kept inside a shrinking bracket. */
+/* tau in [lo, hi] with Lambda(tau) = y, given Lambda(lo) = lam_lo <= y,
+ * Lambda(hi) >= y and r_lo, the rate near lo: Newton's method kept inside
+ * a shrinking bracket.  Arrivals are usually much closer together than a
+ * diurnal period, so the first guess is already within rounding and one
+ * evaluation suffices.  *r_x receives the rate at the result. */
 static double solve_newton(const struct phase_fn *f, double y, double lo,
-                           double lam_lo, double hi)
+                           double lam_lo, double r_lo, double hi, double *r_x)
 {
-    double r = phase_rate(f, lo);
-    double x = r > 0 ? lo + (y - lam_lo) / r : (lo + hi) / 2;
+    double x = r_lo > 0 ? lo + (y - lam_lo) / r_lo : (lo + hi) / 2;
     if (!(x > lo && x < hi))
         x = (lo + hi) / 2;
     for (int i = 0; i < 200; i++) {
-        double fx = phase_lambda(f, x) - y;
+        double r;
+        double fx = phase_eval(f, x, &r) - y;
+        *r_x = r;
         if (fx > 0)
             hi = x;
         else
             lo = x;
-        r = phase_rate(f, x);
         double xn = r > 0 ? x - fx / r : (lo + hi) / 2;
         if (!(xn >= lo && xn <= hi))
             xn = (lo + hi) / 2;
@@ -190,7 +235,7 @@ static double phase_invert(struct pop_gen *g, double y)
         return 0;
     if (f->amp != 0) {
         double hi = (double)(g->end_ns - g->start_ns) / 1e9;
-        return solve_newton(f, y, g->tau, g->lam_tau, hi);
+        return solve_newton(f, y, g->tau, g->lam_tau, g->r_tau, hi, &g->r_tau);
     }
     if (f->k == 0)
         return y / f->a;
@@ -210,14 +255,15 @@ static bool enter_phase(struct pop_gen *g)
     const struct scn_phase *ph = &p->phases[g->phase];
     g->end_ns = g->start_ns + ph->for_ns;
     phase_prepare(&g->fn, ph, g->start_ns);
-    double d = (double)ph->for_ns / 1e9;
+    double d = (double)ph->for_ns / 1e9, r_end;
     if (g->fn.amp != 0)
-        g->fn.integral = phase_lambda(&g->fn, d);
+        g->fn.integral = phase_eval(&g->fn, d, &r_end);
     else
         g->fn.integral = d * (ph->rate_from_per_s + ph->rate_to_per_s) / 2;
     g->fn.integral = snap_integral(g->fn.integral);
     g->tau = 0;
     g->lam_tau = 0;
+    g->r_tau = phase_rate(&g->fn, 0);
     return true;
 }
 
@@ -247,11 +293,71 @@ static int64_t next_arrival_ns(struct pop_gen *g, int64_t duration_ns)
     return t < duration_ns ? t : -1;
 }
 
+/* Walker/Vose alias table for P(rank r) proportional to (r + 1)^-s over
+ * n ranks: exact up to the rounding of each slot's split to 2^-32. */
+static struct alias_slot *alias_zipf(uint64_t n, double s)
+{
+    struct alias_slot *slot = xmalloc(n * sizeof(*slot));
+    double *q = xmalloc(n * sizeof(*q));
+    uint64_t *small = xmalloc(n * sizeof(*small));
+    uint64_t *large = xmalloc(n * sizeof(*large));
+    size_t ns = 0, nl = 0;
+    double sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        q[i] = exp(-s * log((double)(i + 1)));
+        sum += q[i];
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        q[i] *= (double)n / sum;
+        if (q[i] < 1)
+            small[ns++] = i;
+        else
+            large[nl++] = i;
+    }
+    while (ns > 0 && nl > 0) {
+        uint64_t l = small[--ns], g = large[--nl];
+        double keep = q[l] * ALIAS_ONE;
+        slot[l].keep = keep < ALIAS_ONE - 1 ? (uint32_t)keep : UINT32_MAX;
+        slot[l].alias = (uint32_t)g;
+        q[g] = (q[g] + q[l]) - 1;
+        if (q[g] < 1)
+            small[ns++] = g;
+        else
+            large[nl++] = g;
+    }
+    /* what is left has probability 1 up to rounding */
+    while (nl > 0) {
+        uint64_t g = large[--nl];
+        slot[g] = (struct alias_slot){ UINT32_MAX, (uint32_t)g };
+    }
+    while (ns > 0) {
+        uint64_t l = small[--ns];
+        slot[l] = (struct alias_slot){ UINT32_MAX, (uint32_t)l };
+    }
+    free(large);
+    free(small);
+    free(q);
+    return slot;
+}
+
 static int64_t pick_account(struct pop_gen *g)
 {
     const struct scn_population *p = g->p;
-    uint64_t r = p->has_skew ? zipf_sample(&g->zipf, &g->pick)
-                             : rng_below(&g->pick, (uint64_t)p->count);
+    uint64_t r;
+    if (g->alias) {
+        /* One draw: the high word of u x n is the slot (bias below
+         * n / 2^64), the top of the low word the coin (uniform to within
+         * n / 2^32 of a 32-bit step). */
+        u128 m = (u128)rng_u64(&g->pick) * (uint64_t)p->count;
+        uint64_t i = (uint64_t)(m >> 64);
+        struct alias_slot sl = g->alias[i];
+        uint32_t coin = (uint32_t)((uint64_t)m >> 32);
+        r = coin < sl.keep ? i : sl.alias;
+    } else if (p->has_skew) {
+        r = zipf_sample(&g->zipf, &g->pick);
+    } else {
+        r = rng_below(&g->pick, (uint64_t)p->count);
+    }
     return p->first_account + (int64_t)r;
 }
 
@@ -268,6 +374,8 @@ static void advance(struct traffic *t, struct pop_gen *g)
         int64_t acct = pick_account(g);
         uint64_t seq = g->seq++;
         if (t->shard_n == 1 || acct % t->shard_n == t->shard_i) {
+            /* its streams are read when the request is handed out */
+            PREFETCH(&t->accts[t->shard_n == 1 ? acct : acct / t->shard_n]);
             g->head_t_ns = at;
             g->head_account = acct;
             g->head_seq = seq;
@@ -291,8 +399,12 @@ static void pop_init(struct traffic *t, struct pop_gen *g, size_t i)
     }
     g->open = true;
     g->poisson = p->arrival == ARRIVAL_POISSON;
-    if (p->has_skew && p->count > 0)
-        zipf_init(&g->zipf, (uint64_t)p->count, p->skew_s);
+    if (p->has_skew && p->count > 0) {
+        if ((uint64_t)p->count <= TRAFFIC_ALIAS_MAX)
+            g->alias = alias_zipf((uint64_t)p->count, p->skew_s);
+        else
+            zipf_init(&g->zipf, (uint64_t)p->count, p->skew_s);
+    }
     g->start_ns = 0;
     if (p->count <= 0 || !enter_phase(g)) {
         g->done = true;
@@ -420,7 +532,12 @@ struct traffic *traffic_new(const struct scenario *sc, uint64_t seed,
     t->shard_n = shard_n;
     int64_t end = accounts_end(sc);
     t->n_local = end > shard_i ? (end - shard_i + shard_n - 1) / shard_n : 0;
-    t->accts = xcalloc(t->n_local ? (size_t)t->n_local : 1, sizeof(*t->accts));
+    /* one spare element to align the array to a cache line */
+    size_t n_alloc = (size_t)t->n_local + 1;
+    t->accts_mem = xcalloc(n_alloc, sizeof(*t->accts));
+    uintptr_t at = ((uintptr_t)t->accts_mem + CACHE_LINE - 1) &
+                   ~(uintptr_t)(CACHE_LINE - 1);
+    t->accts = (struct acct_streams *)at;
     t->n_pops = sc->n_pops;
     t->pops = xcalloc(t->n_pops ? t->n_pops : 1, sizeof(*t->pops));
     for (size_t i = 0; i < t->n_pops; i++)
@@ -433,11 +550,13 @@ void traffic_free(struct traffic *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n_pops; i++)
+    for (size_t i = 0; i < t->n_pops; i++) {
         free(t->pops[i].users);
+        free(t->pops[i].alias);
+    }
     free(t->pops);
     free(t->heap);
-    free(t->accts);
+    free(t->accts_mem);
     free(t);
 }
 

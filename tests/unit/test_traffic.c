@@ -71,8 +71,10 @@ static void world_init(struct world *w, int64_t duration_ns,
         memcpy(w->phases[i], s->phases, sizeof(s->phases));
         p->phases = w->phases[i];
         p->n_phases = s->n_phases;
-        p->regions = (struct scn_weights){ zz_index, one_cum, 1 };
-        p->models = (struct scn_weights){ zz_index, one_cum, 1 };
+        p->regions =
+            (struct scn_weights){ .index = zz_index, .cum = one_cum, .n = 1 };
+        p->models =
+            (struct scn_weights){ .index = zz_index, .cum = one_cum, .n = 1 };
         if (s->first + s->count > w->sc.n_accounts)
             w->sc.n_accounts = s->first + s->count;
     }
@@ -387,6 +389,8 @@ static const struct skew_case skew_cases[] = {
     { "zipf 0.8 over 1000", 0.8, 0, 1000 },
     { "zipf 2.0 over 10", 2.0, 7, 10 },
     { "uniform over 20", 0, 3, 20 },
+    /* beyond the alias-table limit (2^20): rejection-inversion */
+    { "zipf 1.2 over 2^20+1", 1.2, 0, (INT64_C(1) << 20) + 1 },
 };
 
 static void test_skew(void **state)
@@ -397,9 +401,9 @@ static void test_skew(void **state)
                           c->count,
                           c->s,
                           1,
-                          { PH(10 * S, 20000, 20000) } };
+                          { PH(5 * S, 20000, 20000) } };
     struct world w;
-    world_init(&w, 10 * S, &p, 1);
+    world_init(&w, 5 * S, &p, 1);
     size_t n;
     struct traffic_req *v = collect(&w.sc, 11, 0, 1, &n);
     int64_t *hits = calloc((size_t)c->count, sizeof(*hits));
@@ -433,12 +437,14 @@ static void test_weights_and_faults(void **state)
     static int region_idx[] = { 3, 1 };
     static double region_cum[] = { 0.5, 1.0 };
     struct pop_spec p = {
-        ARRIVAL_POISSON, 0, 50, 0, 1, { PH(10 * S, 10000, 10000) }
+        ARRIVAL_POISSON, 0, 50, 0, 1, { PH(5 * S, 10000, 10000) }
     };
     struct world w;
-    world_init(&w, 10 * S, &p, 1);
-    w.pops[0].models = (struct scn_weights){ model_idx, model_cum, 3 };
-    w.pops[0].regions = (struct scn_weights){ region_idx, region_cum, 2 };
+    world_init(&w, 5 * S, &p, 1);
+    w.pops[0].models =
+        (struct scn_weights){ .index = model_idx, .cum = model_cum, .n = 3 };
+    w.pops[0].regions =
+        (struct scn_weights){ .index = region_idx, .cum = region_cum, .n = 2 };
     w.pops[0].invalid_key = 0.05;
     w.pops[0].violation = 0.01;
     w.pops[0].bad_request = 0.2;
@@ -491,8 +497,10 @@ static void test_tokens(void **state)
     world_init(&w, 2 * S, &p, 1);
     w.pops[0].prompt_tokens = c->d;
     w.pops[0].completion_tokens = c->d;
-    w.pops[0].models = (struct scn_weights){ NULL, NULL, 0 };
-    w.pops[0].regions = (struct scn_weights){ NULL, NULL, 0 };
+    w.pops[0].models =
+        (struct scn_weights){ .index = NULL, .cum = NULL, .n = 0 };
+    w.pops[0].regions =
+        (struct scn_weights){ .index = NULL, .cum = NULL, .n = 0 };
     size_t n;
     struct traffic_req *v = collect(&w.sc, 9, 0, 1, &n);
     double sum = 0;
@@ -514,13 +522,13 @@ static void test_tokens(void **state)
 /* ---- determinism, order, ids, sharding -------------------------------- */
 
 static const struct pop_spec mixed[] = {
-    { ARRIVAL_POISSON, 0, 10000, 1.1, 1, { PH(2 * S, 20000, 20000) } },
+    { ARRIVAL_POISSON, 0, 10000, 1.1, 1, { PH(2 * S, 8000, 8000) } },
     { ARRIVAL_UNIFORM,
       10000,
       1000,
       0,
       2,
-      { PH(S, 3000, 3000), PH(S, 0, 500) } },
+      { PH(S, 1500, 1500), PH(S, 0, 500) } },
     { ARRIVAL_POISSON,
       11000,
       7,
@@ -535,7 +543,9 @@ static void mixed_world(struct world *w)
     static int model_idx[] = { 0, 1 };
     static double model_cum[] = { 0.9, 1.0 };
     for (int i = 0; i < 3; i++) {
-        w->pops[i].models = (struct scn_weights){ model_idx, model_cum, 2 };
+        w->pops[i].models = (struct scn_weights){ .index = model_idx,
+                                                  .cum = model_cum,
+                                                  .n = 2 };
         w->pops[i].prompt_tokens = (struct dist){ DIST_LOGNORMAL, 400, 1.0 };
         w->pops[i].completion_tokens = (struct dist){ DIST_EXP, 150, 0 };
         w->pops[i].invalid_key = 0.1;
