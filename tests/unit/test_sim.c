@@ -56,7 +56,7 @@ static void world_init(struct world *w, int64_t duration_ns,
     strcpy(sc->name, "test");
     sc->seed = 1;
     sc->duration_ns = duration_ns;
-    sc->interval_ns = duration_ns / 100;
+    sc->interval_ns = duration_ns / 4; /* few intervals: cheap recorder */
     strcpy(w->regions[0], "ZZ");
     sc->regions = w->regions;
     sc->n_regions = 1;
