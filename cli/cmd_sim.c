@@ -1,15 +1,519 @@
 /*
- * cmd_sim.c - placeholder for 'tollgate sim' until its module lands: it says
- * so and exits with the runtime-failure status, never pretending success.
+ * cmd_sim.c - `tollgate sim`: simulate a scenario in virtual time.
+ *
+ * argv -> options -> scenario (with --set/--seed/--duration applied as
+ * overrides, so results/scenario.yaml is exactly what ran) -> one
+ * sim_run per replication -> summary (with ci95 when replicated) ->
+ * results directory -> optional expect: check -> a short human summary.
+ *
+ * Ctrl-C / SIGTERM set a flag the engine looks at every few thousand
+ * events; the run then stops, and results for the time covered are still
+ * written, marked "complete": false (exit status 0, with a note on
+ * stderr).  A second signal kills the process as usual.
  */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/opts.h"
+#include "cli/progress.h"
+#include "cli/report.h"
+#include "core/results.h"
+#include "core/scenario.h"
+#include "core/summary.h"
+#include "core/units.h"
+#include "sim/sim.h"
+
+#define MAX_REPLICATIONS 1000
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+struct sim_opts {
+    const char *scenario;
+    const char *out_dir; /* NULL: results/<name>-sim */
+    const char *seed;    /* as written; NULL: the scenario's */
+    const char *duration;
+    long replications;
+    struct opts_sets sets; /* --set, --seed, --duration overrides */
+    bool check, quiet;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(
+        out,
+        "Usage: tollgate sim SCENARIO [-o DIR] [--seed N] [--duration D]\n"
+        "                    [--replications N] [--set KEY=VALUE]... "
+        "[--check] [-q]\n"
+        "\n"
+        "Plays SCENARIO in virtual time: its traffic meets the policy model\n"
+        "(limits, credit, accounts, keys, regions, outages), the capacity\n"
+        "queue and the client's retries.  A simulated day takes seconds;\n"
+        "the same scenario and seed give byte-identical results.\n"
+        "\n"
+        "Options:\n"
+        "  -o, --output DIR      results directory "
+        "(default results/<name>-sim)\n"
+        "  --seed N              random seed (default: the scenario's "
+        "seed:)\n"
+        "  --duration D          simulated time, e.g. 30m, 2h, 7d "
+        "(default: duration:)\n"
+        "  --replications N      run N seeds (seed, seed+1, ...); "
+        "summary.json holds\n"
+        "                        the means and ci95 half-widths (Student "
+        "t); the other\n"
+        "                        files are those of the first seed; "
+        "each seed's summary\n"
+        "                        goes to DIR/replications/seed-<s>/\n"
+        "  --set KEY=VALUE       override a scenario value, e.g.\n"
+        "                        --set policy.capacity.servers=32 "
+        "(repeatable)\n"
+        "  --check               evaluate the scenario's expect: rules; "
+        "exit 1 if any fails\n"
+        "  -q, --quiet           no progress line and no summary on "
+        "stdout\n"
+        "  -h, --help            this help\n"
+        "\n"
+        "Writes summary.json, timeseries.csv, latency.hgrm, "
+        "histograms.tgh, events.csv\n"
+        "and scenario.yaml.  Ctrl-C stops early and still writes results "
+        "for the time\n"
+        "covered, marked \"complete\": false.\n"
+        "\n"
+        "Example:\n"
+        "  tollgate sim scenarios/free-tier-exhaustion.yaml --seed 7 "
+        "--duration 1h\n"
+        "  tollgate sim scenarios/capacity-planning.yaml --set "
+        "policy.capacity.servers=48 \\\n"
+        "      --replications 5 -o results/cap48\n"
+        "  tollgate plot results/cap48\n"
+        "\n"
+        "Exit status: 0 ok (also when interrupted), 1 expectations failed "
+        "(--check),\n"
+        "2 usage or invalid scenario, 3 runtime failure (cannot write "
+        "results).\n");
+}
+
+/* Takes the value of an option that needs one; NULL when missing. */
+static const char *opt_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "tollgate sim: %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static bool add_set(struct sim_opts *o, const char *kv)
+{
+    if (opts_add_set(&o->sets, kv) == ERR_OK)
+        return true;
+    fprintf(stderr,
+            "tollgate sim: --set wants KEY=VALUE, e.g. "
+            "policy.capacity.servers=32; got '%s'\n",
+            kv);
+    return false;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_opts(int argc, char **argv, struct sim_opts *o)
+{
+    *o = (struct sim_opts){ .replications = 1 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = NULL;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--check") == 0) {
+            o->check = true;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if ((v = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+            o->out_dir = v;
+        } else if (strcmp(a, "--seed") == 0) {
+            if ((v = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+            o->seed = v;
+        } else if (strcmp(a, "--duration") == 0) {
+            if ((v = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+            o->duration = v;
+        } else if (strcmp(a, "--replications") == 0) {
+            if ((v = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+            if (!parse_long(v, 1, MAX_REPLICATIONS, &o->replications)) {
+                fprintf(stderr,
+                        "tollgate sim: --replications wants 1..%d, got "
+                        "'%s'\n",
+                        MAX_REPLICATIONS, v);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--set") == 0) {
+            if ((v = opt_value(argc, argv, &i)) == NULL || !add_set(o, argv[i]))
+                return EXIT_USAGE;
+        } else if (strncmp(a, "--set=", 6) == 0) {
+            if (!add_set(o, argv[i] + 6))
+                return EXIT_USAGE;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "tollgate sim: unknown option '%s'\n\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (o->scenario == NULL) {
+            o->scenario = a;
+        } else {
+            fprintf(stderr, "tollgate sim: one scenario only ('%s')\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (o->scenario == NULL) {
+        fprintf(stderr, "tollgate sim: which scenario?\n\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* --seed and --duration checked here for clear messages, then applied
+ * as overrides so that scenario.yaml records them. */
+static int check_overrides(struct sim_opts *o)
+{
+    if (o->duration != NULL) {
+        int64_t ns;
+        if (units_parse_duration(o->duration, &ns) != ERR_OK || ns <= 0) {
+            fprintf(stderr,
+                    "tollgate sim: --duration wants a positive duration "
+                    "like 90s, 30m, 2h; got '%s'\n",
+                    o->duration);
+            return EXIT_USAGE;
+        }
+        opts_add_kv(&o->sets, "duration", o->duration);
+    }
+    if (o->seed != NULL) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(o->seed, &end, 10);
+        (void)v;
+        if (errno != 0 || end == o->seed || *end != '\0' || o->seed[0] == '-') {
+            fprintf(stderr,
+                    "tollgate sim: --seed wants a non-negative integer, "
+                    "got '%s'\n",
+                    o->seed);
+            return EXIT_USAGE;
+        }
+        opts_add_kv(&o->sets, "seed", o->seed);
+    }
+    return -1;
+}
+
+static int load_scenario(const struct sim_opts *o, struct scenario **sc)
+{
+    struct scn_diags d;
+    scn_diags_init(&d, o->scenario);
+    int rc = scn_parse_file(o->scenario, o->sets.items, o->sets.n, sc, &d);
+    if (rc != ERR_OK) {
+        if (d.n == 0)
+            fprintf(stderr, "tollgate sim: %s: %s\n", o->scenario, err_str(rc));
+        scn_diags_print(&d, stderr);
+    }
+    scn_diags_fini(&d);
+    return rc == ERR_OK ? -1 : EXIT_USAGE;
+}
+
+/* ---- running --------------------------------------------------------------
+ */
+
+struct tick_ctx {
+    struct progress *pg;
+    int64_t total_ns;
+};
+
+static void on_tick(void *ctx, const struct rec *rec, int64_t now_ns)
+{
+    struct tick_ctx *t = ctx;
+    if (!progress_due(t->pg))
+        return;
+    struct progress_sample s;
+    progress_sample_rec(t->pg, rec, now_ns, t->total_ns, &s);
+    progress_draw(t->pg, &s);
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* One replication: the run, its recorder and its summary. */
+struct rep {
+    uint64_t seed;
+    struct rec *rec;
+    struct sim_stats stats;
+    struct summary sum;
+};
+
+static int run_rep(const struct scenario *sc, struct rep *r,
+                   struct progress *pg)
+{
+    summary_init(&r->sum);
+    int rc = sim_rec_new(sc, &r->rec);
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate sim: recorder: %s\n", err_str(rc));
+        return rc;
+    }
+    struct tick_ctx tc = { pg, sc->duration_ns };
+    struct sim_config cfg = { .sc = sc,
+                              .seed = r->seed,
+                              .stop = &stop_flag,
+                              .tick = on_tick,
+                              .tick_ctx = &tc };
+    rc = sim_run(&cfg, r->rec, &r->stats);
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate sim: %s: the policy cannot be built: %s\n",
+                sc->name, err_str(rc));
+        return rc;
+    }
+    struct summary_meta meta = { sc->name, "sim", r->seed };
+    summary_from_record(&r->sum, r->rec, &meta);
+    return ERR_OK;
+}
+
+static void rep_fini(struct rep *r)
+{
+    rec_free(r->rec);
+    sim_stats_fini(&r->stats);
+    summary_fini(&r->sum);
+}
+
+/* ---- writing ----------------------------------------------------------------
+ */
+
+static int write_events(const char *dir, const struct scenario *sc,
+                        const struct sim_stats *st)
+{
+    size_t n = st->n_rows;
+    struct results_event *ev = xcalloc(n ? n : 1, sizeof(*ev));
+    for (size_t i = 0; i < n; i++) {
+        const struct sim_event_row *row = &st->rows[i];
+        ev[i] = (struct results_event){
+            (double)row->start_ns / 1e9, (double)row->end_ns / 1e9,
+            scn_event_kind_name(sc->events[row->event].kind), row->label
+        };
+    }
+    int rc = results_write_events(dir, ev, n);
+    free(ev);
+    return rc;
+}
+
+static int write_replications(const char *dir, const struct rep *reps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char sub[4096];
+        snprintf(sub, sizeof(sub), "%s/replications/seed-%" PRIu64, dir,
+                 reps[i].seed);
+        int rc = results_mkdir(sub);
+        if (rc == ERR_OK)
+            rc = results_write_summary(sub, &reps[i].sum);
+        if (rc != ERR_OK)
+            return rc;
+    }
+    return ERR_OK;
+}
+
+static int write_results(const char *dir, const struct scenario *sc,
+                         const struct rep *reps, size_t n,
+                         const struct summary *sum)
+{
+    int rc = results_write_all(dir, reps[0].rec, sum);
+    if (rc == ERR_OK)
+        rc = write_events(dir, sc, &reps[0].stats);
+    if (rc == ERR_OK)
+        rc = results_write_scenario(dir, sc);
+    if (rc == ERR_OK && n > 1)
+        rc = write_replications(dir, reps, n);
+    if (rc != ERR_OK)
+        fprintf(stderr, "tollgate sim: writing %s: %s (%s)\n", dir, err_str(rc),
+                strerror(errno));
+    return rc;
+}
+
+/* ---- reporting -------------------------------------------------------------
+ */
+
+static void fmt_ms(char *buf, size_t len, double ms)
+{
+    units_fmt_duration(buf, len, (int64_t)llround(ms * 1e6));
+}
+
+static void print_top_reasons(const struct summary *s)
+{
+    bool used[REASON_COUNT] = { false };
+    printf("  top reasons:");
+    int shown = 0;
+    for (int k = 0; k < 3; k++) {
+        int best = -1;
+        for (int r = 1; r < REASON_COUNT; r++)
+            if (!used[r] && s->denied_by_reason[r] > 0 &&
+                (best < 0 ||
+                 s->denied_by_reason[r] > s->denied_by_reason[best]))
+                best = r;
+        if (best < 0)
+            break;
+        used[best] = true;
+        printf("%s %s %.2f%%", shown++ ? "," : "", reason_id(best),
+               100.0 * (double)s->denied_by_reason[best] /
+                   (double)s->requests.attempts);
+    }
+    printf("%s\n", shown ? "" : " none");
+}
+
+static void print_summary(const struct scenario *sc, const struct rep *r0,
+                          const struct summary *s, size_t n_reps, double wall_s,
+                          const char *dir)
+{
+    char a[32], b[32];
+    units_fmt_duration(a, sizeof(a), r0->stats.end_ns);
+    printf("tollgate sim: %s, seed %" PRIu64 ", %s simulated in %.2f s",
+           sc->name, r0->seed, a, wall_s);
+    if (wall_s > 0)
+        printf(" (%.2fM attempts/s)",
+               (double)r0->stats.attempts * (double)n_reps / wall_s / 1e6);
+    printf("%s\n", s->complete ? "" : " [interrupted: partial]");
+    printf("  attempts %" PRId64 "  unique %" PRId64 "  ok %" PRId64
+           "  denied %" PRId64 " (%.2f%%)\n",
+           s->requests.attempts, s->requests.unique, s->requests.ok,
+           s->requests.denied, 100.0 * s->denial_rate);
+    if (s->requests.attempts > 0)
+        print_top_reasons(s);
+    fmt_ms(a, sizeof(a), s->lat_ok.p50);
+    fmt_ms(b, sizeof(b), s->lat_ok.p99);
+    if (s->lat_ok.count > 0)
+        printf("  latency ok: p50 %s  p99 %s\n", a, b);
+    if (n_reps > 1)
+        printf("  %zu replications (seeds %" PRIu64 "..%" PRIu64
+               "): denial rate %.2f%% +- %.2f%% (95%%)\n",
+               n_reps, r0->seed, r0->seed + n_reps - 1, 100.0 * s->denial_rate,
+               100.0 * s->ci95.denial_rate);
+    printf("  results: %s/\n", dir);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills as usual */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Runs the replications; returns how many ran (>= 1) or 0 on error. */
+static size_t run_all(const struct scenario *sc, struct rep *reps, size_t n,
+                      struct progress *pg)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        reps[i].seed = sc->seed + i;
+        if (run_rep(sc, &reps[i], pg) != ERR_OK)
+            return 0;
+        done++;
+        if (!reps[i].stats.complete)
+            break;
+    }
+    return done;
+}
+
+static int finish(const struct sim_opts *o, const struct scenario *sc,
+                  struct rep *reps, size_t n, double wall_s)
+{
+    char dir_buf[4096];
+    const char *dir = o->out_dir;
+    if (dir == NULL) {
+        snprintf(dir_buf, sizeof(dir_buf), "results/%s-sim", sc->name);
+        dir = dir_buf;
+    }
+    struct summary rsum;
+    summary_init(&rsum);
+    const struct summary *sum = &reps[0].sum;
+    if (n > 1) {
+        /* Shallow copies side by side, as summary_replicate wants them;
+         * the originals keep ownership. */
+        struct summary *sums = xcalloc(n, sizeof(*sums));
+        for (size_t i = 0; i < n; i++)
+            sums[i] = reps[i].sum;
+        if (summary_replicate(&rsum, sums, n) == ERR_OK)
+            sum = &rsum;
+        free(sums);
+    }
+    int status = EXIT_OK;
+    if (write_results(dir, sc, reps, n, sum) != ERR_OK)
+        status = EXIT_RUNTIME;
+    if (!reps[0].stats.complete || (n > 1 && !reps[n - 1].stats.complete))
+        fprintf(stderr,
+                "tollgate sim: interrupted at t=%.3fs, partial results "
+                "written\n",
+                (double)reps[n - 1].stats.end_ns / 1e9);
+    if (!o->quiet && status == EXIT_OK)
+        print_summary(sc, &reps[0], sum, n, wall_s, dir);
+    if (o->check && status == EXIT_OK)
+        status = report_check(sc, sum, stdout, NULL);
+    summary_fini(&rsum);
+    return status;
+}
 
 int cmd_sim(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tollgate sim: not available in this build yet\n");
-    return EXIT_RUNTIME;
+    struct sim_opts o;
+    int status = parse_opts(argc, argv, &o);
+    if (status < 0)
+        status = check_overrides(&o);
+    struct scenario *sc = NULL;
+    if (status < 0)
+        status = load_scenario(&o, &sc);
+    opts_sets_fini(&o.sets);
+    if (status >= 0)
+        return status;
+    install_signals();
+    struct progress pg;
+    progress_init(&pg, stderr, o.quiet);
+    size_t n = (size_t)o.replications;
+    struct rep *reps = xcalloc(n, sizeof(*reps));
+    double t0 = mono_s();
+    size_t ran = run_all(sc, reps, n, &pg);
+    double wall_s = mono_s() - t0;
+    progress_fini(&pg);
+    status = ran == 0 ? EXIT_RUNTIME : finish(&o, sc, reps, ran, wall_s);
+    for (size_t i = 0; i < n; i++)
+        rep_fini(&reps[i]);
+    free(reps);
+    scn_free(sc);
+    return status;
 }
