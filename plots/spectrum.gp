@@ -37,7 +37,7 @@ set key inside left top vertical Left reverse samplen 3 spacing 1.2 box \
 
 has_ok = fexists(h_ok)
 has_den = fexists(h_den)
-if (!fexists(h_all) && !has_ok && !has_den) {
+if (!fexists(h_all)) {
     exit error "no latency.hgrm in " . dir
 }
 # y range: whole decades around every curve.  (A loop over file names
@@ -55,9 +55,10 @@ f = h_den
 eval scan
 if (hi > 0) { eval lat_range(lo, hi) }
 
-plot h_all using (inv($2)):(pos($1)) with lines lw 2 dt (8, 4) \
-        lc rgb c_all title "all attempts", \
-     (has_ok ? h_ok : NaN) using (inv($2)):(pos($1)) with lines lw 2.5 \
-        lc rgb c_ok title "ok", \
-     (has_den ? h_den : NaN) using (inv($2)):(pos($1)) with lines lw 2.5 \
-        lc rgb c_denied title "denied (all reasons)"
+curve = "'%s' using (inv($2)):(pos($1)) with lines lw %s lc rgb '%s' %s title '%s'"
+cmd = "plot " . sprintf(curve, h_all, "2", c_all, "dt (8, 4)", "all attempts")
+if (has_ok) { cmd = cmd . ", " . sprintf(curve, h_ok, "2.5", c_ok, "", "ok") }
+if (has_den) {
+    cmd = cmd . ", " . sprintf(curve, h_den, "2.5", c_denied, "", "denied (all reasons)")
+}
+eval cmd
