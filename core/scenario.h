@@ -30,6 +30,7 @@
 #define SCN_MAX_ACCOUNTS   10000000 /* accounts summed over populations */
 #define SCN_MAX_NAME       64       /* bytes in a name or region code */
 #define SCN_MAX_DIAGS      200      /* errors kept; the rest are counted */
+#define SCN_MAX_INTERVALS  1000000  /* duration / interval: time-series rows */
 
 struct scn_loc {
     int line, col; /* 1-based; 0 when the value came from a default */
@@ -165,6 +166,7 @@ struct scn_weights {
     int *index;  /* into scenario.regions or policy.models */
     double *cum; /* cumulative, last element exactly 1.0 */
     size_t n;
+    double *weight; /* as written (not normalised), for scn_write */
 };
 
 enum arrival_kind { ARRIVAL_POISSON = 0, ARRIVAL_UNIFORM, ARRIVAL_CLOSED };
@@ -359,8 +361,15 @@ int scn_model_index(const struct scenario *sc, const char *name);
 int scn_pop_index(const struct scenario *sc, const char *name);
 int scn_region_index(const struct scenario *sc, const char *code);
 
-/* The population an account id belongs to (binary search). */
+/* The population an account id belongs to (binary search); -1 when the
+ * id is outside [0, n_accounts). */
 int scn_pop_of_account(const struct scenario *sc, int64_t account);
+
+/* Expected number of unique requests population pop offers over the
+ * scenario duration (open loop: the phases' rates integrated, ramps
+ * included, diurnal modulation averaged out); -1 for a closed loop, whose
+ * rate depends on service times. */
+double scn_pop_offered(const struct scenario *sc, size_t pop);
 
 /* Names of enum values as written in scenarios. */
 const char *scn_algo_name(enum lim_algo a);

@@ -463,6 +463,11 @@ static int parse_number(const char *s, size_t n, double *out)
     return ERR_OK;
 }
 
+int units_parse_number(const char *s, double *out)
+{
+    return parse_number(s, strlen(s), out);
+}
+
 /* ---- distributions --------------------------------------------------------
  */
 

@@ -47,6 +47,10 @@ int units_parse_fraction(const char *s, double *out) WARN_UNUSED;
 /* A non-negative integer, e.g. "500"; "1k"/"1M" suffixes are allowed. */
 int units_parse_count(const char *s, int64_t *out) WARN_UNUSED;
 
+/* A plain non-negative decimal number, "0.5", "7", "1e-3" (weights,
+ * factors). */
+int units_parse_number(const char *s, double *out) WARN_UNUSED;
+
 /* A distribution.  With is_duration, constants and parameters that are
  * times need units ("800ms", "exp(2s)", "lognormal(800ms, 0.5)") and come
  * back in nanoseconds; otherwise they are plain numbers ("500",

@@ -1,0 +1,44 @@
+/*
+ * opts.h - command-line helpers shared by the subcommands that read a
+ * scenario (sim, run, serve, validate).
+ *
+ * --set KEY=VALUE overrides are collected into a struct opts_sets whose
+ * items can be handed straight to scn_parse_file():
+ *
+ *     struct opts_sets sets = { 0 };
+ *     if (opts_add_set(&sets, "policy.capacity.servers=32") != ERR_OK)
+ *         ... usage error ...
+ *     opts_add_kv(&sets, "duration", "10m");      (what --duration does)
+ *     scn_parse_file(path, sets.items, sets.n, &sc, &diags);
+ *     opts_sets_fini(&sets);
+ *
+ * KEY is a dotted path into the scenario (list items by name or [index]:
+ * accounts.hobbyists.count, accounts[0].count,
+ * policy.tiers.free.limits.rpm.requests); VALUE is a scalar, or a YAML
+ * flow list/map when it starts with '[' or '{'.  The parser reports a
+ * KEY that names nothing.  Later overrides of the same KEY win.
+ */
+#ifndef TOLLGATE_CLI_OPTS_H
+#define TOLLGATE_CLI_OPTS_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/scenario.h"
+
+struct opts_sets {
+    struct scn_override *items; /* key/value strings owned by the set */
+    size_t n, cap;
+};
+
+/* Adds "KEY=VALUE" (split at the first '=').  Returns ERR_INVAL when arg
+ * has no '=' or an empty KEY; the set is unchanged then. */
+int opts_add_set(struct opts_sets *s, const char *arg) WARN_UNUSED;
+
+/* Adds one override from separate key and value (copied). */
+void opts_add_kv(struct opts_sets *s, const char *key, const char *value);
+
+/* Frees the strings and the array; s may be zeroed or NULL. */
+void opts_sets_fini(struct opts_sets *s);
+
+#endif

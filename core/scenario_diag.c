@@ -1,0 +1,191 @@
+/*
+ * scenario_diag.c - collecting and printing scenario diagnostics.
+ *
+ * Every problem is recorded with the location of the YAML node it is
+ * about and the dotted key of that node, and parsing goes on, so one run
+ * of `tollgate validate` shows every error of a file.  At most
+ * SCN_MAX_DIAGS are kept (the rest are counted) so that a file with a
+ * million bad lines cannot make the list grow without bound.
+ *
+ * Also here: the dotted-key path stack used while walking the tree, and
+ * the edit-distance "did you mean" helper.
+ */
+#include "core/scenario_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void scn_diags_init(struct scn_diags *d, const char *file)
+{
+    memset(d, 0, sizeof(*d));
+    d->file = xstrdup(file ? file : "<scenario>");
+}
+
+void scn_diags_fini(struct scn_diags *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->items[i].key);
+        free(d->items[i].message);
+    }
+    free(d->items);
+    free(d->file);
+    memset(d, 0, sizeof(*d));
+}
+
+void scn_diags_print(const struct scn_diags *d, FILE *out)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        const struct scn_diag *g = &d->items[i];
+        if (g->loc.line > 0)
+            fprintf(out, "%s:%d:%d: error: ", d->file, g->loc.line, g->loc.col);
+        else
+            fprintf(out, "%s: error: ", d->file);
+        if (g->key && g->key[0])
+            fprintf(out, "%s: ", g->key);
+        fprintf(out, "%s\n", g->message);
+    }
+    if (d->dropped)
+        fprintf(out, "%s: error: ... and %zu more errors not shown\n", d->file,
+                d->dropped);
+}
+
+static void add(struct scn_diags *d, struct scn_loc loc, const char *key,
+                const char *msg)
+{
+    if (d->n >= SCN_MAX_DIAGS) {
+        d->dropped++;
+        return;
+    }
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 8;
+        d->items = xrealloc(d->items, d->cap * sizeof(*d->items));
+    }
+    struct scn_diag *g = &d->items[d->n++];
+    g->loc = loc;
+    g->key = xstrdup(key);
+    g->message = xstrdup(msg);
+}
+
+static void verr(struct scn_ctx *c, const struct ynode *n, const char *sub,
+                 const char *fmt, va_list ap)
+{
+    char msg[1024], key[SCN_PATH_MAX + SCN_MAX_NAME + 2];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    snprintf(key, sizeof(key), "%s%s%s", c->path, sub && c->path_len ? "." : "",
+             sub ? sub : "");
+    struct scn_loc loc = { 0, 0 };
+    if (n && n->ovr >= 0 && (size_t)n->ovr < c->n_ovr) {
+        size_t len = strlen(msg);
+        snprintf(msg + len, sizeof(msg) - len, " (from --set %s=%s)",
+                 c->ovr[n->ovr].key, c->ovr[n->ovr].value);
+    } else if (n) {
+        loc = n->loc;
+    }
+    add(c->d, loc, key, msg);
+}
+
+void scn_err(struct scn_ctx *c, const struct ynode *n, const char *sub,
+             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verr(c, n, sub, fmt, ap);
+    va_end(ap);
+    if (c->rc == ERR_OK)
+        c->rc = ERR_INVAL;
+}
+
+void scn_err_toobig(struct scn_ctx *c, const struct ynode *n, const char *sub,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verr(c, n, sub, fmt, ap);
+    va_end(ap);
+    c->rc = ERR_TOOBIG;
+}
+
+/* ---- the dotted key ----------------------------------------------------- */
+
+size_t scn_path_key(struct scn_ctx *c, const char *key)
+{
+    size_t mark = c->path_len;
+    int n = snprintf(c->path + c->path_len, sizeof(c->path) - c->path_len,
+                     "%s%s", c->path_len ? "." : "", key);
+    if (n > 0)
+        c->path_len += (size_t)n;
+    if (c->path_len >= sizeof(c->path))
+        c->path_len = sizeof(c->path) - 1;
+    return mark;
+}
+
+size_t scn_path_index(struct scn_ctx *c, size_t i)
+{
+    size_t mark = c->path_len;
+    int n = snprintf(c->path + c->path_len, sizeof(c->path) - c->path_len,
+                     "[%zu]", i);
+    if (n > 0)
+        c->path_len += (size_t)n;
+    if (c->path_len >= sizeof(c->path))
+        c->path_len = sizeof(c->path) - 1;
+    return mark;
+}
+
+void scn_path_pop(struct scn_ctx *c, size_t mark)
+{
+    c->path_len = mark;
+    c->path[mark] = '\0';
+}
+
+/* ---- did you mean ----------------------------------------------------------
+ */
+
+/* Optimal string alignment distance (Levenshtein plus transpositions),
+ * case-insensitive; strings longer than 63 bytes are never close. */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    int d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
+            int cost = ca != cb;
+            int v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) &&
+                (a[i - 2] | 0x20) == cb && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+const char *scn_suggest(const char *s, const char *const *names)
+{
+    const char *best = NULL;
+    int best_d = 99;
+    for (size_t i = 0; names[i]; i++) {
+        int dd = distance(s, names[i]);
+        if (dd < best_d) {
+            best_d = dd;
+            best = names[i];
+        }
+    }
+    int len = (int)strlen(s);
+    int max = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+    return best_d <= max ? best : NULL;
+}

@@ -1,0 +1,868 @@
+/*
+ * scenario_tree.c - YAML text to a located generic tree, then --set
+ * overrides and ${env:NAME} substitution on that tree.
+ *
+ * libyaml's event parser feeds a stack of open collections.  The input
+ * limits of scenario.h are enforced as the events arrive (nesting depth,
+ * items per collection, total nodes, scalar bytes), so a hostile file is
+ * stopped before it costs memory: aliases are expanded by copying, which
+ * is what makes a "billion laughs" file hit SCN_MAX_NODES quickly instead
+ * of exhausting memory.  YAML 1.1 merge keys ("<<: *base") are applied
+ * when their mapping closes; explicit keys win over merged ones.
+ *
+ * Plain "", "~" and "null" become YN_NULL nodes.  Nothing here knows the
+ * scenario schema: unknown keys and wrong types are found later by the
+ * converters, which is also where override-made nodes get their errors
+ * (they carry the override's index instead of a file location).
+ */
+#include "core/scenario_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+struct anchor {
+    char *name;
+    const struct ynode *node;
+};
+
+struct frame {
+    struct ynode *node;
+    struct ynode *key; /* maps: the key waiting for its value */
+    char *anchor;      /* registered when the collection closes */
+    bool flow;         /* [ ] or { } style */
+};
+
+struct builder {
+    struct scn_ctx *c;
+    struct ytree *t;
+    struct frame stack[SCN_MAX_DEPTH + 1];
+    int depth;
+    struct anchor *anchors;
+    size_t n_anchors, cap_anchors;
+    int rc;
+    int docs;
+    int ovr; /* override index given to every node; -1: file */
+};
+
+static void node_free(struct ynode *n)
+{
+    if (n == NULL)
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->keys)
+            node_free(n->keys[i]);
+        node_free(n->vals[i]);
+    }
+    free(n->keys);
+    free(n->vals);
+    free(n->str);
+    free(n);
+}
+
+void scn_tree_fini(struct ytree *t)
+{
+    if (t == NULL)
+        return;
+    node_free(t->root);
+    t->root = NULL;
+}
+
+const struct ynode *scn_map_get(const struct ynode *map, const char *key)
+{
+    if (map == NULL || map->kind != YN_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->keys[i]->str, key) == 0)
+            return map->vals[i]->kind == YN_NULL ? NULL : map->vals[i];
+    return NULL;
+}
+
+static struct scn_loc mark_loc(const yaml_mark_t *m)
+{
+    struct scn_loc l = { (int)m->line + 1, (int)m->column + 1 };
+    return l;
+}
+
+/* A new node, or NULL (and ERR_TOOBIG) when the budget is spent. */
+static struct ynode *node_new(struct builder *b, enum ynode_kind kind,
+                              struct scn_loc loc)
+{
+    if (b->t->n_nodes >= SCN_MAX_NODES) {
+        if (b->rc != ERR_TOOBIG) {
+            struct ynode at = { .loc = loc, .ovr = b->ovr };
+            scn_err_toobig(b->c, &at, NULL,
+                           "more than %d YAML nodes (aliases included)",
+                           SCN_MAX_NODES);
+        }
+        b->rc = ERR_TOOBIG;
+        return NULL;
+    }
+    b->t->n_nodes++;
+    struct ynode *n = xcalloc(1, sizeof(*n));
+    n->kind = kind;
+    n->loc = loc;
+    n->ovr = b->ovr;
+    return n;
+}
+
+static bool budget_bytes(struct builder *b, size_t len, struct scn_loc loc)
+{
+    b->t->n_bytes += len;
+    if (len <= SCN_MAX_SCALAR_LEN && b->t->n_bytes <= SCN_MAX_SCALAR_BYTES)
+        return true;
+    struct ynode at = { .loc = loc, .ovr = b->ovr };
+    scn_err_toobig(b->c, &at, NULL,
+                   len > SCN_MAX_SCALAR_LEN
+                       ? "a value longer than %d bytes"
+                       : "more than %d bytes of values (aliases included)",
+                   len > SCN_MAX_SCALAR_LEN ? SCN_MAX_SCALAR_LEN
+                                            : SCN_MAX_SCALAR_BYTES);
+    b->rc = ERR_TOOBIG;
+    return false;
+}
+
+static void push_child(struct ynode *parent, struct ynode *key,
+                       struct ynode *val)
+{
+    if (parent->n == parent->cap) {
+        parent->cap = parent->cap ? parent->cap * 2 : 4;
+        parent->vals =
+            xrealloc(parent->vals, parent->cap * sizeof(*parent->vals));
+        if (parent->kind == YN_MAP)
+            parent->keys =
+                xrealloc(parent->keys, parent->cap * sizeof(*parent->keys));
+    }
+    if (parent->kind == YN_MAP)
+        parent->keys[parent->n] = key;
+    parent->vals[parent->n++] = val;
+}
+
+/* Deep copy for an alias, charged to the budget; NULL when it runs out. */
+static struct ynode *node_copy(struct builder *b, const struct ynode *src,
+                               int depth)
+{
+    if (depth > SCN_MAX_DEPTH) {
+        if (b->rc != ERR_TOOBIG)
+            scn_err_toobig(b->c, src, NULL, "nesting deeper than %d levels",
+                           SCN_MAX_DEPTH);
+        b->rc = ERR_TOOBIG;
+        return NULL;
+    }
+    struct ynode *n = node_new(b, src->kind, src->loc);
+    if (n == NULL)
+        return NULL;
+    n->ovr = src->ovr;
+    n->quoted = src->quoted;
+    if (src->str) {
+        if (!budget_bytes(b, strlen(src->str), src->loc)) {
+            node_free(n);
+            return NULL;
+        }
+        n->str = xstrdup(src->str);
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        struct ynode *k = NULL;
+        if (src->kind == YN_MAP) {
+            k = node_copy(b, src->keys[i], depth + 1);
+            if (k == NULL) {
+                node_free(n);
+                return NULL;
+            }
+        }
+        struct ynode *v = node_copy(b, src->vals[i], depth + 1);
+        if (v == NULL) {
+            node_free(k);
+            node_free(n);
+            return NULL;
+        }
+        push_child(n, k, v);
+    }
+    return n;
+}
+
+static bool has_key(const struct ynode *map, const char *key, size_t upto)
+{
+    for (size_t i = 0; i < upto; i++)
+        if (strcmp(map->keys[i]->str, key) == 0)
+            return true;
+    return false;
+}
+
+static bool is_merge_key(const struct ynode *k)
+{
+    return !k->quoted && strcmp(k->str, "<<") == 0;
+}
+
+/* Moves src's pairs that map does not have yet into out (a map). */
+static void merge_from(struct builder *b, struct ynode *out, struct ynode *src)
+{
+    if (src->kind != YN_MAP) {
+        scn_err(b->c, src, NULL,
+                "a merge key '<<' needs a mapping or a list of mappings");
+        b->rc = b->rc ? b->rc : ERR_INVAL;
+        return;
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        if (has_key(out, src->keys[i]->str, out->n))
+            continue;
+        push_child(out, src->keys[i], src->vals[i]);
+        src->keys[i] = NULL;
+        src->vals[i] = NULL;
+    }
+}
+
+/* Applies "<<" entries of a closed mapping. */
+static void apply_merges(struct builder *b, struct ynode *map)
+{
+    bool any = false;
+    for (size_t i = 0; i < map->n; i++)
+        any = any || is_merge_key(map->keys[i]);
+    if (!any)
+        return;
+    struct ynode out = { .kind = YN_MAP };
+    struct ynode *merges = NULL;
+    for (size_t i = 0; i < map->n; i++) {
+        if (is_merge_key(map->keys[i])) {
+            node_free(map->keys[i]);
+            map->keys[i] = NULL;
+            continue;
+        }
+        push_child(&out, map->keys[i], map->vals[i]);
+        map->vals[i] = NULL;
+    }
+    for (size_t i = 0; i < map->n; i++) {
+        merges = map->vals[i];
+        if (merges == NULL)
+            continue;
+        if (merges->kind == YN_SEQ)
+            for (size_t j = 0; j < merges->n; j++)
+                merge_from(b, &out, merges->vals[j]);
+        else
+            merge_from(b, &out, merges);
+        node_free(merges);
+        map->vals[i] = NULL;
+    }
+    free(map->keys);
+    free(map->vals);
+    map->keys = out.keys;
+    map->vals = out.vals;
+    map->n = out.n;
+    map->cap = out.cap;
+}
+
+/* Attaches a finished node to the open collection (or makes it the
+ * root).  Takes ownership of n. */
+static void attach(struct builder *b, struct ynode *n)
+{
+    if (b->depth == 0) {
+        b->t->root = n;
+        return;
+    }
+    struct frame *f = &b->stack[b->depth - 1];
+    struct ynode *p = f->node;
+    if (p->kind == YN_MAP && f->key == NULL) {
+        if (n->kind != YN_SCALAR) {
+            struct scn_loc loc = n->loc;
+            scn_err(b->c, n, NULL, "a mapping key must be a plain name");
+            b->rc = b->rc ? b->rc : ERR_INVAL;
+            node_free(n);
+            n = node_new(b, YN_SCALAR, loc);
+            if (n == NULL)
+                return;
+            n->str = xstrdup("?");
+        }
+        f->key = n;
+        return;
+    }
+    if (p->n >= SCN_MAX_LIST) {
+        if (b->rc != ERR_TOOBIG)
+            scn_err_toobig(b->c, n, NULL,
+                           "more than %d items in one list or mapping",
+                           SCN_MAX_LIST);
+        b->rc = ERR_TOOBIG;
+        node_free(n);
+        node_free(f->key);
+        f->key = NULL;
+        return;
+    }
+    push_child(p, f->key, n);
+    f->key = NULL;
+}
+
+static bool is_null_text(const char *s)
+{
+    return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+           strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+static void on_scalar(struct builder *b, const yaml_event_t *e)
+{
+    struct scn_loc loc = mark_loc(&e->start_mark);
+    const char *v = (const char *)e->data.scalar.value;
+    size_t len = e->data.scalar.length;
+    bool quoted = e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    if (!budget_bytes(b, len, loc))
+        return;
+    bool null = !quoted && is_null_text(v);
+    struct ynode *n = node_new(b, null ? YN_NULL : YN_SCALAR, loc);
+    if (n == NULL)
+        return;
+    n->quoted = quoted;
+    n->str = xstrndup(v, len);
+    if (strlen(n->str) != len) {
+        scn_err(b->c, n, NULL, "a value contains a NUL character");
+        b->rc = b->rc ? b->rc : ERR_INVAL;
+    }
+    if (null) {
+        free(n->str);
+        n->str = NULL;
+    }
+    attach(b, n);
+}
+
+static void add_anchor(struct builder *b, const char *name,
+                       const struct ynode *n)
+{
+    if (b->n_anchors == b->cap_anchors) {
+        b->cap_anchors = b->cap_anchors ? b->cap_anchors * 2 : 8;
+        b->anchors = xrealloc(b->anchors, b->cap_anchors * sizeof(*b->anchors));
+    }
+    b->anchors[b->n_anchors].name = xstrdup(name);
+    b->anchors[b->n_anchors].node = n;
+    b->n_anchors++;
+}
+
+static void on_alias(struct builder *b, const yaml_event_t *e)
+{
+    const char *name = (const char *)e->data.alias.anchor;
+    const struct ynode *src = NULL;
+    for (size_t i = b->n_anchors; i-- > 0;)
+        if (strcmp(b->anchors[i].name, name) == 0) {
+            src = b->anchors[i].node;
+            break;
+        }
+    struct scn_loc loc = mark_loc(&e->start_mark);
+    if (src == NULL) {
+        struct ynode at = { .loc = loc, .ovr = b->ovr };
+        scn_err(b->c, &at, NULL, "alias '*%s' names no earlier anchor", name);
+        b->rc = b->rc ? b->rc : ERR_INVAL;
+        struct ynode *n = node_new(b, YN_NULL, loc);
+        if (n)
+            attach(b, n);
+        return;
+    }
+    struct ynode *n = node_copy(b, src, b->depth);
+    if (n)
+        attach(b, n);
+}
+
+static void on_open(struct builder *b, const yaml_event_t *e,
+                    enum ynode_kind kind)
+{
+    struct scn_loc loc = mark_loc(&e->start_mark);
+    if (b->depth >= SCN_MAX_DEPTH) {
+        struct ynode at = { .loc = loc, .ovr = b->ovr };
+        scn_err_toobig(b->c, &at, NULL, "nesting deeper than %d levels",
+                       SCN_MAX_DEPTH);
+        b->rc = ERR_TOOBIG;
+        return;
+    }
+    struct ynode *n = node_new(b, kind, loc);
+    if (n == NULL)
+        return;
+    const yaml_char_t *anchor = kind == YN_MAP ? e->data.mapping_start.anchor
+                                               : e->data.sequence_start.anchor;
+    struct frame *f = &b->stack[b->depth++];
+    f->node = n;
+    f->key = NULL;
+    f->anchor = anchor ? xstrdup((const char *)anchor) : NULL;
+    f->flow = kind == YN_MAP
+                  ? e->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                  : e->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+}
+
+static int paren_balance(const char *s)
+{
+    int d = 0;
+    for (; *s; s++)
+        d += (*s == '(') - (*s == ')');
+    return d;
+}
+
+/* Appends ", frag" to the scalar v. */
+static void join_fragment(struct ynode *v, const char *frag)
+{
+    size_t a = strlen(v->str), b = strlen(frag);
+    v->str = xrealloc(v->str, a + b + 3);
+    memcpy(v->str + a, ", ", 2);
+    memcpy(v->str + a + 2, frag, b + 1);
+}
+
+/*
+ * In a flow collection YAML splits "lognormal(300ms, 0.5)" at the comma:
+ * a map gets the value "lognormal(300ms" and a key "0.5)" without a value,
+ * a list gets two items.  SCENARIOS.md writes distributions exactly like
+ * that inside { }, so the pieces of a plain scalar with an open '(' are
+ * joined back until the parentheses balance.
+ */
+static void rejoin_flow(struct ynode *n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        struct ynode *v = n->vals[i];
+        if (n->kind == YN_MAP)
+            n->keys[w] = n->keys[i];
+        n->vals[w++] = v;
+        if (v->kind != YN_SCALAR || v->quoted)
+            continue;
+        int bal = paren_balance(v->str);
+        while (bal > 0 && i + 1 < n->n) {
+            struct ynode *k = n->kind == YN_MAP ? n->keys[i + 1] : NULL;
+            struct ynode *next = n->vals[i + 1];
+            struct ynode *frag = k ? k : next;
+            if (frag->kind != YN_SCALAR || frag->quoted ||
+                (k && next->kind != YN_NULL))
+                break;
+            join_fragment(v, frag->str);
+            bal += paren_balance(frag->str);
+            node_free(k);
+            node_free(next);
+            i++;
+        }
+    }
+    n->n = w;
+}
+
+static void check_duplicates(struct builder *b, const struct ynode *map)
+{
+    for (size_t i = 1; i < map->n; i++)
+        if (!is_merge_key(map->keys[i]) && has_key(map, map->keys[i]->str, i)) {
+            scn_err(b->c, map->keys[i], NULL, "duplicate key '%s'",
+                    map->keys[i]->str);
+            b->rc = b->rc ? b->rc : ERR_INVAL;
+        }
+}
+
+static void on_close(struct builder *b)
+{
+    struct frame *f = &b->stack[--b->depth];
+    struct ynode *n = f->node;
+    if (f->flow)
+        rejoin_flow(n);
+    if (n->kind == YN_MAP) {
+        check_duplicates(b, n);
+        apply_merges(b, n);
+    }
+    if (f->anchor) {
+        add_anchor(b, f->anchor, n);
+        free(f->anchor);
+    }
+    attach(b, n);
+}
+
+/* Scalars with anchors are registered after attach, from the parent. */
+static void anchor_scalar(struct builder *b, const yaml_event_t *e)
+{
+    if (e->data.scalar.anchor == NULL || b->rc == ERR_TOOBIG)
+        return;
+    const struct ynode *n = b->t->root;
+    if (b->depth > 0) {
+        const struct ynode *p = b->stack[b->depth - 1].node;
+        const struct frame *f = &b->stack[b->depth - 1];
+        if (p->kind == YN_MAP && f->key != NULL)
+            n = f->key; /* the scalar was a key */
+        else if (p->n > 0)
+            n = p->vals[p->n - 1];
+        else
+            return;
+    }
+    if (n)
+        add_anchor(b, (const char *)e->data.scalar.anchor, n);
+}
+
+static void syntax_error(struct builder *b, const yaml_parser_t *p)
+{
+    struct ynode at = { .loc = mark_loc(&p->problem_mark), .ovr = b->ovr };
+    if (p->error == YAML_MEMORY_ERROR) {
+        scn_err_toobig(b->c, &at, NULL, "YAML parser ran out of memory");
+        b->rc = ERR_TOOBIG;
+        return;
+    }
+    if (p->context)
+        scn_err(b->c, &at, NULL, "YAML syntax error: %s %s",
+                p->problem ? p->problem : "invalid YAML", p->context);
+    else
+        scn_err(b->c, &at, NULL, "YAML syntax error: %s",
+                p->problem ? p->problem : "invalid YAML");
+    b->rc = ERR_PARSE;
+}
+
+/* One event; false ends the loop. */
+static bool on_event(struct builder *b, const yaml_event_t *e)
+{
+    switch (e->type) {
+    case YAML_STREAM_END_EVENT: return false;
+    case YAML_DOCUMENT_START_EVENT:
+        if (++b->docs > 1) {
+            struct ynode at = { .loc = mark_loc(&e->start_mark),
+                                .ovr = b->ovr };
+            scn_err(b->c, &at, NULL,
+                    "a scenario file holds one YAML document; found a "
+                    "second '---'");
+            b->rc = ERR_PARSE;
+            return false;
+        }
+        break;
+    case YAML_SCALAR_EVENT:
+        on_scalar(b, e);
+        anchor_scalar(b, e);
+        break;
+    case YAML_ALIAS_EVENT: on_alias(b, e); break;
+    case YAML_MAPPING_START_EVENT: on_open(b, e, YN_MAP); break;
+    case YAML_SEQUENCE_START_EVENT: on_open(b, e, YN_SEQ); break;
+    case YAML_MAPPING_END_EVENT:
+    case YAML_SEQUENCE_END_EVENT: on_close(b); break;
+    default: break;
+    }
+    return b->rc != ERR_TOOBIG && b->rc != ERR_PARSE;
+}
+
+static int build(struct scn_ctx *c, const char *text, size_t len, int ovr,
+                 struct ytree *t)
+{
+    struct builder b = { .c = c, .t = t, .ovr = ovr };
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return ERR_TOOBIG;
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    for (;;) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e)) {
+            syntax_error(&b, &p);
+            break;
+        }
+        bool more = on_event(&b, &e);
+        yaml_event_delete(&e);
+        if (!more)
+            break;
+    }
+    while (b.depth > 0) { /* stopped early: free what is still open */
+        struct frame *f = &b.stack[--b.depth];
+        node_free(f->node);
+        node_free(f->key);
+        free(f->anchor);
+    }
+    for (size_t i = 0; i < b.n_anchors; i++)
+        free(b.anchors[i].name);
+    free(b.anchors);
+    yaml_parser_delete(&p);
+    return b.rc;
+}
+
+int scn_tree_parse(struct scn_ctx *c, const char *text, size_t len,
+                   struct ytree *t)
+{
+    memset(t, 0, sizeof(*t));
+    return build(c, text, len, -1, t);
+}
+
+/* ---- --set overrides ---------------------------------------------------- */
+
+/* Every node of the subtree is marked as made by override i. */
+static void mark_ovr(struct ynode *n, int i)
+{
+    n->ovr = i;
+    n->loc.line = n->loc.col = 0;
+    for (size_t j = 0; j < n->n; j++) {
+        if (n->keys)
+            mark_ovr(n->keys[j], i);
+        mark_ovr(n->vals[j], i);
+    }
+}
+
+/* The value of override i as a node: a flow collection when it starts with
+ * '[' or '{', else a plain scalar. */
+static struct ynode *ovr_value(struct scn_ctx *c, struct ytree *t, int i)
+{
+    const char *v = c->ovr[i].value;
+    struct ynode *n;
+    if (v[0] == '[' || v[0] == '{') {
+        struct ytree sub = { NULL, t->n_nodes, t->n_bytes };
+        if (build(c, v, strlen(v), i, &sub) != ERR_OK || sub.root == NULL) {
+            scn_tree_fini(&sub);
+            return NULL;
+        }
+        t->n_nodes = sub.n_nodes;
+        t->n_bytes = sub.n_bytes;
+        n = sub.root;
+    } else {
+        n = xcalloc(1, sizeof(*n));
+        n->kind = is_null_text(v) ? YN_NULL : YN_SCALAR;
+        n->str = n->kind == YN_SCALAR ? xstrdup(v) : NULL;
+    }
+    mark_ovr(n, i);
+    return n;
+}
+
+/* Splits "a.b[2].c" into the next segment: name (may be empty when the
+ * segment is only an index) and index (-1 when none).  Returns the rest,
+ * or NULL on a syntax error. */
+static const char *next_seg(const char *s, char *name, size_t name_len,
+                            long *index)
+{
+    size_t n = strcspn(s, ".[");
+    if (n >= name_len)
+        return NULL;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    s += n;
+    *index = -1;
+    if (*s == '[') {
+        char *end;
+        *index = strtol(s + 1, &end, 10);
+        if (end == s + 1 || *end != ']' || *index < 0)
+            return NULL;
+        s = end + 1;
+        if (*s == '[') /* one index per segment is enough */
+            return NULL;
+    }
+    if (*s == '.')
+        s++;
+    else if (*s != '\0')
+        return NULL;
+    return s;
+}
+
+static bool all_digits(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return false;
+    return true;
+}
+
+/* In a list, the item whose name: is name; -1 if none. */
+static long item_named(const struct ynode *seq, const char *name)
+{
+    for (size_t i = 0; i < seq->n; i++) {
+        const struct ynode *v = scn_map_get(seq->vals[i], "name");
+        if (v && v->kind == YN_SCALAR && strcmp(v->str, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Steps into child name of *slot, creating map entries as needed. */
+static struct ynode **step_name(struct scn_ctx *c, struct ynode **slot,
+                                const char *name, int i, const char *done)
+{
+    struct ynode *n = *slot;
+    if (n->kind == YN_NULL) {
+        n->kind = YN_MAP;
+        n->ovr = i;
+    }
+    if (n->kind == YN_MAP) {
+        for (size_t j = 0; j < n->n; j++)
+            if (strcmp(n->keys[j]->str, name) == 0)
+                return &n->vals[j];
+        struct ynode *k = xcalloc(1, sizeof(*k));
+        struct ynode *v = xcalloc(1, sizeof(*v));
+        k->kind = YN_SCALAR;
+        k->str = xstrdup(name);
+        k->ovr = v->ovr = i;
+        v->kind = YN_NULL;
+        push_child(n, k, v);
+        return &n->vals[n->n - 1];
+    }
+    if (n->kind == YN_SEQ) {
+        long idx =
+            all_digits(name) ? strtol(name, NULL, 10) : item_named(n, name);
+        if (idx >= 0 && (size_t)idx < n->n)
+            return &n->vals[idx];
+        scn_err(c, NULL, NULL, "--set %s=%s: '%s' has no item named '%s'",
+                c->ovr[i].key, c->ovr[i].value, done[0] ? done : "(top)", name);
+        return NULL;
+    }
+    scn_err(c, NULL, NULL, "--set %s=%s: '%s' is a single value, not a map",
+            c->ovr[i].key, c->ovr[i].value, done);
+    return NULL;
+}
+
+static struct ynode **step_index(struct scn_ctx *c, struct ynode **slot,
+                                 long idx, int i, const char *done)
+{
+    struct ynode *n = *slot;
+    if (n->kind == YN_SEQ && (size_t)idx < n->n)
+        return &n->vals[idx];
+    if (n->kind == YN_SEQ)
+        scn_err(c, NULL, NULL,
+                "--set %s=%s: '%s' has %zu items, so [%ld] does not exist",
+                c->ovr[i].key, c->ovr[i].value, done, n->n, idx);
+    else
+        scn_err(c, NULL, NULL, "--set %s=%s: '%s' is not a list", c->ovr[i].key,
+                c->ovr[i].value, done);
+    return NULL;
+}
+
+static int apply_one(struct scn_ctx *c, struct ytree *t, int i)
+{
+    const char *key = c->ovr[i].key;
+    if (t->root == NULL) {
+        t->root = xcalloc(1, sizeof(*t->root));
+        t->root->kind = YN_MAP;
+    }
+    struct ynode **slot = &t->root;
+    char done[SCN_PATH_MAX] = "";
+    const char *s = key;
+    int segs = 0;
+    while (*s) {
+        char name[SCN_MAX_NAME * 2];
+        long idx;
+        const char *rest = next_seg(s, name, sizeof(name), &idx);
+        if (rest == NULL || ++segs > SCN_MAX_DEPTH ||
+            (name[0] == '\0' && idx < 0)) {
+            scn_err(c, NULL, NULL,
+                    "--set %s=%s: expected a dotted path such as "
+                    "policy.capacity.servers or accounts[0].count",
+                    key, c->ovr[i].value);
+            return ERR_INVAL;
+        }
+        if (name[0] != '\0')
+            slot = step_name(c, slot, name, i, done);
+        if (slot && idx >= 0)
+            slot = step_index(c, slot, idx, i, done);
+        if (slot == NULL)
+            return ERR_INVAL;
+        size_t used = strlen(done), seg = (size_t)(rest - s);
+        if (seg > 0 && s[seg - 1] == '.')
+            seg--;
+        snprintf(done + used, sizeof(done) - used, "%s%.*s",
+                 used && name[0] ? "." : "", (int)seg, s);
+        s = rest;
+    }
+    struct ynode *v = ovr_value(c, t, i);
+    if (v == NULL)
+        return ERR_INVAL;
+    node_free(*slot);
+    *slot = v;
+    return ERR_OK;
+}
+
+int scn_tree_override(struct scn_ctx *c, struct ytree *t)
+{
+    int rc = ERR_OK;
+    for (size_t i = 0; i < c->n_ovr; i++) {
+        if (c->ovr[i].key == NULL || c->ovr[i].key[0] == '\0') {
+            scn_err(c, NULL, NULL, "--set needs KEY=VALUE");
+            rc = ERR_INVAL;
+            continue;
+        }
+        if (apply_one(c, t, (int)i) != ERR_OK)
+            rc = ERR_INVAL;
+    }
+    if (rc != ERR_OK)
+        c->rc = c->rc ? c->rc : rc;
+    return rc;
+}
+
+/* ---- ${env:NAME} ----------------------------------------------------------
+ */
+
+struct sbuf {
+    char *p;
+    size_t n, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+/* Substitutes in one scalar; false (reported) on an error. */
+static bool env_scalar(struct scn_ctx *c, struct ynode *n)
+{
+    if (strstr(n->str, "${env:") == NULL)
+        return true;
+    struct sbuf out = { 0 };
+    const char *s = n->str;
+    bool ok = true;
+    for (;;) {
+        const char *p = strstr(s, "${env:");
+        if (p == NULL)
+            break;
+        sb_add(&out, s, (size_t)(p - s));
+        const char *name = p + 6, *end = strchr(name, '}');
+        size_t nlen = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+                                   "mnopqrstuvwxyz0123456789_");
+        const char *after = name + nlen;
+        bool has_def = after[0] == ':' && after[1] == '-';
+        if (end == NULL || nlen == 0 || nlen > 255 ||
+            isdigit((unsigned char)name[0]) || (!has_def && after != end)) {
+            scn_err(c, n, NULL,
+                    "malformed ${env:...}: expected ${env:NAME} or "
+                    "${env:NAME:-default}");
+            ok = false;
+            break;
+        }
+        char var[256];
+        snprintf(var, sizeof(var), "%.*s", (int)nlen, name);
+        const char *val = getenv(var);
+        if (val == NULL && !has_def) {
+            scn_err(c, n, NULL,
+                    "environment variable %s is not set (write "
+                    "${env:%s:-default} to give a fallback)",
+                    var, var);
+            ok = false;
+            break;
+        }
+        if (val != NULL)
+            sb_add(&out, val, strlen(val));
+        else
+            sb_add(&out, after + 2, (size_t)(end - after - 2));
+        s = end + 1;
+        if (out.n > SCN_MAX_SCALAR_LEN) {
+            scn_err_toobig(c, n, NULL,
+                           "value longer than %d bytes after ${env:} "
+                           "substitution",
+                           SCN_MAX_SCALAR_LEN);
+            ok = false;
+            break;
+        }
+    }
+    if (ok) {
+        sb_add(&out, s, strlen(s));
+        free(n->str);
+        n->str = out.p;
+    } else {
+        free(out.p);
+    }
+    return ok;
+}
+
+static bool env_walk(struct scn_ctx *c, struct ynode *n)
+{
+    bool ok = true;
+    if (n->kind == YN_SCALAR)
+        ok = env_scalar(c, n);
+    for (size_t i = 0; i < n->n; i++)
+        ok = env_walk(c, n->vals[i]) && ok;
+    return ok;
+}
+
+int scn_tree_env(struct scn_ctx *c, struct ytree *t)
+{
+    if (t->root == NULL || env_walk(c, t->root))
+        return ERR_OK;
+    c->rc = c->rc ? c->rc : ERR_INVAL;
+    return ERR_INVAL;
+}
