@@ -18,7 +18,7 @@
  * the shard's accounts and nothing is allocated per request.
  *
  * Zipf skew over up to TRAFFIC_ALIAS_MAX accounts is sampled exactly from
- * a Walker/Vose alias table (two draws, one table read); larger
+ * a Walker/Vose alias table (one draw, one table read); larger
  * populations use rejection-inversion (struct zipf), which needs no table
  * but costs several transcendental calls per sample.
  *
@@ -87,8 +87,6 @@ struct phase_fn {
 
 struct pop_gen {
     const struct scn_population *p;
-    int index;
-    bool open;    /* poisson or uniform with phases */
     bool done;    /* no further arrivals */
     bool poisson; /* else uniform */
     struct rng arrivals, pick;
@@ -345,9 +343,8 @@ static int64_t pick_account(struct pop_gen *g)
     const struct scn_population *p = g->p;
     uint64_t r;
     if (g->alias) {
-        /* One draw: the high word of u x n is the slot (bias below
-         * n / 2^64), the top of the low word the coin (uniform to within
-         * n / 2^32 of a 32-bit step). */
+        /* One draw: the high word of u x n is the slot, the top half of
+         * the low word the coin; both are biased by at most n / 2^64. */
         u128 m = (u128)rng_u64(&g->pick) * (uint64_t)p->count;
         uint64_t i = (uint64_t)(m >> 64);
         struct alias_slot sl = g->alias[i];
@@ -388,7 +385,6 @@ static void pop_init(struct traffic *t, struct pop_gen *g, size_t i)
 {
     const struct scn_population *p = &t->sc->pops[i];
     g->p = p;
-    g->index = (int)i;
     rng_init(&g->arrivals, t->seed, i, RNG_ARRIVALS);
     rng_init(&g->pick, t->seed, i, RNG_PICK);
     if (p->arrival == ARRIVAL_CLOSED) {
@@ -397,7 +393,6 @@ static void pop_init(struct traffic *t, struct pop_gen *g, size_t i)
         g->done = true;
         return;
     }
-    g->open = true;
     g->poisson = p->arrival == ARRIVAL_POISSON;
     if (p->has_skew && p->count > 0) {
         if ((uint64_t)p->count <= TRAFFIC_ALIAS_MAX)
@@ -588,6 +583,7 @@ int64_t traffic_closed_users(const struct traffic *t, int pop)
 int64_t traffic_closed_account(const struct traffic *t, int pop, int64_t user)
 {
     const struct scn_population *p = &t->sc->pops[pop];
+    assert(p->count > 0 && user >= 0);
     return p->first_account + user % p->count;
 }
 

@@ -30,7 +30,9 @@
  *   exactly N arrivals, evenly spaced in Lambda.  Lambda runs on across
  *   phase boundaries.
  * - skew: uniform over the population's accounts, or zipf(s) with rank r
- *   (0 = most frequent) mapped to account first_account + r.
+ *   (0 = most frequent) mapped to account first_account + r (no
+ *   permutation).  Up to 2^20 accounts zipf is drawn from an exact alias
+ *   table, beyond that by rejection-inversion (struct zipf).
  * - Attributes, in draw order: from the account's RNG_ATTRS stream a
  *   model (one double against models.cum), a region (one double), prompt
  *   then completion tokens (the dists, rounded half up, clamped to
@@ -87,7 +89,10 @@ int64_t traffic_closed_users(const struct traffic *t, int pop);
 void traffic_closed_req(struct traffic *t, int pop, int64_t user, int64_t t_ns,
                         struct traffic_req *out);
 
-/* Think time of a closed-loop user (ns), from that user's stream. */
+/* Think time of a closed-loop user (ns, the think dist rounded, >= 0),
+ * from that user's own stream: RNG_CLIENT keyed by
+ * (1 << 63) | (pop << 48) | user, so it never meets a stream keyed by an
+ * account id. */
 int64_t traffic_think_ns(struct traffic *t, int pop, int64_t user);
 
 /* The account user u of closed-loop population pop sends as:
