@@ -19,6 +19,7 @@
  */
 #include "core/hist.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -152,6 +153,13 @@ bool hist_record_n(struct hist *h, int64_t value_ns, int64_t n)
     if (n > 0)
         add_at(h, index_of_us((uint64_t)(value_ns / HIST_UNIT_NS)), n);
     return true;
+}
+
+void hist_add_index(struct hist *h, int32_t idx, int64_t n)
+{
+    assert(idx >= 0 && idx < HIST_COUNTS_LEN && n >= 0);
+    if (n > 0)
+        add_at(h, idx, n);
 }
 
 void hist_merge(struct hist *dst, const struct hist *src)
@@ -498,4 +506,115 @@ int hist_sparse_parse(const char *text, size_t len, struct hist_sparse *out)
 fail:
     hist_sparse_fini(&s);
     return ERR_PARSE;
+}
+
+/* ---- packed form ------------------------------------------------------------
+ */
+
+static size_t put_varint(uint8_t *out, uint64_t v)
+{
+    size_t k = 0;
+    while (v >= 0x80) {
+        out[k++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    out[k++] = (uint8_t)v;
+    return k;
+}
+
+static uint64_t get_varint(const uint8_t **p)
+{
+    uint64_t v = 0;
+    int shift = 0;
+    const uint8_t *q = *p;
+    while (*q & 0x80) {
+        v |= (uint64_t)(*q++ & 0x7F) << shift;
+        shift += 7;
+    }
+    v |= (uint64_t)*q++ << shift;
+    *p = q;
+    return v;
+}
+
+void hist_packed_init(struct hist_packed *p)
+{
+    memset(p, 0, sizeof(*p));
+}
+
+void hist_packed_fini(struct hist_packed *p)
+{
+    if (p == NULL)
+        return;
+    free(p->buf);
+    hist_packed_init(p);
+}
+
+/* Encodes the n (idx, count) pairs into p, replacing its content. */
+static void pack_pairs(struct hist_packed *p, const uint32_t *idx,
+                       const int64_t *count, uint32_t n, int64_t total)
+{
+    /* worst case: 3 bytes per index delta, 10 per count */
+    uint8_t *buf = n ? xmalloc((size_t)n * 13) : NULL;
+    size_t len = 0;
+    uint32_t prev = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        len += put_varint(buf + len, idx[k] - prev);
+        len += put_varint(buf + len, (uint64_t)count[k]);
+        prev = idx[k];
+    }
+    hist_packed_fini(p);
+    p->buf = n ? xrealloc(buf, len) : NULL;
+    p->len = (uint32_t)len;
+    p->n = n;
+    p->total = total;
+}
+
+void hist_packed_set_sparse(struct hist_packed *p, const struct hist_sparse *s)
+{
+    pack_pairs(p, s->idx, s->count, s->n, s->total);
+}
+
+void hist_packed_set(struct hist_packed *p, const struct hist *h)
+{
+    struct hist_sparse s;
+    hist_sparse_init(&s);
+    hist_sparse_set(&s, h);
+    hist_packed_set_sparse(p, &s);
+    hist_sparse_fini(&s);
+}
+
+void hist_packed_to_sparse(const struct hist_packed *p, struct hist_sparse *s)
+{
+    hist_sparse_fini(s);
+    sparse_alloc(s, p->n);
+    const uint8_t *q = p->buf;
+    uint32_t prev = 0;
+    for (uint32_t k = 0; k < p->n; k++) {
+        prev += (uint32_t)get_varint(&q);
+        s->idx[k] = prev;
+        s->count[k] = (int64_t)get_varint(&q);
+    }
+    s->total = p->total;
+}
+
+void hist_packed_add_to(const struct hist_packed *p, struct hist *h)
+{
+    const uint8_t *q = p->buf;
+    uint32_t idx = 0;
+    for (uint32_t k = 0; k < p->n; k++) {
+        idx += (uint32_t)get_varint(&q);
+        add_at(h, (int32_t)idx, (int64_t)get_varint(&q));
+    }
+}
+
+void hist_packed_merge(struct hist_packed *p, const struct hist_sparse *src)
+{
+    if (src->n == 0)
+        return;
+    struct hist_sparse s;
+    hist_sparse_init(&s);
+    hist_packed_to_sparse(p, &s);
+    hist_sparse_merge(&s, src);
+    hist_packed_set_sparse(p, &s);
+    hist_sparse_fini(&s);
 }

@@ -62,6 +62,11 @@ bool hist_record(struct hist *h, int64_t value_ns);
 /* Records n >= 0 copies of value_ns; false as hist_record. */
 bool hist_record_n(struct hist *h, int64_t value_ns, int64_t n);
 
+/* Adds n >= 0 to bucket idx (0 <= idx < HIST_COUNTS_LEN, asserted): for
+ * callers that record one value into several histograms and compute the
+ * index once with hist_index_of(). */
+void hist_add_index(struct hist *h, int32_t idx, int64_t n);
+
 /* Adds every count of src to dst (exact). */
 void hist_merge(struct hist *dst, const struct hist *src);
 
@@ -155,5 +160,33 @@ size_t hist_sparse_bytes(const struct hist_sparse *s);
 int hist_sparse_write(const struct hist_sparse *s, FILE *out) WARN_UNUSED;
 int hist_sparse_parse(const char *text, size_t len,
                       struct hist_sparse *out) WARN_UNUSED;
+
+/* ---- packed form (varint bytes; what the recorder keeps per interval) ---- */
+
+/*
+ * The non-zero buckets as a byte string: for each bucket the index delta
+ * from the previous one (the first: the index itself) and the count, both
+ * as LEB128 varints.  A typical bucket takes 2-3 bytes instead of 12, so
+ * 600 intervals of a few thousand distinct latencies stay within a few MB.
+ */
+struct hist_packed {
+    uint8_t *buf;  /* len bytes, owned; NULL when empty */
+    uint32_t len;  /* bytes */
+    uint32_t n;    /* non-zero buckets */
+    int64_t total; /* sum of counts */
+};
+
+void hist_packed_init(struct hist_packed *p);
+void hist_packed_fini(struct hist_packed *p);
+/* Replaces p with the non-zero buckets of h (one allocation). */
+void hist_packed_set(struct hist_packed *p, const struct hist *h);
+/* Replaces p with the buckets of s. */
+void hist_packed_set_sparse(struct hist_packed *p, const struct hist_sparse *s);
+/* Replaces s with p's buckets. */
+void hist_packed_to_sparse(const struct hist_packed *p, struct hist_sparse *s);
+/* Adds p's buckets into the dense histogram h (exact). */
+void hist_packed_add_to(const struct hist_packed *p, struct hist *h);
+/* Adds src's buckets into p (exact; reallocates p). */
+void hist_packed_merge(struct hist_packed *p, const struct hist_sparse *src);
 
 #endif

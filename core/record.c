@@ -12,9 +12,10 @@
  * the two most recent intervals by parity (interval i uses slot i & 1).
  * When an attempt lands in interval i whose slot belongs to an older
  * interval, that older interval is frozen: its non-zero buckets are copied
- * into ival.lat (sparse) and the slot is reset for i.  An attempt landing
- * in an interval older than its slot's owner is inserted into the frozen
- * sparse copy directly (rare: out-of-order completions; counted as late).
+ * into ival.lat (packed varints, 2-3 bytes per non-zero bucket) and the
+ * slot is reset for i.  An attempt landing in an interval older than its
+ * slot's owner is merged into the frozen copy directly (rare: out-of-order
+ * completions; counted as late).
  * The value of interval i is therefore always ival[i].lat plus the slot's
  * dense histogram when the slot owns i: exact at all times.
  *
@@ -31,8 +32,8 @@ struct ival {
     int64_t outcome[REASON_COUNT];
     int64_t transport_errors;
     double gauge[REC_GAUGE_COUNT];
-    uint8_t gauge_set; /* bit g set when gauge g was set */
-    struct hist_sparse lat;
+    uint8_t gauge_set;      /* bit g set when gauge g was set */
+    struct hist_packed lat; /* frozen latency buckets (packed) */
 };
 
 struct rec {
@@ -119,8 +120,9 @@ void rec_free(struct rec *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->n_iv; i++)
-        hist_sparse_fini(&r->iv[i].lat);
+    for (size_t i = 0; i < r->n_iv; i++) { /* read-only: pages stay shared */
+        free(r->iv[i].lat.buf);
+    }
     free(r->iv);
     hist_fini(&r->ring[0]);
     hist_fini(&r->ring[1]);
@@ -145,7 +147,7 @@ void rec_free(struct rec *r)
 void rec_reset(struct rec *r)
 {
     for (size_t i = 0; i < r->n_iv; i++) {
-        hist_sparse_fini(&r->iv[i].lat);
+        hist_packed_fini(&r->iv[i].lat);
         memset(&r->iv[i], 0, sizeof(r->iv[i]));
     }
     for (int s = 0; s < 2; s++) {
@@ -186,14 +188,14 @@ static void freeze_slot(struct rec *r, int s)
     int64_t owner = r->ring_owner[s];
     struct hist *h = &r->ring[s];
     if (owner >= 0 && h->total > 0) {
-        struct hist_sparse *lat = &r->iv[owner].lat;
+        struct hist_packed *lat = &r->iv[owner].lat;
         if (lat->n == 0) {
-            hist_sparse_set(lat, h);
+            hist_packed_set(lat, h);
         } else {
             struct hist_sparse tmp;
             hist_sparse_init(&tmp);
             hist_sparse_set(&tmp, h);
-            hist_sparse_merge(lat, &tmp);
+            hist_packed_merge(lat, &tmp);
             hist_sparse_fini(&tmp);
         }
         hist_reset(h);
@@ -201,19 +203,21 @@ static void freeze_slot(struct rec *r, int s)
     r->ring_owner[s] = -1;
 }
 
-static void ival_record(struct rec *r, size_t i, int64_t lat_ns)
+static void ival_record(struct rec *r, size_t i, int32_t idx)
 {
     int s = (int)(i & 1);
     if (r->ring_owner[s] != (int64_t)i) {
         if (r->ring_owner[s] > (int64_t)i) { /* older than the slot: late */
-            hist_sparse_add_index(&r->iv[i].lat, hist_index_of(lat_ns), 1);
+            struct hist_sparse one = { 1, (uint32_t[]){ (uint32_t)idx },
+                                       (int64_t[]){ 1 }, 1 };
+            hist_packed_merge(&r->iv[i].lat, &one);
             r->late++;
             return;
         }
         freeze_slot(r, s);
         r->ring_owner[s] = (int64_t)i;
     }
-    hist_record(&r->ring[s], lat_ns);
+    hist_add_index(&r->ring[s], idx, 1);
 }
 
 /* ---- hot path -------------------------------------------------------------
@@ -230,18 +234,17 @@ void rec_offered(struct rec *r, int pop, int64_t intended_ns)
 /* Summary part of rec_attempt (after warm-up); false when a value was out
  * of range. */
 static bool attempt_summary(struct rec *r, int pop, enum reason outcome,
-                            int64_t lat_ns, int64_t sent_ns, int64_t done_ns,
+                            int32_t idx, int64_t sent_ns, int64_t done_ns,
                             int64_t intended_ns)
 {
-    bool in_range = true;
+    bool in_range = idx >= 0;
     r->pop_counts[pop].outcome[outcome]++;
-    if (hist_record(&r->lat_all, lat_ns)) {
-        hist_record(&r->lat[outcome], lat_ns);
-        hist_record(&r->pop_all[pop], lat_ns);
+    if (in_range) {
+        hist_add_index(&r->lat_all, idx, 1);
+        hist_add_index(&r->lat[outcome], idx, 1);
+        hist_add_index(&r->pop_all[pop], idx, 1);
         if (outcome == REASON_OK)
-            hist_record(&r->pop_ok[pop], lat_ns);
-    } else {
-        in_range = false;
+            hist_add_index(&r->pop_ok[pop], idx, 1);
     }
     if (r->cfg.live) {
         in_range &= hist_record(&r->service, done_ns - sent_ns);
@@ -256,13 +259,13 @@ bool rec_attempt(struct rec *r, int pop, enum reason outcome,
     assert(pop >= 0 && (size_t)pop < r->cfg.n_pops);
     assert((int)outcome >= 0 && outcome < REASON_COUNT);
     size_t i = rec_interval_of(r, done_ns);
-    int64_t lat_ns = done_ns - intended_ns;
-    bool in_range = lat_ns >= 0 && lat_ns <= HIST_MAX_NS;
+    int32_t idx = hist_index_of(done_ns - intended_ns);
+    bool in_range = idx >= 0;
     r->iv[i].outcome[outcome]++;
     if (in_range)
-        ival_record(r, i, lat_ns);
+        ival_record(r, i, idx);
     if (done_ns >= r->cfg.warmup_ns)
-        in_range &= attempt_summary(r, pop, outcome, lat_ns, sent_ns, done_ns,
+        in_range &= attempt_summary(r, pop, outcome, idx, sent_ns, done_ns,
                                     intended_ns);
     if (!in_range)
         r->dropped++;
@@ -337,7 +340,7 @@ static void ival_add_sparse(struct rec *dst, size_t i,
     if (dst->ring_owner[slot] == (int64_t)i)
         hist_sparse_add_to(s, &dst->ring[slot]);
     else
-        hist_sparse_merge(&dst->iv[i].lat, s);
+        hist_packed_merge(&dst->iv[i].lat, s);
 }
 
 static void ival_merge(struct rec *dst, const struct rec *src, size_t i)
@@ -355,15 +358,18 @@ static void ival_merge(struct rec *dst, const struct rec *src, size_t i)
             d->gauge_set |= (uint8_t)(1u << g);
         }
     }
-    ival_add_sparse(dst, i, &s->lat);
+    struct hist_sparse tmp;
+    hist_sparse_init(&tmp);
+    if (s->lat.n > 0) {
+        hist_packed_to_sparse(&s->lat, &tmp);
+        ival_add_sparse(dst, i, &tmp);
+    }
     int slot = (int)(i & 1);
     if (src->ring_owner[slot] == (int64_t)i && src->ring[slot].total > 0) {
-        struct hist_sparse tmp;
-        hist_sparse_init(&tmp);
         hist_sparse_set(&tmp, &src->ring[slot]);
         ival_add_sparse(dst, i, &tmp);
-        hist_sparse_fini(&tmp);
     }
+    hist_sparse_fini(&tmp);
 }
 
 int rec_merge(struct rec *dst, const struct rec *src)
@@ -513,7 +519,7 @@ void rec_interval_gauges(const struct rec *r, size_t i,
 void rec_interval_lat_add(const struct rec *r, size_t i, struct hist *h)
 {
     assert(i < r->n_iv);
-    hist_sparse_add_to(&r->iv[i].lat, h);
+    hist_packed_add_to(&r->iv[i].lat, h);
     int s = (int)(i & 1);
     if (r->ring_owner[s] == (int64_t)i)
         hist_merge(h, &r->ring[s]);
@@ -533,7 +539,7 @@ size_t rec_bytes(const struct rec *r)
     b += r->n_iv * sizeof(*r->iv) +
          r->cfg.n_pops * (sizeof(*r->names) + sizeof(*r->pop_counts));
     for (size_t i = 0; i < r->n_iv; i++)
-        b += hist_sparse_bytes(&r->iv[i].lat);
+        b += r->iv[i].lat.len;
     return b;
 }
 
@@ -559,8 +565,7 @@ void rec_interval_load(struct rec *r, size_t i, const struct rec_counts *c,
         iv->gauge[g] = set[g] ? gauge[g] : 0.0;
         iv->gauge_set |= (uint8_t)((set[g] ? 1u : 0u) << g);
     }
-    hist_sparse_fini(&iv->lat);
-    hist_sparse_merge(&iv->lat, lat);
+    hist_packed_set_sparse(&iv->lat, lat);
     iv->transport_errors = transport_errors;
 }
 

@@ -21,9 +21,9 @@
  *
  * Memory is fixed at rec_new() except for the per-interval histograms,
  * which are kept dense for the two most recent intervals and frozen into a
- * sparse copy (non-zero buckets) when recording moves on.  Nothing grows
- * with the number of requests; the hot path (rec_attempt) is O(1) and does
- * not allocate, except when an attempt completes more than one interval
+ * packed copy (non-zero buckets, varints) when recording moves on.  Nothing
+ * grows with the number of requests; the hot path (rec_attempt) is O(1) and
+ * does not allocate, except when an attempt completes more than one interval
  * behind the newest one seen (then it is inserted into the frozen copy,
  * still exactly).
  *
@@ -42,7 +42,7 @@
 #include "core/hist.h"
 #include "core/reason.h"
 
-#define REC_MAX_INTERVALS 1000000
+#define REC_MAX_INTERVALS 200000 /* ~330 bytes each + histogram buckets */
 #define REC_MAX_POPS      4096
 #define REC_NAME_MAX      64 /* bytes in a population name, NUL included */
 

@@ -282,6 +282,52 @@ static void test_sparse_roundtrip(void **state)
     hist_fini(&back);
 }
 
+static void test_packed_roundtrip(void **state)
+{
+    (void)state;
+    struct hist h, back, both;
+    hist_init(&h);
+    hist_init(&back);
+    hist_init(&both);
+    uint64_t s = 5;
+    for (int i = 0; i < 20000; i++)
+        hist_record(&h, log_uniform_ns(&s));
+    hist_record_n(&h, 3 * US, 1000000); /* a count needing 3 varint bytes */
+    struct hist_packed p;
+    hist_packed_init(&p);
+    hist_packed_set(&p, &h);
+    struct hist_sparse sp;
+    hist_sparse_init(&sp);
+    hist_sparse_set(&sp, &h);
+    assert_int_equal(p.n, sp.n);
+    assert_int_equal(p.total, h.total);
+    assert_true(p.len < sp.n * 4); /* compact: < 4 bytes per bucket */
+    hist_packed_add_to(&p, &back);
+    assert_true(hist_equal(&h, &back));
+    /* merge a sparse histogram in: equals the dense sum */
+    struct hist other;
+    hist_init(&other);
+    for (int i = 0; i < 3000; i++)
+        hist_record(&other, log_uniform_ns(&s));
+    struct hist_sparse so;
+    hist_sparse_init(&so);
+    hist_sparse_set(&so, &other);
+    hist_packed_merge(&p, &so);
+    hist_packed_add_to(&p, &both);
+    hist_merge(&h, &other);
+    assert_true(hist_equal(&h, &both));
+    hist_packed_to_sparse(&p, &sp);
+    assert_int_equal(sp.total, h.total);
+    hist_packed_fini(&p);
+    hist_packed_fini(NULL);
+    hist_sparse_fini(&sp);
+    hist_sparse_fini(&so);
+    hist_fini(&h);
+    hist_fini(&back);
+    hist_fini(&both);
+    hist_fini(&other);
+}
+
 struct parse_case {
     const char *name;
     const char *text;
@@ -409,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_record_n_and_reset),
         cmocka_unit_test(test_iterate),
         cmocka_unit_test(test_sparse_roundtrip),
+        cmocka_unit_test(test_packed_roundtrip),
         cmocka_unit_test(test_hgrm_shape),
         cmocka_unit_test(test_hgrm_empty),
         cmocka_unit_test(test_hgrm_io_error),

@@ -1,0 +1,509 @@
+/*
+ * test_record.c - the recorder: configuration errors, counters, interval
+ * assignment, warm-up exclusion, late (out-of-order) completions, gauges,
+ * out-of-range latencies, memory that does not grow with requests, and
+ * exact merge (shards merged == one recorder that saw everything).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/record.h"
+
+#define MS 1000000LL
+#define S  1000000000LL
+
+static const char *const names3[] = { "hobbyists", "startups", "enterprise" };
+
+static struct rec *mk(int64_t dur, int64_t ival, int64_t warm, size_t np,
+                      bool live)
+{
+    struct rec_config cfg = { dur, ival, warm, np, names3, live };
+    struct rec *r = NULL;
+    assert_int_equal(rec_new(&cfg, &r), ERR_OK);
+    return r;
+}
+
+/* What a percentile reports for an exact value: its bucket's highest. */
+static int64_t hi(int64_t ns)
+{
+    return hist_index_highest(hist_index_of(ns));
+}
+
+static uint64_t mix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* ---- configuration
+ * ----------------------------------------------------------- */
+
+struct cfg_case {
+    const char *name;
+    struct rec_config cfg;
+    int want;
+};
+
+static const struct cfg_case cfg_cases[] = {
+    { "valid", { 60 * S, S, 0, 1, NULL, false }, ERR_OK },
+    { "zero duration", { 0, S, 0, 1, NULL, false }, ERR_INVAL },
+    { "zero interval", { 60 * S, 0, 0, 1, NULL, false }, ERR_INVAL },
+    { "negative warm-up", { 60 * S, S, -1, 1, NULL, false }, ERR_INVAL },
+    { "no populations", { 60 * S, S, 0, 0, NULL, false }, ERR_INVAL },
+    { "too many intervals",
+      { (REC_MAX_INTERVALS + 1) * S, S, 0, 1, NULL, false },
+      ERR_TOOBIG },
+    { "exactly max intervals",
+      { REC_MAX_INTERVALS * MS, MS, 0, 1, NULL, false },
+      ERR_OK },
+    { "too many populations",
+      { S, S, 0, REC_MAX_POPS + 1, NULL, false },
+      ERR_TOOBIG },
+};
+
+static void test_cfg_case(void **state)
+{
+    const struct cfg_case *c = *state;
+    struct rec *r = NULL;
+    assert_int_equal(rec_new(&c->cfg, &r), c->want);
+    if (c->want == ERR_OK) {
+        assert_non_null(r);
+        assert_string_equal(rec_pop_name(r, 0), "pop0");
+    }
+    rec_free(r);
+}
+
+/* ---- intervals
+ * ----------------------------------------------------------------- */
+
+struct ival_case {
+    const char *name;
+    int64_t t_ns;
+    size_t want;
+};
+
+static const struct ival_case ival_cases[] = {
+    { "negative time goes to first", -5 * S, 0 },
+    { "zero", 0, 0 },
+    { "just before 1s", S - 1, 0 },
+    { "exactly 1s", S, 1 },
+    { "last interval start", 9 * S, 9 },
+    { "at duration goes to last", 10 * S, 9 },
+    { "far after goes to last", 1000 * S, 9 },
+};
+
+static void test_ival_case(void **state)
+{
+    const struct ival_case *c = *state;
+    struct rec *r = mk(10 * S, S, 0, 1, false);
+    assert_int_equal(rec_n_intervals(r), 10);
+    assert_int_equal(rec_interval_of(r, c->t_ns), c->want);
+    rec_free(r);
+}
+
+static void test_partial_last_interval(void **state)
+{
+    (void)state;
+    struct rec *r = mk(10500 * MS, S, 0, 1, false);
+    assert_int_equal(rec_n_intervals(r), 11);
+    assert_int_equal(rec_n_covered(r), 11);
+    rec_finish(r, 3200 * MS, false);
+    assert_int_equal(rec_n_covered(r), 4);
+    assert_false(rec_complete(r));
+    assert_int_equal(rec_end_ns(r), 3200 * MS);
+    rec_finish(r, 99 * S, true); /* clamped to duration */
+    assert_int_equal(rec_end_ns(r), 10500 * MS);
+    rec_free(r);
+}
+
+/* ---- counting --------------------------------------------------------------
+ */
+
+static void test_counts(void **state)
+{
+    (void)state;
+    struct rec *r = mk(10 * S, S, 0, 2, false);
+    rec_offered(r, 0, 100 * MS);
+    rec_attempt(r, 0, REASON_RATE_LIMIT, 100 * MS, 100 * MS, 150 * MS);
+    rec_attempt(r, 0, REASON_OK, 1200 * MS, 1200 * MS, 2100 * MS);
+    rec_final(r, 0, REASON_OK, 2100 * MS);
+    rec_offered(r, 1, 1500 * MS);
+    rec_attempt(r, 1, REASON_OUTAGE, 1500 * MS, 1500 * MS, 1510 * MS);
+    rec_final(r, 1, REASON_OUTAGE, 1510 * MS);
+
+    struct rec_counts c;
+    rec_counts_get(r, -1, &c);
+    assert_int_equal(c.offered, 2);
+    assert_int_equal(c.outcome[REASON_OK], 1);
+    assert_int_equal(c.outcome[REASON_RATE_LIMIT], 1);
+    assert_int_equal(c.outcome[REASON_OUTAGE], 1);
+    assert_int_equal(c.final[REASON_OK], 1);
+    assert_int_equal(c.final[REASON_OUTAGE], 1);
+    rec_counts_get(r, 1, &c);
+    assert_int_equal(c.offered, 1);
+    assert_int_equal(c.outcome[REASON_OK], 0);
+
+    rec_interval_counts(r, 0, &c);
+    assert_int_equal(c.offered, 1);
+    assert_int_equal(c.outcome[REASON_RATE_LIMIT], 1);
+    rec_interval_counts(r, 1, &c);
+    assert_int_equal(c.offered, 1);
+    assert_int_equal(c.outcome[REASON_OUTAGE], 1);
+    rec_interval_counts(r, 2, &c);
+    assert_int_equal(c.outcome[REASON_OK], 1);
+
+    assert_int_equal(hist_count(rec_lat_all(r)), 3);
+    assert_int_equal(hist_percentile(rec_lat(r, REASON_OK), 50), hi(900 * MS));
+    assert_int_equal(hist_count(rec_pop_lat_all(r, 0)), 2);
+    assert_int_equal(hist_count(rec_pop_lat_ok(r, 0)), 1);
+    assert_int_equal(hist_count(rec_pop_lat_ok(r, 1)), 0);
+    assert_null(rec_service(r));
+    assert_null(rec_lag(r));
+
+    struct hist h;
+    hist_init(&h);
+    rec_interval_lat_add(r, 1, &h);
+    assert_int_equal(hist_count(&h), 1);
+    assert_int_equal(hist_max(&h), hi(10 * MS));
+    hist_fini(&h);
+    rec_free(r);
+}
+
+static void test_warmup_excluded(void **state)
+{
+    (void)state;
+    struct rec *r = mk(10 * S, S, 2 * S, 1, true);
+    rec_offered(r, 0, 1 * S);
+    rec_attempt(r, 0, REASON_OK, 1 * S, 1 * S, 1500 * MS); /* warm-up */
+    rec_final(r, 0, REASON_OK, 1500 * MS);
+    rec_transport_error(r, 1 * S);
+    rec_offered(r, 0, 3 * S);
+    rec_attempt(r, 0, REASON_OK, 3 * S, 3 * S + MS, 3 * S + 10 * MS);
+    rec_final(r, 0, REASON_OK, 3 * S + 10 * MS);
+    struct rec_counts c;
+    rec_counts_get(r, -1, &c);
+    assert_int_equal(c.offered, 1);
+    assert_int_equal(c.outcome[REASON_OK], 1);
+    assert_int_equal(c.final[REASON_OK], 1);
+    assert_int_equal(hist_count(rec_lat_all(r)), 1);
+    assert_int_equal(hist_count(rec_service(r)), 1);
+    assert_int_equal(hist_max(rec_service(r)), hi(9 * MS));
+    assert_int_equal(hist_max(rec_lag(r)), 1 * MS);
+    assert_int_equal(rec_transport_errors(r), 0);
+    /* the series keeps the warm-up */
+    rec_interval_counts(r, 1, &c);
+    assert_int_equal(c.offered, 1);
+    assert_int_equal(c.outcome[REASON_OK], 1);
+    assert_int_equal(rec_interval_transport_errors(r, 1), 1);
+    rec_free(r);
+}
+
+static void test_out_of_range(void **state)
+{
+    (void)state;
+    struct rec *r = mk(10 * S, S, 0, 1, false);
+    /* completion before intended time: negative latency */
+    assert_false(rec_attempt(r, 0, REASON_OK, 5 * S, 5 * S, 4 * S));
+    /* beyond the histogram range */
+    assert_false(rec_attempt(r, 0, REASON_TIMEOUT, -HIST_MAX_NS - 5, 0, 5));
+    assert_true(rec_attempt(r, 0, REASON_OK, 0, 0, 5 * MS));
+    assert_int_equal(rec_dropped(r), 2);
+    struct rec_counts c;
+    rec_counts_get(r, -1, &c);
+    assert_int_equal(c.outcome[REASON_OK], 2); /* still counted */
+    assert_int_equal(c.outcome[REASON_TIMEOUT], 1);
+    assert_int_equal(hist_count(rec_lat_all(r)), 1);
+    rec_free(r);
+}
+
+static void test_gauges(void **state)
+{
+    (void)state;
+    struct rec *a = mk(10 * S, S, 0, 1, false), *b = mk(10 * S, S, 0, 1, false);
+    rec_gauge(a, REC_G_IN_FLIGHT, 100 * MS, 5);
+    rec_gauge(a, REC_G_IN_FLIGHT, 900 * MS, 7); /* last wins */
+    rec_gauge(a, REC_G_CREDIT_USD, 1500 * MS, 12.5);
+    rec_gauge(b, REC_G_IN_FLIGHT, 500 * MS, 3);
+    rec_gauge(b, REC_G_QUEUE_LEN, 500 * MS, 2);
+    double g[REC_GAUGE_COUNT];
+    bool set[REC_GAUGE_COUNT];
+    rec_interval_gauges(a, 0, g, set);
+    assert_true(g[REC_G_IN_FLIGHT] == 7 && set[REC_G_IN_FLIGHT]);
+    assert_true(g[REC_G_QUEUE_LEN] == 0 && !set[REC_G_QUEUE_LEN]);
+    assert_int_equal(rec_merge(a, b), ERR_OK);
+    rec_interval_gauges(a, 0, g, set);
+    assert_true(g[REC_G_IN_FLIGHT] == 10);
+    assert_true(g[REC_G_QUEUE_LEN] == 2 && set[REC_G_QUEUE_LEN]);
+    rec_interval_gauges(a, 1, g, NULL);
+    assert_true(g[REC_G_CREDIT_USD] == 12.5);
+    rec_free(a);
+    rec_free(b);
+}
+
+/* ---- late completions
+ * ---------------------------------------------------------- */
+
+static void test_late_exact(void **state)
+{
+    (void)state;
+    struct rec *r = mk(10 * S, S, 0, 1, false);
+    struct hist want0, got;
+    hist_init(&want0);
+    hist_init(&got);
+    rec_attempt(r, 0, REASON_OK, 0, 0, 100 * MS);
+    hist_record(&want0, 100 * MS);
+    rec_attempt(r, 0, REASON_OK, 1 * S, 1 * S, 5 * S);     /* moves on to 5 */
+    rec_attempt(r, 0, REASON_OK, 6 * S, 6 * S, 6200 * MS); /* slot of 0 */
+    assert_int_equal(rec_late(r), 0);
+    rec_attempt(r, 0, REASON_OK, 0, 0, 300 * MS); /* 2 intervals late */
+    rec_attempt(r, 0, REASON_OK, 0, 0, 100 * MS);
+    hist_record(&want0, 300 * MS);
+    hist_record(&want0, 100 * MS);
+    assert_int_equal(rec_late(r), 2);
+    rec_interval_lat_add(r, 0, &got);
+    assert_true(hist_equal(&got, &want0));
+    rec_finish(r, 10 * S, true);
+    hist_reset(&got);
+    rec_interval_lat_add(r, 0, &got);
+    assert_true(hist_equal(&got, &want0));
+    hist_reset(&got);
+    rec_interval_lat_add(r, 6, &got);
+    assert_int_equal(hist_count(&got), 1);
+    hist_fini(&want0);
+    hist_fini(&got);
+    rec_free(r);
+}
+
+/* ---- memory
+ * --------------------------------------------------------------------- */
+
+/* Records per_iv attempts in each of 600 intervals with latencies from a
+ * fixed set of 20 values; returns rec_bytes after finish. */
+static size_t bytes_after(int per_iv)
+{
+    struct rec *r = mk(600 * S, S, 0, 2, false);
+    uint64_t s = 1;
+    for (int64_t i = 0; i < 600; i++)
+        for (int k = 0; k < per_iv; k++) {
+            int64_t lat = (int64_t)(mix(&s) % 20 + 1) * 7 * MS;
+            int64_t done = i * S + (int64_t)k * (S / per_iv);
+            rec_attempt(r, k & 1, (enum reason)(mix(&s) % REASON_COUNT),
+                        done - lat, done - lat, done);
+        }
+    rec_finish(r, 600 * S, true);
+    size_t b = rec_bytes(r);
+    rec_free(r);
+    return b;
+}
+
+static void test_memory_flat(void **state)
+{
+    (void)state;
+    size_t small = bytes_after(500), large = bytes_after(2000);
+    /* 4x the requests: the same buckets, only counts that need one more
+     * varint byte (at most one per bucket per interval) */
+    assert_true(small <= large && large <= small + 600 * 20);
+    /* 600 intervals: dense histograms (fixed) + <= 20 buckets x <= 4 bytes
+     * per interval; far within a few MB beyond the fixed part */
+    size_t fixed = (2 + 2 * 2 + REASON_COUNT + 1) * HIST_COUNTS_LEN * 8;
+    assert_true(large - fixed < 256 * 1024);
+}
+
+/* ---- merge
+ * -------------------------------------------------------------------- */
+
+static void assert_rec_equal(const struct rec *a, const struct rec *b)
+{
+    struct rec_counts ca, cb;
+    for (int p = -1; p < (int)rec_n_pops(a); p++) {
+        rec_counts_get(a, p, &ca);
+        rec_counts_get(b, p, &cb);
+        assert_memory_equal(&ca, &cb, sizeof(ca));
+    }
+    assert_true(hist_equal(rec_lat_all(a), rec_lat_all(b)));
+    for (int o = 0; o < REASON_COUNT; o++)
+        assert_true(hist_equal(rec_lat(a, o), rec_lat(b, o)));
+    for (size_t p = 0; p < rec_n_pops(a); p++) {
+        assert_true(hist_equal(rec_pop_lat_all(a, p), rec_pop_lat_all(b, p)));
+        assert_true(hist_equal(rec_pop_lat_ok(a, p), rec_pop_lat_ok(b, p)));
+    }
+    if (rec_service(a) != NULL) {
+        assert_true(hist_equal(rec_service(a), rec_service(b)));
+        assert_true(hist_equal(rec_lag(a), rec_lag(b)));
+    }
+    assert_int_equal(rec_dropped(a), rec_dropped(b));
+    assert_int_equal(rec_transport_errors(a), rec_transport_errors(b));
+    struct hist ha, hb;
+    hist_init(&ha);
+    hist_init(&hb);
+    for (size_t i = 0; i < rec_n_intervals(a); i++) {
+        rec_interval_counts(a, i, &ca);
+        rec_interval_counts(b, i, &cb);
+        assert_memory_equal(&ca, &cb, sizeof(ca));
+        assert_int_equal(rec_interval_transport_errors(a, i),
+                         rec_interval_transport_errors(b, i));
+        hist_reset(&ha);
+        hist_reset(&hb);
+        rec_interval_lat_add(a, i, &ha);
+        rec_interval_lat_add(b, i, &hb);
+        assert_true(hist_equal(&ha, &hb));
+    }
+    hist_fini(&ha);
+    hist_fini(&hb);
+}
+
+/* A reproducible event stream; sorted = completions in time order. */
+static void feed(struct rec **shards, size_t n_shards, struct rec *all,
+                 bool sorted)
+{
+    uint64_t s = 12345;
+    const int n = 20000;
+    for (int k = 0; k < n; k++) {
+        int pop = (int)(mix(&s) % 3);
+        size_t shard = mix(&s) % n_shards;
+        enum reason o = (mix(&s) % 3 == 0)
+                            ? REASON_OK
+                            : (enum reason)(mix(&s) % REASON_COUNT);
+        int64_t intended =
+            sorted ? (int64_t)k * (60 * S / n) : (int64_t)(mix(&s) % (60 * S));
+        int64_t sent = intended + (int64_t)(mix(&s) % (5 * MS));
+        int64_t done = sent + (int64_t)(mix(&s) % (3 * S));
+        struct rec *targets[2] = { shards[shard], all };
+        for (int t = 0; t < 2; t++) {
+            rec_offered(targets[t], pop, intended);
+            rec_attempt(targets[t], pop, o, intended, sent, done);
+            rec_final(targets[t], pop, o, done);
+            if (k % 97 == 0)
+                rec_transport_error(targets[t], done);
+        }
+    }
+}
+
+static void merge_case(bool sorted, bool finish_first)
+{
+    struct rec *sh[3], *all = mk(60 * S, S, 5 * S, 3, true);
+    for (int i = 0; i < 3; i++)
+        sh[i] = mk(60 * S, S, 5 * S, 3, true);
+    feed(sh, 3, all, sorted);
+    struct rec *merged = mk(60 * S, S, 5 * S, 3, true);
+    for (int i = 0; i < 3; i++) {
+        if (finish_first)
+            rec_finish(sh[i], 60 * S, true);
+        assert_int_equal(rec_merge(merged, sh[i]), ERR_OK);
+    }
+    assert_rec_equal(merged, all);
+    rec_finish(merged, 60 * S, true);
+    rec_finish(all, 60 * S, true);
+    assert_rec_equal(merged, all);
+    for (int i = 0; i < 3; i++)
+        rec_free(sh[i]);
+    rec_free(merged);
+    rec_free(all);
+}
+
+static void test_merge_sorted(void **state)
+{
+    (void)state;
+    merge_case(true, false);
+}
+
+static void test_merge_unsorted_finished(void **state)
+{
+    (void)state;
+    merge_case(false, true);
+}
+
+static void test_merge_mismatch(void **state)
+{
+    (void)state;
+    struct rec *a = mk(60 * S, S, 0, 3, false);
+    struct rec *b = mk(60 * S, 2 * S, 0, 3, false);
+    struct rec *c = mk(60 * S, S, 0, 2, false);
+    struct rec *d = mk(60 * S, S, 0, 3, true);
+    struct rec_config cfg = { 60 * S, S, 0, 3, NULL, false };
+    struct rec *e = NULL;
+    assert_int_equal(rec_new(&cfg, &e), ERR_OK); /* names pop0.. */
+    assert_int_equal(rec_merge(a, b), ERR_INVAL);
+    assert_int_equal(rec_merge(a, c), ERR_INVAL);
+    assert_int_equal(rec_merge(a, d), ERR_INVAL);
+    assert_int_equal(rec_merge(a, e), ERR_INVAL);
+    rec_finish(b, 30 * S, false);
+    rec_free(a);
+    rec_free(b);
+    rec_free(c);
+    rec_free(d);
+    rec_free(e);
+}
+
+static void test_merge_end_and_complete(void **state)
+{
+    (void)state;
+    struct rec *a = mk(60 * S, S, 0, 1, false), *b = mk(60 * S, S, 0, 1, false);
+    rec_finish(a, 30 * S, true);
+    rec_finish(b, 40 * S, false);
+    assert_int_equal(rec_merge(a, b), ERR_OK);
+    assert_int_equal(rec_end_ns(a), 40 * S);
+    assert_false(rec_complete(a));
+    rec_free(a);
+    rec_free(b);
+}
+
+static void test_reset(void **state)
+{
+    (void)state;
+    struct rec *r = mk(60 * S, S, 0, 3, true),
+               *fresh = mk(60 * S, S, 0, 3, true);
+    struct rec *sh[1] = { r };
+    struct rec *scratch = mk(60 * S, S, 0, 3, true);
+    feed(sh, 1, scratch, false);
+    rec_finish(r, 10 * S, false);
+    rec_reset(r);
+    assert_rec_equal(r, fresh);
+    assert_true(rec_complete(r));
+    assert_int_equal(rec_end_ns(r), 60 * S);
+    rec_free(r);
+    rec_free(fresh);
+    rec_free(scratch);
+    rec_free(NULL);
+}
+
+#define N_CFG  (sizeof(cfg_cases) / sizeof(cfg_cases[0]))
+#define N_IVAL (sizeof(ival_cases) / sizeof(ival_cases[0]))
+
+int main(void)
+{
+    struct CMUnitTest tests[N_CFG + N_IVAL + 16];
+    size_t n = 0;
+    for (size_t i = 0; i < N_CFG; i++)
+        tests[n++] = (struct CMUnitTest){ cfg_cases[i].name, test_cfg_case,
+                                          NULL, NULL, (void *)&cfg_cases[i] };
+    for (size_t i = 0; i < N_IVAL; i++)
+        tests[n++] = (struct CMUnitTest){ ival_cases[i].name, test_ival_case,
+                                          NULL, NULL, (void *)&ival_cases[i] };
+    const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_partial_last_interval),
+        cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_warmup_excluded),
+        cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_gauges),
+        cmocka_unit_test(test_late_exact),
+        cmocka_unit_test(test_memory_flat),
+        cmocka_unit_test(test_merge_sorted),
+        cmocka_unit_test(test_merge_unsorted_finished),
+        cmocka_unit_test(test_merge_mismatch),
+        cmocka_unit_test(test_merge_end_and_complete),
+        cmocka_unit_test(test_reset),
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        tests[n++] = fixed[i];
+    return _cmocka_run_group_tests("record", tests, n, NULL, NULL);
+}
