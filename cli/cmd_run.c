@@ -1,15 +1,553 @@
 /*
- * cmd_run.c - placeholder for 'tollgate run' until its module lands: it says
- * so and exits with the runtime-failure status, never pretending success.
+ * cmd_run.c - `tollgate run`: drive a live endpoint with the scenario's
+ * traffic and write a results directory.
+ *
+ * argv -> scenario (with --set/--duration/--seed overrides) -> target
+ * (--target, live.target, or an embedded `serve` on a free loopback port)
+ * -> reachability probe (exit 3) -> loadgen -> progress line until the
+ * window ends or SIGINT/SIGTERM -> results (complete=false when stopped)
+ * -> optional expect: check.  Keys never reach the output.
  */
 #include "cli/cli.h"
 
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/progress.h"
+#include "cli/report.h"
+#include "core/keys.h"
+#include "core/results.h"
+#include "core/scenario.h"
+#include "core/summary.h"
+#include "core/units.h"
+#include "loadgen/loadgen.h"
+#include "serve/serve.h"
+
+#define MAX_SETS 64
+
+struct run_opts {
+    const char *scenario, *target, *out_dir;
+    int threads, connections;
+    const char *duration, *seed;
+    int64_t max_requests;
+    int shard_i, shard_n;
+    struct scn_override sets[MAX_SETS + 2];
+    size_t n_sets;
+    bool insecure, check, quiet;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+    signal(sig, SIG_DFL); /* a second one ends the process */
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: tollgate run SCENARIO [--target URL] [-o DIR] "
+            "[--threads N]\n"
+            "         [--connections N] [--duration D] [--max-requests N]\n"
+            "         [--shard I/N] [--seed N] [--set KEY=VALUE]... "
+            "[--insecure] [--check] [-q]\n\n"
+            "Sends the scenario's requests to a live endpoint at their "
+            "intended times\n(open loop; closed-loop populations as "
+            "users with think time) and records\nevery outcome by "
+            "canonical reason.  Without --target and live.target an\n"
+            "embedded `tollgate serve` of the scenario is started on "
+            "127.0.0.1.\n\n"
+            "  --target URL        endpoint base URL (overrides "
+            "live.target)\n"
+            "  -o DIR              results directory (default "
+            "results/<name>-run)\n"
+            "  --threads N         worker threads (default live.threads)\n"
+            "  --connections N     connections in total (default "
+            "live.connections)\n"
+            "  --duration D        sending window, e.g. 30s (overrides "
+            "duration)\n"
+            "  --max-requests N    stop after N logical requests\n"
+            "  --shard I/N         send only accounts a with a %% N == I\n"
+            "  --seed N            seed of the request stream\n"
+            "  --set KEY=VALUE     override any scenario value\n"
+            "  --insecure          do not verify TLS certificates\n"
+            "  --check             evaluate expect: rules (exit 1 on "
+            "failure)\n"
+            "  -q                  no progress line\n\n"
+            "Exit status: 0 ok, 1 expectations failed, 2 usage or invalid "
+            "scenario,\n3 target unreachable or I/O error.\n");
+}
+
+static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool add_set(struct run_opts *o, char *kv)
+{
+    char *eq = strchr(kv, '=');
+    if (!eq || eq == kv || o->n_sets >= MAX_SETS)
+        return false;
+    *eq = '\0';
+    o->sets[o->n_sets++] = (struct scn_override){ kv, eq + 1 };
+    return true;
+}
+
+/* Returns -1 when parsing should go on, else an exit status. */
+static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    int64_t n;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(a, "--insecure") || !strcmp(a, "--check") || !strcmp(a, "-q")) {
+        o->insecure |= a[2] == 'i';
+        o->check |= a[2] == 'c';
+        o->quiet |= a[1] == 'q';
+        return -1;
+    }
+    if (!v)
+        goto bad;
+    (*i)++;
+    if (!strcmp(a, "--target"))
+        o->target = v;
+    else if (!strcmp(a, "-o"))
+        o->out_dir = v;
+    else if (!strcmp(a, "--duration"))
+        o->duration = v;
+    else if (!strcmp(a, "--seed"))
+        o->seed = v;
+    else if (!strcmp(a, "--threads") && parse_int(v, 1, LG_MAX_THREADS, &n))
+        o->threads = (int)n;
+    else if (!strcmp(a, "--connections") &&
+             parse_int(v, 1, LG_MAX_CONNECTIONS, &n))
+        o->connections = (int)n;
+    else if (!strcmp(a, "--max-requests") && parse_int(v, 1, INT64_MAX, &n))
+        o->max_requests = n;
+    else if (!strcmp(a, "--shard") &&
+             sscanf(v, "%d/%d", &o->shard_i, &o->shard_n) == 2 &&
+             o->shard_n >= 1 && o->shard_i >= 0 && o->shard_i < o->shard_n)
+        return -1;
+    else if (!strcmp(a, "--set") && add_set(o, argv[*i]))
+        return -1;
+    else
+        goto bad;
+    return -1;
+bad:
+    fprintf(stderr, "tollgate run: bad option or value: %s%s%s\n", a,
+            v ? " " : "", v ? v : "");
+    usage(stderr);
+    return EXIT_USAGE;
+}
+
+static int parse_args(struct run_opts *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof(*o));
+    o->shard_n = 1;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            int rc = parse_opt(o, argc, argv, &i);
+            if (rc >= 0)
+                return rc;
+        } else if (!o->scenario) {
+            o->scenario = argv[i];
+        } else {
+            fprintf(stderr, "tollgate run: unexpected argument '%s'\n",
+                    argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (!o->scenario) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (o->duration)
+        o->sets[o->n_sets++] = (struct scn_override){ "duration", o->duration };
+    if (o->seed)
+        o->sets[o->n_sets++] = (struct scn_override){ "seed", o->seed };
+    return -1;
+}
+
+static int load_scenario(const struct run_opts *o, struct scenario **sc)
+{
+    struct scn_diags d;
+    scn_diags_init(&d, o->scenario);
+    int rc = scn_parse_file(o->scenario, o->sets, o->n_sets, sc, &d);
+    if (rc != ERR_OK) {
+        scn_diags_print(&d, stderr);
+        if (d.n == 0)
+            fprintf(stderr, "tollgate run: %s: %s\n", o->scenario, err_str(rc));
+    }
+    scn_diags_fini(&d);
+    return rc == ERR_OK ? -1 : EXIT_USAGE;
+}
+
+/* ---- progress ------------------------------------------------------- */
+
+struct run_watch {
+    struct progress bar;
+    int64_t total[REASON_COUNT];
+    int64_t attempts;
+    struct lg_progress win; /* accumulated since the last redraw */
+    int64_t win_start_ns;
+};
+
+static void draw(struct run_watch *rw, int64_t total_ns)
+{
+    struct progress_sample s = { 0 };
+    double span = (double)(rw->win.elapsed_ns - rw->win_start_ns) / 1e9;
+    s.elapsed_ns = rw->win.elapsed_ns;
+    s.total_ns = total_ns;
+    s.offered_per_s = span > 0 ? (double)rw->win.offered / span : 0;
+    s.ok_per_s = span > 0 ? (double)rw->win.outcome[REASON_OK] / span : 0;
+    s.p99_ns = rw->win.p99_ns >= 0 ? (double)rw->win.p99_ns : -1;
+    bool used[REASON_COUNT] = { false };
+    for (int k = 0; k < PROGRESS_TOP; k++) {
+        int best = -1;
+        for (int r = 1; r < REASON_COUNT; r++)
+            if (!used[r] && rw->total[r] > 0 &&
+                (best < 0 || rw->total[r] > rw->total[best]))
+                best = r;
+        if (best < 0)
+            break;
+        used[best] = true;
+        s.top[s.n_top] = (enum reason)best;
+        s.top_share[s.n_top++] = (double)rw->total[best] / (double)rw->attempts;
+    }
+    progress_draw(&rw->bar, &s);
+    rw->win_start_ns = rw->win.elapsed_ns;
+    memset(&rw->win, 0, sizeof(rw->win));
+    rw->win.p99_ns = -1;
+}
+
+static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
+{
+    struct timespec nap = { 0, 100 * 1000000L };
+    struct lg_progress p;
+    rw->win.p99_ns = -1;
+    do {
+        nanosleep(&nap, NULL);
+        if (got_signal)
+            lg_stop(g);
+        lg_poll(g, &p);
+        rw->attempts += p.attempts;
+        for (int r = 0; r < REASON_COUNT; r++) {
+            rw->total[r] += p.outcome[r];
+            rw->win.outcome[r] += p.outcome[r];
+        }
+        rw->win.offered += p.offered;
+        rw->win.elapsed_ns = p.elapsed_ns;
+        if (p.p99_ns > rw->win.p99_ns)
+            rw->win.p99_ns = p.p99_ns;
+        if (progress_due(&rw->bar))
+            draw(rw, total_ns);
+    } while (p.running);
+    progress_clear(&rw->bar);
+}
+
+/* ---- results --------------------------------------------------------------
+ */
+
+struct gen_ctx {
+    const struct lg_stats *st;
+    int threads, connections;
+};
+
+static int write_generator(void *ctx, FILE *out)
+{
+    const struct gen_ctx *g = ctx;
+    const struct lg_stats *st = g->st;
+    fprintf(out,
+            "{\n  \"threads\": %d, \"connections\": %d,\n"
+            "  \"connections_opened_peak\": %" PRId64 ",\n"
+            "  \"sent\": %" PRId64 ", \"dropped_no_connection\": %" PRId64
+            ",\n  \"aborted_in_flight\": %" PRId64
+            ", \"retries_unsent\": %" PRId64 ",\n"
+            "  \"schedule_lag_ms\": { \"p50\": %.3f, \"p99\": %.3f, "
+            "\"max\": %.3f },\n  \"kept_up\": %s, \"stopped\": %s\n}\n",
+            g->threads, g->connections, st->connections_used, st->sent,
+            st->dropped, st->aborted, st->retries_unsent,
+            (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
+            (double)st->lag_max_ns / 1e6, st->kept_up ? "true" : "false",
+            st->stopped ? "true" : "false");
+    return ferror(out) ? ERR_IO : ERR_OK;
+}
+
+static size_t scheduled_events(const struct scenario *sc, int64_t end_ns,
+                               struct results_event *ev, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        const struct scn_event *e = &sc->events[i];
+        if (e->timing == EVT_RANDOM)
+            continue; /* drawn by the server, unknown to the client */
+        int64_t step = e->timing == EVT_EVERY ? e->every_ns : 0;
+        for (int64_t t = e->at_ns; t < end_ns && n < cap; t += step) {
+            ev[n++] =
+                (struct results_event){ (double)t / 1e9,
+                                        (double)(t + e->for_ns) / 1e9,
+                                        scn_event_kind_name(e->kind), NULL };
+            if (step <= 0)
+                break;
+        }
+    }
+    return n;
+}
+
+static int write_results(const char *dir, const struct scenario *sc,
+                         const struct rec *rec, const struct summary *s,
+                         const struct gen_ctx *gc)
+{
+    size_t cap = 4096;
+    struct results_event *ev = calloc(cap, sizeof(*ev));
+    size_t n = ev ? scheduled_events(sc, rec_end_ns(rec), ev, cap) : 0;
+    int rc = results_write_all(dir, rec, s);
+    if (rc == ERR_OK)
+        rc = results_write_scenario(dir, sc);
+    if (rc == ERR_OK)
+        rc = results_write_events(dir, ev, n);
+    if (rc == ERR_OK)
+        rc = results_write_atomic(dir, "generator.json", write_generator,
+                                  (void *)gc);
+    free(ev);
+    return rc;
+}
+
+static void print_report(const struct summary *s, const struct lg_stats *st,
+                         const char *dir)
+{
+    printf("run %s: %" PRId64 " attempts, %" PRId64 " ok, %" PRId64
+           " denied (%.2f%%), goodput %.1f/s over %.1fs%s\n",
+           s->scenario, s->requests.attempts, s->requests.ok,
+           s->requests.denied, 100.0 * s->denial_rate, s->goodput_per_s,
+           s->duration_s, s->complete ? "" : " (stopped early)");
+    for (int r = 1; r < REASON_COUNT; r++)
+        if (s->denied_by_reason[r] > 0)
+            printf("  %-22s %10" PRId64 "  %6.2f%%\n",
+                   reason_id((enum reason)r), s->denied_by_reason[r],
+                   100.0 * (double)s->denied_by_reason[r] /
+                       (double)s->requests.attempts);
+    printf("latency ms (from intended send): p50 %.3f  p90 %.3f  p99 %.3f  "
+           "max %.3f\n",
+           s->lat_all.p50, s->lat_all.p90, s->lat_all.p99, s->lat_all.max);
+    printf("schedule lag ms: p50 %.3f  p99 %.3f  max %.3f;  results in %s\n",
+           (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
+           (double)st->lag_max_ns / 1e6, dir);
+    if (!st->kept_up)
+        fprintf(stderr,
+                "tollgate run: WARNING: generator could not keep up: "
+                "schedule lag p99 %.1f ms, %" PRId64
+                " requests dropped (no connection free within their "
+                "timeout); add --connections/--threads or lower the rate\n",
+                (double)st->lag_p99_ns / 1e6, st->dropped);
+}
+
+/* ---- the run
+ * ------------------------------------------------------------------- */
+
+struct run_ctx {
+    struct run_opts o;
+    struct scenario *sc;
+    struct serve *srv;
+    struct keys keys;
+    struct lg *g;
+    struct rec *rec;
+    char target[256];
+    char dir[512];
+};
+
+static int start_embedded(struct run_ctx *c)
+{
+    struct serve_opts so;
+    serve_opts_init(&so);
+    so.port = 0;
+    so.seed = c->sc->seed;
+    int rc = serve_start(c->sc, &so, &c->srv);
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate run: cannot start the embedded serve: %s\n",
+                err_str(rc));
+        return EXIT_RUNTIME;
+    }
+    snprintf(c->target, sizeof(c->target), "http://127.0.0.1:%d",
+             serve_port(c->srv));
+    return -1;
+}
+
+static int pick_target(struct run_ctx *c)
+{
+    const char *t = c->o.target       ? c->o.target
+                    : c->sc->has_live ? c->sc->live.target
+                                      : NULL;
+    if (!t)
+        return start_embedded(c);
+    snprintf(c->target, sizeof(c->target), "%s", t);
+    char err[CURL_ERROR_SIZE + 64];
+    if (lg_probe(c->target, c->o.insecure, 3000000000LL, err, sizeof(err)) !=
+        ERR_OK) {
+        fprintf(stderr, "tollgate run: target %s unreachable: %s\n", c->target,
+                err);
+        return EXIT_RUNTIME;
+    }
+    return -1;
+}
+
+static int load_keys(struct run_ctx *c)
+{
+    const char *path = c->sc->has_live ? c->sc->live.keys_file : NULL;
+    size_t line = 0;
+    if (!path)
+        return -1;
+    int rc = keys_load(path, &c->keys, &line);
+    if (rc == ERR_OK)
+        return -1;
+    fprintf(stderr, "tollgate run: keys file %s:%zu: %s\n", path, line,
+            err_str(rc));
+    return EXIT_USAGE;
+}
+
+static int make_lg(struct run_ctx *c)
+{
+    const struct scn_live *lv = c->sc->has_live ? &c->sc->live : NULL;
+    struct lg_config cfg = {
+        .sc = c->sc,
+        .target = c->target,
+        .threads = c->o.threads            ? c->o.threads
+                   : lv && lv->threads > 0 ? (int)lv->threads
+                                           : 2,
+        .connections = c->o.connections            ? c->o.connections
+                       : lv && lv->connections > 0 ? (int)lv->connections
+                                                   : 64,
+        .duration_ns = c->sc->duration_ns,
+        .max_requests = c->o.max_requests,
+        .shard_i = c->o.shard_i,
+        .shard_n = c->o.shard_n,
+        .seed = c->sc->seed,
+        .insecure = c->o.insecure,
+        .keys = c->keys.n ? &c->keys : NULL,
+        .progress_ns = 250000000LL,
+    };
+    if (cfg.connections < cfg.threads)
+        cfg.threads = cfg.connections;
+    char err[256];
+    int rc = lg_new(&cfg, &c->g, err, sizeof(err));
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate run: %s\n", err);
+        return rc == ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    return -1;
+}
+
+static int drive(struct run_ctx *c, struct lg_stats *st)
+{
+    struct run_watch rw;
+    memset(&rw, 0, sizeof(rw));
+    progress_init(&rw.bar, stderr, c->o.quiet);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    int rc = lg_start(c->g);
+    if (rc == ERR_OK) {
+        watch(c->g, &rw, c->sc->duration_ns);
+        rc = lg_join(c->g, &c->rec, st);
+    }
+    progress_fini(&rw.bar);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate run: %s\n", err_str(rc));
+        return EXIT_RUNTIME;
+    }
+    if (got_signal)
+        fprintf(stderr,
+                "tollgate run: stopped by signal %d; writing what "
+                "was covered\n",
+                (int)got_signal);
+    return -1;
+}
+
+static int finish(struct run_ctx *c, const struct lg_stats *st)
+{
+    struct summary s;
+    summary_init(&s);
+    struct summary_meta meta = { c->sc->name, "run", c->sc->seed };
+    summary_from_record(&s, c->rec, &meta);
+    struct gen_ctx gc = { st, 0, 0 };
+    int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
+    if (rc == ERR_OK && c->srv) {
+        char sub[600];
+        snprintf(sub, sizeof(sub), "%s/serve", c->dir);
+        serve_stop(c->srv);
+        rc = serve_write_results(c->srv, sub);
+    }
+    int status = -1;
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate run: writing %s: %s (%s)\n", c->dir,
+                err_str(rc), strerror(errno));
+        status = EXIT_RUNTIME;
+    } else {
+        print_report(&s, st, c->dir);
+        if (c->o.check)
+            status = report_check(c->sc, &s, stdout, NULL);
+    }
+    summary_fini(&s);
+    return status;
+}
+
+static void cleanup(struct run_ctx *c)
+{
+    lg_free(c->g);
+    rec_free(c->rec);
+    if (c->srv)
+        serve_stop(c->srv);
+    serve_free(c->srv);
+    keys_fini(&c->keys);
+    scn_free(c->sc);
+}
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tollgate run: not available in this build yet\n");
-    return EXIT_RUNTIME;
+    struct run_ctx c;
+    memset(&c, 0, sizeof(c));
+    int status = parse_args(&c.o, argc, argv);
+    if (status < 0)
+        status = load_scenario(&c.o, &c.sc);
+    if (status >= 0)
+        return status;
+    snprintf(c.dir, sizeof(c.dir), "%s", c.o.out_dir ? c.o.out_dir : "");
+    if (!c.o.out_dir)
+        snprintf(c.dir, sizeof(c.dir), "results/%s-run", c.sc->name);
+    if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
+        fprintf(stderr, "tollgate run: libcurl initialisation failed\n");
+        scn_free(c.sc);
+        return EXIT_RUNTIME;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct lg_stats st;
+    status = load_keys(&c);
+    if (status < 0)
+        status = pick_target(&c);
+    if (status < 0)
+        status = make_lg(&c);
+    if (status < 0)
+        status = drive(&c, &st);
+    if (status < 0)
+        status = finish(&c, &st);
+    cleanup(&c);
+    curl_global_cleanup();
+    return status < 0 ? EXIT_OK : status;
 }

@@ -471,8 +471,9 @@ static void prime_closed_users(struct lg_worker *w)
     }
 }
 
-static void finish(struct lg_worker *w, int64_t now)
+static void finish(struct lg_worker *w, int64_t end_ns)
 {
+    int64_t now = end_ns;
     for (int i = 0; i < w->n_slots; i++) {
         struct lg_slot *s = &w->slots[i];
         bool idle = false;
@@ -489,14 +490,23 @@ static void finish(struct lg_worker *w, int64_t now)
             rec_final(w->rec, w->heap.v[i].tr.pop, w->heap.v[i].last, now);
         }
     w->in_flight = 0;
-    int64_t dur = w->sh->cfg.duration_ns;
-    w->end_ns = now < dur ? now : dur;
+    w->end_ns = end_ns;
     snap_publish(w, true);
 }
 
-static bool idle_forever(const struct lg_worker *w)
+/* Requests intended inside the window that have not left yet. */
+static bool pending(const struct lg_worker *w, int64_t dur)
 {
-    return !w->has_next && w->heap.n == 0 && w->in_flight == 0;
+    return w->has_next || (w->heap.n > 0 && w->heap.v[0].intended_ns < dur);
+}
+
+/* The window plus the drain time is over: whatever is still waiting to
+ * be sent is dropped, and counted. */
+static void drop_pending(struct lg_worker *w, int64_t dur, int64_t now)
+{
+    struct lg_req r;
+    while (take_due(w, dur - 1, &r))
+        drop(w, &r, now);
 }
 
 void *lg_worker_main(void *arg)
@@ -513,20 +523,32 @@ void *lg_worker_main(void *arg)
             w->stopped = true;
             break;
         }
-        if (drain_until < 0 && (now >= dur || idle_forever(w)))
-            drain_until = now + sh->drain_ns;
-        if (drain_until >= 0 && (w->in_flight == 0 || now >= drain_until))
-            break;
-        if (drain_until < 0)
+        bool sending = pending(w, dur);
+        if (sending && now >= dur + sh->drain_ns) {
+            drop_pending(w, dur, now);
+            sending = false;
+        }
+        if (sending) {
+            drain_until = -1;
             launch_due(w, now);
+        } else if (drain_until < 0) {
+            drain_until = now + sh->drain_ns;
+        }
+        if (!sending && (w->in_flight == 0 || now >= drain_until))
+            break;
         run_timeout(w, now);
         if (now >= w->next_snap_ns) {
             snap_publish(w, false);
             w->next_snap_ns = now + sh->progress_ns;
         }
-        wait_events(w, next_wake(w, now, drain_until < 0 ? dur : drain_until));
+        int64_t limit =
+            sending ? (now < dur ? dur : dur + sh->drain_ns) : drain_until;
+        wait_events(w, next_wake(w, now, limit));
     }
-    finish(w, w->stopped ? now : (now < dur ? now : dur));
+    /* A window that ran its course covers all of it; a stop or a spent
+     * --max-requests quota covers the time until now. */
+    bool cut = w->stopped || (w->quota == 0 && now < dur);
+    finish(w, cut ? now : dur);
     return NULL;
 }
 

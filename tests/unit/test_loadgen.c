@@ -1,0 +1,373 @@
+/*
+ * test_loadgen.c - the live engine end to end against an in-process
+ * loopback HTTP/1.1 server (keep-alive, answers by path): every request
+ * is sent and classified, counts add up, retries follow the client model,
+ * keys are valid per account, closed-loop users work, stop is clean.
+ * Threaded: run it under TSan too (label `threaded`).  Worker threads
+ * never assert; only this main thread does, after join.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/keys.h"
+#include "core/record.h"
+#include "core/scenario.h"
+#include "loadgen/loadgen.h"
+
+/* ---- a tiny keep-alive server ------------------------------------------ */
+
+#define MAX_CLIENTS 64
+
+struct mini {
+    int lfd, port;
+    pthread_t th;
+    atomic_bool stop;
+    atomic_long requests, bad_keys;
+};
+
+struct conn {
+    int fd;
+    char buf[8192];
+    size_t len;
+};
+
+static void reply(struct mini *m, int fd, const char *req)
+{
+    const char *auth = strstr(req, "Authorization: Bearer ");
+    int64_t account;
+    if (!auth || !keys_parse(auth + 22, strcspn(auth + 22, "\r"), &account))
+        atomic_fetch_add(&m->bad_keys, 1);
+    atomic_fetch_add(&m->requests, 1);
+    char out[512];
+    const char *body429 = "{\"error\":{\"message\":\"Rate limit reached for "
+                          "requests.\",\"type\":\"requests\",\"code\":"
+                          "\"rate_limit_exceeded\"}}";
+    bool deny = strncmp(req, "GET /429", 8) == 0;
+    int n = snprintf(out, sizeof(out),
+                     "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+                     "x-ratelimit-remaining-requests: %d\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     deny ? "429 Too Many Requests" : "200 OK", deny ? 0 : 5,
+                     deny ? strlen(body429) : 2, deny ? body429 : "{}");
+    if (write(fd, out, (size_t)n) < 0)
+        return;
+}
+
+static bool serve_conn(struct mini *m, struct conn *c)
+{
+    ssize_t got = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+    if (got <= 0)
+        return false;
+    c->len += (size_t)got;
+    c->buf[c->len] = '\0';
+    char *end;
+    while ((end = strstr(c->buf, "\r\n\r\n")) != NULL) {
+        reply(m, c->fd, c->buf);
+        size_t used = (size_t)(end + 4 - c->buf);
+        memmove(c->buf, c->buf + used, c->len - used + 1);
+        c->len -= used;
+    }
+    return true;
+}
+
+static void *mini_main(void *arg)
+{
+    struct mini *m = arg;
+    struct pollfd pf[MAX_CLIENTS + 1];
+    struct conn *cs = calloc(MAX_CLIENTS, sizeof(*cs));
+    int n = 0;
+    while (!atomic_load(&m->stop)) {
+        pf[0] = (struct pollfd){ m->lfd, POLLIN, 0 };
+        for (int i = 0; i < n; i++)
+            pf[i + 1] = (struct pollfd){ cs[i].fd, POLLIN, 0 };
+        if (poll(pf, (nfds_t)n + 1, 10) <= 0)
+            continue;
+        for (int i = n - 1; i >= 0; i--)
+            if (pf[i + 1].revents && !serve_conn(m, &cs[i])) {
+                close(cs[i].fd);
+                cs[i] = cs[--n];
+            }
+        if ((pf[0].revents & POLLIN) && n < MAX_CLIENTS) {
+            int fd = accept(m->lfd, NULL, NULL);
+            if (fd >= 0)
+                cs[n++] = (struct conn){ .fd = fd };
+        }
+    }
+    for (int i = 0; i < n; i++)
+        close(cs[i].fd);
+    free(cs);
+    return NULL;
+}
+
+static void mini_start(struct mini *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(m->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(m->lfd, 128), 0);
+    socklen_t len = sizeof(a);
+    getsockname(m->lfd, (struct sockaddr *)&a, &len);
+    m->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&m->th, NULL, mini_main, m), 0);
+}
+
+static void mini_stop(struct mini *m)
+{
+    atomic_store(&m->stop, true);
+    pthread_join(m->th, NULL);
+    close(m->lfd);
+}
+
+/* ---- a hand-built scenario ------------------------------------------------
+ */
+
+struct sc_box {
+    struct scenario sc;
+    struct scn_population pop;
+    struct scn_phase phase;
+    char regions[1][SCN_MAX_NAME];
+};
+
+static void make_sc(struct sc_box *b, const char *path, double rate_per_s,
+                    int64_t dur_ms, int retry_max, int64_t users)
+{
+    memset(b, 0, sizeof(*b));
+    struct scenario *sc = &b->sc;
+    snprintf(sc->name, sizeof(sc->name), "lgtest");
+    sc->seed = 7;
+    sc->duration_ns = dur_ms * 1000000LL;
+    sc->interval_ns = sc->duration_ns / 4;
+    strcpy(b->regions[0], "ZZ");
+    sc->regions = b->regions;
+    sc->n_regions = 1;
+    struct scn_population *p = &b->pop;
+    snprintf(p->name, sizeof(p->name), "p");
+    p->count = 10;
+    p->arrival = users ? ARRIVAL_CLOSED : ARRIVAL_UNIFORM;
+    p->users = users;
+    p->think = (struct dist){ DIST_CONST, 5e6, 0 };
+    b->phase = (struct scn_phase){ .for_ns = sc->duration_ns,
+                                   .rate_from_per_s = rate_per_s,
+                                   .rate_to_per_s = rate_per_s };
+    p->phases = &b->phase;
+    p->n_phases = users ? 0 : 1;
+    p->client = (struct scn_client){ .timeout_ns = 2000000000LL,
+                                     .retry_max = retry_max,
+                                     .backoff = BACKOFF_CONSTANT,
+                                     .backoff_base_ns = 1000000,
+                                     .jitter = JITTER_NONE };
+    sc->pops = p;
+    sc->n_pops = 1;
+    sc->n_accounts = 10;
+    sc->has_live = true;
+    sc->live.method = "GET";
+    sc->live.path = (char *)path;
+    sc->live.timeout_ns = 2000000000LL;
+}
+
+struct run_out {
+    struct rec *rec;
+    struct lg_stats st;
+    struct rec_counts c;
+};
+
+static void run(struct sc_box *b, int port, int threads, int conns,
+                struct run_out *o)
+{
+    char target[64];
+    snprintf(target, sizeof(target), "http://127.0.0.1:%d", port);
+    struct lg_config cfg = { .sc = &b->sc,
+                             .target = target,
+                             .threads = threads,
+                             .connections = conns,
+                             .duration_ns = b->sc.duration_ns,
+                             .shard_n = 1,
+                             .seed = 7,
+                             .drain_ns = 500000000LL,
+                             .progress_ns = 50000000LL };
+    struct lg *g;
+    char err[200];
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_OK);
+    assert_int_equal(lg_start(g), ERR_OK);
+    struct lg_progress p;
+    int64_t polled = 0;
+    do {
+        struct timespec nap = { 0, 20000000L };
+        nanosleep(&nap, NULL);
+        lg_poll(g, &p);
+        polled += p.attempts;
+    } while (p.running);
+    assert_int_equal(lg_join(g, &o->rec, &o->st), ERR_OK);
+    lg_free(g);
+    rec_counts_get(o->rec, -1, &o->c);
+    assert_int_equal(polled, o->st.sent); /* snapshots saw every attempt */
+}
+
+static int64_t attempts_of(const struct rec_counts *c)
+{
+    int64_t n = 0;
+    for (int r = 0; r < REASON_COUNT; r++)
+        n += c->outcome[r];
+    return n;
+}
+
+/* uniform 500/s for 200 ms = exactly 100 requests, all ok. */
+static void test_open_loop_ok(void **state)
+{
+    struct mini *m = *state;
+    struct sc_box b;
+    make_sc(&b, "/ok", 500, 200, 0, 0);
+    struct run_out o;
+    run(&b, m->port, 2, 8, &o);
+    assert_int_equal(o.c.offered, 100);
+    assert_int_equal(attempts_of(&o.c), 100);
+    assert_int_equal(o.c.outcome[REASON_OK], 100);
+    assert_int_equal(o.st.sent, 100);
+    assert_int_equal(o.st.dropped, 0);
+    assert_int_equal(atomic_load(&m->requests), 100);
+    assert_int_equal(atomic_load(&m->bad_keys), 0);
+    assert_true(o.st.connections_used <= 8);
+    /* Loopback, light load: sends within 20 ms of their schedule at p99
+     * (generous, so that the test holds under TSan and ASan too). */
+    assert_true(o.st.lag_p99_ns < 20000000);
+    assert_true(o.st.kept_up);
+    rec_free(o.rec);
+}
+
+/* Every attempt denied 429; two retries 1 ms apart each: 3 attempts per
+ * request. */
+static void test_retries(void **state)
+{
+    struct mini *m = *state;
+    struct sc_box b;
+    make_sc(&b, "/429", 250, 200, 2, 0);
+    b.phase.for_ns = 100000000LL; /* sends for 100 ms, retries fit after */
+    struct run_out o;
+    run(&b, m->port, 1, 4, &o);
+    assert_int_equal(o.c.offered, 25);
+    assert_int_equal(o.c.outcome[REASON_RATE_LIMIT], 75);
+    assert_int_equal(attempts_of(&o.c), 75);
+    assert_int_equal(o.c.final[REASON_RATE_LIMIT], 25);
+    assert_int_equal(o.st.retries_unsent, 0);
+    rec_free(o.rec);
+}
+
+/* Closed loop: 4 users, 5 ms think, for 200 ms; each user's requests are
+ * sequential, so the count is bounded by users x (window / think). */
+static void test_closed_loop(void **state)
+{
+    struct mini *m = *state;
+    struct sc_box b;
+    make_sc(&b, "/ok", 0, 200, 0, 4);
+    struct run_out o;
+    run(&b, m->port, 2, 4, &o);
+    int64_t n = attempts_of(&o.c);
+    assert_true(n >= 4 * 10 && n <= 4 * (200 / 5 + 1));
+    assert_int_equal(o.c.outcome[REASON_OK], n);
+    assert_int_equal(o.c.offered, n);
+    rec_free(o.rec);
+}
+
+/* Nothing listens: every attempt is refused -> outage, counted. */
+static void test_refused_is_outage(void **state)
+{
+    (void)state;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof(a));
+    socklen_t len = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd); /* the port is now (almost surely) closed */
+    struct sc_box b;
+    make_sc(&b, "/ok", 200, 100, 0, 0);
+    struct run_out o;
+    run(&b, ntohs(a.sin_port), 1, 2, &o);
+    assert_int_equal(o.c.outcome[REASON_OUTAGE], 20);
+    assert_int_equal(attempts_of(&o.c), 20);
+    assert_int_equal(rec_transport_errors(o.rec), 20);
+    char err[256];
+    char target[64];
+    snprintf(target, sizeof(target), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    assert_int_equal(lg_probe(target, false, 500000000LL, err, sizeof(err)),
+                     ERR_IO);
+    rec_free(o.rec);
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    struct sc_box b;
+    make_sc(&b, "/${nope}", 10, 100, 0, 0);
+    struct lg_config cfg = { .sc = &b.sc,
+                             .target = "http://127.0.0.1:1",
+                             .threads = 1,
+                             .connections = 1,
+                             .duration_ns = 1,
+                             .shard_n = 1 };
+    struct lg *g;
+    char err[200];
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    assert_non_null(strstr(err, "unknown variable"));
+    b.sc.live.path = "/ok";
+    cfg.target = "ftp://x";
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    cfg.target = "http://127.0.0.1:1";
+    cfg.connections = 0;
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    cfg.connections = 1;
+    cfg.shard_i = 1;
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+}
+
+static int setup(void **state)
+{
+    struct mini *m = calloc(1, sizeof(*m));
+    mini_start(m);
+    atomic_store(&m->requests, 0);
+    *state = m;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    mini_stop(*state);
+    free(*state);
+    return 0;
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_ALL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_loop_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_closed_loop, setup, teardown),
+        cmocka_unit_test(test_refused_is_outage),
+        cmocka_unit_test(test_config_errors),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
