@@ -503,15 +503,9 @@ static int limits_peek(struct policy *p, const struct acct *a,
             state_of(p, t, i, rq->account, rq->source, false);
         if (s == NULL)
             s = &fresh_state;
-        if (c->kind == LIMIT_CONCURRENT) {
-            if (s->cc.in_flight < c->amount)
-                continue;
-            *retry = POLICY_CONCURRENCY_RETRY_NS;
-            return i;
-        }
-        struct lim_result r;
-        if (!lim_peek(c, s, limit_cost(c, rq), now_ns, &r)) {
-            *retry = r.retry_after_ns;
+        if (!lim_admits(c, s, limit_cost(c, rq), now_ns, retry)) {
+            if (c->kind == LIMIT_CONCURRENT)
+                *retry = POLICY_CONCURRENCY_RETRY_NS;
             return i;
         }
     }
