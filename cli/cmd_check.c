@@ -1,15 +1,102 @@
 /*
- * cmd_check.c - placeholder for 'tollgate check' until its module lands: it
- * says so and exits with the runtime-failure status, never pretending success.
+ * cmd_check.c - `tollgate check DIR [--junit FILE]`: evaluates the expect:
+ * rules of the scenario that produced a results directory.
+ *
+ * The rules come from DIR/scenario.yaml (the scenario as it ran, parsed
+ * with the scenario parser, so rule errors carry file:line:col), the
+ * numbers from DIR/summary.json.  Verdicts and the JUnit report are
+ * cli/report.c's.  Exit: 0 all pass, 1 any fails, 2 usage or invalid
+ * input, 3 I/O failure.
  */
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "cli/report.h"
+#include "core/results.h"
+#include "core/scenario.h"
+#include "core/summary.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: tollgate check DIR [--junit FILE]\n\n"
+                 "Evaluates the expect: rules of DIR/scenario.yaml against "
+                 "DIR/summary.json,\nprints each rule with its measured value "
+                 "and PASS/FAIL, then a count.\n\n"
+                 "  --junit FILE  also write a JUnit XML report (one testcase "
+                 "per rule)\n"
+                 "  -h, --help    this help\n\n"
+                 "Exit status: 0 all rules pass, 1 any rule fails, 2 usage or "
+                 "invalid input,\n3 I/O error.\n");
+}
+
+/* Exit status for a reader's error: I/O is 3, malformed input 2. */
+static int input_status(int e)
+{
+    return e == ERR_IO ? EXIT_RUNTIME : EXIT_USAGE;
+}
+
+static int load(const char *dir, struct scenario **sc, struct summary *s)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, RESULTS_SUMMARY);
+    int e = results_read_summary(path, s, err, sizeof(err));
+    if (e != ERR_OK) {
+        fprintf(stderr, "tollgate check: %s\n", err);
+        return input_status(e);
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, RESULTS_SCENARIO);
+    struct scn_diags d;
+    scn_diags_init(&d, path);
+    e = scn_parse_file(path, NULL, 0, sc, &d);
+    if (e != ERR_OK) {
+        fprintf(stderr, "tollgate check: %s: %s\n", path, err_str(e));
+        scn_diags_print(&d, stderr);
+    }
+    scn_diags_fini(&d);
+    return e == ERR_OK ? EXIT_OK : input_status(e);
+}
 
 int cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tollgate check: not available in this build yet\n");
-    return EXIT_RUNTIME;
+    const char *dir = NULL, *junit = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--junit") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "tollgate check: --junit needs a FILE\n");
+                return EXIT_USAGE;
+            }
+            junit = argv[++i];
+        } else if (argv[i][0] == '-' || dir) {
+            fprintf(stderr, "tollgate check: unexpected argument '%s'\n\n",
+                    argv[i]);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    struct scenario *sc = NULL;
+    struct summary s;
+    summary_init(&s);
+    int rc = load(dir, &sc, &s);
+    if (rc == EXIT_OK) {
+        if (strcmp(s.scenario, sc->name) != 0)
+            fprintf(stderr,
+                    "tollgate check: warning: summary.json is for '%s', "
+                    "scenario.yaml for '%s'\n",
+                    s.scenario, sc->name);
+        rc = report_check(sc, &s, stdout, junit);
+    }
+    scn_free(sc);
+    summary_fini(&s);
+    return rc;
 }

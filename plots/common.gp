@@ -72,12 +72,23 @@ if (fexists(evf)) {
     stats evf using 1 nooutput
     n_ev = STATS_records
 }
+# The label is the rest of the line after the third comma, read with a
+# separator that never occurs (tab): gnuplot's CSV reader splits quoted
+# commas and returns stale text for an empty last field, so it is parsed
+# here instead, and a CSV-quoted label loses its outer quotes.
+_after(s, n) = (n <= 0 || strstrt(s, ",") == 0) ? s : \
+    _after(s[strstrt(s, ",") + 1:], n - 1)
+_unq(s) = (strlen(s) >= 2 && s[1:1] eq "\"") ? s[2:strlen(s) - 1] : s
+csv_label(line) = _unq(_after(line, 3))
 if (n_ev > 0) {
     array ev_s[n_ev]; array ev_e[n_ev]; array ev_k[n_ev]; array ev_l[n_ev]
     _j = 0
     stats evf using (_j = _j + 1, ev_s[_j] = column("start_s"), \
-        ev_e[_j] = column("end_s"), ev_k[_j] = strcol("kind"), \
-        ev_l[_j] = strcol("label"), 0) nooutput
+        ev_e[_j] = column("end_s"), ev_k[_j] = strcol("kind"), 0) nooutput
+    set datafile separator "\t"
+    _j = 0
+    stats evf using (_j = _j + 1, ev_l[_j] = csv_label(strcol(1)), 0) nooutput
+    set datafile separator comma
 }
 draw_events = "do for [_e = 1:n_ev] { \
     _x0 = ev_s[_e] / tdiv; _x1 = ev_e[_e] / tdiv; \

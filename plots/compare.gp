@@ -24,6 +24,14 @@ stats cf using (@is_rate ? 1 : 0) nooutput
 n_rate = int(STATS_sum)
 n_all = STATS_records
 n_lat = n_all - n_rate
+# "outside" marks, only when there are any (an all-NaN element warns).
+stats cf using (@is_rate && column("within") == 0 ? 1 : 0) nooutput
+n_out_rate = int(STATS_sum)
+stats cf using (!(@is_rate) && column("within") == 0 ? 1 : 0) nooutput
+n_out_lat = int(STATS_sum)
+out_mark = 'cf using ($0):(%s && column("within") == 0 ? @ab_max : NaN):("outside") with labels offset 0, 1 font ",10" tc rgb c_denied notitle, '
+out_rate = n_out_rate > 0 ? sprintf(out_mark, "@is_rate") : ""
+out_lat = n_out_lat > 0 ? sprintf(out_mark, "!(@is_rate)") : ""
 rate_label(n) = n eq "denied" ? "all denials" : n
 rate_color(n) = rgb_int(n[1:6] eq "denied" ? c_denied : reason_color(n))
 lat_color(n) = rgb_int(n[1:2] eq "ok" ? c_ok : c_all)
@@ -52,8 +60,7 @@ plot cf using ($0 - 0.2):(@is_rate ? column("a") : NaN):(rate_color(strcol("name
         with boxes lc rgb variable fs pattern 4 border notitle, \
      cf using ($0 + 0.2):(@is_rate ? column("a") : NaN):(column("a") - column("allowed")):(column("a") + column("allowed")) \
         with yerrorbars pt -1 lw 1.5 lc rgb "#000000" title "A ± allowed", \
-     cf using ($0):(@is_rate && column("within") == 0 ? @ab_max : NaN):("outside") \
-        with labels offset 0, 1 font ",10" tc rgb c_denied notitle, \
+     @out_rate \
      NaN with boxes fs solid 0.85 lc rgb "#777777" title label_a . " (solid)", \
      NaN with boxes fs pattern 4 lc rgb "#777777" title label_b . " (hatched)"
 
@@ -77,8 +84,7 @@ plot cf using ($0 - 0.2):(@is_rate ? NaN : column("a")):(lat_color(strcol("name"
         with boxes lc rgb variable fs pattern 4 border notitle, \
      cf using ($0 + 0.2):(@is_rate ? NaN : column("a")):(column("a") - column("allowed")):(column("a") + column("allowed")) \
         with yerrorbars pt -1 lw 1.5 lc rgb "#000000" title "A ± allowed", \
-     cf using ($0):(!(@is_rate) && column("within") == 0 ? @ab_max : NaN):("outside") \
-        with labels offset 0, 1 font ",10" tc rgb c_denied notitle, \
+     @out_lat \
      NaN with boxes fs solid 0.85 lc rgb c_all title "all attempts", \
      NaN with boxes fs solid 0.85 lc rgb c_ok title "ok"
 unset multiplot

@@ -37,7 +37,7 @@ set output out_path("headroom")
 set multiplot title sprintf("%s: credit, rate-limit headroom and capacity", name) font ",14"
 set lmargin at screen 0.09
 set rmargin at screen 0.76
-set key at screen 0.99, graph 1 right top vertical Left reverse samplen 2
+set key at screen 0.85, graph 1 left top vertical Left reverse samplen 2
 set format x ""
 unset xlabel
 eval draw_events
@@ -46,7 +46,7 @@ eval draw_events
 set tmargin at screen 0.93
 set bmargin at screen 0.67
 set ylabel "credit left (USD)"
-set format y "$%.0f"
+eval sprintf("set format y '%s'", pk_credit < 20 ? "$%.2f" : "$%.0f")
 set yrange [0:*]
 if (pk_credit <= 0) { eval none("no credit limits (unlimited credit)") }
 plot ts using (xp($1)):(column("credit_remaining_usd")) with filledcurves y1=0 \
@@ -59,17 +59,37 @@ ev_labels = 0
 eval draw_events
 set tmargin at screen 0.64
 set bmargin at screen 0.38
-set ylabel "requests left"
-eval sprintf("set format y '%s'", count_fmt(pk_req))
-set y2label "tokens left"
-set y2tics nomirror
-eval sprintf("set format y2 '%s'", count_fmt(pk_tok))
-set y2range [0:*]
-if (pk_req <= 0 && pk_tok <= 0) { eval none("no rate or token limits") }
-plot ts using (xp($1)):(column("rl_remaining_requests")) with lines lw 2 \
-        lc rgb c_rate_limit title "requests", \
-     ts using (xp($1)):(column("rl_remaining_tokens")) axes x1y2 with lines \
-        lw 2 dt (6, 3) lc rgb c_token_limit title "tokens (right axis)"
+# Only the gauges that move get a line; tokens take the right axis when
+# both do.
+if (pk_req <= 0 && pk_tok <= 0) {
+    eval none("no rate or token limits")
+    plot NaN notitle
+}
+if (pk_req > 0 && pk_tok <= 0) {
+    set ylabel "requests left"
+    eval sprintf("set format y '%s'", count_fmt(pk_req))
+    plot ts using (xp($1)):(column("rl_remaining_requests")) with lines \
+        lw 2 lc rgb c_rate_limit title "requests"
+}
+if (pk_req <= 0 && pk_tok > 0) {
+    set ylabel "tokens left"
+    eval sprintf("set format y '%s'", count_fmt(pk_tok))
+    plot ts using (xp($1)):(column("rl_remaining_tokens")) with lines \
+        lw 2 lc rgb c_token_limit title "tokens"
+}
+if (pk_req > 0 && pk_tok > 0) {
+    set ylabel "requests left"
+    eval sprintf("set format y '%s'", count_fmt(pk_req))
+    set y2label "tokens left"
+    set y2tics nomirror
+    set y2range [0:*]
+    eval sprintf("set format y2 '%s'", count_fmt(pk_tok))
+    plot ts using (xp($1)):(column("rl_remaining_requests")) with lines \
+            lw 2 lc rgb c_rate_limit title "requests", \
+         ts using (xp($1)):(column("rl_remaining_tokens")) axes x1y2 \
+            with lines lw 2 dt (6, 3) lc rgb c_token_limit \
+            title "tokens (right axis)"
+}
 
 # Panel 3: capacity.
 unset label 1
