@@ -1,15 +1,340 @@
 /*
- * cmd_serve.c - placeholder for 'tollgate serve' until its module lands: it
- * says so and exits with the runtime-failure status, never pretending success.
+ * cmd_serve.c - `tollgate serve`: the policy model as a live HTTP endpoint.
+ *
+ * argv -> options -> scenario (--set/--seed applied as overrides) ->
+ * serve_start -> wait for SIGINT/SIGTERM (or --stop-after) -> serve_stop
+ * -> results directory of every decision served -> exit status.
+ *
+ * Signals: SIGINT and SIGTERM are blocked before any thread starts, so
+ * every server thread inherits the mask and the main thread alone takes
+ * them with sigtimedwait; no handler runs inside the server.  SIGPIPE is
+ * ignored (a client that goes away must not kill the server).
  */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/opts.h"
+#include "core/scenario.h"
+#include "core/units.h"
+#include "serve/serve.h"
+
+struct cli_serve {
+    const char *scenario;
+    const char *listen;  /* HOST:PORT */
+    const char *out_dir; /* NULL: results/<name>-serve */
+    const char *seed;
+    int64_t stop_after_ns; /* 0: until a signal */
+    struct opts_sets sets;
+    struct serve_opts so;
+    bool quiet, no_results;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(
+        out,
+        "Usage: tollgate serve SCENARIO [--listen HOST:PORT] [-o DIR]\n"
+        "                      [--set KEY=VALUE]... [--seed N] "
+        "[--admin-any]\n"
+        "                      [--threads N] [--stop-after D] "
+        "[--no-results] [-q]\n"
+        "\n"
+        "Answers like the real API, from the policy model: every request "
+        "to\n"
+        "POST /v1/chat/completions, /v1/completions or /v1/messages "
+        "(Anthropic)\n"
+        "is decided by the same code as `tollgate sim` on the real "
+        "clock, and\n"
+        "denied with the status, error body and x-ratelimit-* / "
+        "retry-after\n"
+        "headers of the reason, or answered after the capacity model's "
+        "service\n"
+        "time.  The scenario's events run from server start.  Keys are "
+        "the\n"
+        "deterministic per-account keys of `tollgate run` (or "
+        "live.keys).\n"
+        "\n"
+        "Options:\n"
+        "  --listen HOST:PORT    address to listen on (default "
+        "127.0.0.1:8080;\n"
+        "                        port 0 picks a free port; IPv6 as "
+        "[::1]:8080)\n"
+        "  -o, --output DIR      results directory written on exit "
+        "(default\n"
+        "                        results/<name>-serve)\n"
+        "  --set KEY=VALUE       override a scenario value (repeatable)\n"
+        "  --seed N              random seed (default: the scenario's "
+        "seed:)\n"
+        "  --admin-any           answer /tollgate/* admin routes from any "
+        "address\n"
+        "                        (default: loopback peers only)\n"
+        "  --threads N           HTTP thread pool size (default 2)\n"
+        "  --stop-after D        stop by itself after D, e.g. 30s (default: "
+        "on signal)\n"
+        "  --no-results          do not write a results directory\n"
+        "  -q, --quiet           no startup line\n"
+        "  -h, --help            this help\n"
+        "\n"
+        "Admin: GET /tollgate/state (JSON), GET /tollgate/metrics "
+        "(Prometheus),\n"
+        "POST /tollgate/events with e.g. {\"outage\":{\"for\":\"30s\"}} "
+        "to inject an event.\n"
+        "SIGINT/SIGTERM stop gracefully and write summary.json, "
+        "timeseries.csv,\n"
+        "latency.hgrm, histograms.tgh, events.csv and scenario.yaml.\n"
+        "\n"
+        "Example:\n"
+        "  tollgate serve scenarios/free-tier-exhaustion.yaml --listen "
+        "127.0.0.1:8080\n"
+        "  curl -s localhost:8080/v1/chat/completions -H "
+        "\"Authorization: Bearer tg-0-...\" \\\n"
+        "       -d '{\"model\":\"mini\",\"max_tokens\":50,\"messages\":"
+        "[{\"role\":\"user\",\"content\":\"hi\"}]}'\n"
+        "\n"
+        "Exit status: 0 ok, 2 usage or invalid scenario, 3 runtime "
+        "failure\n"
+        "(cannot listen, cannot write results).\n");
+}
+
+static const char *opt_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "tollgate serve: %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" into o->host (static storage in
+ * hostbuf) and o->port. */
+static bool parse_listen(const char *s, struct serve_opts *o, char *hostbuf,
+                         size_t len)
+{
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL)
+        return false;
+    const char *h = s, *he = colon;
+    if (*h == '[' && he > h && he[-1] == ']') {
+        h++;
+        he--;
+    }
+    if ((size_t)(he - h) >= len)
+        return false;
+    memcpy(hostbuf, h, (size_t)(he - h));
+    hostbuf[he - h] = '\0';
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 ||
+        port > 65535)
+        return false;
+    o->host = hostbuf[0] ? hostbuf : SERVE_DEFAULT_HOST;
+    o->port = (int)port;
+    return true;
+}
+
+static int parse_value_opt(struct cli_serve *o, const char *a, const char *v)
+{
+    long n;
+    char *end;
+    if (strcmp(a, "--threads") == 0) {
+        n = strtol(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 64) {
+            fprintf(stderr, "tollgate serve: --threads wants 1..64\n");
+            return EXIT_USAGE;
+        }
+        o->so.threads = (unsigned)n;
+    } else if (strcmp(a, "--stop-after") == 0) {
+        if (units_parse_duration(v, &o->stop_after_ns) != ERR_OK ||
+            o->stop_after_ns <= 0) {
+            fprintf(stderr, "tollgate serve: --stop-after wants a duration "
+                            "like 30s\n");
+            return EXIT_USAGE;
+        }
+    } else if (strcmp(a, "--set") == 0) {
+        if (opts_add_set(&o->sets, v) != ERR_OK) {
+            fprintf(stderr, "tollgate serve: --set wants KEY=VALUE\n");
+            return EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+static bool takes_value(const char *a)
+{
+    static const char *const names[] = { "--listen",  "-o",
+                                         "--output",  "--seed",
+                                         "--threads", "--stop-after",
+                                         "--set",     NULL };
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(a, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_opts(int argc, char **argv, struct cli_serve *o, char *hostbuf,
+                      size_t hostlen)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--admin-any") == 0) {
+            o->so.admin_any = true;
+        } else if (strcmp(a, "--no-results") == 0) {
+            o->no_results = true;
+        } else if (takes_value(a)) {
+            if ((v = opt_value(argc, argv, &i)) == NULL)
+                return EXIT_USAGE;
+            if (strcmp(a, "--listen") == 0) {
+                if (!parse_listen(v, &o->so, hostbuf, hostlen)) {
+                    fprintf(stderr, "tollgate serve: --listen wants "
+                                    "HOST:PORT, e.g. 127.0.0.1:8080\n");
+                    return EXIT_USAGE;
+                }
+            } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+                o->out_dir = v;
+            } else if (strcmp(a, "--seed") == 0) {
+                o->seed = v;
+            } else if (parse_value_opt(o, a, v) != -1) {
+                return EXIT_USAGE;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "tollgate serve: unknown option '%s'\n\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (o->scenario == NULL) {
+            o->scenario = a;
+        } else {
+            fprintf(stderr, "tollgate serve: one scenario only ('%s')\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (o->scenario == NULL) {
+        fprintf(stderr, "tollgate serve: which scenario?\n\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+static int load_scenario(struct cli_serve *o, struct scenario **sc)
+{
+    if (o->seed != NULL) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(o->seed, &end, 10);
+        (void)v;
+        if (errno != 0 || end == o->seed || *end != '\0' || o->seed[0] == '-') {
+            fprintf(stderr, "tollgate serve: --seed wants a non-negative "
+                            "integer\n");
+            return EXIT_USAGE;
+        }
+        opts_add_kv(&o->sets, "seed", o->seed);
+    }
+    struct scn_diags d;
+    scn_diags_init(&d, o->scenario);
+    int rc = scn_parse_file(o->scenario, o->sets.items, o->sets.n, sc, &d);
+    if (rc != ERR_OK) {
+        if (d.n == 0)
+            fprintf(stderr, "tollgate serve: %s: %s\n", o->scenario,
+                    err_str(rc));
+        scn_diags_print(&d, stderr);
+    }
+    scn_diags_fini(&d);
+    return rc == ERR_OK ? -1 : EXIT_USAGE;
+}
+
+/* Waits for SIGINT/SIGTERM (blocked in set) or the deadline. */
+static void wait_stop(const sigset_t *set, int64_t stop_after_ns)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        struct timespec tick = { 0, 200000000L };
+        if (sigtimedwait(set, NULL, &tick) > 0)
+            return;
+        if (stop_after_ns <= 0)
+            continue;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t el = (int64_t)(now.tv_sec - start.tv_sec) * 1000000000LL +
+                     (now.tv_nsec - start.tv_nsec);
+        if (el >= stop_after_ns)
+            return;
+    }
+}
+
+static int write_results(const struct cli_serve *o, const struct scenario *sc,
+                         const struct serve *s)
+{
+    char dir[1024];
+    if (o->out_dir != NULL)
+        snprintf(dir, sizeof(dir), "%s", o->out_dir);
+    else
+        snprintf(dir, sizeof(dir), "results/%s-serve", sc->name);
+    int rc = serve_write_results(s, dir);
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate serve: cannot write results to %s: %s\n", dir,
+                strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "tollgate serve: results in %s\n", dir);
+    return EXIT_OK;
+}
+
+static int run(struct cli_serve *o, const struct scenario *sc)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    o->so.seed = sc->seed;
+    struct serve *s = NULL;
+    int rc = serve_start(sc, &o->so, &s);
+    if (rc != ERR_OK) {
+        fprintf(stderr, "tollgate serve: cannot serve on %s:%d: %s\n",
+                o->so.host, o->so.port,
+                rc == ERR_IO ? "address in use or not local" : err_str(rc));
+        return rc == ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    if (!o->quiet)
+        fprintf(stderr,
+                "tollgate serve: %s (%lld accounts) listening on "
+                "http://%s:%d\n",
+                sc->name, (long long)sc->n_accounts, o->so.host, serve_port(s));
+    wait_stop(&set, o->stop_after_ns);
+    serve_stop(s);
+    int status = o->no_results ? EXIT_OK : write_results(o, sc, s);
+    serve_free(s);
+    return status;
+}
 
 int cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tollgate serve: not available in this build yet\n");
-    return EXIT_RUNTIME;
+    struct cli_serve o;
+    char hostbuf[128];
+    memset(&o, 0, sizeof(o));
+    serve_opts_init(&o.so);
+    int status = parse_opts(argc, argv, &o, hostbuf, sizeof(hostbuf));
+    struct scenario *sc = NULL;
+    if (status == -1)
+        status = load_scenario(&o, &sc);
+    if (status == -1)
+        status = run(&o, sc);
+    scn_free(sc);
+    opts_sets_fini(&o.sets);
+    return status;
 }

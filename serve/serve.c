@@ -1,0 +1,716 @@
+/*
+ * serve.c - libmicrohttpd in front of the serve model.
+ *
+ * One request is one struct sreq, created when its headers arrive (the
+ * first access-handler call), fed its body in later calls, and decided in
+ * the last call (upload size 0).  A request whose answer must wait (its
+ * service time, the capacity queue) has its connection suspended by the
+ * model and is resumed by the model's timer thread; the handler is then
+ * called once more and answers.  No thread ever blocks on a waiting
+ * request, so thousands can wait with a pool of two threads.
+ *
+ * Daemon: epoll with an internal thread pool (SERVE_DEFAULT_THREADS),
+ * suspend/resume, a per-connection memory limit (headers), an idle
+ * timeout, and a body limit enforced here (Content-Length up front, then
+ * while reading).  Admin routes answer loopback peers only unless
+ * admin_any.  Responses are built outside the model lock.
+ *
+ * Not here: policy logic (serve_model.c), body formats (serve_reply.c,
+ * serve_admin.c), request parsing (serve_req.c).
+ */
+#include "serve/serve.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/keys.h"
+#include "core/results.h"
+#include "core/summary.h"
+#include "core/units.h"
+#include "serve/serve_keys.h"
+#include "serve/serve_model.h"
+#include "serve/serve_reply.h"
+#include "serve/serve_req.h"
+#include "serve/serve_scn.h"
+
+#define SMALL_BODY       2048 /* body bytes kept inline in struct sreq */
+#define ADMIN_BODY_LIMIT (64 * 1024)
+
+struct serve {
+    const struct scenario *sc; /* borrowed, as given */
+    struct serve_opts opts;
+    struct serve_scn scn; /* the copy decided with */
+    struct keys keys_file;
+    struct serve_keys keys;
+    struct serve_model *model;
+    struct MHD_Daemon *d;
+    int port;
+    int64_t t0;
+    const char *region_header;
+    char **model_names; /* for GET /v1/models */
+    size_t n_models;
+    atomic_uint_fast64_t next_id;  /* response ids */
+    atomic_int_fast64_t suspended; /* suspended and not yet completed */
+    bool stopped;
+};
+
+struct sreq {
+    struct serve *s;
+    struct MHD_Connection *conn;
+    enum serve_route route;
+    int64_t arrive_ns;
+    char *body;
+    size_t len, cap;
+    bool too_big;
+    bool decided;   /* the model has it (answer when resumed) */
+    bool suspended; /* counted in s->suspended */
+    bool model_unknown;
+    char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
+    struct serve_call call;
+    char inline_body[SMALL_BODY];
+};
+
+void serve_opts_init(struct serve_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->host = SERVE_DEFAULT_HOST;
+    o->port = SERVE_DEFAULT_PORT;
+    o->seed = 1;
+    o->threads = SERVE_DEFAULT_THREADS;
+    o->body_limit_bytes = SERVE_DEFAULT_BODY_LIMIT;
+    o->header_limit_bytes = SERVE_DEFAULT_HDR_LIMIT;
+    o->timeout_s = SERVE_DEFAULT_TIMEOUT_S;
+}
+
+/* ---- responses
+ * --------------------------------------------------------------- */
+
+static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
+                                 struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static struct MHD_Response *copy_response(const char *body, size_t len)
+{
+    return MHD_create_response_from_buffer(len, (void *)body,
+                                           MHD_RESPMEM_MUST_COPY);
+}
+
+static struct MHD_Response *take_response(char *body, size_t len)
+{
+    return MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+}
+
+/* A plain error that is not a policy decision (404, 405, 403, 413). */
+static enum MHD_Result send_plain_error(struct MHD_Connection *c,
+                                        unsigned status, const char *code,
+                                        const char *msg)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf),
+                     "{\"error\":{\"message\":\"%s\",\"type\":"
+                     "\"invalid_request_error\",\"param\":null,\"code\":"
+                     "\"%s\"}}",
+                     msg, code);
+    size_t len = n < 0                      ? 0
+                 : (size_t)n >= sizeof(buf) ? sizeof(buf) - 1
+                                            : (size_t)n;
+    return send_body(c, status, copy_response(buf, len));
+}
+
+static void add_i64_header(struct MHD_Response *r, const char *name, int64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%lld", (long long)v);
+    MHD_add_response_header(r, name, buf);
+}
+
+static void add_rl_headers(struct MHD_Response *r, const struct policy_hdr *h,
+                           const char *what)
+{
+    char name[48], val[32];
+    if (!h->present)
+        return;
+    snprintf(name, sizeof(name), "x-ratelimit-limit-%s", what);
+    add_i64_header(r, name, h->limit);
+    snprintf(name, sizeof(name), "x-ratelimit-remaining-%s", what);
+    add_i64_header(r, name, h->remaining < 0 ? 0 : h->remaining);
+    snprintf(name, sizeof(name), "x-ratelimit-reset-%s", what);
+    /* whole milliseconds, rounded up: "59.991s", not "59.990777407s" */
+    int64_t ms = h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
+    units_fmt_reset(val, sizeof(val), ms * 1000000);
+    MHD_add_response_header(r, name, val);
+}
+
+static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
+{
+    if (retry_ns <= 0)
+        retry_ns = 1000000000LL; /* no hint: one second */
+    add_i64_header(r, "retry-after", serve_reply_retry_after_s(retry_ns));
+    add_i64_header(r, "retry-after-ms", (retry_ns + 999999) / 1000000);
+}
+
+static struct MHD_Response *success_response(struct sreq *q)
+{
+    struct serve_reply_ok ok = {
+        .route = q->route,
+        .id =
+            atomic_fetch_add_explicit(&q->s->next_id, 1, memory_order_relaxed),
+        .created_s = (int64_t)time(NULL),
+        .model = q->model,
+        .prompt_tokens = q->call.rq.prompt_tokens,
+        .completion_tokens = q->call.rq.completion_tokens,
+    };
+    char buf[1024];
+    size_t n = serve_reply_success(buf, sizeof(buf), &ok);
+    if (n < sizeof(buf))
+        return copy_response(buf, n);
+    char *big = xmalloc(n + 1);
+    serve_reply_success(big, n + 1, &ok);
+    return take_response(big, n);
+}
+
+static struct MHD_Response *error_response(struct sreq *q, unsigned *status)
+{
+    enum serve_dialect dia = serve_reply_dialect(q->route);
+    struct serve_reply_denial d = {
+        .reason = q->call.outcome,
+        .dialect = dia,
+        .limit_name = q->call.limit_name,
+        .limit = q->call.limit_amount,
+        .retry_ns = q->call.retry_ns,
+        .model = q->model_unknown ? q->model : NULL,
+    };
+    char buf[1024];
+    size_t n = serve_reply_error(buf, sizeof(buf), &d);
+    *status = (unsigned)serve_reply_status(d.reason, dia);
+    if (n >= sizeof(buf))
+        n = sizeof(buf) - 1; /* messages are short; never reached */
+    return copy_response(buf, n);
+}
+
+/* Answers a decided API request. */
+static enum MHD_Result answer_api(struct sreq *q)
+{
+    unsigned status = 200;
+    struct MHD_Response *r = q->call.outcome == REASON_OK
+                                 ? success_response(q)
+                                 : error_response(q, &status);
+    add_rl_headers(r, &q->call.dec.req, "requests");
+    add_rl_headers(r, &q->call.dec.tok, "tokens");
+    if (q->call.outcome != REASON_OK && reason_retryable(q->call.outcome))
+        add_retry_headers(r, q->call.retry_ns);
+    return send_body(q->conn, status, r);
+}
+
+/* ---- API requests
+ * ------------------------------------------------------------- */
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static int64_t parse_i64(const char *s)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    return *end == '\0' && v >= 0 ? (int64_t)v : -1;
+}
+
+/* A source id for a peer address, away from account ids. */
+static int64_t peer_source(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    uint64_t h = 0xcbf29ce484222325ULL;
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        const unsigned char *p = NULL;
+        size_t n = 0;
+        if (sa->sa_family == AF_INET) {
+            p = (const unsigned char *)&((const struct sockaddr_in *)sa)
+                    ->sin_addr;
+            n = 4;
+        } else if (sa->sa_family == AF_INET6) {
+            p = (const unsigned char *)&((const struct sockaddr_in6 *)sa)
+                    ->sin6_addr;
+            n = 16;
+        }
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ p[i]) * 0x100000001b3ULL;
+    }
+    return (int64_t)((h >> 2) | (1ULL << 61));
+}
+
+/* Account, population, source and region of the request. */
+static void identify(struct serve *s, struct sreq *q)
+{
+    struct policy_req *rq = &q->call.rq;
+    const char *key = serve_reply_key(header(q->conn, "Authorization"),
+                                      header(q->conn, "x-api-key"));
+    int64_t acct = key ? serve_keys_lookup(&s->keys, key, strlen(key)) : -1;
+    int64_t src = parse_i64(header(q->conn, "X-Client-Source"));
+    rq->invalid_key = acct < 0;
+    if (acct < 0)
+        acct = src >= 0 && src < s->sc->n_accounts ? src : 0;
+    rq->account = acct;
+    rq->pop = s->sc->n_pops > 0 ? scn_pop_of_account(s->sc, acct) : 0;
+    if (rq->pop < 0)
+        rq->pop = 0;
+    rq->source = src >= 0           ? src
+                 : !rq->invalid_key ? acct
+                                    : peer_source(q->conn);
+    const char *region = header(q->conn, s->region_header);
+    rq->region = region ? serve_scn_region(&s->scn, region, strlen(region)) : 0;
+}
+
+/* Model index and the name to echo; unknown models are bad requests
+ * unless the scenario has a single model. */
+static void pick_model(struct serve *s, struct sreq *q,
+                       const struct serve_req_info *info)
+{
+    const struct scenario *sc = s->sc;
+    int m = info->has_model ? scn_model_index(sc, info->model) : -1;
+    snprintf(q->model, sizeof(q->model), "%s",
+             info->has_model           ? info->model
+             : sc->policy.n_models > 0 ? sc->policy.models[0].name
+                                       : "tollgate");
+    if (m < 0 && sc->policy.n_models == 1)
+        m = 0;
+    if (m < 0) {
+        const struct scn_population *p =
+            sc->n_pops > 0 ? &sc->pops[q->call.rq.pop] : NULL;
+        m = p != NULL && p->models.n > 0 ? p->models.index[0] : 0;
+        q->call.rq.bad_request = true;
+        q->model_unknown = info->has_model;
+    }
+    q->call.rq.model = m;
+}
+
+static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
+{
+    struct serve_req_info info;
+    identify(s, q);
+    if (q->too_big) {
+        serve_model_record(s->model, q->call.rq.pop, REASON_BAD_REQUEST,
+                           q->arrive_ns);
+        return send_plain_error(q->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                                "request_too_large",
+                                "The request body is too large.");
+    }
+    serve_req_parse(q->route, q->body, q->len, &info);
+    struct policy_req *rq = &q->call.rq;
+    rq->prompt_tokens = info.prompt_tokens;
+    rq->completion_tokens = info.max_tokens;
+    rq->violation = info.violation;
+    rq->bad_request = info.bad_request;
+    rq->want_headers = true;
+    pick_model(s, q, &info);
+    q->call.arrive_ns = q->arrive_ns;
+    q->call.owner = q;
+    q->decided = true;
+    if (serve_model_decide(s->model, &q->call) == SERVE_SUSPENDED)
+        return MHD_YES;
+    return answer_api(q);
+}
+
+/* GET /v1/models: needs a valid key, is not a policy decision. */
+static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
+{
+    const char *key = serve_reply_key(header(q->conn, "Authorization"),
+                                      header(q->conn, "x-api-key"));
+    if (key == NULL || serve_keys_lookup(&s->keys, key, strlen(key)) < 0) {
+        q->call.outcome = REASON_INVALID_KEY;
+        q->call.retry_ns = -1;
+        unsigned status = 401;
+        return send_body(q->conn, status, error_response(q, &status));
+    }
+    char buf[4096];
+    const char *const *names = (const char *const *)s->model_names;
+    size_t n = serve_reply_models(buf, sizeof(buf), names, s->n_models);
+    if (n < sizeof(buf))
+        return send_body(q->conn, 200, copy_response(buf, n));
+    char *big = xmalloc(n + 1);
+    serve_reply_models(big, n + 1, names, s->n_models);
+    return send_body(q->conn, 200, take_response(big, n));
+}
+
+/* ---- admin requests
+ * ------------------------------------------------------------- */
+
+static bool peer_is_loopback(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || ci->client_addr == NULL)
+        return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+        return (a >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a =
+            &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return false;
+}
+
+static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
+{
+    size_t len = 0;
+    char *body = NULL;
+    struct MHD_Response *r;
+    unsigned status = 200;
+    if (q->route == SERVE_ROUTE_ADMIN_METRICS) {
+        body = serve_model_metrics(s->model, &len);
+        r = take_response(body, len);
+        MHD_add_response_header(r, "Content-Type",
+                                "text/plain; version=0.0.4; charset=utf-8");
+        enum MHD_Result ok = MHD_queue_response(q->conn, status, r);
+        MHD_destroy_response(r);
+        return ok;
+    }
+    if (q->route == SERVE_ROUTE_ADMIN_STATE) {
+        body = serve_model_state(s->model, &len);
+    } else if (q->too_big) {
+        return send_plain_error(q->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                                "request_too_large",
+                                "The request body is too large.");
+    } else {
+        int rc = serve_model_inject(s->model, q->body, q->len, &body);
+        status = rc == ERR_OK ? 200 : rc == ERR_TOOBIG ? 409 : 400;
+        len = strlen(body);
+    }
+    return send_body(q->conn, status, take_response(body, len));
+}
+
+/* ---- libmicrohttpd callbacks
+ * ------------------------------------------------------ */
+
+static void suspend_conn(void *owner)
+{
+    struct sreq *q = owner;
+    MHD_suspend_connection(q->conn);
+    q->suspended = true;
+    atomic_fetch_add_explicit(&q->s->suspended, 1, memory_order_relaxed);
+}
+
+static void resume_conn(void *owner)
+{
+    struct sreq *q = owner;
+    MHD_resume_connection(q->conn);
+}
+
+static size_t limit_of(const struct serve *s, enum serve_route r)
+{
+    return serve_reply_is_admin(r) ? ADMIN_BODY_LIMIT
+                                   : s->opts.body_limit_bytes;
+}
+
+static void append_body(struct sreq *q, const char *data, size_t n)
+{
+    if (q->too_big || q->len + n > limit_of(q->s, q->route)) {
+        q->too_big = true;
+        return;
+    }
+    if (q->len + n + 1 > q->cap) {
+        size_t cap = q->cap * 2 > q->len + n + 1 ? q->cap * 2 : q->len + n + 1;
+        if (q->body == q->inline_body) {
+            q->body = xmalloc(cap);
+            memcpy(q->body, q->inline_body, q->len);
+        } else {
+            q->body = xrealloc(q->body, cap);
+        }
+        q->cap = cap;
+    }
+    memcpy(q->body + q->len, data, n);
+    q->len += n;
+    q->body[q->len] = '\0';
+}
+
+/* First call: headers are in.  Answers at once what needs no body. */
+static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
+                                  const char *method, const char *url)
+{
+    bool method_ok = true;
+    q->route = serve_reply_route(method, url, &method_ok);
+    if (q->route == SERVE_ROUTE_NONE)
+        return send_plain_error(q->conn, MHD_HTTP_NOT_FOUND, "unknown_url",
+                                "Unknown request URL.");
+    if (!method_ok)
+        return send_plain_error(q->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                "method_not_allowed",
+                                "Method not allowed for this URL.");
+    if (serve_reply_is_admin(q->route) && !s->opts.admin_any &&
+        !peer_is_loopback(q->conn))
+        return send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
+                                "Admin endpoints answer loopback only.");
+    int64_t cl = parse_i64(header(q->conn, "Content-Length"));
+    if (cl > 0 && (uint64_t)cl > limit_of(s, q->route))
+        q->too_big = true;
+    if (q->route == SERVE_ROUTE_MODELS)
+        return answer_models(s, q);
+    if (q->route == SERVE_ROUTE_ADMIN_STATE ||
+        q->route == SERVE_ROUTE_ADMIN_METRICS)
+        return answer_admin(s, q);
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct serve *s = cls;
+    struct sreq *q = *con_cls;
+    (void)version;
+    if (q == NULL) {
+        q = xmalloc(sizeof(*q));
+        memset(q, 0, offsetof(struct sreq, inline_body));
+        q->s = s;
+        q->conn = conn;
+        q->arrive_ns = serve_model_now(s->model);
+        q->body = q->inline_body;
+        q->cap = SMALL_BODY;
+        q->body[0] = '\0';
+        *con_cls = q;
+        return on_headers(s, q, method, url);
+    }
+    if (*upload_size > 0) {
+        append_body(q, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (q->decided)
+        return answer_api(q); /* resumed after waiting */
+    if (serve_reply_is_api(q->route))
+        return decide_api(s, q);
+    return answer_admin(s, q);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct sreq *q = *con_cls;
+    (void)cls, (void)conn, (void)toe;
+    if (q == NULL)
+        return;
+    if (q->suspended)
+        atomic_fetch_sub_explicit(&q->s->suspended, 1, memory_order_relaxed);
+    if (q->body != q->inline_body)
+        free(q->body);
+    free(q);
+    *con_cls = NULL;
+}
+
+/* ---- lifecycle
+ * -------------------------------------------------------------------- */
+
+static int load_keys(struct serve *s)
+{
+    const char *path = s->sc->has_live ? s->sc->live.keys_file : NULL;
+    if (path == NULL) {
+        serve_keys_init(&s->keys, s->sc->n_accounts, NULL);
+        return ERR_OK;
+    }
+    size_t bad = 0;
+    int rc = keys_load(path, &s->keys_file, &bad);
+    if (rc == ERR_IO && path[0] != '/' && s->sc->file != NULL) {
+        /* relative to the scenario file's directory */
+        const char *slash = strrchr(s->sc->file, '/');
+        if (slash != NULL) {
+            size_t n = (size_t)(slash - s->sc->file) + 1;
+            char *alt = xmalloc(n + strlen(path) + 1);
+            memcpy(alt, s->sc->file, n);
+            strcpy(alt + n, path);
+            rc = keys_load(alt, &s->keys_file, &bad);
+            free(alt);
+        }
+    }
+    if (rc != ERR_OK)
+        return ERR_INVAL;
+    serve_keys_init(&s->keys, s->sc->n_accounts, &s->keys_file);
+    return ERR_OK;
+}
+
+static int make_addr(const struct serve_opts *o, struct sockaddr_storage *ss,
+                     unsigned *flags)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (o->port < 0 || o->port > 65535)
+        return ERR_INVAL;
+    if (inet_pton(AF_INET, o->host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)o->port);
+        return ERR_OK;
+    }
+    if (inet_pton(AF_INET6, o->host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)o->port);
+        *flags |= MHD_USE_IPv6;
+        return ERR_OK;
+    }
+    return ERR_INVAL;
+}
+
+static int start_daemon(struct serve *s)
+{
+    struct sockaddr_storage ss;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_TURBO;
+    if (make_addr(&s->opts, &ss, &flags) != ERR_OK)
+        return ERR_INVAL;
+    if (s->opts.log_errors)
+        flags |= MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem ops[] = {
+        { MHD_OPTION_SOCK_ADDR, 0, &ss },
+        { MHD_OPTION_THREAD_POOL_SIZE,
+          s->opts.threads > 1 ? (intptr_t)s->opts.threads : 0, NULL },
+        { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->opts.timeout_s, NULL },
+        { MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+          (intptr_t)s->opts.header_limit_bytes, NULL },
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s },
+        { MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
+        { s->opts.max_connections ? MHD_OPTION_CONNECTION_LIMIT
+                                  : MHD_OPTION_END,
+          (intptr_t)s->opts.max_connections, NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                            MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+    if (s->d == NULL)
+        return ERR_IO;
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di != NULL ? di->port : s->opts.port;
+    return ERR_OK;
+}
+
+static void init_names(struct serve *s)
+{
+    s->n_models = s->sc->policy.n_models;
+    s->model_names = xcalloc(s->n_models + 1, sizeof(*s->model_names));
+    for (size_t i = 0; i < s->n_models; i++)
+        s->model_names[i] = s->sc->policy.models[i].name;
+    s->region_header = s->sc->has_live && s->sc->live.region_header
+                           ? s->sc->live.region_header
+                           : "X-Client-Region";
+}
+
+int serve_start(const struct scenario *sc, const struct serve_opts *o,
+                struct serve **out)
+{
+    struct serve *s = xcalloc(1, sizeof(*s));
+    s->sc = sc;
+    s->opts = *o;
+    atomic_init(&s->next_id, 1);
+    atomic_init(&s->suspended, 0);
+    init_names(s);
+    serve_scn_init(&s->scn, sc, SERVE_MAX_INJECTED);
+    int rc = load_keys(s);
+    if (rc != ERR_OK)
+        goto fail;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    s->t0 = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+    rc = serve_model_new(&s->scn, sc, o->seed, s->t0, suspend_conn, resume_conn,
+                         &s->model);
+    if (rc != ERR_OK)
+        goto fail;
+    rc = start_daemon(s);
+    if (rc != ERR_OK)
+        goto fail;
+    *out = s;
+    return ERR_OK;
+fail:
+    serve_model_free(s->model);
+    serve_keys_fini(&s->keys);
+    keys_fini(&s->keys_file);
+    serve_scn_fini(&s->scn);
+    free(s->model_names);
+    free(s);
+    return rc;
+}
+
+int serve_port(const struct serve *s)
+{
+    return s->port;
+}
+
+int64_t serve_elapsed_ns(const struct serve *s)
+{
+    return serve_model_now(s->model);
+}
+
+void serve_stop(struct serve *s)
+{
+    if (s->stopped)
+        return;
+    s->stopped = true;
+    MHD_socket ls = MHD_quiesce_daemon(s->d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    serve_model_stop(s->model);
+    /* let resumed connections send their answers: at most 2 s */
+    for (int i = 0; i < 200 && atomic_load(&s->suspended) > 0; i++) {
+        struct timespec ts = { 0, 10000000L };
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->d);
+    s->d = NULL;
+}
+
+const struct rec *serve_rec(const struct serve *s)
+{
+    return serve_model_rec(s->model);
+}
+
+int serve_write_results(const struct serve *s, const char *dir)
+{
+    const struct rec *r = serve_model_rec(s->model);
+    struct summary sum;
+    summary_init(&sum);
+    struct summary_meta meta = { s->sc->name, "serve", s->opts.seed };
+    summary_from_record(&sum, r, &meta);
+    int rc = results_write_all(dir, r, &sum);
+    summary_fini(&sum);
+    if (rc == ERR_OK)
+        rc = serve_model_write_events(s->model, dir);
+    if (rc == ERR_OK)
+        rc = results_write_scenario(dir, s->sc);
+    return rc;
+}
+
+void serve_free(struct serve *s)
+{
+    if (s == NULL)
+        return;
+    serve_stop(s);
+    serve_model_free(s->model);
+    serve_keys_fini(&s->keys);
+    keys_fini(&s->keys_file);
+    serve_scn_fini(&s->scn);
+    free(s->model_names);
+    free(s);
+}

@@ -1,0 +1,773 @@
+/*
+ * serve_model.c - policy + capacity + recorder + timeline on the real
+ * clock, behind one mutex.
+ *
+ * One request: policy_decide at the (locked) clock reading; a denial is
+ * recorded and answered at once.  An admitted request goes through the
+ * capacity rule: rejected (overloaded, answered at once), started (a
+ * service time is sampled and a TK_DONE timer armed), or queued (a
+ * TK_QUEUE timer is armed at the queue's next deadline).  When service
+ * ends the server is released, server_error is drawn, policy_complete
+ * charges credit, the queue is polled (starting or expiring waiting
+ * requests) and the finished calls are resumed after the lock is dropped.
+ * This is sim's sequence (sim/sim.h) with wall-clock time.
+ *
+ * Invariants (all under m->lock):
+ * - the clock is read after taking the lock, so the policy sees
+ *   non-decreasing times whatever the thread interleaving;
+ * - a call is on the waiting list exactly while its connection is
+ *   suspended and the model owes it a resume; the capacity queue's tags
+ *   are serve_call pointers of waiting calls;
+ * - every policy-admitted call gets exactly one policy_complete.
+ *
+ * Not here: HTTP, response bodies, the admin formats (serve_admin.c).
+ */
+#include "serve/serve_model.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/capacity.h"
+#include "core/json.h"
+#include "core/results.h"
+#include "core/rng.h"
+#include "serve/serve_admin.h"
+#include "serve/serve_timer.h"
+
+#define STREAM_ID 0x5e47eULL
+#define MAX_STATE_EVENTS                                                       \
+    200 /* most recent occurrences /tollgate/state lists                       \
+         */
+#define MAX_INJECT_BATCH 64
+
+enum timer_kind { TK_DONE = 1, TK_QUEUE, TK_EV_START, TK_EV_END, TK_GAUGES };
+
+struct occ_row {
+    int64_t start_ns;
+    int64_t end_ns; /* INT64_MAX: open-ended; = start for instantaneous */
+    int ev;         /* index into the scenario copy's events */
+    char label[96];
+};
+
+struct serve_model {
+    struct serve_scn *scn;       /* borrowed; slots written under lock */
+    const struct scenario *sc;   /* &scn->sc */
+    const struct scenario *orig; /* borrowed */
+    uint64_t seed;
+    int64_t t0;
+    serve_conn_fn *suspend_fn, *resume_fn;
+    struct serve_timer *timer;
+
+    pthread_mutex_t lock; /* protects everything below */
+    struct policy *pol;
+    struct capacity cap;
+    int64_t armed_ns; /* earliest TK_QUEUE armed; INT64_MAX: none */
+    struct rec *rec;
+    struct rng svc, err, evr;
+    struct serve_call *wait_head; /* waiting (suspended) calls */
+    int64_t n_waiting;
+    bool stopped;
+    int64_t stop_ns;
+    struct occ_row *rows;
+    size_t n_rows, cap_rows;
+    int64_t decisions[REASON_COUNT];
+    struct serve_admin_lat lat;
+};
+
+int64_t serve_model_now(const struct serve_model *m)
+{
+    return serve_timer_now() - m->t0;
+}
+
+static void timer_at(struct serve_model *m, int64_t t_ns, int kind, void *item)
+{
+    serve_timer_add(m->timer, m->t0 + t_ns, kind, item);
+}
+
+/* ---- recording and the waiting list -----------------------------------------
+ */
+
+static void record(struct serve_model *m, int pop, enum reason outcome,
+                   int64_t arrive_ns, int64_t now)
+{
+    if (m->stopped)
+        return;
+    rec_offered(m->rec, pop, arrive_ns);
+    rec_attempt(m->rec, pop, outcome, arrive_ns, arrive_ns, now);
+    rec_final(m->rec, pop, outcome, now);
+    m->decisions[outcome]++;
+    serve_admin_lat_add(&m->lat, now - arrive_ns);
+}
+
+static void wait_link(struct serve_model *m, struct serve_call *c)
+{
+    c->prev = NULL;
+    c->next = m->wait_head;
+    if (m->wait_head != NULL)
+        m->wait_head->prev = c;
+    m->wait_head = c;
+    c->waiting = true;
+    m->n_waiting++;
+}
+
+static void wait_unlink(struct serve_model *m, struct serve_call *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        m->wait_head = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    c->waiting = false;
+    m->n_waiting--;
+}
+
+/* A waiting call got its final outcome: record it and move it to the
+ * ready list, resumed once the lock is dropped. */
+static void finish_waiting(struct serve_model *m, struct serve_call *c,
+                           enum reason outcome, int64_t now,
+                           struct serve_call **ready)
+{
+    c->outcome = outcome;
+    record(m, c->rq.pop, outcome, c->arrive_ns, now);
+    wait_unlink(m, c);
+    c->next = *ready;
+    *ready = c;
+}
+
+static void resume_all(struct serve_model *m, struct serve_call *ready)
+{
+    while (ready != NULL) {
+        struct serve_call *next = ready->next; /* c may be freed after */
+        m->resume_fn(ready->owner);
+        ready = next;
+    }
+}
+
+/* ---- service and the capacity queue ----------------------------------------
+ */
+
+static enum reason end_service(struct serve_model *m, struct serve_call *c,
+                               int64_t now)
+{
+    if (c->holds_server)
+        capacity_release(&m->cap);
+    c->holds_server = false;
+    enum reason why = REASON_OK;
+    double p_err = m->sc->policy.server_error;
+    if (p_err > 0 && rng_double(&m->err) < p_err)
+        why = REASON_SERVER_ERROR;
+    policy_complete(m->pol, &c->rq, &c->dec, now, why, c->rq.completion_tokens);
+    c->retry_ns = why == REASON_OK ? -1 : 0;
+    return why;
+}
+
+static int64_t service_ns(struct serve_model *m, const struct serve_call *c)
+{
+    const struct scn_model *md = &m->sc->policy.models[c->rq.model];
+    return capacity_service_ns(md, c->rq.completion_tokens, &m->svc);
+}
+
+/* A waiting call that a server just took: arm its completion (or finish
+ * it at once when its service time is 0). */
+static void start_waiting(struct serve_model *m, struct serve_call *c,
+                          int64_t now, struct serve_call **ready)
+{
+    c->holds_server = true;
+    int64_t svc = service_ns(m, c);
+    if (svc > 0)
+        timer_at(m, now + svc, TK_DONE, c);
+    else
+        finish_waiting(m, c, end_service(m, c, now), now, ready);
+}
+
+static void drain_queue(struct serve_model *m, int64_t now,
+                        struct serve_call **ready)
+{
+    for (;;) {
+        uint64_t tag = 0;
+        int64_t waited = 0;
+        enum capacity_step st = capacity_poll(&m->cap, now, &tag, &waited);
+        if (st == CAPACITY_NONE)
+            break;
+        struct serve_call *c = (struct serve_call *)(uintptr_t)tag;
+        if (st == CAPACITY_START) {
+            start_waiting(m, c, now, ready);
+        } else {
+            policy_complete(m->pol, &c->rq, &c->dec, now, REASON_OVERLOADED, 0);
+            c->retry_ns = 0;
+            finish_waiting(m, c, REASON_OVERLOADED, now, ready);
+        }
+    }
+    int64_t d = capacity_next_deadline(&m->cap);
+    if (d != INT64_MAX && d < m->armed_ns) {
+        m->armed_ns = d;
+        timer_at(m, d, TK_QUEUE, NULL);
+    }
+}
+
+/* ---- decisions
+ * ----------------------------------------------------------------
+ */
+
+static void denial_details(struct serve_model *m, struct serve_call *c)
+{
+    const struct policy_decision *d = &c->dec;
+    c->retry_ns = reason_retryable(d->reason) ? d->retry_after_ns : -1;
+    c->limit_name = NULL;
+    c->limit_amount = -1;
+    if (d->limit < 0 || d->tier < 0)
+        return;
+    const struct scn_tier *t = &m->sc->policy.tiers[d->tier];
+    if ((size_t)d->limit >= t->n_limits)
+        return;
+    c->limit_name = t->limits[d->limit].name;
+    const struct lim_conf *lc = policy_limit_conf(m->pol, d->tier, d->limit);
+    c->limit_amount = lc != NULL ? lc->amount : t->limits[d->limit].amount;
+}
+
+/* Admission of a call the policy accepted; returns whether to suspend. */
+static enum serve_next admit(struct serve_model *m, struct serve_call *c,
+                             int64_t now, struct serve_call **ready)
+{
+    uint64_t tag = (uint64_t)(uintptr_t)c;
+    switch (capacity_admit(&m->cap, tag, now)) {
+    case CAPACITY_REJECTED:
+        policy_complete(m->pol, &c->rq, &c->dec, now, REASON_OVERLOADED, 0);
+        c->outcome = REASON_OVERLOADED;
+        c->retry_ns = 0;
+        record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
+        return SERVE_ANSWER_NOW;
+    case CAPACITY_STARTED: {
+        c->holds_server = true;
+        int64_t svc = service_ns(m, c);
+        if (svc <= 0) {
+            c->outcome = end_service(m, c, now);
+            record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
+            drain_queue(m, now, ready);
+            return SERVE_ANSWER_NOW;
+        }
+        m->suspend_fn(c->owner);
+        wait_link(m, c);
+        timer_at(m, now + svc, TK_DONE, c);
+        return SERVE_SUSPENDED;
+    }
+    case CAPACITY_QUEUED:
+    default:
+        m->suspend_fn(c->owner);
+        wait_link(m, c);
+        drain_queue(m, now, ready); /* arms the queue deadline */
+        return SERVE_SUSPENDED;
+    }
+}
+
+enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
+{
+    struct serve_call *ready = NULL;
+    enum serve_next next = SERVE_ANSWER_NOW;
+    c->holds_server = c->waiting = false;
+    c->limit_name = NULL;
+    c->limit_amount = -1;
+    c->retry_ns = -1;
+    pthread_mutex_lock(&m->lock);
+    int64_t now = serve_model_now(m);
+    if (m->stopped) {
+        memset(&c->dec, 0, sizeof(c->dec));
+        c->outcome = REASON_OUTAGE;
+        c->retry_ns = 0;
+    } else if (policy_decide(m->pol, &c->rq, now, &c->dec) != REASON_OK) {
+        c->outcome = c->dec.reason;
+        denial_details(m, c);
+        record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
+    } else {
+        next = admit(m, c, now, &ready);
+    }
+    pthread_mutex_unlock(&m->lock);
+    resume_all(m, ready);
+    return next;
+}
+
+void serve_model_record(struct serve_model *m, int pop, enum reason outcome,
+                        int64_t arrive_ns)
+{
+    pthread_mutex_lock(&m->lock);
+    record(m, pop, outcome, arrive_ns, serve_model_now(m));
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* ---- the event timeline
+ * ---------------------------------------------------------
+ */
+
+static bool has_duration(enum scn_event_kind k)
+{
+    return k == EV_OUTAGE || k == EV_MAINTENANCE || k == EV_UPGRADE ||
+           k == EV_SUSPEND || k == EV_SUSPEND_FEATURE;
+}
+
+static int64_t exp_ns(struct rng *r, int64_t mean_ns)
+{
+    return llround(-(double)mean_ns * log(rng_double(r)));
+}
+
+static struct occ_row *add_row(struct serve_model *m, int ev, int64_t now)
+{
+    if (m->n_rows == m->cap_rows) {
+        m->cap_rows = m->cap_rows ? 2 * m->cap_rows : 16;
+        m->rows = xrealloc(m->rows, m->cap_rows * sizeof(*m->rows));
+    }
+    struct occ_row *row = &m->rows[m->n_rows++];
+    row->start_ns = row->end_ns = now;
+    row->ev = ev;
+    serve_scn_label(m->sc, &m->sc->events[ev], row->label, sizeof(row->label));
+    return row;
+}
+
+static void update_capacity(struct serve_model *m, int64_t now,
+                            struct serve_call **ready)
+{
+    capacity_set_factor(&m->cap, policy_capacity_factor(m->pol, now));
+    drain_queue(m, now, ready);
+}
+
+static void event_start(struct serve_model *m, int idx, int64_t now,
+                        struct serve_call **ready)
+{
+    const struct scn_event *ev = &m->sc->events[idx];
+    policy_event_start(m->pol, ev, now);
+    struct occ_row *row = add_row(m, idx, now);
+    int64_t dur = ev->for_ns;
+    if (ev->timing == EVT_RANDOM)
+        dur = llround(dist_sample_nonneg(&ev->mttr, &m->evr));
+    if (has_duration(ev->kind) || ev->timing == EVT_RANDOM) {
+        row->end_ns = dur > 0 ? now + dur : INT64_MAX;
+        if (dur > 0)
+            timer_at(m, now + dur, TK_EV_END, (void *)(intptr_t)idx);
+    }
+    if (ev->timing == EVT_EVERY && ev->every_ns > 0)
+        timer_at(m, now + ev->every_ns, TK_EV_START, (void *)(intptr_t)idx);
+    update_capacity(m, now, ready);
+}
+
+static void event_end(struct serve_model *m, int idx, int64_t now,
+                      struct serve_call **ready)
+{
+    const struct scn_event *ev = &m->sc->events[idx];
+    policy_event_end(m->pol, ev, now);
+    if (ev->timing == EVT_RANDOM && ev->mtbf_ns > 0)
+        timer_at(m, now + exp_ns(&m->evr, ev->mtbf_ns), TK_EV_START,
+                 (void *)(intptr_t)idx);
+    update_capacity(m, now, ready);
+}
+
+static void schedule_timeline(struct serve_model *m)
+{
+    for (size_t i = 0; i < m->scn->n_events_orig; i++) {
+        const struct scn_event *ev = &m->sc->events[i];
+        int64_t t = ev->at_ns;
+        if (ev->timing == EVT_RANDOM) {
+            if (ev->mtbf_ns <= 0)
+                continue;
+            t = exp_ns(&m->evr, ev->mtbf_ns);
+        }
+        if (t >= 0)
+            timer_at(m, t, TK_EV_START, (void *)(intptr_t)i);
+    }
+}
+
+/* Gauges of the interval ending at t_end (sampled just before it). */
+static void sample_gauges(struct serve_model *m, int64_t t_end)
+{
+    int64_t t = t_end - 1;
+    struct policy_totals tot;
+    policy_totals(m->pol, t, &tot);
+    rec_gauge(m->rec, REC_G_IN_FLIGHT, t, (double)m->n_waiting);
+    rec_gauge(m->rec, REC_G_QUEUE_LEN, t, (double)capacity_queued(&m->cap));
+    rec_gauge(m->rec, REC_G_CREDIT_USD, t, (double)tot.credit_pusd / 1e12);
+    rec_gauge(m->rec, REC_G_RL_REQUESTS, t,
+              (double)policy_limit_remaining_total(m->pol, LIMIT_REQUESTS, t));
+    rec_gauge(m->rec, REC_G_RL_TOKENS, t,
+              (double)policy_limit_remaining_total(m->pol, LIMIT_TOKENS, t));
+}
+
+static void on_entry(struct serve_model *m, const struct serve_timer_entry *e,
+                     int64_t now, struct serve_call **ready)
+{
+    int idx = (int)(intptr_t)e->item;
+    switch (e->kind) {
+    case TK_DONE: {
+        struct serve_call *c = e->item;
+        finish_waiting(m, c, end_service(m, c, now), now, ready);
+        break;
+    }
+    case TK_QUEUE:
+        if (e->due_ns - m->t0 >= m->armed_ns)
+            m->armed_ns = INT64_MAX;
+        break;
+    case TK_EV_START: event_start(m, idx, now, ready); break;
+    case TK_EV_END: event_end(m, idx, now, ready); break;
+    case TK_GAUGES: {
+        int64_t t_end = e->due_ns - m->t0;
+        sample_gauges(m, t_end);
+        timer_at(m, t_end + m->sc->interval_ns, TK_GAUGES, NULL);
+        break;
+    }
+    default: break;
+    }
+}
+
+static void on_timer(void *arg, const struct serve_timer_entry *due, size_t n,
+                     int64_t now_mono)
+{
+    struct serve_model *m = arg;
+    struct serve_call *ready = NULL;
+    (void)now_mono;
+    pthread_mutex_lock(&m->lock);
+    int64_t now = serve_model_now(m);
+    for (size_t i = 0; i < n && !m->stopped; i++)
+        on_entry(m, &due[i], now, &ready);
+    if (!m->stopped)
+        drain_queue(m, now, &ready);
+    pthread_mutex_unlock(&m->lock);
+    resume_all(m, ready);
+}
+
+/* ---- lifecycle
+ * -------------------------------------------------------------------
+ */
+
+static int make_rec(const struct scenario *sc, struct rec **out)
+{
+    const char **names = xcalloc(sc->n_pops ? sc->n_pops : 1, sizeof(*names));
+    for (size_t i = 0; i < sc->n_pops; i++)
+        names[i] = sc->pops[i].name;
+    struct rec_config cfg = {
+        .duration_ns = sc->duration_ns,
+        .interval_ns = sc->interval_ns,
+        .warmup_ns = sc->warmup_ns,
+        .n_pops = sc->n_pops ? sc->n_pops : 1,
+        .pop_names = sc->n_pops ? names : NULL,
+        .live = false,
+    };
+    int rc = rec_new(&cfg, out);
+    free(names);
+    return rc;
+}
+
+static int init_state(struct serve_model *m)
+{
+    int rc = policy_new(m->sc, m->seed, &m->pol);
+    if (rc != ERR_OK)
+        return rc;
+    rc = capacity_init_policy(&m->cap, &m->sc->policy);
+    if (rc != ERR_OK)
+        return rc;
+    rc = make_rec(m->orig, &m->rec);
+    if (rc != ERR_OK)
+        return rc;
+    rng_init(&m->svc, m->seed, STREAM_ID, RNG_SERVICE);
+    rng_init(&m->err, m->seed, STREAM_ID, RNG_FAULTS);
+    rng_init(&m->evr, m->seed, STREAM_ID, RNG_EVENTS);
+    m->armed_ns = INT64_MAX;
+    if (pthread_mutex_init(&m->lock, NULL) != 0)
+        return ERR_THREAD;
+    return ERR_OK;
+}
+
+int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
+                    uint64_t seed, int64_t t0_mono_ns,
+                    serve_conn_fn *suspend_fn, serve_conn_fn *resume_fn,
+                    struct serve_model **out)
+{
+    struct serve_model *m = xcalloc(1, sizeof(*m));
+    m->scn = scn;
+    m->sc = &scn->sc;
+    m->orig = orig;
+    m->seed = seed;
+    m->t0 = t0_mono_ns;
+    m->suspend_fn = suspend_fn;
+    m->resume_fn = resume_fn;
+    int rc = init_state(m);
+    if (rc != ERR_OK)
+        goto fail;
+    rc = serve_timer_new(on_timer, m, &m->timer);
+    if (rc != ERR_OK) {
+        pthread_mutex_destroy(&m->lock);
+        goto fail;
+    }
+    pthread_mutex_lock(&m->lock);
+    schedule_timeline(m);
+    if (m->sc->interval_ns > 0)
+        timer_at(m, m->sc->interval_ns, TK_GAUGES, NULL);
+    pthread_mutex_unlock(&m->lock);
+    *out = m;
+    return ERR_OK;
+fail:
+    rec_free(m->rec);
+    capacity_fini(&m->cap);
+    policy_free(m->pol);
+    free(m);
+    return rc;
+}
+
+void serve_model_stop(struct serve_model *m)
+{
+    struct serve_call *ready = NULL;
+    serve_timer_stop(m->timer);
+    pthread_mutex_lock(&m->lock);
+    if (!m->stopped) {
+        int64_t now = serve_model_now(m);
+        m->stopped = true;
+        m->stop_ns = now;
+        while (m->wait_head != NULL) {
+            struct serve_call *c = m->wait_head;
+            c->retry_ns = 0;
+            finish_waiting(m, c, REASON_OUTAGE, now, &ready);
+        }
+        int64_t end = now < m->sc->duration_ns ? now : m->sc->duration_ns;
+        rec_finish(m->rec, end, now >= m->sc->duration_ns);
+    }
+    pthread_mutex_unlock(&m->lock);
+    resume_all(m, ready);
+}
+
+int64_t serve_model_waiting(struct serve_model *m)
+{
+    pthread_mutex_lock(&m->lock);
+    int64_t n = m->n_waiting;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+const struct rec *serve_model_rec(const struct serve_model *m)
+{
+    return m->rec;
+}
+
+void serve_model_free(struct serve_model *m)
+{
+    if (m == NULL)
+        return;
+    serve_model_stop(m);
+    serve_timer_free(m->timer);
+    pthread_mutex_destroy(&m->lock);
+    rec_free(m->rec);
+    capacity_fini(&m->cap);
+    policy_free(m->pol);
+    free(m->rows);
+    free(m);
+}
+
+/* ---- injected events
+ * ---------------------------------------------------------
+ */
+
+static void report_row(struct json_w *w, const struct serve_model *m,
+                       const struct occ_row *row)
+{
+    json_w_obj_begin(w);
+    json_w_key(w, "kind");
+    json_w_str(w, scn_event_kind_name(m->sc->events[row->ev].kind));
+    json_w_key(w, "label");
+    json_w_str(w, row->label);
+    json_w_key(w, "start_s");
+    json_w_num(w, (double)row->start_ns / 1e9);
+    json_w_key(w, "end_s");
+    if (row->end_ns == INT64_MAX)
+        json_w_null(w);
+    else
+        json_w_num(w, (double)row->end_ns / 1e9);
+    json_w_obj_end(w);
+}
+
+static char *json_message(const char *key, const char *msg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        abort(); /* out of memory */
+    struct json_w w;
+    json_w_init(&w, f, false);
+    json_w_obj_begin(&w);
+    json_w_key(&w, key);
+    json_w_str(&w, msg);
+    json_w_obj_end(&w);
+    if (json_w_finish(&w) != ERR_OK || fclose(f) != 0)
+        abort(); /* a memory stream fails only when memory runs out */
+    return buf;
+}
+
+/* Commits and starts n parsed events; writes the report.  Under lock. */
+static int start_injected(struct serve_model *m, struct scn_event *evs,
+                          size_t n, FILE *f, struct serve_call **ready)
+{
+    if (m->stopped || m->scn->n_injected + n > m->scn->n_spare)
+        return ERR_TOOBIG;
+    int64_t now = serve_model_now(m);
+    struct json_w w;
+    json_w_init(&w, f, false);
+    json_w_obj_begin(&w);
+    json_w_key(&w, "applied");
+    json_w_arr_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        const struct scn_event *slot = serve_scn_commit(m->scn, &evs[i]);
+        int idx = (int)(slot - m->sc->events);
+        event_start(m, idx, now, ready);
+        report_row(&w, m, &m->rows[m->n_rows - 1]);
+    }
+    json_w_arr_end(&w);
+    json_w_obj_end(&w);
+    return json_w_finish(&w);
+}
+
+int serve_model_inject(struct serve_model *m, const char *text, size_t len,
+                       char **report)
+{
+    struct scn_event evs[MAX_INJECT_BATCH];
+    size_t n = 0;
+    char err[256];
+    int rc = serve_scn_parse_events(m->scn, text, len, evs, MAX_INJECT_BATCH,
+                                    &n, err, sizeof(err));
+    if (rc != ERR_OK) {
+        *report = json_message("error", err);
+        return rc;
+    }
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *f = open_memstream(&buf, &blen);
+    if (f == NULL)
+        abort(); /* out of memory */
+    struct serve_call *ready = NULL;
+    pthread_mutex_lock(&m->lock);
+    rc = start_injected(m, evs, n, f, &ready);
+    pthread_mutex_unlock(&m->lock);
+    resume_all(m, ready);
+    if (fclose(f) != 0)
+        abort(); /* out of memory */
+    if (rc != ERR_OK) {
+        for (size_t i = 0; i < n; i++)
+            free(evs[i].regions);
+        free(buf);
+        *report = json_message("error", "no room for more injected events "
+                                        "(or the server is stopping)");
+    } else {
+        *report = buf;
+    }
+    return rc;
+}
+
+/* ---- snapshots
+ * -------------------------------------------------------------------
+ */
+
+static void snap_common(struct serve_model *m, struct serve_admin_snap *s,
+                        int64_t now)
+{
+    s->sc = m->orig;
+    s->uptime_s = (double)now / 1e9;
+    memcpy(s->decisions, m->decisions, sizeof(s->decisions));
+    s->lat = m->lat;
+    s->in_flight = m->n_waiting;
+    s->queue_len = capacity_queued(&m->cap);
+    s->busy_servers = capacity_busy(&m->cap);
+    s->servers = m->cap.servers;
+    s->capacity_factor = policy_capacity_factor(m->pol, now);
+}
+
+static void snap_events(struct serve_model *m, struct serve_admin_snap *s,
+                        int64_t now)
+{
+    size_t first =
+        m->n_rows > MAX_STATE_EVENTS ? m->n_rows - MAX_STATE_EVENTS : 0;
+    s->n_events = m->n_rows - first;
+    s->events = xcalloc(s->n_events ? s->n_events : 1, sizeof(*s->events));
+    for (size_t i = 0; i < s->n_events; i++) {
+        const struct occ_row *r = &m->rows[first + i];
+        struct serve_admin_event *e = &s->events[i];
+        e->kind = scn_event_kind_name(m->sc->events[r->ev].kind);
+        memcpy(e->label, r->label, sizeof(e->label));
+        e->start_s = (double)r->start_ns / 1e9;
+        e->end_s = r->end_ns == INT64_MAX ? -1 : (double)r->end_ns / 1e9;
+        e->injected = (size_t)r->ev >= m->scn->n_events_orig;
+        e->active = r->end_ns > now && r->end_ns != r->start_ns;
+    }
+}
+
+static void snap_full(struct serve_model *m, struct serve_admin_snap *s,
+                      int64_t now)
+{
+    const struct scn_policy *p = &m->sc->policy;
+    s->full = true;
+    policy_totals(m->pol, now, &s->totals);
+    s->rl_remaining_requests =
+        policy_limit_remaining_total(m->pol, LIMIT_REQUESTS, now);
+    s->rl_remaining_tokens =
+        policy_limit_remaining_total(m->pol, LIMIT_TOKENS, now);
+    s->blocked = xcalloc(m->sc->n_regions, sizeof(*s->blocked));
+    for (size_t r = 0; r < m->sc->n_regions; r++)
+        if (policy_region_blocked(m->pol, (int)r))
+            s->blocked[s->n_blocked++] = (int)r;
+    for (size_t t = 0; t < p->n_tiers; t++)
+        if (p->tiers[t].n_limits > s->max_limits)
+            s->max_limits = p->tiers[t].n_limits;
+    s->limits = xcalloc(p->n_tiers * s->max_limits + 1, sizeof(*s->limits));
+    for (size_t t = 0; t < p->n_tiers; t++)
+        for (size_t i = 0; i < p->tiers[t].n_limits; i++)
+            s->limits[t * s->max_limits + i] =
+                *policy_limit_conf(m->pol, (int)t, (int)i);
+    snap_events(m, s, now);
+}
+
+char *serve_model_state(struct serve_model *m, size_t *len)
+{
+    struct serve_admin_snap s;
+    memset(&s, 0, sizeof(s));
+    pthread_mutex_lock(&m->lock);
+    int64_t now = serve_model_now(m);
+    snap_common(m, &s, now);
+    snap_full(m, &s, now);
+    pthread_mutex_unlock(&m->lock);
+    s.sc = m->sc; /* region names of the copy */
+    char *body = serve_admin_state(&s, len);
+    serve_admin_snap_fini(&s);
+    return body;
+}
+
+char *serve_model_metrics(struct serve_model *m, size_t *len)
+{
+    struct serve_admin_snap s;
+    memset(&s, 0, sizeof(s));
+    pthread_mutex_lock(&m->lock);
+    snap_common(m, &s, serve_model_now(m));
+    pthread_mutex_unlock(&m->lock);
+    return serve_admin_metrics(&s, len);
+}
+
+/* ---- events.csv
+ * -------------------------------------------------------------------
+ */
+
+int serve_model_write_events(const struct serve_model *m, const char *dir)
+{
+    struct results_event *ev = xcalloc(m->n_rows + 1, sizeof(*ev));
+    int64_t end = rec_end_ns(m->rec);
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_rows; i++) {
+        const struct occ_row *r = &m->rows[i];
+        if (r->start_ns > end)
+            continue;
+        int64_t e = r->end_ns > end ? end : r->end_ns;
+        ev[n].start_s = (double)r->start_ns / 1e9;
+        ev[n].end_s = (double)e / 1e9;
+        ev[n].kind = scn_event_kind_name(m->sc->events[r->ev].kind);
+        ev[n].label = r->label;
+        n++;
+    }
+    int rc = results_write_events(dir, ev, n);
+    free(ev);
+    return rc;
+}
