@@ -10,6 +10,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,10 +51,13 @@ static int load(const char *dir, struct scenario **sc, struct summary *s)
     struct scn_diags d;
     scn_diags_init(&d, path);
     e = scn_parse_file(path, NULL, 0, sc, &d);
-    if (e != ERR_OK) {
-        fprintf(stderr, "tollgate check: %s: %s\n", path, err_str(e));
+    if (e == ERR_IO)
+        fprintf(stderr, "tollgate check: cannot read %s: %s\n", path,
+                strerror(errno));
+    else if (e != ERR_OK)
+        fprintf(stderr, "tollgate check: %s is not a valid scenario:\n", path);
+    if (e != ERR_OK)
         scn_diags_print(&d, stderr);
-    }
     scn_diags_fini(&d);
     return e == ERR_OK ? EXIT_OK : input_status(e);
 }

@@ -400,6 +400,11 @@ static int parse_value(struct cursor *c, struct expect_rule *r)
         return fail(c, "missing threshold after the comparison");
     if (*v == '-')
         return fail(c, "negative threshold '%s': every metric is >= 0", v);
+    if (strpbrk(v, " \t"))
+        return fail(c,
+                    "unexpected space in threshold '%s': write it as one "
+                    "word, e.g. 2s, 5%% or 40/s",
+                    v);
     switch (r->metric) {
     case EXP_DENIED: return parse_fraction(c, v, &r->threshold);
     case EXP_LATENCY: return parse_duration(c, v, &r->threshold);

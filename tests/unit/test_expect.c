@@ -145,7 +145,13 @@ static const struct bad_case bad_cases[] = {
     { "fraction garbage", "denied < five",
       "bad threshold 'five': expected a fraction such as 5% or 0.05" },
     { "fraction trailing", "denied < 5% or so",
-      "bad threshold '5% or so': expected a fraction such as 5% or 0.05" },
+      "unexpected space in threshold '5% or so': write it as one word, e.g. "
+      "2s, 5% or 40/s" },
+    { "unit after space", "p99(ok) < 2 seconds",
+      "unexpected space in threshold '2 seconds': write it as one word, e.g. "
+      "2s, 5% or 40/s" },
+    { "fraction trailing garbage", "denied < 5%x",
+      "bad threshold '5%x': expected a fraction such as 5% or 0.05" },
     { "fraction too big", "denied < 150%",
       "threshold '150%' is above 100%: a denial rate is a fraction of "
       "attempts" },
