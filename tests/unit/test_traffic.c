@@ -401,9 +401,9 @@ static void test_skew(void **state)
                           c->count,
                           c->s,
                           1,
-                          { PH(5 * S, 20000, 20000) } };
+                          { PH(2500 * MS, 20000, 20000) } };
     struct world w;
-    world_init(&w, 5 * S, &p, 1);
+    world_init(&w, 2500 * MS, &p, 1);
     size_t n;
     struct traffic_req *v = collect(&w.sc, 11, 0, 1, &n);
     int64_t *hits = calloc((size_t)c->count, sizeof(*hits));
