@@ -370,6 +370,7 @@ struct run_ctx {
     struct rec *rec;
     char target[256];
     char dir[512];
+    int threads, connections; /* as used */
 };
 
 static int start_embedded(struct run_ctx *c)
@@ -444,6 +445,8 @@ static int make_lg(struct run_ctx *c)
     };
     if (cfg.connections < cfg.threads)
         cfg.threads = cfg.connections;
+    c->threads = cfg.threads;
+    c->connections = cfg.connections;
     char err[256];
     int rc = lg_new(&cfg, &c->g, err, sizeof(err));
     if (rc != ERR_OK) {
@@ -486,7 +489,7 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
     summary_init(&s);
     struct summary_meta meta = { c->sc->name, "run", c->sc->seed };
     summary_from_record(&s, c->rec, &meta);
-    struct gen_ctx gc = { st, 0, 0 };
+    struct gen_ctx gc = { st, c->threads, c->connections };
     int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
     if (rc == ERR_OK && c->srv) {
         char sub[600];

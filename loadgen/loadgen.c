@@ -102,7 +102,8 @@ static int setup_request(struct lg_shared *sh, char *err, size_t err_len)
     const char *body = lv && lv->body    ? lv->body
                        : sh->method == 0 ? ""
                                          : DEFAULT_BODY;
-    sh->has_body = body[0] != '\0';
+    /* GET sends no body (the parser fills the default body in anyway). */
+    sh->has_body = body[0] != '\0' && sh->method != 0;
     if (compile(&sh->path, lv && lv->path ? lv->path : DEFAULT_PATH, "path",
                 err, err_len) != ERR_OK ||
         compile(&sh->body, body, "body", err, err_len) != ERR_OK ||

@@ -19,6 +19,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -222,8 +223,10 @@ int main(int argc, char **argv)
         return 1;
     }
     for (;;) {
-        int fd = accept(lfd, NULL, NULL);
+        int fd = accept(lfd, NULL, NULL), one = 1;
         pthread_t th;
+        if (fd >= 0) /* no Nagle/delayed-ACK stalls between writes */
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         if (fd >= 0 &&
             pthread_create(&th, NULL, conn_main, (void *)(intptr_t)fd) == 0)
             pthread_detach(th);
