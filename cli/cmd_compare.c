@@ -18,10 +18,12 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/reason.h"
@@ -82,14 +84,33 @@ static void usage(FILE *out)
             "outside, 2 usage,\n3 I/O error.  Chart: tollgate plot DIR_B.\n");
 }
 
+/* "2%" or "0.02" -> 0.02; unlike a scenario fraction it may exceed 100%
+ * (a latency tolerance of 200% is meaningful). */
+static int parse_tolerance(const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || errno != 0 || !isfinite(x) || x < 0)
+        return ERR_INVAL;
+    if (*end == '%') {
+        x /= 100;
+        end++;
+    }
+    if (*end != '\0')
+        return ERR_INVAL;
+    *out = x;
+    return ERR_OK;
+}
+
 static int parse_opt_value(const char *opt, const char *v, struct opts *o)
 {
     int64_t ns;
     int e = ERR_INVAL;
     if (strcmp(opt, "--tolerance") == 0)
-        e = units_parse_fraction(v, &o->rate_tol);
+        e = parse_tolerance(v, &o->rate_tol);
     else if (strcmp(opt, "--latency-tolerance") == 0)
-        e = units_parse_fraction(v, &o->lat_tol);
+        e = parse_tolerance(v, &o->lat_tol);
     else if (strcmp(opt, "--latency-floor") == 0) {
         e = units_parse_duration(v, &ns);
         o->lat_floor = (double)ns / 1e6;
@@ -187,8 +208,8 @@ static double combined_ci(const struct summary *a, const struct summary *b,
 static void rate_rows(struct table *t, const struct summary *a,
                       const struct summary *b, const struct opts *o)
 {
-    struct row *r = add_row(t, false, "denied",
-                            100.0 * a->denial_rate, 100.0 * b->denial_rate);
+    struct row *r = add_row(t, false, "denied", 100.0 * a->denial_rate,
+                            100.0 * b->denial_rate);
     judge(r, 100.0 * o->rate_tol,
           100.0 * combined_ci(a, b, a->ci95.denial_rate, b->ci95.denial_rate));
     for (int k = 1; k < REASON_COUNT; k++) {

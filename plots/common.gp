@@ -46,10 +46,12 @@ out_path(base) = outdir . "/" . base . "." . fmt
 iv = 1
 t_end = 1
 if (fexists(ts)) {
+    STATS_records = 0; STATS_max = 0; STATS_sum = 0
     stats ts using 1 nooutput
     n_rows = STATS_records
     t_last = STATS_max
     if (n_rows >= 2) {
+        STATS_records = 0; STATS_max = 0; STATS_sum = 0
         stats ts using 1 every ::1::1 nooutput
         iv = STATS_min
     }
@@ -69,8 +71,8 @@ set xlabel sprintf("time since start (%s)", tunit)
 # Spans and labels are objects, so they work in any panel and on any axes.
 n_ev = 0
 if (fexists(evf)) {
-    stats evf using 1 nooutput
-    n_ev = STATS_records
+    # rows after the header (stats would warn on a header-only file)
+    n_ev = int(system("grep -c . '" . evf . "'")) - 1
 }
 # The label is the rest of the line after the third comma, read with a
 # separator that never occurs (tab): gnuplot's CSV reader splits quoted
@@ -83,10 +85,12 @@ csv_label(line) = _unq(_after(line, 3))
 if (n_ev > 0) {
     array ev_s[n_ev]; array ev_e[n_ev]; array ev_k[n_ev]; array ev_l[n_ev]
     _j = 0
+    STATS_records = 0; STATS_max = 0; STATS_sum = 0
     stats evf using (_j = _j + 1, ev_s[_j] = column("start_s"), \
         ev_e[_j] = column("end_s"), ev_k[_j] = strcol("kind"), 0) nooutput
     set datafile separator "\t"
     _j = 0
+    STATS_records = 0; STATS_max = 0; STATS_sum = 0
     stats evf using (_j = _j + 1, ev_l[_j] = csv_label(strcol(1)), 0) nooutput
     set datafile separator comma
 }
@@ -112,7 +116,7 @@ set style textbox opaque fc rgb "#ffffff" noborder margins 1, 1
 
 # ---- latency axis -----------------------------------------------------------
 # Log scale in ms with human labels.
-set_lat_tics = "set ytics ('1us' 0.001, '10us' 0.01, '100us' 0.1, '1ms' 1, '10ms' 10, \
+set_lat_tics = "set ytics ('≤1us' 0.001, '10us' 0.01, '100us' 0.1, '1ms' 1, '10ms' 10, \
     '100ms' 100, '1s' 1000, '10s' 10000, '1m' 60000, '10m' 600000, \
     '1h' 3600000); set mytics 10"
 # A log range around [lo, hi] ms on 1-2-5 steps, at least one decade wide

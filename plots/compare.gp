@@ -20,13 +20,16 @@ if (!exists("label_b")) { label_b = "B" }
 
 rgb_int(c) = ("0x" . c[2:]) + 0
 is_rate = 'strcol("kind") eq "rate"'
+STATS_records = 0; STATS_max = 0; STATS_sum = 0
 stats cf using (@is_rate ? 1 : 0) nooutput
 n_rate = int(STATS_sum)
 n_all = STATS_records
 n_lat = n_all - n_rate
 # "outside" marks, only when there are any (an all-NaN element warns).
+STATS_records = 0; STATS_max = 0; STATS_sum = 0
 stats cf using (@is_rate && column("within") == 0 ? 1 : 0) nooutput
 n_out_rate = int(STATS_sum)
+STATS_records = 0; STATS_max = 0; STATS_sum = 0
 stats cf using (!(@is_rate) && column("within") == 0 ? 1 : 0) nooutput
 n_out_lat = int(STATS_sum)
 out_mark = 'cf using ($0):(%s && column("within") == 0 ? @ab_max : NaN):("outside") with labels offset 0, 1 font ",10" tc rgb c_denied notitle, '
@@ -71,8 +74,10 @@ set ylabel "latency"
 set xrange [n_rate - 0.6:n_all - 0.4]
 set logscale y
 eval set_lat_tics
+STATS_records = 0; STATS_max = 0; STATS_sum = 0
 stats cf using (@is_rate ? NaN : (column("a") < column("b") ? column("a") : column("b"))) nooutput
 lo = STATS_records > 0 ? STATS_min : 1
+STATS_records = 0; STATS_max = 0; STATS_sum = 0
 stats cf using (@is_rate ? NaN : @ab_max + column("allowed")) nooutput
 hi = STATS_records > 0 ? STATS_max : 1000
 eval lat_range(lo, hi)

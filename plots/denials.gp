@@ -13,6 +13,7 @@ load (ARG0[1:strlen(ARG0) - strlen("denials.gp")] . "common.gp")
 if (!exists("reasons")) {
     reasons = ""
     do for [r in ALL_REASONS] {
+        STATS_records = 0; STATS_max = 0; STATS_sum = 0
         stats ts using (column(r)) nooutput
         if (STATS_max > 0) { reasons = reasons . " " . r }
     }

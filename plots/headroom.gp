@@ -11,7 +11,7 @@
 
 load (ARG0[1:strlen(ARG0) - strlen("headroom.gp")] . "common.gp")
 
-peak = "stats ts using (column(col)) nooutput; pk = STATS_max"
+peak = "STATS_max = 0; stats ts using (column(col)) nooutput; pk = STATS_max"
 col = "credit_remaining_usd"
 eval peak
 pk_credit = pk

@@ -10,7 +10,9 @@
 
 load (ARG0[1:strlen(ARG0) - strlen("latency.gp")] . "common.gp")
 
-pos(c) = column(c) > 0 ? column(c) : NaN
+# Intervals without attempts are gaps; values under the histograms' 1 us
+# resolution (0 ms) are drawn at 1 us so that the log axis can show them.
+pos(c) = column("attempts") <= 0 ? NaN : (column(c) > 0.001 ? column(c) : 0.001)
 
 eval term_cmd(1200, 600)
 set output out_path("latency")
@@ -21,8 +23,10 @@ eval set_lat_tics
 set grid mytics lc rgb "#f0f0f0" lt 1
 set key outside right top vertical Left reverse samplen 2 spacing 1.1
 eval draw_events
+STATS_records = 0
 stats ts using (pos("p50_ms")) nooutput
 lo = STATS_records > 0 ? STATS_min : 1
+STATS_records = 0
 stats ts using (pos("max_ms")) nooutput
 hi = STATS_records > 0 ? STATS_max : 1000
 eval lat_range(lo, hi)

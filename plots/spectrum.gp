@@ -18,8 +18,10 @@ h_all = dir . "/latency.hgrm"
 h_ok = outdir . "/latency_ok.hgrm"
 h_den = outdir . "/latency_denied.hgrm"
 # Column 2 is the percentile as a fraction; p = 1 has no finite x.
+# Values under the histograms' 1 us resolution (0, e.g. denials without
+# network delay) are drawn at 1 us so that a log axis can show them.
 inv(p) = p < 1 ? 1.0 / (1.0 - p) : NaN
-pos(v) = v > 0 ? v : NaN
+pos(v) = v > 0.001 ? v : 0.001
 
 eval term_cmd(1200, 600)
 set output out_path("spectrum")
@@ -44,7 +46,8 @@ if (!fexists(h_all)) {
 # would split paths with spaces, so the three files are taken in turn.)
 lo = 1e30
 hi = 0
-scan = "if (fexists(f)) { stats f using (pos($1)) nooutput; \
+scan = "if (fexists(f)) { STATS_records = 0; \
+    stats f using (pos($1)) nooutput; \
     if (STATS_records > 0) { lo = STATS_min < lo ? STATS_min : lo; \
     hi = STATS_max > hi ? STATS_max : hi } }"
 f = h_all
