@@ -574,10 +574,20 @@ char *json_fmt_num(char *buf, size_t len, double v)
         snprintf(buf, len, "null");
         return buf;
     }
-    for (int prec = 1; prec <= 17; prec++) {
+    int prec = 1;
+    for (; prec <= 17; prec++) {
         snprintf(buf, len, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             break;
+    }
+    /* %g picks an exponent for 600 at one digit ("6e+02"); readers of CSV
+     * and people want plain numbers, so use fixed notation in the range
+     * where it stays short, with exactly the digits found above. */
+    double mag = fabs(v);
+    if (strchr(buf, 'e') != NULL && mag >= 1e-5 && mag < 1e17) {
+        int exp10 = (int)floor(log10(mag));
+        int decimals = prec - 1 - exp10;
+        snprintf(buf, len, "%.*f", decimals > 0 ? decimals : 0, v);
     }
     return buf;
 }

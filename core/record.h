@@ -24,8 +24,9 @@
  * packed copy (non-zero buckets, varints) when recording moves on.  Nothing
  * grows with the number of requests; the hot path (rec_attempt) is O(1) and
  * does not allocate, except when an attempt completes more than one interval
- * behind the newest one seen (then it is inserted into the frozen copy,
- * still exactly).
+ * behind the newest one seen (then it is merged into the frozen copy,
+ * still exactly, at a cost proportional to that interval's non-zero
+ * buckets: sim, run and serve complete in time order, so this is rare).
  *
  * A recorder is single-threaded.  loadgen gives each worker its own and
  * merges them after join; rec_merge() is exact (counts and bucket counts

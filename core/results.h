@@ -133,6 +133,25 @@ int results_read_tgh(const char *path, struct rec **out, char *err,
 int results_slurp(const char *path, size_t max_bytes, char **out,
                   size_t *len) WARN_UNUSED;
 
+/* ---- merge
+ * ------------------------------------------------------------------- */
+
+/*
+ * Merges n >= 1 results directories (shards of one run) into out_dir
+ * (created if missing): reads each DIR/histograms.tgh and DIR/summary.json,
+ * adds the recorders exactly (rec_merge), and writes summary.json (name,
+ * mode and seed of the first input), timeseries.csv, latency.hgrm and
+ * histograms.tgh, plus the first input's scenario.yaml and events.csv when
+ * present.  The result equals what one recorder that saw every shard's
+ * requests would have written.  Returns ERR_IO (unreadable input or
+ * unwritable output; errno kept), ERR_PARSE / ERR_TOOBIG (bad input file),
+ * ERR_INVAL (n == 0, out_dir is an input, or the inputs are not shards of
+ * one scenario: different scenario name, duration, interval, warm-up or
+ * populations), with a message in err.
+ */
+int results_merge(const char *out_dir, const char *const *in_dirs, size_t n,
+                  char *err, size_t err_len) WARN_UNUSED;
+
 /* The timeseries.csv header line (no newline), for readers and plots. */
 const char *results_ts_header(void);
 

@@ -135,9 +135,10 @@ static void sj_lat_fields(struct sj *j, int o, struct summary_lat *l)
     l->mean = sj_num(j, o, "mean");
 }
 
-/* Latency block at obj[key]; fills ci (if given and present). */
+/* Latency block at obj[key]; false when absent.  Fills ci when given and
+ * the block has "ci95", and then sets *has_ci. */
 static bool sj_lat(struct sj *j, int obj, const char *key,
-                   struct summary_lat *l, struct summary_lat *ci)
+                   struct summary_lat *l, struct summary_lat *ci, bool *has_ci)
 {
     int o = json_get(j->d, obj, key);
     if (o < 0)
@@ -151,9 +152,9 @@ static bool sj_lat(struct sj *j, int obj, const char *key,
     int c = json_get(j->d, o, "ci95");
     if (c >= 0 && ci != NULL) {
         sj_lat_fields(j, c, ci);
-        return true;
+        *has_ci = true;
     }
-    return false;
+    return true;
 }
 
 static bool sj_requests(struct sj *j, int obj, struct summary_req *q)
@@ -184,13 +185,13 @@ static void sj_latency(struct sj *j, int root, struct summary *s)
     int lat = json_get(j->d, root, "latency_ms");
     struct summary_ci95 *ci = &s->ci95;
     bool has = false;
-    has |= sj_lat(j, lat, "all", &s->lat_all, &ci->lat_all);
-    has |= sj_lat(j, lat, "ok", &s->lat_ok, &ci->lat_ok);
-    has |= sj_lat(j, lat, "denied", &s->lat_denied, &ci->lat_denied);
+    sj_lat(j, lat, "all", &s->lat_all, &ci->lat_all, &has);
+    sj_lat(j, lat, "ok", &s->lat_ok, &ci->lat_ok, &has);
+    sj_lat(j, lat, "denied", &s->lat_denied, &ci->lat_denied, &has);
     int br = json_get(j->d, lat, "by_reason");
     for (int r = 1; r < REASON_COUNT; r++)
-        has |= sj_lat(j, br, reason_id(r), &s->lat_by_reason[r],
-                      &ci->lat_by_reason[r]);
+        sj_lat(j, br, reason_id(r), &s->lat_by_reason[r], &ci->lat_by_reason[r],
+               &has);
     s->has_ci95 = s->has_ci95 || has;
 }
 
@@ -209,8 +210,8 @@ static void sj_pops(struct sj *j, int root, struct summary *s)
         sj_requests(j, k + 1, &sp->requests);
         sj_by_reason(j, k + 1, "denied_by_reason", sp->denied_by_reason, 1);
         int lat = json_get(j->d, k + 1, "latency_ms");
-        sj_lat(j, lat, "all", &sp->lat_all, NULL);
-        sj_lat(j, lat, "ok", &sp->lat_ok, NULL);
+        sj_lat(j, lat, "all", &sp->lat_all, NULL, NULL);
+        sj_lat(j, lat, "ok", &sp->lat_ok, NULL, NULL);
     }
 }
 
@@ -233,9 +234,9 @@ static void sj_rest(struct sj *j, int root, struct summary *s)
     s->retry_amplification = sj_num(j, root, "retry_amplification");
     sj_latency(j, root, s);
     sj_pops(j, root, s);
-    s->live = sj_lat(j, root, "schedule_lag_ms", &s->schedule_lag, NULL);
+    s->live = sj_lat(j, root, "schedule_lag_ms", &s->schedule_lag, NULL, NULL);
     s->live |= sj_lat(j, root, "latency_uncorrected_ms",
-                      &s->latency_uncorrected, NULL);
+                      &s->latency_uncorrected, NULL, NULL);
     s->transport_errors = sj_int(j, root, "transport_errors");
     s->dropped = sj_int(j, root, "dropped_values");
     int ci = json_get(j->d, root, "ci95");

@@ -252,9 +252,9 @@ static void w_tail(struct json_w *w, const struct summary *s)
     if (s->live) {
         w_lat(w, "schedule_lag_ms", &s->schedule_lag, NULL);
         w_lat(w, "latency_uncorrected_ms", &s->latency_uncorrected, NULL);
-        json_w_key(w, "transport_errors");
-        json_w_int(w, s->transport_errors);
     }
+    json_w_key(w, "transport_errors");
+    json_w_int(w, s->transport_errors);
     json_w_key(w, "dropped_values");
     json_w_int(w, s->dropped);
     if (s->has_ci95) {

@@ -381,6 +381,13 @@ static const struct num_case num_cases[] = {
     { "tiny", 1e-9, "1e-09" },
     { "negative zero", -0.0, "-0" },
     { "infinity", 1.0 / 0.0, "null" },
+    { "one digit hundreds stay plain", 600, "600" },
+    { "two digit thousands stay plain", 1800, "1800" },
+    { "1e16 stays plain", 1e16, "10000000000000000" },
+    { "1e17 uses exponent", 1e17, "1e+17" },
+    { "small stays plain", 0.00012, "0.00012" },
+    { "tiny uses exponent", 1.5e-7, "1.5e-07" },
+    { "negative plain", -2500, "-2500" },
 };
 
 static void test_num_case(void **state)
