@@ -210,6 +210,8 @@ static void tier_derive(struct policy *p, int t)
             rt->cd_mask |= 1u << i;
         if (l->scope == SCOPE_SOURCE)
             p->has_src_limits = true;
+        if (l->scope == SCOPE_SOURCE || l->scope == SCOPE_GLOBAL)
+            rt->shared_mask |= 1u << i;
         if (l->algorithm == LIM_SLIDING_WINDOW && l->kind != LIMIT_CONCURRENT)
             p->has_sw = true;
     }
@@ -473,10 +475,10 @@ static int64_t limit_cost(const struct lim_conf *c, const struct policy_req *rq)
     return 1;
 }
 
-/* The state of limit i of tier t for this request; NULL for a scope:
- * source state that does not exist yet unless insert. */
-static union lim_state *state_of(struct policy *p, int t, int i,
-                                 int64_t account, int64_t src, bool insert)
+/* The state of a scope: global or source limit; NULL for a source state
+ * that does not exist yet unless insert. */
+static union lim_state *shared_state(struct policy *p, int t, int i,
+                                     int64_t src, bool insert)
 {
     switch (p->tiers[t].scope[i]) {
     case SCOPE_GLOBAL: return &p->global[t * p->L + i];
@@ -486,8 +488,19 @@ static union lim_state *state_of(struct policy *p, int t, int i,
                                       : policy_smap_find(&p->src, src, slot);
         return e ? &e->v.st : NULL;
     }
-    default: return &p->states[account * p->L + i];
+    default: return NULL;
     }
+}
+
+/* The state of limit i of tier t for this request: the account's own
+ * (the common case, inline) or a shared one. */
+static inline union lim_state *state_of(struct policy *p, int t, int i,
+                                        int64_t account, int64_t src,
+                                        bool insert)
+{
+    if (!((p->tiers[t].shared_mask >> i) & 1))
+        return &p->states[account * p->L + i];
+    return shared_state(p, t, i, src, insert);
 }
 
 /* Peeks every limit in order; returns the index of the first that denies,
@@ -729,9 +742,8 @@ enum reason policy_decide(struct policy *p, const struct policy_req *rq,
 static void release_slots(struct policy *p, const struct policy_req *rq,
                           const struct policy_decision *d)
 {
-    for (int i = 0; i < POLICY_MAX_LIMITS; i++) {
-        if (!((d->held_mask >> i) & 1))
-            continue;
+    for (uint32_t m = d->held_mask; m != 0; m &= m - 1) {
+        int i = __builtin_ctz(m);
         union lim_state *s =
             state_of(p, d->tier, i, rq->account, rq->source, false);
         if (s)

@@ -51,12 +51,13 @@ struct acct {
 /* Per tier, derived once. */
 struct tier_rt {
     int n_limits;
-    int req_limit;      /* first LIMIT_REQUESTS limit, -1: none */
-    int tok_limit;      /* first LIMIT_TOKENS limit, -1: none */
-    int64_t abuse_max;  /* requests per abuse window above which the
-                           account is throttled; -1: no abuse check */
-    uint32_t cd_mask;   /* limits with count_denied */
-    uint32_t conc_mask; /* LIMIT_CONCURRENT limits */
+    int req_limit;        /* first LIMIT_REQUESTS limit, -1: none */
+    int tok_limit;        /* first LIMIT_TOKENS limit, -1: none */
+    int64_t abuse_max;    /* requests per abuse window above which the
+                             account is throttled; -1: no abuse check */
+    uint32_t cd_mask;     /* limits with count_denied */
+    uint32_t conc_mask;   /* LIMIT_CONCURRENT limits */
+    uint32_t shared_mask; /* scope global or source (not per account) */
     uint8_t scope[POLICY_MAX_LIMITS]; /* enum limit_scope of each limit */
 };
 
