@@ -50,7 +50,9 @@ struct policy;
 
 /* One request as the policy sees it (a traffic_req minus timing). */
 struct policy_req {
-    int64_t account; /* global account id, 0 <= account < n_accounts */
+    int64_t account; /* global account id, 0 <= account < n_accounts; an
+                        id outside that range (e.g. -1 for a key serve
+                        does not know) is decided invalid_key */
     int pop;         /* population of the account (scn_pop_of_account) */
     int model;       /* policy model index */
     int region;      /* scenario region index (0 = ZZ) */
@@ -144,11 +146,12 @@ void policy_event_start(struct policy *p, const struct scn_event *ev,
                         int64_t now_ns);
 
 /*
- * Undoes the latest occurrence of ev: ends an outage / maintenance /
- * upgrade / feature suspension, lifts an event's ban, suspension, key
- * revocation, billing failure or permission revocation from the accounts
- * it selected (moderation bans stay), unblocks regions a block_region
- * blocked (block for unblock_region), restores a set_limit's amount.
+ * Undoes an occurrence of ev: ends the oldest still active outage /
+ * maintenance / upgrade occurrence of ev, or a feature suspension; lifts
+ * an event's ban, suspension, key revocation, billing failure or
+ * permission revocation from the accounts the latest occurrence selected
+ * (moderation bans stay); unblocks regions a block_region blocked (blocks
+ * them again for unblock_region); restores a set_limit's amount.
  * Harmless when nothing is active.
  */
 void policy_event_end(struct policy *p, const struct scn_event *ev,
