@@ -53,7 +53,6 @@ struct serve {
     struct serve_model *model;
     struct MHD_Daemon *d;
     int port;
-    int64_t t0;
     const char *region_header;
     char **model_names; /* for GET /v1/models */
     size_t n_models;
@@ -374,6 +373,30 @@ static bool peer_is_loopback(struct MHD_Connection *c)
     return false;
 }
 
+/* GET /tollgate/key?account=N: the key of account N, so that curl users
+ * and scripts need not reimplement the key scheme. */
+static enum MHD_Result answer_key(struct serve *s, struct sreq *q)
+{
+    int64_t a = parse_i64(
+        MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, "account"));
+    char key[KEYS_MAX_LEN + 1], buf[KEYS_MAX_LEN + 64];
+    if (a < 0 || a >= s->sc->n_accounts)
+        return send_plain_error(q->conn, MHD_HTTP_NOT_FOUND, "no_such_account",
+                                "account=N wants 0 <= N < accounts.");
+    if (s->keys.file != NULL)
+        snprintf(key, sizeof(key), "%s", s->keys.file->key[a]);
+    else if (keys_for_account(a, key, sizeof(key)) == 0)
+        key[0] = '\0';
+    int n = snprintf(buf, sizeof(buf), "{\"account\":%lld,\"key\":\"",
+                     (long long)a);
+    size_t len = (size_t)n;
+    len += serve_reply_escape(buf + len, sizeof(buf) - len, key);
+    len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\"}");
+    if (len >= sizeof(buf))
+        len = sizeof(buf) - 1;
+    return send_body(q->conn, 200, copy_response(buf, len));
+}
+
 static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
 {
     size_t len = 0;
@@ -469,6 +492,8 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
         q->too_big = true;
     if (q->route == SERVE_ROUTE_MODELS)
         return answer_models(s, q);
+    if (q->route == SERVE_ROUTE_ADMIN_KEY)
+        return answer_key(s, q);
     if (q->route == SERVE_ROUTE_ADMIN_STATE ||
         q->route == SERVE_ROUTE_ADMIN_METRICS)
         return answer_admin(s, q);
@@ -631,10 +656,7 @@ int serve_start(const struct scenario *sc, const struct serve_opts *o,
     int rc = load_keys(s);
     if (rc != ERR_OK)
         goto fail;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    s->t0 = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-    rc = serve_model_new(&s->scn, sc, o->seed, s->t0, suspend_conn, resume_conn,
+    rc = serve_model_new(&s->scn, sc, o->seed, suspend_conn, resume_conn,
                          &s->model);
     if (rc != ERR_OK)
         goto fail;

@@ -365,6 +365,7 @@ static void event_end(struct serve_model *m, int idx, int64_t now,
 
 static void schedule_timeline(struct serve_model *m)
 {
+    struct serve_call *ready = NULL; /* stays empty: no request yet */
     for (size_t i = 0; i < m->scn->n_events_orig; i++) {
         const struct scn_event *ev = &m->sc->events[i];
         int64_t t = ev->at_ns;
@@ -373,7 +374,13 @@ static void schedule_timeline(struct serve_model *m)
                 continue;
             t = exp_ns(&m->evr, ev->mtbf_ns);
         }
-        if (t >= 0)
+        if (t < 0)
+            continue;
+        /* events at 0 are in force before the first request is taken */
+        int64_t now = serve_model_now(m);
+        if (t <= now)
+            event_start(m, (int)i, now, &ready);
+        else
             timer_at(m, t, TK_EV_START, (void *)(intptr_t)i);
     }
 }
@@ -478,16 +485,15 @@ static int init_state(struct serve_model *m)
 }
 
 int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
-                    uint64_t seed, int64_t t0_mono_ns,
-                    serve_conn_fn *suspend_fn, serve_conn_fn *resume_fn,
-                    struct serve_model **out)
+                    uint64_t seed, serve_conn_fn *suspend_fn,
+                    serve_conn_fn *resume_fn, struct serve_model **out)
 {
     struct serve_model *m = xcalloc(1, sizeof(*m));
     m->scn = scn;
     m->sc = &scn->sc;
     m->orig = orig;
     m->seed = seed;
-    m->t0 = t0_mono_ns;
+    m->t0 = serve_timer_now(); /* provisional; reset when ready */
     m->suspend_fn = suspend_fn;
     m->resume_fn = resume_fn;
     int rc = init_state(m);
@@ -499,6 +505,7 @@ int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
         goto fail;
     }
     pthread_mutex_lock(&m->lock);
+    m->t0 = serve_timer_now(); /* the scenario clock starts now */
     schedule_timeline(m);
     if (m->sc->interval_ns > 0)
         timer_at(m, m->sc->interval_ns, TK_GAUGES, NULL);

@@ -66,14 +66,14 @@ struct serve_model;
  * Builds the model on scn (borrowed, the scenario copy serve decides
  * with; injected events are committed into it under the model lock) and
  * orig (the scenario as given, for names), seeds its streams from seed,
- * and starts the timer thread and the event timeline at clock 0 =
- * t0_mono_ns (CLOCK_MONOTONIC).  Errors: policy_new's (ERR_INVAL,
- * ERR_RANGE), rec_new's (ERR_INVAL, ERR_TOOBIG), capacity_init's
- * ERR_INVAL, ERR_THREAD.
+ * and starts the timer thread and the event timeline; the scenario clock's
+ * 0 is the end of this call (events at 0 are already in force).  Errors:
+ * policy_new's (ERR_INVAL, ERR_RANGE), rec_new's (ERR_INVAL, ERR_TOOBIG),
+ * capacity_init's ERR_INVAL, ERR_THREAD.
  */
 int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
-                    uint64_t seed, int64_t t0_mono_ns,
-                    serve_conn_fn *suspend_fn, serve_conn_fn *resume_fn,
+                    uint64_t seed, serve_conn_fn *suspend_fn,
+                    serve_conn_fn *resume_fn,
                     struct serve_model **out) WARN_UNUSED;
 
 /* Scenario clock now (CLOCK_MONOTONIC - t0), ns. */

@@ -102,6 +102,7 @@ static const struct route_row routes[] = {
     { "/tollgate/state", "GET", SERVE_ROUTE_ADMIN_STATE },
     { "/tollgate/metrics", "GET", SERVE_ROUTE_ADMIN_METRICS },
     { "/tollgate/events", "POST", SERVE_ROUTE_ADMIN_EVENTS },
+    { "/tollgate/key", "GET", SERVE_ROUTE_ADMIN_KEY },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -139,7 +140,7 @@ bool serve_reply_is_api(enum serve_route r)
 bool serve_reply_is_admin(enum serve_route r)
 {
     return r == SERVE_ROUTE_ADMIN_STATE || r == SERVE_ROUTE_ADMIN_METRICS ||
-           r == SERVE_ROUTE_ADMIN_EVENTS;
+           r == SERVE_ROUTE_ADMIN_EVENTS || r == SERVE_ROUTE_ADMIN_KEY;
 }
 
 enum serve_dialect serve_reply_dialect(enum serve_route r)

@@ -29,6 +29,7 @@ enum serve_route {
     SERVE_ROUTE_ADMIN_STATE,   /* GET /tollgate/state */
     SERVE_ROUTE_ADMIN_METRICS, /* GET /tollgate/metrics */
     SERVE_ROUTE_ADMIN_EVENTS,  /* POST /tollgate/events */
+    SERVE_ROUTE_ADMIN_KEY,     /* GET /tollgate/key?account=N */
     SERVE_ROUTE_COUNT
 };
 
