@@ -139,9 +139,12 @@ static void setup_timeouts(struct lg_shared *sh)
         sh->pop_timeout_ns[p] = t;
         longest = t > longest ? t : longest;
     }
-    sh->drain_ns = sh->cfg.drain_ns > 0          ? sh->cfg.drain_ns
-                   : longest < 10 * 1000000000LL ? longest
-                                                 : 10 * 1000000000LL;
+    /* In-flight requests end by themselves within their timeout: wait
+     * that long (plus a margin for libcurl's timer), 10 s at most. */
+    longest += 250000000LL;
+    if (longest > 10 * 1000000000LL)
+        longest = 10 * 1000000000LL;
+    sh->drain_ns = sh->cfg.drain_ns > 0 ? sh->cfg.drain_ns : longest;
     sh->progress_ns =
         sh->cfg.progress_ns > 0 ? sh->cfg.progress_ns : 1000000000LL;
 }

@@ -52,7 +52,8 @@ struct lg_config {
     bool insecure;           /* do not verify TLS peers */
     const struct keys *keys; /* borrowed; NULL: deterministic keys */
     int64_t drain_ns;        /* wait for in-flight requests after the
-                                window; 0: default min(timeout, 10s) */
+                                window; 0: min(longest client timeout
+                                + 250 ms, 10 s) */
     int64_t progress_ns;     /* snapshot period; 0: 1 s */
 };
 
