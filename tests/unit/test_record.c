@@ -287,14 +287,14 @@ static void test_late_exact(void **state)
  * --------------------------------------------------------------------- */
 
 /* Records per_iv attempts in each of 600 intervals with latencies from a
- * fixed set of 20 values; returns rec_bytes after finish. */
+ * fixed set of 10 values; returns rec_bytes after finish. */
 static size_t bytes_after(int per_iv)
 {
     struct rec *r = mk(600 * S, S, 0, 2, false);
     uint64_t s = 1;
     for (int64_t i = 0; i < 600; i++)
         for (int k = 0; k < per_iv; k++) {
-            int64_t lat = (int64_t)(mix(&s) % 20 + 1) * 7 * MS;
+            int64_t lat = (int64_t)(mix(&s) % 10 + 1) * 7 * MS;
             int64_t done = i * S + (int64_t)k * (S / per_iv);
             rec_attempt(r, k & 1, (enum reason)(mix(&s) % REASON_COUNT),
                         done - lat, done - lat, done);
@@ -308,11 +308,11 @@ static size_t bytes_after(int per_iv)
 static void test_memory_flat(void **state)
 {
     (void)state;
-    size_t small = bytes_after(500), large = bytes_after(2000);
+    size_t small = bytes_after(200), large = bytes_after(800);
     /* 4x the requests: the same buckets, only counts that need one more
      * varint byte (at most one per bucket per interval) */
-    assert_true(small <= large && large <= small + 600 * 20);
-    /* 600 intervals: dense histograms (fixed) + <= 20 buckets x <= 4 bytes
+    assert_true(small <= large && large <= small + 600 * 10);
+    /* 600 intervals: dense histograms (fixed) + <= 10 buckets x <= 4 bytes
      * per interval; far within a few MB beyond the fixed part */
     size_t fixed = (2 + 2 * 2 + REASON_COUNT + 1) * HIST_COUNTS_LEN * 8;
     assert_true(large - fixed < 256 * 1024);
