@@ -59,9 +59,10 @@ static int new_node(struct pstate *ps, enum json_type t)
 
 static void skip_ws(struct pstate *ps)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-                               *ps->p == '\n' || *ps->p == '\r'))
-        ps->p++;
+    const char *p = ps->p, *end = ps->end;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    ps->p = p;
 }
 
 static int hexval(char c)
@@ -109,33 +110,40 @@ static size_t check_escape(const char *p, const char *end)
     return (lo >= 0xDC00 && lo <= 0xDFFF) ? 11 : 0;
 }
 
+/* Bytes that end the fast scan of a string: controls, quote, backslash. */
+static const uint8_t str_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
+};
+
 static int parse_string(struct pstate *ps)
 {
     int i = new_node(ps, JSON_STRING);
     if (i < 0)
         return -1;
-    const char *p = ++ps->p; /* after the opening quote */
+    const char *p = ++ps->p, *end = ps->end; /* after the opening quote */
     bool escaped = false;
-    while (p < ps->end) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"') {
+    for (;;) {
+        while (p < end && !str_stop[(unsigned char)*p])
+            p++;
+        if (p == end || (unsigned char)*p < 0x20)
+            break;
+        if (*p == '"') {
             ps->nodes[i].p = ps->p;
             ps->nodes[i].len = (uint32_t)(p - ps->p);
             ps->nodes[i].escaped = escaped;
             ps->p = p + 1;
             return i;
         }
-        if (c < 0x20)
+        size_t n = check_escape(p + 1, end); /* *p is a backslash */
+        if (n == 0)
             break;
-        if (c == '\\') {
-            size_t n = check_escape(p + 1, ps->end);
-            if (n == 0)
-                break;
-            escaped = true;
-            p += 1 + n;
-        } else {
-            p++;
-        }
+        escaped = true;
+        p += 1 + n;
     }
     ps->p = p;
     return fail(ps, ERR_PARSE);
