@@ -73,6 +73,7 @@ void hist_merge(struct hist *dst, const struct hist *src);
 /* True when every bucket of a equals that of b. */
 bool hist_equal(const struct hist *a, const struct hist *b);
 
+/* Number of values recorded (sum of all counts). */
 int64_t hist_count(const struct hist *h);
 
 /* The value at percentile p in [0, 100], HdrHistogram semantics: the

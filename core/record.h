@@ -21,12 +21,15 @@
  *
  * Memory is fixed at rec_new() except for the per-interval histograms,
  * which are kept dense for the two most recent intervals and frozen into a
- * packed copy (non-zero buckets, varints) when recording moves on.  Nothing
- * grows with the number of requests; the hot path (rec_attempt) is O(1) and
- * does not allocate, except when an attempt completes more than one interval
- * behind the newest one seen (then it is merged into the frozen copy,
- * still exactly, at a cost proportional to that interval's non-zero
- * buckets: sim, run and serve complete in time order, so this is rare).
+ * packed copy (non-zero buckets, varints) when recording moves on.
+ * Nothing grows with the number of requests.  The hot path (rec_attempt)
+ * is O(1) and does not allocate, except (a) once per interval, when the
+ * first attempt of a new interval freezes an older one (O(occupied
+ * buckets), a few allocations), and (b) when an attempt completes more than
+ * one interval behind the newest one seen: it is then merged into the
+ * frozen copy, still exactly, at a cost proportional to that interval's
+ * non-zero buckets.  sim, run and serve complete in time order, so (b) is
+ * rare; rec_late() counts it.
  *
  * A recorder is single-threaded.  loadgen gives each worker its own and
  * merges them after join; rec_merge() is exact (counts and bucket counts
