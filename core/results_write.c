@@ -68,7 +68,10 @@ int results_write_atomic(const char *dir, const char *name,
 {
     size_t n = strlen(dir) + strlen(name) + 32;
     char *tmp = xmalloc(n), *dst = xmalloc(n);
-    snprintf(tmp, n, "%s/.%s.XXXXXX", dir, name);
+    snprintf(tmp, n, "%s/.%s.", dir, name);
+    size_t k = strlen(tmp); /* mkstemp's template ends in six 'X' */
+    memset(tmp + k, 'X', 6);
+    tmp[k + 6] = '\0';
     snprintf(dst, n, "%s/%s", dir, name);
     FILE *f = NULL;
     int rc = ERR_IO, saved = 0;
