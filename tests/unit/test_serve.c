@@ -16,7 +16,11 @@
 #include <cmocka.h>
 
 #include "core/keys.h"
+#include "core/scenario.h"
+#include "serve/serve_admin.h"
+#include "serve/serve_keys.h"
 #include "serve/serve_reply.h"
+#include "serve/serve_scn.h"
 #include "serve/serve_req.h"
 #include "serve/serve_timer.h"
 
@@ -384,6 +388,264 @@ static void test_req_large(void **state)
     free(body);
 }
 
+/* ---- key -> account ---------------------------------------------------------
+ */
+
+static void test_keys_deterministic(void **state)
+{
+    (void)state;
+    struct serve_keys k;
+    char key[64];
+    serve_keys_init(&k, 100, NULL);
+    for (int64_t a = 0; a < 100; a += 33) {
+        size_t n = keys_for_account(a, key, sizeof(key));
+        assert_int_equal(serve_keys_lookup(&k, key, n), a);
+    }
+    size_t n = keys_for_account(100, key, sizeof(key)); /* out of range */
+    assert_int_equal(serve_keys_lookup(&k, key, n), -1);
+    n = keys_for_account(5, key, sizeof(key));
+    key[n - 1] = key[n - 1] == '0' ? '1' : '0'; /* wrong hash */
+    assert_int_equal(serve_keys_lookup(&k, key, n), -1);
+    assert_int_equal(serve_keys_lookup(&k, "sk-x", 4), -1);
+    assert_int_equal(serve_keys_lookup(&k, key, 0), -1);
+    serve_keys_fini(&k);
+}
+
+static void test_keys_file(void **state)
+{
+    (void)state;
+    char *list[] = { "alpha", "beta", "alpha", "gamma", "delta" };
+    struct keys file = { list, 5 };
+    struct serve_keys k;
+    serve_keys_init(&k, 4, &file); /* delta is past the accounts */
+    assert_int_equal(serve_keys_lookup(&k, "alpha", 5), 0); /* first wins */
+    assert_int_equal(serve_keys_lookup(&k, "beta", 4), 1);
+    assert_int_equal(serve_keys_lookup(&k, "gamma", 5), 3);
+    assert_int_equal(serve_keys_lookup(&k, "delta", 5), -1);
+    assert_int_equal(serve_keys_lookup(&k, "alph", 4), -1);
+    assert_int_equal(serve_keys_lookup(&k, "alphaa", 6), -1);
+    char det[64];
+    size_t n = keys_for_account(0, det, sizeof(det));
+    assert_int_equal(serve_keys_lookup(&k, det, n), -1); /* file only */
+    serve_keys_fini(&k);
+}
+
+/* ---- injected events and regions ----------------------------------------- */
+
+static const char scn_text[] =
+    "name: t\nduration: 1h\n"
+    "policy:\n"
+    "  tiers:\n"
+    "    free: { limits: [ { name: rpm, requests: 3, per: 1m } ] }\n"
+    "  models: { mini: { input: 0.15/1M, output: 0.60/1M } }\n"
+    "  regions: { blocked: [CN] }\n"
+    "accounts:\n"
+    "  - { name: hobbyists, count: 10, tier: free, regions: { US: 1 },\n"
+    "      traffic: { phases: [ { for: 1h, rate: 1/s } ] } }\n"
+    "events:\n"
+    "  - { at: 1m, outage: { for: 5m } }\n";
+
+static int scn_setup(void **state)
+{
+    struct scn_diags d;
+    struct scenario *sc = NULL;
+    scn_diags_init(&d, "t.yaml");
+    int rc = scn_parse_buffer("t.yaml", scn_text, strlen(scn_text), NULL, 0,
+                              &sc, &d);
+    if (rc != ERR_OK)
+        scn_diags_print(&d, stderr);
+    scn_diags_fini(&d);
+    *state = sc;
+    return rc;
+}
+
+static int scn_teardown(void **state)
+{
+    scn_free(*state);
+    return 0;
+}
+
+static void test_scn_copy_regions(void **state)
+{
+    const struct scenario *sc = *state;
+    struct serve_scn s;
+    serve_scn_init(&s, sc, 4);
+    assert_int_equal(s.sc.n_events, sc->n_events + 4);
+    assert_int_equal(s.n_events_orig, 1);
+    assert_int_equal(s.sc.events[0].kind, EV_OUTAGE);
+    /* the original's indices are kept */
+    for (size_t r = 0; r < sc->n_regions; r++)
+        assert_int_equal(
+            serve_scn_region(&s, sc->regions[r], strlen(sc->regions[r])),
+            (int)r);
+    assert_int_equal(s.sc.n_regions, sc->n_regions + 676 - 3); /* ZZ US CN */
+    int br = serve_scn_region(&s, "br", 2);
+    assert_true(br >= (int)sc->n_regions);
+    assert_string_equal(s.sc.regions[br], "BR");
+    assert_int_equal(serve_scn_region(&s, "BR", 2), br);
+    assert_int_equal(serve_scn_region(&s, "", 0), 0);
+    assert_int_equal(serve_scn_region(&s, "B1", 2), 0);
+    assert_int_equal(serve_scn_region(&s, "USA", 3), 0);
+    serve_scn_fini(&s);
+}
+
+struct inject_case {
+    const char *name;
+    const char *text;
+    int rc;
+    size_t n;
+    enum scn_event_kind kind;
+    int64_t for_ns;
+    double capacity, fraction;
+    int population, model;
+};
+
+static const struct inject_case inject_cases[] = {
+    { "outage json", "{\"outage\":{\"for\":\"30s\"}}", ERR_OK, 1, EV_OUTAGE,
+      30000000000LL, 0, 1, -1, -1 },
+    { "outage yaml", "outage: {for: 30s, capacity: 50%}", ERR_OK, 1, EV_OUTAGE,
+      30000000000LL, 0.5, 1, -1, -1 },
+    { "no parameters", "{\"maintenance\":{}}", ERR_OK, 1, EV_MAINTENANCE, 0, 0,
+      1, -1, -1 },
+    { "ban fraction",
+      "{\"ban\":{\"accounts\":\"hobbyists\","
+      "\"fraction\":\"5%\"}}",
+      ERR_OK, 1, EV_BAN, 0, 0, 0.05, 0, -1 },
+    { "feature", "{\"suspend_feature\":{\"model\":\"mini\",\"for\":\"1m\"}}",
+      ERR_OK, 1, EV_SUSPEND_FEATURE, 60000000000LL, 0, 1, -1, 0 },
+    { "list of two", "[{\"outage\":{}},{\"upgrade\":{\"for\":\"1s\"}}]", ERR_OK,
+      2, EV_OUTAGE, 0, 0, 1, -1, -1 },
+    { "unknown kind", "{\"explode\":{}}", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0 },
+    { "unknown parameter", "{\"outage\":{\"fro\":\"1s\"}}", ERR_INVAL, 0, 0, 0,
+      0, 0, 0, 0 },
+    { "bad duration", "{\"outage\":{\"for\":\"soon\"}}", ERR_INVAL, 0, 0, 0, 0,
+      0, 0, 0 },
+    { "unknown population", "{\"ban\":{\"accounts\":\"x\"}}", ERR_INVAL, 0, 0,
+      0, 0, 0, 0, 0 },
+    { "malformed", "{\"outage\":", ERR_PARSE, 0, 0, 0, 0, 0, 0, 0 },
+    { "empty", "", ERR_PARSE, 0, 0, 0, 0, 0, 0, 0 },
+    { "scalar", "outage", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0 },
+    { "alias refused", "a: &x {for: 1s}\nb: *x", ERR_PARSE, 0, 0, 0, 0, 0, 0,
+      0 },
+};
+
+static void test_inject(void **state)
+{
+    const struct inject_case *c = *state;
+    struct scn_diags d;
+    struct scenario *sc = NULL;
+    scn_diags_init(&d, "t.yaml");
+    assert_int_equal(scn_parse_buffer("t.yaml", scn_text, strlen(scn_text),
+                                      NULL, 0, &sc, &d),
+                     ERR_OK);
+    scn_diags_fini(&d);
+    struct serve_scn s;
+    serve_scn_init(&s, sc, 4);
+    struct scn_event ev[4];
+    size_t n = 99;
+    char err[128] = "";
+    int rc = serve_scn_parse_events(&s, c->text, strlen(c->text), ev, 4, &n,
+                                    err, sizeof(err));
+    assert_int_equal(rc, c->rc);
+    assert_int_equal(n, c->n);
+    if (rc != ERR_OK)
+        assert_true(err[0] != '\0');
+    if (n > 0) {
+        assert_int_equal(ev[0].kind, c->kind);
+        assert_int_equal(ev[0].timing, EVT_ONCE);
+        assert_int_equal(ev[0].for_ns, c->for_ns);
+        assert_true(ev[0].capacity == c->capacity);
+        assert_true(ev[0].fraction == c->fraction);
+        assert_int_equal(ev[0].population, c->population);
+        assert_int_equal(ev[0].model, c->model);
+        const struct scn_event *slot = serve_scn_commit(&s, &ev[0]);
+        assert_ptr_equal(slot, &s.sc.events[1]);
+    }
+    for (size_t i = 1; i < n; i++)
+        free(ev[i].regions);
+    serve_scn_fini(&s);
+    scn_free(sc);
+}
+
+static void test_inject_regions_and_limits(void **state)
+{
+    const struct scenario *sc = *state;
+    struct serve_scn s;
+    serve_scn_init(&s, sc, 1);
+    struct scn_event ev[2];
+    size_t n = 0;
+    char err[128], label[96];
+    const char *t = "{\"block_region\":[\"BR\",\"us\"]}";
+    assert_int_equal(
+        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
+        ERR_OK);
+    assert_int_equal(ev[0].n_regions, 2);
+    assert_string_equal(serve_scn_label(&s.sc, &ev[0], label, sizeof(label)),
+                        "BR US");
+    assert_non_null(serve_scn_commit(&s, &ev[0])); /* s owns regions now */
+    assert_null(serve_scn_commit(&s, &ev[0]));     /* no spare slot left */
+    t = "{\"set_limit\":{\"tier\":\"free\",\"limit\":\"rpm\","
+        "\"requests\":1}}";
+    assert_int_equal(
+        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
+        ERR_OK);
+    assert_int_equal(ev[0].tier, 0);
+    assert_int_equal(ev[0].limit, 0);
+    assert_int_equal(ev[0].amount, 1);
+    assert_string_equal(serve_scn_label(&s.sc, &ev[0], label, sizeof(label)),
+                        "free.rpm=1");
+    t = "{\"block_region\":[\"B1\"]}";
+    assert_int_equal(
+        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
+        ERR_INVAL);
+    t = "[{\"outage\":{}},{\"outage\":{}},{\"outage\":{}}]";
+    assert_int_equal(
+        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
+        ERR_TOOBIG);
+    assert_int_equal(n, 0);
+    serve_scn_fini(&s);
+}
+
+/* ---- admin formats --------------------------------------------------------
+ */
+
+static void test_metrics_format(void **state)
+{
+    (void)state;
+    struct serve_admin_snap s;
+    memset(&s, 0, sizeof(s));
+    s.decisions[REASON_OK] = 3;
+    s.decisions[REASON_RATE_LIMIT] = 2;
+    serve_admin_lat_add(&s.lat, 500000);      /* 0.5 ms */
+    serve_admin_lat_add(&s.lat, 3000000);     /* 3 ms */
+    serve_admin_lat_add(&s.lat, 3000000);     /* 3 ms */
+    serve_admin_lat_add(&s.lat, 2000000000);  /* 2 s */
+    serve_admin_lat_add(&s.lat, 99000000000); /* 99 s: +Inf */
+    s.in_flight = 4;
+    s.capacity_factor = 0.5;
+    size_t len = 0;
+    char *m = serve_admin_metrics(&s, &len);
+    assert_int_equal(len, strlen(m));
+    assert_non_null(strstr(m, "# TYPE tollgate_decisions_total counter\n"));
+    assert_non_null(strstr(m, "tollgate_decisions_total{reason=\"ok\"} 3\n"));
+    assert_non_null(
+        strstr(m, "tollgate_decisions_total{reason=\"rate_limit\"} 2\n"));
+    assert_non_null(
+        strstr(m, "tollgate_decisions_total{reason=\"timeout\"} 0\n"));
+    assert_non_null(strstr(m, "_bucket{le=\"0.001\"} 1\n"));
+    assert_non_null(strstr(m, "_bucket{le=\"0.0025\"} 1\n"));
+    assert_non_null(strstr(m, "_bucket{le=\"0.005\"} 3\n"));
+    assert_non_null(strstr(m, "_bucket{le=\"2.5\"} 4\n"));
+    assert_non_null(strstr(m, "_bucket{le=\"60\"} 4\n"));
+    assert_non_null(strstr(m, "_bucket{le=\"+Inf\"} 5\n"));
+    assert_non_null(strstr(m, "tollgate_request_duration_seconds_count 5\n"));
+    assert_non_null(
+        strstr(m, "tollgate_request_duration_seconds_sum 101.0065\n"));
+    assert_non_null(strstr(m, "\ntollgate_in_flight 4\n"));
+    assert_non_null(strstr(m, "\ntollgate_capacity_factor 0.5\n"));
+    free(m);
+}
+
 /* ---- deadline heap ------------------------------------------------------- */
 
 struct fired {
@@ -453,13 +715,14 @@ static void test_timer_fires(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[96];
+    struct CMUnitTest tests[128];
     size_t n = 0;
     ROWS(route_cases, test_route);
     ROWS(key_cases, test_key);
     ROWS(err_cases, test_error_body);
     ROWS(ok_cases, test_ok_body);
     ROWS(req_cases, test_req);
+    ROWS(inject_cases, test_inject);
     const struct CMUnitTest plain[] = {
         cmocka_unit_test(test_route_kinds),
         cmocka_unit_test(test_key_scheme),
@@ -468,6 +731,13 @@ int main(void)
         cmocka_unit_test(test_error_truncation),
         cmocka_unit_test(test_models_and_escape),
         cmocka_unit_test(test_req_large),
+        cmocka_unit_test(test_keys_deterministic),
+        cmocka_unit_test(test_keys_file),
+        cmocka_unit_test_setup_teardown(test_scn_copy_regions, scn_setup,
+                                        scn_teardown),
+        cmocka_unit_test_setup_teardown(test_inject_regions_and_limits,
+                                        scn_setup, scn_teardown),
+        cmocka_unit_test(test_metrics_format),
         cmocka_unit_test(test_timer_drain_order),
         cmocka_unit_test(test_timer_fires),
     };
