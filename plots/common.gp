@@ -126,7 +126,9 @@ nice_lo(v) = v <= 0 ? 0.001 : (v >= 5 * _dec(v) ? 5 : (v >= 2 * _dec(v) ? 2 : 1)
 nice_hi(v) = v <= 0 ? 1000 : (v <= _dec(v) * 1.0001 ? 1 : (v <= 2 * _dec(v) ? 2 : (v <= 5 * _dec(v) ? 5 : 10))) * _dec(v)
 _lo(lo, hi) = nice_lo(lo)
 _hi(lo, hi) = nice_hi(hi) >= 10 * _lo(lo, hi) ? nice_hi(hi) : 10 * _lo(lo, hi)
-lat_range(lo, hi) = sprintf("set yrange [%g:%g]", 0.999 * _lo(lo, hi), \
+# (Values at the 1 us floor sit a little above the axis, not on it.)
+lat_range(lo, hi) = sprintf("set yrange [%g:%g]", \
+    (lo <= 0.001 ? 0.0006 : 0.999 * _lo(lo, hi)), \
     1.001 * _hi(lo, hi)) . (_hi(lo, hi) / _lo(lo, hi) <= 1001 ? "; " . lat_tics_fine : "")
 # Labels at 2 and 5 of each decade, for ranges of up to three decades.
 lat_tics_fine = "set ytics add ('2us' 0.002, '5us' 0.005, '20us' 0.02, \

@@ -24,22 +24,46 @@ cum(i) = (i <= 0) ? 0 : sum [_k = 1:i] column(word(reasons, _k)) / iv
 
 share(i) = column("attempts") > 0 ? cum(i) * iv * 100.0 / column("attempts") : NaN
 
-eval term_cmd(1200, 750)
+# The key takes one column up to 20 entries, two beyond (the kitchen sink
+# has all 26 reasons), and the plot narrows to make room for it.
+n_key = nr + 2
+key_rows = n_key <= 20 ? n_key : int(ceil(n_key / 2.0))
+key_x = n_key <= 20 ? 0.82 : 0.69
+width = n_key <= 20 ? 1200 : 1500
+
+eval term_cmd(width, 750)
 set output out_path("denials")
 set multiplot title sprintf("%s: denials by reason", name) font ",14"
 set lmargin at screen 0.08
-set rmargin at screen 0.80
+set rmargin at screen key_x - 0.02
 eval draw_events
 
 # Top: absolute rates.  The ok line and the offered line frame the stack.
 set tmargin at screen 0.92
 set bmargin at screen 0.40
 set ylabel "requests per second"
-set yrange [0:*]
+# A retry storm can spike far above the offered load for an interval or
+# two.  The axis stops at three times the peak offered rate so that the
+# rest stays readable; a clipped peak is named in a note.
+STATS_max = 0
+stats ts using (rate("attempts")) nooutput
+peak_att = STATS_max
+STATS_max = 0
+stats ts using (rate("offered")) nooutput
+peak_off = STATS_max
+if (peak_off > 0 && peak_att > 3 * peak_off) {
+    set yrange [0:3 * peak_off]
+    stats ts using (rate("attempts") >= peak_att ? xt($1) : NaN) nooutput
+    set label 2 sprintf("clipped: peak %.4g/s at %.4g %s", peak_att, \
+        STATS_min, tunit) at graph 0, graph 1.02 left front \
+        font ",9" tc rgb "#444444"
+} else {
+    set yrange [0:*]
+}
 set format x ""
 unset xlabel
-set key at screen 0.99, screen 0.92 right top vertical Left reverse \
-    samplen 2 spacing 1.1 title "denial reasons" font ",10"
+set key at screen key_x, screen 0.92 left top vertical Left reverse \
+    samplen 2 spacing 1.0 maxrows key_rows title "denial reasons" font ",10"
 if (nr == 0) {
     set label 1 "no denials" at graph 0.5, graph 0.5 center font ",16" \
         tc rgb c_ok

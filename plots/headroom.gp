@@ -30,7 +30,10 @@ pk_q = pk
 xp(x) = xt(x)
 # Counts read best as 350 / 2500 / 40M: engineering suffixes only when big.
 count_fmt(pk) = pk >= 100000 ? "%.1s%c" : "%g"
-none(msg) = sprintf("set label 1 '%s' at graph 0.5, graph 0.5 center font ',13' tc rgb '#777777'", msg)
+# An empty panel: a grey note instead of a flat line at zero.
+none(msg) = sprintf("set label 1 '%s' at graph 0.5, graph 0.5 center font ',13' tc rgb '#777777'; set yrange [0:1]; set ytics ('' 0)", msg)
+empty_plot = "plot -1 notitle"
+full_axes = "unset label 1; set ytics autofreq; set yrange [0:*]"
 
 eval term_cmd(1200, 800)
 set output out_path("headroom")
@@ -48,10 +51,15 @@ set bmargin at screen 0.67
 set ylabel "credit left (USD)"
 eval sprintf("set format y '%s'", pk_credit < 20 ? "$%.2f" : "$%.0f")
 set yrange [0:*]
-if (pk_credit <= 0) { eval none("no credit limits (unlimited credit)") }
-plot ts using (xp($1)):(column("credit_remaining_usd")) with filledcurves y1=0 \
-        fc rgb c_free_tier_exhausted fs solid 0.35 border lc rgb c_credits_exhausted \
-        title "credit remaining"
+if (pk_credit <= 0) {
+    eval none("no credit limits (unlimited credit)")
+    eval empty_plot
+} else {
+    plot ts using (xp($1)):(column("credit_remaining_usd")) with filledcurves \
+        y1=0 fc rgb c_free_tier_exhausted fs solid 0.35 border \
+        lc rgb c_credits_exhausted title "credit remaining"
+}
+eval full_axes
 
 # Panel 2: rate-limit headroom; tokens on the right axis.
 eval clear_events
@@ -63,7 +71,7 @@ set bmargin at screen 0.38
 # both do.
 if (pk_req <= 0 && pk_tok <= 0) {
     eval none("no rate or token limits")
-    plot NaN notitle
+    eval empty_plot
 }
 if (pk_req > 0 && pk_tok <= 0) {
     set ylabel "requests left"
@@ -92,7 +100,7 @@ if (pk_req > 0 && pk_tok > 0) {
 }
 
 # Panel 3: capacity.
-unset label 1
+eval full_axes
 unset y2label
 unset y2tics
 set tmargin at screen 0.35
@@ -101,9 +109,13 @@ set ylabel "requests"
 eval sprintf("set format y '%s'", count_fmt(pk_fl > pk_q ? pk_fl : pk_q))
 set format x "% h"
 set xlabel sprintf("time since start (%s)", tunit)
-if (pk_fl <= 0 && pk_q <= 0) { eval none("nothing in flight") }
-plot ts using (xp($1)):(column("in_flight")) with lines lw 2 \
-        lc rgb c_all title "in flight", \
-     ts using (xp($1)):(column("queue_len")) with lines lw 2 \
-        lc rgb c_overloaded title "queued"
+if (pk_fl <= 0 && pk_q <= 0) {
+    eval none("nothing in flight")
+    eval empty_plot
+} else {
+    plot ts using (xp($1)):(column("in_flight")) with lines lw 2 \
+            lc rgb c_all title "in flight", \
+         ts using (xp($1)):(column("queue_len")) with lines lw 2 \
+            lc rgb c_overloaded title "queued"
+}
 unset multiplot

@@ -17,16 +17,21 @@ set datafile commentschars "#"
 h_all = dir . "/latency.hgrm"
 h_ok = outdir . "/latency_ok.hgrm"
 h_den = outdir . "/latency_denied.hgrm"
-# Column 2 is the percentile as a fraction; p = 1 has no finite x.
+# Column 2 is the percentile as a fraction; p = 1 (the max) has no finite
+# 1/(1-p) and is drawn at x = total count, "one in N", where the curve of
+# N samples ends (or at the previous x, if that is already further).
 # Values under the histograms' 1 us resolution (0, e.g. denials without
 # network delay) are drawn at 1 us so that a log axis can show them.
-inv(p) = p < 1 ? 1.0 / (1.0 - p) : NaN
+_lastx = 1
+inv(p) = p < 1 ? (_lastx = 1.0 / (1.0 - p)) : \
+    (column(3) > _lastx ? column(3) : _lastx)
 pos(v) = v > 0.001 ? v : 0.001
 
 eval term_cmd(1200, 600)
 set output out_path("spectrum")
 set title sprintf("%s: latency by percentile", name) font ",14"
 set xlabel "percentile"
+set rmargin 6
 set ylabel "latency"
 set logscale xy
 set xrange [1:*]
