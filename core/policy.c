@@ -92,7 +92,6 @@ static void acct_fill(const struct policy *p, int pop, struct acct *a)
                               ? add_sat(a->created_ns, t->grant_expires_ns)
                               : POLICY_NEVER;
     a->prepaid_pusd = t->prepaid_pusd;
-    a->month = 0;
     a->abuse_window = -1;
 }
 
@@ -123,6 +122,13 @@ const struct acct *policy_acct_view(const struct policy *p, int64_t account,
         return a;
     acct_fill(p, pop_of(p->sc, account), tmp);
     return tmp;
+}
+
+int64_t policy_month_spend(const struct acct *a, int64_t now_ns)
+{
+    bool same =
+        now_ns < a->month_end_ns && now_ns >= a->month_end_ns - POLICY_MONTH_NS;
+    return same ? a->month_spend_pusd : 0;
 }
 
 int64_t policy_credit_of(const struct acct *a, int64_t now_ns)
@@ -566,9 +572,7 @@ static enum reason credit_check(const struct policy *p, const struct acct *a,
         return t->prepaid_pusd > 0 ? REASON_CREDITS_EXHAUSTED
                                    : REASON_FREE_TIER_EXHAUSTED;
     if (t->has_usage_cap) {
-        int64_t m = floor_div(now_ns - a->created_ns, POLICY_MONTH_NS);
-        int64_t spent = m == a->month ? a->month_spend_pusd : 0;
-        if (spent >= t->usage_cap_monthly_pusd)
+        if (policy_month_spend(a, now_ns) >= t->usage_cap_monthly_pusd)
             return REASON_USAGE_CAP;
     }
     return REASON_OK;
@@ -765,9 +769,11 @@ static void charge(struct acct *a, int64_t cost, int64_t now_ns)
 
 static void spend(struct acct *a, int64_t cost, int64_t now_ns)
 {
-    int64_t m = floor_div(now_ns - a->created_ns, POLICY_MONTH_NS);
-    if (m != a->month) {
-        a->month = m;
+    if (now_ns >= a->month_end_ns ||
+        now_ns < a->month_end_ns - POLICY_MONTH_NS) {
+        /* a new month: the one holding now_ns, counted from creation */
+        int64_t m = floor_div(now_ns - a->created_ns, POLICY_MONTH_NS);
+        a->month_end_ns = a->created_ns + (m + 1) * POLICY_MONTH_NS;
         a->month_spend_pusd = 0;
     }
     a->month_spend_pusd = add_sat(a->month_spend_pusd, cost);

@@ -337,8 +337,7 @@ void policy_account(const struct policy *p, int64_t account, int64_t now_ns,
     out->grant_pusd = now_ns < a->grant_expires_ns ? a->grant_pusd : 0;
     out->prepaid_pusd = a->prepaid_pusd;
     out->credit_pusd = policy_credit_of(a, now_ns);
-    int64_t m = (now_ns - a->created_ns) / POLICY_MONTH_NS;
-    out->spend_month_pusd = m == a->month ? a->month_spend_pusd : 0;
+    out->spend_month_pusd = policy_month_spend(a, now_ns);
     out->spend_total_pusd = a->spend_pusd;
     out->in_flight = account_in_flight(p, account, a);
     out->banned = (a->flags & (ACCT_BANNED | ACCT_EV_BANNED)) != 0;

@@ -40,7 +40,8 @@ struct acct {
     int64_t grant_pusd;       /* remaining grant */
     int64_t grant_expires_ns; /* POLICY_NEVER: never */
     int64_t prepaid_pusd;     /* may go < 0 by the last request's cost */
-    int64_t month;            /* index of the 30-day month of month_spend */
+    int64_t month_end_ns;     /* end of the 30-day month month_spend is for
+                                 (0: none yet); the month starts 30 d before */
     int64_t month_spend_pusd;
     int64_t spend_pusd; /* cumulative */
     int64_t abuse_window;
@@ -138,6 +139,9 @@ const struct acct *policy_acct_view(const struct policy *p, int64_t account,
 /* Moves the account to tier t: fresh limiter states, new epoch, the new
  * tier's credit added (docs/policy-model.md). */
 void policy_set_tier(struct policy *p, int64_t account, int t, int64_t now_ns);
+
+/* Spend in the 30-day month (from account creation) holding now_ns. */
+int64_t policy_month_spend(const struct acct *a, int64_t now_ns);
 
 /* Usable credit now: unexpired grant + prepaid. */
 int64_t policy_credit_of(const struct acct *a, int64_t now_ns);
