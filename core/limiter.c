@@ -44,6 +44,8 @@ struct lim_log {
     struct lim_entry e[];
 };
 
+_Static_assert(sizeof(union lim_state) == 24, "limiter.h promises 24 bytes");
+
 static int64_t gcd64(int64_t a, int64_t b)
 {
     while (b != 0) {

@@ -32,6 +32,8 @@
 
 static const union lim_state fresh_state;
 
+_Static_assert(sizeof(struct acct) == 128, "two cache lines per account");
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static uint64_t mix64(uint64_t z)
