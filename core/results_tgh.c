@@ -348,6 +348,9 @@ static int rd_head(struct rd *d, struct tgh_head *h)
         rc = rd_kv(d, keys[k], vals[k]);
     if (rc == ERR_OK && (h->pops < 1 || h->pops > REC_MAX_POPS))
         rc = rd_fail(d, "population count out of range");
+    if (rc == ERR_OK && (h->end < 0 || h->end > h->duration || h->dropped < 0 ||
+                         h->terr < 0 || h->late < 0))
+        rc = rd_fail(d, "end_ns or a total out of range");
     return rc;
 }
 
@@ -394,7 +397,7 @@ static int rd_popcounts(struct rd *d)
     struct rec_counts c;
     int64_t p;
     if (!rd_i64(d, &p) || p < 0 || (size_t)p >= rec_n_pops(d->rec) ||
-        !rd_i64(d, &c.offered) || !rd_outcomes(d, c.outcome) ||
+        !rd_i64(d, &c.offered) || c.offered < 0 || !rd_outcomes(d, c.outcome) ||
         !rd_outcomes(d, c.final) || !rd_eol(d))
         return rd_fail(d, "malformed 'popcounts' line");
     rec_pop_counts_load(d->rec, (size_t)p, &c);
@@ -463,7 +466,8 @@ static int rd_interval(struct rd *d)
     bool set[REC_GAUGE_COUNT] = { false };
     memset(&c, 0, sizeof(c));
     if (!rd_i64(d, &i) || i < 0 || (size_t)i >= rec_n_intervals(d->rec) ||
-        !rd_i64(d, &c.offered) || !rd_i64(d, &terr) || !rd_i64(d, &mask))
+        !rd_i64(d, &c.offered) || !rd_i64(d, &terr) || !rd_i64(d, &mask) ||
+        c.offered < 0 || terr < 0 || mask < 0 || mask >= (1 << d->n_gauge))
         return rd_fail(d, "malformed 'iv' line");
     for (int k = 0; k < d->n_gauge; k++)
         if (!rd_f64(d, &gv[k]))

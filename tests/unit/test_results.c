@@ -559,6 +559,10 @@ static const struct tgh_case tgh_cases[] = {
     { "truncated (no end)", "end\n", "", ERR_PARSE },
     { "data after end", "end\n", "end\nhist all 0\n", ERR_PARSE },
     { "huge number", "dropped 0", "dropped 99999999999999999999", ERR_PARSE },
+    { "end beyond duration", "end_ns 10000000000", "end_ns 10000000001",
+      ERR_PARSE },
+    { "negative offered", "iv 2 3 ", "iv 2 -3 ", ERR_PARSE },
+    { "gauge mask beyond gauges", "iv 2 3 0 1 ", "iv 2 3 0 2 ", ERR_PARSE },
 };
 
 static void test_tgh_case(void **state)
