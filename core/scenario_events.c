@@ -249,12 +249,16 @@ static void event_set_limit(struct scn_ctx *c, const struct ynode *p,
     }
     static const char *const amount[] = { "requests", "tokens", "concurrent" };
     const char *want = amount[tier->limits[e->limit].kind];
+    bool wrong = false;
     for (int k = 0; k < 3; k++)
-        if (k != (int)tier->limits[e->limit].kind && scn_map_get(p, amount[k]))
+        if (k != (int)tier->limits[e->limit].kind &&
+            scn_map_get(p, amount[k])) {
             scn_err(c, scn_map_get(p, amount[k]), amount[k],
                     "limit '%s' counts %s: set it with %s:", l->str, want,
                     want);
-    scn_get_count(c, p, want, SCN_REQ | SCN_POS, 1000000000000000LL,
+            wrong = true;
+        }
+    scn_get_count(c, p, want, wrong ? 0 : SCN_REQ | SCN_POS, 1000000000000000LL,
                   &e->amount);
 }
 

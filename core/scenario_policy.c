@@ -182,8 +182,10 @@ static void conv_upgrade(struct scn_ctx *c, const struct ynode *tier,
             t->upgrade_to = scn_tier_index(c->sc, to->str);
             if (t->upgrade_to < 0)
                 scn_err(c, to, "to", "no tier named '%s'", to->str);
-            else if (t->upgrade_to == self)
+            else if (t->upgrade_to == self) {
                 scn_err(c, to, "to", "a tier cannot upgrade to itself");
+                t->upgrade_to = -1;
+            }
         }
         scn_get_money(c, n, "spend", 0, &t->upgrade_spend_pusd);
         scn_get_duration(c, n, "after", 0, &t->upgrade_after_ns);
