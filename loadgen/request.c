@@ -82,6 +82,9 @@ int lg_slot_setup(struct lg_slot *s, const struct lg_shared *sh,
     SETOPT(e, CURLOPT_OPENSOCKETDATA, sock_data);
     SETOPT(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
     SETOPT(e, CURLOPT_CLOSESOCKETDATA, sock_data);
+    /* No proxy: libcurl would otherwise read the proxy environment
+     * variables for every request. */
+    SETOPT(e, CURLOPT_PROXY, "");
     SETOPT(e, CURLOPT_SSL_VERIFYPEER, sh->cfg.insecure ? 0L : 1L);
     SETOPT(e, CURLOPT_SSL_VERIFYHOST, sh->cfg.insecure ? 0L : 2L);
     if (sh->is_https)

@@ -120,6 +120,8 @@ struct lg_worker {
     struct lg_fd *fds;
     size_t n_fds;
     int64_t curl_deadline_ns; /* -1: libcurl wants no timeout */
+    int64_t loop_ns;          /* time read at the top of the loop; libcurl's
+                                 timer (ms resolution) is based on it */
     struct traffic *traffic;
     struct lg_req next; /* next open-loop request, if has_next */
     bool has_next;
