@@ -58,6 +58,16 @@ struct rec {
 /* ---- lifecycle -------------------------------------------------------------
  */
 
+const char *rec_gauge_name(enum rec_gauge g)
+{
+    static const char *const names[REC_GAUGE_COUNT] = {
+        "in_flight", "queue_len", "credit_remaining_usd",
+        "rl_remaining_requests", "rl_remaining_tokens"
+    };
+    assert((int)g >= 0 && g < REC_GAUGE_COUNT);
+    return names[g];
+}
+
 static int check_config(const struct rec_config *cfg)
 {
     if (cfg->duration_ns <= 0 || cfg->interval_ns <= 0 || cfg->warmup_ns < 0 ||

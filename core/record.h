@@ -62,6 +62,11 @@ enum rec_gauge {
     REC_GAUGE_COUNT
 };
 
+/* Column name of gauge g in timeseries.csv and histograms.tgh
+ * ("in_flight", "queue_len", "credit_remaining_usd",
+ * "rl_remaining_requests", "rl_remaining_tokens"). */
+const char *rec_gauge_name(enum rec_gauge g);
+
 struct rec_config {
     int64_t duration_ns; /* > 0: time covered by the series */
     int64_t interval_ns; /* > 0: series bucket width */

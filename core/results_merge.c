@@ -14,6 +14,7 @@
 #include "core/results.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,11 +27,15 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-static int fail_msg(char *err, size_t err_len, int rc, const char *fmt,
-                    const char *a, const char *b)
+PRINTF_LIKE(4, 5)
+static int fail_msg(char *err, size_t err_len, int rc, const char *fmt, ...)
 {
-    if (err != NULL && err_len > 0)
-        snprintf(err, err_len, fmt, a, b);
+    if (err != NULL && err_len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_len, fmt, ap);
+        va_end(ap);
+    }
     return rc;
 }
 
@@ -73,9 +78,10 @@ static int merge_one(const char *dir, struct rec **acc, struct summary *meta,
                       "%s: scenario '%s' differs from the first input's", dir,
                       s.scenario);
     } else if (rc == ERR_OK && rec_merge(*acc, r) != ERR_OK) {
-        rc = fail_msg(err, err_len, ERR_INVAL, "%s: %s", dir,
-                      "not a shard of the same run (duration, interval, "
-                      "warm-up or populations differ)");
+        rc = fail_msg(err, err_len, ERR_INVAL,
+                      "%s: not a shard of the same run (duration, interval, "
+                      "warm-up or populations differ)",
+                      dir);
     }
     rec_free(r);
     summary_fini(&s);
@@ -128,8 +134,7 @@ int results_merge(const char *out_dir, const char *const *in_dirs, size_t n,
                   char *err, size_t err_len)
 {
     if (n == 0)
-        return fail_msg(err, err_len, ERR_INVAL, "%s%s", "no input directory",
-                        "");
+        return fail_msg(err, err_len, ERR_INVAL, "no input directory");
     for (size_t i = 0; i < n; i++)
         if (same_dir(out_dir, in_dirs[i]))
             return fail_msg(err, err_len, ERR_INVAL,

@@ -23,11 +23,6 @@
 
 #define TGH_MAGIC "tollgate-histograms"
 
-static const char *gauge_ids[REC_GAUGE_COUNT] = { "in_flight", "queue_len",
-                                                  "credit_remaining_usd",
-                                                  "rl_remaining_requests",
-                                                  "rl_remaining_tokens" };
-
 /* ---- writer ----------------------------------------------------------------
  */
 
@@ -64,7 +59,7 @@ static int put_header(FILE *out, const struct rec *r)
     if (fputs("\ngauges", out) < 0)
         return ERR_IO;
     for (int g = 0; g < REC_GAUGE_COUNT; g++)
-        if (fprintf(out, " %s", gauge_ids[g]) < 0)
+        if (fprintf(out, " %s", rec_gauge_name(g)) < 0)
             return ERR_IO;
     if (fprintf(out,
                 "\nduration_ns %lld\ninterval_ns %lld\nwarmup_ns %lld\n"
@@ -303,7 +298,7 @@ static int rd_columns(struct rd *d)
         return rd_fail(d, "expected 'gauges' line");
     while (rd_token(d, tok, sizeof(tok))) {
         int g = 0;
-        while (g < REC_GAUGE_COUNT && strcmp(gauge_ids[g], tok) != 0)
+        while (g < REC_GAUGE_COUNT && strcmp(rec_gauge_name(g), tok) != 0)
             g++;
         if (g == REC_GAUGE_COUNT || d->n_gauge == REC_GAUGE_COUNT)
             return rd_fail(d, "unknown gauge name");

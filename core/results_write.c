@@ -293,11 +293,6 @@ int results_fwrite_summary(FILE *out, const struct summary *s)
 /* ---- timeseries.csv ---------------------------------------------------------
  */
 
-static const char *gauge_cols[REC_GAUGE_COUNT] = { "in_flight", "queue_len",
-                                                   "credit_remaining_usd",
-                                                   "rl_remaining_requests",
-                                                   "rl_remaining_tokens" };
-
 const char *results_ts_header(void)
 {
     static char header[1024];
@@ -312,7 +307,7 @@ const char *results_ts_header(void)
                           ",p50_ms,p90_ms,p99_ms,max_ms");
     for (int g = 0; g < REC_GAUGE_COUNT; g++)
         k += (size_t)snprintf(header + k, sizeof(header) - k, ",%s",
-                              gauge_cols[g]);
+                              rec_gauge_name(g));
     return header;
 }
 
