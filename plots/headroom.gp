@@ -31,7 +31,7 @@ xp(x) = xt(x)
 # Counts read best as 350 / 2500 / 40M: engineering suffixes only when big.
 count_fmt(pk) = pk >= 100000 ? "%.1s%c" : "%g"
 # An empty panel: a grey note instead of a flat line at zero.
-none(msg) = sprintf("set label 1 '%s' at graph 0.5, graph 0.5 center font ',13' tc rgb '#777777'; set yrange [0:1]; set ytics ('' 0)", msg)
+none(msg) = sprintf("set label 1 '%s' at graph 0.5, graph 0.3 center font ',13' tc rgb '#777777'; set yrange [0:1]; set ytics ('' 0)", msg)
 empty_plot = "plot -1 notitle"
 full_axes = "unset label 1; set ytics autofreq; set yrange [0:*]"
 
@@ -70,6 +70,7 @@ set bmargin at screen 0.38
 # Only the gauges that move get a line; tokens take the right axis when
 # both do.
 if (pk_req <= 0 && pk_tok <= 0) {
+    set ylabel "rate-limit headroom"
     eval none("no rate or token limits")
     eval empty_plot
 }

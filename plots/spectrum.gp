@@ -31,7 +31,6 @@ eval term_cmd(1200, 600)
 set output out_path("spectrum")
 set title sprintf("%s: latency by percentile", name) font ",14"
 set xlabel "percentile"
-set rmargin 6
 set ylabel "latency"
 set logscale xy
 set xrange [1:*]
@@ -39,8 +38,7 @@ set xtics ("0%%" 1, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 1e4, \
     "99.999%%" 1e5, "99.9999%%" 1e6, "99.99999%%" 1e7)
 set grid xtics ytics lc rgb "#dddddd" lt 1
 eval set_lat_tics
-set key inside left top vertical Left reverse samplen 3 spacing 1.2 box \
-    lc rgb "#cccccc" opaque
+set key outside right top vertical Left reverse samplen 3 spacing 1.2
 
 has_ok = fexists(h_ok)
 has_den = fexists(h_den)
