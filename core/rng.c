@@ -22,11 +22,6 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 void rng_init(struct rng *r, uint64_t seed, uint64_t id,
               enum rng_purpose purpose)
 {
@@ -41,26 +36,6 @@ void rng_init(struct rng *r, uint64_t seed, uint64_t id,
         r->s[i] = splitmix64(&x);
     if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
         r->s[0] = 1; /* the all-zero state is the one fixed point */
-}
-
-uint64_t rng_u64(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double rng_double(struct rng *r)
-{
-    /* 53 random bits centred in their cell: (k + 0.5) / 2^53. */
-    return ((double)(rng_u64(r) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 uint64_t rng_below(struct rng *r, uint64_t n)

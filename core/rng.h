@@ -32,12 +32,30 @@ struct rng {
 void rng_init(struct rng *r, uint64_t seed, uint64_t id,
               enum rng_purpose purpose);
 
-/* Next 64 random bits. */
-uint64_t rng_u64(struct rng *r);
+/* Next 64 random bits.  Inline: it sits on every simulated request's path
+ * several times over. */
+static inline uint64_t rng_u64(struct rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t x = s[1] * 5;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
 
 /* Uniform double in the open interval (0, 1): never 0, never 1, so log()
- * of it is always finite. */
-double rng_double(struct rng *r);
+ * of it is always finite.  53 random bits centred in their cell:
+ * (k + 0.5) / 2^53. */
+static inline double rng_double(struct rng *r)
+{
+    return ((double)(rng_u64(r) >> 11) + 0.5) * 0x1.0p-53;
+}
 
 /* Uniform integer in [0, n); n > 0.  Unbiased (Lemire's method). */
 uint64_t rng_below(struct rng *r, uint64_t n);
