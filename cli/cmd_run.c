@@ -200,25 +200,38 @@ static int load_scenario(const struct run_opts *o, struct scenario **sc)
 
 /* ---- progress ------------------------------------------------------- */
 
+#define WATCH_RING 10 /* polls of 100 ms: rates over the last second */
+
 struct run_watch {
     struct progress bar;
-    int64_t total[REASON_COUNT];
+    int64_t total[REASON_COUNT]; /* cumulative, for denial shares */
     int64_t attempts;
-    struct lg_progress win; /* accumulated since the last redraw */
-    int64_t win_start_ns;
+    struct lg_progress ring[WATCH_RING]; /* the most recent polls */
+    int n;                               /* polls so far */
 };
 
 static void draw(struct run_watch *rw, int64_t total_ns)
 {
     struct progress_sample s = { 0 };
-    double span = (double)(rw->win.elapsed_ns - rw->win_start_ns) / 1e9;
-    s.elapsed_ns = rw->win.elapsed_ns;
+    int k = rw->n < WATCH_RING ? rw->n : WATCH_RING;
+    const struct lg_progress *last = &rw->ring[(rw->n - 1) % WATCH_RING];
+    const struct lg_progress *first = &rw->ring[(rw->n - k) % WATCH_RING];
+    double span = (double)(last->elapsed_ns - first->elapsed_ns) / 1e9;
+    double offered = 0, ok = 0;
+    s.p99_ns = -1;
+    for (int i = 1; i < k; i++) { /* first's own counts precede span */
+        const struct lg_progress *p = &rw->ring[(rw->n - k + i) % WATCH_RING];
+        offered += (double)p->offered;
+        ok += (double)p->outcome[REASON_OK];
+        if ((double)p->p99_ns > s.p99_ns)
+            s.p99_ns = (double)p->p99_ns;
+    }
+    s.elapsed_ns = last->elapsed_ns / 100000000 * 100000000; /* 0.1 s */
     s.total_ns = total_ns;
-    s.offered_per_s = span > 0 ? (double)rw->win.offered / span : 0;
-    s.ok_per_s = span > 0 ? (double)rw->win.outcome[REASON_OK] / span : 0;
-    s.p99_ns = rw->win.p99_ns >= 0 ? (double)rw->win.p99_ns : -1;
+    s.offered_per_s = span > 0 ? offered / span : 0;
+    s.ok_per_s = span > 0 ? ok / span : 0;
     bool used[REASON_COUNT] = { false };
-    for (int k = 0; k < PROGRESS_TOP; k++) {
+    for (int t = 0; t < PROGRESS_TOP; t++) {
         int best = -1;
         for (int r = 1; r < REASON_COUNT; r++)
             if (!used[r] && rw->total[r] > 0 &&
@@ -231,33 +244,24 @@ static void draw(struct run_watch *rw, int64_t total_ns)
         s.top_share[s.n_top++] = (double)rw->total[best] / (double)rw->attempts;
     }
     progress_draw(&rw->bar, &s);
-    rw->win_start_ns = rw->win.elapsed_ns;
-    memset(&rw->win, 0, sizeof(rw->win));
-    rw->win.p99_ns = -1;
 }
 
 static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
 {
     struct timespec nap = { 0, 100 * 1000000L };
-    struct lg_progress p;
-    rw->win.p99_ns = -1;
+    struct lg_progress *p;
     do {
         nanosleep(&nap, NULL);
         if (got_signal)
             lg_stop(g);
-        lg_poll(g, &p);
-        rw->attempts += p.attempts;
-        for (int r = 0; r < REASON_COUNT; r++) {
-            rw->total[r] += p.outcome[r];
-            rw->win.outcome[r] += p.outcome[r];
-        }
-        rw->win.offered += p.offered;
-        rw->win.elapsed_ns = p.elapsed_ns;
-        if (p.p99_ns > rw->win.p99_ns)
-            rw->win.p99_ns = p.p99_ns;
-        if (progress_due(&rw->bar))
+        p = &rw->ring[rw->n++ % WATCH_RING];
+        lg_poll(g, p);
+        rw->attempts += p->attempts;
+        for (int r = 0; r < REASON_COUNT; r++)
+            rw->total[r] += p->outcome[r];
+        if (rw->n >= 2 && progress_due(&rw->bar))
             draw(rw, total_ns);
-    } while (p.running);
+    } while (p->running);
     progress_clear(&rw->bar);
 }
 
@@ -441,7 +445,7 @@ static int make_lg(struct run_ctx *c)
         .seed = c->sc->seed,
         .insecure = c->o.insecure,
         .keys = c->keys.n ? &c->keys : NULL,
-        .progress_ns = 250000000LL,
+        .progress_ns = 100000000LL,
     };
     if (cfg.connections < cfg.threads)
         cfg.threads = cfg.connections;

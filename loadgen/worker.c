@@ -437,7 +437,10 @@ static int64_t next_wake(const struct lg_worker *w, int64_t now, int64_t limit)
     return t > now ? t - now : 0;
 }
 
-static void wait_events(struct lg_worker *w, int64_t wait_ns)
+/* Waits up to wait_ns and feeds the events to libcurl.  While sending,
+ * due requests are launched every 16 events too, so that a long batch of
+ * completions does not delay the schedule. */
+static void wait_events(struct lg_worker *w, int64_t wait_ns, bool sending)
 {
     struct epoll_event ev[MAX_EVENTS];
     struct timespec ts = { wait_ns / 1000000000LL, wait_ns % 1000000000LL };
@@ -458,6 +461,11 @@ static void wait_events(struct lg_worker *w, int64_t wait_ns)
             ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
             ((ev[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
         curl_multi_socket_action(w->multi, fd, flags, &running);
+        if (sending && (i & 15) == 15 && i + 1 < n) {
+            harvest(w);
+            w->loop_ns = now_rel(w);
+            launch_due(w, w->loop_ns);
+        }
     }
     if (n > 0)
         harvest(w);
@@ -551,7 +559,7 @@ void *lg_worker_main(void *arg)
         }
         int64_t limit =
             sending ? (now < dur ? dur : dur + sh->drain_ns) : drain_until;
-        wait_events(w, next_wake(w, now, limit));
+        wait_events(w, next_wake(w, now, limit), sending);
     }
     /* A window that ran its course covers all of it; a stop or a spent
      * --max-requests quota covers the time until now. */
