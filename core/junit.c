@@ -12,7 +12,6 @@
  */
 #include "core/junit.h"
 
-
 void junit_escape(FILE *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
