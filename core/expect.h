@@ -6,15 +6,18 @@
  *   metric  := "denied" [ "(" reason ")" ]        denial rate (of attempts)
  *            | "count" "(" reason | "ok" | "denied" ")"   absolute count
  *            | pNN "(" outcome ")"                latency percentile
- *                 pNN: p50 p90 p95 p99 p999 max mean; outcome: ok | all |
- *                 denied | <reason id>
+ *                 pNN: p50 (alias median) p90 p95 p99 p999 (alias p99.9)
+ *                 max mean; outcome: ok | all | denied | <reason id>
  *            | "goodput"                          ok per second
  *            | "retry_amplification"              attempts / unique
  *   OP      := "<" | "<=" | ">" | ">="
- *   value   := fraction ("5%", "0.05") for denied; a duration ("2s",
- *              "250ms") for percentiles; a rate ("40/s") or number for
- *              goodput; a number otherwise.
- * Thresholds are stored in base units: fractions, nanoseconds, per second.
+ *   value   := one word, never negative: a fraction ("5%", "0.05", at most
+ *              100%) for denied; a duration with unit ns us ms s m h d
+ *              ("2s", "250ms"; a bare "0" too) for percentiles; a rate
+ *              ("40/s", "3/m", "/min", "/h", "/d") or a plain number (per
+ *              second) for goodput; a plain number otherwise.
+ * Blanks around the parts are allowed.  Thresholds are stored in base
+ * units: fractions, nanoseconds, per second, counts, ratios.
  */
 #ifndef TOLLGATE_EXPECT_H
 #define TOLLGATE_EXPECT_H
