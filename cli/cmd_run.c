@@ -279,17 +279,18 @@ static int write_generator(void *ctx, FILE *out)
     const struct lg_stats *st = g->st;
     fprintf(out,
             "{\n  \"threads\": %d, \"connections\": %d,\n"
-            "  \"connections_opened_peak\": %" PRId64 ",\n"
+            "  \"connections_opened_peak\": %" PRId64
+            ", \"http2_responses\": %" PRId64 ",\n"
             "  \"sent\": %" PRId64 ", \"dropped_no_connection\": %" PRId64
             ",\n  \"aborted_in_flight\": %" PRId64
             ", \"retries_unsent\": %" PRId64 ",\n"
             "  \"schedule_lag_ms\": { \"p50\": %.3f, \"p99\": %.3f, "
             "\"max\": %.3f },\n  \"kept_up\": %s, \"stopped\": %s\n}\n",
-            g->threads, g->connections, st->connections_used, st->sent,
-            st->dropped, st->aborted, st->retries_unsent,
-            (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
-            (double)st->lag_max_ns / 1e6, st->kept_up ? "true" : "false",
-            st->stopped ? "true" : "false");
+            g->threads, g->connections, st->connections_used,
+            st->http2_responses, st->sent, st->dropped, st->aborted,
+            st->retries_unsent, (double)st->lag_p50_ns / 1e6,
+            (double)st->lag_p99_ns / 1e6, (double)st->lag_max_ns / 1e6,
+            st->kept_up ? "true" : "false", st->stopped ? "true" : "false");
     return ferror(out) ? ERR_IO : ERR_OK;
 }
 

@@ -288,6 +288,7 @@ static void add_stats(struct lg_stats *st, const struct lg_worker *w)
     st->aborted += w->aborted;
     st->retries_unsent += w->retries_unsent;
     st->connections_used += w->conns_peak;
+    st->http2_responses += w->http2;
     st->stopped = st->stopped || w->stopped;
     st->end_ns = w->end_ns > st->end_ns ? w->end_ns : st->end_ns;
 }

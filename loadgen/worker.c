@@ -345,7 +345,10 @@ static enum reason outcome_of(struct lg_slot *s, CURLcode rc)
         curl_easy_getinfo(s->easy, CURLINFO_OS_ERRNO, &os_errno);
         return cls_transport(rc, os_errno);
     }
+    long version = 0;
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &version);
+    s->w->http2 += version >= CURL_HTTP_VERSION_2_0;
     s->resp.status = (int)status;
     lg_slot_response(s);
     return cls_classify(&s->w->sh->cls, &s->resp);

@@ -136,6 +136,7 @@ struct lg_worker {
     /* statistics, read after join */
     int64_t sent, dropped, aborted, retries_unsent, in_flight;
     int64_t conns_open, conns_peak;
+    int64_t http2; /* responses that came over HTTP/2 */
     int64_t end_ns;
     bool stopped;
     int err; /* enum err of a fatal worker error */
