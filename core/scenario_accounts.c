@@ -321,8 +321,11 @@ static void conv_pop(struct scn_ctx *c, const struct ynode *n,
     const struct ynode *name = scn_map_get(n, "name");
     if (name == NULL)
         scn_err(c, n, "name", "missing required key 'name'");
-    else if (scn_scalar(c, name, "a name"))
+    else if (scn_scalar(c, name, "a name")) {
+        size_t mark = scn_path_key(c, "name");
         scn_check_name(c, name, name->str, p->name);
+        scn_path_pop(c, mark);
+    }
     scn_get_count(c, n, "count", SCN_REQ | SCN_POS, SCN_MAX_ACCOUNTS,
                   &p->count);
     pop_tier(c, n, p);

@@ -95,8 +95,11 @@ static void conv_limit(struct scn_ctx *c, const struct ynode *n,
     const struct ynode *name = scn_map_get(n, "name");
     if (name == NULL)
         scn_err(c, n, "name", "missing required key 'name' (e.g. rpm)");
-    else if (scn_scalar(c, name, "a name"))
+    else if (scn_scalar(c, name, "a name")) {
+        size_t mark = scn_path_key(c, "name");
         scn_check_name(c, name, name->str, l->name);
+        scn_path_pop(c, mark);
+    }
     if (!limit_amount(c, n, l))
         return;
     if (l->kind == LIMIT_CONCURRENT) {
