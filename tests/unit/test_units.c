@@ -15,7 +15,7 @@
 
 #include "core/units.h"
 
-enum kind { K_DUR, K_RATE, K_RAMP, K_MONEY, K_PRICE, K_FRAC, K_COUNT };
+enum kind { K_DUR, K_RATE, K_RAMP, K_MONEY, K_PRICE, K_FRAC, K_COUNT, K_NUM };
 
 struct parse_case {
     const char *name;
@@ -131,6 +131,15 @@ static const struct parse_case parse_cases[] = {
     { "count negative", K_COUNT, "-3", ERR_RANGE, 0, 0, 0 },
     { "count overflow", K_COUNT, "99999999999999999999", ERR_RANGE, 0, 0, 0 },
     { "count overflow M", K_COUNT, "10000000000000M", ERR_RANGE, 0, 0, 0 },
+    /* plain numbers (weights, factors) */
+    { "num 0.5", K_NUM, "0.5", ERR_OK, 0, 0.5, 0 },
+    { "num 7", K_NUM, "7", ERR_OK, 0, 7, 0 },
+    { "num 1e-3", K_NUM, " 1e-3 ", ERR_OK, 0, 1e-3, 0 },
+    { "num word", K_NUM, "seven", ERR_PARSE, 0, 0, 0 },
+    { "num unit", K_NUM, "5s", ERR_PARSE, 0, 0, 0 },
+    { "num percent", K_NUM, "5%", ERR_PARSE, 0, 0, 0 },
+    { "num negative", K_NUM, "-1", ERR_RANGE, 0, 0, 0 },
+    { "num infinite", K_NUM, "1e999", ERR_RANGE, 0, 0, 0 },
 };
 
 static void test_parse(void **state)
@@ -147,6 +156,7 @@ static void test_parse(void **state)
     case K_PRICE: rc = units_parse_price(c->in, &i); break;
     case K_FRAC: rc = units_parse_fraction(c->in, &d); break;
     case K_COUNT: rc = units_parse_count(c->in, &i); break;
+    case K_NUM: rc = units_parse_number(c->in, &d); break;
     }
     assert_int_equal(rc, c->want_rc);
     if (rc != ERR_OK)
@@ -158,6 +168,7 @@ static void test_parse(void **state)
     case K_COUNT: assert_int_equal(i, c->want_i); break;
     case K_RAMP: assert_true(d2 == c->want_d2); /* fall through */
     case K_RATE:
+    case K_NUM:
     case K_FRAC: assert_true(d == c->want_d); break;
     }
 }
