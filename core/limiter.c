@@ -588,6 +588,48 @@ static bool admits(const struct lim_conf *c, const union lim_state *s,
     return false;
 }
 
+bool lim_try(const struct lim_conf *c, const union lim_state *s, int64_t cost,
+             int64_t now_ns, union lim_state *next, int64_t *retry_after_ns)
+{
+    if (cost < 0)
+        cost = 0;
+    bool ok;
+    if (c->kind == LIMIT_CONCURRENT) {
+        ok = s->cc.in_flight < c->amount;
+    } else if (c->algo == LIM_TOKEN_BUCKET) {
+        i128 d = tb_deficit(c, s, now_ns);
+        i128 after = d + (i128)cost * c->unit;
+        ok = cost <= c->burst && after <= tb_cap(c);
+        if (ok) {
+            tb_set(next, after);
+            next->tb.last_ns = max64(s->tb.last_ns, now_ns);
+        }
+    } else {
+        ok = admits(c, s, cost, now_ns);
+        if (ok && c->algo != LIM_SLIDING_WINDOW) {
+            *next = *s;
+            lim_charge(c, next, cost, now_ns);
+        }
+    }
+    if (!ok && retry_after_ns) {
+        struct lim_result r;
+        lim_peek(c, s, cost, now_ns, &r);
+        *retry_after_ns = r.retry_after_ns;
+    }
+    return ok;
+}
+
+void lim_commit(const struct lim_conf *c, union lim_state *s,
+                const union lim_state *next, int64_t cost, int64_t now_ns)
+{
+    if (c->kind == LIMIT_CONCURRENT)
+        return;
+    if (c->algo == LIM_SLIDING_WINDOW)
+        lim_charge(c, s, cost, now_ns);
+    else
+        *s = *next;
+}
+
 bool lim_admits(const struct lim_conf *c, const union lim_state *s,
                 int64_t cost, int64_t now_ns, int64_t *retry_after_ns)
 {

@@ -151,6 +151,21 @@ bool lim_admits(const struct lim_conf *c, const union lim_state *s,
                 int64_t cost, int64_t now_ns, int64_t *retry_after_ns);
 
 /*
+ * Two-phase form of lim_check for callers that must ask several limits
+ * before charging any (policy.c): lim_try decides like lim_admits and,
+ * when the request passes, writes to *next the state s would have after
+ * charging it, leaving s alone.  lim_commit(c, s, next, cost, now_ns)
+ * then installs it (s must not have changed in between).  For
+ * LIM_SLIDING_WINDOW, whose log cannot be copied, *next is unused and
+ * lim_commit charges s directly.  The token bucket computes its refill
+ * once for both phases.
+ */
+bool lim_try(const struct lim_conf *c, const union lim_state *s, int64_t cost,
+             int64_t now_ns, union lim_state *next, int64_t *retry_after_ns);
+void lim_commit(const struct lim_conf *c, union lim_state *s,
+                const union lim_state *next, int64_t cost, int64_t now_ns);
+
+/*
  * Would a request of cost units pass at now_ns?  Fills out (values as if
  * the request were charged when it is allowed) and changes nothing.
  */

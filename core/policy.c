@@ -476,13 +476,6 @@ static enum reason abuse_check(struct policy *p, struct acct *a, int64_t now_ns,
 /* ---- limits ---------------------------------------------------------------
  */
 
-static int64_t limit_cost(const struct lim_conf *c, const struct policy_req *rq)
-{
-    if (c->kind == LIMIT_TOKENS)
-        return rq->prompt_tokens + rq->completion_tokens;
-    return 1;
-}
-
 /* The state of a scope: global or source limit; NULL for a source state
  * that does not exist yet unless insert. */
 static union lim_state *shared_state(struct policy *p, int t, int i,
@@ -511,21 +504,27 @@ static inline union lim_state *state_of(struct policy *p, int t, int i,
     return shared_state(p, t, i, src, insert);
 }
 
-/* Peeks every limit in order; returns the index of the first that denies,
- * or -1, with the retry hint in *retry. */
-static int limits_peek(struct policy *p, const struct acct *a,
-                       const struct policy_req *rq, int64_t now_ns,
-                       int64_t *retry)
+/* Asks every limit in order (lim_try: nothing changes yet); returns the
+ * index of the first that denies, or -1, with the retry hint in *retry
+ * and, for the limits that admit, their charged states in next[]. */
+static int limits_try(struct policy *p, const struct acct *a,
+                      const struct policy_req *rq, int64_t now_ns,
+                      union lim_state *next, int64_t *retry)
 {
     int t = a->tier;
-    for (int i = 0; i < p->tiers[t].n_limits; i++) {
-        const struct lim_conf *c = &p->conf[t * p->L + i];
-        const union lim_state *s =
-            state_of(p, t, i, rq->account, rq->source, false);
-        if (s == NULL)
-            s = &fresh_state;
-        if (!lim_admits(c, s, limit_cost(c, rq), now_ns, retry)) {
-            if (c->kind == LIMIT_CONCURRENT)
+    const struct tier_rt *rt = &p->tiers[t];
+    const struct lim_conf *conf = &p->conf[t * p->L];
+    union lim_state *own = &p->states[rq->account * p->L];
+    int64_t tokens = rq->prompt_tokens + rq->completion_tokens;
+    for (int i = 0; i < rt->n_limits; i++) {
+        const union lim_state *s = &own[i];
+        if ((rt->shared_mask >> i) & 1) {
+            s = shared_state(p, t, i, rq->source, false);
+            s = s ? s : &fresh_state;
+        }
+        int64_t cost = conf[i].kind == LIMIT_TOKENS ? tokens : 1;
+        if (!lim_try(&conf[i], s, cost, now_ns, &next[i], retry)) {
+            if (conf[i].kind == LIMIT_CONCURRENT)
                 *retry = POLICY_CONCURRENCY_RETRY_NS;
             return i;
         }
@@ -533,25 +532,35 @@ static int limits_peek(struct policy *p, const struct acct *a,
     return -1;
 }
 
-/* Charges the rate/token limits in mask; with acquire, takes the
- * concurrency slots of the tier and records them in d. */
+/* OK: installs next[] into every rate/token limit and takes the
+ * concurrency slots, recording them in d.  Denied (next NULL): charges
+ * the count_denied limits. */
 static void limits_charge(struct policy *p, const struct acct *a,
                           const struct policy_req *rq, int64_t now_ns,
-                          uint32_t mask, bool acquire,
+                          const union lim_state *next,
                           struct policy_decision *d)
 {
     int t = a->tier;
     const struct tier_rt *rt = &p->tiers[t];
-    for (int i = 0; i < rt->n_limits; i++) {
-        const struct lim_conf *c = &p->conf[t * p->L + i];
-        bool conc = (rt->conc_mask >> i) & 1;
-        if (conc ? !acquire : !((mask >> i) & 1))
-            continue;
-        union lim_state *s = state_of(p, t, i, rq->account, rq->source, true);
-        if (!conc)
-            lim_charge(c, s, limit_cost(c, rq), now_ns);
-        else if (lim_acquire(c, s))
-            d->held_mask |= 1u << i;
+    const struct lim_conf *conf = &p->conf[t * p->L];
+    union lim_state *own = &p->states[rq->account * p->L];
+    int64_t tokens = rq->prompt_tokens + rq->completion_tokens;
+    uint32_t all = rt->n_limits >= 32 ? ~0u : (1u << rt->n_limits) - 1;
+    uint32_t mask = next ? all : rt->cd_mask;
+    for (; mask != 0; mask &= mask - 1) {
+        int i = __builtin_ctz(mask);
+        union lim_state *s = &own[i];
+        if ((rt->shared_mask >> i) & 1)
+            s = shared_state(p, t, i, rq->source, true);
+        int64_t cost = conf[i].kind == LIMIT_TOKENS ? tokens : 1;
+        if ((rt->conc_mask >> i) & 1) {
+            if (lim_acquire(&conf[i], s))
+                d->held_mask |= 1u << i;
+        } else if (next) {
+            lim_commit(&conf[i], s, &next[i], cost, now_ns);
+        } else {
+            lim_charge(&conf[i], s, cost, now_ns);
+        }
     }
 }
 
@@ -681,7 +690,8 @@ static enum reason from_limits(struct policy *p, struct acct *a,
                                struct policy_decision *d)
 {
     enum reason r = REASON_OK;
-    int deny = limits_peek(p, a, rq, now_ns, &d->retry_after_ns);
+    union lim_state next[POLICY_MAX_LIMITS];
+    int deny = limits_try(p, a, rq, now_ns, next, &d->retry_after_ns);
     if (deny >= 0) {
         d->limit = deny;
         r = limit_reason(&p->conf[a->tier * p->L + deny]);
@@ -696,11 +706,11 @@ static enum reason from_limits(struct policy *p, struct acct *a,
         r = REASON_BAD_REQUEST;
     const struct tier_rt *rt = &p->tiers[a->tier];
     if (r == REASON_OK) {
-        limits_charge(p, a, rq, now_ns, ~rt->conc_mask, true, d);
+        limits_charge(p, a, rq, now_ns, next, d);
         d->epoch = a->epoch;
         a->last_used_ns = now_ns;
     } else if (rt->cd_mask) {
-        limits_charge(p, a, rq, now_ns, rt->cd_mask, false, d);
+        limits_charge(p, a, rq, now_ns, NULL, d);
     }
     return r;
 }

@@ -440,6 +440,43 @@ static void test_retry_after_exact(void **state)
     }
 }
 
+/* lim_try + lim_commit (policy's two-phase path) decides and charges
+ * exactly like lim_check, for every algorithm, with varying costs. */
+static void test_try_commit_equals_check(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 5; k++) {
+        struct lim_conf c =
+            make(all_algos[k], LIMIT_TOKENS, 5000, 3 * SEC, 5000, false);
+        union lim_state a, b;
+        lim_state_init(&a);
+        lim_state_init(&b);
+        struct rng r;
+        rng_init(&r, 17, (uint64_t)k, RNG_ATTRS);
+        int64_t t = 0, passed = 0;
+        for (int i = 0; i < 4000; i++) {
+            t += (int64_t)rng_below(&r, 400 * MS);
+            int64_t cost = (int64_t)rng_below(&r, 3000);
+            struct lim_result res;
+            bool want = lim_check(&c, &a, cost, t, &res);
+            union lim_state next;
+            int64_t retry = -1;
+            bool got = lim_try(&c, &b, cost, t, &next, &retry);
+            assert_int_equal(got, want);
+            if (got)
+                lim_commit(&c, &b, &next, cost, t);
+            else
+                assert_int_equal(retry, res.retry_after_ns);
+            assert_int_equal(lim_remaining(&c, &a, t),
+                             lim_remaining(&c, &b, t));
+            passed += got;
+        }
+        assert_true(passed > 100 && passed < 3900);
+        lim_state_fini(&a, c.algo);
+        lim_state_fini(&b, c.algo);
+    }
+}
+
 /* The gauge `remaining` is exactly how many unit requests pass at once. */
 static void test_remaining_exact(void **state)
 {
@@ -632,7 +669,7 @@ int main(void)
 {
     enum { NSEQ = sizeof(seq_cases) / sizeof(seq_cases[0]) };
     enum { NHDR = sizeof(hdr_cases) / sizeof(hdr_cases[0]) };
-    struct CMUnitTest tests[NSEQ + NHDR + 14];
+    struct CMUnitTest tests[NSEQ + NHDR + 15];
     size_t n = 0;
     for (size_t i = 0; i < NSEQ; i++)
         tests[n++] = (struct CMUnitTest){ seq_cases[i].name, test_seq_case,
@@ -650,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_count_denied),
         cmocka_unit_test(test_retry_after_exact),
         cmocka_unit_test(test_remaining_exact),
+        cmocka_unit_test(test_try_commit_equals_check),
         cmocka_unit_test(test_sliding_log_bounded),
         cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_conf_errors),
