@@ -5,8 +5,8 @@
  * Parsing happens in three stages:
  *   1. scenario_tree.c turns YAML text into a small generic tree (struct
  *      ynode) with locations, enforcing the input limits, expanding
- *      aliases and merge keys; then applies --set overrides and ${env:}
- *      substitution to the tree.
+ *      aliases and merge keys; scenario_override.c then applies --set
+ *      overrides and ${env:} substitution to the tree.
  *   2. scenario.c, scenario_policy.c, scenario_accounts.c and
  *      scenario_events.c walk the tree against the schema, converting
  *      values, filling defaults, resolving names and collecting every
@@ -63,16 +63,30 @@ struct scn_ctx {
 /* ---- scenario_tree.c ---- */
 
 /* Parses text into t.  Returns ERR_OK, ERR_PARSE (YAML syntax) or
- * ERR_TOOBIG, with located diagnostics in c. */
+ * ERR_TOOBIG, with located diagnostics in c (ERR_INVAL: parsed, but with
+ * errors such as duplicate keys). */
 int scn_tree_parse(struct scn_ctx *c, const char *text, size_t len,
                    struct ytree *t);
+/* The builder behind scn_tree_parse; nodes get override index ovr (-1:
+ * the file).  Continues the budget already in t. */
+int scn_tree_build(struct scn_ctx *c, const char *text, size_t len, int ovr,
+                   struct ytree *t);
+void scn_tree_fini(struct ytree *t);
+void scn_node_free(struct ynode *n);
+/* Appends a child (key is NULL for lists); takes ownership of both. */
+void scn_node_push(struct ynode *parent, struct ynode *key, struct ynode *val);
+/* Plain "", "~", "null", "Null", "NULL". */
+bool scn_is_null_text(const char *s);
+/* Value of key in map, or NULL when absent or null (map may be NULL or
+ * not a map): an empty value means the same as leaving the key out. */
+const struct ynode *scn_map_get(const struct ynode *map, const char *key);
+
+/* ---- scenario_override.c ---- */
+
 /* Applies the overrides of c to t; ERR_INVAL when one names no path. */
 int scn_tree_override(struct scn_ctx *c, struct ytree *t);
 /* Replaces ${env:NAME} and ${env:NAME:-default} in every scalar value. */
 int scn_tree_env(struct scn_ctx *c, struct ytree *t);
-void scn_tree_fini(struct ytree *t);
-/* Value of key in map, or NULL (map may be NULL or not a map). */
-const struct ynode *scn_map_get(const struct ynode *map, const char *key);
 
 /* ---- scenario_diag.c ---- */
 

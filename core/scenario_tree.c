@@ -1,6 +1,6 @@
 /*
- * scenario_tree.c - YAML text to a located generic tree, then --set
- * overrides and ${env:NAME} substitution on that tree.
+ * scenario_tree.c - YAML text to a located generic tree (overrides and
+ * ${env:} substitution on that tree are in scenario_override.c).
  *
  * libyaml's event parser feeds a stack of open collections.  The input
  * limits of scenario.h are enforced as the events arrive (nesting depth,
@@ -17,7 +17,6 @@
  */
 #include "core/scenario_int.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -46,14 +45,14 @@ struct builder {
     int ovr; /* override index given to every node; -1: file */
 };
 
-static void node_free(struct ynode *n)
+void scn_node_free(struct ynode *n)
 {
     if (n == NULL)
         return;
     for (size_t i = 0; i < n->n; i++) {
         if (n->keys)
-            node_free(n->keys[i]);
-        node_free(n->vals[i]);
+            scn_node_free(n->keys[i]);
+        scn_node_free(n->vals[i]);
     }
     free(n->keys);
     free(n->vals);
@@ -65,7 +64,7 @@ void scn_tree_fini(struct ytree *t)
 {
     if (t == NULL)
         return;
-    node_free(t->root);
+    scn_node_free(t->root);
     t->root = NULL;
 }
 
@@ -123,8 +122,7 @@ static bool budget_bytes(struct builder *b, size_t len, struct scn_loc loc)
     return false;
 }
 
-static void push_child(struct ynode *parent, struct ynode *key,
-                       struct ynode *val)
+void scn_node_push(struct ynode *parent, struct ynode *key, struct ynode *val)
 {
     if (parent->n == parent->cap) {
         parent->cap = parent->cap ? parent->cap * 2 : 4;
@@ -157,7 +155,7 @@ static struct ynode *node_copy(struct builder *b, const struct ynode *src,
     n->quoted = src->quoted;
     if (src->str) {
         if (!budget_bytes(b, strlen(src->str), src->loc)) {
-            node_free(n);
+            scn_node_free(n);
             return NULL;
         }
         n->str = xstrdup(src->str);
@@ -167,17 +165,17 @@ static struct ynode *node_copy(struct builder *b, const struct ynode *src,
         if (src->kind == YN_MAP) {
             k = node_copy(b, src->keys[i], depth + 1);
             if (k == NULL) {
-                node_free(n);
+                scn_node_free(n);
                 return NULL;
             }
         }
         struct ynode *v = node_copy(b, src->vals[i], depth + 1);
         if (v == NULL) {
-            node_free(k);
-            node_free(n);
+            scn_node_free(k);
+            scn_node_free(n);
             return NULL;
         }
-        push_child(n, k, v);
+        scn_node_push(n, k, v);
     }
     return n;
 }
@@ -207,7 +205,7 @@ static void merge_from(struct builder *b, struct ynode *out, struct ynode *src)
     for (size_t i = 0; i < src->n; i++) {
         if (has_key(out, src->keys[i]->str, out->n))
             continue;
-        push_child(out, src->keys[i], src->vals[i]);
+        scn_node_push(out, src->keys[i], src->vals[i]);
         src->keys[i] = NULL;
         src->vals[i] = NULL;
     }
@@ -225,11 +223,11 @@ static void apply_merges(struct builder *b, struct ynode *map)
     struct ynode *merges = NULL;
     for (size_t i = 0; i < map->n; i++) {
         if (is_merge_key(map->keys[i])) {
-            node_free(map->keys[i]);
+            scn_node_free(map->keys[i]);
             map->keys[i] = NULL;
             continue;
         }
-        push_child(&out, map->keys[i], map->vals[i]);
+        scn_node_push(&out, map->keys[i], map->vals[i]);
         map->vals[i] = NULL;
     }
     for (size_t i = 0; i < map->n; i++) {
@@ -241,7 +239,7 @@ static void apply_merges(struct builder *b, struct ynode *map)
                 merge_from(b, &out, merges->vals[j]);
         else
             merge_from(b, &out, merges);
-        node_free(merges);
+        scn_node_free(merges);
         map->vals[i] = NULL;
     }
     free(map->keys);
@@ -267,7 +265,7 @@ static void attach(struct builder *b, struct ynode *n)
             struct scn_loc loc = n->loc;
             scn_err(b->c, n, NULL, "a mapping key must be a plain name");
             b->rc = b->rc ? b->rc : ERR_INVAL;
-            node_free(n);
+            scn_node_free(n);
             n = node_new(b, YN_SCALAR, loc);
             if (n == NULL)
                 return;
@@ -282,16 +280,16 @@ static void attach(struct builder *b, struct ynode *n)
                            "more than %d items in one list or mapping",
                            SCN_MAX_LIST);
         b->rc = ERR_TOOBIG;
-        node_free(n);
-        node_free(f->key);
+        scn_node_free(n);
+        scn_node_free(f->key);
         f->key = NULL;
         return;
     }
-    push_child(p, f->key, n);
+    scn_node_push(p, f->key, n);
     f->key = NULL;
 }
 
-static bool is_null_text(const char *s)
+bool scn_is_null_text(const char *s)
 {
     return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
            strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
@@ -305,7 +303,7 @@ static void on_scalar(struct builder *b, const yaml_event_t *e)
     bool quoted = e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
     if (!budget_bytes(b, len, loc))
         return;
-    bool null = !quoted && is_null_text(v);
+    bool null = !quoted && scn_is_null_text(v);
     struct ynode *n = node_new(b, null ? YN_NULL : YN_SCALAR, loc);
     if (n == NULL)
         return;
@@ -427,8 +425,8 @@ static void rejoin_flow(struct ynode *n)
                 break;
             join_fragment(v, frag->str);
             bal += paren_balance(frag->str);
-            node_free(k);
-            node_free(next);
+            scn_node_free(k);
+            scn_node_free(next);
             i++;
         }
     }
@@ -529,8 +527,8 @@ static bool on_event(struct builder *b, const yaml_event_t *e)
     return b->rc != ERR_TOOBIG && b->rc != ERR_PARSE;
 }
 
-static int build(struct scn_ctx *c, const char *text, size_t len, int ovr,
-                 struct ytree *t)
+int scn_tree_build(struct scn_ctx *c, const char *text, size_t len, int ovr,
+                   struct ytree *t)
 {
     struct builder b = { .c = c, .t = t, .ovr = ovr };
     yaml_parser_t p;
@@ -550,8 +548,8 @@ static int build(struct scn_ctx *c, const char *text, size_t len, int ovr,
     }
     while (b.depth > 0) { /* stopped early: free what is still open */
         struct frame *f = &b.stack[--b.depth];
-        node_free(f->node);
-        node_free(f->key);
+        scn_node_free(f->node);
+        scn_node_free(f->key);
         free(f->anchor);
     }
     for (size_t i = 0; i < b.n_anchors; i++)
@@ -565,304 +563,5 @@ int scn_tree_parse(struct scn_ctx *c, const char *text, size_t len,
                    struct ytree *t)
 {
     memset(t, 0, sizeof(*t));
-    return build(c, text, len, -1, t);
-}
-
-/* ---- --set overrides ---------------------------------------------------- */
-
-/* Every node of the subtree is marked as made by override i. */
-static void mark_ovr(struct ynode *n, int i)
-{
-    n->ovr = i;
-    n->loc.line = n->loc.col = 0;
-    for (size_t j = 0; j < n->n; j++) {
-        if (n->keys)
-            mark_ovr(n->keys[j], i);
-        mark_ovr(n->vals[j], i);
-    }
-}
-
-/* The value of override i as a node: a flow collection when it starts with
- * '[' or '{', else a plain scalar. */
-static struct ynode *ovr_value(struct scn_ctx *c, struct ytree *t, int i)
-{
-    const char *v = c->ovr[i].value;
-    struct ynode *n;
-    if (v[0] == '[' || v[0] == '{') {
-        struct ytree sub = { NULL, t->n_nodes, t->n_bytes };
-        if (build(c, v, strlen(v), i, &sub) != ERR_OK || sub.root == NULL) {
-            scn_tree_fini(&sub);
-            return NULL;
-        }
-        t->n_nodes = sub.n_nodes;
-        t->n_bytes = sub.n_bytes;
-        n = sub.root;
-    } else {
-        n = xcalloc(1, sizeof(*n));
-        n->kind = is_null_text(v) ? YN_NULL : YN_SCALAR;
-        n->str = n->kind == YN_SCALAR ? xstrdup(v) : NULL;
-    }
-    mark_ovr(n, i);
-    return n;
-}
-
-/* Splits "a.b[2].c" into the next segment: name (may be empty when the
- * segment is only an index) and index (-1 when none).  Returns the rest,
- * or NULL on a syntax error. */
-static const char *next_seg(const char *s, char *name, size_t name_len,
-                            long *index)
-{
-    size_t n = strcspn(s, ".[");
-    if (n >= name_len)
-        return NULL;
-    memcpy(name, s, n);
-    name[n] = '\0';
-    s += n;
-    *index = -1;
-    if (*s == '[') {
-        char *end;
-        *index = strtol(s + 1, &end, 10);
-        if (end == s + 1 || *end != ']' || *index < 0)
-            return NULL;
-        s = end + 1;
-        if (*s == '[') /* one index per segment is enough */
-            return NULL;
-    }
-    if (*s == '.')
-        s++;
-    else if (*s != '\0')
-        return NULL;
-    return s;
-}
-
-static bool all_digits(const char *s)
-{
-    if (*s == '\0')
-        return false;
-    for (; *s; s++)
-        if (!isdigit((unsigned char)*s))
-            return false;
-    return true;
-}
-
-/* In a list, the item whose name: is name; -1 if none. */
-static long item_named(const struct ynode *seq, const char *name)
-{
-    for (size_t i = 0; i < seq->n; i++) {
-        const struct ynode *v = scn_map_get(seq->vals[i], "name");
-        if (v && v->kind == YN_SCALAR && strcmp(v->str, name) == 0)
-            return (long)i;
-    }
-    return -1;
-}
-
-/* Steps into child name of *slot, creating map entries as needed. */
-static struct ynode **step_name(struct scn_ctx *c, struct ynode **slot,
-                                const char *name, int i, const char *done)
-{
-    struct ynode *n = *slot;
-    if (n->kind == YN_NULL) {
-        n->kind = YN_MAP;
-        n->ovr = i;
-    }
-    if (n->kind == YN_MAP) {
-        for (size_t j = 0; j < n->n; j++)
-            if (strcmp(n->keys[j]->str, name) == 0)
-                return &n->vals[j];
-        struct ynode *k = xcalloc(1, sizeof(*k));
-        struct ynode *v = xcalloc(1, sizeof(*v));
-        k->kind = YN_SCALAR;
-        k->str = xstrdup(name);
-        k->ovr = v->ovr = i;
-        v->kind = YN_NULL;
-        push_child(n, k, v);
-        return &n->vals[n->n - 1];
-    }
-    if (n->kind == YN_SEQ) {
-        long idx =
-            all_digits(name) ? strtol(name, NULL, 10) : item_named(n, name);
-        if (idx >= 0 && (size_t)idx < n->n)
-            return &n->vals[idx];
-        scn_err(c, NULL, NULL, "--set %s=%s: '%s' has no item named '%s'",
-                c->ovr[i].key, c->ovr[i].value, done[0] ? done : "(top)", name);
-        return NULL;
-    }
-    scn_err(c, NULL, NULL, "--set %s=%s: '%s' is a single value, not a map",
-            c->ovr[i].key, c->ovr[i].value, done);
-    return NULL;
-}
-
-static struct ynode **step_index(struct scn_ctx *c, struct ynode **slot,
-                                 long idx, int i, const char *done)
-{
-    struct ynode *n = *slot;
-    if (n->kind == YN_SEQ && (size_t)idx < n->n)
-        return &n->vals[idx];
-    if (n->kind == YN_SEQ)
-        scn_err(c, NULL, NULL,
-                "--set %s=%s: '%s' has %zu items, so [%ld] does not exist",
-                c->ovr[i].key, c->ovr[i].value, done, n->n, idx);
-    else
-        scn_err(c, NULL, NULL, "--set %s=%s: '%s' is not a list", c->ovr[i].key,
-                c->ovr[i].value, done);
-    return NULL;
-}
-
-static int apply_one(struct scn_ctx *c, struct ytree *t, int i)
-{
-    const char *key = c->ovr[i].key;
-    if (t->root == NULL) {
-        t->root = xcalloc(1, sizeof(*t->root));
-        t->root->kind = YN_MAP;
-    }
-    struct ynode **slot = &t->root;
-    char done[SCN_PATH_MAX] = "";
-    const char *s = key;
-    int segs = 0;
-    while (*s) {
-        char name[SCN_MAX_NAME * 2];
-        long idx;
-        const char *rest = next_seg(s, name, sizeof(name), &idx);
-        if (rest == NULL || ++segs > SCN_MAX_DEPTH ||
-            (name[0] == '\0' && idx < 0)) {
-            scn_err(c, NULL, NULL,
-                    "--set %s=%s: expected a dotted path such as "
-                    "policy.capacity.servers or accounts[0].count",
-                    key, c->ovr[i].value);
-            return ERR_INVAL;
-        }
-        if (name[0] != '\0')
-            slot = step_name(c, slot, name, i, done);
-        if (slot && idx >= 0)
-            slot = step_index(c, slot, idx, i, done);
-        if (slot == NULL)
-            return ERR_INVAL;
-        size_t used = strlen(done), seg = (size_t)(rest - s);
-        if (seg > 0 && s[seg - 1] == '.')
-            seg--;
-        snprintf(done + used, sizeof(done) - used, "%s%.*s",
-                 used && name[0] ? "." : "", (int)seg, s);
-        s = rest;
-    }
-    struct ynode *v = ovr_value(c, t, i);
-    if (v == NULL)
-        return ERR_INVAL;
-    node_free(*slot);
-    *slot = v;
-    return ERR_OK;
-}
-
-int scn_tree_override(struct scn_ctx *c, struct ytree *t)
-{
-    int rc = ERR_OK;
-    for (size_t i = 0; i < c->n_ovr; i++) {
-        if (c->ovr[i].key == NULL || c->ovr[i].key[0] == '\0') {
-            scn_err(c, NULL, NULL, "--set needs KEY=VALUE");
-            rc = ERR_INVAL;
-            continue;
-        }
-        if (apply_one(c, t, (int)i) != ERR_OK)
-            rc = ERR_INVAL;
-    }
-    if (rc != ERR_OK)
-        c->rc = c->rc ? c->rc : rc;
-    return rc;
-}
-
-/* ---- ${env:NAME} ----------------------------------------------------------
- */
-
-struct sbuf {
-    char *p;
-    size_t n, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-/* Substitutes in one scalar; false (reported) on an error. */
-static bool env_scalar(struct scn_ctx *c, struct ynode *n)
-{
-    if (strstr(n->str, "${env:") == NULL)
-        return true;
-    struct sbuf out = { 0 };
-    const char *s = n->str;
-    bool ok = true;
-    for (;;) {
-        const char *p = strstr(s, "${env:");
-        if (p == NULL)
-            break;
-        sb_add(&out, s, (size_t)(p - s));
-        const char *name = p + 6, *end = strchr(name, '}');
-        size_t nlen = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
-                                   "mnopqrstuvwxyz0123456789_");
-        const char *after = name + nlen;
-        bool has_def = after[0] == ':' && after[1] == '-';
-        if (end == NULL || nlen == 0 || nlen > 255 ||
-            isdigit((unsigned char)name[0]) || (!has_def && after != end)) {
-            scn_err(c, n, NULL,
-                    "malformed ${env:...}: expected ${env:NAME} or "
-                    "${env:NAME:-default}");
-            ok = false;
-            break;
-        }
-        char var[256];
-        snprintf(var, sizeof(var), "%.*s", (int)nlen, name);
-        const char *val = getenv(var);
-        if (val == NULL && !has_def) {
-            scn_err(c, n, NULL,
-                    "environment variable %s is not set (write "
-                    "${env:%s:-default} to give a fallback)",
-                    var, var);
-            ok = false;
-            break;
-        }
-        if (val != NULL)
-            sb_add(&out, val, strlen(val));
-        else
-            sb_add(&out, after + 2, (size_t)(end - after - 2));
-        s = end + 1;
-        if (out.n > SCN_MAX_SCALAR_LEN) {
-            scn_err_toobig(c, n, NULL,
-                           "value longer than %d bytes after ${env:} "
-                           "substitution",
-                           SCN_MAX_SCALAR_LEN);
-            ok = false;
-            break;
-        }
-    }
-    if (ok) {
-        sb_add(&out, s, strlen(s));
-        free(n->str);
-        n->str = out.p;
-    } else {
-        free(out.p);
-    }
-    return ok;
-}
-
-static bool env_walk(struct scn_ctx *c, struct ynode *n)
-{
-    bool ok = true;
-    if (n->kind == YN_SCALAR)
-        ok = env_scalar(c, n);
-    for (size_t i = 0; i < n->n; i++)
-        ok = env_walk(c, n->vals[i]) && ok;
-    return ok;
-}
-
-int scn_tree_env(struct scn_ctx *c, struct ytree *t)
-{
-    if (t->root == NULL || env_walk(c, t->root))
-        return ERR_OK;
-    c->rc = c->rc ? c->rc : ERR_INVAL;
-    return ERR_INVAL;
+    return scn_tree_build(c, text, len, -1, t);
 }
