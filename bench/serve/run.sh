@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# bench/serve/run.sh - decisions + responses per second of `tollgate serve`
+# against nginx `return 200` (one worker), measured alternately in the same
+# run with the same wrk client, connections and request stream.
+#
+# Usage: bench/serve/run.sh [TOLLGATE] [ROUNDS] [SECONDS] [CONNECTIONS]
+#   defaults: build/tollgate 5 10 50.  Environment: PIN=1 pins each server
+#   to CPU 0 and wrk to CPU 1 (serve then runs one HTTP thread: THREADS=1);
+#   THREADS=N sets serve's HTTP thread pool (default 2).
+#
+# Every request is POST /v1/chat/completions with a Bearer key of one of
+# 1000 accounts (round robin) and a small JSON body, so serve runs its
+# whole path for each: key lookup, JSON body parse, policy_decide (limits,
+# credit), capacity, policy_complete, recorder, response body and
+# x-ratelimit-* headers.  nginx answers the same requests with the same
+# success body from `return 200` and never reads them.  Both get
+# keepalive without a request cap (nginx keepalive_requests raised).
+#
+# Reported per round: requests/s and server CPU microseconds per request
+# (utime + stime of the server process from /proc), then the medians and
+# serve/nginx ratios.  Requires wrk, nginx, curl.  Traffic stays on
+# 127.0.0.1.  Results are noisy on a shared 2-core machine: quote the
+# ratios of one run, not absolute numbers (PERFORMANCE.md).
+set -eu
+TG=${1:-build/tollgate}
+ROUNDS=${2:-5}
+SECS=${3:-10}
+CONNS=${4:-50}
+HERE=$(cd "$(dirname "$0")" && pwd)
+THREADS=${THREADS:-2}
+PIN=${PIN:-0}
+SRV_CPU=()
+CLI_CPU=()
+if [ "$PIN" = 1 ]; then
+    SRV_CPU=(taskset -c 0)
+    CLI_CPU=(taskset -c 1)
+    THREADS=${THREADS_PINNED:-1}
+fi
+
+WORK=$(mktemp -d)
+SERVE_PID=
+cleanup() {
+    [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null
+    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- tollgate serve ---------------------------------------------------------
+"${SRV_CPU[@]}" "$TG" serve "$HERE/bench.yaml" --listen 127.0.0.1:0 \
+    --threads "$THREADS" --no-results >"$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 100); do
+    SPORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/serve.log")
+    [ -n "$SPORT" ] && break
+    sleep 0.05
+done
+[ -n "$SPORT" ] || { cat "$WORK/serve.log"; exit 1; }
+
+urls=()
+for i in $(seq 0 999); do
+    urls+=("http://127.0.0.1:$SPORT/tollgate/key?account=$i")
+done
+curl -s "${urls[@]}" | sed 's/}/}\n/g' |
+    sed -n 's/.*"key":"\([^"]*\)".*/\1/p' >"$WORK/keys.txt"
+[ "$(wc -l <"$WORK/keys.txt")" = 1000 ] || { echo "keys?"; exit 1; }
+BODY='{"model":"mini","max_tokens":16,"messages":[{"role":"user","content":"Say hello to the benchmark, please."}]}'
+OK_BODY=$(curl -s "http://127.0.0.1:$SPORT/v1/chat/completions" \
+    -H "Authorization: Bearer $(head -1 "$WORK/keys.txt")" -d "$BODY")
+
+# --- nginx, one worker, return 200 with the same body -----------------------
+NPORT=
+for p in $(shuf -i 20000-60000 -n 20); do
+    mkdir -p "$WORK/nginx"
+    cat >"$WORK/nginx.conf" <<EOF
+worker_processes 1;
+daemon on;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $WORK/nginx;
+    proxy_temp_path $WORK/nginx;
+    fastcgi_temp_path $WORK/nginx;
+    uwsgi_temp_path $WORK/nginx;
+    scgi_temp_path $WORK/nginx;
+    server {
+        listen 127.0.0.1:$p;
+        location / {
+            default_type application/json;
+            return 200 '$OK_BODY';
+        }
+    }
+}
+EOF
+    if "${SRV_CPU[@]}" nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" \
+        -e "$WORK/nginx/error.log" 2>/dev/null; then
+        NPORT=$p
+        break
+    fi
+done
+[ -n "$NPORT" ] || { echo "nginx did not start"; exit 1; }
+sleep 0.2
+NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
+
+cat >"$WORK/bench.lua" <<EOF
+local keys = {}
+for line in io.lines("$WORK/keys.txt") do keys[#keys + 1] = line end
+local body = '$BODY'
+local reqs = {}
+for i, k in ipairs(keys) do
+  reqs[i] = wrk.format("POST", "/v1/chat/completions",
+    { ["Authorization"] = "Bearer " .. k,
+      ["Content-Type"] = "application/json",
+      ["X-Client-Region"] = "US" }, body)
+end
+local n = 0
+request = function()
+  n = n % #reqs + 1
+  return reqs[n]
+end
+EOF
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# One measurement: prints "req_per_s cpu_us_per_req non2xx".
+measure() { # PORT PID
+    local t0 t1 out rps n non
+    t0=$(cpu_ticks "$2")
+    out=$("${CLI_CPU[@]}" wrk -t1 -c"$CONNS" -d"${SECS}s" -s "$WORK/bench.lua" \
+        "http://127.0.0.1:$1/")
+    t1=$(cpu_ticks "$2")
+    rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
+    n=$(echo "$out" | awk '/requests in/ { print $1 }')
+    non=$(echo "$out" | awk '/Non-2xx/ { print $5 }')
+    awk -v r="$rps" -v n="$n" -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+        -v x="${non:-0}" 'BEGIN { printf "%.0f %.1f %d\n", r, d / hz * 1e6 / n, x }'
+}
+
+echo "# serve bench: $ROUNDS rounds x ${SECS}s, wrk -t1 -c$CONNS, serve" \
+    "threads $THREADS, pin $PIN, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# round  nginx_rps nginx_us/req  serve_rps serve_us/req serve_non2xx"
+: >"$WORK/rows"
+for r in $(seq "$ROUNDS"); do
+    read -r nr nc _ < <(measure "$NPORT" "$NGINX_WORKER")
+    read -r sr scu snon < <(measure "$SPORT" "$SERVE_PID")
+    printf "%7d %10s %12s %10s %12s %12s\n" "$r" "$nr" "$nc" "$sr" "$scu" \
+        "$snon" | tee -a "$WORK/rows"
+done
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+mn=$(awk '{ print $2 }' "$WORK/rows" | median)
+ms=$(awk '{ print $4 }' "$WORK/rows" | median)
+cn=$(awk '{ print $3 }' "$WORK/rows" | median)
+cs=$(awk '{ print $5 }' "$WORK/rows" | median)
+awk -v mn="$mn" -v ms="$ms" -v cn="$cn" -v cs="$cs" 'BEGIN {
+    printf "median  nginx %.0f req/s %.1f us/req   serve %.0f req/s %.1f us/req\n", mn, cn, ms, cs
+    printf "ratio   serve/nginx throughput %.2f   serve/nginx CPU per request %.2f\n", ms / mn, cs / cn
+    printf "serve decisions+responses per CPU-second: %.0f\n", 1e6 / cs
+}'

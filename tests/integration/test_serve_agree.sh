@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# test_serve_agree.sh - one model, two clocks: `tollgate sim` and
+# `tollgate run` against the embedded `tollgate serve` give the same
+# denial rate for every reason (within 1 percentage point: the request
+# streams are identical, only real-time jitter at limiter refills and at
+# the outage's edges can move a request), and serve's own server-side
+# results count the same outcomes as the client saw.
+# Scenario: tests/integration/serve/agree.yaml (20 s of traffic).
+#
+# Usage: bash test_serve_agree.sh TOLLGATE_BINARY REPO_ROOT
+set -u
+TG=${1:?tollgate binary}
+SRC=${2:?repo root}
+. "$SRC/tests/integration/serve/lib.bash"
+SCN=$SRC/tests/integration/serve/agree.yaml
+
+# Prints "id count" for attempts and every reason of a summary.json (the
+# top-level block: the first "denied_by_reason" in the file).
+counts() {
+    awk '
+        /"attempts":/ && !a { gsub(/[^0-9]/, "", $2); print "attempts", $2; a = 1 }
+        /"ok":/ && !o && a { gsub(/[^0-9]/, "", $2); print "ok", $2; o = 1 }
+        /"denied_by_reason"/ && !done { inb = 1; next }
+        inb && /}/ { inb = 0; done = 1 }
+        inb { gsub(/[":,]/, " "); print $1, $2 }
+    ' "$1"
+}
+
+# Compares two count lists as rates of attempts; TOL in percentage points.
+agree() { # NAME FILE_A FILE_B TOL
+    local name=$1 a=$2 b=$3 tol=$4
+    counts "$a" >"$WORK/a"
+    counts "$b" >"$WORK/b"
+    local na nb
+    na=$(awk '$1 == "attempts" { print $2 }' "$WORK/a")
+    nb=$(awk '$1 == "attempts" { print $2 }' "$WORK/b")
+    check "$name: attempts ($na vs $nb)" \
+        awk -v x="$na" -v y="$nb" 'BEGIN { exit !(x > 500 && y > 500 && (x - y) ^ 2 <= (0.01 * x) ^ 2) }'
+    join "$WORK/a" "$WORK/b" | while read -r id ca cb; do
+        [ "$id" = attempts ] && continue
+        if awk -v a="$ca" -v b="$cb" -v na="$na" -v nb="$nb" -v t="$tol" \
+            'BEGIN { d = 100 * (a / na - b / nb); exit !(d <= t && d >= -t) }'; then
+            echo pass
+        else
+            echo "FAIL: $name: $id $ca/$na vs $cb/$nb (more than $tol points)"
+        fi
+    done >"$WORK/res"
+    while read -r line; do
+        if [ "$line" = pass ]; then
+            PASSES=$((PASSES + 1))
+        else
+            FAILS=$((FAILS + 1))
+            echo "$line"
+        fi
+    done <"$WORK/res"
+}
+
+"$TG" sim "$SCN" -o "$WORK/sim" -q >"$WORK/sim.log" 2>&1
+check "sim ran" test -s "$WORK/sim/summary.json"
+"$TG" run "$SCN" -o "$WORK/run" -q >"$WORK/run.log" 2>&1
+check "run against the embedded serve ran" test -s "$WORK/run/summary.json"
+check "serve's results written beside run's" \
+    test -s "$WORK/run/serve/summary.json"
+for r in ok rate_limit outage invalid_key region_blocked; do
+    check "sim has $r" grep -Eq "\"$r\": [1-9]" "$WORK/sim/summary.json"
+done
+agree "sim vs run" "$WORK/sim/summary.json" "$WORK/run/summary.json" 1
+agree "run (client) vs serve (server)" "$WORK/run/summary.json" \
+    "$WORK/run/serve/summary.json" 0.5
+check "serve mode" grep -q '"mode": "serve"' "$WORK/run/serve/summary.json"
+
+finish
