@@ -367,9 +367,15 @@ static int write_results(const char *dir, const struct scenario *sc,
 /* ---- reporting -------------------------------------------------------------
  */
 
+/* Three significant digits: "812ms", "4.07s", "95.2us". */
 static void fmt_ms(char *buf, size_t len, double ms)
 {
-    units_fmt_duration(buf, len, (int64_t)llround(ms * 1e6));
+    if (ms >= 1000)
+        snprintf(buf, len, "%.3gs", ms / 1000);
+    else if (ms >= 1)
+        snprintf(buf, len, "%.3gms", ms);
+    else
+        snprintf(buf, len, "%.3gus", ms * 1000);
 }
 
 static void print_top_reasons(const struct summary *s)
@@ -421,6 +427,10 @@ static void print_summary(const struct scenario *sc, const struct rep *r0,
                "): denial rate %.2f%% +- %.2f%% (95%%)\n",
                n_reps, r0->seed, r0->seed + n_reps - 1, 100.0 * s->denial_rate,
                100.0 * s->ci95.denial_rate);
+    printf("  engine: %.3gM events, peak %zu pending, %zu attempt records "
+           "(%.1f MB)\n",
+           (double)r0->stats.events / 1e6, r0->stats.peak_pending,
+           r0->stats.peak_slots, (double)r0->stats.slot_bytes / 1048576.0);
     printf("  results: %s/\n", dir);
 }
 

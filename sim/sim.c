@@ -24,6 +24,7 @@
  */
 #include "sim/sim.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,8 @@ enum sim_ev_kind {
     SE_USER = 0,       /* closed-loop user sends: arg pop, data user */
     SE_SEND,           /* a retry is sent: data slot */
     SE_DONE,           /* the server finished an attempt: data slot */
-    SE_REPLY,          /* the answer reaches the client: data slot */
-    SE_CLIENT_TIMEOUT, /* the client gives up: data slot, arg generation */
-    SE_QUEUE_TIMEOUT,  /* a queued request's deadline: poll capacity */
+    SE_CLIENT_TIMEOUT, /* head of population arg's deadline FIFO is due */
+    SE_QUEUE_TIMEOUT,  /* the capacity queue's head deadline: poll */
     SE_EVENT_START,    /* scenario event begins: arg event index */
     SE_EVENT_END,      /* scenario event ends: arg event index */
     SE_SAMPLE          /* gauges of interval data */
@@ -55,24 +55,66 @@ enum sim_ev_kind {
 enum client_state { CL_DONE = 0, CL_PENDING_SEND, CL_WAITING };
 enum server_state { SRV_IDLE = 0, SRV_QUEUED, SRV_RUNNING };
 
-/* One attempt of a logical request. */
+enum { FAULT_INVALID_KEY = 1, FAULT_VIOLATION = 2, FAULT_BAD_REQUEST = 4 };
+
+/* A request's attributes as the engine keeps them: a traffic_req without
+ * the fields the engine does not need, narrowed (models and regions are
+ * fewer than SCN_MAX_LIST, so int16 holds their indices). */
+struct sreq {
+    int64_t account;
+    int64_t prompt_tokens;
+    int64_t completion_tokens;
+    int32_t pop;
+    int16_t model;
+    int16_t region;
+    uint8_t faults; /* FAULT_* bits */
+};
+
+/*
+ * One attempt of a logical request: two cache lines, the first holding
+ * what every handler reads.  The policy decision is kept in the compact
+ * form policy_complete() reads (reason OK, tier, held slots, epoch;
+ * policy.h marks held_mask and epoch as its private state).
+ */
 struct slot {
-    struct traffic_req tr;      /* the logical request's attributes */
-    struct policy_decision dec; /* valid while admitted */
-    int64_t intended_ns;        /* this attempt's intended send time */
-    int64_t reply_ns;           /* when the client sees the answer; INT64_MAX:
-                                   not known yet */
-    int64_t deadline_ns;        /* client gives up; INT64_MAX: never */
-    int64_t rtt_ns;             /* round trip added to what the client sees */
-    int64_t retry_after_ns;     /* the server's hint, -1: none */
-    int64_t user;               /* closed-loop user; -1: open loop */
-    int32_t attempts;           /* this is attempt number `attempts` (1..) */
-    uint32_t gen;               /* bumped per attempt: stale timeouts */
+    _Alignas(64) struct sreq rq;
+    int64_t intended_ns;    /* this attempt's intended send time */
+    int64_t reply_ns;       /* when the client sees the answer; INT64_MAX:
+                               not known yet */
+    int64_t rtt_ns;         /* round trip added to what the client sees */
+    int64_t deadline_ns;    /* client gives up; INT64_MAX: never */
+    int64_t retry_after_ns; /* the server's hint, -1: none */
+    int64_t user;           /* closed-loop user; -1: open loop */
+    int32_t attempts;       /* this is attempt number `attempts` (1..) */
+    uint32_t gen;           /* bumped per attempt: stale timeouts */
     uint32_t next_free;
-    uint8_t client;  /* enum client_state */
-    uint8_t server;  /* enum server_state */
-    uint8_t outcome; /* server-side outcome (enum reason) once known */
-    uint8_t timer;   /* a client-timeout event is pending */
+    int32_t dec_tier;       /* of the OK decision */
+    uint32_t dec_held_mask; /* of the OK decision */
+    uint32_t dec_epoch;     /* of the OK decision */
+    uint8_t client;         /* enum client_state */
+    uint8_t server;         /* enum server_state */
+    uint8_t outcome;        /* server-side outcome (enum reason) once known */
+    uint8_t timer;          /* in its population's deadline FIFO */
+};
+
+_Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
+
+/*
+ * Client deadlines of one population.  Its timeout is one constant and
+ * attempts are sent in time order, so deadlines join in increasing order:
+ * a FIFO replaces one heap event per attempt, and the heap holds a single
+ * event for the head.  Entries of attempts that ended are skipped when
+ * they reach the head (their slot's generation moved on).
+ */
+struct deadline_entry {
+    int64_t deadline_ns;
+    uint32_t slot, gen;
+};
+
+struct deadline_fifo {
+    struct deadline_entry *v; /* ring; grows by doubling */
+    size_t cap, head, len;
+    bool armed; /* an SE_CLIENT_TIMEOUT for the head is queued */
 };
 
 struct engine {
@@ -93,7 +135,9 @@ struct engine {
 
     struct rng net, svc, err, cli, evr;
     bool has_rtt, has_credit, has_rl_req, has_rl_tok;
-    int64_t in_flight; /* attempts whose client is waiting */
+    int64_t in_flight;           /* attempts whose client is waiting */
+    struct deadline_fifo *fifos; /* per population */
+    int64_t qtimer_ns;           /* pending SE_QUEUE_TIMEOUT; INT64_MAX: none */
 
     uint32_t *occurrences; /* per scenario event */
     struct sim_stats *stats;
@@ -102,15 +146,37 @@ struct engine {
 
 #define NO_SLOT UINT32_MAX
 
+#if defined(__GNUC__)
+#define SIM_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define SIM_PREFETCH(p) ((void)(p))
+#endif
+
 static const struct scn_model zero_model; /* no models: zero service */
 
 /* ---- slot pool ----------------------------------------------------------- */
+
+/* n slots on a cache-line boundary (fatal on OOM, like xmalloc). */
+static struct slot *alloc_slots(uint32_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (size_t)n * sizeof(struct slot)) != 0) {
+        fprintf(stderr, "out of memory: %zu bytes of attempt records\n",
+                (size_t)n * sizeof(struct slot));
+        abort();
+    }
+    return p;
+}
 
 static uint32_t slot_alloc(struct engine *e)
 {
     if (e->free_head == NO_SLOT) {
         uint32_t old = e->n_slots, n = old ? old * 2 : 1024;
-        e->slots = xrealloc(e->slots, (size_t)n * sizeof(*e->slots));
+        struct slot *v = alloc_slots(n);
+        if (old > 0)
+            memcpy(v, e->slots, (size_t)old * sizeof(*v));
+        free(e->slots);
+        e->slots = v;
         for (uint32_t i = old; i < n; i++) {
             e->slots[i].gen = 0;
             e->slots[i].next_free = i + 1 < n ? i + 1 : NO_SLOT;
@@ -142,19 +208,32 @@ static void push(struct engine *e, int64_t t, enum sim_ev_kind k, uint32_t arg,
     evq_push(&e->q, t, (uint32_t)k, arg, data);
 }
 
-static void make_preq(const struct traffic_req *tr, struct policy_req *rq)
+static void sreq_set(struct sreq *q, const struct traffic_req *tr)
+{
+    q->account = tr->account;
+    q->prompt_tokens = tr->prompt_tokens;
+    q->completion_tokens = tr->completion_tokens;
+    q->pop = tr->pop;
+    q->model = (int16_t)tr->model;
+    q->region = (int16_t)tr->region;
+    q->faults = (uint8_t)((tr->invalid_key ? FAULT_INVALID_KEY : 0) |
+                          (tr->violation ? FAULT_VIOLATION : 0) |
+                          (tr->bad_request ? FAULT_BAD_REQUEST : 0));
+}
+
+static void make_preq(const struct sreq *q, struct policy_req *rq)
 {
     *rq = (struct policy_req){
-        .account = tr->account,
-        .pop = tr->pop,
-        .model = tr->model,
-        .region = tr->region,
-        .source = tr->account,
-        .prompt_tokens = tr->prompt_tokens,
-        .completion_tokens = tr->completion_tokens,
-        .invalid_key = tr->invalid_key,
-        .violation = tr->violation,
-        .bad_request = tr->bad_request,
+        .account = q->account,
+        .pop = q->pop,
+        .model = q->model,
+        .region = q->region,
+        .source = q->account,
+        .prompt_tokens = q->prompt_tokens,
+        .completion_tokens = q->completion_tokens,
+        .invalid_key = (q->faults & FAULT_INVALID_KEY) != 0,
+        .violation = (q->faults & FAULT_VIOLATION) != 0,
+        .bad_request = (q->faults & FAULT_BAD_REQUEST) != 0,
         .want_headers = false,
     };
 }
@@ -162,38 +241,56 @@ static void make_preq(const struct traffic_req *tr, struct policy_req *rq)
 static void policy_finish(struct engine *e, struct slot *s, enum reason why)
 {
     struct policy_req rq;
-    make_preq(&s->tr, &rq);
-    policy_complete(e->pol, &rq, &s->dec, e->now, why,
-                    why == REASON_OK ? s->tr.completion_tokens : 0);
+    make_preq(&s->rq, &rq);
+    struct policy_decision d = { .reason = REASON_OK,
+                                 .tier = s->dec_tier,
+                                 .limit = -1,
+                                 .held_mask = s->dec_held_mask,
+                                 .epoch = s->dec_epoch };
+    policy_complete(e->pol, &rq, &d, e->now, why,
+                    why == REASON_OK ? s->rq.completion_tokens : 0);
 }
 
 /* ---- the life of an attempt --------------------------------------------- */
 
 static void send_attempt(struct engine *e, uint32_t i);
 
-static void schedule_next_user(struct engine *e, const struct slot *s)
+static void schedule_next_user(struct engine *e, const struct slot *s,
+                               int64_t from_ns)
 {
     if (s->user < 0)
         return;
-    int64_t t = e->now + traffic_think_ns(e->traffic, s->tr.pop, s->user);
+    int64_t t = from_ns + traffic_think_ns(e->traffic, s->rq.pop, s->user);
     if (t < e->end)
-        push(e, t, SE_USER, (uint32_t)s->tr.pop, (uint64_t)s->user);
+        push(e, t, SE_USER, (uint32_t)s->rq.pop, (uint64_t)s->user);
 }
 
-/* The client observed outcome `why` for slot i at now: record, then retry
- * or end the logical request. */
-static void finish_attempt(struct engine *e, uint32_t i, enum reason why)
+/*
+ * The client observes outcome `why` of slot i at seen_ns (>= now): record
+ * it, then retry or end the logical request.  Nothing but the client
+ * depends on an answer while it travels back, so this runs when the
+ * answer leaves the server, with the arrival time as an argument, instead
+ * of through an event of its own.  Answers arriving after the end of the
+ * run are not seen.
+ */
+static void finish_attempt(struct engine *e, uint32_t i, enum reason why,
+                           int64_t seen_ns)
 {
     struct slot *s = &e->slots[i];
     s->client = CL_DONE;
     e->in_flight--;
+    if (seen_ns >= e->end) {
+        slot_release_if_idle(e, i);
+        return;
+    }
     e->stats->attempts++;
-    rec_attempt(e->rec, s->tr.pop, why, s->intended_ns, s->intended_ns, e->now);
-    const struct scn_client *cl = &e->sc->pops[s->tr.pop].client;
+    rec_attempt(e->rec, s->rq.pop, why, s->intended_ns, s->intended_ns,
+                seen_ns);
+    const struct scn_client *cl = &e->sc->pops[s->rq.pop].client;
     int64_t hint = why == s->outcome ? s->retry_after_ns : -1;
     int64_t delay;
     if (client_retry(cl, s->attempts, why, hint, &e->cli, &delay)) {
-        int64_t at = e->now + delay;
+        int64_t at = seen_ns + delay;
         if (at >= e->end) { /* the retry would fall after the run */
             slot_release_if_idle(e, i);
             return;
@@ -203,7 +300,7 @@ static void finish_attempt(struct engine *e, uint32_t i, enum reason why)
             j = slot_alloc(e);
             s = &e->slots[i]; /* the pool may have moved */
             struct slot *n = &e->slots[j];
-            n->tr = s->tr;
+            n->rq = s->rq;
             n->user = s->user;
             n->attempts = s->attempts;
             n->server = SRV_IDLE;
@@ -215,10 +312,40 @@ static void finish_attempt(struct engine *e, uint32_t i, enum reason why)
         push(e, at, SE_SEND, 0, j);
         return;
     }
-    rec_final(e->rec, s->tr.pop, why, e->now);
+    rec_final(e->rec, s->rq.pop, why, seen_ns);
     e->stats->finals++;
-    schedule_next_user(e, s);
+    schedule_next_user(e, s, seen_ns);
     slot_release_if_idle(e, i);
+}
+
+/* Puts attempt i's client deadline into its population's FIFO (once per
+ * attempt, at its send time, so the FIFO stays in deadline order). */
+static void watch_deadline(struct engine *e, uint32_t i)
+{
+    struct slot *s = &e->slots[i];
+    if (s->timer || s->deadline_ns == INT64_MAX)
+        return;
+    s->timer = 1;
+    struct deadline_fifo *f = &e->fifos[s->rq.pop];
+    if (f->len == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 256;
+        struct deadline_entry *v = xmalloc(cap * sizeof(*v));
+        for (size_t k = 0; k < f->len; k++)
+            v[k] = f->v[(f->head + k) % f->cap];
+        free(f->v);
+        f->v = v;
+        f->cap = cap;
+        f->head = 0;
+    }
+    assert(f->len == 0 ||
+           f->v[(f->head + f->len - 1) % f->cap].deadline_ns <= s->deadline_ns);
+    f->v[(f->head + f->len) % f->cap] =
+        (struct deadline_entry){ s->deadline_ns, i, s->gen };
+    f->len++;
+    if (!f->armed) {
+        f->armed = true;
+        push(e, s->deadline_ns, SE_CLIENT_TIMEOUT, (uint32_t)s->rq.pop, 0);
+    }
 }
 
 /* The server's answer for slot i leaves at now and reaches the client at
@@ -228,16 +355,10 @@ static void deliver(struct engine *e, uint32_t i, int64_t at)
     struct slot *s = &e->slots[i];
     s->reply_ns = at;
     if (at > s->deadline_ns) {
-        if (!s->timer) {
-            s->timer = 1;
-            push(e, s->deadline_ns, SE_CLIENT_TIMEOUT, s->gen, i);
-        }
+        watch_deadline(e, i);
         return;
     }
-    if (at == e->now)
-        finish_attempt(e, i, (enum reason)s->outcome);
-    else
-        push(e, at, SE_REPLY, 0, i);
+    finish_attempt(e, i, (enum reason)s->outcome, at);
 }
 
 /* A server-side outcome that needs no service: denial, queue full. */
@@ -253,9 +374,9 @@ static void start_service(struct engine *e, uint32_t i)
 {
     struct slot *s = &e->slots[i];
     const struct scn_model *m = &zero_model;
-    if (s->tr.model >= 0 && (size_t)s->tr.model < e->sc->policy.n_models)
-        m = &e->sc->policy.models[s->tr.model];
-    int64_t svc = capacity_service_ns(m, s->tr.completion_tokens, &e->svc);
+    if (s->rq.model >= 0 && (size_t)s->rq.model < e->sc->policy.n_models)
+        m = &e->sc->policy.models[s->rq.model];
+    int64_t svc = capacity_service_ns(m, s->rq.completion_tokens, &e->svc);
     s->server = SRV_RUNNING;
     s->reply_ns = e->now + svc + s->rtt_ns; /* predicted */
     push(e, e->now + svc, SE_DONE, 0, i);
@@ -285,13 +406,13 @@ static void drain_capacity(struct engine *e)
     }
 }
 
-static void arm_client_timeout(struct engine *e, uint32_t i)
+/* Keeps the queue timer armed at or before the head's deadline. */
+static void arm_queue_timer(struct engine *e)
 {
-    struct slot *s = &e->slots[i];
-    if (s->deadline_ns != INT64_MAX && s->reply_ns > s->deadline_ns &&
-        !s->timer) {
-        s->timer = 1;
-        push(e, s->deadline_ns, SE_CLIENT_TIMEOUT, s->gen, i);
+    int64_t d = capacity_next_deadline(&e->cap);
+    if (d < e->qtimer_ns) {
+        e->qtimer_ns = d;
+        push(e, d, SE_QUEUE_TIMEOUT, 0, 0);
     }
 }
 
@@ -299,7 +420,7 @@ static void send_attempt(struct engine *e, uint32_t i)
 {
     struct slot *s = &e->slots[i];
     const struct scn_policy *pol = &e->sc->policy;
-    int64_t timeout = e->sc->pops[s->tr.pop].client.timeout_ns;
+    int64_t timeout = e->sc->pops[s->rq.pop].client.timeout_ns;
     s->gen++;
     s->timer = 0;
     s->client = CL_WAITING;
@@ -315,27 +436,31 @@ static void send_attempt(struct engine *e, uint32_t i)
         return;
     }
     struct policy_req rq;
-    make_preq(&s->tr, &rq);
-    enum reason r = policy_decide(e->pol, &rq, e->now, &s->dec);
+    make_preq(&s->rq, &rq);
+    struct policy_decision d;
+    enum reason r = policy_decide(e->pol, &rq, e->now, &d);
     if (r != REASON_OK) {
-        if (s->dec.retry_after_ns > 0)
-            s->retry_after_ns = s->dec.retry_after_ns;
+        if (d.retry_after_ns > 0)
+            s->retry_after_ns = d.retry_after_ns;
         answer_now(e, i, r);
         return;
     }
+    s->dec_tier = d.tier;
+    s->dec_held_mask = d.held_mask;
+    s->dec_epoch = d.epoch;
     switch (capacity_admit(&e->cap, i, e->now)) {
     case CAPACITY_STARTED: start_service(e, i); break;
     case CAPACITY_QUEUED:
         s->server = SRV_QUEUED;
-        if (e->cap.queue_timeout_ns > 0)
-            push(e, e->now + e->cap.queue_timeout_ns, SE_QUEUE_TIMEOUT, 0, 0);
+        arm_queue_timer(e);
         break;
     case CAPACITY_REJECTED:
         policy_finish(e, s, REASON_OVERLOADED);
         answer_now(e, i, REASON_OVERLOADED);
         return;
     }
-    arm_client_timeout(e, i);
+    if (s->reply_ns > s->deadline_ns)
+        watch_deadline(e, i);
 }
 
 /* A new logical request (open-loop arrival or closed-loop user). */
@@ -344,7 +469,7 @@ static void start_request(struct engine *e, const struct traffic_req *tr,
 {
     uint32_t i = slot_alloc(e);
     struct slot *s = &e->slots[i];
-    s->tr = *tr;
+    sreq_set(&s->rq, tr);
     s->user = user;
     s->attempts = 1;
     s->intended_ns = tr->t_ns;
@@ -376,15 +501,34 @@ static void on_done(struct engine *e, uint32_t i)
         slot_release_if_idle(e, i);
 }
 
-static void on_client_timeout(struct engine *e, uint32_t i, uint32_t gen)
+/* Client deadlines of population pop that are due now. */
+static void on_client_timeouts(struct engine *e, int pop)
 {
-    struct slot *s = &e->slots[i];
-    if (s->gen != gen || s->client != CL_WAITING)
-        return; /* stale: the attempt ended or the slot was reused */
-    s->timer = 0;
-    if (s->reply_ns <= s->deadline_ns)
-        return; /* the answer arrives in time (SE_REPLY pending) */
-    finish_attempt(e, i, REASON_TIMEOUT);
+    struct deadline_fifo *f = &e->fifos[pop];
+    f->armed = false;
+    while (f->len > 0 && f->v[f->head].deadline_ns <= e->now) {
+        struct deadline_entry d = f->v[f->head];
+        f->head = (f->head + 1) % f->cap;
+        f->len--;
+        struct slot *s = &e->slots[d.slot];
+        if (s->gen != d.gen || s->client != CL_WAITING)
+            continue; /* the attempt ended; the slot may be reused */
+        s->timer = 0;
+        if (s->reply_ns <= s->deadline_ns)
+            continue; /* the answer arrives in time */
+        finish_attempt(e, d.slot, REASON_TIMEOUT, e->now);
+    }
+    if (f->len > 0 && !f->armed) {
+        f->armed = true;
+        push(e, f->v[f->head].deadline_ns, SE_CLIENT_TIMEOUT, (uint32_t)pop, 0);
+    }
+}
+
+static void on_queue_timer(struct engine *e)
+{
+    e->qtimer_ns = INT64_MAX;
+    drain_capacity(e);
+    arm_queue_timer(e);
 }
 
 static void on_user(struct engine *e, int pop, int64_t user)
@@ -553,11 +697,8 @@ static void dispatch(struct engine *e, const struct evq_event *ev)
     case SE_USER: on_user(e, (int)ev->arg, (int64_t)ev->data); break;
     case SE_SEND: send_attempt(e, i); break;
     case SE_DONE: on_done(e, i); break;
-    case SE_REPLY:
-        finish_attempt(e, i, (enum reason)e->slots[i].outcome);
-        break;
-    case SE_CLIENT_TIMEOUT: on_client_timeout(e, i, ev->arg); break;
-    case SE_QUEUE_TIMEOUT: drain_capacity(e); break;
+    case SE_CLIENT_TIMEOUT: on_client_timeouts(e, (int)ev->arg); break;
+    case SE_QUEUE_TIMEOUT: on_queue_timer(e); break;
     case SE_EVENT_START: on_event_start(e, ev->arg); break;
     case SE_EVENT_END: on_event_end(e, ev->arg); break;
     case SE_SAMPLE: on_sample(e, (size_t)ev->data); break;
@@ -582,6 +723,11 @@ static bool step(struct engine *e)
     struct evq_event ev;
     evq_pop(&e->q, &ev);
     e->now = ev.time_ns;
+    /* The next event's attempt record was last touched long ago (a whole
+     * service time): start loading it while this one is handled. */
+    const struct evq_event *nx = evq_peek(&e->q);
+    if (nx != NULL && (nx->kind == SE_DONE || nx->kind == SE_SEND))
+        SIM_PREFETCH(&e->slots[nx->data]);
     dispatch(e, &ev);
     return true;
 }
@@ -622,6 +768,9 @@ static void engine_fini(struct engine *e)
     evq_fini(&e->q);
     free(e->slots);
     free(e->occurrences);
+    for (size_t p = 0; e->fifos != NULL && p < e->sc->n_pops; p++)
+        free(e->fifos[p].v);
+    free(e->fifos);
 }
 
 int sim_rec_new(const struct scenario *sc, struct rec **out)
@@ -663,6 +812,8 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
         goto fail;
     e.traffic = traffic_new(e.sc, cfg->seed, 0, 1);
     e.occurrences = xcalloc(e.sc->n_events + 1, sizeof(*e.occurrences));
+    e.fifos = xcalloc(e.sc->n_pops + 1, sizeof(*e.fifos));
+    e.qtimer_ns = INT64_MAX;
     seed_streams(&e, cfg->seed);
     scan_policy(&e);
     schedule_timeline(&e);
@@ -747,7 +898,7 @@ char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
         snprintf(buf, len, "%s", model_name(sc, ev->model));
         break;
     case EV_REVOKE_PERMISSION:
-        snprintf(buf, len, "%s %s", pop_name(sc, ev->population),
+        snprintf(buf, len, "%.45s %.45s", pop_name(sc, ev->population),
                  model_name(sc, ev->model));
         break;
     case EV_SET_LIMIT: {
@@ -758,7 +909,8 @@ char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
             if (ev->limit >= 0 && (size_t)ev->limit < t->n_limits)
                 lim = t->limits[ev->limit].name;
         }
-        snprintf(buf, len, "%s.%s=%lld", tier, lim, (long long)ev->amount);
+        snprintf(buf, len, "%.40s.%.20s=%lld", tier, lim,
+                 (long long)ev->amount);
         break;
     }
     case EV_KIND_COUNT: break;
