@@ -146,6 +146,11 @@ int64_t policy_month_spend(const struct acct *a, int64_t now_ns);
 /* Usable credit now: unexpired grant + prepaid. */
 int64_t policy_credit_of(const struct acct *a, int64_t now_ns);
 
+/* A flagged request: one strike at now_ns; suspend_after strikes in the
+ * window suspend for suspend_for, ban_after ban (no-op without a
+ * moderation block). */
+void policy_strike(struct policy *p, struct acct *a, int64_t now_ns);
+
 /* Moderation strikes of a within (now - window, now]. */
 uint32_t policy_strikes_in_window(const struct policy *p, const struct acct *a,
                                   int64_t now_ns);
