@@ -96,11 +96,11 @@ static bool answer_ok(int fd, const char *body, const char *type)
     return send_all(fd, head, (size_t)n) && send_all(fd, body, strlen(body));
 }
 
+static char chunk[65536]; /* filled once in main, read-only after */
+
 static bool answer_oversized(int fd)
 {
-    static char chunk[65536];
     size_t total = 16u << 20;
-    memset(chunk, 'x', sizeof(chunk));
     char head[128];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", total);
@@ -206,6 +206,7 @@ int main(int argc, char **argv)
         return 2;
     }
     mode = (enum mode)m;
+    memset(chunk, 'x', sizeof(chunk));
     signal(SIGPIPE, SIG_IGN);
     signal(SIGALRM, on_alarm);
     alarm(argc > 3 ? (unsigned)atoi(argv[3]) : 60);
