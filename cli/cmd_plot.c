@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,11 +130,22 @@ static bool have_gnuplot(void)
     return false;
 }
 
+/* snprintf into a path buffer; false when the result did not fit (a path
+ * longer than PATH_LEN is treated as absent rather than truncated). */
+PRINTF_LIKE(3, 4)
+static bool fmt_path(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < len;
+}
+
 static bool scripts_in(const char *dir)
 {
     char p[PATH_LEN];
-    snprintf(p, sizeof(p), "%s/denials.gp", dir);
-    return is_file(p, false);
+    return fmt_path(p, sizeof(p), "%s/denials.gp", dir) && is_file(p, false);
 }
 
 static bool find_scripts(char *out, size_t len)
@@ -153,8 +165,7 @@ static bool find_scripts(char *out, size_t len)
         if (slash)
             *slash = '\0';
         for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-            snprintf(out, len, "%s/%s", exe, rel[i]);
-            if (scripts_in(out))
+            if (fmt_path(out, len, "%s/%s", exe, rel[i]) && scripts_in(out))
                 return true;
         }
     }
@@ -333,8 +344,11 @@ static int draw(const char *scripts, const char *chart, const char *vars,
                 const char *outdir, const char *fmt)
 {
     char script[PATH_LEN], out[PATH_LEN];
-    snprintf(script, sizeof(script), "%s/%s.gp", scripts, chart);
-    snprintf(out, sizeof(out), "%s/%s.%s", outdir, chart, fmt);
+    if (!fmt_path(script, sizeof(script), "%s/%s.gp", scripts, chart) ||
+        !fmt_path(out, sizeof(out), "%s/%s.%s", outdir, chart, fmt)) {
+        fprintf(stderr, "tollgate plot: path too long: %s\n", outdir);
+        return EXIT_RUNTIME;
+    }
     remove(out);
     int st = run_gnuplot(script, vars);
     if (st != 0 || !non_empty(out)) {
