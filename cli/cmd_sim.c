@@ -336,8 +336,10 @@ static int write_replications(const char *dir, const struct rep *reps, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char sub[4096];
-        snprintf(sub, sizeof(sub), "%s/replications/seed-%" PRIu64, dir,
-                 reps[i].seed);
+        int len = snprintf(sub, sizeof(sub), "%s/replications/seed-%" PRIu64,
+                           dir, reps[i].seed);
+        if (len < 0 || (size_t)len >= sizeof(sub))
+            return ERR_TOOBIG;
         int rc = results_mkdir(sub);
         if (rc == ERR_OK)
             rc = results_write_summary(sub, &reps[i].sum);
