@@ -335,11 +335,13 @@ static int write_events(const char *dir, const struct scenario *sc,
 static int write_replications(const char *dir, const struct rep *reps, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        /* The bounded %.4000s keeps the result inside sub; longer
+         * directory names are refused rather than cut. */
         char sub[4096];
-        int len = snprintf(sub, sizeof(sub), "%s/replications/seed-%" PRIu64,
-                           dir, reps[i].seed);
-        if (len < 0 || (size_t)len >= sizeof(sub))
+        if (strlen(dir) > 4000)
             return ERR_TOOBIG;
+        snprintf(sub, sizeof(sub), "%.4000s/replications/seed-%" PRIu64, dir,
+                 reps[i].seed);
         int rc = results_mkdir(sub);
         if (rc == ERR_OK)
             rc = results_write_summary(sub, &reps[i].sum);
@@ -469,7 +471,8 @@ static int finish(const struct sim_opts *o, const struct scenario *sc,
     char dir_buf[4096];
     const char *dir = o->out_dir;
     if (dir == NULL) {
-        snprintf(dir_buf, sizeof(dir_buf), "results/%s-sim", sc->name);
+        snprintf(dir_buf, sizeof(dir_buf), "results/%.*s-sim", SCN_MAX_NAME,
+                 sc->name);
         dir = dir_buf;
     }
     struct summary rsum;
