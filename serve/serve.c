@@ -132,25 +132,30 @@ static enum MHD_Result send_plain_error(struct MHD_Connection *c,
 static void add_i64_header(struct MHD_Response *r, const char *name, int64_t v)
 {
     char buf[24];
-    snprintf(buf, sizeof(buf), "%lld", (long long)v);
+    serve_reply_i64(buf, v);
     MHD_add_response_header(r, name, buf);
 }
 
+/* Header names of the two kinds, indexed [requests=0 / tokens=1][field]. */
+static const char *const rl_names[2][3] = {
+    { "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+      "x-ratelimit-reset-requests" },
+    { "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens",
+      "x-ratelimit-reset-tokens" },
+};
+
 static void add_rl_headers(struct MHD_Response *r, const struct policy_hdr *h,
-                           const char *what)
+                           int kind)
 {
-    char name[48], val[32];
+    char val[32];
     if (!h->present)
         return;
-    snprintf(name, sizeof(name), "x-ratelimit-limit-%s", what);
-    add_i64_header(r, name, h->limit);
-    snprintf(name, sizeof(name), "x-ratelimit-remaining-%s", what);
-    add_i64_header(r, name, h->remaining < 0 ? 0 : h->remaining);
-    snprintf(name, sizeof(name), "x-ratelimit-reset-%s", what);
+    add_i64_header(r, rl_names[kind][0], h->limit);
+    add_i64_header(r, rl_names[kind][1], h->remaining < 0 ? 0 : h->remaining);
     /* whole milliseconds, rounded up: "59.991s", not "59.990777407s" */
     int64_t ms = h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
     units_fmt_reset(val, sizeof(val), ms * 1000000);
-    MHD_add_response_header(r, name, val);
+    MHD_add_response_header(r, rl_names[kind][2], val);
 }
 
 static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
@@ -207,8 +212,8 @@ static enum MHD_Result answer_api(struct sreq *q)
     struct MHD_Response *r = q->call.outcome == REASON_OK
                                  ? success_response(q)
                                  : error_response(q, &status);
-    add_rl_headers(r, &q->call.dec.req, "requests");
-    add_rl_headers(r, &q->call.dec.tok, "tokens");
+    add_rl_headers(r, &q->call.dec.req, 0);
+    add_rl_headers(r, &q->call.dec.tok, 1);
     if (q->call.outcome != REASON_OK && reason_retryable(q->call.outcome))
         add_retry_headers(r, q->call.retry_ns);
     return send_body(q->conn, status, r);

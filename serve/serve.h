@@ -41,10 +41,12 @@
 #define SERVE_DEFAULT_HOST       "127.0.0.1"
 #define SERVE_DEFAULT_PORT       8080
 #define SERVE_DEFAULT_BODY_LIMIT (1024 * 1024) /* bytes of a request body */
-#define SERVE_DEFAULT_HDR_LIMIT  (64 * 1024)   /* bytes of request headers */
-#define SERVE_DEFAULT_TIMEOUT_S  30            /* idle / slow client */
-#define SERVE_DEFAULT_THREADS    2
-#define SERVE_MAX_INJECTED       1024 /* events POST /tollgate/events may add */
+#define SERVE_DEFAULT_HDR_LIMIT                                                \
+    (16 * 1024)                    /* per-connection memory: headers           \
+                                    */
+#define SERVE_DEFAULT_TIMEOUT_S 30 /* idle / slow client */
+#define SERVE_DEFAULT_THREADS   2
+#define SERVE_MAX_INJECTED      1024 /* events POST /tollgate/events may add */
 
 struct serve_opts {
     const char *host; /* numeric IPv4/IPv6 address to listen on */

@@ -37,18 +37,38 @@ static void puts_(struct out *o, const char *s)
     put(o, s, strlen(s));
 }
 
+static size_t fmt_u64(char *buf, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+size_t serve_reply_i64(char *buf, int64_t v)
+{
+    if (v >= 0)
+        return fmt_u64(buf, (uint64_t)v);
+    buf[0] = '-';
+    return 1 + fmt_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
+}
+
 static void put_i64(struct out *o, int64_t v)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-    put(o, tmp, (size_t)n);
+    put(o, tmp, serve_reply_i64(tmp, v));
 }
 
 static void put_u64(struct out *o, uint64_t v)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
-    put(o, tmp, (size_t)n);
+    put(o, tmp, fmt_u64(tmp, v));
 }
 
 static void put_escaped(struct out *o, const char *s)

@@ -106,6 +106,10 @@ size_t serve_reply_success(char *buf, size_t len,
 size_t serve_reply_models(char *buf, size_t len, const char *const *names,
                           size_t n);
 
+/* Writes v in decimal into buf (at least 21 bytes), NUL-terminated;
+ * returns the length.  The hot path's replacement for snprintf("%lld"). */
+size_t serve_reply_i64(char *buf, int64_t v);
+
 /* Writes s JSON-escaped (without quotes) into buf; snprintf semantics. */
 size_t serve_reply_escape(char *buf, size_t len, const char *s);
 

@@ -137,6 +137,22 @@ static void test_estimate_tokens(void **state)
     assert_int_equal(serve_reply_estimate_tokens(1600), 400);
 }
 
+static void test_i64(void **state)
+{
+    (void)state;
+    char buf[24];
+    assert_int_equal(serve_reply_i64(buf, 0), 1);
+    assert_string_equal(buf, "0");
+    assert_int_equal(serve_reply_i64(buf, 1234567890123LL), 13);
+    assert_string_equal(buf, "1234567890123");
+    assert_int_equal(serve_reply_i64(buf, -42), 3);
+    assert_string_equal(buf, "-42");
+    assert_int_equal(serve_reply_i64(buf, INT64_MAX), 19);
+    assert_string_equal(buf, "9223372036854775807");
+    assert_int_equal(serve_reply_i64(buf, INT64_MIN), 20);
+    assert_string_equal(buf, "-9223372036854775808");
+}
+
 static void test_retry_after(void **state)
 {
     (void)state;
@@ -728,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_key_scheme),
         cmocka_unit_test(test_estimate_tokens),
         cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_i64),
         cmocka_unit_test(test_error_truncation),
         cmocka_unit_test(test_models_and_escape),
         cmocka_unit_test(test_req_large),
