@@ -182,8 +182,10 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
             if (!add_set(o, argv[i] + 6))
                 return EXIT_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "tollgate sim: unknown option '%s'\n\n", a);
-            usage(stderr);
+            fprintf(stderr,
+                    "tollgate sim: unknown option '%s' (see 'tollgate sim "
+                    "--help')\n",
+                    a);
             return EXIT_USAGE;
         } else if (o->scenario == NULL) {
             o->scenario = a;
@@ -193,8 +195,11 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
         }
     }
     if (o->scenario == NULL) {
-        fprintf(stderr, "tollgate sim: which scenario?\n\n");
-        usage(stderr);
+        fprintf(stderr,
+                "usage: tollgate sim SCENARIO [-o DIR] [--seed N] "
+                "[--duration D] [--replications N]\n"
+                "                    [--set KEY=VALUE]... [--check] [-q]\n"
+                "(see 'tollgate sim --help')\n");
         return EXIT_USAGE;
     }
     return -1;
@@ -409,7 +414,7 @@ static void print_summary(const struct scenario *sc, const struct rep *r0,
                           const char *dir)
 {
     char a[32], b[32];
-    units_fmt_duration(a, sizeof(a), r0->stats.end_ns);
+    units_fmt_duration(a, sizeof(a), progress_round_ns(r0->stats.end_ns));
     printf("tollgate sim: %s, seed %" PRIu64 ", %s simulated in %.2f s",
            sc->name, r0->seed, a, wall_s);
     if (wall_s > 0)
@@ -431,10 +436,10 @@ static void print_summary(const struct scenario *sc, const struct rep *r0,
                "): denial rate %.2f%% +- %.2f%% (95%%)\n",
                n_reps, r0->seed, r0->seed + n_reps - 1, 100.0 * s->denial_rate,
                100.0 * s->ci95.denial_rate);
-    printf("  engine: %.3gM events, peak %zu pending, %zu attempt records "
-           "(%.1f MB)\n",
-           (double)r0->stats.events / 1e6, r0->stats.peak_pending,
-           r0->stats.peak_slots, (double)r0->stats.slot_bytes / 1048576.0);
+    printf("  engine: %" PRIu64 " events, peak %zu pending, %zu attempt "
+           "records (%.1f MB)\n",
+           r0->stats.events, r0->stats.peak_pending, r0->stats.peak_slots,
+           (double)r0->stats.slot_bytes / 1048576.0);
     printf("  results: %s/\n", dir);
 }
 

@@ -54,6 +54,14 @@ bool progress_due(struct progress *p)
     return mono_s() - p->last_s >= p->every_s;
 }
 
+int64_t progress_round_ns(int64_t ns)
+{
+    int64_t unit = ns >= 60 * 1000000000LL ? 1000000000LL
+                   : ns >= 1000000000LL    ? 10000000LL
+                                           : 1000000LL;
+    return (ns + unit / 2) / unit * unit;
+}
+
 /* "2012/s", "1.5k/s" style compact rate. */
 static void fmt_rate(char *buf, size_t len, double per_s)
 {
@@ -94,8 +102,8 @@ static size_t build_line(char *line, size_t cap,
     char a[32], b[32], piece[96];
     size_t pos = 0;
     line[0] = '\0';
-    units_fmt_duration(a, sizeof(a), s->elapsed_ns);
-    units_fmt_duration(b, sizeof(b), s->total_ns);
+    units_fmt_duration(a, sizeof(a), progress_round_ns(s->elapsed_ns));
+    units_fmt_duration(b, sizeof(b), progress_round_ns(s->total_ns));
     double pct = s->total_ns > 0
                      ? 100.0 * (double)s->elapsed_ns / (double)s->total_ns
                      : 0;

@@ -73,4 +73,8 @@ void progress_sample_rec(struct progress *p, const struct rec *r,
                          int64_t now_ns, int64_t total_ns,
                          struct progress_sample *s);
 
+/* ns rounded for display: to 1 s from a minute up, to 10 ms from a
+ * second up, else to 1 ms (so "7m52s", not "7m51.909219701s"). */
+int64_t progress_round_ns(int64_t ns);
+
 #endif
