@@ -42,8 +42,8 @@ static void usage(FILE *out)
         "Usage: tollgate serve SCENARIO [--listen HOST:PORT] [-o DIR]\n"
         "                      [--set KEY=VALUE]... [--seed N] "
         "[--admin-any]\n"
-        "                      [--threads N] [--stop-after D] "
-        "[--no-results] [-q]\n"
+        "                      [--threads N] [--timeout D] [--stop-after D]\n"
+        "                      [--no-results] [-q]\n"
         "\n"
         "Answers like the real API, from the policy model: every request "
         "to\n"
@@ -75,6 +75,9 @@ static void usage(FILE *out)
         "address\n"
         "                        (default: loopback peers only)\n"
         "  --threads N           HTTP thread pool size (default 2)\n"
+        "  --timeout D           close connections idle (or sending too "
+        "slowly) for D\n"
+        "                        (default 30s; whole seconds)\n"
         "  --stop-after D        stop by itself after D, e.g. 30s (default: "
         "on signal)\n"
         "  --no-results          do not write a results directory\n"
@@ -84,7 +87,8 @@ static void usage(FILE *out)
         "Admin: GET /tollgate/state (JSON), GET /tollgate/metrics "
         "(Prometheus),\n"
         "POST /tollgate/events with e.g. {\"outage\":{\"for\":\"30s\"}} "
-        "to inject an event.\n"
+        "to inject an event,\n"
+        "GET /tollgate/key?account=N for account N's API key.\n"
         "SIGINT/SIGTERM stop gracefully and write summary.json, "
         "timeseries.csv,\n"
         "latency.hgrm, histograms.tgh, events.csv and scenario.yaml.\n"
@@ -157,6 +161,14 @@ static int parse_value_opt(struct cli_serve *o, const char *a, const char *v)
                             "like 30s\n");
             return EXIT_USAGE;
         }
+    } else if (strcmp(a, "--timeout") == 0) {
+        int64_t ns = 0;
+        if (units_parse_duration(v, &ns) != ERR_OK || ns < 1000000000LL ||
+            ns > 3600 * 1000000000LL) {
+            fprintf(stderr, "tollgate serve: --timeout wants 1s..1h\n");
+            return EXIT_USAGE;
+        }
+        o->so.timeout_s = (unsigned)(ns / 1000000000LL);
     } else if (strcmp(a, "--set") == 0) {
         if (opts_add_set(&o->sets, v) != ERR_OK) {
             fprintf(stderr, "tollgate serve: --set wants KEY=VALUE\n");
@@ -168,10 +180,10 @@ static int parse_value_opt(struct cli_serve *o, const char *a, const char *v)
 
 static bool takes_value(const char *a)
 {
-    static const char *const names[] = { "--listen",  "-o",
-                                         "--output",  "--seed",
-                                         "--threads", "--stop-after",
-                                         "--set",     NULL };
+    static const char *const names[] = {
+        "--listen",     "-o",    "--output",  "--seed", "--threads",
+        "--stop-after", "--set", "--timeout", NULL
+    };
     for (size_t i = 0; names[i] != NULL; i++)
         if (strcmp(a, names[i]) == 0)
             return true;
