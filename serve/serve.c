@@ -69,6 +69,7 @@ struct sreq {
     char *body;
     size_t len, cap;
     bool too_big;
+    bool answered;  /* a response is queued: ignore the rest */
     bool decided;   /* the model has it (answer when resumed) */
     bool suspended; /* counted in s->suspended */
     bool model_unknown;
@@ -306,17 +307,27 @@ static void pick_model(struct serve *s, struct sreq *q,
     q->call.rq.model = m;
 }
 
+/* A body over the limit: 413, at once when Content-Length says so (the
+ * body is then not read and libmicrohttpd closes the connection), else
+ * once a chunked upload ends (what went past the limit was dropped).  An
+ * API request counts as bad_request. */
+static enum MHD_Result reject_too_big(struct serve *s, struct sreq *q)
+{
+    if (serve_reply_is_api(q->route)) {
+        identify(s, q);
+        serve_model_record(s->model, q->call.rq.pop, REASON_BAD_REQUEST,
+                           q->arrive_ns);
+    }
+    q->answered = true;
+    return send_plain_error(q->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                            "request_too_large",
+                            "The request body is too large.");
+}
+
 static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
 {
     struct serve_req_info info;
     identify(s, q);
-    if (q->too_big) {
-        serve_model_record(s->model, q->call.rq.pop, REASON_BAD_REQUEST,
-                           q->arrive_ns);
-        return send_plain_error(q->conn, MHD_HTTP_CONTENT_TOO_LARGE,
-                                "request_too_large",
-                                "The request body is too large.");
-    }
     serve_req_parse(q->route, q->body, q->len, &info);
     struct policy_req *rq = &q->call.rq;
     rq->prompt_tokens = info.prompt_tokens;
@@ -419,10 +430,6 @@ static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
     }
     if (q->route == SERVE_ROUTE_ADMIN_STATE) {
         body = serve_model_state(s->model, &len);
-    } else if (q->too_big) {
-        return send_plain_error(q->conn, MHD_HTTP_CONTENT_TOO_LARGE,
-                                "request_too_large",
-                                "The request body is too large.");
     } else {
         int rc = serve_model_inject(s->model, q->body, q->len, &body);
         status = rc == ERR_OK ? 200 : rc == ERR_TOOBIG ? 409 : 400;
@@ -493,8 +500,10 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
         return send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
                                 "Admin endpoints answer loopback only.");
     int64_t cl = parse_i64(header(q->conn, "Content-Length"));
-    if (cl > 0 && (uint64_t)cl > limit_of(s, q->route))
+    if (cl > 0 && (uint64_t)cl > limit_of(s, q->route)) {
         q->too_big = true;
+        return reject_too_big(s, q);
+    }
     if (q->route == SERVE_ROUTE_MODELS)
         return answer_models(s, q);
     if (q->route == SERVE_ROUTE_ADMIN_KEY)
@@ -526,10 +535,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return on_headers(s, q, method, url);
     }
     if (*upload_size > 0) {
-        append_body(q, upload, *upload_size);
+        if (!q->answered)
+            append_body(q, upload, *upload_size); /* drops past the limit */
         *upload_size = 0;
         return MHD_YES;
     }
+    if (q->answered)
+        return MHD_YES;
+    if (q->too_big)
+        return reject_too_big(s, q); /* chunked upload past the limit */
     if (q->decided)
         return answer_api(q); /* resumed after waiting */
     if (serve_reply_is_api(q->route))

@@ -123,6 +123,10 @@ STATUS=$(curl -s -m 10 -o "$WORK/body" -D "$WORK/hdr" -w '%{http_code}' \
     "$URL/v1/chat/completions" -H "Authorization: Bearer $(key 12)" \
     --data-binary @"$WORK/big")
 check "body over 1 MiB: 413" status_is 413
+STATUS=$(curl -s -m 10 -o "$WORK/body" -w '%{http_code}' \
+    "$URL/v1/chat/completions" -H "Authorization: Bearer $(key 12)" \
+    -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/big")
+check "chunked body over 1 MiB: 413" status_is 413
 
 # --- dialects and other routes -------------------------------------------------
 post /v1/messages "$(key 13)" '{"model":"mini","max_tokens":7,"system":"abcd","messages":[{"role":"user","content":"abcd"}]}'
