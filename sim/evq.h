@@ -25,7 +25,7 @@ struct evq_event {
 };
 
 struct evq {
-    struct evq_event *heap; /* heap[0] is the earliest event */
+    struct evq_event *heap; /* 1-based: heap[1] is the earliest event */
     size_t n;               /* events pending */
     size_t cap;             /* slots allocated; grows by doubling */
     uint64_t next_seq;      /* stamped on the next push */
