@@ -28,13 +28,29 @@ uint64_t keys_hash(int64_t account)
 
 size_t keys_for_account(int64_t account, char *buf, size_t len)
 {
+    /* Formatted by hand: run renders a key for every request. */
+    static const char hex[] = "0123456789abcdef";
+    char digits[20];
+    size_t nd = 0;
     if (account < 0)
         return 0;
-    int n = snprintf(buf, len, "tg-%" PRId64 "-%016" PRIx64, account,
-                     keys_hash(account));
-    if (n < 0 || (size_t)n >= len)
+    uint64_t a = (uint64_t)account;
+    do {
+        digits[nd++] = (char)('0' + a % 10);
+        a /= 10;
+    } while (a);
+    size_t n = 3 + nd + 1 + 16;
+    if (n >= len)
         return 0;
-    return (size_t)n;
+    memcpy(buf, "tg-", 3);
+    for (size_t i = 0; i < nd; i++)
+        buf[3 + i] = digits[nd - 1 - i];
+    buf[3 + nd] = '-';
+    uint64_t h = keys_hash(account);
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        buf[4 + nd + (size_t)i] = hex[h & 15];
+    buf[n] = '\0';
+    return n;
 }
 
 size_t keys_invalid(uint64_t salt, char *buf, size_t len)

@@ -110,6 +110,12 @@ static int setup_request(struct lg_shared *sh, char *err, size_t err_len)
         setup_headers(sh, lv, err, err_len) != ERR_OK)
         return ERR_INVAL;
     struct tpl_vars none = { 0 };
+    sh->headers_const = true;
+    sh->uses_key = ((sh->path.uses | sh->body.uses) >> TPL_KEY) & 1u;
+    for (size_t i = 0; i < sh->n_headers; i++) {
+        sh->headers_const &= tpl_is_constant(&sh->headers[i]) != 0;
+        sh->uses_key |= (sh->headers[i].uses >> TPL_KEY) & 1u;
+    }
     if (tpl_is_constant(&sh->path)) {
         struct tpl_buf b = { 0 };
         tpl_buf_append(&b, sh->base_url, strlen(sh->base_url));

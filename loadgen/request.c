@@ -85,6 +85,7 @@ int lg_slot_setup(struct lg_slot *s, const struct lg_shared *sh,
     /* No proxy: libcurl would otherwise read the proxy environment
      * variables for every request. */
     SETOPT(e, CURLOPT_PROXY, "");
+    SETOPT(e, CURLOPT_NOPROXY, "*");
     SETOPT(e, CURLOPT_SSL_VERIFYPEER, sh->cfg.insecure ? 0L : 1L);
     SETOPT(e, CURLOPT_SSL_VERIFYHOST, sh->cfg.insecure ? 0L : 2L);
     if (sh->is_https)
@@ -105,8 +106,16 @@ int lg_slot_setup(struct lg_slot *s, const struct lg_shared *sh,
     for (size_t i = 0; i <= n; i++)
         s->nodes[i].next = i < n ? &s->nodes[i + 1] : NULL;
     s->nodes[n].data = (char *)"Expect:";
+    struct tpl_vars none = { 0 };
+    tpl_buf_reset(&s->hdr);
+    for (size_t i = 0; i < n; i++) {
+        s->hdr_off[i] = s->hdr.len;
+        if (sh->headers_const)
+            tpl_render(&sh->headers[i], &none, &s->hdr);
+        tpl_buf_append(&s->hdr, "", 1);
+    }
     for (size_t i = 0; i < n; i++)
-        s->nodes[i].data = (char *)"";
+        s->nodes[i].data = s->hdr.p + s->hdr_off[i];
     SETOPT(e, CURLOPT_HTTPHEADER, s->nodes);
     return ERR_OK;
 fail:
@@ -119,8 +128,10 @@ static void fill_vars(struct lg_slot *s, const struct lg_shared *sh,
 {
     const struct scenario *sc = sh->sc;
     const struct traffic_req *t = &r->tr;
-    size_t klen;
-    if (t->invalid_key)
+    size_t klen = 0;
+    if (!sh->uses_key)
+        s->key[0] = '\0';
+    else if (t->invalid_key)
         klen = keys_invalid(t->id, s->key, sizeof(s->key));
     else if (sh->cfg.keys && (size_t)t->account < sh->cfg.keys->n)
         klen = strlen(
@@ -162,6 +173,8 @@ int lg_slot_prepare(struct lg_slot *s, const struct lg_shared *sh,
         SETOPT(e, CURLOPT_POSTFIELDSIZE, (long)s->body.len);
         SETOPT(e, CURLOPT_POSTFIELDS, s->body.p);
     }
+    if (sh->headers_const)
+        goto rendered; /* set once by lg_slot_setup */
     /* Render every header, then point the nodes at the (possibly moved)
      * buffer; each rendering is NUL-terminated by keeping the NUL. */
     tpl_buf_reset(&s->hdr);
@@ -172,6 +185,7 @@ int lg_slot_prepare(struct lg_slot *s, const struct lg_shared *sh,
     }
     for (size_t i = 0; i < sh->n_headers; i++)
         s->nodes[i].data = s->hdr.p + s->hdr_off[i];
+rendered:
     if (timeout_ns != s->timeout_set_ns) {
         long ms = (long)((timeout_ns + 999999) / 1000000);
         SETOPT(e, CURLOPT_TIMEOUT_MS, ms);

@@ -41,8 +41,10 @@ struct lg_shared {
     const char *method_name;
     struct tpl headers[LG_MAX_HEADERS]; /* "Name: value" templates */
     size_t n_headers;
-    char *url_const;  /* full URL when the path is constant, else NULL */
-    char *body_const; /* rendered body when constant, else NULL */
+    bool headers_const; /* no header uses a variable: rendered once */
+    bool uses_key;      /* some template uses ${key} */
+    char *url_const;    /* full URL when the path is constant, else NULL */
+    char *body_const;   /* rendered body when constant, else NULL */
     size_t body_const_len;
     struct cls_config cls;
     int64_t *pop_timeout_ns; /* per population: min(client, live) */
