@@ -420,6 +420,13 @@ static int load_keys(struct run_ctx *c)
     if (!path)
         return -1;
     int rc = keys_load(path, &c->keys, &line);
+    if (rc == ERR_OK && (int64_t)c->keys.n < c->sc->n_accounts) {
+        fprintf(stderr,
+                "tollgate run: keys file %s: %zu keys for %" PRId64
+                " accounts (one line per account)\n",
+                path, c->keys.n, c->sc->n_accounts);
+        return EXIT_USAGE;
+    }
     if (rc == ERR_OK)
         return -1;
     fprintf(stderr, "tollgate run: keys file %s:%zu: %s\n", path, line,

@@ -153,6 +153,8 @@ static void fill_vars(struct lg_slot *s, const struct lg_shared *sh,
     v->prompt_tokens = t->prompt_tokens;
     v->completion_tokens = t->completion_tokens;
     v->request_id = t->id;
+    v->violation = t->violation;
+    v->bad_request = t->bad_request;
 }
 
 int lg_slot_prepare(struct lg_slot *s, const struct lg_shared *sh,

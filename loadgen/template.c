@@ -219,7 +219,15 @@ void tpl_render(const struct tpl *t, const struct tpl_vars *v,
         case TPL_MODEL: append_str(b, v->model); break;
         case TPL_REGION: append_str(b, v->region); break;
         case TPL_ACCOUNT: append_i64(b, v->account); break;
-        case TPL_PROMPT: tpl_filler(v->prompt_tokens, b); break;
+        case TPL_PROMPT:
+            if (v->violation)
+                tpl_buf_append(b, TPL_MARK_VIOLATION,
+                               sizeof(TPL_MARK_VIOLATION) - 1);
+            if (v->bad_request)
+                tpl_buf_append(b, TPL_MARK_BAD_REQUEST,
+                               sizeof(TPL_MARK_BAD_REQUEST) - 1);
+            tpl_filler(v->prompt_tokens, b);
+            break;
         case TPL_PROMPT_TOKENS: append_i64(b, v->prompt_tokens); break;
         case TPL_COMPLETION_TOKENS: append_i64(b, v->completion_tokens); break;
         case TPL_REQUEST_ID: append_u64(b, v->request_id); break;

@@ -16,12 +16,20 @@
 #ifndef TOLLGATE_TEMPLATE_H
 #define TOLLGATE_TEMPLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
 
 #define TPL_MAX_PROMPT_BYTES (256 * 1024)
+
+/* Markers that ${prompt} starts with when the request is flagged as a
+ * content violation or as malformed: `tollgate serve` cannot see the
+ * simulator's coin flips, so the body carries them (the same strings as
+ * serve's SERVE_MARK_*; tests/unit/test_template.c checks they agree). */
+#define TPL_MARK_VIOLATION   "[tollgate:violation]"
+#define TPL_MARK_BAD_REQUEST "[tollgate:bad_request]"
 #define TPL_CHARS_PER_TOKEN  4
 
 enum tpl_var {
@@ -59,6 +67,8 @@ struct tpl_vars {
     int64_t prompt_tokens;
     int64_t completion_tokens;
     uint64_t request_id;
+    bool violation;   /* ${prompt} starts with TPL_MARK_VIOLATION */
+    bool bad_request; /* ${prompt} starts with TPL_MARK_BAD_REQUEST */
 };
 
 /* A growable output buffer (caller's storage; tpl_buf_fini releases). */

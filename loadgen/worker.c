@@ -274,24 +274,6 @@ static void schedule_user(struct lg_worker *w, int pop, int64_t user,
     heap_push(&w->heap, &r);
 }
 
-static void launch(struct lg_worker *w, struct lg_req *r, int64_t now)
-{
-    struct lg_slot *s = &w->slots[w->free_ix[--w->n_free]];
-    int64_t timeout = w->sh->pop_timeout_ns[r->tr.pop];
-    s->req = *r;
-    s->req.attempts++;
-    if (lg_slot_prepare(s, w->sh, &s->req, timeout) != ERR_OK ||
-        curl_multi_add_handle(w->multi, s->easy) != CURLM_OK) {
-        w->err = ERR_CURL;
-        w->free_ix[w->n_free++] = (int)(s - w->slots);
-        return;
-    }
-    s->sent_ns = now;
-    hist_record(&w->lag, now - r->intended_ns);
-    w->sent++;
-    w->in_flight++;
-}
-
 /* A request that never left: its client gave up before a handle freed. */
 static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
 {
@@ -301,6 +283,26 @@ static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
     if (r->user >= 0)
         schedule_user(w, r->tr.pop, r->user,
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
+}
+
+static void launch(struct lg_worker *w, struct lg_req *r, int64_t now)
+{
+    struct lg_slot *s = &w->slots[w->free_ix[--w->n_free]];
+    int64_t timeout = w->sh->pop_timeout_ns[r->tr.pop];
+    s->req = *r;
+    s->req.attempts++;
+    if (lg_slot_prepare(s, w->sh, &s->req, timeout) != ERR_OK ||
+        curl_multi_add_handle(w->multi, s->easy) != CURLM_OK) {
+        w->err = ERR_CURL; /* libcurl refused: counted as not sent */
+        w->free_ix[w->n_free++] = (int)(s - w->slots);
+        drop(w, r, now);
+        return;
+    }
+    s->busy = true;
+    s->sent_ns = now;
+    hist_record(&w->lag, now - r->intended_ns);
+    w->sent++;
+    w->in_flight++;
 }
 
 static void launch_due(struct lg_worker *w, int64_t now)
@@ -388,6 +390,7 @@ static void complete(struct lg_worker *w, struct lg_slot *s, CURLcode rc,
     w->local.outcome[why]++;
     hist_record(w->local.lat, now - r->intended_ns);
     curl_multi_remove_handle(w->multi, s->easy);
+    s->busy = false;
     w->free_ix[w->n_free++] = (int)(s - w->slots);
     w->in_flight--;
     set_gauges(w, &s->resp, now);
@@ -491,11 +494,9 @@ static void finish(struct lg_worker *w, int64_t end_ns)
     int64_t now = end_ns;
     for (int i = 0; i < w->n_slots; i++) {
         struct lg_slot *s = &w->slots[i];
-        bool idle = false;
-        for (int j = 0; j < w->n_free && !idle; j++)
-            idle = w->free_ix[j] == i;
-        if (!idle) {
+        if (s->busy) {
             curl_multi_remove_handle(w->multi, s->easy);
+            s->busy = false;
             w->aborted++;
         }
     }

@@ -73,6 +73,7 @@ struct lg_slot {
     struct lg_worker *w;
     struct lg_req req;
     int64_t sent_ns;
+    bool busy; /* added to the multi handle */
     int64_t timeout_set_ns;
     struct tpl_buf url, body, hdr;
     struct curl_slist nodes[LG_MAX_HEADERS + 2];

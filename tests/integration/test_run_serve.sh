@@ -25,16 +25,19 @@ accounts:
     tier: free
     regions: { US: 0.8, CN: 0.2 }
     invalid_key: 10%
+    violation: 5%
+    bad_request: 5%
     tokens: { prompt: 20, completion: 10 }
     traffic: { arrival: uniform, phases: [ { for: 3s, rate: 120/s } ] }
 expect:
-  - denied(rate_limit) > 10%
+  - denied(rate_limit) > 3%
+  - count(policy_violation) > 0
   - denied(region_blocked) > 5%
 YAML
 
 "$TG" run "$WORK/emb.yaml" -o "$WORK/run" -q --check >"$WORK/run.out" ||
   { cat "$WORK/run.out"; fail "run --check failed"; }
-grep -q "2 passed, 0 failed" "$WORK/run.out" || fail "--check output"
+grep -q "3 passed, 0 failed" "$WORK/run.out" || fail "--check output"
 "$TG" sim "$WORK/emb.yaml" -o "$WORK/sim" >/dev/null
 python3 - "$WORK/run/summary.json" "$WORK/sim/summary.json" "$WORK/run/serve/summary.json" <<'PY' || fail "run vs sim"
 import json, sys
@@ -60,4 +63,23 @@ PY
 a=$(js "$WORK/s0/summary.json" 'd["requests"]["unique"]')
 b=$(js "$WORK/s1/summary.json" 'd["requests"]["unique"]')
 [ $((a + b)) = 360 ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || fail "shards $a + $b != 360"
+# A keys file (one key per account) is used by both sides; too few keys
+# is a usage error (exit 2).
+for i in 0 1 2 3 4 5; do echo "sk-test-key-$i"; done >"$WORK/keys.txt"
+sed "s#^expect:#live: { keys: { file: $WORK/keys.txt } }\nexpect:#" "$WORK/emb.yaml" >"$WORK/keys.yaml"
+"$TG" run "$WORK/keys.yaml" -o "$WORK/keys" -q >/dev/null
+python3 - "$WORK/keys/summary.json" "$WORK/run/summary.json" <<'PY' || fail "keys file"
+import json, sys
+k, d = (json.load(open(p)) for p in sys.argv[1:3])
+print(f"keys file: invalid_key {k['denied_by_reason']['invalid_key']} (deterministic keys: {d['denied_by_reason']['invalid_key']})")
+sys.exit(0 if k["denied_by_reason"]["invalid_key"] == d["denied_by_reason"]["invalid_key"] else 1)
+PY
+! grep -rq "sk-test-key" "$WORK/keys" || fail "a key from the keys file leaked into the results"
+head -3 "$WORK/keys.txt" >"$WORK/short.txt"
+sed "s#keys.txt#short.txt#" "$WORK/keys.yaml" >"$WORK/short.yaml"
+set +e
+"$TG" run "$WORK/short.yaml" -o "$WORK/short" -q >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "short keys file: exit $rc, want 2"
 echo "PASS test_run_serve"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "loadgen/template.h"
+#include "serve/serve_req.h"
 
 static const struct tpl_vars vars = {
     .key = "tg-7-abc",
@@ -105,6 +106,30 @@ static void test_filler_size_and_bound(void **state)
     tpl_buf_fini(&b);
 }
 
+/* Flagged requests carry serve's markers at the start of ${prompt}. */
+static void test_markers(void **state)
+{
+    (void)state;
+    assert_string_equal(TPL_MARK_VIOLATION, SERVE_MARK_VIOLATION);
+    assert_string_equal(TPL_MARK_BAD_REQUEST, SERVE_MARK_BAD_REQUEST);
+    struct tpl t;
+    char err[200];
+    assert_int_equal(tpl_compile("<${prompt}>", &t, err, sizeof(err)), ERR_OK);
+    struct tpl_vars v = vars;
+    v.prompt_tokens = 1;
+    v.violation = true;
+    struct tpl_buf b = { 0 };
+    tpl_render(&t, &v, &b);
+    assert_string_equal(b.p, "<[tollgate:violation]the >");
+    tpl_buf_reset(&b);
+    v.violation = false;
+    v.bad_request = true;
+    tpl_render(&t, &v, &b);
+    assert_string_equal(b.p, "<[tollgate:bad_request]the >");
+    tpl_buf_fini(&b);
+    tpl_fini(&t);
+}
+
 static void test_buffer_reuse(void **state)
 {
     (void)state;
@@ -133,7 +158,7 @@ static void test_buffer_reuse(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_RENDER + N_BAD + 2];
+    struct CMUnitTest tests[N_RENDER + N_BAD + 3];
     size_t n = 0;
     for (size_t i = 0; i < N_RENDER; i++)
         tests[n++] =
@@ -144,6 +169,7 @@ int main(void)
                                           NULL, NULL, (void *)&bad_cases[i] };
     tests[n++] =
         (struct CMUnitTest)cmocka_unit_test(test_filler_size_and_bound);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_markers);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_buffer_reuse);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
