@@ -110,13 +110,3 @@ bool evq_pop(struct evq *q, struct evq_event *out)
     h[i] = last;
     return true;
 }
-
-const struct evq_event *evq_peek(const struct evq *q)
-{
-    return q->n > 0 ? &q->heap[1] : NULL;
-}
-
-size_t evq_len(const struct evq *q)
-{
-    return q->n;
-}

@@ -289,7 +289,8 @@ static void finish_attempt(struct engine *e, uint32_t i, enum reason why,
     const struct scn_client *cl = &e->sc->pops[s->rq.pop].client;
     int64_t hint = why == s->outcome ? s->retry_after_ns : -1;
     int64_t delay;
-    if (client_retry(cl, s->attempts, why, hint, &e->cli, &delay)) {
+    if (why != REASON_OK &&
+        client_retry(cl, s->attempts, why, hint, &e->cli, &delay)) {
         int64_t at = seen_ns + delay;
         if (at >= e->end) { /* the retry would fall after the run */
             slot_release_if_idle(e, i);
@@ -318,6 +319,16 @@ static void finish_attempt(struct engine *e, uint32_t i, enum reason why,
     slot_release_if_idle(e, i);
 }
 
+/* Whether a FIFO entry still stands for a client waiting past its
+ * deadline (else its attempt ended or its answer arrives in time). */
+static bool deadline_live(const struct engine *e,
+                          const struct deadline_entry *d)
+{
+    const struct slot *s = &e->slots[d->slot];
+    return s->gen == d->gen && s->client == CL_WAITING &&
+           s->reply_ns > s->deadline_ns;
+}
+
 /* Puts attempt i's client deadline into its population's FIFO (once per
  * attempt, at its send time, so the FIFO stays in deadline order). */
 static void watch_deadline(struct engine *e, uint32_t i)
@@ -327,6 +338,13 @@ static void watch_deadline(struct engine *e, uint32_t i)
         return;
     s->timer = 1;
     struct deadline_fifo *f = &e->fifos[s->rq.pop];
+    /* Drop entries at the head whose attempts have ended (most end long
+     * before their deadline), so the FIFO holds attempts still waiting,
+     * not everything sent within one timeout. */
+    while (f->len > 0 && !deadline_live(e, &f->v[f->head])) {
+        f->head = (f->head + 1) % f->cap;
+        f->len--;
+    }
     if (f->len == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 256;
         struct deadline_entry *v = xmalloc(cap * sizeof(*v));
@@ -493,7 +511,8 @@ static void on_done(struct engine *e, uint32_t i)
     policy_finish(e, s, why);
     s->server = SRV_IDLE;
     s->outcome = (uint8_t)why;
-    drain_capacity(e);
+    if (e->cap.len > 0) /* somebody waits for the freed server */
+        drain_capacity(e);
     s = &e->slots[i];
     if (s->client == CL_WAITING)
         deliver(e, i, e->now + s->rtt_ns);
@@ -510,12 +529,9 @@ static void on_client_timeouts(struct engine *e, int pop)
         struct deadline_entry d = f->v[f->head];
         f->head = (f->head + 1) % f->cap;
         f->len--;
-        struct slot *s = &e->slots[d.slot];
-        if (s->gen != d.gen || s->client != CL_WAITING)
-            continue; /* the attempt ended; the slot may be reused */
-        s->timer = 0;
-        if (s->reply_ns <= s->deadline_ns)
-            continue; /* the answer arrives in time */
+        if (!deadline_live(e, &d))
+            continue; /* ended, reused, or answered in time */
+        e->slots[d.slot].timer = 0;
         finish_attempt(e, d.slot, REASON_TIMEOUT, e->now);
     }
     if (f->len > 0 && !f->armed) {
