@@ -150,9 +150,10 @@ static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
         goto bad;
     return -1;
 bad:
-    fprintf(stderr, "tollgate run: bad option or value: %s%s%s\n", a,
-            v ? " " : "", v ? v : "");
-    usage(stderr);
+    fprintf(stderr,
+            "tollgate run: bad option or value: %s%s%s\n"
+            "Try 'tollgate run --help'.\n",
+            a, v ? " " : "", v ? v : "");
     return EXIT_USAGE;
 }
 
