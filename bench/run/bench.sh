@@ -5,7 +5,9 @@
 # Reports, per round (tools alternate within a round, same connections):
 #  1. saturation: req/s and client CPU per request (user+sys of the client
 #     process from /usr/bin/time, divided by the requests it completed);
-#     tollgate runs a closed loop (users = connections, think 0);
+#     tollgate runs a closed loop (users = connections, think 0); the
+#     "libcurl" row is bench/run/curl_floor.c, a bare libcurl loop doing the
+#     same number of requests: the floor of any libcurl-based client;
 #  2. open-loop accuracy: limit_req rate=100r/s burst=20 nodelay at
 #     1000 req/s for 10 s; theory (ORACLES.md) floor(21 + 100 * 9.999) =
 #     1020 accepted of 10000, i.e. 89.80% rejected;
@@ -72,6 +74,10 @@ scenario lag "${SECS}s" "{ arrival: uniform, phases: [ { for: ${SECS}s, rate: 20
 
 cpu() { awk '{printf "%.3f", $1 + $2}' "$1"; }
 
+# The bare libcurl loop (bench/run/curl_floor.c): what any libcurl client
+# costs per request on this machine, the floor under tollgate's figure.
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 bench/run/curl_floor.c -lcurl -o "$W/curl_floor"
+
 echo "== saturation, $CONNS connections, 1 client thread, ${SECS}s each"
 printf "%-6s %-9s %10s %14s\n" round client "req/s" "cpu us/req"
 for r in $(seq 1 "$ROUNDS"); do
@@ -83,6 +89,7 @@ for r in $(seq 1 "$ROUNDS"); do
   n=$(python3 -c "import json; print(json.load(open('$W/sat/summary.json'))['requests']['ok'])")
   c=$(cpu "$W/t.tg")
   printf "%-6s %-9s %10.0f %14.2f\n" "$r" tollgate "$(echo "$n / $SECS" | bc -l)" "$(echo "$c * 1000000 / $n" | bc -l)"
+  "$W/curl_floor" "$URL/v1/ok" "$CONNS" "$n" | awk -v r="$r" '{printf "%-6s %-9s %10s %14.2f\n", r, "libcurl", "-", $(NF-4)}'
   if command -v hey >/dev/null; then
     /usr/bin/time -f "%U %S" -o "$W/t.hey" hey -c "$CONNS" -z "${SECS}s" "$URL/v1/ok" >"$W/hey.out"
     n=$(awk '/\[200\]/ {print $2}' "$W/hey.out")
