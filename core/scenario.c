@@ -94,6 +94,8 @@ static void conv_top(struct scn_ctx *c, const struct ynode *root)
                 "longer than 366d");
         sc->duration_ns = 0;
     }
+    const struct ynode *dur = scn_map_get(root, "duration");
+    c->duration_overridden = dur != NULL && dur->ovr >= 0;
     bool has_interval =
         scn_get_duration(c, root, "interval", SCN_POS, &sc->interval_ns);
     scn_get_duration(c, root, "warmup", 0, &sc->warmup_ns);

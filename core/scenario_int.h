@@ -58,6 +58,9 @@ struct scn_ctx {
     char path[SCN_PATH_MAX]; /* dotted key of the current node */
     size_t path_len;
     int rc; /* ERR_OK, ERR_INVAL or ERR_TOOBIG (the worst seen) */
+    bool duration_overridden; /* duration came from --set/--duration: a
+                                 shortened run, so events past its end are
+                                 dropped rather than reported */
 };
 
 /* ---- scenario_tree.c ---- */
