@@ -109,12 +109,15 @@ lag = g["schedule_lag_ms"]
 print(f"tollgate: {rl}/{a} = {100*rl/a:.2f}% rejected; send lag p50 {lag['p50']} ms p99 {lag['p99']} ms")
 PY
 
-echo "== schedule lag, open loop 20000 req/s for ${SECS}s ($CONNS connections)"
-"$TG" run "$W/lag.yaml" -o "$W/lag" -q --threads 1 >/dev/null || true
-python3 - "$W/lag/summary.json" "$W/lag/generator.json" <<'PY'
+echo "== schedule lag, open loop (uniform) for ${SECS}s, $CONNS connections, 2 threads"
+for rate in 5000 10000 20000; do
+  sed "s#rate: 20000/s#rate: $rate/s#" "$W/lag.yaml" >"$W/lag-$rate.yaml"
+  "$TG" run "$W/lag-$rate.yaml" -o "$W/lag-$rate" -q --threads 2 >/dev/null 2>&1 || true
+  python3 - "$rate" "$W/lag-$rate/summary.json" "$W/lag-$rate/generator.json" <<'PY'
 import json, sys
-s, g = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+s, g = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
 lag = g["schedule_lag_ms"]
-print(f"sent {g['sent']}, ok {s['requests']['ok']}, dropped {g['dropped_no_connection']}; "
+print(f"{sys.argv[1]:>6}/s: sent {g['sent']}, ok {s['requests']['ok']}, dropped {g['dropped_no_connection']}; "
       f"lag ms p50 {lag['p50']} p99 {lag['p99']} max {lag['max']}; kept_up {g['kept_up']}")
 PY
+done
