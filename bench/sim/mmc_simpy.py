@@ -4,9 +4,10 @@ compared with in bench/sim/run.sh.
 
 Poisson arrivals at LAMBDA/s, exponential service of mean 1/MU s, C
 servers, unlimited FIFO queue; runs for DURATION simulated seconds and
-prints one line of key=value pairs: customers served, wall seconds,
-customers per wall second, and the mean response time next to its Erlang C
-value, so the two engines are seen to simulate the same system.
+prints one line of key=value pairs: customers served, wall and CPU
+seconds, customers per wall and per CPU second, and the mean response time
+next to its Erlang C value, so the two engines are seen to simulate the
+same system.
 
 Usage: mmc_simpy.py [C] [LAMBDA] [MU] [DURATION] [SEED]
 """
@@ -61,16 +62,18 @@ def main():
     rng = random.Random(seed)
     stats = Stats()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     initialize()
     res = Resource(capacity=c, monitored=False)
     src = Source()
     activate(src, src.generate(res, lam, mu, rng, stats))
     simulate(until=duration)
     wall = time.perf_counter() - t0
-    print("engine=simpy customers=%d wall_s=%.3f per_s=%.0f "
-          "mean_T=%.4f erlang_c_T=%.4f"
-          % (stats.n, wall, stats.n / wall, stats.total / max(stats.n, 1),
-             erlang_c_response(c, lam, mu)))
+    cpu = time.process_time() - c0
+    print("engine=simpy customers=%d wall_s=%.3f cpu_s=%.3f per_s=%.0f "
+          "per_cpu_s=%.0f mean_T=%.4f erlang_c_T=%.4f"
+          % (stats.n, wall, cpu, stats.n / wall, stats.n / cpu,
+             stats.total / max(stats.n, 1), erlang_c_response(c, lam, mu)))
 
 
 if __name__ == "__main__":
