@@ -104,3 +104,17 @@ stop_last() {
 js() {
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
 }
+
+# maxrss_run KB_FILE CMD...: runs CMD, writes its peak RSS in KB to KB_FILE
+# and returns its exit status (python's getrusage of the child: no
+# dependency on /usr/bin/time).
+maxrss_run() {
+  local out=$1
+  shift
+  python3 - "$out" "$@" <<'PY'
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)
+PY
+}

@@ -32,7 +32,7 @@ check() {
   local mode=$1 want=$2 out=$WORK/res-$1
   scenario "$mode" "$3" "$4" "$5"
   start_faultsrv "$mode"
-  /usr/bin/time -f "%M" -o "$WORK/$mode.rss" \
+  maxrss_run "$WORK/$mode.rss" \
     "$TG" run "$WORK/$mode.yaml" --target "http://127.0.0.1:$FAULT_PORT" \
     -o "$out" -q >"$WORK/$mode.out" 2>"$WORK/$mode.err" ||
     { cat "$WORK/$mode.err"; fail "$mode: run failed"; }
