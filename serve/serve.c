@@ -41,7 +41,7 @@
 #include "serve/serve_req.h"
 #include "serve/serve_scn.h"
 
-#define SMALL_BODY       2048 /* body bytes kept inline in struct sreq */
+#define EMPTY_BODY       "" /* body of a request that sent none */
 #define ADMIN_BODY_LIMIT (64 * 1024)
 
 struct serve {
@@ -67,7 +67,8 @@ struct sreq {
     enum serve_route route;
     int64_t arrive_ns;
     char *body;
-    size_t len, cap;
+    size_t len, cap;   /* cap 0: body is the static empty string */
+    size_t expect_len; /* Content-Length, 0 when absent */
     bool too_big;
     bool answered;  /* a response is queued: ignore the rest */
     bool decided;   /* the model has it (answer when resumed) */
@@ -75,7 +76,6 @@ struct sreq {
     bool model_unknown;
     char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
     struct serve_call call;
-    char inline_body[SMALL_BODY];
 };
 
 void serve_opts_init(struct serve_opts *o)
@@ -155,7 +155,7 @@ static void add_rl_headers(struct MHD_Response *r, const struct policy_hdr *h,
     add_i64_header(r, rl_names[kind][1], h->remaining < 0 ? 0 : h->remaining);
     /* whole milliseconds, rounded up: "59.991s", not "59.990777407s" */
     int64_t ms = h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
-    units_fmt_reset(val, sizeof(val), ms * 1000000);
+    serve_reply_reset(val, ms);
     MHD_add_response_header(r, rl_names[kind][2], val);
 }
 
@@ -468,13 +468,11 @@ static void append_body(struct sreq *q, const char *data, size_t n)
         return;
     }
     if (q->len + n + 1 > q->cap) {
+        /* Content-Length sized the first allocation; chunked bodies grow */
         size_t cap = q->cap * 2 > q->len + n + 1 ? q->cap * 2 : q->len + n + 1;
-        if (q->body == q->inline_body) {
-            q->body = xmalloc(cap);
-            memcpy(q->body, q->inline_body, q->len);
-        } else {
-            q->body = xrealloc(q->body, cap);
-        }
+        if (q->cap < q->expect_len + 1 && q->expect_len + 1 >= q->len + n + 1)
+            cap = q->expect_len + 1;
+        q->body = q->cap ? xrealloc(q->body, cap) : xmalloc(cap);
         q->cap = cap;
     }
     memcpy(q->body + q->len, data, n);
@@ -482,7 +480,8 @@ static void append_body(struct sreq *q, const char *data, size_t n)
     q->body[q->len] = '\0';
 }
 
-/* First call: headers are in.  Answers at once what needs no body. */
+/* First call: headers are in.  Answers at once only what is refused
+ * (the connection is closed after such an answer). */
 static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
                                   const char *method, const char *url)
 {
@@ -504,14 +503,9 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
         q->too_big = true;
         return reject_too_big(s, q);
     }
-    if (q->route == SERVE_ROUTE_MODELS)
-        return answer_models(s, q);
-    if (q->route == SERVE_ROUTE_ADMIN_KEY)
-        return answer_key(s, q);
-    if (q->route == SERVE_ROUTE_ADMIN_STATE ||
-        q->route == SERVE_ROUTE_ADMIN_METRICS)
-        return answer_admin(s, q);
-    return MHD_YES;
+    q->expect_len = cl > 0 ? (size_t)cl : 0;
+    return MHD_YES; /* answered in the last call: an answer queued now
+                       would make libmicrohttpd close the connection */
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -524,13 +518,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     (void)version;
     if (q == NULL) {
         q = xmalloc(sizeof(*q));
-        memset(q, 0, offsetof(struct sreq, inline_body));
+        memset(q, 0, sizeof(*q));
         q->s = s;
         q->conn = conn;
         q->arrive_ns = serve_model_now(s->model);
-        q->body = q->inline_body;
-        q->cap = SMALL_BODY;
-        q->body[0] = '\0';
+        q->body = (char *)EMPTY_BODY; /* cap 0: never written */
         *con_cls = q;
         return on_headers(s, q, method, url);
     }
@@ -546,9 +538,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return reject_too_big(s, q); /* chunked upload past the limit */
     if (q->decided)
         return answer_api(q); /* resumed after waiting */
-    if (serve_reply_is_api(q->route))
-        return decide_api(s, q);
-    return answer_admin(s, q);
+    switch (q->route) {
+    case SERVE_ROUTE_CHAT:
+    case SERVE_ROUTE_COMPLETIONS:
+    case SERVE_ROUTE_MESSAGES: return decide_api(s, q);
+    case SERVE_ROUTE_MODELS: return answer_models(s, q);
+    case SERVE_ROUTE_ADMIN_KEY: return answer_key(s, q);
+    default: return answer_admin(s, q);
+    }
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -560,7 +557,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (q->suspended)
         atomic_fetch_sub_explicit(&q->s->suspended, 1, memory_order_relaxed);
-    if (q->body != q->inline_body)
+    if (q->cap > 0)
         free(q->body);
     free(q);
     *con_cls = NULL;

@@ -59,6 +59,43 @@ size_t serve_reply_i64(char *buf, int64_t v)
     return 1 + fmt_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
 }
 
+size_t serve_reply_reset(char *buf, int64_t ms)
+{
+    size_t n = 0;
+    if (ms <= 0) {
+        memcpy(buf, "0s", 3);
+        return 2;
+    }
+    if (ms < 1000) {
+        n = fmt_u64(buf, (uint64_t)ms);
+        memcpy(buf + n, "ms", 3);
+        return n + 2;
+    }
+    uint64_t secs = (uint64_t)ms / 1000, sub = (uint64_t)ms % 1000;
+    uint64_t hours = secs / 3600, mins = secs / 60 % 60;
+    if (hours) {
+        n += fmt_u64(buf + n, hours);
+        buf[n++] = 'h';
+    }
+    if (hours || mins) {
+        n += fmt_u64(buf + n, mins);
+        buf[n++] = 'm';
+    }
+    n += fmt_u64(buf + n, secs % 60);
+    if (sub) {
+        buf[n++] = '.';
+        buf[n++] = (char)('0' + sub / 100);
+        if (sub % 100) {
+            buf[n++] = (char)('0' + sub / 10 % 10);
+            if (sub % 10)
+                buf[n++] = (char)('0' + sub % 10);
+        }
+    }
+    buf[n++] = 's';
+    buf[n] = '\0';
+    return n;
+}
+
 static void put_i64(struct out *o, int64_t v)
 {
     char tmp[24];

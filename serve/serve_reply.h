@@ -110,6 +110,12 @@ size_t serve_reply_models(char *buf, size_t len, const char *const *names,
  * returns the length.  The hot path's replacement for snprintf("%lld"). */
 size_t serve_reply_i64(char *buf, int64_t v);
 
+/* An x-ratelimit-reset value for a wait of ms milliseconds (>= 0), the
+ * text units_fmt_reset gives for ms * 1e6 ns ("0s", "20ms", "1s",
+ * "59.991s", "6m0s", "1h2m3.5s") without snprintf.  buf holds at least
+ * 32 bytes; returns the length. */
+size_t serve_reply_reset(char *buf, int64_t ms);
+
 /* Writes s JSON-escaped (without quotes) into buf; snprintf semantics. */
 size_t serve_reply_escape(char *buf, size_t len, const char *s);
 

@@ -113,7 +113,8 @@ local body = '$BODY'
 local reqs = {}
 for i, k in ipairs(keys) do
   reqs[i] = wrk.format("POST", "/v1/chat/completions",
-    { ["Authorization"] = "Bearer " .. k,
+    { ["Host"] = "127.0.0.1",
+      ["Authorization"] = "Bearer " .. k,
       ["Content-Type"] = "application/json",
       ["X-Client-Region"] = "US" }, body)
 end
@@ -142,13 +143,13 @@ measure() { # PORT PID
 
 echo "# serve bench: $ROUNDS rounds x ${SECS}s, wrk -t1 -c$CONNS, serve" \
     "threads $THREADS, pin $PIN, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# round  nginx_rps nginx_us/req  serve_rps serve_us/req serve_non2xx"
+echo "# round  nginx_rps nginx_us/req  serve_rps serve_us/req  non2xx(n/s)"
 : >"$WORK/rows"
 for r in $(seq "$ROUNDS"); do
-    read -r nr nc _ < <(measure "$NPORT" "$NGINX_WORKER")
+    read -r nr nc nnon < <(measure "$NPORT" "$NGINX_WORKER")
     read -r sr scu snon < <(measure "$SPORT" "$SERVE_PID")
-    printf "%7d %10s %12s %10s %12s %12s\n" "$r" "$nr" "$nc" "$sr" "$scu" \
-        "$snon" | tee -a "$WORK/rows"
+    printf "%7d %10s %12s %10s %12s %8s/%s\n" "$r" "$nr" "$nc" "$sr" "$scu" \
+        "$nnon" "$snon" | tee -a "$WORK/rows"
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mn=$(awk '{ print $2 }' "$WORK/rows" | median)

@@ -17,6 +17,7 @@
 
 #include "core/keys.h"
 #include "core/scenario.h"
+#include "core/units.h"
 #include "serve/serve_admin.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_reply.h"
@@ -151,6 +152,29 @@ static void test_i64(void **state)
     assert_string_equal(buf, "9223372036854775807");
     assert_int_equal(serve_reply_i64(buf, INT64_MIN), 20);
     assert_string_equal(buf, "-9223372036854775808");
+}
+
+/* The fast reset formatter says exactly what units_fmt_reset says. */
+static void test_reset_format(void **state)
+{
+    (void)state;
+    static const int64_t fixed[] = { 0,       1,       20,       999,
+                                     1000,    1500,    1050,     1001,
+                                     59991,   60000,   360000,   3599999,
+                                     3600000, 3723500, 86400000, 90061001 };
+    char want[64], got[64];
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        units_fmt_reset(want, sizeof(want), fixed[i] * 1000000);
+        assert_int_equal(serve_reply_reset(got, fixed[i]), strlen(want));
+        assert_string_equal(got, want);
+    }
+    for (int64_t ms = 0; ms < 200000; ms += 7) {
+        units_fmt_reset(want, sizeof(want), ms * 1000000);
+        serve_reply_reset(got, ms);
+        assert_string_equal(got, want);
+    }
+    serve_reply_reset(got, 360000);
+    assert_string_equal(got, "6m0s");
 }
 
 static void test_retry_after(void **state)
@@ -745,6 +769,7 @@ int main(void)
         cmocka_unit_test(test_estimate_tokens),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_i64),
+        cmocka_unit_test(test_reset_format),
         cmocka_unit_test(test_error_truncation),
         cmocka_unit_test(test_models_and_escape),
         cmocka_unit_test(test_req_large),
