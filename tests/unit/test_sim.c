@@ -359,6 +359,31 @@ static void test_client_timeout(void **state)
     outcome_fini(&o);
 }
 
+/* One server busy 10 s per request, unbounded queue without timeout,
+ * client timeout 3 s: queued and running attempts alike time out at
+ * exactly 3 s, while the server keeps working through the abandoned
+ * backlog (the queue gauge grows). */
+static void test_queued_client_timeout(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 60 * S, ARRIVAL_UNIFORM, 1,
+               (struct dist){ DIST_CONST, 10e9, 0 }, 1, 1000);
+    w.pop.client.timeout_ns = 3 * S;
+    struct outcome o;
+    run(&w, 1, &o);
+    int64_t n = attempts_of(&o.c);
+    assert_true(n >= 55);
+    assert_int_equal(o.c.outcome[REASON_TIMEOUT], n);
+    const struct hist *h = rec_lat(o.rec, REASON_TIMEOUT);
+    assert_true(in_bucket_of(hist_min(h), 3 * S));
+    assert_true(in_bucket_of(hist_max(h), 3 * S));
+    double g[REC_GAUGE_COUNT];
+    rec_interval_gauges(o.rec, rec_n_intervals(o.rec) - 1, g, NULL);
+    assert_true(g[REC_G_QUEUE_LEN] >= 40); /* ~60 sent, ~6 served */
+    outcome_fini(&o);
+}
+
 /* Every attempt fails on the network; 2 retries with a constant 1 s
  * backoff and no jitter: attempts = 3 x finals, each final is network. */
 static void test_retries(void **state)
@@ -495,7 +520,7 @@ static void test_memory_flat(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_STAT + N_LB + 7];
+    struct CMUnitTest tests[N_STAT + N_LB + 8];
     size_t k = 0;
     for (size_t i = 0; i < N_STAT; i++)
         tests[k++] = (struct CMUnitTest){ stat_cases[i].name, test_stat_case,
@@ -505,6 +530,8 @@ int main(void)
                                           NULL, NULL, (void *)&lb_cases[i] };
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_erlang_b_formula);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_client_timeout);
+    tests[k++] =
+        (struct CMUnitTest)cmocka_unit_test(test_queued_client_timeout);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_retries);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_queue_timeout);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_outage_event);
