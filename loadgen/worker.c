@@ -303,6 +303,7 @@ static void launch(struct lg_worker *w, struct lg_req *r, int64_t now)
     hist_record(&w->lag, now - r->intended_ns);
     w->sent++;
     w->in_flight++;
+    rec_gauge(w->rec, REC_G_IN_FLIGHT, now, (double)w->in_flight);
 }
 
 static void launch_due(struct lg_worker *w, int64_t now)
