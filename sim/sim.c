@@ -144,7 +144,8 @@ struct engine {
     size_t rows_cap;
 };
 
-#define NO_SLOT UINT32_MAX
+#define NO_SLOT      UINT32_MAX
+#define MIN_THINK_NS 1000
 
 #if defined(__GNUC__)
 #define SIM_PREFETCH(p) __builtin_prefetch(p)
@@ -260,7 +261,10 @@ static void schedule_next_user(struct engine *e, const struct slot *s,
 {
     if (s->user < 0)
         return;
-    int64_t t = from_ns + traffic_think_ns(e->traffic, s->rq.pop, s->user);
+    /* At least 1 us: a user with no think time and instant answers would
+     * otherwise send forever without virtual time moving. */
+    int64_t think = traffic_think_ns(e->traffic, s->rq.pop, s->user);
+    int64_t t = from_ns + (think > MIN_THINK_NS ? think : MIN_THINK_NS);
     if (t < e->end)
         push(e, t, SE_USER, (uint32_t)s->rq.pop, (uint64_t)s->user);
 }
