@@ -12,7 +12,7 @@ pkgs=(build-essential cmake pkg-config libyaml-dev libcurl4-openssl-dev
 if [ "${1:-}" = "--test" ]; then
   # nginx: integration target; clang-format: CI style check;
   # python3-simpy, wrk, hey, apache2-utils: benchmark peers.
-  pkgs+=(nginx-light clang-format python3 curl)
+  pkgs+=(nginx-light clang-format python3 curl openssl)
 fi
 
 missing=()

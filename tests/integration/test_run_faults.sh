@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: threaded
 # run survives a misbehaving server (tests/integration/faultsrv.c) and
 # classifies each misbehaviour: reset -> network, hang -> timeout,
 # garbage -> server_error, close mid-response -> network, an SSE error

@@ -6,6 +6,7 @@
  * Threaded: run it under TSan too (label `threaded`).  Worker threads
  * never assert; only this main thread does, after join.
  */
+/* ctest-labels: threaded */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
