@@ -18,9 +18,17 @@
  * seeded by (seed, fixed id, purpose) in event order, so a run is a pure
  * function of scenario and seed: no clock, no pointer order, no hashing.
  *
+ * Client deadlines wait in one FIFO per population (a population has one
+ * timeout, so deadlines join in order) with a single heap event for its
+ * head; the capacity queue likewise has one timer for its head.  Answers
+ * are handed to the client when they leave the server, stamped with their
+ * arrival time (nothing else depends on them in between), so an attempt
+ * costs at most one heap event: its service completion.
+ *
  * Not here: arrival generation (traffic), decisions (policy), the
  * admission rule (capacity), retry arithmetic (client), statistics
- * (record).  The engine only orders and connects them.
+ * (record), the scenario's event timeline and gauges (sim_timeline.c).
+ * The engine only orders and connects them.
  */
 #include "sim/sim.h"
 
@@ -37,20 +45,10 @@
 #include "core/rng.h"
 #include "core/traffic.h"
 #include "sim/evq.h"
+#include "sim/sim_int.h"
 
 /* Stream ids of the engine's own streams, far from account ids. */
 #define STREAM_ID ((uint64_t)1 << 62)
-
-enum sim_ev_kind {
-    SE_USER = 0,       /* closed-loop user sends: arg pop, data user */
-    SE_SEND,           /* a retry is sent: data slot */
-    SE_DONE,           /* the server finished an attempt: data slot */
-    SE_CLIENT_TIMEOUT, /* head of population arg's deadline FIFO is due */
-    SE_QUEUE_TIMEOUT,  /* the capacity queue's head deadline: poll */
-    SE_EVENT_START,    /* scenario event begins: arg event index */
-    SE_EVENT_END,      /* scenario event ends: arg event index */
-    SE_SAMPLE          /* gauges of interval data */
-};
 
 enum client_state { CL_DONE = 0, CL_PENDING_SEND, CL_WAITING };
 enum server_state { SRV_IDLE = 0, SRV_QUEUED, SRV_RUNNING };
@@ -60,7 +58,7 @@ enum { FAULT_INVALID_KEY = 1, FAULT_VIOLATION = 2, FAULT_BAD_REQUEST = 4 };
 /* A request's attributes as the engine keeps them: a traffic_req without
  * the fields the engine does not need, narrowed (models and regions are
  * fewer than SCN_MAX_LIST, so int16 holds their indices). */
-struct sreq {
+struct sim_req {
     int64_t account;
     int64_t prompt_tokens;
     int64_t completion_tokens;
@@ -76,8 +74,8 @@ struct sreq {
  * form policy_complete() reads (reason OK, tier, held slots, epoch;
  * policy.h marks held_mask and epoch as its private state).
  */
-struct slot {
-    _Alignas(64) struct sreq rq;
+struct sim_slot {
+    _Alignas(64) struct sim_req rq;
     int64_t intended_ns;    /* this attempt's intended send time */
     int64_t reply_ns;       /* when the client sees the answer; INT64_MAX:
                                not known yet */
@@ -97,7 +95,7 @@ struct slot {
     uint8_t timer;          /* in its population's deadline FIFO */
 };
 
-_Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
+_Static_assert(sizeof(struct sim_slot) == 128, "a slot is two cache lines");
 
 /*
  * Client deadlines of one population.  Its timeout is one constant and
@@ -106,42 +104,15 @@ _Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
  * event for the head.  Entries of attempts that ended are skipped when
  * they reach the head (their slot's generation moved on).
  */
-struct deadline_entry {
+struct sim_deadline {
     int64_t deadline_ns;
     uint32_t slot, gen;
 };
 
-struct deadline_fifo {
-    struct deadline_entry *v; /* ring; grows by doubling */
+struct sim_deadline_fifo {
+    struct sim_deadline *v; /* ring; grows by doubling */
     size_t cap, head, len;
     bool armed; /* an SE_CLIENT_TIMEOUT for the head is queued */
-};
-
-struct engine {
-    const struct scenario *sc;
-    const struct sim_config *cfg;
-    struct rec *rec;
-    struct policy *pol;
-    struct traffic *traffic;
-    struct capacity cap;
-    struct evq q;
-    int64_t now, end;
-
-    struct slot *slots;
-    uint32_t n_slots, used_slots, free_head;
-
-    struct traffic_req next; /* next open-loop arrival */
-    bool has_next;
-
-    struct rng net, svc, err, cli, evr;
-    bool has_rtt, has_credit, has_rl_req, has_rl_tok;
-    int64_t in_flight;           /* attempts whose client is waiting */
-    struct deadline_fifo *fifos; /* per population */
-    int64_t qtimer_ns;           /* pending SE_QUEUE_TIMEOUT; INT64_MAX: none */
-
-    uint32_t *occurrences; /* per scenario event */
-    struct sim_stats *stats;
-    size_t rows_cap;
 };
 
 #define NO_SLOT      UINT32_MAX
@@ -158,22 +129,22 @@ static const struct scn_model zero_model; /* no models: zero service */
 /* ---- slot pool ----------------------------------------------------------- */
 
 /* n slots on a cache-line boundary (fatal on OOM, like xmalloc). */
-static struct slot *alloc_slots(uint32_t n)
+static struct sim_slot *alloc_slots(uint32_t n)
 {
     void *p = NULL;
-    if (posix_memalign(&p, 64, (size_t)n * sizeof(struct slot)) != 0) {
+    if (posix_memalign(&p, 64, (size_t)n * sizeof(struct sim_slot)) != 0) {
         fprintf(stderr, "out of memory: %zu bytes of attempt records\n",
-                (size_t)n * sizeof(struct slot));
+                (size_t)n * sizeof(struct sim_slot));
         abort();
     }
     return p;
 }
 
-static uint32_t slot_alloc(struct engine *e)
+static uint32_t slot_alloc(struct sim_engine *e)
 {
     if (e->free_head == NO_SLOT) {
         uint32_t old = e->n_slots, n = old ? old * 2 : 1024;
-        struct slot *v = alloc_slots(n);
+        struct sim_slot *v = alloc_slots(n);
         if (old > 0)
             memcpy(v, e->slots, (size_t)old * sizeof(*v));
         free(e->slots);
@@ -192,9 +163,9 @@ static uint32_t slot_alloc(struct engine *e)
     return i;
 }
 
-static void slot_release_if_idle(struct engine *e, uint32_t i)
+static void slot_release_if_idle(struct sim_engine *e, uint32_t i)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     if (s->client != CL_DONE || s->server != SRV_IDLE)
         return;
     s->gen++;
@@ -203,13 +174,13 @@ static void slot_release_if_idle(struct engine *e, uint32_t i)
     e->used_slots--;
 }
 
-static void push(struct engine *e, int64_t t, enum sim_ev_kind k, uint32_t arg,
-                 uint64_t data)
+void sim_push(struct sim_engine *e, int64_t t, enum sim_ev_kind k, uint32_t arg,
+              uint64_t data)
 {
     evq_push(&e->q, t, (uint32_t)k, arg, data);
 }
 
-static void sreq_set(struct sreq *q, const struct traffic_req *tr)
+static void sreq_set(struct sim_req *q, const struct traffic_req *tr)
 {
     q->account = tr->account;
     q->prompt_tokens = tr->prompt_tokens;
@@ -222,7 +193,7 @@ static void sreq_set(struct sreq *q, const struct traffic_req *tr)
                           (tr->bad_request ? FAULT_BAD_REQUEST : 0));
 }
 
-static void make_preq(const struct sreq *q, struct policy_req *rq)
+static void make_preq(const struct sim_req *q, struct policy_req *rq)
 {
     *rq = (struct policy_req){
         .account = q->account,
@@ -239,7 +210,8 @@ static void make_preq(const struct sreq *q, struct policy_req *rq)
     };
 }
 
-static void policy_finish(struct engine *e, struct slot *s, enum reason why)
+static void policy_finish(struct sim_engine *e, struct sim_slot *s,
+                          enum reason why)
 {
     struct policy_req rq;
     make_preq(&s->rq, &rq);
@@ -254,9 +226,9 @@ static void policy_finish(struct engine *e, struct slot *s, enum reason why)
 
 /* ---- the life of an attempt --------------------------------------------- */
 
-static void send_attempt(struct engine *e, uint32_t i);
+static void send_attempt(struct sim_engine *e, uint32_t i);
 
-static void schedule_next_user(struct engine *e, const struct slot *s,
+static void schedule_next_user(struct sim_engine *e, const struct sim_slot *s,
                                int64_t from_ns)
 {
     if (s->user < 0)
@@ -266,7 +238,7 @@ static void schedule_next_user(struct engine *e, const struct slot *s,
     int64_t think = traffic_think_ns(e->traffic, s->rq.pop, s->user);
     int64_t t = from_ns + (think > MIN_THINK_NS ? think : MIN_THINK_NS);
     if (t < e->end)
-        push(e, t, SE_USER, (uint32_t)s->rq.pop, (uint64_t)s->user);
+        sim_push(e, t, SE_USER, (uint32_t)s->rq.pop, (uint64_t)s->user);
 }
 
 /*
@@ -277,10 +249,10 @@ static void schedule_next_user(struct engine *e, const struct slot *s,
  * of through an event of its own.  Answers arriving after the end of the
  * run are not seen.
  */
-static void finish_attempt(struct engine *e, uint32_t i, enum reason why,
+static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
                            int64_t seen_ns)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     s->client = CL_DONE;
     e->in_flight--;
     if (seen_ns >= e->end) {
@@ -304,17 +276,17 @@ static void finish_attempt(struct engine *e, uint32_t i, enum reason why,
         if (s->server != SRV_IDLE) { /* server still busy with it */
             j = slot_alloc(e);
             s = &e->slots[i]; /* the pool may have moved */
-            struct slot *n = &e->slots[j];
+            struct sim_slot *n = &e->slots[j];
             n->rq = s->rq;
             n->user = s->user;
             n->attempts = s->attempts;
             n->server = SRV_IDLE;
         }
-        struct slot *r = &e->slots[j];
+        struct sim_slot *r = &e->slots[j];
         r->attempts++;
         r->intended_ns = at;
         r->client = CL_PENDING_SEND;
-        push(e, at, SE_SEND, 0, j);
+        sim_push(e, at, SE_SEND, 0, j);
         return;
     }
     rec_final(e->rec, s->rq.pop, why, seen_ns);
@@ -325,23 +297,23 @@ static void finish_attempt(struct engine *e, uint32_t i, enum reason why,
 
 /* Whether a FIFO entry still stands for a client waiting past its
  * deadline (else its attempt ended or its answer arrives in time). */
-static bool deadline_live(const struct engine *e,
-                          const struct deadline_entry *d)
+static bool deadline_live(const struct sim_engine *e,
+                          const struct sim_deadline *d)
 {
-    const struct slot *s = &e->slots[d->slot];
+    const struct sim_slot *s = &e->slots[d->slot];
     return s->gen == d->gen && s->client == CL_WAITING &&
            s->reply_ns > s->deadline_ns;
 }
 
 /* Puts attempt i's client deadline into its population's FIFO (once per
  * attempt, at its send time, so the FIFO stays in deadline order). */
-static void watch_deadline(struct engine *e, uint32_t i)
+static void watch_deadline(struct sim_engine *e, uint32_t i)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     if (s->timer || s->deadline_ns == INT64_MAX)
         return;
     s->timer = 1;
-    struct deadline_fifo *f = &e->fifos[s->rq.pop];
+    struct sim_deadline_fifo *f = &e->fifos[s->rq.pop];
     /* Drop entries at the head whose attempts have ended (most end long
      * before their deadline), so the FIFO holds attempts still waiting,
      * not everything sent within one timeout. */
@@ -351,7 +323,7 @@ static void watch_deadline(struct engine *e, uint32_t i)
     }
     if (f->len == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 256;
-        struct deadline_entry *v = xmalloc(cap * sizeof(*v));
+        struct sim_deadline *v = xmalloc(cap * sizeof(*v));
         for (size_t k = 0; k < f->len; k++)
             v[k] = f->v[(f->head + k) % f->cap];
         free(f->v);
@@ -362,19 +334,19 @@ static void watch_deadline(struct engine *e, uint32_t i)
     assert(f->len == 0 ||
            f->v[(f->head + f->len - 1) % f->cap].deadline_ns <= s->deadline_ns);
     f->v[(f->head + f->len) % f->cap] =
-        (struct deadline_entry){ s->deadline_ns, i, s->gen };
+        (struct sim_deadline){ s->deadline_ns, i, s->gen };
     f->len++;
     if (!f->armed) {
         f->armed = true;
-        push(e, s->deadline_ns, SE_CLIENT_TIMEOUT, (uint32_t)s->rq.pop, 0);
+        sim_push(e, s->deadline_ns, SE_CLIENT_TIMEOUT, (uint32_t)s->rq.pop, 0);
     }
 }
 
 /* The server's answer for slot i leaves at now and reaches the client at
  * at (= now + rtt) unless the client gives up first. */
-static void deliver(struct engine *e, uint32_t i, int64_t at)
+static void deliver(struct sim_engine *e, uint32_t i, int64_t at)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     s->reply_ns = at;
     if (at > s->deadline_ns) {
         watch_deadline(e, i);
@@ -384,28 +356,28 @@ static void deliver(struct engine *e, uint32_t i, int64_t at)
 }
 
 /* A server-side outcome that needs no service: denial, queue full. */
-static void answer_now(struct engine *e, uint32_t i, enum reason why)
+static void answer_now(struct sim_engine *e, uint32_t i, enum reason why)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     s->server = SRV_IDLE;
     s->outcome = (uint8_t)why;
     deliver(e, i, e->now + s->rtt_ns);
 }
 
-static void start_service(struct engine *e, uint32_t i)
+static void start_service(struct sim_engine *e, uint32_t i)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     const struct scn_model *m = &zero_model;
     if (s->rq.model >= 0 && (size_t)s->rq.model < e->sc->policy.n_models)
         m = &e->sc->policy.models[s->rq.model];
     int64_t svc = capacity_service_ns(m, s->rq.completion_tokens, &e->svc);
     s->server = SRV_RUNNING;
     s->reply_ns = e->now + svc + s->rtt_ns; /* predicted */
-    push(e, e->now + svc, SE_DONE, 0, i);
+    sim_push(e, e->now + svc, SE_DONE, 0, i);
 }
 
 /* Starts or expires whatever the queue lets go at now. */
-static void drain_capacity(struct engine *e)
+void sim_drain_capacity(struct sim_engine *e)
 {
     uint64_t tag;
     int64_t waited;
@@ -417,7 +389,7 @@ static void drain_capacity(struct engine *e)
             start_service(e, i);
             continue;
         }
-        struct slot *s = &e->slots[i];
+        struct sim_slot *s = &e->slots[i];
         policy_finish(e, s, REASON_OVERLOADED);
         s->server = SRV_IDLE;
         s->outcome = REASON_OVERLOADED;
@@ -429,18 +401,18 @@ static void drain_capacity(struct engine *e)
 }
 
 /* Keeps the queue timer armed at or before the head's deadline. */
-static void arm_queue_timer(struct engine *e)
+static void arm_queue_timer(struct sim_engine *e)
 {
     int64_t d = capacity_next_deadline(&e->cap);
     if (d < e->qtimer_ns) {
         e->qtimer_ns = d;
-        push(e, d, SE_QUEUE_TIMEOUT, 0, 0);
+        sim_push(e, d, SE_QUEUE_TIMEOUT, 0, 0);
     }
 }
 
-static void send_attempt(struct engine *e, uint32_t i)
+static void send_attempt(struct sim_engine *e, uint32_t i)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     const struct scn_policy *pol = &e->sc->policy;
     int64_t timeout = e->sc->pops[s->rq.pop].client.timeout_ns;
     s->gen++;
@@ -486,11 +458,11 @@ static void send_attempt(struct engine *e, uint32_t i)
 }
 
 /* A new logical request (open-loop arrival or closed-loop user). */
-static void start_request(struct engine *e, const struct traffic_req *tr,
+static void start_request(struct sim_engine *e, const struct traffic_req *tr,
                           int64_t user)
 {
     uint32_t i = slot_alloc(e);
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     sreq_set(&s->rq, tr);
     s->user = user;
     s->attempts = 1;
@@ -504,9 +476,9 @@ static void start_request(struct engine *e, const struct traffic_req *tr,
 /* ---- handlers --------------------------------------------------------------
  */
 
-static void on_done(struct engine *e, uint32_t i)
+static void on_done(struct sim_engine *e, uint32_t i)
 {
-    struct slot *s = &e->slots[i];
+    struct sim_slot *s = &e->slots[i];
     capacity_release(&e->cap);
     enum reason why = REASON_OK;
     double p_err = e->sc->policy.server_error;
@@ -516,7 +488,7 @@ static void on_done(struct engine *e, uint32_t i)
     s->server = SRV_IDLE;
     s->outcome = (uint8_t)why;
     if (e->cap.len > 0) /* somebody waits for the freed server */
-        drain_capacity(e);
+        sim_drain_capacity(e);
     s = &e->slots[i];
     if (s->client == CL_WAITING)
         deliver(e, i, e->now + s->rtt_ns);
@@ -525,12 +497,12 @@ static void on_done(struct engine *e, uint32_t i)
 }
 
 /* Client deadlines of population pop that are due now. */
-static void on_client_timeouts(struct engine *e, int pop)
+static void on_client_timeouts(struct sim_engine *e, int pop)
 {
-    struct deadline_fifo *f = &e->fifos[pop];
+    struct sim_deadline_fifo *f = &e->fifos[pop];
     f->armed = false;
     while (f->len > 0 && f->v[f->head].deadline_ns <= e->now) {
-        struct deadline_entry d = f->v[f->head];
+        struct sim_deadline d = f->v[f->head];
         f->head = (f->head + 1) % f->cap;
         f->len--;
         if (!deadline_live(e, &d))
@@ -540,142 +512,28 @@ static void on_client_timeouts(struct engine *e, int pop)
     }
     if (f->len > 0 && !f->armed) {
         f->armed = true;
-        push(e, f->v[f->head].deadline_ns, SE_CLIENT_TIMEOUT, (uint32_t)pop, 0);
+        sim_push(e, f->v[f->head].deadline_ns, SE_CLIENT_TIMEOUT, (uint32_t)pop,
+                 0);
     }
 }
 
-static void on_queue_timer(struct engine *e)
+static void on_queue_timer(struct sim_engine *e)
 {
     e->qtimer_ns = INT64_MAX;
-    drain_capacity(e);
+    sim_drain_capacity(e);
     arm_queue_timer(e);
 }
 
-static void on_user(struct engine *e, int pop, int64_t user)
+static void on_user(struct sim_engine *e, int pop, int64_t user)
 {
     struct traffic_req tr;
     traffic_closed_req(e->traffic, pop, user, e->now, &tr);
     start_request(e, &tr, user);
 }
 
-/* ---- scenario events -------------------------------------------------------
- */
-
-static bool kind_has_duration(enum scn_event_kind k)
-{
-    return k == EV_OUTAGE || k == EV_MAINTENANCE || k == EV_UPGRADE ||
-           k == EV_SUSPEND || k == EV_SUSPEND_FEATURE;
-}
-
-static void update_capacity(struct engine *e)
-{
-    capacity_set_factor(&e->cap, policy_capacity_factor(e->pol, e->now));
-    drain_capacity(e);
-}
-
-static struct sim_event_row *add_row(struct engine *e, int ev)
-{
-    struct sim_stats *st = e->stats;
-    if (st->n_rows == e->rows_cap) {
-        e->rows_cap = e->rows_cap ? e->rows_cap * 2 : 16;
-        st->rows = xrealloc(st->rows, e->rows_cap * sizeof(*st->rows));
-    }
-    struct sim_event_row *row = &st->rows[st->n_rows++];
-    row->start_ns = row->end_ns = e->now;
-    row->event = ev;
-    sim_event_label(e->sc, &e->sc->events[ev], row->label, sizeof(row->label));
-    return row;
-}
-
-static int64_t exp_ns(struct rng *r, int64_t mean_ns)
-{
-    return llround(-(double)mean_ns * log(rng_double(r)));
-}
-
-static void on_event_start(struct engine *e, uint32_t idx)
-{
-    const struct scn_event *ev = &e->sc->events[idx];
-    e->occurrences[idx]++;
-    policy_event_start(e->pol, ev, e->now);
-    struct sim_event_row *row = add_row(e, (int)idx);
-    int64_t dur = ev->for_ns;
-    if (ev->timing == EVT_RANDOM)
-        dur = llround(dist_sample_nonneg(&ev->mttr, &e->evr));
-    if (kind_has_duration(ev->kind) || ev->timing == EVT_RANDOM) {
-        if (dur > 0 && e->now + dur < e->end) {
-            push(e, e->now + dur, SE_EVENT_END, idx, 0);
-            row->end_ns = e->now + dur;
-        } else {
-            row->end_ns = e->end;
-        }
-    }
-    if (ev->timing == EVT_EVERY && ev->every_ns > 0 &&
-        e->now + ev->every_ns < e->end)
-        push(e, e->now + ev->every_ns, SE_EVENT_START, idx, 0);
-    update_capacity(e);
-}
-
-static void on_event_end(struct engine *e, uint32_t idx)
-{
-    const struct scn_event *ev = &e->sc->events[idx];
-    policy_event_end(e->pol, ev, e->now);
-    if (ev->timing == EVT_RANDOM && ev->mtbf_ns > 0) {
-        int64_t t = e->now + exp_ns(&e->evr, ev->mtbf_ns);
-        if (t < e->end)
-            push(e, t, SE_EVENT_START, idx, 0);
-    }
-    update_capacity(e);
-}
-
-static void schedule_timeline(struct engine *e)
-{
-    for (size_t i = 0; i < e->sc->n_events; i++) {
-        const struct scn_event *ev = &e->sc->events[i];
-        int64_t t = ev->at_ns;
-        if (ev->timing == EVT_RANDOM) {
-            if (ev->mtbf_ns <= 0)
-                continue;
-            t = exp_ns(&e->evr, ev->mtbf_ns);
-        }
-        if (t >= 0 && t < e->end)
-            push(e, t, SE_EVENT_START, (uint32_t)i, 0);
-    }
-}
-
-/* ---- gauges -------------------------------------------------------------- */
-
-/* Gauges observed now, stored for interval k. */
-static void sample_gauges(struct engine *e, size_t k)
-{
-    int64_t t = (int64_t)k * e->sc->interval_ns;
-    rec_gauge(e->rec, REC_G_IN_FLIGHT, t, (double)e->in_flight);
-    rec_gauge(e->rec, REC_G_QUEUE_LEN, t, (double)capacity_queued(&e->cap));
-    if (e->has_credit) {
-        struct policy_totals tot;
-        policy_totals(e->pol, e->now, &tot);
-        rec_gauge(e->rec, REC_G_CREDIT_USD, t, (double)tot.credit_pusd / 1e12);
-    }
-    if (e->has_rl_req)
-        rec_gauge(e->rec, REC_G_RL_REQUESTS, t,
-                  (double)policy_limit_remaining_total(e->pol, LIMIT_REQUESTS,
-                                                       e->now));
-    if (e->has_rl_tok)
-        rec_gauge(
-            e->rec, REC_G_RL_TOKENS, t,
-            (double)policy_limit_remaining_total(e->pol, LIMIT_TOKENS, e->now));
-}
-
-static void on_sample(struct engine *e, size_t k)
-{
-    sample_gauges(e, k);
-    int64_t next = (int64_t)(k + 2) * e->sc->interval_ns;
-    if (next < e->end)
-        push(e, next, SE_SAMPLE, 0, k + 1);
-}
-
 /* ---- setup and main loop ------------------------------------------------ */
 
-static void scan_policy(struct engine *e)
+static void scan_policy(struct sim_engine *e)
 {
     const struct scn_policy *p = &e->sc->policy;
     e->has_rtt = !(p->net_rtt.kind == DIST_CONST && p->net_rtt.a == 0);
@@ -689,7 +547,7 @@ static void scan_policy(struct engine *e)
     }
 }
 
-static void seed_streams(struct engine *e, uint64_t seed)
+static void seed_streams(struct sim_engine *e, uint64_t seed)
 {
     rng_init(&e->net, seed, STREAM_ID, RNG_NETWORK);
     rng_init(&e->svc, seed, STREAM_ID, RNG_SERVICE);
@@ -698,19 +556,19 @@ static void seed_streams(struct engine *e, uint64_t seed)
     rng_init(&e->evr, seed, STREAM_ID, RNG_EVENTS);
 }
 
-static void start_users(struct engine *e)
+static void start_users(struct sim_engine *e)
 {
     for (size_t p = 0; p < e->sc->n_pops; p++) {
         int64_t users = traffic_closed_users(e->traffic, (int)p);
         for (int64_t u = 0; u < users; u++) {
             int64_t t = traffic_think_ns(e->traffic, (int)p, u);
             if (t < e->end)
-                push(e, t, SE_USER, (uint32_t)p, (uint64_t)u);
+                sim_push(e, t, SE_USER, (uint32_t)p, (uint64_t)u);
         }
     }
 }
 
-static void dispatch(struct engine *e, const struct evq_event *ev)
+static void dispatch(struct sim_engine *e, const struct evq_event *ev)
 {
     uint32_t i = (uint32_t)ev->data;
     switch ((enum sim_ev_kind)ev->kind) {
@@ -719,15 +577,15 @@ static void dispatch(struct engine *e, const struct evq_event *ev)
     case SE_DONE: on_done(e, i); break;
     case SE_CLIENT_TIMEOUT: on_client_timeouts(e, (int)ev->arg); break;
     case SE_QUEUE_TIMEOUT: on_queue_timer(e); break;
-    case SE_EVENT_START: on_event_start(e, ev->arg); break;
-    case SE_EVENT_END: on_event_end(e, ev->arg); break;
-    case SE_SAMPLE: on_sample(e, (size_t)ev->data); break;
+    case SE_EVENT_START: sim_timeline_start(e, ev->arg); break;
+    case SE_EVENT_END: sim_timeline_end(e, ev->arg); break;
+    case SE_SAMPLE: sim_gauges_on_sample(e, (size_t)ev->data); break;
     }
 }
 
 /* Processes one event or arrival; false when nothing is left before the
  * end of the run. */
-static bool step(struct engine *e)
+static bool step(struct sim_engine *e)
 {
     const struct evq_event *top = evq_peek(&e->q);
     int64_t t_top = top ? top->time_ns : INT64_MAX;
@@ -757,7 +615,7 @@ static bool stop_requested(const struct sim_config *cfg)
     return cfg->stop != NULL && *cfg->stop != 0;
 }
 
-static void run_loop(struct engine *e)
+static void run_loop(struct sim_engine *e)
 {
     const struct sim_config *cfg = e->cfg;
     struct sim_stats *st = e->stats;
@@ -780,7 +638,7 @@ static void run_loop(struct engine *e)
         st->peak_pending = evq_len(&e->q);
 }
 
-static void engine_fini(struct engine *e)
+static void engine_fini(struct sim_engine *e)
 {
     traffic_free(e->traffic);
     policy_free(e->pol);
@@ -816,7 +674,7 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
             struct sim_stats *stats)
 {
     *stats = (struct sim_stats){ 0 };
-    struct engine e = { 0 };
+    struct sim_engine e = { 0 };
     e.sc = cfg->sc;
     e.cfg = cfg;
     e.rec = rec;
@@ -836,17 +694,17 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
     e.qtimer_ns = INT64_MAX;
     seed_streams(&e, cfg->seed);
     scan_policy(&e);
-    schedule_timeline(&e);
+    sim_timeline_schedule(&e);
     start_users(&e);
     if (e.sc->interval_ns > 0 && e.sc->interval_ns < e.end)
-        push(&e, e.sc->interval_ns, SE_SAMPLE, 0, 0);
+        sim_push(&e, e.sc->interval_ns, SE_SAMPLE, 0, 0);
     e.has_next = traffic_next(e.traffic, &e.next) && e.next.t_ns < e.end;
     run_loop(&e);
     stats->end_ns = stats->complete ? e.end : e.now;
-    sample_gauges(
+    sim_gauges_sample(
         &e, rec_interval_of(rec, stats->end_ns > 0 ? stats->end_ns - 1 : 0));
     rec_finish(rec, stats->end_ns, stats->complete);
-    stats->slot_bytes = (size_t)e.n_slots * sizeof(struct slot);
+    stats->slot_bytes = (size_t)e.n_slots * sizeof(struct sim_slot);
 fail:
     engine_fini(&e);
     return rc;
@@ -859,85 +717,4 @@ void sim_stats_fini(struct sim_stats *stats)
     free(stats->rows);
     stats->rows = NULL;
     stats->n_rows = 0;
-}
-
-/* ---- event labels ---------------------------------------------------------
- */
-
-static const char *pop_name(const struct scenario *sc, int pop)
-{
-    return pop >= 0 && (size_t)pop < sc->n_pops ? sc->pops[pop].name : "all";
-}
-
-static const char *model_name(const struct scenario *sc, int model)
-{
-    return model >= 0 && (size_t)model < sc->policy.n_models
-               ? sc->policy.models[model].name
-               : "all";
-}
-
-static void label_regions(const struct scenario *sc, const struct scn_event *ev,
-                          char *buf, size_t len)
-{
-    size_t pos = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < ev->n_regions && pos + 1 < len; i++) {
-        int r = ev->regions[i];
-        const char *code =
-            r >= 0 && (size_t)r < sc->n_regions ? sc->regions[r] : "?";
-        int n = snprintf(buf + pos, len - pos, "%s%s", i ? " " : "", code);
-        if (n < 0)
-            break;
-        pos += (size_t)n;
-    }
-}
-
-char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
-                      char *buf, size_t len)
-{
-    if (len == 0)
-        return buf;
-    buf[0] = '\0';
-    double pct = 100.0 * ev->fraction;
-    switch (ev->kind) {
-    case EV_OUTAGE:
-    case EV_UPGRADE:
-        if (ev->capacity > 0)
-            snprintf(buf, len, "capacity %g%%", 100.0 * ev->capacity);
-        break;
-    case EV_MAINTENANCE: break;
-    case EV_BAN:
-    case EV_SUSPEND:
-    case EV_REVOKE_KEYS:
-    case EV_BILLING_FAILURE:
-        snprintf(buf, len, "%s %g%%", pop_name(sc, ev->population), pct);
-        break;
-    case EV_BLOCK_REGION:
-    case EV_UNBLOCK_REGION: label_regions(sc, ev, buf, len); break;
-    case EV_SUSPEND_FEATURE:
-        snprintf(buf, len, "%s", model_name(sc, ev->model));
-        break;
-    case EV_REVOKE_PERMISSION:
-        snprintf(buf, len, "%.45s %.45s", pop_name(sc, ev->population),
-                 model_name(sc, ev->model));
-        break;
-    case EV_SET_LIMIT: {
-        const char *tier = "?", *lim = "?";
-        if (ev->tier >= 0 && (size_t)ev->tier < sc->policy.n_tiers) {
-            const struct scn_tier *t = &sc->policy.tiers[ev->tier];
-            tier = t->name;
-            if (ev->limit >= 0 && (size_t)ev->limit < t->n_limits)
-                lim = t->limits[ev->limit].name;
-        }
-        snprintf(buf, len, "%.40s.%.20s=%lld", tier, lim,
-                 (long long)ev->amount);
-        break;
-    }
-    case EV_KIND_COUNT: break;
-    }
-    if (ev->timing == EVT_RANDOM) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, len - n, "%srandom", n ? " " : "");
-    }
-    return buf;
 }

@@ -1,0 +1,220 @@
+/*
+ * sim_timeline.c - the scenario's event timeline and the time-series
+ * gauges, in virtual time.
+ *
+ * Events: `at` occurrences are queued at start; `every` ones queue their
+ * next occurrence when one starts; `random` ones alternate an exponential
+ * time between failures (mtbf) and a repair time drawn from mttr.  Each
+ * start and end goes to the policy (policy_event_start / _end), then the
+ * capacity is rescaled to policy_capacity_factor, and an events.csv row
+ * records what happened.  Gauges are sampled at the end of each interval:
+ * in-flight attempts and queue length always, credit and rate-limit
+ * remaining only when some tier has them (those walk every account, once
+ * per interval).
+ *
+ * Invariants: rows are appended in start order; an event never ends
+ * before it starts; nothing here touches attempts.
+ */
+#include "sim/sim_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+
+/* ---- scenario events -------------------------------------------------------
+ */
+
+static bool kind_has_duration(enum scn_event_kind k)
+{
+    return k == EV_OUTAGE || k == EV_MAINTENANCE || k == EV_UPGRADE ||
+           k == EV_SUSPEND || k == EV_SUSPEND_FEATURE;
+}
+
+static void update_capacity(struct sim_engine *e)
+{
+    capacity_set_factor(&e->cap, policy_capacity_factor(e->pol, e->now));
+    sim_drain_capacity(e);
+}
+
+static struct sim_event_row *add_row(struct sim_engine *e, int ev)
+{
+    struct sim_stats *st = e->stats;
+    if (st->n_rows == e->rows_cap) {
+        e->rows_cap = e->rows_cap ? e->rows_cap * 2 : 16;
+        st->rows = xrealloc(st->rows, e->rows_cap * sizeof(*st->rows));
+    }
+    struct sim_event_row *row = &st->rows[st->n_rows++];
+    row->start_ns = row->end_ns = e->now;
+    row->event = ev;
+    sim_event_label(e->sc, &e->sc->events[ev], row->label, sizeof(row->label));
+    return row;
+}
+
+static int64_t exp_ns(struct rng *r, int64_t mean_ns)
+{
+    return llround(-(double)mean_ns * log(rng_double(r)));
+}
+
+void sim_timeline_start(struct sim_engine *e, uint32_t idx)
+{
+    const struct scn_event *ev = &e->sc->events[idx];
+    e->occurrences[idx]++;
+    policy_event_start(e->pol, ev, e->now);
+    struct sim_event_row *row = add_row(e, (int)idx);
+    int64_t dur = ev->for_ns;
+    if (ev->timing == EVT_RANDOM)
+        dur = llround(dist_sample_nonneg(&ev->mttr, &e->evr));
+    if (kind_has_duration(ev->kind) || ev->timing == EVT_RANDOM) {
+        if (dur > 0 && e->now + dur < e->end) {
+            sim_push(e, e->now + dur, SE_EVENT_END, idx, 0);
+            row->end_ns = e->now + dur;
+        } else {
+            row->end_ns = e->end;
+        }
+    }
+    if (ev->timing == EVT_EVERY && ev->every_ns > 0 &&
+        e->now + ev->every_ns < e->end)
+        sim_push(e, e->now + ev->every_ns, SE_EVENT_START, idx, 0);
+    update_capacity(e);
+}
+
+void sim_timeline_end(struct sim_engine *e, uint32_t idx)
+{
+    const struct scn_event *ev = &e->sc->events[idx];
+    policy_event_end(e->pol, ev, e->now);
+    if (ev->timing == EVT_RANDOM && ev->mtbf_ns > 0) {
+        int64_t t = e->now + exp_ns(&e->evr, ev->mtbf_ns);
+        if (t < e->end)
+            sim_push(e, t, SE_EVENT_START, idx, 0);
+    }
+    update_capacity(e);
+}
+
+void sim_timeline_schedule(struct sim_engine *e)
+{
+    for (size_t i = 0; i < e->sc->n_events; i++) {
+        const struct scn_event *ev = &e->sc->events[i];
+        int64_t t = ev->at_ns;
+        if (ev->timing == EVT_RANDOM) {
+            if (ev->mtbf_ns <= 0)
+                continue;
+            t = exp_ns(&e->evr, ev->mtbf_ns);
+        }
+        if (t >= 0 && t < e->end)
+            sim_push(e, t, SE_EVENT_START, (uint32_t)i, 0);
+    }
+}
+
+/* ---- gauges -------------------------------------------------------------- */
+
+/* Gauges observed now, stored for interval k. */
+void sim_gauges_sample(struct sim_engine *e, size_t k)
+{
+    int64_t t = (int64_t)k * e->sc->interval_ns;
+    rec_gauge(e->rec, REC_G_IN_FLIGHT, t, (double)e->in_flight);
+    rec_gauge(e->rec, REC_G_QUEUE_LEN, t, (double)capacity_queued(&e->cap));
+    if (e->has_credit) {
+        struct policy_totals tot;
+        policy_totals(e->pol, e->now, &tot);
+        rec_gauge(e->rec, REC_G_CREDIT_USD, t, (double)tot.credit_pusd / 1e12);
+    }
+    if (e->has_rl_req)
+        rec_gauge(e->rec, REC_G_RL_REQUESTS, t,
+                  (double)policy_limit_remaining_total(e->pol, LIMIT_REQUESTS,
+                                                       e->now));
+    if (e->has_rl_tok)
+        rec_gauge(
+            e->rec, REC_G_RL_TOKENS, t,
+            (double)policy_limit_remaining_total(e->pol, LIMIT_TOKENS, e->now));
+}
+
+void sim_gauges_on_sample(struct sim_engine *e, size_t k)
+{
+    sim_gauges_sample(e, k);
+    int64_t next = (int64_t)(k + 2) * e->sc->interval_ns;
+    if (next < e->end)
+        sim_push(e, next, SE_SAMPLE, 0, k + 1);
+}
+
+/* ---- event labels ---------------------------------------------------------
+ */
+
+static const char *pop_name(const struct scenario *sc, int pop)
+{
+    return pop >= 0 && (size_t)pop < sc->n_pops ? sc->pops[pop].name : "all";
+}
+
+static const char *model_name(const struct scenario *sc, int model)
+{
+    return model >= 0 && (size_t)model < sc->policy.n_models
+               ? sc->policy.models[model].name
+               : "all";
+}
+
+static void label_regions(const struct scenario *sc, const struct scn_event *ev,
+                          char *buf, size_t len)
+{
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < ev->n_regions && pos + 1 < len; i++) {
+        int r = ev->regions[i];
+        const char *code =
+            r >= 0 && (size_t)r < sc->n_regions ? sc->regions[r] : "?";
+        int n = snprintf(buf + pos, len - pos, "%s%s", i ? " " : "", code);
+        if (n < 0)
+            break;
+        pos += (size_t)n;
+    }
+}
+
+char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
+                      char *buf, size_t len)
+{
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
+    double pct = 100.0 * ev->fraction;
+    switch (ev->kind) {
+    case EV_OUTAGE:
+    case EV_UPGRADE:
+        if (ev->capacity > 0)
+            snprintf(buf, len, "capacity %g%%", 100.0 * ev->capacity);
+        break;
+    case EV_MAINTENANCE: break;
+    case EV_BAN:
+    case EV_SUSPEND:
+    case EV_REVOKE_KEYS:
+    case EV_BILLING_FAILURE:
+        snprintf(buf, len, "%s %g%%", pop_name(sc, ev->population), pct);
+        break;
+    case EV_BLOCK_REGION:
+    case EV_UNBLOCK_REGION: label_regions(sc, ev, buf, len); break;
+    case EV_SUSPEND_FEATURE:
+        snprintf(buf, len, "%s", model_name(sc, ev->model));
+        break;
+    case EV_REVOKE_PERMISSION:
+        snprintf(buf, len, "%.45s %.45s", pop_name(sc, ev->population),
+                 model_name(sc, ev->model));
+        break;
+    case EV_SET_LIMIT: {
+        const char *tier = "?", *lim = "?";
+        if (ev->tier >= 0 && (size_t)ev->tier < sc->policy.n_tiers) {
+            const struct scn_tier *t = &sc->policy.tiers[ev->tier];
+            tier = t->name;
+            if (ev->limit >= 0 && (size_t)ev->limit < t->n_limits)
+                lim = t->limits[ev->limit].name;
+        }
+        snprintf(buf, len, "%.40s.%.20s=%lld", tier, lim,
+                 (long long)ev->amount);
+        break;
+    }
+    case EV_KIND_COUNT: break;
+    }
+    if (ev->timing == EVT_RANDOM) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, "%srandom", n ? " " : "");
+    }
+    return buf;
+}
