@@ -93,9 +93,26 @@ void serve_opts_init(struct serve_opts *o)
 /* ---- responses
  * --------------------------------------------------------------- */
 
+/* The Date header, formatted once per second per thread (libmicrohttpd
+ * would run gmtime and a printf for every response). */
+static void add_date(struct MHD_Response *r)
+{
+    static _Thread_local time_t cached_s = -1;
+    static _Thread_local char cached[40];
+    time_t now = time(NULL);
+    if (now != cached_s) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cached, sizeof(cached), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cached_s = now;
+    }
+    MHD_add_response_header(r, "Date", cached);
+}
+
 static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
                                  struct MHD_Response *r)
 {
+    add_date(r);
     MHD_add_response_header(r, "Content-Type", "application/json");
     enum MHD_Result ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
@@ -228,6 +245,13 @@ static const char *header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/* The API key (Bearer first; x-api-key looked up only without one). */
+static const char *request_key(struct MHD_Connection *c)
+{
+    const char *k = serve_reply_key(header(c, "Authorization"), NULL);
+    return k != NULL ? k : serve_reply_key(NULL, header(c, "x-api-key"));
+}
+
 static int64_t parse_i64(const char *s)
 {
     if (s == NULL || *s < '0' || *s > '9')
@@ -266,8 +290,7 @@ static int64_t peer_source(struct MHD_Connection *c)
 static void identify(struct serve *s, struct sreq *q)
 {
     struct policy_req *rq = &q->call.rq;
-    const char *key = serve_reply_key(header(q->conn, "Authorization"),
-                                      header(q->conn, "x-api-key"));
+    const char *key = request_key(q->conn);
     int64_t acct = key ? serve_keys_lookup(&s->keys, key, strlen(key)) : -1;
     int64_t src = parse_i64(header(q->conn, "X-Client-Source"));
     rq->invalid_key = acct < 0;
@@ -347,8 +370,7 @@ static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
 /* GET /v1/models: needs a valid key, is not a policy decision. */
 static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
 {
-    const char *key = serve_reply_key(header(q->conn, "Authorization"),
-                                      header(q->conn, "x-api-key"));
+    const char *key = request_key(q->conn);
     if (key == NULL || serve_keys_lookup(&s->keys, key, strlen(key)) < 0) {
         q->call.outcome = REASON_INVALID_KEY;
         q->call.retry_ns = -1;
@@ -422,6 +444,7 @@ static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
     if (q->route == SERVE_ROUTE_ADMIN_METRICS) {
         body = serve_model_metrics(s->model, &len);
         r = take_response(body, len);
+        add_date(r);
         MHD_add_response_header(r, "Content-Type",
                                 "text/plain; version=0.0.4; charset=utf-8");
         enum MHD_Result ok = MHD_queue_response(q->conn, status, r);
@@ -619,7 +642,7 @@ static int start_daemon(struct serve *s)
 {
     struct sockaddr_storage ss;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_TURBO;
+                     MHD_USE_TURBO | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
     if (make_addr(&s->opts, &ss, &flags) != ERR_OK)
         return ERR_INVAL;
     if (s->opts.log_errors)

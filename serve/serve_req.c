@@ -116,19 +116,28 @@ static void read_doc(const struct json_doc *d, enum serve_route route,
         out->bad_request = true;
 }
 
-static bool contains(const char *hay, size_t len, const char *needle)
+/* Looks for the live-only markers in one pass over the body. */
+static void scan_marks(const char *body, size_t len, struct serve_req_info *out)
 {
-    size_t n = strlen(needle);
-    if (len < n)
-        return false;
-    for (const char *p = hay; p + n <= hay + len; p++) {
-        p = memchr(p, needle[0], (size_t)(hay + len - p));
-        if (p == NULL || p + n > hay + len)
-            return false;
-        if (memcmp(p, needle, n) == 0)
-            return true;
+    static const char pre[] = "[tollgate:";
+    const size_t np = sizeof(pre) - 1;
+    const char *end = body + len;
+    for (const char *p = body; p + np <= end; p++) {
+        p = memchr(p, '[', (size_t)(end - p));
+        if (p == NULL || p + np > end)
+            return;
+        if (memcmp(p, pre, np) != 0)
+            continue;
+        size_t rest = (size_t)(end - p);
+        if (rest >= sizeof(SERVE_MARK_VIOLATION) - 1 &&
+            memcmp(p, SERVE_MARK_VIOLATION, sizeof(SERVE_MARK_VIOLATION) - 1) ==
+                0)
+            out->violation = true;
+        if (rest >= sizeof(SERVE_MARK_BAD_REQUEST) - 1 &&
+            memcmp(p, SERVE_MARK_BAD_REQUEST,
+                   sizeof(SERVE_MARK_BAD_REQUEST) - 1) == 0)
+            out->bad_request = true;
     }
-    return false;
 }
 
 void serve_req_parse(enum serve_route route, const char *body, size_t len,
@@ -151,7 +160,5 @@ void serve_req_parse(enum serve_route route, const char *body, size_t len,
     if (nodes != stack_nodes)
         free(nodes);
     out->prompt_tokens = serve_reply_estimate_tokens(out->prompt_bytes);
-    out->violation = contains(body, len, SERVE_MARK_VIOLATION);
-    if (contains(body, len, SERVE_MARK_BAD_REQUEST))
-        out->bad_request = true;
+    scan_marks(body, len, out);
 }
