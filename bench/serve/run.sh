@@ -13,8 +13,10 @@
 # whole path for each: key lookup, JSON body parse, policy_decide (limits,
 # credit), capacity, policy_complete, recorder, response body and
 # x-ratelimit-* headers.  nginx answers the same requests with the same
-# success body from `return 200` and never reads them.  Both get
-# keepalive without a request cap (nginx keepalive_requests raised).
+# success body and x-ratelimit-* headers (static values) from
+# `return 200` and never reads them, so both put the same bytes on the
+# wire.  Both get keepalive without a request cap (nginx
+# keepalive_requests raised).
 #
 # Reported per round: requests/s and server CPU microseconds per request
 # (utime + stime of the server process from /proc), then the medians and
@@ -66,8 +68,13 @@ curl -s "${urls[@]}" | sed 's/}/}\n/g' |
     sed -n 's/.*"key":"\([^"]*\)".*/\1/p' >"$WORK/keys.txt"
 [ "$(wc -l <"$WORK/keys.txt")" = 1000 ] || { echo "keys?"; exit 1; }
 BODY='{"model":"mini","max_tokens":16,"messages":[{"role":"user","content":"Say hello to the benchmark, please."}]}'
-OK_BODY=$(curl -s "http://127.0.0.1:$SPORT/v1/chat/completions" \
+OK_BODY=$(curl -s -D "$WORK/ok_headers" \
+    "http://127.0.0.1:$SPORT/v1/chat/completions" \
     -H "Authorization: Bearer $(head -1 "$WORK/keys.txt")" -d "$BODY")
+# nginx sends the same x-ratelimit-* headers (static values), so that both
+# servers put the same bytes on the wire and the client's cost is equal.
+ADD_HEADERS=$(tr -d '\r' <"$WORK/ok_headers" |
+    awk -F': ' '/^x-ratelimit-/ { printf "            add_header %s \"%s\";\n", $1, $2 }')
 
 # --- nginx, one worker, return 200 with the same body -----------------------
 NPORT=
@@ -91,6 +98,7 @@ http {
         listen 127.0.0.1:$p;
         location / {
             default_type application/json;
+$ADD_HEADERS
             return 200 '$OK_BODY';
         }
     }
@@ -104,6 +112,8 @@ EOF
 done
 [ -n "$NPORT" ] || { echo "nginx did not start"; exit 1; }
 sleep 0.2
+curl -s -D - -o /dev/null -d "$BODY" "http://127.0.0.1:$NPORT/v1/chat/completions" |
+    grep -qi '^x-ratelimit-remaining-tokens' || { echo "nginx headers?"; exit 1; }
 NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
 
 cat >"$WORK/bench.lua" <<EOF
