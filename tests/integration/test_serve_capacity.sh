@@ -85,4 +85,23 @@ serve_stop
 check "events.csv: maintenance row" \
     grep -Eq '^([0-9.]+e-[0-9]+|0(\.0[0-9]*)?),1\.5[0-9]*,maintenance,' "$WORK/out/events.csv"
 
+# --- timeline: every 500 ms maintenance (100 ms), random outages --------------
+rm -rf "$WORK/out"
+serve_start "$SRC/tests/integration/serve/timeline.yaml" --stop-after 2200ms
+wait "$SERVE_PID"
+SERVE_PID=
+ev=$WORK/out/events.csv
+n_maint=$(grep -c ',maintenance,' "$ev")
+n_out=$(grep -c ',outage,random' "$ev")
+check "timeline: 4 or 5 maintenance windows in 2.2 s (got $n_maint)" \
+    test "$n_maint" -ge 4 -a "$n_maint" -le 5
+check "timeline: random outages happened (got $n_out)" test "$n_out" -ge 2
+check "timeline: maintenance every 500 ms without drift" awk -F, '
+    $3 == "maintenance" { if (n > 0 && ($1 - prev < 0.49 || $1 - prev > 0.51)) bad = 1
+                          if ($2 - $1 < 0.099 || $2 - $1 > 0.2) bad = 1
+                          prev = $1; n++ }
+    END { exit bad || n < 4 }' "$ev"
+check "timeline: gauges in the time series" \
+    test "$(wc -l <"$WORK/out/timeseries.csv")" -ge 4
+
 finish
