@@ -56,9 +56,13 @@ agree() { # NAME FILE_A FILE_B TOL
 }
 
 "$TG" sim "$SCN" -o "$WORK/sim" -q >"$WORK/sim.log" 2>&1
-check "sim ran" test -s "$WORK/sim/summary.json"
+SIM_STATUS=$?
+check "sim ran (status $SIM_STATUS)" test -s "$WORK/sim/summary.json" -a "$SIM_STATUS" = 0
 "$TG" run "$SCN" -o "$WORK/run" -q >"$WORK/run.log" 2>&1
-check "run against the embedded serve ran" test -s "$WORK/run/summary.json"
+RUN_STATUS=$?
+check "run against the embedded serve ran (status $RUN_STATUS)" \
+    test -s "$WORK/run/summary.json" -a "$RUN_STATUS" = 0
+[ "$RUN_STATUS" = 0 ] || cat "$WORK/run.log"
 check "serve's results written beside run's" \
     test -s "$WORK/run/serve/summary.json"
 for r in ok rate_limit outage invalid_key region_blocked; do

@@ -89,6 +89,7 @@ check "events.csv: maintenance row" \
 rm -rf "$WORK/out"
 serve_start "$SRC/tests/integration/serve/timeline.yaml" --stop-after 2200ms
 wait "$SERVE_PID"
+check "timeline: stopped by itself, status 0" test $? = 0
 SERVE_PID=
 ev=$WORK/out/events.csv
 n_maint=$(grep -c ',maintenance,' "$ev")
