@@ -6,7 +6,8 @@
 # Usage: bench/serve/run.sh [TOLLGATE] [ROUNDS] [SECONDS] [CONNECTIONS]
 #   defaults: build/tollgate 5 10 50.  Environment: PIN=1 pins each server
 #   to CPU 0 and wrk to CPU 1 (serve then runs one HTTP thread: THREADS=1);
-#   THREADS=N sets serve's HTTP thread pool (default 2).
+#   THREADS=N sets serve's HTTP thread pool (default 2); SCN=FILE another
+#   scenario (bench-delay.yaml: every answer waits 5 ms, suspended).
 #
 # Every request is POST /v1/chat/completions with a Bearer key of one of
 # 1000 accounts (round robin) and a small JSON body, so serve runs its
@@ -50,7 +51,8 @@ cleanup() {
 trap cleanup EXIT
 
 # --- tollgate serve ---------------------------------------------------------
-"${SRV_CPU[@]}" "$TG" serve "$HERE/bench.yaml" --listen 127.0.0.1:0 \
+SCN=${SCN:-$HERE/bench.yaml}
+"${SRV_CPU[@]}" "$TG" serve "$SCN" --listen 127.0.0.1:0 \
     --threads "$THREADS" --no-results >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 100); do
