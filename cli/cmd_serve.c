@@ -322,11 +322,13 @@ static int run(struct cli_serve *o, const struct scenario *sc)
                 rc == ERR_IO ? "address in use or not local" : err_str(rc));
         return rc == ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME;
     }
+    bool v6 = strchr(o->so.host, ':') != NULL;
     if (!o->quiet)
         fprintf(stderr,
                 "tollgate serve: %s (%lld accounts) listening on "
-                "http://%s:%d\n",
-                sc->name, (long long)sc->n_accounts, o->so.host, serve_port(s));
+                "http://%s%s%s:%d\n",
+                sc->name, (long long)sc->n_accounts, v6 ? "[" : "", o->so.host,
+                v6 ? "]" : "", serve_port(s));
     wait_stop(&set, o->stop_after_ns);
     serve_stop(s);
     int status = o->no_results ? EXIT_OK : write_results(o, sc, s);
