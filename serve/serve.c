@@ -34,7 +34,6 @@
 #include "core/keys.h"
 #include "core/results.h"
 #include "core/summary.h"
-#include "core/units.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_model.h"
 #include "serve/serve_reply.h"
@@ -90,8 +89,7 @@ void serve_opts_init(struct serve_opts *o)
     o->timeout_s = SERVE_DEFAULT_TIMEOUT_S;
 }
 
-/* ---- responses
- * --------------------------------------------------------------- */
+/* ---- responses ----------------------------------------------------------- */
 
 /* The Date header, formatted once per second per thread (libmicrohttpd
  * would run gmtime and a printf for every response). */
@@ -237,8 +235,7 @@ static enum MHD_Result answer_api(struct sreq *q)
     return send_body(q->conn, status, r);
 }
 
-/* ---- API requests
- * ------------------------------------------------------------- */
+/* ---- API requests -------------------------------------------------------- */
 
 static const char *header(struct MHD_Connection *c, const char *name)
 {
@@ -387,8 +384,7 @@ static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
     return send_body(q->conn, 200, take_response(big, n));
 }
 
-/* ---- admin requests
- * ------------------------------------------------------------- */
+/* ---- admin requests ------------------------------------------------------ */
 
 static bool peer_is_loopback(struct MHD_Connection *c)
 {
@@ -461,8 +457,7 @@ static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
     return send_body(q->conn, status, take_response(body, len));
 }
 
-/* ---- libmicrohttpd callbacks
- * ------------------------------------------------------ */
+/* ---- libmicrohttpd callbacks --------------------------------------------- */
 
 static void suspend_conn(void *owner)
 {
@@ -586,8 +581,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* ---- lifecycle
- * -------------------------------------------------------------------- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 static int load_keys(struct serve *s)
 {

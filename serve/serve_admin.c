@@ -49,8 +49,7 @@ static char *finish_stream(FILE *f, char **buf, size_t *len)
     return *buf;
 }
 
-/* ---- metrics --------------------------------------------------------------
- */
+/* ---- metrics ------------------------------------------------------------- */
 
 static void metric_head(FILE *f, const char *name, const char *type,
                         const char *help)
@@ -108,8 +107,7 @@ char *serve_admin_metrics(const struct serve_admin_snap *s, size_t *len)
     return finish_stream(f, &buf, len);
 }
 
-/* ---- state ----------------------------------------------------------------
- */
+/* ---- state --------------------------------------------------------------- */
 
 static void state_limits(struct json_w *w, const struct serve_admin_snap *s)
 {

@@ -90,8 +90,7 @@ static void timer_at(struct serve_model *m, int64_t t_ns, int kind, void *item)
     serve_timer_add(m->timer, m->t0 + t_ns, kind, item);
 }
 
-/* ---- recording and the waiting list -----------------------------------------
- */
+/* ---- recording and the waiting list -------------------------------------- */
 
 static void record(struct serve_model *m, int pop, enum reason outcome,
                    int64_t arrive_ns, int64_t now)
@@ -150,8 +149,7 @@ static void resume_all(struct serve_model *m, struct serve_call *ready)
     }
 }
 
-/* ---- service and the capacity queue ----------------------------------------
- */
+/* ---- service and the capacity queue -------------------------------------- */
 
 static enum reason end_service(struct serve_model *m, struct serve_call *c,
                                int64_t now)
@@ -212,9 +210,7 @@ static void drain_queue(struct serve_model *m, int64_t now,
     }
 }
 
-/* ---- decisions
- * ----------------------------------------------------------------
- */
+/* ---- decisions ----------------------------------------------------------- */
 
 static void denial_details(struct serve_model *m, struct serve_call *c)
 {
@@ -301,9 +297,7 @@ void serve_model_record(struct serve_model *m, int pop, enum reason outcome,
     pthread_mutex_unlock(&m->lock);
 }
 
-/* ---- the event timeline
- * ---------------------------------------------------------
- */
+/* ---- the event timeline -------------------------------------------------- */
 
 static bool has_duration(enum scn_event_kind k)
 {
@@ -460,9 +454,7 @@ static void on_timer(void *arg, const struct serve_timer_entry *due, size_t n,
     resume_all(m, ready);
 }
 
-/* ---- lifecycle
- * -------------------------------------------------------------------
- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 static int make_rec(const struct scenario *sc, struct rec **out)
 {
@@ -586,9 +578,7 @@ void serve_model_free(struct serve_model *m)
     free(m);
 }
 
-/* ---- injected events
- * ---------------------------------------------------------
- */
+/* ---- injected events ----------------------------------------------------- */
 
 static void report_row(struct json_w *w, const struct serve_model *m,
                        const struct occ_row *row)
@@ -685,9 +675,7 @@ int serve_model_inject(struct serve_model *m, const char *text, size_t len,
     return rc;
 }
 
-/* ---- snapshots
- * -------------------------------------------------------------------
- */
+/* ---- snapshots ----------------------------------------------------------- */
 
 static void snap_common(struct serve_model *m, struct serve_admin_snap *s,
                         int64_t now)
@@ -772,9 +760,7 @@ char *serve_model_metrics(struct serve_model *m, size_t *len)
     return serve_admin_metrics(&s, len);
 }
 
-/* ---- events.csv
- * -------------------------------------------------------------------
- */
+/* ---- events.csv ---------------------------------------------------------- */
 
 int serve_model_write_events(const struct serve_model *m, const char *dir)
 {

@@ -143,7 +143,7 @@ size_t serve_reply_escape(char *buf, size_t len, const char *s)
     return finish(&o);
 }
 
-/* ---- routing ------------------------------------------------------------ */
+/* ---- routing ------------------------------------------------------------- */
 
 struct route_row {
     const char *path;
@@ -205,8 +205,7 @@ enum serve_dialect serve_reply_dialect(enum serve_route r)
     return r == SERVE_ROUTE_MESSAGES ? SERVE_ANTHROPIC : SERVE_OPENAI;
 }
 
-/* ---- request helpers ------------------------------------------------------
- */
+/* ---- request helpers ----------------------------------------------------- */
 
 const char *serve_reply_key(const char *authorization, const char *x_api_key)
 {
@@ -238,7 +237,7 @@ int64_t serve_reply_retry_after_s(int64_t wait_ns)
     return s < 1 ? 1 : s;
 }
 
-/* ---- bodies ------------------------------------------------------------- */
+/* ---- bodies -------------------------------------------------------------- */
 
 int serve_reply_status(enum reason r, enum serve_dialect d)
 {

@@ -27,8 +27,7 @@
 #define MAX_NODES 512
 #define MAX_DEPTH 8
 
-/* ---- the copy ---------------------------------------------------------------
- */
+/* ---- the copy ------------------------------------------------------------ */
 
 static int code_slot(const char *code, size_t len)
 {
@@ -117,8 +116,7 @@ const struct scn_event *serve_scn_commit(struct serve_scn *s,
     return slot;
 }
 
-/* ---- a small YAML tree ----------------------------------------------------
- */
+/* ---- a small YAML tree --------------------------------------------------- */
 
 enum yk { Y_SCALAR, Y_MAP, Y_SEQ };
 
@@ -238,8 +236,7 @@ static const struct yn *yn_get(const struct yn *map, const char *key)
     return NULL;
 }
 
-/* ---- interpretation ---------------------------------------------------------
- */
+/* ---- interpretation ------------------------------------------------------ */
 
 struct ictx {
     const struct serve_scn *s;
@@ -455,8 +452,7 @@ int serve_scn_parse_events(const struct serve_scn *s, const char *text,
     return rc;
 }
 
-/* ---- labels ----------------------------------------------------------------
- */
+/* ---- labels -------------------------------------------------------------- */
 
 static const char *pop_name(const struct scenario *sc, int pop)
 {

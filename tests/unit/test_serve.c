@@ -25,7 +25,7 @@
 #include "serve/serve_req.h"
 #include "serve/serve_timer.h"
 
-/* ---- routing ------------------------------------------------------------ */
+/* ---- routing ------------------------------------------------------------- */
 
 struct route_case {
     const char *name;
@@ -77,8 +77,7 @@ static void test_route_kinds(void **state)
                      SERVE_OPENAI);
 }
 
-/* ---- keys -----------------------------------------------------------------
- */
+/* ---- keys ---------------------------------------------------------------- */
 
 struct key_case {
     const char *name;
@@ -125,8 +124,7 @@ static void test_key_scheme(void **state)
     assert_false(keys_parse(key, strlen(key), &acct));
 }
 
-/* ---- numbers --------------------------------------------------------------
- */
+/* ---- numbers ------------------------------------------------------------- */
 
 static void test_estimate_tokens(void **state)
 {
@@ -330,8 +328,7 @@ static void test_models_and_escape(void **state)
     assert_string_equal(buf, "a\\\"\\\\\\n\\u0001z");
 }
 
-/* ---- request bodies --------------------------------------------------------
- */
+/* ---- request bodies ------------------------------------------------------ */
 
 struct req_case {
     const char *name;
@@ -428,8 +425,7 @@ static void test_req_large(void **state)
     free(body);
 }
 
-/* ---- key -> account ---------------------------------------------------------
- */
+/* ---- key -> account ------------------------------------------------------ */
 
 static void test_keys_deterministic(void **state)
 {
@@ -646,8 +642,7 @@ static void test_inject_regions_and_limits(void **state)
     serve_scn_fini(&s);
 }
 
-/* ---- admin formats --------------------------------------------------------
- */
+/* ---- admin formats ------------------------------------------------------- */
 
 static void test_metrics_format(void **state)
 {
