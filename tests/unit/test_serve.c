@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/json.h"
 #include "core/keys.h"
 #include "core/scenario.h"
 #include "core/units.h"
@@ -681,6 +682,65 @@ static void test_metrics_format(void **state)
     free(m);
 }
 
+static void test_state_format(void **state)
+{
+    const struct scenario *sc = *state;
+    struct serve_admin_snap s;
+    memset(&s, 0, sizeof(s));
+    s.sc = sc;
+    s.uptime_s = 1.5;
+    s.decisions[REASON_OK] = 7;
+    s.servers = -1;
+    s.capacity_factor = 1;
+    s.full = true;
+    s.totals.credit_pusd = 2500000000000LL; /* $2.50 */
+    s.totals.accounts_banned = 3;
+    s.blocked = malloc(sizeof(int));
+    s.blocked[0] = scn_region_index(sc, "CN");
+    s.n_blocked = 1;
+    s.max_limits = 1;
+    s.limits = calloc(1, sizeof(*s.limits));
+    s.limits[0].kind = LIMIT_REQUESTS;
+    s.limits[0].algo = LIM_TOKEN_BUCKET;
+    s.limits[0].amount = 3;
+    s.limits[0].per_ns = 60000000000LL;
+    s.limits[0].burst = 3;
+    s.events = calloc(1, sizeof(*s.events));
+    s.events[0] =
+        (struct serve_admin_event){ "outage", "", 60, -1, true, false };
+    s.n_events = 1;
+    size_t len = 0;
+    char *body = serve_admin_state(&s, &len);
+    struct json_node nodes[512];
+    struct json_doc d;
+    assert_int_equal(json_parse(&d, body, len, nodes, 512, 0, 0), ERR_OK);
+    double v = 0;
+    int64_t i = 0;
+    assert_true(json_str_eq(&d, json_get(&d, 0, "scenario"), "t"));
+    assert_true(json_int64(&d, json_get(&d, 0, "accounts"), &i));
+    assert_int_equal(i, 10);
+    assert_true(json_num(&d, json_get(&d, 0, "credit_remaining_usd"), &v));
+    assert_true(v == 2.5);
+    assert_true(json_int64(&d, json_get(&d, 0, "accounts_banned"), &i));
+    assert_int_equal(i, 3);
+    assert_true(json_str_eq(
+        &d, json_at(&d, json_get(&d, 0, "blocked_regions"), 0), "CN"));
+    assert_true(json_int64(
+        &d, json_path(&d, 0, "limits", "free", "rpm", "amount", NULL), &i));
+    assert_int_equal(i, 3);
+    assert_true(json_num(
+        &d, json_path(&d, 0, "limits", "free", "rpm", "per_s", NULL), &v));
+    assert_true(v == 60);
+    assert_true(json_int64(&d, json_path(&d, 0, "decisions", "ok", NULL), &i));
+    assert_int_equal(i, 7);
+    int ev = json_at(&d, json_get(&d, 0, "events"), 0);
+    assert_true(json_str_eq(&d, json_get(&d, ev, "kind"), "outage"));
+    assert_int_equal(json_type(&d, json_get(&d, ev, "end_s")), JSON_NULL);
+    assert_true(json_ok(&d, json_get(&d, ev, "end_s")));
+    free(body);
+    serve_admin_snap_fini(&s);
+}
+
 /* ---- deadline heap ------------------------------------------------------- */
 
 struct fired {
@@ -775,6 +835,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inject_regions_and_limits,
                                         scn_setup, scn_teardown),
         cmocka_unit_test(test_metrics_format),
+        cmocka_unit_test_setup_teardown(test_state_format, scn_setup,
+                                        scn_teardown),
         cmocka_unit_test(test_timer_drain_order),
         cmocka_unit_test(test_timer_fires),
     };
