@@ -66,7 +66,8 @@ check "run against the embedded serve ran (status $RUN_STATUS)" \
 [ "$RUN_STATUS" = 0 ] || cat "$WORK/run.log"
 check "serve's results written beside run's" \
     test -s "$WORK/run/serve/summary.json"
-for r in ok rate_limit outage invalid_key region_blocked unauthorized_lockout; do
+for r in ok rate_limit outage invalid_key region_blocked unauthorized_lockout \
+    policy_violation bad_request; do
     check "sim has $r" grep -Eq "\"$r\": [1-9]" "$WORK/sim/summary.json"
 done
 agree "sim vs run" "$WORK/sim/summary.json" "$WORK/run/summary.json" 1
