@@ -25,12 +25,15 @@ cleanup() {
 trap cleanup EXIT
 
 serve_start() {
+    # a fresh log: the child truncates it only after the fork, and reading
+    # a previous server's port from it would be a race
+    rm -f "$WORK/log"
     "$TG" serve "$@" --listen 127.0.0.1:0 -o "$WORK/out" >"$WORK/log" 2>&1 &
     SERVE_PID=$!
     PORT=
     for _ in $(seq 200); do
         PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' \
-            "$WORK/log")
+            "$WORK/log" 2>/dev/null)
         [ -n "$PORT" ] && break
         kill -0 "$SERVE_PID" 2>/dev/null || break
         sleep 0.05
