@@ -283,14 +283,18 @@ static int write_generator(void *ctx, FILE *out)
             "  \"connections_opened_peak\": %" PRId64
             ", \"http2_responses\": %" PRId64 ",\n"
             "  \"sent\": %" PRId64 ", \"dropped_no_connection\": %" PRId64
+            ", \"waited_for_connection\": %" PRId64
             ",\n  \"aborted_in_flight\": %" PRId64
             ", \"retries_unsent\": %" PRId64 ",\n"
             "  \"schedule_lag_ms\": { \"p50\": %.3f, \"p99\": %.3f, "
-            "\"max\": %.3f },\n  \"kept_up\": %s, \"stopped\": %s\n}\n",
+            "\"max\": %.3f },\n  \"worker_cpu_ms\": %.1f, "
+            "\"worker_cpu_wait_ms\": %.1f,\n"
+            "  \"kept_up\": %s, \"stopped\": %s\n}\n",
             g->threads, g->connections, st->connections_used,
-            st->http2_responses, st->sent, st->dropped, st->aborted,
-            st->retries_unsent, (double)st->lag_p50_ns / 1e6,
+            st->http2_responses, st->sent, st->dropped, st->conn_waits,
+            st->aborted, st->retries_unsent, (double)st->lag_p50_ns / 1e6,
             (double)st->lag_p99_ns / 1e6, (double)st->lag_max_ns / 1e6,
+            (double)st->cpu_ns / 1e6, (double)st->cpu_wait_ns / 1e6,
             st->kept_up ? "true" : "false", st->stopped ? "true" : "false");
     return ferror(out) ? ERR_IO : ERR_OK;
 }
@@ -336,7 +340,7 @@ static int write_results(const char *dir, const struct scenario *sc,
 }
 
 static void print_report(const struct summary *s, const struct lg_stats *st,
-                         const char *dir)
+                         int connections, const char *dir)
 {
     printf("run %s: %" PRId64 " attempts, %" PRId64 " ok, %" PRId64
            " denied (%.2f%%), goodput %.1f/s over %.1fs%s\n",
@@ -355,13 +359,31 @@ static void print_report(const struct summary *s, const struct lg_stats *st,
     printf("schedule lag ms: p50 %.3f  p99 %.3f  max %.3f;  results in %s\n",
            (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
            (double)st->lag_max_ns / 1e6, dir);
-    if (!st->kept_up)
+    if (st->kept_up)
+        return;
+    fprintf(stderr,
+            "tollgate run: WARNING: generator could not keep up: schedule "
+            "lag p99 %.1f ms, %" PRId64 " requests dropped (no connection "
+            "free within their timeout)\n",
+            (double)st->lag_p99_ns / 1e6, st->dropped);
+    if (st->conn_waits > 0)
         fprintf(stderr,
-                "tollgate run: WARNING: generator could not keep up: "
-                "schedule lag p99 %.1f ms, %" PRId64
-                " requests dropped (no connection free within their "
-                "timeout); add --connections/--threads or lower the rate\n",
-                (double)st->lag_p99_ns / 1e6, st->dropped);
+                "tollgate run: %" PRId64 " sends waited for a connection "
+                "(all %d busy): add --connections, or the target is too "
+                "slow for this rate\n",
+                st->conn_waits, connections);
+    else
+        fprintf(stderr, "tollgate run: no send waited for a connection: the "
+                        "generator's threads ran late\n");
+    if (st->cpu_wait_ns >= 0)
+        fprintf(stderr,
+                "tollgate run: worker threads used %.0f ms of CPU and waited "
+                "%.0f ms for one (runnable while other processes ran): %s\n",
+                (double)st->cpu_ns / 1e6, (double)st->cpu_wait_ns / 1e6,
+                st->cpu_wait_ns * 10 > st->cpu_ns
+                    ? "the machine is busy; give the run CPU (taskset, nice) "
+                      "or run it elsewhere"
+                    : "add --threads or lower the rate");
 }
 
 /* ---- the run
@@ -516,7 +538,7 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
                 err_str(rc), strerror(errno));
         status = EXIT_RUNTIME;
     } else {
-        print_report(&s, st, c->dir);
+        print_report(&s, st, c->connections, c->dir);
         if (c->o.check)
             status = report_check(c->sc, &s, stdout, NULL);
     }

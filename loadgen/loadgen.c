@@ -294,6 +294,13 @@ static void add_stats(struct lg_stats *st, const struct lg_worker *w)
     st->aborted += w->aborted;
     st->retries_unsent += w->retries_unsent;
     st->connections_used += w->conns_peak;
+    st->conn_waits += w->conn_waits;
+    if (st->cpu_ns >= 0 && w->cpu_ns >= 0) {
+        st->cpu_ns += w->cpu_ns;
+        st->cpu_wait_ns += w->cpu_wait_ns;
+    } else {
+        st->cpu_ns = st->cpu_wait_ns = -1;
+    }
     st->http2_responses += w->http2;
     st->stopped = st->stopped || w->stopped;
     st->end_ns = w->end_ns > st->end_ns ? w->end_ns : st->end_ns;

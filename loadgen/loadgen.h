@@ -75,6 +75,11 @@ struct lg_stats {
     int64_t retries_unsent; /* retries still waiting at the end */
     int64_t lag_p50_ns, lag_p99_ns, lag_max_ns;
     int64_t connections_used; /* peak connections libcurl opened */
+    int64_t conn_waits;       /* attempts that waited for a connection
+                                 (all of their worker's were busy) */
+    int64_t cpu_ns;           /* CPU time of the worker threads; -1: unknown */
+    int64_t cpu_wait_ns;      /* time they were runnable but had no CPU (other
+                                 processes ran); -1: unknown (Linux schedstat) */
     int64_t http2_responses;  /* responses received over HTTP/2 */
     bool kept_up;   /* false: lag p99 > LG_LAG_FLAG_NS or dropped > 0 */
     bool stopped;   /* lg_stop() ended the run early */

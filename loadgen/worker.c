@@ -4,15 +4,18 @@
  * The loop (wrk2's model, one per thread, nothing shared on the hot path):
  *   1. launch every request whose intended time has come, while an easy
  *      handle is free (open-loop stream, retries and closed-loop users are
- *      merged by intended time); requests that waited longer than their
+ *      merged by intended time), each one handed to libcurl and sent at
+ *      once (its 0 ms timer run right after the add), its lag measured
+ *      against a fresh clock read; requests that waited longer than their
  *      client timeout for a handle are dropped and counted;
  *   2. run libcurl's timeout only when its deadline has passed (the timer
  *      callback fires about twice per request: acting on every call would
  *      spin, see reference/PERFORMANCE.md);
- *   3. wait in epoll_pwait2 (ns timeout, so sends leave within
- *      microseconds of their intended time) until the next due request,
- *      libcurl's deadline or an fd event, and feed events to
- *      curl_multi_socket_action;
+ *   3. wait in epoll_pwait2 (ns timeout, computed from a fresh clock read,
+ *      so sends leave within microseconds of their intended time) until
+ *      the next due request, libcurl's deadline or an fd event, and feed
+ *      events to curl_multi_socket_action, launching what falls due in
+ *      the middle of a long batch;
  *   4. harvest completions: classify, record, retry or finish.
  * Socket registrations are kept when libcurl says CURL_POLL_REMOVE (the
  * connection went back to its cache and is usually reused at once) and
@@ -20,15 +23,21 @@
  * kept fd that turns readable while unwanted (the peer closed an idle
  * connection) is removed then.  The close-socket callback forgets an fd
  * before close(), so a reused fd number is registered afresh.
+ * Send lag on a shared machine is mostly the scheduler: each thread asks
+ * for a short time slice (latency_hint) and reports how long it waited
+ * for a CPU, and how many sends waited for a free connection, so that a
+ * late run says why.
  */
 #include "loadgen/worker.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +46,8 @@
 
 #define MAX_EVENTS  64
 #define MAX_WAIT_NS (20 * 1000000LL) /* poll the stop flag this often */
+#define NO_DEADLINE INT64_MAX        /* libcurl wants no timeout */
+#define LG_SLICE_NS 100000ULL        /* 0.1 ms: the shortest slice allowed */
 
 int64_t lg_now_ns(void)
 {
@@ -169,13 +180,75 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
     return epoll_set(w, fd, e, ev) == 0 ? 0 : -1;
 }
 
+/* libcurl's timer: 0 (run now, after every add) costs no clock read;
+ * a real delay is counted from the current time, not from the top of the
+ * loop, which may be an event batch earlier (a deadline computed from it
+ * would fire early and make libcurl run for nothing). */
 static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     struct lg_worker *w = userp;
     (void)multi;
-    w->curl_deadline_ns =
-        timeout_ms < 0 ? -1 : w->loop_ns + (int64_t)timeout_ms * 1000000LL;
+    if (timeout_ms < 0)
+        w->curl_deadline_ns = NO_DEADLINE;
+    else if (timeout_ms == 0)
+        w->curl_deadline_ns = w->loop_ns;
+    else
+        w->curl_deadline_ns = now_rel(w) + (int64_t)timeout_ms * 1000000LL;
     return 0;
+}
+
+/* ---- scheduling hint ---------------------------------------------------- */
+
+/* sched_setattr(2) is not wrapped by glibc; syscall(2) is declared only
+ * with _DEFAULT_SOURCE, which this C11/POSIX build does not define. */
+long syscall(long number, ...);
+
+/* struct sched_attr, SCHED_ATTR_SIZE_VER0. */
+struct lg_sched_attr {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+};
+
+/* Asks for a short time slice (sched_runtime of a SCHED_OTHER thread:
+ * Linux 6.12+ EEVDF).  A worker sleeps until each send time; with a
+ * short slice its wake-up preempts a CPU-bound task on that core at once
+ * instead of when that task's slice ends (1.5-3 ms on a 2-CPU box), which
+ * is much of the send lag on a shared machine.  The thread's policy and
+ * nice value (chrt, nice) are read first and kept; other policies are
+ * left alone.  Older kernels ignore the runtime or refuse the call;
+ * either way nothing else changes. */
+static void latency_hint(void)
+{
+#if defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
+    struct lg_sched_attr a;
+    memset(&a, 0, sizeof(a));
+    if (syscall(SYS_sched_getattr, 0L, &a, (unsigned)sizeof(a), 0U) != 0 ||
+        a.policy != 0 /* SCHED_OTHER */)
+        return;
+    a.size = sizeof(a);
+    a.flags = 0;
+    a.runtime = LG_SLICE_NS;
+    (void)syscall(SYS_sched_setattr, 0L, &a, 0U);
+#endif
+}
+
+/* CPU time and run-queue wait (time runnable but not running) of the
+ * calling thread so far, in ns, from /proc/thread-self/schedstat; false
+ * when the kernel does not provide it. */
+static bool sched_times(int64_t *cpu_ns, int64_t *wait_ns)
+{
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    long long cpu = 0, wait = 0;
+    if (!f)
+        return false;
+    int n = fscanf(f, "%lld %lld", &cpu, &wait);
+    fclose(f);
+    *cpu_ns = cpu;
+    *wait_ns = wait;
+    return n == 2;
 }
 
 /* ---- progress snapshot -------------------------------------------------- */
@@ -226,6 +299,13 @@ static void fetch_next(struct lg_worker *w)
     w->has_next = true;
     if (w->quota > 0)
         w->quota--;
+}
+
+/* True when a request waits for its send time that has come by now. */
+static bool due_by(const struct lg_worker *w, int64_t now)
+{
+    return (w->has_next && w->next.intended_ns <= now) ||
+           (w->heap.n > 0 && w->heap.v[0].intended_ns <= now);
 }
 
 /* Takes the earliest pending request due by now into *out. */
@@ -285,10 +365,15 @@ static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
 }
 
+/* Hands r to libcurl and has it sent at once: the add only arms a 0 ms
+ * timer, and running that timer right here (not after the rest of a
+ * batch) is what makes the request leave; `now`, read just before, is
+ * its send time. */
 static void launch(struct lg_worker *w, struct lg_req *r, int64_t now)
 {
     struct lg_slot *s = &w->slots[w->free_ix[--w->n_free]];
     int64_t timeout = w->sh->pop_timeout_ns[r->tr.pop];
+    int running;
     s->req = *r;
     s->req.attempts++;
     if (lg_slot_prepare(s, w->sh, &s->req, timeout) != ERR_OK ||
@@ -298,21 +383,40 @@ static void launch(struct lg_worker *w, struct lg_req *r, int64_t now)
         drop(w, r, now);
         return;
     }
+    w->curl_deadline_ns =
+        NO_DEADLINE; /* the timer runs now; libcurl re-arms it */
+    curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     s->busy = true;
     s->sent_ns = now;
+    w->conn_waits += w->starved_ns >= 0;
     hist_record(&w->lag, now - r->intended_ns);
     w->sent++;
     w->in_flight++;
     rec_gauge(w->rec, REC_G_IN_FLIGHT, now, (double)w->in_flight);
 }
 
+static void harvest(struct lg_worker *w);
+
+/* Launches everything due, one request at a time, with a fresh clock
+ * read per request (sending one takes tens of microseconds, and the next
+ * one's lag includes that). */
 static void launch_due(struct lg_worker *w, int64_t now)
 {
     struct lg_req r;
-    while (w->n_free > 0 && take_due(w, now, &r))
+    bool any = false;
+    while (w->n_free > 0 && take_due(w, now, &r)) {
         launch(w, &r, now);
-    if (w->n_free > 0)
+        now = now_rel(w);
+        any = true;
+    }
+    if (any)
+        harvest(w); /* a send may have failed at once */
+    if (w->n_free > 0 || !due_by(w, now)) {
+        w->starved_ns = -1;
         return;
+    }
+    if (w->starved_ns < 0) /* due requests wait for a connection */
+        w->starved_ns = now;
     /* No handle free: drop what has waited past its client timeout. */
     for (;;) {
         bool h =
@@ -421,13 +525,16 @@ static void harvest(struct lg_worker *w)
 static void run_timeout(struct lg_worker *w, int64_t now)
 {
     int running;
-    if (w->curl_deadline_ns < 0 || w->curl_deadline_ns > now)
+    if (w->curl_deadline_ns > now)
         return;
-    w->curl_deadline_ns = -1;
+    w->curl_deadline_ns = NO_DEADLINE;
     curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     harvest(w);
 }
 
+/* The time to wake up at (ns since start): the next due request (when a
+ * handle is free for it), libcurl's deadline, the next snapshot, limit,
+ * or MAX_WAIT_NS from now, whichever comes first. */
 static int64_t next_wake(const struct lg_worker *w, int64_t now, int64_t limit)
 {
     int64_t t = now + MAX_WAIT_NS;
@@ -437,19 +544,25 @@ static int64_t next_wake(const struct lg_worker *w, int64_t now, int64_t limit)
         t = w->heap.v[0].intended_ns;
     if (w->n_free > 0 && w->has_next && w->next.intended_ns < t)
         t = w->next.intended_ns;
-    if (w->curl_deadline_ns >= 0 && w->curl_deadline_ns < t)
+    if (w->curl_deadline_ns < t)
         t = w->curl_deadline_ns;
     if (w->next_snap_ns < t)
         t = w->next_snap_ns;
-    return t > now ? t - now : 0;
+    return t;
 }
 
 /* Waits up to wait_ns and feeds the events to libcurl.  While sending,
- * due requests are launched every 16 events too, so that a long batch of
- * completions does not delay the schedule. */
-static void wait_events(struct lg_worker *w, int64_t wait_ns, bool sending)
+ * the clock is read every 8 events and due requests are launched in the
+ * middle of the batch, so that a long batch of completions does not delay
+ * the schedule. */
+static void wait_events(struct lg_worker *w, int64_t wake_ns, bool sending)
 {
     struct epoll_event ev[MAX_EVENTS];
+    /* Relative to a fresh clock read: launching a batch may have taken a
+     * while since the top of the loop. */
+    int64_t wait_ns = wake_ns - now_rel(w);
+    if (wait_ns < 0)
+        wait_ns = 0;
     struct timespec ts = { wait_ns / 1000000000LL, wait_ns % 1000000000LL };
     int n = epoll_pwait2(w->epfd, ev, MAX_EVENTS, &ts, NULL);
     if (n < 0 && errno == ENOSYS)
@@ -468,10 +581,13 @@ static void wait_events(struct lg_worker *w, int64_t wait_ns, bool sending)
             ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
             ((ev[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
         curl_multi_socket_action(w->multi, fd, flags, &running);
-        if (sending && (i & 15) == 15 && i + 1 < n) {
-            harvest(w);
-            w->loop_ns = now_rel(w);
-            launch_due(w, w->loop_ns);
+        if (sending && (i & 7) == 7 && i + 1 < n) {
+            int64_t now = now_rel(w);
+            if (due_by(w, now)) {
+                harvest(w);
+                w->loop_ns = now;
+                launch_due(w, now);
+            }
         }
     }
     if (n > 0)
@@ -534,6 +650,9 @@ void *lg_worker_main(void *arg)
     /* Wake-ups at the intended send time, not up to 50 us later (the
      * default timer slack); failure only costs accuracy. */
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    latency_hint();
+    int64_t cpu0 = 0, wait0 = 0;
+    bool sched_ok = sched_times(&cpu0, &wait0);
     fetch_next(w);
     prime_closed_users(w);
     w->next_snap_ns = sh->progress_ns;
@@ -570,6 +689,11 @@ void *lg_worker_main(void *arg)
      * --max-requests quota covers the time until now. */
     bool cut = w->stopped || (w->quota == 0 && now < dur);
     finish(w, cut ? now : dur);
+    int64_t cpu1, wait1;
+    if (sched_ok && sched_times(&cpu1, &wait1)) {
+        w->cpu_ns = cpu1 - cpu0;
+        w->cpu_wait_ns = wait1 - wait0;
+    }
     return NULL;
 }
 
@@ -597,7 +721,9 @@ int lg_worker_init(struct lg_worker *w, const struct lg_shared *sh, int id,
     w->sh = sh;
     w->id = id;
     w->epfd = -1;
-    w->curl_deadline_ns = -1;
+    w->curl_deadline_ns = NO_DEADLINE;
+    w->starved_ns = -1;
+    w->cpu_ns = w->cpu_wait_ns = -1;
     w->n_slots = c->connections / c->threads +
                  (id < c->connections % c->threads ? 1 : 0);
     w->quota = c->max_requests > 0

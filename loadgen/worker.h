@@ -122,7 +122,7 @@ struct lg_worker {
     int n_free;
     struct lg_fd *fds;
     size_t n_fds;
-    int64_t curl_deadline_ns; /* -1: libcurl wants no timeout */
+    int64_t curl_deadline_ns; /* INT64_MAX: libcurl wants no timeout */
     int64_t loop_ns;          /* time read at the top of the loop; libcurl's
                                  timer (ms resolution) is based on it */
     struct traffic *traffic;
@@ -139,7 +139,12 @@ struct lg_worker {
     /* statistics, read after join */
     int64_t sent, dropped, aborted, retries_unsent, in_flight;
     int64_t conns_open, conns_peak;
-    int64_t http2; /* responses that came over HTTP/2 */
+    int64_t starved_ns;          /* since when due requests find no free handle;
+                                    -1: not now */
+    int64_t conn_waits;          /* attempts sent late for want of a handle */
+    int64_t cpu_ns, cpu_wait_ns; /* thread CPU time and run-queue wait
+                                    over the run; -1: unknown */
+    int64_t http2;               /* responses that came over HTTP/2 */
     int64_t end_ns;
     bool stopped;
     int err; /* enum err of a fatal worker error */
