@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: threaded
 # run without --target drives the embedded `serve` of the same scenario on
 # a free loopback port; the outcome counts must match `tollgate sim` of
 # the scenario (same request stream, same policy code) within 2
