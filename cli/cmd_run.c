@@ -524,6 +524,17 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
     summary_init(&s);
     struct summary_meta meta = { c->sc->name, "run", c->sc->seed };
     summary_from_record(&s, c->rec, &meta);
+    s.has_generator = true;
+    s.generator = (struct summary_gen){
+        .kept_up = st->kept_up,
+        .dropped = st->dropped,
+        .connections_peak = st->connections_used,
+        .connections = c->connections,
+        .threads = c->threads,
+        .sent = st->sent,
+        .waited_for_connection = st->conn_waits,
+        .shards = 1,
+    };
     struct gen_ctx gc = { st, c->threads, c->connections };
     int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
     if (rc == ERR_OK && c->srv) {

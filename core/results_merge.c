@@ -5,7 +5,8 @@
  * recorders are added with rec_merge(): counters and bucket counts add, so
  * every number derived afterwards (summary, time series, percentiles) is
  * what one unsharded recorder would give.  summary.json contributes only
- * metadata (scenario name, mode, seed), which must agree on the scenario.
+ * metadata (scenario name, mode, seed), which must agree on the scenario,
+ * and the live runs' "generator" blocks, which add up.
  * Inputs are read one at a time, so memory is two recorders whatever the
  * shard count.
  *
@@ -82,6 +83,12 @@ static int merge_one(const char *dir, struct rec **acc, struct summary *meta,
                       "%s: not a shard of the same run (duration, interval, "
                       "warm-up or populations differ)",
                       dir);
+    } else if (rc == ERR_OK && s.has_generator) {
+        if (meta->has_generator)
+            summary_gen_add(&meta->generator, &s.generator);
+        else
+            meta->generator = s.generator;
+        meta->has_generator = true;
     }
     rec_free(r);
     summary_fini(&s);
@@ -115,6 +122,8 @@ static int write_merged(const char *out_dir, const struct rec *acc,
     summary_init(&s);
     struct summary_meta m = { meta->scenario, meta->mode, meta->seed };
     summary_from_record(&s, acc, &m);
+    s.has_generator = meta->has_generator; /* live shards: added up */
+    s.generator = meta->generator;
     int rc = results_write_all(out_dir, acc, &s);
     summary_fini(&s);
     if (rc != ERR_OK) {

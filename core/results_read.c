@@ -215,6 +215,28 @@ static void sj_pops(struct sj *j, int root, struct summary *s)
     }
 }
 
+static void sj_generator(struct sj *j, int root, struct summary *s)
+{
+    int o = json_get(j->d, root, "generator");
+    if (o < 0)
+        return;
+    struct summary_gen *g = &s->generator;
+    int k = json_get(j->d, o, "kept_up");
+    if (json_type(j->d, o) != JSON_OBJECT ||
+        (k >= 0 && !json_bool(j->d, k, &g->kept_up))) {
+        j->bad = true;
+        return;
+    }
+    s->has_generator = true;
+    g->dropped = sj_int(j, o, "dropped_requests");
+    g->connections_peak = sj_int(j, o, "connections_peak");
+    g->connections = sj_int(j, o, "connections");
+    g->threads = sj_int(j, o, "threads");
+    g->sent = sj_int(j, o, "sent");
+    g->waited_for_connection = sj_int(j, o, "waited_for_connection");
+    g->shards = sj_int(j, o, "shards");
+}
+
 static void sj_rest(struct sj *j, int root, struct summary *s)
 {
     sj_str(j, root, "tool", s->tool);
@@ -238,6 +260,7 @@ static void sj_rest(struct sj *j, int root, struct summary *s)
     s->live |= sj_lat(j, root, "latency_uncorrected_ms",
                       &s->latency_uncorrected, NULL, NULL);
     s->transport_errors = sj_int(j, root, "transport_errors");
+    sj_generator(j, root, s);
     s->dropped = sj_int(j, root, "dropped_values");
     int ci = json_get(j->d, root, "ci95");
     if (ci >= 0) {

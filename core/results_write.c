@@ -250,6 +250,30 @@ static void w_rates(struct json_w *w, const struct summary *s)
     json_w_num(w, s->retry_amplification);
 }
 
+static void w_generator(struct json_w *w, const struct summary_gen *g)
+{
+    json_w_key(w, "generator");
+    json_w_obj_begin(w);
+    json_w_key(w, "kept_up");
+    json_w_bool(w, g->kept_up);
+    const char *names[] = { "dropped_requests",
+                            "connections_peak",
+                            "connections",
+                            "threads",
+                            "sent",
+                            "waited_for_connection",
+                            "shards" };
+    const int64_t vals[] = { g->dropped,     g->connections_peak,
+                             g->connections, g->threads,
+                             g->sent,        g->waited_for_connection,
+                             g->shards };
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        json_w_key(w, names[i]);
+        json_w_int(w, vals[i]);
+    }
+    json_w_obj_end(w);
+}
+
 static void w_tail(struct json_w *w, const struct summary *s)
 {
     if (s->live) {
@@ -258,6 +282,8 @@ static void w_tail(struct json_w *w, const struct summary *s)
     }
     json_w_key(w, "transport_errors");
     json_w_int(w, s->transport_errors);
+    if (s->has_generator)
+        w_generator(w, &s->generator);
     json_w_key(w, "dropped_values");
     json_w_int(w, s->dropped);
     if (s->has_ci95) {

@@ -138,6 +138,18 @@ void summary_from_record(struct summary *s, const struct rec *r,
     s->dropped = rec_dropped(r);
 }
 
+void summary_gen_add(struct summary_gen *acc, const struct summary_gen *g)
+{
+    acc->kept_up = acc->kept_up && g->kept_up;
+    acc->dropped += g->dropped;
+    acc->connections_peak += g->connections_peak;
+    acc->connections += g->connections;
+    acc->threads += g->threads;
+    acc->sent += g->sent;
+    acc->waited_for_connection += g->waited_for_connection;
+    acc->shards += g->shards;
+}
+
 void summary_copy(struct summary *dst, const struct summary *src)
 {
     summary_fini(dst);

@@ -53,6 +53,21 @@ struct summary_ci95 {
     struct summary_lat lat_by_reason[REASON_COUNT]; /* [REASON_OK] unused */
 };
 
+/* How the load generator of a run did ("generator" in summary.json; run
+ * and merged runs only).  Schedule-lag percentiles are in schedule_lag. */
+struct summary_gen {
+    bool kept_up;                  /* lag p99 within 10 ms, nothing dropped */
+    int64_t dropped;               /* requests never sent: no connection
+                                      free within their client timeout */
+    int64_t connections_peak;      /* connections opened at the peak */
+    int64_t connections;           /* connections allowed */
+    int64_t threads;               /* worker threads */
+    int64_t sent;                  /* attempts handed to the HTTP client */
+    int64_t waited_for_connection; /* attempts sent late because every
+                                      connection of their thread was busy */
+    int64_t shards;                /* runs combined (1 unless merged) */
+};
+
 struct summary {
     char tool[SUMMARY_STR_MAX];     /* "tollgate" */
     char version[SUMMARY_STR_MAX];  /* TOLLGATE_VERSION */
@@ -82,6 +97,8 @@ struct summary {
     struct summary_lat schedule_lag;        /* "schedule_lag_ms" */
     struct summary_lat latency_uncorrected; /* "latency_uncorrected_ms" */
     int64_t transport_errors;
+    bool has_generator; /* "generator" present */
+    struct summary_gen generator;
 
     int64_t dropped; /* latency values outside the histogram range */
 
@@ -121,6 +138,10 @@ void summary_from_record(struct summary *s, const struct rec *r,
  */
 int summary_replicate(struct summary *out, const struct summary *reps,
                       size_t n) WARN_UNUSED;
+
+/* Adds shard g into acc (merge): counts add, kept_up only while both
+ * kept up. */
+void summary_gen_add(struct summary_gen *acc, const struct summary_gen *g);
 
 /* Deep copy (dst summary_init'ed or finalised). */
 void summary_copy(struct summary *dst, const struct summary *src);

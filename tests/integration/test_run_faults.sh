@@ -4,7 +4,8 @@
 # classifies each misbehaviour: reset -> network, hang -> timeout,
 # garbage -> server_error, close mid-response -> network, an SSE error
 # after 200 -> overloaded, a slow drip within the timeout -> ok, a 16 MiB
-# body -> ok with bounded memory.  Every run's totals add up (attempts ==
+# body -> ok with bounded memory, too few connections for a hanging
+# server -> dropped requests and "generator": {"kept_up": false}.  Every run's totals add up (attempts ==
 # ok + sum of reasons == offered, no retries here).  Also: exit 3 when
 # the target is unreachable at start, and SIGINT ends a run early with
 # complete results marked complete=false.  Threaded (label `threaded`:
@@ -62,6 +63,30 @@ check sse_error overloaded 40 500ms 1s
 check drip ok 20 500ms 3s
 # 5/s x 16 MiB: bodies are read and discarded past 64 KiB per request.
 check oversized ok 5 1s 10s 120000
+
+# Too few connections for a hanging server: requests wait for one and
+# those that wait past their timeout are dropped; summary.json says the
+# generator did not keep up (not only generator.json and stderr).
+scenario late 40 500ms 300ms
+sed -i 's/connections: 32/connections: 2/' "$WORK/late.yaml"
+start_faultsrv hang
+"$TG" run "$WORK/late.yaml" --target "http://127.0.0.1:$FAULT_PORT" \
+  -o "$WORK/late" -q >/dev/null 2>"$WORK/late.err" || fail "late: run failed"
+stop_last
+grep -q "could not keep up" "$WORK/late.err" || fail "late: no warning"
+grep -q "waited for a connection" "$WORK/late.err" || fail "late: no cause"
+python3 - "$WORK/late/summary.json" "$WORK/late/generator.json" <<'PY' || fail "late: summary"
+import json, sys
+d, g = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+gen, r = d["generator"], d["requests"]
+print(f"late: {gen}; unique {r['unique']} attempts {r['attempts']}")
+ok = (gen["kept_up"] is False and gen["dropped_requests"] > 0
+      and gen["dropped_requests"] == g["dropped_no_connection"]
+      and gen["waited_for_connection"] > 0 and gen["connections"] == 2
+      and gen["sent"] == r["attempts"] == r["denied"]
+      and r["unique"] == r["attempts"] + gen["dropped_requests"] == 20)
+sys.exit(0 if ok else 1)
+PY
 
 # Unreachable at start: exit status 3, no results.
 scenario down 10 1s 1s

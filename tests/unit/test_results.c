@@ -214,6 +214,19 @@ static void assert_lat_equal(const struct summary_lat *a,
                 a->mean == b->mean);
 }
 
+static void assert_gen_equal(const struct summary_gen *a,
+                             const struct summary_gen *b)
+{
+    assert_true(a->kept_up == b->kept_up);
+    assert_int_equal(a->dropped, b->dropped);
+    assert_int_equal(a->connections_peak, b->connections_peak);
+    assert_int_equal(a->connections, b->connections);
+    assert_int_equal(a->threads, b->threads);
+    assert_int_equal(a->sent, b->sent);
+    assert_int_equal(a->waited_for_connection, b->waited_for_connection);
+    assert_int_equal(a->shards, b->shards);
+}
+
 static void assert_summary_equal(const struct summary *a,
                                  const struct summary *b)
 {
@@ -251,6 +264,9 @@ static void assert_summary_equal(const struct summary *a,
         assert_lat_equal(&a->latency_uncorrected, &b->latency_uncorrected);
     }
     assert_int_equal(a->transport_errors, b->transport_errors);
+    assert_true(a->has_generator == b->has_generator);
+    if (a->has_generator)
+        assert_gen_equal(&a->generator, &b->generator);
     assert_int_equal(a->dropped, b->dropped);
     assert_int_equal(a->replications, b->replications);
     assert_true(a->has_ci95 == b->has_ci95);
@@ -292,6 +308,12 @@ static void test_summary_roundtrip(void **state)
         assert_int_equal(s.requests.attempts,
                          s.requests.ok + s.requests.denied);
         summary_roundtrip(&s);
+        if (live) { /* run: the generator block, a late one */
+            s.has_generator = true;
+            s.generator =
+                (struct summary_gen){ false, 7, 48, 64, 2, 12345, 99, 1 };
+            summary_roundtrip(&s);
+        }
         summary_fini(&s);
         rec_free(r);
         rec_free(scratch);
@@ -663,6 +685,54 @@ static void test_merge_dirs_exact(void **state)
     rec_free(all);
 }
 
+/* Merged live shards add their generator blocks; one late shard makes
+ * the merged run late.  Without the block (sim) the merge has none. */
+static void test_merge_generator(void **state)
+{
+    (void)state;
+    struct rec *sh[2], *all = mk(true);
+    const struct summary_gen gen[2] = { { true, 0, 10, 16, 2, 500, 0, 1 },
+                                        { false, 3, 16, 16, 2, 480, 40, 1 } };
+    char *dirs[2], *out = tmpdir();
+    sh[0] = mk(true);
+    sh[1] = mk(true);
+    feed(sh, 2, all);
+    for (int with = 0; with < 2; with++) {
+        for (int i = 0; i < 2; i++) {
+            struct summary s;
+            summary_init(&s);
+            struct summary_meta m = { "unit-scenario", "run", 42 };
+            rec_finish(sh[i], 30 * S, true);
+            summary_from_record(&s, sh[i], &m);
+            s.has_generator = with;
+            s.generator = gen[i];
+            dirs[i] = tmpdir();
+            assert_int_equal(results_write_all(dirs[i], sh[i], &s), ERR_OK);
+            summary_fini(&s);
+        }
+        char err[256] = "", path[512];
+        const char *in[2] = { dirs[0], dirs[1] };
+        assert_int_equal(results_merge(out, in, 2, err, sizeof(err)), ERR_OK);
+        snprintf(path, sizeof(path), "%s/%s", out, RESULTS_SUMMARY);
+        struct summary m;
+        summary_init(&m);
+        assert_int_equal(results_read_summary(path, &m, err, sizeof(err)),
+                         ERR_OK);
+        assert_true(m.has_generator == with);
+        if (with) {
+            const struct summary_gen want = { false, 3, 26, 32, 4, 980, 40, 2 };
+            assert_gen_equal(&m.generator, &want);
+        }
+        summary_fini(&m);
+        for (int i = 0; i < 2; i++)
+            rmtree(dirs[i]);
+    }
+    rmtree(out);
+    rec_free(sh[0]);
+    rec_free(sh[1]);
+    rec_free(all);
+}
+
 /* ---- atomic writes and I/O errors
  * ------------------------------------------------- */
 
@@ -795,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_timeseries_contract),
         cmocka_unit_test(test_tgh_roundtrip),
         cmocka_unit_test(test_merge_dirs_exact),
+        cmocka_unit_test(test_merge_generator),
         cmocka_unit_test(test_atomic_and_errors),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_hgrm_file),
