@@ -76,6 +76,7 @@ static void tier_derive(struct policy *p, int t)
     rt->n_limits = (int)st->n_limits;
     rt->req_limit = rt->tok_limit = -1;
     rt->abuse_max = -1;
+    rt->has_credit = st->has_credit;
     for (int i = 0; i < rt->n_limits; i++) {
         const struct scn_limit *l = &st->limits[i];
         rt->scope[i] = (uint8_t)l->scope;
@@ -164,6 +165,7 @@ int policy_new(const struct scenario *sc, uint64_t seed, struct policy **out)
     int rc = build_confs(p);
     if (rc != ERR_OK)
         goto fail;
+    policy_credit_sums_init(p);
     *out = p;
     return ERR_OK;
 fail:
@@ -200,6 +202,7 @@ void policy_free(struct policy *p)
     if (p->has_sw && p->conf)
         free_states(p);
     free(p->src.e);
+    free(p->credit.v);
     free(p->active);
     free(p->blocked);
     free(p->perm);
@@ -580,15 +583,22 @@ static void release_slots(struct policy *p, const struct policy_req *rq,
 }
 
 /* Grant first (while unexpired), the rest from prepaid, which may go
- * below zero by the last request's cost. */
-static void charge(struct acct *a, int64_t cost, int64_t now_ns)
+ * below zero by the last request's cost.  The credit sums follow when the
+ * tier has credit. */
+static void charge(struct policy *p, struct acct *a, int64_t cost,
+                   int64_t now_ns)
 {
+    bool counted = p->tiers[a->tier].has_credit;
     if (now_ns < a->grant_expires_ns && a->grant_pusd > 0) {
         int64_t take = cost < a->grant_pusd ? cost : a->grant_pusd;
         a->grant_pusd -= take;
         cost -= take;
+        if (counted)
+            policy_cohort_add(p, a->grant_expires_ns, -(policy_i128)take);
     }
     a->prepaid_pusd -= cost;
+    if (counted)
+        p->credit.prepaid_pusd -= cost;
 }
 
 static void spend(struct acct *a, int64_t cost, int64_t now_ns)
@@ -626,6 +636,7 @@ void policy_set_tier(struct policy *p, int64_t account, int t, int64_t now_ns)
     for (size_t i = 0; i < old->n_limits; i++)
         lim_state_fini(&p->states[account * p->L + (int64_t)i],
                        p->conf[a->tier * p->L + (int)i].algo);
+    policy_credit_sums_add(p, a, -1);
     a->tier = t;
     a->epoch++;
     a->prepaid_pusd += nt->prepaid_pusd;
@@ -636,6 +647,7 @@ void policy_set_tier(struct policy *p, int64_t account, int t, int64_t now_ns)
                                   ? add_sat(now_ns, nt->grant_expires_ns)
                                   : POLICY_NEVER;
     }
+    policy_credit_sums_add(p, a, +1);
 }
 
 void policy_complete(struct policy *p, const struct policy_req *rq,
@@ -653,7 +665,7 @@ void policy_complete(struct policy *p, const struct policy_req *rq,
     const struct scn_model *m = &p->sc->policy.models[rq->model];
     int64_t cost = rq->prompt_tokens * m->input_pusd_per_token +
                    completion_tokens_used * m->output_pusd_per_token;
-    charge(a, cost, now_ns);
+    charge(p, a, cost, now_ns);
     spend(a, cost, now_ns);
     maybe_upgrade(p, rq->account, a, now_ns);
 }

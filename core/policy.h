@@ -210,6 +210,34 @@ int64_t policy_limit_remaining(const struct policy *p, int64_t account,
 int64_t policy_limit_remaining_total(const struct policy *p,
                                      enum limit_kind kind, int64_t now_ns);
 
+/*
+ * Usable credit summed over every account whose tier has credit, at
+ * now_ns: policy_totals' credit_pusd (saturated to the int64 range), but
+ * kept up to date as balances change, so that reading it costs
+ * O(grant cohorts) -- one per population, plus one per upgrade time into
+ * a tier with an expiring grant -- instead of O(accounts).  The time
+ * series' credit_remaining_usd.
+ */
+int64_t policy_credit_total(const struct policy *p, int64_t now_ns);
+
+/* Accounts policy_limit_remaining_sampled looks at, at most (plus one per
+ * population when there are more populations than this). */
+#define POLICY_GAUGE_SAMPLE 1024
+
+/*
+ * policy_limit_remaining_total, exactly, when the scenario has at most
+ * POLICY_GAUGE_SAMPLE accounts; above that an estimate of it from a fixed
+ * sample: each population contributes floor(POLICY_GAUGE_SAMPLE x its
+ * share of the accounts) of its accounts (at least 1), evenly spaced over
+ * its ids (the middle of equal slices), each weighted by count / sampled;
+ * a tier's global limit is counted once.  The same accounts every call, so
+ * consecutive samples differ only by what happened to them.  Cost
+ * O(POLICY_GAUGE_SAMPLE) whatever the number of accounts.  The time
+ * series' rl_remaining_requests / _tokens.
+ */
+double policy_limit_remaining_sampled(const struct policy *p,
+                                      enum limit_kind kind, int64_t now_ns);
+
 /* The tier and limit configuration currently in force for (tier, limit
  * index), set_limit overrides included; NULL when out of range. */
 const struct lim_conf *policy_limit_conf(const struct policy *p, int tier,

@@ -11,6 +11,11 @@
  *   per account, in a slab that grows only when a new account is struck.
  * - The source map is open addressing with linear probing, at most half
  *   full; an insert may move entries, so pointers into it are used at once.
+ * - The credit sums (struct credit_sums) always equal policy_credit_of
+ *   summed over the accounts on credit tiers, untouched accounts included
+ *   at their initial balances: they start from the populations' initial
+ *   state, and every write to a balance or a tier goes through
+ *   policy_credit_sums_add / policy_cohort_add (policy.c).
  *
  * The decision order and the completion side are in policy.c.
  */
@@ -164,6 +169,80 @@ struct smap_entry *policy_smap_get(struct smap *m, int64_t src, int32_t slot)
     e->slot = slot;
     m->n++;
     return e;
+}
+
+/* ---- credit sums (grant cohorts: open addressing on the expiry) --------- */
+
+static struct grant_cohort *cohort_slot(struct credit_sums *c, int64_t t)
+{
+    size_t mask = c->cap - 1;
+    size_t i = (size_t)mix64((uint64_t)t) & mask;
+    while (c->v[i].expires_ns != COHORT_EMPTY && c->v[i].expires_ns != t)
+        i = (i + 1) & mask;
+    return &c->v[i];
+}
+
+static void cohorts_grow(struct credit_sums *c)
+{
+    struct grant_cohort *old = c->v;
+    size_t old_cap = c->cap;
+    c->cap = old_cap ? old_cap * 2 : 8;
+    c->v = xmalloc(c->cap * sizeof(*c->v));
+    for (size_t i = 0; i < c->cap; i++)
+        c->v[i].expires_ns = COHORT_EMPTY;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].expires_ns != COHORT_EMPTY)
+            *cohort_slot(c, old[i].expires_ns) = old[i];
+    free(old);
+}
+
+void policy_cohort_add(struct policy *p, int64_t expires_ns,
+                       policy_i128 delta_pusd)
+{
+    struct credit_sums *c = &p->credit;
+    if (expires_ns == POLICY_NEVER) {
+        c->never_pusd += delta_pusd;
+        return;
+    }
+    if (c->cap > 0 && c->v[c->last].expires_ns == expires_ns) {
+        c->v[c->last].sum_pusd += delta_pusd;
+        return;
+    }
+    if ((c->n + 1) * 2 > c->cap)
+        cohorts_grow(c);
+    struct grant_cohort *g = cohort_slot(c, expires_ns);
+    if (g->expires_ns == COHORT_EMPTY) {
+        g->expires_ns = expires_ns;
+        g->sum_pusd = 0;
+        c->n++;
+    }
+    g->sum_pusd += delta_pusd;
+    c->last = (size_t)(g - c->v);
+}
+
+void policy_credit_sums_add(struct policy *p, const struct acct *a, int sign)
+{
+    if (!p->tiers[a->tier].has_credit)
+        return;
+    p->credit.prepaid_pusd += (policy_i128)sign * a->prepaid_pusd;
+    if (a->grant_pusd != 0)
+        policy_cohort_add(p, a->grant_expires_ns,
+                          (policy_i128)sign * a->grant_pusd);
+}
+
+void policy_credit_sums_init(struct policy *p)
+{
+    for (size_t i = 0; i < p->sc->n_pops; i++) {
+        const struct scn_population *sp = &p->sc->pops[i];
+        if (sp->count <= 0 || !p->sc->policy.tiers[sp->tier].has_credit)
+            continue;
+        struct acct a; /* what every account of the population starts as */
+        acct_fill(p, (int)i, &a);
+        p->credit.prepaid_pusd += (policy_i128)sp->count * a.prepaid_pusd;
+        if (a.grant_pusd != 0)
+            policy_cohort_add(p, a.grant_expires_ns,
+                              (policy_i128)sp->count * a.grant_pusd);
+    }
 }
 
 /* ---- moderation strikes ----------------------------------------------------

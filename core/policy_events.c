@@ -11,7 +11,10 @@
  * - Event bans, suspensions, key revocations and billing failures use
  *   their own flags, so ending an event never lifts a moderation ban.
  * - Events run O(accounts of the population); introspection totals run
- *   O(accounts).  Neither is on the per-request path.
+ *   O(accounts).  Neither is on the per-request path.  The time-series
+ *   gauges do not walk the accounts: credit is kept summed as it changes
+ *   (policy_account.c), limiter headroom is sampled from a bounded, fixed
+ *   set of accounts.
  *
  * The engine (sim, serve) decides when starts and ends happen; nothing
  * here schedules anything.
@@ -427,6 +430,65 @@ int64_t policy_limit_remaining_total(const struct policy *p,
             seen[ac->tier] = true;
         }
         sum += policy_limit_remaining(p, a, kind, now_ns);
+    }
+    free(seen);
+    return sum;
+}
+
+int64_t policy_credit_total(const struct policy *p, int64_t now_ns)
+{
+    const struct credit_sums *c = &p->credit;
+    policy_i128 sum = c->prepaid_pusd + c->never_pusd;
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->v[i].expires_ns != COHORT_EMPTY && c->v[i].expires_ns > now_ns)
+            sum += c->v[i].sum_pusd;
+    if (sum > INT64_MAX)
+        return INT64_MAX;
+    return sum < INT64_MIN ? INT64_MIN : (int64_t)sum;
+}
+
+/* Population pop's share of policy_limit_remaining_sampled: k of its
+ * accounts, evenly spaced (the middle of k equal slices), each standing
+ * for count / k; a tier's global limit is added once (seen[]). */
+static double sample_pop(const struct policy *p, size_t pop, int64_t k,
+                         enum limit_kind kind, int64_t now_ns, bool *seen)
+{
+    const struct scn_population *sp = &p->sc->pops[pop];
+    double own = 0, shared = 0;
+    for (int64_t j = 0; j < k; j++) {
+        int64_t a = sp->first_account +
+                    (int64_t)((2 * (policy_i128)j + 1) * sp->count / (2 * k));
+        struct acct tmp;
+        const struct acct *ac = policy_acct_view(p, a, &tmp);
+        int i = primary(&p->tiers[ac->tier], kind);
+        if (i < 0)
+            continue;
+        if (p->tiers[ac->tier].scope[i] == SCOPE_GLOBAL) {
+            if (!seen[ac->tier])
+                shared += (double)policy_limit_remaining(p, a, kind, now_ns);
+            seen[ac->tier] = true;
+            continue;
+        }
+        own += (double)policy_limit_remaining(p, a, kind, now_ns);
+    }
+    return own * ((double)sp->count / (double)k) + shared;
+}
+
+double policy_limit_remaining_sampled(const struct policy *p,
+                                      enum limit_kind kind, int64_t now_ns)
+{
+    int64_t n = p->n_accounts;
+    if (n <= POLICY_GAUGE_SAMPLE)
+        return (double)policy_limit_remaining_total(p, kind, now_ns);
+    bool *seen = xcalloc(p->sc->policy.n_tiers + 1, sizeof(*seen));
+    double sum = 0;
+    for (size_t pop = 0; pop < p->sc->n_pops; pop++) {
+        int64_t c = p->sc->pops[pop].count;
+        if (c <= 0)
+            continue;
+        int64_t k = (int64_t)((policy_i128)POLICY_GAUGE_SAMPLE * c / n);
+        k = k < 1 ? 1 : k > c ? c : k;
+        sum += sample_pop(p, pop, k, kind, now_ns, seen);
     }
     free(seen);
     return sum;

@@ -56,6 +56,7 @@ struct tier_rt {
     int tok_limit;        /* first LIMIT_TOKENS limit, -1: none */
     int64_t abuse_max;    /* requests per abuse window above which the
                              account is throttled; -1: no abuse check */
+    bool has_credit;      /* scn_tier.has_credit */
     uint32_t cd_mask;     /* limits with count_denied */
     uint32_t conc_mask;   /* LIMIT_CONCURRENT limits */
     uint32_t shared_mask; /* scope global or source (not per account) */
@@ -92,6 +93,38 @@ struct smap {
     size_t n;
 };
 
+/* GCC and clang provide 128-bit integers; __extension__ keeps -Wpedantic
+ * quiet.  Credit sums over many accounts can pass 2^63 pico-dollars. */
+__extension__ typedef __int128 policy_i128;
+
+/* Grant balance of the accounts on credit tiers whose grant expires at
+ * expires_ns (a cohort: the accounts of a population start in one, each
+ * upgrade into a granting tier opens one at its own time). */
+struct grant_cohort {
+    int64_t expires_ns; /* COHORT_EMPTY: unused slot */
+    policy_i128 sum_pusd;
+};
+
+#define COHORT_EMPTY INT64_MIN
+
+/*
+ * The credit gauge kept as it changes, so that reading it costs nothing
+ * per account: over every account (initialised or not) whose tier has
+ * credit, prepaid_pusd sums the prepaid balances and the cohorts the grant
+ * balances by expiry.  Usable credit at t is prepaid_pusd plus never_pusd
+ * plus the cohorts with expires_ns > t (policy_credit_of summed).  Cohorts
+ * are never removed: there is one per population plus one per upgrade time
+ * into a tier with an expiring grant.
+ */
+struct credit_sums {
+    policy_i128 prepaid_pusd;
+    policy_i128 never_pusd; /* grants that never expire (no map lookup) */
+    struct grant_cohort *v; /* open addressing on expires_ns */
+    size_t cap;             /* power of two, 0 before the first cohort */
+    size_t n;
+    size_t last; /* slot of the cohort used last: charges repeat it */
+};
+
 struct policy {
     const struct scenario *sc; /* borrowed */
     uint64_t seed;
@@ -125,6 +158,8 @@ struct policy {
     struct smap src;
     size_t n_locks; /* lockout records ever created */
     bool has_src_limits;
+
+    struct credit_sums credit; /* policy_credit_total */
 };
 
 /* Initialised account (lazy init through its population; pop may be -1
@@ -139,6 +174,18 @@ const struct acct *policy_acct_view(const struct policy *p, int64_t account,
 /* Moves the account to tier t: fresh limiter states, new epoch, the new
  * tier's credit added (docs/policy-model.md). */
 void policy_set_tier(struct policy *p, int64_t account, int t, int64_t now_ns);
+
+/* Starts the credit sums from every account's initial state
+ * (policy_new). */
+void policy_credit_sums_init(struct policy *p);
+
+/* Adds (sign +1) or removes (-1) account a's balances to / from the
+ * credit sums; a no-op when its tier has no credit. */
+void policy_credit_sums_add(struct policy *p, const struct acct *a, int sign);
+
+/* Adds delta_pusd to the grant cohort expiring at expires_ns. */
+void policy_cohort_add(struct policy *p, int64_t expires_ns,
+                       policy_i128 delta_pusd);
 
 /* Spend in the 30-day month (from account creation) holding now_ns. */
 int64_t policy_month_spend(const struct acct *a, int64_t now_ns);

@@ -9,8 +9,10 @@
  * capacity is rescaled to policy_capacity_factor, and an events.csv row
  * records what happened.  Gauges are sampled at the end of each interval:
  * in-flight attempts and queue length always, credit and rate-limit
- * remaining only when some tier has them (those walk every account, once
- * per interval).
+ * remaining only when some tier has them.  Neither walks the accounts:
+ * credit is the policy's running sum (exact), rate-limit headroom its
+ * bounded sample (exact up to POLICY_GAUGE_SAMPLE accounts, an estimate
+ * above; policy.h).
  *
  * Invariants: rows are appended in start order; an event never ends
  * before it starts; nothing here touches attempts.
@@ -115,19 +117,16 @@ void sim_gauges_sample(struct sim_engine *e, size_t k)
     int64_t t = (int64_t)k * e->sc->interval_ns;
     rec_gauge(e->rec, REC_G_IN_FLIGHT, t, (double)e->in_flight);
     rec_gauge(e->rec, REC_G_QUEUE_LEN, t, (double)capacity_queued(&e->cap));
-    if (e->has_credit) {
-        struct policy_totals tot;
-        policy_totals(e->pol, e->now, &tot);
-        rec_gauge(e->rec, REC_G_CREDIT_USD, t, (double)tot.credit_pusd / 1e12);
-    }
+    if (e->has_credit)
+        rec_gauge(e->rec, REC_G_CREDIT_USD, t,
+                  (double)policy_credit_total(e->pol, e->now) / 1e12);
     if (e->has_rl_req)
-        rec_gauge(e->rec, REC_G_RL_REQUESTS, t,
-                  (double)policy_limit_remaining_total(e->pol, LIMIT_REQUESTS,
-                                                       e->now));
-    if (e->has_rl_tok)
         rec_gauge(
-            e->rec, REC_G_RL_TOKENS, t,
-            (double)policy_limit_remaining_total(e->pol, LIMIT_TOKENS, e->now));
+            e->rec, REC_G_RL_REQUESTS, t,
+            policy_limit_remaining_sampled(e->pol, LIMIT_REQUESTS, e->now));
+    if (e->has_rl_tok)
+        rec_gauge(e->rec, REC_G_RL_TOKENS, t,
+                  policy_limit_remaining_sampled(e->pol, LIMIT_TOKENS, e->now));
 }
 
 void sim_gauges_on_sample(struct sim_engine *e, size_t k)

@@ -1257,6 +1257,68 @@ static void test_totals(void **state)
                      10 * 3);
 }
 
+/* The running credit sum equals the walk over every account at every
+ * step: grants used and expiring (hobby, 90 d), overdraws, upgrades into
+ * a credit tier (trial -> paid) and out of one (paid -> top). */
+static void test_credit_total_running(void **state)
+{
+    struct policy *p = *state;
+    static const int spenders[] = { P_HOBBY, P_TRIAL, P_START, P_PAYER };
+    uint64_t x = 12345;
+    int64_t t = 0;
+    for (int step = 0; step < 400; step++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int pop = spenders[(x >> 33) % 4];
+        int64_t i = (int64_t)((x >> 40) % 10);
+        int64_t pusd = (int64_t)((x >> 20) % (USD / 2));
+        t += (int64_t)((x >> 33) % 600) * (DAY / 1000) + 1;
+        spend(p, pop, i, pusd, t);
+        struct policy_totals tot;
+        policy_totals(p, t, &tot);
+        assert_int_equal(policy_credit_total(p, t), tot.credit_pusd);
+        policy_totals(p, t + 30 * DAY, &tot); /* later grants expire */
+        assert_int_equal(policy_credit_total(p, t + 30 * DAY), tot.credit_pusd);
+    }
+    assert_true(t > 90 * DAY); /* the hobby grants expired on the way */
+}
+
+/* Up to POLICY_GAUGE_SAMPLE accounts the sampled headroom is the exact
+ * total; above it (1044 accounts here) an estimate from evenly spaced
+ * accounts: exact while every sampled account of a population is alike,
+ * within the sampling error otherwise. */
+static void test_limit_remaining_sampled(void **state)
+{
+    (void)state;
+    build_scenario();
+    pops[P_TOP].count = 900; /* 944 accounts: exact */
+    sc.n_accounts = pops[P_TOP].first_account + pops[P_TOP].count;
+    struct policy *p;
+    assert_int_equal(policy_new(&sc, 1, &p), ERR_OK);
+    for (int64_t i = 0; i < 5; i++)
+        send(p, req(P_HOBBY, i), 0);
+    for (int64_t k = 0; k < 3; k++)
+        send(p, req(P_HOBBY, 5), 0);
+    int64_t exact = policy_limit_remaining_total(p, LIMIT_REQUESTS, SEC);
+    assert_int_equal(exact, 30 - 5 - 3); /* nothing refilled in 1 s */
+    assert_true(policy_limit_remaining_sampled(p, LIMIT_REQUESTS, SEC) ==
+                (double)exact);
+    policy_free(p);
+
+    build_scenario(); /* 1044 accounts: 9 of the 10 hobby accounts */
+    assert_int_equal(policy_new(&sc, 1, &p), ERR_OK);
+    assert_true(
+        fabs(policy_limit_remaining_sampled(p, LIMIT_REQUESTS, 0) - 30) < 1e-9);
+    assert_true(fabs(policy_limit_remaining_sampled(p, LIMIT_TOKENS, 0) -
+                     10 * 40000) < 1e-6);
+    for (int64_t i = 0; i < 10; i++) /* every hobby account down to 0 */
+        for (int k = 0; k < 3; k++)
+            send(p, req(P_HOBBY, i), 0);
+    assert_int_equal(policy_limit_remaining_total(p, LIMIT_REQUESTS, 0), 0);
+    assert_true(fabs(policy_limit_remaining_sampled(p, LIMIT_REQUESTS, 0)) <
+                1e-9);
+    policy_free(p);
+}
+
 /* scope: global (one 5/min bucket for all) and scope: source (2/min per
  * source, count_denied) on the top tier. */
 static void test_scopes(void **state)
@@ -1318,7 +1380,7 @@ static void test_new_errors(void **state)
 int main(void)
 {
     enum { NROWS = sizeof(rows) / sizeof(rows[0]) };
-    struct CMUnitTest tests[NROWS + 14];
+    struct CMUnitTest tests[NROWS + 16];
     size_t n = 0;
     for (size_t i = 0; i < NROWS; i++)
         tests[n++] = (struct CMUnitTest){ rows[i].name, test_row, row_setup,
@@ -1349,6 +1411,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_totals, setup_policy,
                                         teardown_policy),
         cmocka_unit_test(test_new_errors),
+        cmocka_unit_test_setup_teardown(test_credit_total_running, setup_policy,
+                                        teardown_policy),
+        cmocka_unit_test(test_limit_remaining_sampled),
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         tests[n++] = fixed[i];
