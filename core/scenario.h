@@ -375,4 +375,15 @@ double scn_pop_offered(const struct scenario *sc, size_t pop);
 const char *scn_algo_name(enum lim_algo a);
 const char *scn_event_kind_name(enum scn_event_kind k);
 
+/*
+ * The short label of event ev of sc (the events.csv label column and
+ * serve's /tollgate/state): "capacity 50%", "hobbyists 5%", "BR CN",
+ * "mini", "hobbyists mini", "free.rpm=1", "" for a plain maintenance,
+ * with " random" appended for random: events.  Written into buf (len
+ * bytes, truncated to fit, always terminated when len > 0); returns buf.
+ * Indices outside sc print as "?" (or "all" for population and model).
+ */
+char *scn_event_label(const struct scenario *sc, const struct scn_event *ev,
+                      char *buf, size_t len);
+
 #endif

@@ -319,7 +319,7 @@ static struct occ_row *add_row(struct serve_model *m, int ev, int64_t now)
     struct occ_row *row = &m->rows[m->n_rows++];
     row->start_ns = row->end_ns = now;
     row->ev = ev;
-    serve_scn_label(m->sc, &m->sc->events[ev], row->label, sizeof(row->label));
+    scn_event_label(m->sc, &m->sc->events[ev], row->label, sizeof(row->label));
     return row;
 }
 

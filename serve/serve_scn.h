@@ -65,10 +65,4 @@ int serve_scn_parse_events(const struct serve_scn *s, const char *text,
 const struct scn_event *serve_scn_commit(struct serve_scn *s,
                                          const struct scn_event *ev);
 
-/* A short label for events.csv and /tollgate/state: "capacity 50%",
- * "hobbyists 5%", "BR CN", "free.rpm=1", with " random" for stochastic
- * events.  Returns buf. */
-char *serve_scn_label(const struct scenario *sc, const struct scn_event *ev,
-                      char *buf, size_t len);
-
 #endif

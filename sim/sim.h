@@ -101,10 +101,4 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
 /* Releases stats->rows; stats may be NULL. */
 void sim_stats_fini(struct sim_stats *stats);
 
-/* A short label for an event occurrence (the events.csv label column) into
- * buf; returns buf.  Exposed for tests and for run, which replays the same
- * timeline in real time. */
-char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
-                      char *buf, size_t len);
-
 #endif

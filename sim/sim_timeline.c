@@ -20,8 +20,6 @@
 #include "sim/sim_int.h"
 
 #include <math.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "core/err.h"
 
@@ -50,7 +48,7 @@ static struct sim_event_row *add_row(struct sim_engine *e, int ev)
     struct sim_event_row *row = &st->rows[st->n_rows++];
     row->start_ns = row->end_ns = e->now;
     row->event = ev;
-    sim_event_label(e->sc, &e->sc->events[ev], row->label, sizeof(row->label));
+    scn_event_label(e->sc, &e->sc->events[ev], row->label, sizeof(row->label));
     return row;
 }
 
@@ -135,85 +133,4 @@ void sim_gauges_on_sample(struct sim_engine *e, size_t k)
     int64_t next = (int64_t)(k + 2) * e->sc->interval_ns;
     if (next < e->end)
         sim_push(e, next, SE_SAMPLE, 0, k + 1);
-}
-
-/* ---- event labels ---------------------------------------------------------
- */
-
-static const char *pop_name(const struct scenario *sc, int pop)
-{
-    return pop >= 0 && (size_t)pop < sc->n_pops ? sc->pops[pop].name : "all";
-}
-
-static const char *model_name(const struct scenario *sc, int model)
-{
-    return model >= 0 && (size_t)model < sc->policy.n_models
-               ? sc->policy.models[model].name
-               : "all";
-}
-
-static void label_regions(const struct scenario *sc, const struct scn_event *ev,
-                          char *buf, size_t len)
-{
-    size_t pos = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < ev->n_regions && pos + 1 < len; i++) {
-        int r = ev->regions[i];
-        const char *code =
-            r >= 0 && (size_t)r < sc->n_regions ? sc->regions[r] : "?";
-        int n = snprintf(buf + pos, len - pos, "%s%s", i ? " " : "", code);
-        if (n < 0)
-            break;
-        pos += (size_t)n;
-    }
-}
-
-char *sim_event_label(const struct scenario *sc, const struct scn_event *ev,
-                      char *buf, size_t len)
-{
-    if (len == 0)
-        return buf;
-    buf[0] = '\0';
-    double pct = 100.0 * ev->fraction;
-    switch (ev->kind) {
-    case EV_OUTAGE:
-    case EV_UPGRADE:
-        if (ev->capacity > 0)
-            snprintf(buf, len, "capacity %g%%", 100.0 * ev->capacity);
-        break;
-    case EV_MAINTENANCE: break;
-    case EV_BAN:
-    case EV_SUSPEND:
-    case EV_REVOKE_KEYS:
-    case EV_BILLING_FAILURE:
-        snprintf(buf, len, "%s %g%%", pop_name(sc, ev->population), pct);
-        break;
-    case EV_BLOCK_REGION:
-    case EV_UNBLOCK_REGION: label_regions(sc, ev, buf, len); break;
-    case EV_SUSPEND_FEATURE:
-        snprintf(buf, len, "%s", model_name(sc, ev->model));
-        break;
-    case EV_REVOKE_PERMISSION:
-        snprintf(buf, len, "%.45s %.45s", pop_name(sc, ev->population),
-                 model_name(sc, ev->model));
-        break;
-    case EV_SET_LIMIT: {
-        const char *tier = "?", *lim = "?";
-        if (ev->tier >= 0 && (size_t)ev->tier < sc->policy.n_tiers) {
-            const struct scn_tier *t = &sc->policy.tiers[ev->tier];
-            tier = t->name;
-            if (ev->limit >= 0 && (size_t)ev->limit < t->n_limits)
-                lim = t->limits[ev->limit].name;
-        }
-        snprintf(buf, len, "%.40s.%.20s=%lld", tier, lim,
-                 (long long)ev->amount);
-        break;
-    }
-    case EV_KIND_COUNT: break;
-    }
-    if (ev->timing == EVT_RANDOM) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, len - n, "%srandom", n ? " " : "");
-    }
-    return buf;
 }

@@ -773,6 +773,121 @@ static void test_interval(void **state)
     scn_diags_fini(&d);
 }
 
+/* ---- event labels (events.csv) ------------------------------------------ */
+
+/* BASE2 with one event. */
+#define EV(e) BASE2 "events:\n  - " e "\n"
+/* Names of 63 bytes, the longest a name can be. */
+#define LONG_POP                                                               \
+    "P________1_________2_________3_________4_________5_________6___"
+#define LONG_MOD                                                               \
+    "M________1_________2_________3_________4_________5_________6___"
+
+struct label_case {
+    const char *name;
+    const char *text;
+    const char *label;
+};
+
+static const struct label_case label_cases[] = {
+    { "label outage capacity",
+      EV("{ at: 1m, outage: { for: 5m, capacity: 50% } }"), "capacity 50%" },
+    { "label full outage", EV("{ at: 1m, outage: { for: 5m } }"), "" },
+    { "label random maintenance",
+      EV("{ random: maintenance, mtbf: 1h, mttr: 5m }"), "random" },
+    { "label random upgrade capacity",
+      EV("{ random: upgrade, mtbf: 1h, mttr: 5m, upgrade: { capacity: 25% } "
+         "}"),
+      "capacity 25% random" },
+    { "label ban", EV("{ at: 1m, ban: { accounts: p, fraction: 5% } }"),
+      "p 5%" },
+    { "label billing all", EV("{ at: 1m, billing_failure: { fraction: 0.5 } }"),
+      "all 50%" },
+    { "label block regions", EV("{ at: 1m, block_region: [BR, CN] }"),
+      "BR CN" },
+    { "label suspend feature",
+      EV("{ at: 1m, suspend_feature: { model: b, for: 1m } }"), "b" },
+    { "label revoke permission",
+      EV("{ at: 1m, revoke_permission: { accounts: p, model: a } }"), "p a" },
+    { "label set limit",
+      EV("{ at: 1m, set_limit: { tier: free, limit: tpm, tokens: 500 } }"),
+      "free.tpm=500" },
+    { "label long names cut to fit",
+      "name: t\n"
+      "duration: 1h\n"
+      "accounts:\n"
+      "  - name: " LONG_POP "\n"
+      "    count: 1\n"
+      "    tier: " LONG_POP "\n"
+      "    traffic: { phases: [ { for: 1h, rate: 1/s } ] }\n"
+      "policy:\n"
+      "  tiers:\n"
+      "    " LONG_POP ": { limits: [ { name: " LONG_MOD
+      ", requests: 1, per: 1s } ] }\n"
+      "  models: { " LONG_MOD ": {} }\n"
+      "events:\n"
+      "  - { at: 1m, revoke_permission: { accounts: " LONG_POP
+      ", model: " LONG_MOD " } }\n"
+      "  - { at: 2m, set_limit: { tier: " LONG_POP ", limit: " LONG_MOD
+      ", requests: 7 } }\n",
+      "P________1_________2_________3_________4_____ "
+      "M________1_________2_________3_________4_____|"
+      "P________1_________2_________3_________4.M________1_________2=7" },
+};
+
+/* Labels of every event of the row's scenario, joined by '|', as a
+ * 96-byte events.csv row holds them. */
+static void test_label(void **state)
+{
+    const struct label_case *c = *state;
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(c->text, NULL, 0, &sc, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    char all[512] = "", label[96];
+    for (size_t i = 0; i < sc->n_events; i++) {
+        scn_event_label(sc, &sc->events[i], label, sizeof(label));
+        size_t n = strlen(all);
+        snprintf(all + n, sizeof(all) - n, "%s%s", i ? "|" : "", label);
+    }
+    assert_string_equal(all, c->label);
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
+/* A short buffer is cut and terminated; an empty one is left alone; an
+ * index outside the scenario prints as "?". */
+static void test_label_bounds(void **state)
+{
+    (void)state;
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    assert_int_equal(
+        parse(EV("{ at: 1m, outage: { capacity: 50% } }"), NULL, 0, &sc, &d),
+        ERR_OK);
+    char buf[5] = "xxxx";
+    assert_string_equal(scn_event_label(sc, &sc->events[0], buf, 5), "capa");
+    buf[0] = 'x';
+    assert_ptr_equal(scn_event_label(sc, &sc->events[0], buf, 0), buf);
+    assert_int_equal(buf[0], 'x');
+    struct scn_event ev = sc->events[0];
+    ev.kind = EV_SET_LIMIT;
+    ev.tier = 7;
+    ev.amount = 3;
+    char label[96];
+    assert_string_equal(scn_event_label(sc, &ev, label, sizeof(label)),
+                        "?.?=3");
+    int bad = 99;
+    ev.kind = EV_BLOCK_REGION;
+    ev.regions = &bad;
+    ev.n_regions = 1;
+    assert_string_equal(scn_event_label(sc, &ev, label, sizeof(label)), "?");
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
 /* ---- the SCENARIOS.md example, value by value -----------------------------
  */
 
@@ -1484,7 +1599,7 @@ int main(void)
 {
     static struct CMUnitTest tests[N(err_cases) + N(limit_cases) +
                                    N(set_cases) + N(env_cases) +
-                                   N(interval_cases) + 16];
+                                   N(interval_cases) + N(label_cases) + 17];
     size_t n = 0;
     for (size_t i = 0; i < N(err_cases); i++)
         tests[n++] = (struct CMUnitTest){ err_cases[i].name, test_err, NULL,
@@ -1502,6 +1617,9 @@ int main(void)
         tests[n++] =
             (struct CMUnitTest){ interval_cases[i].name, test_interval, NULL,
                                  NULL, (void *)&interval_cases[i] };
+    for (size_t i = 0; i < N(label_cases); i++)
+        tests[n++] = (struct CMUnitTest){ label_cases[i].name, test_label, NULL,
+                                          NULL, (void *)&label_cases[i] };
     const struct CMUnitTest rest[] = {
         cmocka_unit_test(test_set_order),
         cmocka_unit_test(test_defaults),
@@ -1515,6 +1633,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_mangled),
         cmocka_unit_test(test_round_trip_full),
         cmocka_unit_test(test_round_trip_library),
+        cmocka_unit_test(test_label_bounds),
     };
     for (size_t i = 0; i < N(rest); i++)
         tests[n++] = rest[i];

@@ -618,7 +618,7 @@ static void test_inject_regions_and_limits(void **state)
         serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
         ERR_OK);
     assert_int_equal(ev[0].n_regions, 2);
-    assert_string_equal(serve_scn_label(&s.sc, &ev[0], label, sizeof(label)),
+    assert_string_equal(scn_event_label(&s.sc, &ev[0], label, sizeof(label)),
                         "BR US");
     assert_non_null(serve_scn_commit(&s, &ev[0])); /* s owns regions now */
     assert_null(serve_scn_commit(&s, &ev[0]));     /* no spare slot left */
@@ -630,7 +630,7 @@ static void test_inject_regions_and_limits(void **state)
     assert_int_equal(ev[0].tier, 0);
     assert_int_equal(ev[0].limit, 0);
     assert_int_equal(ev[0].amount, 1);
-    assert_string_equal(serve_scn_label(&s.sc, &ev[0], label, sizeof(label)),
+    assert_string_equal(scn_event_label(&s.sc, &ev[0], label, sizeof(label)),
                         "free.rpm=1");
     t = "{\"block_region\":[\"B1\"]}";
     assert_int_equal(
