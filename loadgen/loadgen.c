@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/traffic.h"
 #include "loadgen/worker.h"
 
 #define DEFAULT_PATH "/v1/chat/completions"
@@ -26,6 +27,7 @@
 
 struct lg {
     struct lg_shared sh;
+    atomic_llong budget; /* --max-requests with closed-loop users */
     struct lg_worker *w;
     int n_w;
     struct hist poll_lat; /* scratch for lg_poll */
@@ -200,6 +202,40 @@ static int make_recorders(struct lg *g)
     return rc_err;
 }
 
+/* --max-requests, decided here before the workers get their streams:
+ * open loop only, the shard's stream is played up to its N-th request,
+ * whose (intended time, id) becomes the cut every worker stops at, so
+ * exactly the first N requests by intended time are sent whatever the
+ * thread count, with nothing shared at run time.  Closed-loop users
+ * make the order depend on response times: a shared budget then, leased
+ * in chunks (worker.c). */
+static void plan_limit(struct lg *g)
+{
+    const struct lg_config *c = &g->sh.cfg;
+    if (c->max_requests <= 0)
+        return;
+    struct traffic *t = traffic_new(g->sh.sc, c->seed, c->shard_i, c->shard_n);
+    bool closed = false;
+    for (size_t p = 0; p < g->sh.sc->n_pops; p++)
+        closed = closed || traffic_closed_users(t, (int)p) > 0;
+    if (closed) {
+        atomic_init(&g->budget, c->max_requests);
+        g->sh.budget = &g->budget;
+    } else {
+        struct traffic_req r;
+        int64_t n = 0;
+        while (n < c->max_requests && traffic_next(t, &r) &&
+               r.t_ns < c->duration_ns)
+            n++;
+        if (n == c->max_requests) {
+            g->sh.has_cut = true;
+            g->sh.cut_t_ns = r.t_ns;
+            g->sh.cut_id = r.id;
+        }
+    }
+    traffic_free(t);
+}
+
 int lg_new(const struct lg_config *cfg, struct lg **out, char *err,
            size_t err_len)
 {
@@ -221,6 +257,7 @@ int lg_new(const struct lg_config *cfg, struct lg **out, char *err,
     int rc = setup_request(&g->sh, err, err_len);
     if (rc != ERR_OK)
         goto fail;
+    plan_limit(g);
     g->n_w = cfg->threads;
     g->w = xcalloc((size_t)g->n_w, sizeof(*g->w));
     for (int i = 0; i < g->n_w && rc == ERR_OK; i++)

@@ -46,7 +46,10 @@ struct lg_config {
     int threads;               /* >= 1 */
     int connections;           /* total, >= threads; split evenly */
     int64_t duration_ns;       /* sending window, > 0 */
-    int64_t max_requests;      /* unique requests; 0: no limit */
+    int64_t max_requests;      /* unique requests of this shard; 0: no
+                                  limit.  Open loop: exactly the first N
+                                  by intended time; with closed-loop
+                                  users exactly N, in the order they come */
     int shard_i, shard_n;      /* 0 <= i < n */
     uint64_t seed;
     bool insecure;           /* do not verify TLS peers */

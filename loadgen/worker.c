@@ -44,10 +44,11 @@
 #include "core/client.h"
 #include "loadgen/request.h"
 
-#define MAX_EVENTS  64
-#define MAX_WAIT_NS (20 * 1000000LL) /* poll the stop flag this often */
-#define NO_DEADLINE INT64_MAX        /* libcurl wants no timeout */
-#define LG_SLICE_NS 100000ULL        /* 0.1 ms: the shortest slice allowed */
+#define MAX_EVENTS   64
+#define MAX_WAIT_NS  (20 * 1000000LL) /* poll the stop flag this often */
+#define NO_DEADLINE  INT64_MAX        /* libcurl wants no timeout */
+#define LG_LEASE_MAX 1024             /* budget taken at once, at most */
+#define LG_SLICE_NS  100000ULL        /* 0.1 ms: the shortest slice allowed */
 
 int64_t lg_now_ns(void)
 {
@@ -284,21 +285,69 @@ static void snap_publish(struct lg_worker *w, bool done)
 /* ---- scheduling -----------------------------------------------------------
  */
 
+/* --max-requests.  Open loop only: the first N requests of the shard's
+ * stream by intended time, decided before the run (lg_new sets the cut);
+ * a worker stops at the first request past it.  With closed-loop users
+ * the order depends on live response times, so the workers lease chunks
+ * of a shared budget instead (one atomic operation per chunk, not per
+ * request; chunks shrink as it runs out, the last ones are single
+ * requests). */
+static bool past_cut(const struct lg_shared *sh, const struct traffic_req *t)
+{
+    return sh->has_cut && (t->t_ns > sh->cut_t_ns ||
+                           (t->t_ns == sh->cut_t_ns && t->id > sh->cut_id));
+}
+
+static int64_t lease_budget(const struct lg_shared *sh)
+{
+    long long rem = atomic_load_explicit(sh->budget, memory_order_relaxed);
+    for (;;) {
+        if (rem <= 0)
+            return 0;
+        long long take = rem / (4LL * sh->cfg.threads);
+        take = take < 1 ? 1 : take > LG_LEASE_MAX ? LG_LEASE_MAX : take;
+        if (atomic_compare_exchange_weak_explicit(sh->budget, &rem, rem - take,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return take;
+    }
+}
+
+/* One logical request may start: true, or false once the budget is
+ * spent (the worker is then limited). */
+static bool take_budget(struct lg_worker *w)
+{
+    if (!w->sh->budget)
+        return true;
+    if (w->lease == 0)
+        w->lease = lease_budget(w->sh);
+    if (w->lease == 0) {
+        w->limited = true;
+        return false;
+    }
+    w->lease--;
+    return true;
+}
+
 static void fetch_next(struct lg_worker *w)
 {
     w->has_next = false;
-    if (w->quota == 0 || !w->traffic)
+    if (w->limited || !w->traffic)
         return;
     struct traffic_req tr;
     if (!traffic_next(w->traffic, &tr) || tr.t_ns >= w->sh->cfg.duration_ns)
+        return;
+    if (past_cut(w->sh, &tr)) {
+        w->limited = true;
+        return;
+    }
+    if (!take_budget(w))
         return;
     memset(&w->next, 0, sizeof(w->next));
     w->next.tr = tr;
     w->next.intended_ns = tr.t_ns;
     w->next.user = -1;
     w->has_next = true;
-    if (w->quota > 0)
-        w->quota--;
 }
 
 /* True when a request waits for its send time that has come by now. */
@@ -326,10 +375,8 @@ static bool take_due(struct lg_worker *w, int64_t now, struct lg_req *out)
     }
     if (out->attempts == 0 && out->user >= 0 && out->fresh_user) {
         int pop = out->tr.pop;
-        if (w->quota == 0)
-            return take_due(w, now, out); /* user retires: quota spent */
-        if (w->quota > 0)
-            w->quota--;
+        if (w->limited || !take_budget(w))
+            return take_due(w, now, out); /* user retires: budget spent */
         traffic_closed_req(w->traffic, pop, out->user, out->intended_ns,
                            &out->tr);
         out->fresh_user = false;
@@ -686,8 +733,8 @@ void *lg_worker_main(void *arg)
         wait_events(w, next_wake(w, now, limit), sending);
     }
     /* A window that ran its course covers all of it; a stop or a spent
-     * --max-requests quota covers the time until now. */
-    bool cut = w->stopped || (w->quota == 0 && now < dur);
+     * --max-requests limit covers the time until now. */
+    bool cut = w->stopped || (w->limited && now < dur);
     finish(w, cut ? now : dur);
     int64_t cpu1, wait1;
     if (sched_ok && sched_times(&cpu1, &wait1)) {
@@ -726,10 +773,6 @@ int lg_worker_init(struct lg_worker *w, const struct lg_shared *sh, int id,
     w->cpu_ns = w->cpu_wait_ns = -1;
     w->n_slots = c->connections / c->threads +
                  (id < c->connections % c->threads ? 1 : 0);
-    w->quota = c->max_requests > 0
-                   ? c->max_requests / c->threads +
-                         (id < c->max_requests % c->threads ? 1 : 0)
-                   : -1;
     pthread_mutex_init(&w->mu, NULL);
     hist_init(&w->lag);
     w->local.lat = hist_new();

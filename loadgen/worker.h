@@ -52,7 +52,13 @@ struct lg_shared {
     int64_t progress_ns;
     bool is_https;
     atomic_bool stop; /* set by lg_stop(); read by workers */
-    int64_t start_ns; /* CLOCK_MONOTONIC at t = 0 (set before start) */
+    /* --max-requests: an open-loop cut (the last request sent, by
+     * intended time then id), or a budget shared by leases. */
+    bool has_cut;
+    int64_t cut_t_ns;
+    uint64_t cut_id;
+    atomic_llong *budget; /* NULL: no shared budget; owned by struct lg */
+    int64_t start_ns;     /* CLOCK_MONOTONIC at t = 0 (set before start) */
 };
 
 /* One logical request: its attributes and its retry state. */
@@ -128,7 +134,8 @@ struct lg_worker {
     struct traffic *traffic;
     struct lg_req next; /* next open-loop request, if has_next */
     bool has_next;
-    int64_t quota; /* unique requests still allowed; -1: no limit */
+    int64_t lease; /* leased budget not yet used (closed loop) */
+    bool limited;  /* --max-requests reached for this worker */
     struct lg_heap heap;
     struct rec *rec;
     struct hist lag; /* schedule lag of every attempt sent */

@@ -2,7 +2,8 @@
  * test_loadgen.c - the live engine end to end against an in-process
  * loopback HTTP/1.1 server (keep-alive, answers by path): every request
  * is sent and classified, counts add up, retries follow the client model,
- * keys are valid per account, closed-loop users work, stop is clean.
+ * keys are valid per account, closed-loop users work, stop is clean,
+ * --max-requests is exact (open loop: the first N by intended time).
  * Threaded: run it under TSan too (label `threaded`).  Worker threads
  * never assert; only this main thread does, after join.
  */
@@ -31,17 +32,23 @@
 #include "core/keys.h"
 #include "core/record.h"
 #include "core/scenario.h"
+#include "core/traffic.h"
 #include "loadgen/loadgen.h"
 
 /* ---- a tiny keep-alive server ------------------------------------------ */
 
 #define MAX_CLIENTS 64
 
+#define MAX_IDS 4096
+
 struct mini {
     int lfd, port;
     pthread_t th;
     atomic_bool stop;
     atomic_long requests, bad_keys;
+    pthread_mutex_t mu;    /* guards ids */
+    uint64_t ids[MAX_IDS]; /* ?id= of the requests received */
+    int n_ids;
 };
 
 struct conn {
@@ -57,6 +64,11 @@ static void reply(struct mini *m, int fd, const char *req)
     if (!auth || !keys_parse(auth + 22, strcspn(auth + 22, "\r"), &account))
         atomic_fetch_add(&m->bad_keys, 1);
     atomic_fetch_add(&m->requests, 1);
+    const char *id = strstr(req, "?id=");
+    pthread_mutex_lock(&m->mu);
+    if (id && m->n_ids < MAX_IDS)
+        m->ids[m->n_ids++] = strtoull(id + 4, NULL, 10);
+    pthread_mutex_unlock(&m->mu);
     char out[512];
     const char *body429 = "{\"error\":{\"message\":\"Rate limit reached for "
                           "requests.\",\"type\":\"requests\",\"code\":"
@@ -123,6 +135,7 @@ static void *mini_main(void *arg)
 static void mini_start(struct mini *m)
 {
     memset(m, 0, sizeof(*m));
+    pthread_mutex_init(&m->mu, NULL);
     m->lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -139,6 +152,7 @@ static void mini_stop(struct mini *m)
     atomic_store(&m->stop, true);
     pthread_join(m->th, NULL);
     close(m->lfd);
+    pthread_mutex_destroy(&m->mu);
 }
 
 /* ---- a hand-built scenario ------------------------------------------------
@@ -195,8 +209,8 @@ struct run_out {
     struct rec_counts c;
 };
 
-static void run(struct sc_box *b, int port, int threads, int conns,
-                struct run_out *o)
+static void run_max(struct sc_box *b, int port, int threads, int conns,
+                    int64_t max_requests, struct run_out *o)
 {
     char target[64];
     snprintf(target, sizeof(target), "http://127.0.0.1:%d", port);
@@ -205,6 +219,7 @@ static void run(struct sc_box *b, int port, int threads, int conns,
                              .threads = threads,
                              .connections = conns,
                              .duration_ns = b->sc.duration_ns,
+                             .max_requests = max_requests,
                              .shard_n = 1,
                              .seed = 7,
                              .drain_ns = 500000000LL,
@@ -216,7 +231,7 @@ static void run(struct sc_box *b, int port, int threads, int conns,
     struct lg_progress p;
     int64_t polled = 0;
     do {
-        struct timespec nap = { 0, 20000000L };
+        struct timespec nap = { 0, 5000000L };
         nanosleep(&nap, NULL);
         lg_poll(g, &p);
         polled += p.attempts;
@@ -227,6 +242,12 @@ static void run(struct sc_box *b, int port, int threads, int conns,
     assert_int_equal(polled, o->st.sent); /* snapshots saw every attempt */
 }
 
+static void run(struct sc_box *b, int port, int threads, int conns,
+                struct run_out *o)
+{
+    run_max(b, port, threads, conns, 0, o);
+}
+
 static int64_t attempts_of(const struct rec_counts *c)
 {
     int64_t n = 0;
@@ -235,12 +256,12 @@ static int64_t attempts_of(const struct rec_counts *c)
     return n;
 }
 
-/* uniform 500/s for 200 ms = exactly 100 requests, all ok. */
+/* uniform 1000/s for 100 ms = exactly 100 requests, all ok. */
 static void test_open_loop_ok(void **state)
 {
     struct mini *m = *state;
     struct sc_box b;
-    make_sc(&b, "/ok", 500, 200, 0, 0);
+    make_sc(&b, "/ok", 1000, 100, 0, 0);
     struct run_out o;
     run(&b, m->port, 2, 8, &o);
     assert_int_equal(o.c.offered, 100);
@@ -308,6 +329,60 @@ static void test_closed_loop(void **state)
     assert_true(n >= 4 * 10 && n <= 4 * (200 / 5 + 1));
     assert_int_equal(o.c.outcome[REASON_OK], n);
     assert_int_equal(o.c.offered, n);
+    rec_free(o.rec);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* --max-requests 37 of 100 open-loop requests on 3 threads (each with
+ * its own share of the accounts): exactly the first 37 of the whole
+ * stream by intended time (their ids, as the server saw them), and the
+ * run ends early. */
+static void test_max_requests_open(void **state)
+{
+    struct mini *m = *state;
+    struct sc_box b;
+    make_sc(&b, "/ok?id=${request_id}", 500, 200, 0, 0);
+    uint64_t want[37];
+    struct traffic *t = traffic_new(&b.sc, 7, 0, 1);
+    struct traffic_req r;
+    for (int i = 0; i < 37; i++) {
+        assert_true(traffic_next(t, &r));
+        want[i] = r.id;
+    }
+    traffic_free(t);
+    qsort(want, 37, sizeof(want[0]), cmp_u64);
+    struct run_out o;
+    run_max(&b, m->port, 3, 6, 37, &o);
+    assert_int_equal(o.c.offered, 37);
+    assert_int_equal(attempts_of(&o.c), 37);
+    assert_int_equal(o.st.sent, 37);
+    assert_true(rec_end_ns(o.rec) < b.sc.duration_ns);
+    pthread_mutex_lock(&m->mu);
+    assert_int_equal(m->n_ids, 37);
+    qsort(m->ids, 37, sizeof(m->ids[0]), cmp_u64);
+    assert_memory_equal(m->ids, want, sizeof(want));
+    pthread_mutex_unlock(&m->mu);
+    rec_free(o.rec);
+}
+
+/* Closed loop (4 users on 3 threads, ~160 requests in the window): the
+ * shared budget stops the run at exactly 23 logical requests. */
+static void test_max_requests_closed(void **state)
+{
+    struct mini *m = *state;
+    struct sc_box b;
+    make_sc(&b, "/ok", 0, 200, 0, 4);
+    struct run_out o;
+    run_max(&b, m->port, 3, 4, 23, &o);
+    assert_int_equal(o.c.offered, 23);
+    assert_int_equal(attempts_of(&o.c), 23);
+    assert_int_equal(o.c.outcome[REASON_OK], 23);
+    assert_int_equal(atomic_load(&m->requests), 23);
     rec_free(o.rec);
 }
 
@@ -388,6 +463,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_requests_open, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_max_requests_closed, setup,
+                                        teardown),
         cmocka_unit_test(test_refused_is_outage),
         cmocka_unit_test(test_config_errors),
     };
