@@ -27,6 +27,7 @@
 #include "core/summary.h"
 #include "core/units.h"
 #include "loadgen/loadgen.h"
+#include "loadgen/plan.h"
 #include "serve/serve.h"
 
 #define MAX_SETS 64
@@ -37,6 +38,9 @@ struct run_opts {
     const char *duration, *seed;
     int64_t max_requests;
     int shard_i, shard_n;
+    const char *shard, *start_at; /* as given */
+    int64_t start_at_ns;          /* --start-at, ns since the epoch */
+    bool late_ok;
     struct scn_override sets[MAX_SETS + 2];
     size_t n_sets;
     bool insecure, check, quiet;
@@ -56,8 +60,9 @@ static void usage(FILE *out)
             "Usage: tollgate run SCENARIO [--target URL] [-o DIR] "
             "[--threads N]\n"
             "         [--connections N] [--duration D] [--max-requests N]\n"
-            "         [--shard I/N] [--seed N] [--set KEY=VALUE]... "
-            "[--insecure] [--check] [-q]\n\n"
+            "         [--shard I/N|auto/N] [--start-at TIME [--late-ok]] "
+            "[--seed N]\n"
+            "         [--set KEY=VALUE]... [--insecure] [--check] [-q]\n\n"
             "Sends the scenario's requests to a live endpoint at their "
             "intended times\n(open loop; closed-loop populations as "
             "users with think time) and records\nevery outcome by "
@@ -76,7 +81,21 @@ static void usage(FILE *out)
             "  --max-requests N    stop after N logical requests of this "
             "shard (open loop:\n"
             "                      exactly the first N by intended time)\n"
-            "  --shard I/N         send only accounts a with a %% N == I\n"
+            "  --shard I/N         send only accounts a with a %% N == I; "
+            "auto/N takes I\n"
+            "                      from JOB_COMPLETION_INDEX (Kubernetes "
+            "Indexed Job) or\n"
+            "                      SLURM_PROCID\n"
+            "  --start-at TIME     begin the schedule at this wall-clock "
+            "instant (Unix\n"
+            "                      seconds, fraction allowed, or RFC 3339 "
+            "such as\n"
+            "                      2025-11-27T10:00:00Z); give every shard "
+            "the same TIME\n"
+            "  --late-ok           start even when TIME is more than one "
+            "interval past\n"
+            "                      (the late part of the schedule is sent "
+            "at once, as lag)\n"
             "  --seed N            seed of the request stream\n"
             "  --set KEY=VALUE     override any scenario value\n"
             "  --insecure          do not verify TLS certificates\n"
@@ -118,10 +137,12 @@ static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
         usage(stdout);
         return EXIT_OK;
     }
-    if (!strcmp(a, "--insecure") || !strcmp(a, "--check") || !strcmp(a, "-q")) {
+    if (!strcmp(a, "--insecure") || !strcmp(a, "--check") || !strcmp(a, "-q") ||
+        !strcmp(a, "--late-ok")) {
         o->insecure |= a[2] == 'i';
         o->check |= a[2] == 'c';
         o->quiet |= a[1] == 'q';
+        o->late_ok |= a[2] == 'l';
         return -1;
     }
     if (!v)
@@ -142,10 +163,10 @@ static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
         o->connections = (int)n;
     else if (!strcmp(a, "--max-requests") && parse_int(v, 1, INT64_MAX, &n))
         o->max_requests = n;
-    else if (!strcmp(a, "--shard") &&
-             sscanf(v, "%d/%d", &o->shard_i, &o->shard_n) == 2 &&
-             o->shard_n >= 1 && o->shard_i >= 0 && o->shard_i < o->shard_n)
-        return -1;
+    else if (!strcmp(a, "--shard"))
+        o->shard = v;
+    else if (!strcmp(a, "--start-at"))
+        o->start_at = v;
     else if (!strcmp(a, "--set") && add_set(o, argv[*i]))
         return -1;
     else
@@ -157,6 +178,30 @@ bad:
             "Try 'tollgate run --help'.\n",
             a, v ? " " : "", v ? v : "");
     return EXIT_USAGE;
+}
+
+/* --shard and --start-at into numbers; -1 when fine, else EXIT_USAGE. */
+static int plan(struct run_opts *o)
+{
+    char err[160];
+    const char *src = NULL;
+    if (o->shard &&
+        lg_plan_shard(o->shard, getenv("JOB_COMPLETION_INDEX"),
+                      getenv("SLURM_PROCID"), &o->shard_i, &o->shard_n, &src,
+                      err, sizeof(err)) != ERR_OK) {
+        fprintf(stderr, "tollgate run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (o->start_at && lg_plan_start_at(o->start_at, &o->start_at_ns, err,
+                                        sizeof(err)) != ERR_OK) {
+        fprintf(stderr, "tollgate run: --start-at %s: %s\n", o->start_at, err);
+        return EXIT_USAGE;
+    }
+    if (o->late_ok && !o->start_at) {
+        fprintf(stderr, "tollgate run: --late-ok needs --start-at\n");
+        return EXIT_USAGE;
+    }
+    return -1;
 }
 
 static int parse_args(struct run_opts *o, int argc, char **argv)
@@ -180,6 +225,8 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (plan(o) >= 0)
+        return EXIT_USAGE;
     if (o->duration)
         o->sets[o->n_sets++] = (struct scn_override){ "duration", o->duration };
     if (o->seed)
@@ -262,7 +309,7 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
         rw->attempts += p->attempts;
         for (int r = 0; r < REASON_COUNT; r++)
             rw->total[r] += p->outcome[r];
-        if (rw->n >= 2 && progress_due(&rw->bar))
+        if (rw->n >= 2 && p->elapsed_ns >= 0 && progress_due(&rw->bar))
             draw(rw, total_ns);
     } while (p->running);
     progress_clear(&rw->bar);
@@ -274,6 +321,8 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
 struct gen_ctx {
     const struct lg_stats *st;
     int threads, connections;
+    int shard_i, shard_n;
+    double start_epoch_s; /* wall-clock time of t = 0 */
 };
 
 static int write_generator(void *ctx, FILE *out)
@@ -281,7 +330,8 @@ static int write_generator(void *ctx, FILE *out)
     const struct gen_ctx *g = ctx;
     const struct lg_stats *st = g->st;
     fprintf(out,
-            "{\n  \"threads\": %d, \"connections\": %d,\n"
+            "{\n  \"shard\": \"%d/%d\", \"start_epoch_s\": %.6f,\n"
+            "  \"threads\": %d, \"connections\": %d,\n"
             "  \"connections_opened_peak\": %" PRId64
             ", \"http2_responses\": %" PRId64 ",\n"
             "  \"sent\": %" PRId64 ", \"dropped_no_connection\": %" PRId64
@@ -292,12 +342,13 @@ static int write_generator(void *ctx, FILE *out)
             "\"max\": %.3f },\n  \"worker_cpu_ms\": %.1f, "
             "\"worker_cpu_wait_ms\": %.1f,\n"
             "  \"kept_up\": %s, \"stopped\": %s\n}\n",
-            g->threads, g->connections, st->connections_used,
-            st->http2_responses, st->sent, st->dropped, st->conn_waits,
-            st->aborted, st->retries_unsent, (double)st->lag_p50_ns / 1e6,
-            (double)st->lag_p99_ns / 1e6, (double)st->lag_max_ns / 1e6,
-            (double)st->cpu_ns / 1e6, (double)st->cpu_wait_ns / 1e6,
-            st->kept_up ? "true" : "false", st->stopped ? "true" : "false");
+            g->shard_i, g->shard_n, g->start_epoch_s, g->threads,
+            g->connections, st->connections_used, st->http2_responses, st->sent,
+            st->dropped, st->conn_waits, st->aborted, st->retries_unsent,
+            (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
+            (double)st->lag_max_ns / 1e6, (double)st->cpu_ns / 1e6,
+            (double)st->cpu_wait_ns / 1e6, st->kept_up ? "true" : "false",
+            st->stopped ? "true" : "false");
     return ferror(out) ? ERR_IO : ERR_OK;
 }
 
@@ -401,6 +452,7 @@ struct run_ctx {
     char target[256];
     char dir[512];
     int threads, connections; /* as used */
+    double start_epoch_s;     /* wall-clock time of t = 0 */
 };
 
 static int start_embedded(struct run_ctx *c)
@@ -493,6 +545,72 @@ static int make_lg(struct run_ctx *c)
     return -1;
 }
 
+/* ---- --start-at --------------------------------------------------------- */
+
+#define START_LEAD_NS (50 * 1000000LL) /* threads start this early */
+
+static int64_t real_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A start time more than one interval past is refused (exit 2) unless
+ * --late-ok: the shard would miss the start of its schedule. */
+static int check_start(const struct run_ctx *c)
+{
+    if (!c->o.start_at)
+        return -1;
+    int64_t iv =
+        c->sc->interval_ns > 0 ? c->sc->interval_ns : c->sc->duration_ns;
+    int64_t late = real_now_ns() - c->o.start_at_ns;
+    if (late <= iv || c->o.late_ok)
+        return -1;
+    fprintf(stderr,
+            "tollgate run: --start-at %s was %.3f s ago, more than one "
+            "interval (%.3f s); --late-ok starts anyway\n",
+            c->o.start_at, (double)late / 1e9, (double)iv / 1e9);
+    return EXIT_USAGE;
+}
+
+static void draw_countdown(struct progress *bar, const struct run_opts *o,
+                           int64_t left_ns)
+{
+    if (!bar->enabled)
+        return;
+    char line[200];
+    int n = snprintf(
+        line, sizeof(line), "[shard %d/%d] starting in %.1fs (--start-at %s)",
+        o->shard_i, o->shard_n, (double)left_ns / 1e9, o->start_at);
+    n = n < (int)sizeof(line) ? n : (int)sizeof(line) - 1;
+    int pad = bar->last_len > n ? bar->last_len - n : 0;
+    fprintf(bar->out, "\r%s%*s", line, pad, "");
+    fflush(bar->out);
+    bar->last_len = n;
+}
+
+/* Waits for the --start-at instant (wall clock) with a countdown and
+ * returns it as a CLOCK_MONOTONIC time (in the past when late), or -1
+ * when a signal came first.  Without --start-at: now. */
+static int64_t wait_start(const struct run_ctx *c, struct progress *bar)
+{
+    if (!c->o.start_at)
+        return lg_now_ns();
+    for (;;) {
+        int64_t left = c->o.start_at_ns - real_now_ns();
+        if (got_signal)
+            return -1;
+        if (left <= START_LEAD_NS)
+            return lg_now_ns() + left;
+        draw_countdown(bar, &c->o, left);
+        int64_t nap = left - START_LEAD_NS;
+        nap = nap < 100000000LL ? nap : 100000000LL;
+        struct timespec ts = { 0, (long)nap };
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int drive(struct run_ctx *c, struct lg_stats *st)
 {
     struct run_watch rw;
@@ -500,7 +618,18 @@ static int drive(struct run_ctx *c, struct lg_stats *st)
     progress_init(&rw.bar, stderr, c->o.quiet);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    int rc = lg_start(c->g);
+    int64_t t0 = wait_start(c, &rw.bar);
+    progress_clear(&rw.bar);
+    if (t0 < 0) {
+        progress_fini(&rw.bar);
+        fprintf(stderr,
+                "tollgate run: stopped by signal %d before the "
+                "start time; nothing sent\n",
+                (int)got_signal);
+        return EXIT_RUNTIME;
+    }
+    c->start_epoch_s = (double)(real_now_ns() - (lg_now_ns() - t0)) / 1e9;
+    int rc = lg_start_at(c->g, t0);
     if (rc == ERR_OK) {
         watch(c->g, &rw, c->sc->duration_ns);
         rc = lg_join(c->g, &c->rec, st);
@@ -537,7 +666,8 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
         .waited_for_connection = st->conn_waits,
         .shards = 1,
     };
-    struct gen_ctx gc = { st, c->threads, c->connections };
+    struct gen_ctx gc = { st,           c->threads,   c->connections,
+                          c->o.shard_i, c->o.shard_n, c->start_epoch_s };
     int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
     if (rc == ERR_OK && c->srv) {
         char sub[600];
@@ -577,8 +707,12 @@ int cmd_run(int argc, char **argv)
     int status = parse_args(&c.o, argc, argv);
     if (status < 0)
         status = load_scenario(&c.o, &c.sc);
-    if (status >= 0)
+    if (status < 0)
+        status = check_start(&c);
+    if (status >= 0) {
+        scn_free(c.sc);
         return status;
+    }
     snprintf(c.dir, sizeof(c.dir), "%s", c.o.out_dir ? c.o.out_dir : "");
     if (!c.o.out_dir)
         snprintf(c.dir, sizeof(c.dir), "results/%s-run", c.sc->name);

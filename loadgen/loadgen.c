@@ -277,7 +277,12 @@ fail:
 
 int lg_start(struct lg *g)
 {
-    g->sh.start_ns = lg_now_ns();
+    return lg_start_at(g, lg_now_ns());
+}
+
+int lg_start_at(struct lg *g, int64_t start_ns)
+{
+    g->sh.start_ns = start_ns;
     for (int i = 0; i < g->n_w; i++) {
         if (pthread_create(&g->w[i].thread, NULL, lg_worker_main, &g->w[i]) !=
             0) {

@@ -101,6 +101,12 @@ int lg_new(const struct lg_config *cfg, struct lg **out, char *err,
  * already started are stopped and joined). */
 int lg_start(struct lg *g) WARN_UNUSED;
 
+/* The same with t = 0 at start_ns (CLOCK_MONOTONIC, lg_now_ns()): in the
+ * future, the workers wait for it (shards started together with
+ * --start-at); in the past, what was due since then is sent at once and
+ * shows as schedule lag. */
+int lg_start_at(struct lg *g, int64_t start_ns) WARN_UNUSED;
+
 /* Collects the workers' snapshots since the previous call into p.
  * Cheap: one mutex per worker. */
 void lg_poll(struct lg *g, struct lg_progress *p);
@@ -115,6 +121,9 @@ void lg_stop(struct lg *g);
 int lg_join(struct lg *g, struct rec **out, struct lg_stats *st) WARN_UNUSED;
 
 void lg_free(struct lg *g);
+
+/* CLOCK_MONOTONIC in ns (the clock of lg_start_at). */
+int64_t lg_now_ns(void);
 
 /* Opens one connection to target (TCP, plus TLS for https) within
  * timeout_ns.  ERR_OK when it connects, ERR_IO otherwise with libcurl's

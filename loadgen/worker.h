@@ -169,7 +169,4 @@ void *lg_worker_main(void *arg);
 /* Releases everything lg_worker_init built; accepts a zeroed worker. */
 void lg_worker_fini(struct lg_worker *w);
 
-/* CLOCK_MONOTONIC in ns. */
-int64_t lg_now_ns(void);
-
 #endif

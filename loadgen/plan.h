@@ -1,0 +1,44 @@
+/*
+ * plan.h - which part of a distributed run this process does, and when:
+ * the values of `run --shard` and `run --start-at` (DESIGN.md "Beyond one
+ * machine").  Pure functions: the caller passes the environment and the
+ * clocks in, so that everything here is testable.
+ */
+#ifndef TOLLGATE_PLAN_H
+#define TOLLGATE_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/*
+ * Parses a --start-at TIME into ns since the Unix epoch (UTC):
+ *   - Unix epoch seconds, digits with an optional fraction of up to 9
+ *     digits ("1764237600", "1764237600.25");
+ *   - an RFC 3339 timestamp: YYYY-MM-DD, 'T' (or 't' or one space),
+ *     hh:mm:ss, an optional fraction of up to 9 digits, then 'Z' (or 'z')
+ *     or an offset +hh:mm / -hh:mm, which is subtracted to give UTC.
+ * Nothing may follow.  Leap seconds (ss = 60) are refused.  ERR_INVAL
+ * with a reason in err (err_len bytes) when s is neither.
+ */
+int lg_plan_start_at(const char *s, int64_t *epoch_ns, char *err,
+                     size_t err_len) WARN_UNUSED;
+
+/*
+ * Parses --shard "I/N" (0 <= I < N) or "auto/N", where I comes from
+ * job_index (Kubernetes Indexed Job: JOB_COMPLETION_INDEX) or, when that
+ * is NULL or empty, slurm_procid (Slurm: SLURM_PROCID); the caller passes
+ * the two environment values (NULL when unset).  *src names where I came
+ * from ("--shard", "JOB_COMPLETION_INDEX", "SLURM_PROCID").  ERR_INVAL
+ * with a reason in err otherwise (malformed, I out of range, auto without
+ * either variable).
+ */
+int lg_plan_shard(const char *s, const char *job_index,
+                  const char *slurm_procid, int *i, int *n, const char **src,
+                  char *err, size_t err_len) WARN_UNUSED;
+
+/* The largest shard count accepted. */
+#define LG_PLAN_MAX_SHARDS 1000000
+
+#endif
