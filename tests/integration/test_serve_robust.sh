@@ -53,6 +53,10 @@ check "slow client closed after ~1 s" \
     awk -v a="$s0" -v b="$s1" 'BEGIN { exit !(b - a >= 0.5 && b - a < 4) }'
 
 # --- oversized headers, garbage -------------------------------------------------
+# 8 KiB of connection memory: 6 KB of headers still fit, 40 KB do not
+six=$(head -c 6000 /dev/zero | tr '\0' 'a')
+chat "$(key 3)" "$CHAT" -H "X-Six: $six"
+check "6 KB header: still answered (got $STATUS)" status_is 200
 big=$(head -c 40000 /dev/zero | tr '\0' 'a')
 STATUS=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/v1/models" \
     -H "X-Big: $big")
@@ -73,6 +77,6 @@ chat "$(key 2)" "$CHAT"
 check "still answering: 200" status_is 200
 serve_stop
 check "stop: exit status 0" test "$SERVE_STATUS" = 0
-check "results: 301 ok" grep -Eq '"ok": 301' "$WORK/out/summary.json"
+check "results: 302 ok" grep -Eq '"ok": 302' "$WORK/out/summary.json"
 
 finish
