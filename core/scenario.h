@@ -55,6 +55,10 @@ void scn_diags_init(struct scn_diags *d, const char *file);
 void scn_diags_fini(struct scn_diags *d);
 /* Writes each diagnostic as "file:line:col: error: key: message\n". */
 void scn_diags_print(const struct scn_diags *d, FILE *out);
+/* The diagnostics as one line, "file:line:col: key: message; ..." (for an
+ * error answer), into buf (len bytes, truncated to fit, terminated when
+ * len > 0); returns buf. */
+char *scn_diags_fmt(char *buf, size_t len, const struct scn_diags *d);
 
 /* ---- policy ------------------------------------------------------------- */
 
@@ -266,6 +270,10 @@ struct scn_event {
     struct scn_loc loc;
 };
 
+/* The defaults of an event: EV_OUTAGE, EVT_ONCE at 0, every population
+ * and model (-1), fraction 1, no tier, limit or regions. */
+void scn_event_init(struct scn_event *e);
+
 /* ---- live ---------------------------------------------------------------- */
 
 enum classify_kind { CLASSIFY_OPENAI = 0, CLASSIFY_ANTHROPIC, CLASSIFY_RULES };
@@ -385,5 +393,32 @@ const char *scn_event_kind_name(enum scn_event_kind k);
  */
 char *scn_event_label(const struct scenario *sc, const struct scn_event *ev,
                       char *buf, size_t len);
+
+/*
+ * Parses events to start now in a scenario that is already running (the
+ * body of serve's POST /tollgate/events): YAML flow or block style, or
+ * JSON, holding a mapping of event kinds to their parameters or a list of
+ * such mappings, e.g. {"outage": {"for": "30s", "capacity": "50%"}},
+ * "ban: {accounts: hobbyists, fraction: 5%}",
+ * [{"block_region": ["BR"]}, {"set_limit": {"tier": "free", "limit":
+ * "rpm", "requests": 1}}].  Parameters are those of the kinds in
+ * SCENARIOS.md; timing keys (at, every, random...) are refused.  Names
+ * are looked up in sc, which is only read: populations, models, tiers and
+ * their limits by name, regions by code in any case (a code sc does not
+ * have is an error; serve's copy of the scenario has every two-letter
+ * code).  No ${env:} substitution.
+ *
+ * Writes at most max events into out (scn_event_init defaults, loc = the
+ * kind key's place in text); block/unblock_region events get a heap
+ * regions array, which the caller frees or hands on.  *n is their number.
+ * On error returns ERR_PARSE (not YAML), ERR_INVAL (unknown kind,
+ * parameter or name, bad value, no events) or ERR_TOOBIG (more than max
+ * events, input limits), sets *n to 0, frees what it allocated, and the
+ * located problems ("file:line:col", file as diags was initialised with)
+ * are in diags.
+ */
+int scn_parse_events(const struct scenario *sc, const char *text, size_t len,
+                     struct scn_event *out, size_t max, size_t *n,
+                     struct scn_diags *diags) WARN_UNUSED;
 
 #endif

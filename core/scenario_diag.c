@@ -53,6 +53,49 @@ void scn_diags_print(const struct scn_diags *d, FILE *out)
                 d->dropped);
 }
 
+/* Appends s to buf (len bytes, pos used), truncating; keeps it
+ * terminated. */
+static void append(char *buf, size_t len, size_t *pos, const char *s)
+{
+    size_t n = strlen(s);
+    if (*pos + 1 >= len)
+        return;
+    if (n > len - *pos - 1)
+        n = len - *pos - 1;
+    memcpy(buf + *pos, s, n);
+    *pos += n;
+    buf[*pos] = '\0';
+}
+
+char *scn_diags_fmt(char *buf, size_t len, const struct scn_diags *d)
+{
+    size_t pos = 0;
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < d->n; i++) {
+        const struct scn_diag *g = &d->items[i];
+        char at[32] = "";
+        if (g->loc.line > 0)
+            snprintf(at, sizeof(at), ":%d:%d", g->loc.line, g->loc.col);
+        append(buf, len, &pos, i ? "; " : "");
+        append(buf, len, &pos, d->file);
+        append(buf, len, &pos, at);
+        append(buf, len, &pos, ": ");
+        if (g->key && g->key[0]) {
+            append(buf, len, &pos, g->key);
+            append(buf, len, &pos, ": ");
+        }
+        append(buf, len, &pos, g->message);
+    }
+    if (d->dropped) {
+        char more[48];
+        snprintf(more, sizeof(more), "; and %zu more", d->dropped);
+        append(buf, len, &pos, more);
+    }
+    return buf;
+}
+
 static void add(struct scn_diags *d, struct scn_loc loc, const char *key,
                 const char *msg)
 {

@@ -7,12 +7,19 @@
  * silent no-op), names against the policy and populations.  random: events
  * are failures (outage, maintenance, upgrade) whose length comes from mttr.
  *
+ * scn_parse_events converts events injected into a running scenario
+ * (serve's POST /tollgate/events) with the same per-kind code: a mapping
+ * {kind: parameters} or a list of them, no timing, names looked up in the
+ * existing scenario and never added to it, no ${env:} substitution (the
+ * text comes from a client, not from the operator).
+ *
  * live: request templates are checked for unknown ${variables} here, so a
  * typo fails at validate time instead of in the middle of a load test; the
  * variable list mirrors loadgen/template.c.
  */
 #include "core/scenario_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +213,28 @@ static void event_model(struct scn_ctx *c, const struct ynode *p,
         scn_err(c, m, "model", "no model named '%s' in policy.models", m->str);
 }
 
+/* A region code the scenario already has, in any case ("br" is BR); with
+ * names fixed nothing may be added to it.  Reports and returns -1 when the
+ * code is not there. */
+static int region_lookup(struct scn_ctx *c, const struct ynode *n)
+{
+    const char *s = scn_scalar(c, n, "a region code such as BR");
+    if (s == NULL)
+        return -1;
+    char up[SCN_MAX_NAME];
+    size_t i = 0;
+    for (; s[i] != '\0' && i + 1 < sizeof(up); i++)
+        up[i] = (char)toupper((unsigned char)s[i]);
+    up[i] = '\0';
+    int r = s[i] == '\0' ? scn_region_index(c->sc, up) : -1;
+    if (r < 0)
+        scn_err(c, n, NULL,
+                "'%s' is not a region code of this scenario (ISO 3166 such "
+                "as BR)",
+                s);
+    return r;
+}
+
 static void event_regions(struct scn_ctx *c, const struct ynode *p,
                           const struct ynode *at, struct scn_event *e)
 {
@@ -217,7 +246,8 @@ static void event_regions(struct scn_ctx *c, const struct ynode *p,
     }
     e->regions = xcalloc(count, sizeof(int));
     for (size_t i = 0; i < count; i++) {
-        int r = scn_region(c, p->kind == YN_SEQ ? p->vals[i] : p);
+        const struct ynode *v = p->kind == YN_SEQ ? p->vals[i] : p;
+        int r = c->names_fixed ? region_lookup(c, v) : scn_region(c, v);
         if (r >= 0)
             e->regions[e->n_regions++] = r;
     }
@@ -325,13 +355,121 @@ void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
     sc->n_events = n->n;
     for (size_t i = 0; i < n->n; i++) {
         struct scn_event *e = &sc->events[i];
-        e->population = e->model = e->tier = e->limit = -1;
-        e->fraction = 1;
+        scn_event_init(e);
         size_t m2 = scn_path_index(c, i);
         conv_event(c, n->vals[i], e);
         scn_path_pop(c, m2);
     }
     scn_path_pop(c, mark);
+}
+
+void scn_event_init(struct scn_event *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->kind = EV_OUTAGE;
+    e->timing = EVT_ONCE;
+    e->population = e->model = e->tier = e->limit = -1;
+    e->fraction = 1;
+}
+
+/* ---- injected events --------------------------------------------------------
+ */
+
+/* A key of an injected map that names no kind. */
+static void bad_kind(struct scn_ctx *c, const struct ynode *key)
+{
+    static const char *const timing[] = { "at",   "every", "from", "random",
+                                          "mtbf", "mttr",  NULL };
+    const char *k = key->str;
+    for (size_t i = 0; timing[i]; i++)
+        if (strcmp(k, timing[i]) == 0) {
+            scn_err(c, key, k,
+                    "an injected event starts when it is received: "
+                    "remove %s:",
+                    k);
+            return;
+        }
+    const char *near = scn_suggest(k, kind_names);
+    scn_err(c, key, k,
+            "unknown event kind '%s'%s%s%s (one of outage, maintenance, "
+            "upgrade, ban, suspend, revoke_keys, block_region, "
+            "unblock_region, suspend_feature, revoke_permission, "
+            "billing_failure, set_limit)",
+            k, near ? "; did you mean '" : "", near ? near : "",
+            near ? "'?" : "");
+}
+
+/* One mapping {kind: parameters, ...}: an event per key, appended to
+ * out[*n] (at most max). */
+static void inject_map(struct scn_ctx *c, const struct ynode *n,
+                       struct scn_event *out, size_t max, size_t *count)
+{
+    if (n == NULL || n->kind != YN_MAP || n->n == 0) {
+        scn_err(c, n, NULL,
+                "expected a mapping of event kinds to their parameters, "
+                "such as {\"outage\": {\"for\": \"30s\"}}");
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *key = n->keys[i];
+        int k = 0;
+        while (kind_names[k] && strcmp(kind_names[k], key->str) != 0)
+            k++;
+        if (kind_names[k] == NULL) {
+            bad_kind(c, key);
+            continue;
+        }
+        if (*count >= max) {
+            scn_err_toobig(c, key, NULL, "more than %zu events at once", max);
+            return;
+        }
+        struct scn_event *e = &out[(*count)++];
+        scn_event_init(e);
+        e->kind = (enum scn_event_kind)k;
+        e->loc = key->loc;
+        conv_params(c, n, e);
+    }
+}
+
+int scn_parse_events(const struct scenario *sc, const char *text, size_t len,
+                     struct scn_event *out, size_t max, size_t *n,
+                     struct scn_diags *diags)
+{
+    /* names_fixed: the converters only read sc (region_lookup instead of
+     * scn_region), so the cast does not lead to a write. */
+    struct scn_ctx c = { .d = diags,
+                         .sc = (struct scenario *)sc,
+                         .names_fixed = true };
+    struct ytree t = { 0 };
+    int rc = ERR_TOOBIG;
+    *n = 0;
+    if (len > SCN_MAX_FILE_BYTES) {
+        struct ynode at = { .loc = { 1, 1 }, .ovr = -1 };
+        scn_err_toobig(&c, &at, NULL, "%zu bytes; the limit is %d", len,
+                       SCN_MAX_FILE_BYTES);
+        goto fail;
+    }
+    rc = scn_tree_parse(&c, text, len, &t);
+    if (rc == ERR_PARSE || rc == ERR_TOOBIG)
+        goto fail;
+    if (t.root != NULL && t.root->kind == YN_SEQ) {
+        for (size_t i = 0; i < t.root->n && c.rc != ERR_TOOBIG; i++) {
+            size_t mark = scn_path_index(&c, i);
+            inject_map(&c, t.root->vals[i], out, max, n);
+            scn_path_pop(&c, mark);
+        }
+    } else {
+        inject_map(&c, t.root, out, max, n);
+    }
+    rc = c.rc;
+fail:
+    scn_tree_fini(&t);
+    if (rc != ERR_OK) {
+        for (size_t i = 0; i < *n; i++)
+            free(out[i].regions);
+        *n = 0;
+    }
+    return rc;
 }
 
 /* ---- live ------------------------------------------------------------------

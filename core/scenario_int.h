@@ -61,6 +61,9 @@ struct scn_ctx {
     bool duration_overridden; /* duration came from --set/--duration: a
                                  shortened run, so events past its end are
                                  dropped rather than reported */
+    bool names_fixed;         /* converting into a scenario that already exists
+                                 (scn_parse_events): names and region codes are
+                                 looked up, never added, and sc is not written */
 };
 
 /* ---- scenario_tree.c ---- */

@@ -644,13 +644,17 @@ int serve_model_inject(struct serve_model *m, const char *text, size_t len,
 {
     struct scn_event evs[MAX_INJECT_BATCH];
     size_t n = 0;
-    char err[256];
-    int rc = serve_scn_parse_events(m->scn, text, len, evs, MAX_INJECT_BATCH,
-                                    &n, err, sizeof(err));
+    struct scn_diags d;
+    scn_diags_init(&d, "body");
+    int rc =
+        scn_parse_events(&m->scn->sc, text, len, evs, MAX_INJECT_BATCH, &n, &d);
     if (rc != ERR_OK) {
-        *report = json_message("error", err);
+        char err[512];
+        *report = json_message("error", scn_diags_fmt(err, sizeof(err), &d));
+        scn_diags_fini(&d);
         return rc;
     }
+    scn_diags_fini(&d);
     char *buf = NULL;
     size_t blen = 0;
     FILE *f = open_memstream(&buf, &blen);

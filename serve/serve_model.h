@@ -92,7 +92,7 @@ void serve_model_record(struct serve_model *m, int pop, enum reason outcome,
                         int64_t arrive_ns);
 
 /*
- * Starts the events described by text (see serve_scn_parse_events) now.
+ * Starts the events described by text (see scn_parse_events) now.
  * On success returns ERR_OK and a JSON report {"applied":[...]} in
  * *report; on failure ERR_PARSE / ERR_INVAL / ERR_TOOBIG (also when the
  * spare event slots are used up) and {"error":"..."} in *report.  *report

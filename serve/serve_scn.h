@@ -1,7 +1,7 @@
 /*
  * serve_scn.h - serve's private view of the scenario: room for injected
- * events and every two-letter region code, plus the parser of injected
- * events (POST /tollgate/events).
+ * events (POST /tollgate/events, parsed against this copy by core's
+ * scn_parse_events) and every two-letter region code.
  *
  * The policy identifies an event by its index in the scenario's events
  * array and sizes its region bitmap by the scenario's regions, both at
@@ -44,24 +44,9 @@ void serve_scn_fini(struct serve_scn *s);
  * the scenario's unknown region). */
 int serve_scn_region(const struct serve_scn *s, const char *code, size_t len);
 
-/*
- * Parses injected events from text (JSON, or YAML flow/block style): a
- * mapping of event kinds to their parameters, or a list of such mappings,
- * e.g. {"outage":{"for":"30s","capacity":"50%"}},
- * {"ban":{"accounts":"hobbyists","fraction":"5%"}}, {"block_region":["BR"]}.
- * Parameters are those of the scenario's events (SCENARIOS.md) without
- * at/every/random.  Writes at most max events into out (timing EVT_ONCE,
- * at_ns 0; block/unblock_region get a heap regions array, which the
- * caller passes to serve_scn_commit or frees).  On error returns ERR_PARSE
- * (not YAML/JSON) or ERR_INVAL (unknown kind, bad value, unknown name) or
- * ERR_TOOBIG (more than max) with a message in err.
- */
-int serve_scn_parse_events(const struct serve_scn *s, const char *text,
-                           size_t len, struct scn_event *out, size_t max,
-                           size_t *n, char *err, size_t err_len) WARN_UNUSED;
-
-/* Moves ev into the next spare slot and returns that slot (now owned by
- * s), or NULL when no spare slot is left. */
+/* Moves ev (from scn_parse_events on s->sc) into the next spare slot and
+ * returns that slot (now owned by s, regions included), or NULL when no
+ * spare slot is left. */
 const struct scn_event *serve_scn_commit(struct serve_scn *s,
                                          const struct scn_event *ev);
 

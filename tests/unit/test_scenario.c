@@ -888,6 +888,118 @@ static void test_label_bounds(void **state)
     scn_diags_fini(&d);
 }
 
+/* ---- injected events (scn_parse_events) --------------------------------- */
+
+/* BASE2 whose regions are ZZ and BR. */
+#define INJECT_SCN EV("{ at: 1m, block_region: [BR] }")
+
+struct inject_case {
+    const char *name;
+    const char *text;
+    int rc;
+    const char *labels; /* of the events, joined by '|' (rc ERR_OK) */
+    const char *msg;    /* substring of scn_diags_fmt (rc != ERR_OK) */
+};
+
+static const struct inject_case inject_cases[] = {
+    { "inject json", "{\"outage\":{\"for\":\"5m\",\"capacity\":\"50%\"}}",
+      ERR_OK, "capacity 50%", NULL },
+    { "inject yaml block",
+      "ban:\n  accounts: p\n  fraction: 5%\nrevoke_keys:\n", ERR_OK,
+      "p 5%|all 100%", NULL },
+    { "inject list",
+      "[{\"suspend_feature\":{\"model\":\"b\"}},"
+      "{\"revoke_permission\":{\"accounts\":\"p\",\"model\":\"a\"}}]",
+      ERR_OK, "b|p a", NULL },
+    { "inject set_limit",
+      "{\"set_limit\":{\"tier\":\"free\",\"limit\":\"tpm\",\"tokens\":\"10k\"}"
+      "}",
+      ERR_OK, "free.tpm=10000", NULL },
+    { "inject region any case", "{\"unblock_region\":[\"br\", \"ZZ\"]}", ERR_OK,
+      "BR ZZ", NULL },
+    { "inject region not in scenario", "{\"block_region\":[\"US\"]}", ERR_INVAL,
+      NULL, "t.yaml:1:18: block_region: 'US' is not a region code of this" },
+    { "inject unknown model", "{\"suspend_feature\":{\"model\":\"c\"}}",
+      ERR_INVAL, NULL, "suspend_feature.model: no model named 'c'" },
+    { "inject unknown limit",
+      "{\"set_limit\":{\"tier\":\"free\",\"limit\":\"rph\",\"requests\":1}}",
+      ERR_INVAL, NULL, "tier 'free' has no limit named 'rph'" },
+    { "inject more than max",
+      "[{outage: },{outage: },{outage: },{outage: },"
+      "{outage: }]",
+      ERR_TOOBIG, NULL, "t.yaml:1:47: [4]: more than 4 events at once" },
+    { "inject every error", "{\"ban\":{\"accounts\":\"x\"},\"upgrade\":1}",
+      ERR_INVAL, NULL,
+      "named 'x' in accounts; t.yaml:1:35: upgrade: expected" },
+    { "inject duplicate kind", "{\"outage\":{},\"outage\":{}}", ERR_INVAL, NULL,
+      "duplicate key 'outage'" },
+    { "inject random refused", "{\"random\":\"outage\"}", ERR_INVAL, NULL,
+      "remove random:" },
+    { "inject empty list", "[]", ERR_OK, "", NULL },
+    { "inject two documents", "outage: {}\n---\nupgrade: {}\n", ERR_PARSE, NULL,
+      "one YAML document" },
+};
+
+static void test_inject(void **state)
+{
+    const struct inject_case *c = *state;
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    assert_int_equal(parse(INJECT_SCN, NULL, 0, &sc, &d), ERR_OK);
+    scn_diags_fini(&d);
+    size_t regions = sc->n_regions, events = sc->n_events, n = 99;
+    struct scn_event ev[4];
+    scn_diags_init(&d, "t.yaml");
+    int rc = scn_parse_events(sc, c->text, strlen(c->text), ev, 4, &n, &d);
+    char msg[1024], all[256] = "", label[96];
+    scn_diags_fmt(msg, sizeof(msg), &d);
+    if (rc != c->rc || (c->msg && strstr(msg, c->msg) == NULL))
+        fprintf(stderr, "%s\n", msg);
+    assert_int_equal(rc, c->rc);
+    assert_int_equal(d.n == 0, rc == ERR_OK);
+    if (c->msg)
+        assert_non_null(strstr(msg, c->msg));
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ev[i].timing, EVT_ONCE);
+        assert_int_equal(ev[i].at_ns, 0);
+        assert_true(ev[i].loc.line > 0);
+        scn_event_label(sc, &ev[i], label, sizeof(label));
+        size_t used = strlen(all);
+        snprintf(all + used, sizeof(all) - used, "%s%s", i ? "|" : "", label);
+        free(ev[i].regions);
+    }
+    if (rc == ERR_OK)
+        assert_string_equal(all, c->labels);
+    else
+        assert_int_equal(n, 0);
+    assert_int_equal(sc->n_regions, regions); /* only read */
+    assert_int_equal(sc->n_events, events);
+    scn_diags_fini(&d);
+    scn_free(sc);
+}
+
+/* One line of every diagnostic, cut to the buffer. */
+static void test_diags_fmt(void **state)
+{
+    (void)state;
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    assert_int_equal(parse("name: t\nduration: 5\nseed: x\n", NULL, 0, &sc, &d),
+                     ERR_INVAL);
+    char buf[512];
+    scn_diags_fmt(buf, sizeof(buf), &d);
+    assert_non_null(strstr(buf, "t.yaml:2:11: duration: a duration needs a "
+                                "unit"));
+    assert_non_null(strstr(buf, "; t.yaml:3:7: seed: "));
+    assert_null(strchr(buf, '\n'));
+    char small[8] = "xxxxxxx";
+    assert_string_equal(scn_diags_fmt(small, sizeof(small), &d), "t.yaml:");
+    small[0] = 'x';
+    assert_ptr_equal(scn_diags_fmt(small, 0, &d), small);
+    assert_int_equal(small[0], 'x');
+    scn_diags_fini(&d);
+}
+
 /* ---- the SCENARIOS.md example, value by value -----------------------------
  */
 
@@ -1597,9 +1709,9 @@ static void test_round_trip_library(void **state)
 
 int main(void)
 {
-    static struct CMUnitTest tests[N(err_cases) + N(limit_cases) +
-                                   N(set_cases) + N(env_cases) +
-                                   N(interval_cases) + N(label_cases) + 17];
+    static struct CMUnitTest
+        tests[N(err_cases) + N(limit_cases) + N(set_cases) + N(env_cases) +
+              N(interval_cases) + N(label_cases) + N(inject_cases) + 18];
     size_t n = 0;
     for (size_t i = 0; i < N(err_cases); i++)
         tests[n++] = (struct CMUnitTest){ err_cases[i].name, test_err, NULL,
@@ -1620,6 +1732,10 @@ int main(void)
     for (size_t i = 0; i < N(label_cases); i++)
         tests[n++] = (struct CMUnitTest){ label_cases[i].name, test_label, NULL,
                                           NULL, (void *)&label_cases[i] };
+    for (size_t i = 0; i < N(inject_cases); i++)
+        tests[n++] =
+            (struct CMUnitTest){ inject_cases[i].name, test_inject, NULL, NULL,
+                                 (void *)&inject_cases[i] };
     const struct CMUnitTest rest[] = {
         cmocka_unit_test(test_set_order),
         cmocka_unit_test(test_defaults),
@@ -1634,6 +1750,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_full),
         cmocka_unit_test(test_round_trip_library),
         cmocka_unit_test(test_label_bounds),
+        cmocka_unit_test(test_diags_fmt),
     };
     for (size_t i = 0; i < N(rest); i++)
         tests[n++] = rest[i];

@@ -527,6 +527,10 @@ static void test_scn_copy_regions(void **state)
     serve_scn_fini(&s);
 }
 
+/* Injected events are parsed by core (scn_parse_events) against serve's
+ * copy of the scenario; these rows check what serve relies on: JSON and
+ * YAML bodies, the error classes serve maps to 400 and 409, a readable
+ * message, and that a parsed event commits into a spare slot. */
 struct inject_case {
     const char *name;
     const char *text;
@@ -536,35 +540,51 @@ struct inject_case {
     int64_t for_ns;
     double capacity, fraction;
     int population, model;
+    const char *msg; /* substring of the error line */
 };
 
 static const struct inject_case inject_cases[] = {
     { "outage json", "{\"outage\":{\"for\":\"30s\"}}", ERR_OK, 1, EV_OUTAGE,
-      30000000000LL, 0, 1, -1, -1 },
+      30000000000LL, 0, 1, -1, -1, NULL },
     { "outage yaml", "outage: {for: 30s, capacity: 50%}", ERR_OK, 1, EV_OUTAGE,
-      30000000000LL, 0.5, 1, -1, -1 },
+      30000000000LL, 0.5, 1, -1, -1, NULL },
     { "no parameters", "{\"maintenance\":{}}", ERR_OK, 1, EV_MAINTENANCE, 0, 0,
-      1, -1, -1 },
+      1, -1, -1, NULL },
+    { "null parameters", "{\"maintenance\":null}", ERR_OK, 1, EV_MAINTENANCE, 0,
+      0, 1, -1, -1, NULL },
     { "ban fraction",
       "{\"ban\":{\"accounts\":\"hobbyists\","
       "\"fraction\":\"5%\"}}",
-      ERR_OK, 1, EV_BAN, 0, 0, 0.05, 0, -1 },
+      ERR_OK, 1, EV_BAN, 0, 0, 0.05, 0, -1, NULL },
     { "feature", "{\"suspend_feature\":{\"model\":\"mini\",\"for\":\"1m\"}}",
-      ERR_OK, 1, EV_SUSPEND_FEATURE, 60000000000LL, 0, 1, -1, 0 },
+      ERR_OK, 1, EV_SUSPEND_FEATURE, 60000000000LL, 0, 1, -1, 0, NULL },
     { "list of two", "[{\"outage\":{}},{\"upgrade\":{\"for\":\"1s\"}}]", ERR_OK,
-      2, EV_OUTAGE, 0, 0, 1, -1, -1 },
-    { "unknown kind", "{\"explode\":{}}", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0 },
+      2, EV_OUTAGE, 0, 0, 1, -1, -1, NULL },
+    { "alias expanded", "[{outage: &p {for: 30s}}, {upgrade: *p}]", ERR_OK, 2,
+      EV_OUTAGE, 30000000000LL, 0, 1, -1, -1, NULL },
+    { "unknown kind", "{\"explode\":{}}", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0,
+      "body:1:2: explode: unknown event kind 'explode'" },
+    { "kind misspelt", "{\"outgae\":{}}", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0,
+      "did you mean 'outage'?" },
+    { "timing refused", "{\"at\":\"1m\",\"outage\":{}}", ERR_INVAL, 0, 0, 0, 0,
+      0, 0, 0, "starts when it is received: remove at:" },
     { "unknown parameter", "{\"outage\":{\"fro\":\"1s\"}}", ERR_INVAL, 0, 0, 0,
-      0, 0, 0, 0 },
+      0, 0, 0, 0, "outage.fro: unknown key 'fro'; did you mean 'for'?" },
+    { "parameter of another kind", "{\"outage\":{\"accounts\":\"hobbyists\"}}",
+      ERR_INVAL, 0, 0, 0, 0, 0, 0, 0, "unknown key 'accounts'" },
     { "bad duration", "{\"outage\":{\"for\":\"soon\"}}", ERR_INVAL, 0, 0, 0, 0,
-      0, 0, 0 },
+      0, 0, 0, "body:1:18: outage.for: expected a duration" },
     { "unknown population", "{\"ban\":{\"accounts\":\"x\"}}", ERR_INVAL, 0, 0,
-      0, 0, 0, 0, 0 },
-    { "malformed", "{\"outage\":", ERR_PARSE, 0, 0, 0, 0, 0, 0, 0 },
-    { "empty", "", ERR_PARSE, 0, 0, 0, 0, 0, 0, 0 },
-    { "scalar", "outage", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0 },
-    { "alias refused", "a: &x {for: 1s}\nb: *x", ERR_PARSE, 0, 0, 0, 0, 0, 0,
-      0 },
+      0, 0, 0, 0, 0, "no population named 'x'" },
+    { "second item located", "[{\"outage\":{}},\n{\"ban\":{\"fraction\":2}}]",
+      ERR_INVAL, 0, 0, 0, 0, 0, 0, 0, "body:2:20: [1].ban.fraction:" },
+    { "malformed", "{\"outage\":", ERR_PARSE, 0, 0, 0, 0, 0, 0, 0,
+      "YAML syntax error" },
+    { "empty", "", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0, "expected a mapping" },
+    { "scalar", "outage", ERR_INVAL, 0, 0, 0, 0, 0, 0, 0,
+      "expected a mapping" },
+    { "env not expanded", "{\"ban\":{\"accounts\":\"${env:HOME}\"}}", ERR_INVAL,
+      0, 0, 0, 0, 0, 0, 0, "no population named '${env:HOME}'" },
 };
 
 static void test_inject(void **state)
@@ -581,16 +601,21 @@ static void test_inject(void **state)
     serve_scn_init(&s, sc, 4);
     struct scn_event ev[4];
     size_t n = 99;
-    char err[128] = "";
-    int rc = serve_scn_parse_events(&s, c->text, strlen(c->text), ev, 4, &n,
-                                    err, sizeof(err));
+    char err[512];
+    scn_diags_init(&d, "body");
+    int rc = scn_parse_events(&s.sc, c->text, strlen(c->text), ev, 4, &n, &d);
+    scn_diags_fmt(err, sizeof(err), &d);
+    if (rc != c->rc || (c->msg && strstr(err, c->msg) == NULL))
+        fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, c->rc);
     assert_int_equal(n, c->n);
-    if (rc != ERR_OK)
-        assert_true(err[0] != '\0');
+    assert_int_equal(d.n == 0, rc == ERR_OK);
+    if (c->msg)
+        assert_non_null(strstr(err, c->msg));
     if (n > 0) {
         assert_int_equal(ev[0].kind, c->kind);
         assert_int_equal(ev[0].timing, EVT_ONCE);
+        assert_int_equal(ev[0].at_ns, 0);
         assert_int_equal(ev[0].for_ns, c->for_ns);
         assert_true(ev[0].capacity == c->capacity);
         assert_true(ev[0].fraction == c->fraction);
@@ -601,8 +626,19 @@ static void test_inject(void **state)
     }
     for (size_t i = 1; i < n; i++)
         free(ev[i].regions);
+    scn_diags_fini(&d);
     serve_scn_fini(&s);
     scn_free(sc);
+}
+
+static int inject(struct serve_scn *s, const char *t, struct scn_event *ev,
+                  size_t *n)
+{
+    struct scn_diags d;
+    scn_diags_init(&d, "body");
+    int rc = scn_parse_events(&s->sc, t, strlen(t), ev, 2, n, &d);
+    scn_diags_fini(&d);
+    return rc;
 }
 
 static void test_inject_regions_and_limits(void **state)
@@ -612,33 +648,41 @@ static void test_inject_regions_and_limits(void **state)
     serve_scn_init(&s, sc, 1);
     struct scn_event ev[2];
     size_t n = 0;
-    char err[128], label[96];
-    const char *t = "{\"block_region\":[\"BR\",\"us\"]}";
-    assert_int_equal(
-        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
-        ERR_OK);
+    char label[96];
+    /* any two-letter code, any case: the copy has them all */
+    assert_int_equal(inject(&s, "{\"block_region\":[\"BR\",\"us\"]}", ev, &n),
+                     ERR_OK);
     assert_int_equal(ev[0].n_regions, 2);
     assert_string_equal(scn_event_label(&s.sc, &ev[0], label, sizeof(label)),
                         "BR US");
+    assert_int_equal(s.sc.n_regions, sc->n_regions + 676 - 3); /* not grown */
     assert_non_null(serve_scn_commit(&s, &ev[0])); /* s owns regions now */
     assert_null(serve_scn_commit(&s, &ev[0]));     /* no spare slot left */
-    t = "{\"set_limit\":{\"tier\":\"free\",\"limit\":\"rpm\","
-        "\"requests\":1}}";
-    assert_int_equal(
-        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
-        ERR_OK);
+    assert_int_equal(inject(&s, "{\"unblock_region\":\"zz\"}", ev, &n), ERR_OK);
+    assert_int_equal(ev[0].regions[0], 0);
+    free(ev[0].regions);
+    assert_int_equal(inject(&s,
+                            "{\"set_limit\":{\"tier\":\"free\",\"limit\":"
+                            "\"rpm\",\"requests\":1}}",
+                            ev, &n),
+                     ERR_OK);
     assert_int_equal(ev[0].tier, 0);
     assert_int_equal(ev[0].limit, 0);
     assert_int_equal(ev[0].amount, 1);
     assert_string_equal(scn_event_label(&s.sc, &ev[0], label, sizeof(label)),
                         "free.rpm=1");
-    t = "{\"block_region\":[\"B1\"]}";
+    assert_int_equal(inject(&s,
+                            "{\"set_limit\":{\"tier\":\"free\",\"limit\":"
+                            "\"rpm\",\"tokens\":1}}",
+                            ev, &n),
+                     ERR_INVAL); /* rpm counts requests */
+    assert_int_equal(inject(&s, "{\"block_region\":[\"B1\"]}", ev, &n),
+                     ERR_INVAL);
     assert_int_equal(
-        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
-        ERR_INVAL);
-    t = "[{\"outage\":{}},{\"outage\":{}},{\"outage\":{}}]";
+        inject(&s, "{\"block_region\":[\"BR\",\"US-XX\"]}", ev, &n), ERR_INVAL);
+    assert_int_equal(n, 0); /* and BR's array freed (ASan) */
     assert_int_equal(
-        serve_scn_parse_events(&s, t, strlen(t), ev, 2, &n, err, sizeof(err)),
+        inject(&s, "[{\"outage\":{}},{\"outage\":{}},{\"outage\":{}}]", ev, &n),
         ERR_TOOBIG);
     assert_int_equal(n, 0);
     serve_scn_fini(&s);
