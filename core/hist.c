@@ -440,18 +440,44 @@ size_t hist_sparse_bytes(const struct hist_sparse *s)
     return (size_t)s->n * (sizeof(*s->idx) + sizeof(*s->count));
 }
 
+/* Writes v in decimal at p; returns the end.  At most 20 bytes. */
+static char *put_dec(char *p, uint64_t v)
+{
+    char tmp[20];
+    int k = 0;
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (k > 0)
+        *p++ = tmp[--k];
+    return p;
+}
+
+/* The text is built in a buffer and handed to stdio in large blocks: one
+ * fprintf per bucket cost more than everything else the writer does. */
 int hist_sparse_write(const struct hist_sparse *s, FILE *out)
 {
-    if (fprintf(out, "%u", (unsigned)s->n) < 0)
-        return ERR_IO;
+    char buf[4096];
+    char *p = put_dec(buf, s->n);
     uint32_t prev = 0;
     for (uint32_t k = 0; k < s->n; k++) {
-        if (fprintf(out, " %u:%lld", (unsigned)(s->idx[k] - prev),
-                    (long long)s->count[k]) < 0)
-            return ERR_IO;
+        if (p > buf + sizeof(buf) - 48) { /* room for one more bucket */
+            if (fwrite(buf, 1, (size_t)(p - buf), out) != (size_t)(p - buf))
+                return ERR_IO;
+            p = buf;
+        }
+        *p++ = ' ';
+        p = put_dec(p, s->idx[k] - prev);
+        *p++ = ':';
+        if (s->count[k] < 0) /* never in a valid histogram */
+            *p++ = '-';
+        p = put_dec(p, s->count[k] < 0 ? 0 - (uint64_t)s->count[k]
+                                       : (uint64_t)s->count[k]);
         prev = s->idx[k];
     }
-    return ERR_OK;
+    size_t len = (size_t)(p - buf);
+    return fwrite(buf, 1, len, out) == len ? ERR_OK : ERR_IO;
 }
 
 /* Reads a decimal integer in [0, max] at *p (before end); advances *p. */
