@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "core/keys.h"
@@ -30,8 +31,6 @@
 #include "loadgen/plan.h"
 #include "serve/serve.h"
 
-#define MAX_SETS 64
-
 struct run_opts {
     const char *scenario, *target, *out_dir;
     int threads, connections;
@@ -41,8 +40,7 @@ struct run_opts {
     const char *shard, *start_at; /* as given */
     int64_t start_at_ns;          /* --start-at, ns since the epoch */
     bool late_ok;
-    struct scn_override sets[MAX_SETS + 2];
-    size_t n_sets;
+    struct opts_sets sets; /* --set */
     bool insecure, check, quiet;
 };
 
@@ -117,16 +115,6 @@ static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return true;
 }
 
-static bool add_set(struct run_opts *o, char *kv)
-{
-    char *eq = strchr(kv, '=');
-    if (!eq || eq == kv || o->n_sets >= MAX_SETS)
-        return false;
-    *eq = '\0';
-    o->sets[o->n_sets++] = (struct scn_override){ kv, eq + 1 };
-    return true;
-}
-
 /* Returns -1 when parsing should go on, else an exit status. */
 static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
 {
@@ -167,7 +155,7 @@ static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
         o->shard = v;
     else if (!strcmp(a, "--start-at"))
         o->start_at = v;
-    else if (!strcmp(a, "--set") && add_set(o, argv[*i]))
+    else if (!strcmp(a, "--set") && opts_add_set(&o->sets, v) == ERR_OK)
         return -1;
     else
         goto bad;
@@ -227,25 +215,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
     }
     if (plan(o) >= 0)
         return EXIT_USAGE;
-    if (o->duration)
-        o->sets[o->n_sets++] = (struct scn_override){ "duration", o->duration };
-    if (o->seed)
-        o->sets[o->n_sets++] = (struct scn_override){ "seed", o->seed };
     return -1;
-}
-
-static int load_scenario(const struct run_opts *o, struct scenario **sc)
-{
-    struct scn_diags d;
-    scn_diags_init(&d, o->scenario);
-    int rc = scn_parse_file(o->scenario, o->sets, o->n_sets, sc, &d);
-    if (rc != ERR_OK) {
-        scn_diags_print(&d, stderr);
-        if (d.n == 0)
-            fprintf(stderr, "tollgate run: %s: %s\n", o->scenario, err_str(rc));
-    }
-    scn_diags_fini(&d);
-    return rc == ERR_OK ? -1 : EXIT_USAGE;
 }
 
 /* ---- progress ------------------------------------------------------- */
@@ -706,7 +676,9 @@ int cmd_run(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     int status = parse_args(&c.o, argc, argv);
     if (status < 0)
-        status = load_scenario(&c.o, &c.sc);
+        status = opts_load_scenario("tollgate run", c.o.scenario, c.o.seed,
+                                    c.o.duration, &c.o.sets, &c.sc);
+    opts_sets_fini(&c.o.sets);
     if (status < 0)
         status = check_start(&c);
     if (status >= 0) {

@@ -240,33 +240,6 @@ static int parse_opts(int argc, char **argv, struct cli_serve *o, char *hostbuf,
     return -1;
 }
 
-static int load_scenario(struct cli_serve *o, struct scenario **sc)
-{
-    if (o->seed != NULL) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(o->seed, &end, 10);
-        (void)v;
-        if (errno != 0 || end == o->seed || *end != '\0' || o->seed[0] == '-') {
-            fprintf(stderr, "tollgate serve: --seed wants a non-negative "
-                            "integer\n");
-            return EXIT_USAGE;
-        }
-        opts_add_kv(&o->sets, "seed", o->seed);
-    }
-    struct scn_diags d;
-    scn_diags_init(&d, o->scenario);
-    int rc = scn_parse_file(o->scenario, o->sets.items, o->sets.n, sc, &d);
-    if (rc != ERR_OK) {
-        if (d.n == 0)
-            fprintf(stderr, "tollgate serve: %s: %s\n", o->scenario,
-                    err_str(rc));
-        scn_diags_print(&d, stderr);
-    }
-    scn_diags_fini(&d);
-    return rc == ERR_OK ? -1 : EXIT_USAGE;
-}
-
 /* Waits for SIGINT/SIGTERM (blocked in set) or the deadline. */
 static void wait_stop(const sigset_t *set, int64_t stop_after_ns)
 {
@@ -345,7 +318,8 @@ int cmd_serve(int argc, char **argv)
     int status = parse_opts(argc, argv, &o, hostbuf, sizeof(hostbuf));
     struct scenario *sc = NULL;
     if (status == -1)
-        status = load_scenario(&o, &sc);
+        status = opts_load_scenario("tollgate serve", o.scenario, o.seed, NULL,
+                                    &o.sets, &sc);
     if (status == -1)
         status = run(&o, sc);
     scn_free(sc);

@@ -205,52 +205,6 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
     return -1;
 }
 
-/* --seed and --duration checked here for clear messages, then applied
- * as overrides so that scenario.yaml records them. */
-static int check_overrides(struct sim_opts *o)
-{
-    if (o->duration != NULL) {
-        int64_t ns;
-        if (units_parse_duration(o->duration, &ns) != ERR_OK || ns <= 0) {
-            fprintf(stderr,
-                    "tollgate sim: --duration wants a positive duration "
-                    "like 90s, 30m, 2h; got '%s'\n",
-                    o->duration);
-            return EXIT_USAGE;
-        }
-        opts_add_kv(&o->sets, "duration", o->duration);
-    }
-    if (o->seed != NULL) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(o->seed, &end, 10);
-        (void)v;
-        if (errno != 0 || end == o->seed || *end != '\0' || o->seed[0] == '-') {
-            fprintf(stderr,
-                    "tollgate sim: --seed wants a non-negative integer, "
-                    "got '%s'\n",
-                    o->seed);
-            return EXIT_USAGE;
-        }
-        opts_add_kv(&o->sets, "seed", o->seed);
-    }
-    return -1;
-}
-
-static int load_scenario(const struct sim_opts *o, struct scenario **sc)
-{
-    struct scn_diags d;
-    scn_diags_init(&d, o->scenario);
-    int rc = scn_parse_file(o->scenario, o->sets.items, o->sets.n, sc, &d);
-    if (rc != ERR_OK) {
-        if (d.n == 0)
-            fprintf(stderr, "tollgate sim: %s: %s\n", o->scenario, err_str(rc));
-        scn_diags_print(&d, stderr);
-    }
-    scn_diags_fini(&d);
-    return rc == ERR_OK ? -1 : EXIT_USAGE;
-}
-
 /* ---- running --------------------------------------------------------------
  */
 
@@ -513,11 +467,10 @@ int cmd_sim(int argc, char **argv)
 {
     struct sim_opts o;
     int status = parse_opts(argc, argv, &o);
-    if (status < 0)
-        status = check_overrides(&o);
     struct scenario *sc = NULL;
     if (status < 0)
-        status = load_scenario(&o, &sc);
+        status = opts_load_scenario("tollgate sim", o.scenario, o.seed,
+                                    o.duration, &o.sets, &sc);
     opts_sets_fini(&o.sets);
     if (status >= 0)
         return status;

@@ -1,14 +1,22 @@
 /*
- * opts.c - the --set KEY=VALUE collection shared by the subcommands.
+ * opts.c - the --set KEY=VALUE collection and the scenario-loading step
+ * shared by the subcommands.
  *
- * Only splitting and ownership live here; whether KEY names something in
- * the scenario is decided by the scenario parser, which reports a bad
- * override with its full text.
+ * Only splitting and ownership of --set live here; whether KEY names
+ * something in the scenario is decided by the scenario parser, which
+ * reports a bad override with its full text.  --seed and --duration are
+ * checked here first so that their messages name the option, then become
+ * overrides like --set.
  */
 #include "cli/opts.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli/cli.h"
+#include "core/units.h"
 
 void opts_add_kv(struct opts_sets *s, const char *key, const char *value)
 {
@@ -43,4 +51,55 @@ void opts_sets_fini(struct opts_sets *s)
     free(s->items);
     s->items = NULL;
     s->n = s->cap = 0;
+}
+
+/* Checks --seed and --duration; -1 when fine, else EXIT_USAGE. */
+static int check_seed_duration(const char *prog, const char *seed,
+                               const char *duration)
+{
+    if (duration != NULL) {
+        int64_t ns;
+        if (units_parse_duration(duration, &ns) != ERR_OK || ns <= 0) {
+            fprintf(stderr,
+                    "%s: --duration wants a positive duration like 90s, "
+                    "30m, 2h; got '%s'\n",
+                    prog, duration);
+            return EXIT_USAGE;
+        }
+    }
+    if (seed != NULL) {
+        char *end;
+        errno = 0;
+        (void)strtoull(seed, &end, 10);
+        if (errno != 0 || end == seed || *end != '\0' || seed[0] == '-') {
+            fprintf(stderr,
+                    "%s: --seed wants a non-negative integer, got '%s'\n", prog,
+                    seed);
+            return EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+int opts_load_scenario(const char *prog, const char *path, const char *seed,
+                       const char *duration, struct opts_sets *s,
+                       struct scenario **out)
+{
+    *out = NULL;
+    if (check_seed_duration(prog, seed, duration) >= 0)
+        return EXIT_USAGE;
+    if (duration != NULL)
+        opts_add_kv(s, "duration", duration);
+    if (seed != NULL)
+        opts_add_kv(s, "seed", seed);
+    struct scn_diags d;
+    scn_diags_init(&d, path);
+    int rc = scn_parse_file(path, s->items, s->n, out, &d);
+    if (rc != ERR_OK) {
+        if (d.n == 0)
+            fprintf(stderr, "%s: %s: %s\n", prog, path, err_str(rc));
+        scn_diags_print(&d, stderr);
+    }
+    scn_diags_fini(&d);
+    return rc == ERR_OK ? -1 : EXIT_USAGE;
 }

@@ -8,8 +8,8 @@
  *     struct opts_sets sets = { 0 };
  *     if (opts_add_set(&sets, "policy.capacity.servers=32") != ERR_OK)
  *         ... usage error ...
- *     opts_add_kv(&sets, "duration", "10m");      (what --duration does)
- *     scn_parse_file(path, sets.items, sets.n, &sc, &diags);
+ *     status = opts_load_scenario("tollgate sim", path, seed, duration,
+ *                                 &sets, &sc);      (-1: loaded)
  *     opts_sets_fini(&sets);
  *
  * KEY is a dotted path into the scenario (list items by name or [index]:
@@ -40,5 +40,20 @@ void opts_add_kv(struct opts_sets *s, const char *key, const char *value);
 
 /* Frees the strings and the array; s may be zeroed or NULL. */
 void opts_sets_fini(struct opts_sets *s);
+
+/*
+ * The scenario-loading step of sim, run and serve: checks --seed (a
+ * non-negative integer) and --duration (a positive duration) as written
+ * (NULL: not given) and appends them to s as overrides, after the --set
+ * ones, so that results' scenario.yaml records them; then reads path with
+ * every override of s.  Problems go to stderr, prefixed with prog
+ * ("tollgate sim"): a bad option value, or the scenario's located
+ * diagnostics (or "prog: path: <error>" when there are none).
+ * Returns -1 with a new scenario in *out (the caller scn_frees it), or
+ * EXIT_USAGE (2) with *out NULL.  s stays the caller's (opts_sets_fini).
+ */
+int opts_load_scenario(const char *prog, const char *path, const char *seed,
+                       const char *duration, struct opts_sets *s,
+                       struct scenario **out) WARN_UNUSED;
 
 #endif
