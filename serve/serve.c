@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,11 +243,60 @@ static const char *header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-/* The API key (Bearer first; x-api-key looked up only without one). */
-static const char *request_key(struct MHD_Connection *c)
+/* The request headers serve reads for a decision, collected in one pass
+ * over the request's headers (a lookup per name would walk them each
+ * time).  The first of repeated headers counts, as with
+ * MHD_lookup_connection_value.  Values are NUL-terminated and live as
+ * long as the request. */
+struct req_headers {
+    const char *region_name; /* the scenario's region header */
+    size_t region_name_len;
+    const char *authorization, *api_key, *source, *region;
+};
+
+static bool name_is(const char *key, size_t key_len, const char *name,
+                    size_t name_len)
 {
-    const char *k = serve_reply_key(header(c, "Authorization"), NULL);
-    return k != NULL ? k : serve_reply_key(NULL, header(c, "x-api-key"));
+    return key_len == name_len && strcasecmp(key, name) == 0;
+}
+
+#define NAME_IS(key, len, lit) name_is(key, len, lit, sizeof(lit) - 1)
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, size_t key_len,
+                                 const char *value, size_t value_len)
+{
+    struct req_headers *h = cls;
+    (void)kind;
+    (void)value_len;
+    if (h->region == NULL &&
+        name_is(key, key_len, h->region_name, h->region_name_len))
+        h->region = value; /* any name, even one of those below */
+    if (h->authorization == NULL && NAME_IS(key, key_len, "Authorization"))
+        h->authorization = value;
+    else if (h->api_key == NULL && NAME_IS(key, key_len, "x-api-key"))
+        h->api_key = value;
+    else if (h->source == NULL && NAME_IS(key, key_len, "X-Client-Source"))
+        h->source = value;
+    return MHD_YES;
+}
+
+static void read_headers(const struct serve *s, struct MHD_Connection *c,
+                         struct req_headers *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->region_name = s->region_header;
+    h->region_name_len = strlen(s->region_header);
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_header, h);
+}
+
+/* The API key (Bearer first, else x-api-key) and its length; NULL when
+ * neither carries one. */
+static const char *request_key(const struct req_headers *h, size_t *len)
+{
+    const char *k = serve_reply_key(h->authorization, h->api_key);
+    *len = k != NULL ? strlen(k) : 0;
+    return k;
 }
 
 static int64_t parse_i64(const char *s)
@@ -287,9 +337,12 @@ static int64_t peer_source(struct MHD_Connection *c)
 static void identify(struct serve *s, struct sreq *q)
 {
     struct policy_req *rq = &q->call.rq;
-    const char *key = request_key(q->conn);
-    int64_t acct = key ? serve_keys_lookup(&s->keys, key, strlen(key)) : -1;
-    int64_t src = parse_i64(header(q->conn, "X-Client-Source"));
+    struct req_headers h;
+    read_headers(s, q->conn, &h);
+    size_t key_len = 0;
+    const char *key = request_key(&h, &key_len);
+    int64_t acct = key ? serve_keys_lookup(&s->keys, key, key_len) : -1;
+    int64_t src = parse_i64(h.source);
     rq->invalid_key = acct < 0;
     if (acct < 0)
         acct = src >= 0 && src < s->sc->n_accounts ? src : 0;
@@ -300,8 +353,8 @@ static void identify(struct serve *s, struct sreq *q)
     rq->source = src >= 0           ? src
                  : !rq->invalid_key ? acct
                                     : peer_source(q->conn);
-    const char *region = header(q->conn, s->region_header);
-    rq->region = region ? serve_scn_region(&s->scn, region, strlen(region)) : 0;
+    rq->region =
+        h.region ? serve_scn_region(&s->scn, h.region, strlen(h.region)) : 0;
 }
 
 /* Model index and the name to echo; unknown models are bad requests
@@ -311,10 +364,14 @@ static void pick_model(struct serve *s, struct sreq *q,
 {
     const struct scenario *sc = s->sc;
     int m = info->has_model ? scn_model_index(sc, info->model) : -1;
-    snprintf(q->model, sizeof(q->model), "%s",
-             info->has_model           ? info->model
-             : sc->policy.n_models > 0 ? sc->policy.models[0].name
-                                       : "tollgate");
+    const char *name = info->has_model           ? info->model
+                       : sc->policy.n_models > 0 ? sc->policy.models[0].name
+                                                 : "tollgate";
+    size_t n = strlen(name); /* truncated like snprintf, without its cost */
+    if (n >= sizeof(q->model))
+        n = sizeof(q->model) - 1;
+    memcpy(q->model, name, n);
+    q->model[n] = '\0';
     if (m < 0 && sc->policy.n_models == 1)
         m = 0;
     if (m < 0) {
@@ -367,8 +424,11 @@ static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
 /* GET /v1/models: needs a valid key, is not a policy decision. */
 static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
 {
-    const char *key = request_key(q->conn);
-    if (key == NULL || serve_keys_lookup(&s->keys, key, strlen(key)) < 0) {
+    struct req_headers h;
+    read_headers(s, q->conn, &h);
+    size_t key_len = 0;
+    const char *key = request_key(&h, &key_len);
+    if (key == NULL || serve_keys_lookup(&s->keys, key, key_len) < 0) {
         q->call.outcome = REASON_INVALID_KEY;
         q->call.retry_ns = -1;
         unsigned status = 401;

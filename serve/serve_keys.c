@@ -60,15 +60,30 @@ void serve_keys_fini(struct serve_keys *k)
     k->slot = NULL;
 }
 
+/* The deterministic scheme: the account named by the key's digits, if
+ * the key is exactly what keys_for_account writes for it (what
+ * keys_parse accepts, without its snprintf: this runs per request). */
+static int64_t lookup_deterministic(const struct serve_keys *k, const char *key,
+                                    size_t len)
+{
+    if (len < 3 + 1 + 1 + 16 || len > KEYS_MAX_LEN || memcmp(key, "tg-", 3))
+        return -1;
+    int64_t a = 0;
+    size_t i = 3;
+    while (i < len && i < 3 + 18 && key[i] >= '0' && key[i] <= '9')
+        a = a * 10 + (key[i++] - '0');
+    if (i == 3 || i >= len || key[i] != '-' || a >= k->n_accounts)
+        return -1;
+    char want[KEYS_MAX_LEN + 1];
+    size_t n = keys_for_account(a, want, sizeof(want));
+    return n == len && memcmp(want, key, len) == 0 ? a : -1;
+}
+
 int64_t serve_keys_lookup(const struct serve_keys *k, const char *key,
                           size_t len)
 {
-    if (k->file == NULL) {
-        int64_t a = -1;
-        if (keys_parse(key, len, &a) && a < k->n_accounts)
-            return a;
-        return -1;
-    }
+    if (k->file == NULL)
+        return lookup_deterministic(k, key, len);
     for (size_t i = fnv1a(key, len) & k->mask; k->slot[i] >= 0;
          i = (i + 1) & k->mask)
         if (same(k->file, k->slot[i], key, len))

@@ -449,6 +449,48 @@ static void test_keys_deterministic(void **state)
     serve_keys_fini(&k);
 }
 
+/* The deterministic lookup accepts exactly what keys_parse accepts (in
+ * range): valid keys of many lengths, and each of them with one byte
+ * changed, dropped or added at every position. */
+static void check_like_keys_parse(const struct serve_keys *k, const char *key,
+                                  size_t n)
+{
+    int64_t a = -1;
+    bool ok = keys_parse(key, n, &a) && a < k->n_accounts;
+    assert_int_equal(serve_keys_lookup(k, key, n), ok ? a : -1);
+}
+
+static void test_keys_like_parse(void **state)
+{
+    (void)state;
+    static const char subst[] = "0129-aftgX";
+    static const int64_t accts[] = { 0, 7, 10, 99, 100, 12345, 999999999 };
+    struct serve_keys k;
+    serve_keys_init(&k, 1000000, NULL);
+    for (size_t c = 0; c < sizeof(accts) / sizeof(accts[0]); c++) {
+        char key[64], mut[66];
+        size_t n = keys_for_account(accts[c], key, sizeof(key));
+        check_like_keys_parse(&k, key, n);
+        for (size_t i = 0; i < n; i++) {
+            for (const char *x = subst; *x; x++) {
+                memcpy(mut, key, n);
+                mut[i] = *x; /* replaced */
+                check_like_keys_parse(&k, mut, n);
+                memcpy(mut, key, i); /* inserted */
+                mut[i] = *x;
+                memcpy(mut + i + 1, key + i, n - i);
+                check_like_keys_parse(&k, mut, n + 1);
+            }
+            memcpy(mut, key, i); /* dropped */
+            memcpy(mut + i, key + i + 1, n - i - 1);
+            check_like_keys_parse(&k, mut, n - 1);
+        }
+    }
+    check_like_keys_parse(&k, "tg-0123-0000000000000000", 24);
+    check_like_keys_parse(&k, "tg-1234567890123456789-0000000000000000", 39);
+    serve_keys_fini(&k);
+}
+
 static void test_keys_file(void **state)
 {
     (void)state;
@@ -874,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_models_and_escape),
         cmocka_unit_test(test_req_large),
         cmocka_unit_test(test_keys_deterministic),
+        cmocka_unit_test(test_keys_like_parse),
         cmocka_unit_test(test_keys_file),
         cmocka_unit_test_setup_teardown(test_scn_copy_regions, scn_setup,
                                         scn_teardown),
