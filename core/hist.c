@@ -28,13 +28,6 @@
 /* ---- geometry --------------------------------------------------------------
  */
 
-static inline int32_t index_of_us(uint64_t v)
-{
-    int pow2ceil = 64 - __builtin_clzll(v | (uint64_t)(HIST_SUB_COUNT - 1));
-    int b = pow2ceil - HIST_SUB_BITS;
-    return (int32_t)(((int64_t)b << (HIST_SUB_BITS - 1)) + (int64_t)(v >> b));
-}
-
 static inline void index_split(int32_t idx, int *b, int64_t *sub)
 {
     if (idx < HIST_SUB_COUNT) {
@@ -44,13 +37,6 @@ static inline void index_split(int32_t idx, int *b, int64_t *sub)
         *b = (idx >> (HIST_SUB_BITS - 1)) - 1;
         *sub = idx - ((int64_t)*b << (HIST_SUB_BITS - 1));
     }
-}
-
-int32_t hist_index_of(int64_t value_ns)
-{
-    if (value_ns < 0 || value_ns > HIST_MAX_NS)
-        return -1;
-    return index_of_us((uint64_t)(value_ns / HIST_UNIT_NS));
 }
 
 int64_t hist_index_lowest(int32_t idx)
@@ -142,7 +128,7 @@ bool hist_record(struct hist *h, int64_t value_ns)
 {
     if (value_ns < 0 || value_ns > HIST_MAX_NS)
         return false;
-    add_at(h, index_of_us((uint64_t)(value_ns / HIST_UNIT_NS)), 1);
+    add_at(h, hist_index_of(value_ns), 1);
     return true;
 }
 
@@ -151,15 +137,8 @@ bool hist_record_n(struct hist *h, int64_t value_ns, int64_t n)
     if (value_ns < 0 || value_ns > HIST_MAX_NS || n < 0)
         return false;
     if (n > 0)
-        add_at(h, index_of_us((uint64_t)(value_ns / HIST_UNIT_NS)), n);
+        add_at(h, hist_index_of(value_ns), n);
     return true;
-}
-
-void hist_add_index(struct hist *h, int32_t idx, int64_t n)
-{
-    assert(idx >= 0 && idx < HIST_COUNTS_LEN && n >= 0);
-    if (n > 0)
-        add_at(h, idx, n);
 }
 
 void hist_merge(struct hist *dst, const struct hist *src)

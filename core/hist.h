@@ -21,6 +21,7 @@
 #ifndef TOLLGATE_HIST_H
 #define TOLLGATE_HIST_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,8 +65,20 @@ bool hist_record_n(struct hist *h, int64_t value_ns, int64_t n);
 
 /* Adds n >= 0 to bucket idx (0 <= idx < HIST_COUNTS_LEN, asserted): for
  * callers that record one value into several histograms and compute the
- * index once with hist_index_of(). */
-void hist_add_index(struct hist *h, int32_t idx, int64_t n);
+ * index once with hist_index_of().  Inline: the recorders call it for
+ * every attempt. */
+static inline void hist_add_index(struct hist *h, int32_t idx, int64_t n)
+{
+    assert(idx >= 0 && idx < HIST_COUNTS_LEN && n >= 0);
+    if (n == 0)
+        return;
+    h->counts[idx] += n;
+    h->total += n;
+    if (idx < h->min_idx)
+        h->min_idx = idx;
+    if (idx > h->max_idx)
+        h->max_idx = idx;
+}
 
 /* Adds every count of src to dst (exact). */
 void hist_merge(struct hist *dst, const struct hist *src);
@@ -92,8 +105,18 @@ double hist_stddev(const struct hist *h);
 
 /* ---- bucket geometry --------------------------------------------------- */
 
-/* Bucket index of a value (ns); -1 when out of range. */
-int32_t hist_index_of(int64_t value_ns);
+/* Bucket index of a value (ns); -1 when out of range.  Inline, for the
+ * same reason as hist_add_index. */
+static inline int32_t hist_index_of(int64_t value_ns)
+{
+    if (value_ns < 0 || value_ns > HIST_MAX_NS)
+        return -1;
+    /* range b: the smallest b >= 0 with v < 2048 << b (hist.c) */
+    uint64_t v = (uint64_t)(value_ns / HIST_UNIT_NS);
+    int pow2ceil = 64 - __builtin_clzll(v | (uint64_t)(HIST_SUB_COUNT - 1));
+    int b = pow2ceil - HIST_SUB_BITS;
+    return (int32_t)(((int64_t)b << (HIST_SUB_BITS - 1)) + (int64_t)(v >> b));
+}
 /* Lowest and highest value (ns, us resolution) that map to bucket idx. */
 int64_t hist_index_lowest(int32_t idx);
 int64_t hist_index_highest(int32_t idx);

@@ -7,6 +7,15 @@
  * schedule lag.  The series is an array of struct ival, one per interval,
  * fixed at creation.
  *
+ * Summary histograms are not recorded into one by one: an attempt adds to
+ * one staging histogram, that of its (population, outcome), allocated on
+ * first use.  Folding adds every non-empty staging histogram into the four
+ * views it belongs to (lat[outcome], lat_all, pop_all[pop], pop_ok[pop]
+ * for ok) and frees it; it happens in rec_finish, rec_merge and whenever a
+ * summary histogram is read, so readers always see every attempt.  Per
+ * attempt that is two histogram adds (interval and stage) instead of five;
+ * a fold costs O(touched buckets) per (population, outcome) used.
+ *
  * Per-interval latency histograms: a dense histogram is ~221 KB, far too
  * much per interval, so only two dense "ring" histograms exist, owned by
  * the two most recent intervals by parity (interval i uses slot i & 1).
@@ -49,6 +58,12 @@ struct rec {
     struct hist lat[REASON_COUNT]; /* by outcome */
     struct hist lat_all;
     struct hist service, lag; /* initialised only when cfg.live */
+
+    /* Staging: n_pops * REASON_COUNT histograms, counts NULL unless
+     * staged[] lists them (holding counts not folded yet). */
+    struct hist *stage;
+    uint32_t *staged;
+    size_t n_staged;
 
     int64_t dropped, transport_errors, late;
     int64_t end_ns;
@@ -120,6 +135,8 @@ int rec_new(const struct rec_config *cfg, struct rec **out)
         hist_init(&r->service);
         hist_init(&r->lag);
     }
+    r->stage = xcalloc(np * REASON_COUNT, sizeof(*r->stage));
+    r->staged = xcalloc(np * REASON_COUNT, sizeof(*r->staged));
     r->end_ns = cfg->duration_ns;
     r->complete = true;
     *out = r;
@@ -150,6 +167,10 @@ void rec_free(struct rec *r)
         hist_fini(&r->service);
         hist_fini(&r->lag);
     }
+    for (size_t k = 0; k < r->cfg.n_pops * REASON_COUNT; k++)
+        hist_fini(&r->stage[k]);
+    free(r->stage);
+    free(r->staged);
     free(r->names);
     free(r);
 }
@@ -176,6 +197,9 @@ void rec_reset(struct rec *r)
         hist_reset(&r->service);
         hist_reset(&r->lag);
     }
+    for (size_t k = 0; k < r->n_staged; k++)
+        hist_fini(&r->stage[r->staged[k]]);
+    r->n_staged = 0;
     r->dropped = r->transport_errors = r->late = 0;
     r->end_ns = r->cfg.duration_ns;
     r->complete = true;
@@ -230,6 +254,44 @@ static void ival_record(struct rec *r, size_t i, int32_t idx)
     hist_add_index(&r->ring[s], idx, 1);
 }
 
+/* ---- summary staging -------------------------------------------------------
+ */
+
+/* Adds every staged histogram into the summary views and empties it.
+ * Takes a const recorder because readers call it: the views are a cache of
+ * the staged counts, and every recorder is a heap object created non-const
+ * by rec_new, so writing through the cast is defined. */
+static void fold(const struct rec *cr)
+{
+    struct rec *r = (struct rec *)cr;
+    for (size_t k = 0; k < r->n_staged; k++) {
+        uint32_t s = r->staged[k];
+        size_t pop = s / REASON_COUNT;
+        int o = (int)(s % REASON_COUNT);
+        struct hist *h = &r->stage[s];
+        hist_merge(&r->lat[o], h);
+        hist_merge(&r->lat_all, h);
+        hist_merge(&r->pop_all[pop], h);
+        if (o == REASON_OK)
+            hist_merge(&r->pop_ok[pop], h);
+        hist_fini(h); /* its memory too: folds are rare (end, reads) */
+    }
+    r->n_staged = 0;
+}
+
+/* Records bucket idx for (pop, outcome) in its staging histogram. */
+static inline void stage_add(struct rec *r, int pop, enum reason outcome,
+                             int32_t idx)
+{
+    uint32_t s = (uint32_t)pop * REASON_COUNT + (uint32_t)outcome;
+    struct hist *h = &r->stage[s];
+    if (h->counts == NULL) {
+        hist_init(h);
+        r->staged[r->n_staged++] = s;
+    }
+    hist_add_index(h, idx, 1);
+}
+
 /* ---- hot path -------------------------------------------------------------
  */
 
@@ -249,13 +311,8 @@ static bool attempt_summary(struct rec *r, int pop, enum reason outcome,
 {
     bool in_range = idx >= 0;
     r->pop_counts[pop].outcome[outcome]++;
-    if (in_range) {
-        hist_add_index(&r->lat_all, idx, 1);
-        hist_add_index(&r->lat[outcome], idx, 1);
-        hist_add_index(&r->pop_all[pop], idx, 1);
-        if (outcome == REASON_OK)
-            hist_add_index(&r->pop_ok[pop], idx, 1);
-    }
+    if (in_range)
+        stage_add(r, pop, outcome, idx);
     if (r->cfg.live) {
         in_range &= hist_record(&r->service, done_ns - sent_ns);
         in_range &= hist_record(&r->lag, sent_ns - intended_ns);
@@ -310,6 +367,7 @@ void rec_transport_error(struct rec *r, int64_t t_ns)
 
 void rec_finish(struct rec *r, int64_t end_ns, bool complete)
 {
+    fold(r);
     freeze_slot(r, 0);
     freeze_slot(r, 1);
     if (end_ns < 0)
@@ -386,6 +444,8 @@ int rec_merge(struct rec *dst, const struct rec *src)
 {
     if (!same_config(dst, src))
         return ERR_INVAL;
+    fold(dst);
+    fold(src);
     for (size_t i = 0; i < dst->n_iv; i++)
         ival_merge(dst, src, i);
     for (size_t p = 0; p < dst->cfg.n_pops; p++) {
@@ -461,23 +521,27 @@ void rec_counts_get(const struct rec *r, int pop, struct rec_counts *out)
 const struct hist *rec_lat(const struct rec *r, enum reason outcome)
 {
     assert((int)outcome >= 0 && outcome < REASON_COUNT);
+    fold(r);
     return &r->lat[outcome];
 }
 
 const struct hist *rec_lat_all(const struct rec *r)
 {
+    fold(r);
     return &r->lat_all;
 }
 
 const struct hist *rec_pop_lat_all(const struct rec *r, size_t pop)
 {
     assert(pop < r->cfg.n_pops);
+    fold(r);
     return &r->pop_all[pop];
 }
 
 const struct hist *rec_pop_lat_ok(const struct rec *r, size_t pop)
 {
     assert(pop < r->cfg.n_pops);
+    fold(r);
     return &r->pop_ok[pop];
 }
 
@@ -550,6 +614,9 @@ size_t rec_bytes(const struct rec *r)
          r->cfg.n_pops * (sizeof(*r->names) + sizeof(*r->pop_counts));
     for (size_t i = 0; i < r->n_iv; i++)
         b += r->iv[i].lat.len;
+    for (size_t k = 0; k < r->cfg.n_pops * REASON_COUNT; k++)
+        if (r->stage[k].counts != NULL)
+            b += HIST_COUNTS_LEN * sizeof(int64_t);
     return b;
 }
 
@@ -582,23 +649,27 @@ void rec_interval_load(struct rec *r, size_t i, const struct rec_counts *c,
 struct hist *rec_lat_mut(struct rec *r, enum reason outcome)
 {
     assert((int)outcome >= 0 && outcome < REASON_COUNT);
+    fold(r);
     return &r->lat[outcome];
 }
 
 struct hist *rec_lat_all_mut(struct rec *r)
 {
+    fold(r);
     return &r->lat_all;
 }
 
 struct hist *rec_pop_lat_all_mut(struct rec *r, size_t pop)
 {
     assert(pop < r->cfg.n_pops);
+    fold(r);
     return &r->pop_all[pop];
 }
 
 struct hist *rec_pop_lat_ok_mut(struct rec *r, size_t pop)
 {
     assert(pop < r->cfg.n_pops);
+    fold(r);
     return &r->pop_ok[pop];
 }
 

@@ -167,7 +167,11 @@ size_t rec_interval_of(const struct rec *r, int64_t t_ns);
 void rec_counts_get(const struct rec *r, int pop, struct rec_counts *out);
 
 /* Summary latency histograms (warm-up excluded), borrowed from r:
- * outcome REASON_OK..REASON_COUNT-1; rec_lat_all covers every outcome. */
+ * outcome REASON_OK..REASON_COUNT-1; rec_lat_all covers every outcome.
+ * Attempts are staged per (population, outcome) and added into these
+ * views when they are read (and by rec_finish / rec_merge), so a read
+ * updates r's internal state although r is const: like every other call,
+ * not concurrently with other calls on the same recorder. */
 const struct hist *rec_lat(const struct rec *r, enum reason outcome);
 const struct hist *rec_lat_all(const struct rec *r);
 /* Per population: every outcome / ok only. */
