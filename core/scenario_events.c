@@ -532,15 +532,20 @@ void scn_live_defaults(struct scn_live *l)
     l->classify = CLASSIFY_OPENAI;
 }
 
+/* X-Client-Source carries the account: serve attributes lockouts and
+ * scope: source limits to it (a wrong key names no account), as sim does,
+ * so run against serve agrees with sim without a live: section. */
 static void default_headers(struct scn_live *l)
 {
     char region[SCN_MAX_NAME + 16];
     snprintf(region, sizeof(region), "%s: ${region}", l->region_header);
     const char *h[] = { "Authorization: Bearer ${key}",
-                        "Content-Type: application/json", region };
-    l->n_headers = 3;
-    l->headers = xcalloc(3, sizeof(char *));
-    for (size_t i = 0; i < 3; i++)
+                        "Content-Type: application/json", region,
+                        "X-Client-Source: ${account}" };
+    size_t n = sizeof(h) / sizeof(h[0]);
+    l->n_headers = n;
+    l->headers = xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
         l->headers[i] = xstrdup(h[i]);
 }
 

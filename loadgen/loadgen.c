@@ -95,7 +95,8 @@ static int setup_headers(struct lg_shared *sh, const struct scn_live *lv,
 
 static int setup_request(struct lg_shared *sh, char *err, size_t err_len)
 {
-    const struct scn_live *lv = sh->sc->has_live ? &sh->sc->live : NULL;
+    /* The parser fills live's defaults also without a live: section. */
+    const struct scn_live *lv = &sh->sc->live;
     const char *method = lv && lv->method ? lv->method : "POST";
     sh->method_name = method;
     sh->method = strcmp(method, "GET") == 0    ? 0

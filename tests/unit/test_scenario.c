@@ -732,8 +732,10 @@ static void test_defaults(void **state)
     assert_null(sc->live.target);
     assert_string_equal(sc->live.method, "POST");
     assert_string_equal(sc->live.path, "/v1/chat/completions");
-    assert_int_equal(sc->live.n_headers, 3);
+    assert_int_equal(sc->live.n_headers, 4);
+    assert_string_equal(sc->live.headers[0], "Authorization: Bearer ${key}");
     assert_string_equal(sc->live.headers[2], "X-Client-Region: ${region}");
+    assert_string_equal(sc->live.headers[3], "X-Client-Source: ${account}");
     assert_int_equal(sc->live.connections, 64);
     assert_int_equal(sc->live.threads, 2);
     assert_int_equal(sc->live.timeout_ns, 30 * NS_PER_S);
