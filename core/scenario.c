@@ -373,13 +373,6 @@ const char *scn_algo_name(enum lim_algo a)
 
 const char *scn_event_kind_name(enum scn_event_kind k)
 {
-    static const char *const names[EV_KIND_COUNT] = {
-        "outage",          "maintenance",
-        "upgrade",         "ban",
-        "suspend",         "revoke_keys",
-        "block_region",    "unblock_region",
-        "suspend_feature", "revoke_permission",
-        "billing_failure", "set_limit"
-    };
+    static const char *const names[EV_KIND_COUNT] = { SCN_EVENT_KIND_NAMES };
     return (unsigned)k < EV_KIND_COUNT ? names[k] : "?";
 }

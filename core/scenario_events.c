@@ -26,38 +26,12 @@
 #include "core/reason.h"
 #include "core/units.h"
 
-static const char *const kind_names[] = { "outage",
-                                          "maintenance",
-                                          "upgrade",
-                                          "ban",
-                                          "suspend",
-                                          "revoke_keys",
-                                          "block_region",
-                                          "unblock_region",
-                                          "suspend_feature",
-                                          "revoke_permission",
-                                          "billing_failure",
-                                          "set_limit",
-                                          NULL };
-static const char *const event_keys[] = { "at",
-                                          "every",
-                                          "from",
-                                          "random",
-                                          "mtbf",
-                                          "mttr",
-                                          "outage",
-                                          "maintenance",
-                                          "upgrade",
-                                          "ban",
-                                          "suspend",
-                                          "revoke_keys",
-                                          "block_region",
-                                          "unblock_region",
-                                          "suspend_feature",
-                                          "revoke_permission",
-                                          "billing_failure",
-                                          "set_limit",
-                                          NULL };
+static const char *const kind_names[] = { SCN_EVENT_KIND_NAMES, NULL };
+static const char *const event_keys[] = {
+    "at", "every", "from", "random", "mtbf", "mttr", SCN_EVENT_KIND_NAMES, NULL
+};
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == EV_KIND_COUNT + 1,
+               "one name per event kind");
 
 /* The parameter keys each kind takes. */
 static const char *const *kind_keys(enum scn_event_kind k)

@@ -42,6 +42,14 @@ struct ynode {
     int ovr; /* index of the --set override that made it; -1: the file */
 };
 
+/* The names of the event kinds as written in scenarios, in enum
+ * scn_event_kind order: one list for scn_event_kind_name, the events:
+ * converter and scn_parse_events. */
+#define SCN_EVENT_KIND_NAMES                                                   \
+    "outage", "maintenance", "upgrade", "ban", "suspend", "revoke_keys",       \
+        "block_region", "unblock_region", "suspend_feature",                   \
+        "revoke_permission", "billing_failure", "set_limit"
+
 /* The tree and its budget. */
 struct ytree {
     struct ynode *root; /* NULL for an empty document */
