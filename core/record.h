@@ -95,6 +95,17 @@ struct rec;
  * caller (rec_free).
  */
 int rec_new(const struct rec_config *cfg, struct rec **out) WARN_UNUSED;
+
+struct scenario;
+/*
+ * A recorder for a run of sc (record_scenario.c): its interval (or, when
+ * it has none, one interval of duration_ns), warm-up and population names
+ * (at least one population), over duration_ns (sc->duration_ns for sim
+ * and serve, the run's length for run); live as in rec_config.  Errors as
+ * rec_new.
+ */
+int rec_new_scenario(const struct scenario *sc, int64_t duration_ns, bool live,
+                     struct rec **out) WARN_UNUSED;
 /* Frees r; accepts NULL. */
 void rec_free(struct rec *r);
 /* Forgets everything recorded; keeps the configuration. */

@@ -183,24 +183,11 @@ static int check_config(const struct lg_config *c, char *err, size_t err_len)
 
 static int make_recorders(struct lg *g)
 {
-    const struct scenario *sc = g->sh.sc;
-    const char **names = xcalloc(sc->n_pops ? sc->n_pops : 1, sizeof(*names));
-    for (size_t p = 0; p < sc->n_pops; p++)
-        names[p] = sc->pops[p].name;
-    struct rec_config rc = {
-        .duration_ns = g->sh.cfg.duration_ns,
-        .interval_ns =
-            sc->interval_ns > 0 ? sc->interval_ns : g->sh.cfg.duration_ns,
-        .warmup_ns = sc->warmup_ns,
-        .n_pops = sc->n_pops ? sc->n_pops : 1,
-        .pop_names = names,
-        .live = true,
-    };
-    int rc_err = ERR_OK;
-    for (int i = 0; i < g->n_w && rc_err == ERR_OK; i++)
-        rc_err = rec_new(&rc, &g->w[i].rec);
-    free(names);
-    return rc_err;
+    int rc = ERR_OK;
+    for (int i = 0; i < g->n_w && rc == ERR_OK; i++)
+        rc = rec_new_scenario(g->sh.sc, g->sh.cfg.duration_ns, true,
+                              &g->w[i].rec);
+    return rc;
 }
 
 /* --max-requests, decided here before the workers get their streams:

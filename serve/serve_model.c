@@ -456,24 +456,6 @@ static void on_timer(void *arg, const struct serve_timer_entry *due, size_t n,
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
-static int make_rec(const struct scenario *sc, struct rec **out)
-{
-    const char **names = xcalloc(sc->n_pops ? sc->n_pops : 1, sizeof(*names));
-    for (size_t i = 0; i < sc->n_pops; i++)
-        names[i] = sc->pops[i].name;
-    struct rec_config cfg = {
-        .duration_ns = sc->duration_ns,
-        .interval_ns = sc->interval_ns,
-        .warmup_ns = sc->warmup_ns,
-        .n_pops = sc->n_pops ? sc->n_pops : 1,
-        .pop_names = sc->n_pops ? names : NULL,
-        .live = false,
-    };
-    int rc = rec_new(&cfg, out);
-    free(names);
-    return rc;
-}
-
 static int init_state(struct serve_model *m)
 {
     int rc = policy_new(m->sc, m->seed, &m->pol);
@@ -482,7 +464,7 @@ static int init_state(struct serve_model *m)
     rc = capacity_init_policy(&m->cap, &m->sc->policy);
     if (rc != ERR_OK)
         return rc;
-    rc = make_rec(m->orig, &m->rec);
+    rc = rec_new_scenario(m->orig, m->orig->duration_ns, false, &m->rec);
     if (rc != ERR_OK)
         return rc;
     rng_init(&m->svc, m->seed, STREAM_ID, RNG_SERVICE);

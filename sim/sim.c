@@ -653,21 +653,7 @@ static void engine_fini(struct sim_engine *e)
 
 int sim_rec_new(const struct scenario *sc, struct rec **out)
 {
-    size_t n = sc->n_pops > 0 ? sc->n_pops : 1;
-    const char **names = xcalloc(n, sizeof(*names));
-    for (size_t i = 0; i < sc->n_pops; i++)
-        names[i] = sc->pops[i].name;
-    struct rec_config cfg = {
-        .duration_ns = sc->duration_ns,
-        .interval_ns = sc->interval_ns,
-        .warmup_ns = sc->warmup_ns,
-        .n_pops = n,
-        .pop_names = sc->n_pops > 0 ? names : NULL,
-        .live = false,
-    };
-    int rc = rec_new(&cfg, out);
-    free(names);
-    return rc;
+    return rec_new_scenario(sc, sc->duration_ns, false, out);
 }
 
 int sim_run(const struct sim_config *cfg, struct rec *rec,
