@@ -92,26 +92,9 @@ void serve_opts_init(struct serve_opts *o)
 
 /* ---- responses ----------------------------------------------------------- */
 
-/* The Date header, formatted once per second per thread (libmicrohttpd
- * would run gmtime and a printf for every response). */
-static void add_date(struct MHD_Response *r)
-{
-    static _Thread_local time_t cached_s = -1;
-    static _Thread_local char cached[40];
-    time_t now = time(NULL);
-    if (now != cached_s) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(cached, sizeof(cached), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        cached_s = now;
-    }
-    MHD_add_response_header(r, "Date", cached);
-}
-
 static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
                                  struct MHD_Response *r)
 {
-    add_date(r);
     MHD_add_response_header(r, "Content-Type", "application/json");
     enum MHD_Result ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
@@ -500,7 +483,6 @@ static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
     if (q->route == SERVE_ROUTE_ADMIN_METRICS) {
         body = serve_model_metrics(s->model, &len);
         r = take_response(body, len);
-        add_date(r);
         MHD_add_response_header(r, "Content-Type",
                                 "text/plain; version=0.0.4; charset=utf-8");
         enum MHD_Result ok = MHD_queue_response(q->conn, status, r);
@@ -696,7 +678,7 @@ static int start_daemon(struct serve *s)
 {
     struct sockaddr_storage ss;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_TURBO | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
+                     MHD_USE_TURBO;
     if (make_addr(&s->opts, &ss, &flags) != ERR_OK)
         return ERR_INVAL;
     if (s->opts.log_errors)
