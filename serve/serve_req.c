@@ -1,11 +1,23 @@
 /*
  * serve_req.c - request body extraction for the policy model.
  *
- * Parses with a node array on the stack (enough for ordinary chats); a
- * body with more JSON values than that is parsed again with a heap array
- * sized from its length (at most one value per byte), so a large but valid
- * body is never mistaken for a malformed one.  Depth is bounded by
- * REQ_MAX_DEPTH, which no real API body comes near.
+ * Two readers with one meaning.  The fast path is a single validating
+ * scan that builds nothing and picks out what the policy needs on the way
+ * (serve answers tens of thousands of bodies a second); whenever it meets
+ * something it does not handle exactly -- a syntax error, an escaped key
+ * or model name, a repeated member it reads, a max_tokens that is not a
+ * plain non-negative integer, a number with an exponent, deep nesting, a
+ * root that is not an object -- it gives up and the full reader decides.
+ * So the fast path only ever answers for valid JSON, and every error,
+ * including the 400 of a malformed body, comes from the full reader.
+ *
+ * The full reader parses with core/json's DOM parser into a node array on
+ * the stack (enough for ordinary chats); a body with more JSON values than
+ * that is parsed again with a heap array sized from its length (at most
+ * one value per byte), so a large but valid body is never mistaken for a
+ * malformed one.  Depth is bounded by REQ_MAX_DEPTH, which no real API
+ * body comes near.  tests/unit/test_serve.c checks that both readers agree
+ * on mutated bodies.
  *
  * What counts as prompt text: chat messages[].content (a string, or the
  * "text" of content parts), Anthropic system (string or text blocks) and
@@ -140,8 +152,472 @@ static void scan_marks(const char *body, size_t len, struct serve_req_info *out)
     }
 }
 
-void serve_req_parse(enum serve_route route, const char *body, size_t len,
-                     struct serve_req_info *out)
+/* ---- fast path ------------------------------------------------------------
+ * Each scanner takes p at the first byte of its value and returns the
+ * byte after it, or NULL to give up (then the full reader decides). */
+
+#define FAST_MAX_DEPTH 16 /* well below REQ_MAX_DEPTH */
+#define FAST_MAX_NUM   64 /* longer number literals: the full reader */
+
+struct fast {
+    const char *end;
+    enum serve_route route;
+    bool bad; /* a member of the wrong type or missing (bad_request) */
+};
+
+/* Bytes that stop the scan of a string: controls, quote, backslash. */
+static const unsigned char str_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
+};
+
+static const char *ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    return p;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static long hex4(const char *p)
+{
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = hex_digit(p[k]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Bytes an escape spans after its backslash at p, 0 when core/json
+ * rejects it (bad letter or digits, lone or unpaired surrogate). */
+static size_t escape_len(const char *p, const char *end)
+{
+    if (p >= end)
+        return 0;
+    if (*p != '\0' && strchr("\"\\/bfnrt", *p) != NULL)
+        return 1;
+    if (*p != 'u' || end - p < 5)
+        return 0;
+    long cp = hex4(p + 1);
+    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+        return 0;
+    if (cp < 0xD800 || cp > 0xDBFF)
+        return 5;
+    if (end - p < 11 || p[5] != '\\' || p[6] != 'u')
+        return 0;
+    long lo = hex4(p + 7);
+    return lo >= 0xDC00 && lo <= 0xDFFF ? 11 : 0;
+}
+
+/* A string at p (the opening quote): *len raw bytes between the quotes,
+ * *escaped when it holds an escape. */
+static const char *fast_string(const char *p, const char *end, size_t *len,
+                               bool *escaped)
+{
+    const char *start = ++p;
+    *escaped = false;
+    for (;;) {
+        while (p < end && !str_stop[(unsigned char)*p])
+            p++;
+        if (p == end || (unsigned char)*p < 0x20)
+            return NULL;
+        if (*p == '"')
+            break;
+        size_t n = escape_len(p + 1, end);
+        if (n == 0)
+            return NULL;
+        *escaped = true;
+        p += 1 + n;
+    }
+    *len = (size_t)(p - start);
+    return p + 1;
+}
+
+/* A number at p; *plain when it is a non-negative integer of at most 15
+ * digits (then *v is its value).  Exponents and long literals give up
+ * (core/json rejects the non-finite ones). */
+static const char *fast_number(const char *p, const char *end, bool *plain,
+                               int64_t *v)
+{
+    const char *start = p;
+    *plain = true;
+    if (p < end && *p == '-') {
+        p++;
+        *plain = false;
+    }
+    if (p == end || *p < '0' || *p > '9')
+        return NULL;
+    const char *digits = p;
+    if (*p == '0')
+        p++;
+    else
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    if (*plain && p - digits <= 15) {
+        int64_t acc = 0;
+        for (const char *q = digits; q < p; q++)
+            acc = acc * 10 + (*q - '0');
+        *v = acc;
+    } else {
+        *plain = false;
+    }
+    if (p < end && *p == '.') {
+        const char *q = ++p;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == q)
+            return NULL;
+        *plain = false;
+    }
+    if ((p < end && (*p == 'e' || *p == 'E')) || p - start > FAST_MAX_NUM)
+        return NULL;
+    return p;
+}
+
+static const char *fast_value(struct fast *f, const char *p, int depth);
+
+/* An object's next key at p (after '{' or ','): the key's bytes in
+ * *key and *len, p after the colon.  Escaped keys give up: they could decode
+ * to a member the policy reads. */
+static const char *fast_key(struct fast *f, const char *p, const char **key,
+                            size_t *len)
+{
+    bool escaped;
+    p = ws(p, f->end);
+    if (p == f->end || *p != '"')
+        return NULL;
+    *key = p + 1;
+    p = fast_string(p, f->end, len, &escaped);
+    if (p == NULL || escaped)
+        return NULL;
+    p = ws(p, f->end);
+    if (p == f->end || *p != ':')
+        return NULL;
+    return ws(p + 1, f->end);
+}
+
+/* After a member or element: ',' (more: *more) or the closing bracket. */
+static const char *fast_next(struct fast *f, const char *p, char close,
+                             bool *more)
+{
+    p = ws(p, f->end);
+    if (p == f->end)
+        return NULL;
+    *more = *p == ',';
+    if (!*more && *p != close)
+        return NULL;
+    return ws(p + 1, f->end);
+}
+
+/* p after an opening bracket: true (and p past the close) when empty. */
+static bool fast_empty(struct fast *f, const char **p, char close)
+{
+    *p = ws(*p + 1, f->end);
+    if (*p < f->end && **p == close) {
+        (*p)++;
+        return true;
+    }
+    return false;
+}
+
+static bool key_is(const char *key, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(key, name, len) == 0;
+}
+
+static const char *fast_container(struct fast *f, const char *p, int depth)
+{
+    char close = *p == '{' ? '}' : ']';
+    bool obj = *p == '{', more = true;
+    if (depth >= FAST_MAX_DEPTH)
+        return NULL;
+    if (fast_empty(f, &p, close))
+        return p;
+    while (more && p != NULL) {
+        const char *key;
+        size_t klen;
+        if (obj && (p = fast_key(f, p, &key, &klen)) == NULL)
+            return NULL;
+        if ((p = fast_value(f, p, depth + 1)) == NULL)
+            return NULL;
+        p = fast_next(f, p, close, &more);
+    }
+    return p;
+}
+
+/* Any value: validated and skipped. */
+static const char *fast_value(struct fast *f, const char *p, int depth)
+{
+    size_t len;
+    bool flag;
+    int64_t v;
+    p = ws(p, f->end);
+    if (p == f->end)
+        return NULL;
+    switch (*p) {
+    case '{':
+    case '[': return fast_container(f, p, depth);
+    case '"': return fast_string(p, f->end, &len, &flag);
+    case 't': return f->end - p >= 4 && !memcmp(p, "true", 4) ? p + 4 : NULL;
+    case 'f': return f->end - p >= 5 && !memcmp(p, "false", 5) ? p + 5 : NULL;
+    case 'n': return f->end - p >= 4 && !memcmp(p, "null", 4) ? p + 4 : NULL;
+    default: return fast_number(p, f->end, &flag, &v);
+    }
+}
+
+/* A content part object: the bytes of its first "text" member when that
+ * is a string. */
+static const char *fast_part(struct fast *f, const char *p, int depth,
+                             size_t *bytes)
+{
+    bool more = true, seen = false;
+    if (depth >= FAST_MAX_DEPTH)
+        return NULL;
+    if (fast_empty(f, &p, '}'))
+        return p;
+    while (more && p != NULL) {
+        const char *key;
+        size_t klen, len;
+        bool escaped;
+        if ((p = fast_key(f, p, &key, &klen)) == NULL)
+            return NULL;
+        if (key_is(key, klen, "text")) {
+            if (seen)
+                return NULL; /* the first one counts: full reader */
+            seen = true;
+            if (*p == '"') {
+                p = fast_string(p, f->end, &len, &escaped);
+                *bytes += len;
+            } else {
+                p = fast_value(f, p, depth + 1);
+            }
+        } else {
+            p = fast_value(f, p, depth + 1);
+        }
+        if (p == NULL)
+            return NULL;
+        p = fast_next(f, p, '}', &more);
+    }
+    return p;
+}
+
+/* Prompt text: a string, or an array of strings and text parts. */
+static const char *fast_text(struct fast *f, const char *p, int depth,
+                             size_t *bytes)
+{
+    size_t len;
+    bool escaped, more = true;
+    if (*p == '"') {
+        p = fast_string(p, f->end, &len, &escaped);
+        *bytes += len;
+        return p;
+    }
+    if (*p != '[') {
+        f->bad = true;
+        return fast_value(f, p, depth);
+    }
+    if (depth >= FAST_MAX_DEPTH)
+        return NULL;
+    if (fast_empty(f, &p, ']'))
+        return p;
+    while (more && p != NULL) {
+        if (*p == '"') {
+            p = fast_string(p, f->end, &len, &escaped);
+            *bytes += len;
+        } else if (*p == '{') {
+            p = fast_part(f, p, depth + 1, bytes);
+        } else {
+            f->bad = true;
+            p = fast_value(f, p, depth + 1);
+        }
+        if (p == NULL)
+            return NULL;
+        p = fast_next(f, p, ']', &more);
+    }
+    return p;
+}
+
+/* One element of messages: an object whose first "content" is text. */
+static const char *fast_message(struct fast *f, const char *p, int depth,
+                                size_t *bytes)
+{
+    bool more = true, seen = false;
+    if (*p != '{') {
+        f->bad = true;
+        return fast_value(f, p, depth);
+    }
+    if (depth >= FAST_MAX_DEPTH)
+        return NULL;
+    if (!fast_empty(f, &p, '}')) {
+        while (more && p != NULL) {
+            const char *key;
+            size_t klen;
+            if ((p = fast_key(f, p, &key, &klen)) == NULL)
+                return NULL;
+            if (key_is(key, klen, "content")) {
+                if (seen)
+                    return NULL;
+                seen = true;
+                p = fast_text(f, p, depth + 1, bytes);
+            } else {
+                p = fast_value(f, p, depth + 1);
+            }
+            if (p == NULL)
+                return NULL;
+            p = fast_next(f, p, '}', &more);
+        }
+    }
+    f->bad = f->bad || !seen;
+    return p;
+}
+
+static const char *fast_messages(struct fast *f, const char *p, size_t *bytes)
+{
+    bool more = true;
+    if (*p != '[') {
+        f->bad = true;
+        return fast_value(f, p, 1);
+    }
+    if (fast_empty(f, &p, ']'))
+        return p;
+    while (more && p != NULL) {
+        if ((p = fast_message(f, p, 2, bytes)) == NULL)
+            return NULL;
+        p = fast_next(f, p, ']', &more);
+    }
+    return p;
+}
+
+/* The members of the root object the policy reads. */
+struct fast_top {
+    bool model, mt, mct, mct_plain, messages, system, prompt;
+    int64_t mt_v, mct_v;
+};
+
+static const char *fast_model(struct fast *f, const char *p,
+                              struct serve_req_info *out)
+{
+    size_t len;
+    bool escaped;
+    if (*p != '"')
+        return fast_value(f, p, 1); /* not a string: no model */
+    const char *start = p + 1;
+    p = fast_string(p, f->end, &len, &escaped);
+    if (p == NULL || escaped || len >= sizeof(out->model))
+        return NULL; /* decoding or truncation: the full reader */
+    memcpy(out->model, start, len);
+    out->model[len] = '\0';
+    out->has_model = true;
+    return p;
+}
+
+static const char *fast_member(struct fast *f, const char *p, const char *key,
+                               size_t klen, struct fast_top *t,
+                               struct serve_req_info *out)
+{
+    bool *seen = NULL, plain = false;
+    const char *q = NULL;
+    if (key_is(key, klen, "model")) {
+        seen = &t->model;
+        q = *seen ? NULL : fast_model(f, p, out);
+    } else if (key_is(key, klen, "max_tokens")) {
+        seen = &t->mt;
+        q = *seen || *p == '-' || *p < '0' || *p > '9'
+                ? NULL
+                : fast_number(p, f->end, &plain, &t->mt_v);
+        q = plain ? q : NULL; /* null, negative, fraction: full reader */
+    } else if (key_is(key, klen, "max_completion_tokens")) {
+        seen = &t->mct;
+        if ((*p >= '0' && *p <= '9') && !*seen)
+            q = fast_number(p, f->end, &t->mct_plain, &t->mct_v);
+        else
+            q = *seen ? NULL : fast_value(f, p, 1);
+    } else if (f->route != SERVE_ROUTE_COMPLETIONS &&
+               key_is(key, klen, "messages")) {
+        seen = &t->messages;
+        q = *seen ? NULL : fast_messages(f, p, &out->prompt_bytes);
+    } else if (f->route == SERVE_ROUTE_MESSAGES &&
+               key_is(key, klen, "system")) {
+        seen = &t->system;
+        q = *seen ? NULL : fast_text(f, p, 1, &out->prompt_bytes);
+    } else if (f->route == SERVE_ROUTE_COMPLETIONS &&
+               key_is(key, klen, "prompt")) {
+        seen = &t->prompt;
+        q = *seen ? NULL : fast_text(f, p, 1, &out->prompt_bytes);
+    } else {
+        return fast_value(f, p, 1);
+    }
+    *seen = true;
+    return q;
+}
+
+/* The fast path: true when it read body[0..len) completely into *out. */
+static bool fast_parse(enum serve_route route, const char *body, size_t len,
+                       struct serve_req_info *out)
+{
+    struct fast f = { body + len, route, false };
+    struct fast_top t;
+    memset(&t, 0, sizeof(t));
+    const char *p = ws(body, f.end);
+    bool more = true;
+    if (len > UINT32_MAX || p == f.end || *p != '{')
+        return false; /* not an object: the full reader says how bad */
+    if (fast_empty(&f, &p, '}'))
+        more = false;
+    while (more && p != NULL) {
+        const char *key;
+        size_t klen;
+        if ((p = fast_key(&f, p, &key, &klen)) == NULL)
+            return false;
+        if ((p = fast_member(&f, p, key, klen, &t, out)) == NULL)
+            return false;
+        p = fast_next(&f, p, '}', &more);
+    }
+    if (p == NULL || ws(p, f.end) != f.end)
+        return false;
+    if (t.mt) {
+        out->max_tokens = t.mt_v;
+    } else if (t.mct) {
+        if (!t.mct_plain)
+            return false; /* the full reader judges it */
+        out->max_tokens = t.mct_v;
+    } else if (route == SERVE_ROUTE_MESSAGES) {
+        f.bad = true; /* required by the Messages API */
+    }
+    if (route == SERVE_ROUTE_COMPLETIONS ? !t.prompt : !t.messages)
+        f.bad = true;
+    out->bad_request = f.bad;
+    return true;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static void finish_info(const char *body, size_t len,
+                        struct serve_req_info *out)
+{
+    out->prompt_tokens = serve_reply_estimate_tokens(out->prompt_bytes);
+    scan_marks(body, len, out);
+}
+
+static void parse_full(enum serve_route route, const char *body, size_t len,
+                       struct serve_req_info *out)
 {
     memset(out, 0, sizeof(*out));
     struct json_node stack_nodes[REQ_STACK_NODES];
@@ -159,6 +635,28 @@ void serve_req_parse(enum serve_route route, const char *body, size_t len,
         out->bad_json = out->bad_request = true;
     if (nodes != stack_nodes)
         free(nodes);
-    out->prompt_tokens = serve_reply_estimate_tokens(out->prompt_bytes);
-    scan_marks(body, len, out);
+}
+
+void serve_req_parse_full(enum serve_route route, const char *body, size_t len,
+                          struct serve_req_info *out)
+{
+    parse_full(route, body, len, out);
+    finish_info(body, len, out);
+}
+
+bool serve_req_parse_fast(enum serve_route route, const char *body, size_t len,
+                          struct serve_req_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!fast_parse(route, body, len, out))
+        return false;
+    finish_info(body, len, out);
+    return true;
+}
+
+void serve_req_parse(enum serve_route route, const char *body, size_t len,
+                     struct serve_req_info *out)
+{
+    if (!serve_req_parse_fast(route, body, len, out))
+        serve_req_parse_full(route, body, len, out);
 }

@@ -46,8 +46,19 @@ struct serve_req_info {
 };
 
 /* Reads body[0..len) of an API route (CHAT, COMPLETIONS or MESSAGES) into
- * *out.  Always succeeds; problems are reported through the flags. */
+ * *out.  Always succeeds; problems are reported through the flags.  A
+ * single validating scan reads ordinary bodies; anything unusual or
+ * malformed is read by serve_req_parse_full, with the same result. */
 void serve_req_parse(enum serve_route route, const char *body, size_t len,
                      struct serve_req_info *out);
+
+/* The two readers serve_req_parse uses, for tests that compare them.
+ * _fast returns false (and *out is to be ignored) when it gives up on a
+ * body; when it returns true, *out is what _full gives.  _full is the
+ * reference: core/json's DOM parse of the whole body. */
+bool serve_req_parse_fast(enum serve_route route, const char *body, size_t len,
+                          struct serve_req_info *out);
+void serve_req_parse_full(enum serve_route route, const char *body, size_t len,
+                          struct serve_req_info *out);
 
 #endif

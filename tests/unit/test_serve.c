@@ -427,6 +427,153 @@ static void test_req_large(void **state)
     free(body);
 }
 
+/* ---- fast body reader against the full one --------------------------------
+ */
+
+/* Bodies the fast reader must read itself (ordinary API bodies). */
+static const char *const fast_bodies[] = {
+    "{\"model\":\"mini\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
+    "\"content\":\"Say hello to the benchmark, please.\"}]}",
+    " {\n \"model\" : \"gpt-4o\", \"temperature\": 0.7, \"stream\": false,\n"
+    " \"messages\": [ {\"role\":\"system\",\"content\":\"Be brief.\\n\"},\n"
+    " {\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"caf\\u00e9"
+    " \\ud83d\\ude00 \\\"q\\\"\"},{\"type\":\"image_url\",\"image_url\":"
+    "{\"url\":\"x\"}}]} ],\n \"max_completion_tokens\": 120, \"n\": 1,"
+    " \"stop\": null, \"tools\": [] }\r\n",
+    "{\"model\":\"claude\",\"max_tokens\":1024,\"system\":[{\"type\":\"text\","
+    "\"text\":\"You are "
+    "terse.\"}],\"messages\":[{\"role\":\"user\",\"content\":"
+    "\"hi \\u4e16\\u754c \xc3\xa9\"},{\"role\":\"assistant\",\"content\":[]}]}",
+    "{\"model\":\"m\",\"prompt\":[\"1234\",\"5678\"],\"max_tokens\":0,"
+    "\"logprobs\":-1.25}",
+    "{\"model\":\"m\",\"prompt\":\"abc\",\"max_tokens\":7,\"suffix\":{\"a\":"
+    "[true,false,null,0,-0.5,{\"b\":[]}]}}",
+    "{\"messages\":[{\"content\":\"x\",\"content2\":1}],\"max_tokens\":"
+    "123456789012345,\"metadata\":{\"max_tokens\":\"nested, ignored\"}}",
+    "{\"messages\":\"not an array\",\"model\":7}",
+    "{\"messages\":[1,{\"role\":\"user\"},{\"content\":null}],"
+    "\"max_completion_tokens\":3}",
+    "{}",
+};
+
+/* Bodies the fast reader may leave to the full one. */
+static const char *const other_bodies[] = {
+    "{\"mod\\u0065l\":\"x\",\"messages\":[]}",
+    "{\"model\":\"a\",\"model\":\"b\",\"messages\":[]}",
+    "{\"max_tokens\":1e2,\"messages\":[]}",
+    "{\"max_tokens\":1,\"messages\":[],\"x\":-1.25E-0}",
+    "{\"max_tokens\":-3,\"messages\":[],\"max_completion_tokens\":2}",
+    "{\"max_tokens\":null,\"messages\":[]}",
+    "{\"max_completion_tokens\":2.5,\"messages\":[]}",
+    "{\"model\":\"a\\\"b\",\"messages\":[{\"content\":[{\"text\":1,\"text\":"
+    "\"x\"}]}]}",
+    "[{\"messages\":[]}]",
+    "{\"messages\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+    "{\"messages\":[{\"content\":\"\\ud800\"}]}",
+    "{\"messages\":[{\"content\":\"tab\there\"}]}",
+    "{\"max_tokens\":99999999999999999999,\"messages\":[]}",
+    "{\"messages\":[]} x",
+    "",
+};
+
+static bool info_equal(const struct serve_req_info *a,
+                       const struct serve_req_info *b)
+{
+    return a->has_model == b->has_model &&
+           (!a->has_model || strcmp(a->model, b->model) == 0) &&
+           a->max_tokens == b->max_tokens &&
+           a->prompt_bytes == b->prompt_bytes &&
+           a->prompt_tokens == b->prompt_tokens &&
+           a->violation == b->violation && a->bad_json == b->bad_json &&
+           a->bad_request == b->bad_request;
+}
+
+/* Compares both readers on body[0..len) for every route; returns how
+ * many routes the fast reader handled. */
+static int compare_readers(const char *body, size_t len)
+{
+    static const enum serve_route routes[] = { SERVE_ROUTE_CHAT,
+                                               SERVE_ROUTE_COMPLETIONS,
+                                               SERVE_ROUTE_MESSAGES };
+    int fast = 0;
+    for (size_t r = 0; r < 3; r++) {
+        struct serve_req_info a, b, c;
+        serve_req_parse_full(routes[r], body, len, &b);
+        serve_req_parse(routes[r], body, len, &c);
+        if (!info_equal(&c, &b))
+            fail_msg("route %d: serve_req_parse differs on <%.*s>",
+                     (int)routes[r], (int)len, body);
+        if (!serve_req_parse_fast(routes[r], body, len, &a))
+            continue;
+        fast++;
+        if (!info_equal(&a, &b))
+            fail_msg("route %d: fast reader differs on <%.*s>", (int)routes[r],
+                     (int)len, body);
+    }
+    return fast;
+}
+
+static uint64_t mut_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* One to three random edits (replace, insert, delete) with bytes that
+ * matter to JSON, into out; returns the new length. */
+static size_t mutate(const char *in, size_t n, char *out, uint64_t *x)
+{
+    static const char alpha[] = "{}[]\":,\\ 0129-.eEtfnulr\n\x01\xc3zatx";
+    memcpy(out, in, n);
+    int edits = 1 + (int)(mut_next(x) % 3);
+    for (int e = 0; e < edits && n > 0; e++) {
+        size_t at = mut_next(x) % n;
+        char c = alpha[mut_next(x) % (sizeof(alpha) - 1)];
+        switch (mut_next(x) % 3) {
+        case 0: out[at] = c; break;
+        case 1:
+            memmove(out + at + 1, out + at, n - at);
+            out[at] = c;
+            n++;
+            break;
+        default: memmove(out + at, out + at + 1, n - at - 1); n--;
+        }
+    }
+    return n;
+}
+
+static void test_req_fast_agrees(void **state)
+{
+    (void)state;
+    size_t n_fast = sizeof(fast_bodies) / sizeof(fast_bodies[0]);
+    size_t n_other = sizeof(other_bodies) / sizeof(other_bodies[0]);
+    for (size_t i = 0; i < n_fast; i++)
+        if (compare_readers(fast_bodies[i], strlen(fast_bodies[i])) != 3)
+            fail_msg("fast reader gave up on <%s>", fast_bodies[i]);
+    for (size_t i = 0; i < n_other; i++)
+        compare_readers(other_bodies[i], strlen(other_bodies[i]));
+    /* every truncation, and random edits: agree whenever fast answers */
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    long tried = 0, fast = 0;
+    char buf[1024];
+    for (size_t i = 0; i < n_fast + n_other; i++) {
+        const char *b = i < n_fast ? fast_bodies[i] : other_bodies[i - n_fast];
+        size_t len = strlen(b);
+        for (size_t cut = 0; cut < len; cut++)
+            fast += compare_readers(b, cut);
+        for (int m = 0; m < 1500; m++) {
+            size_t n = mutate(b, len, buf, &x);
+            fast += compare_readers(buf, n);
+            tried += 3;
+        }
+    }
+    /* the edits must leave the fast reader enough valid bodies to judge */
+    if (fast < tried / 20)
+        fail_msg("fast reader answered only %ld of %ld", fast, tried);
+}
+
 /* ---- key -> account ------------------------------------------------------ */
 
 static void test_keys_deterministic(void **state)
@@ -915,6 +1062,7 @@ int main(void)
         cmocka_unit_test(test_error_truncation),
         cmocka_unit_test(test_models_and_escape),
         cmocka_unit_test(test_req_large),
+        cmocka_unit_test(test_req_fast_agrees),
         cmocka_unit_test(test_keys_deterministic),
         cmocka_unit_test(test_keys_like_parse),
         cmocka_unit_test(test_keys_file),
