@@ -24,7 +24,6 @@
  */
 #include "serve/serve_model.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 #include "core/json.h"
 #include "core/results.h"
 #include "core/rng.h"
+#include "core/timeline.h"
 #include "serve/serve_admin.h"
 #include "serve/serve_timer.h"
 
@@ -299,17 +299,6 @@ void serve_model_record(struct serve_model *m, int pop, enum reason outcome,
 
 /* ---- the event timeline -------------------------------------------------- */
 
-static bool has_duration(enum scn_event_kind k)
-{
-    return k == EV_OUTAGE || k == EV_MAINTENANCE || k == EV_UPGRADE ||
-           k == EV_SUSPEND || k == EV_SUSPEND_FEATURE;
-}
-
-static int64_t exp_ns(struct rng *r, int64_t mean_ns)
-{
-    return llround(-(double)mean_ns * log(rng_double(r)));
-}
-
 static struct occ_row *add_row(struct serve_model *m, int ev, int64_t now)
 {
     if (m->n_rows == m->cap_rows) {
@@ -339,10 +328,8 @@ static void event_start(struct serve_model *m, int idx, int64_t due_ns,
     const struct scn_event *ev = &m->sc->events[idx];
     policy_event_start(m->pol, ev, now);
     struct occ_row *row = add_row(m, idx, now);
-    int64_t dur = ev->for_ns;
-    if (ev->timing == EVT_RANDOM)
-        dur = llround(dist_sample_nonneg(&ev->mttr, &m->evr));
-    if (has_duration(ev->kind) || ev->timing == EVT_RANDOM) {
+    int64_t dur = timeline_length_ns(ev, &m->evr);
+    if (timeline_lasts(ev)) {
         row->end_ns = dur > 0 ? now + dur : INT64_MAX;
         if (dur > 0)
             timer_at(m, now + dur, TK_EV_END, (void *)(intptr_t)idx);
@@ -357,9 +344,9 @@ static void event_end(struct serve_model *m, int idx, int64_t now,
 {
     const struct scn_event *ev = &m->sc->events[idx];
     policy_event_end(m->pol, ev, now);
-    if (ev->timing == EVT_RANDOM && ev->mtbf_ns > 0)
-        timer_at(m, now + exp_ns(&m->evr, ev->mtbf_ns), TK_EV_START,
-                 (void *)(intptr_t)idx);
+    int64_t gap = timeline_gap_ns(ev, &m->evr);
+    if (gap >= 0)
+        timer_at(m, now + gap, TK_EV_START, (void *)(intptr_t)idx);
     update_capacity(m, now, ready);
 }
 
@@ -367,13 +354,7 @@ static void schedule_timeline(struct serve_model *m)
 {
     struct serve_call *ready = NULL; /* stays empty: no request yet */
     for (size_t i = 0; i < m->scn->n_events_orig; i++) {
-        const struct scn_event *ev = &m->sc->events[i];
-        int64_t t = ev->at_ns;
-        if (ev->timing == EVT_RANDOM) {
-            if (ev->mtbf_ns <= 0)
-                continue;
-            t = exp_ns(&m->evr, ev->mtbf_ns);
-        }
+        int64_t t = timeline_first_ns(&m->sc->events[i], &m->evr);
         if (t < 0)
             continue;
         /* events at 0 are in force before the first request is taken */

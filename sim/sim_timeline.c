@@ -19,18 +19,11 @@
  */
 #include "sim/sim_int.h"
 
-#include <math.h>
-
 #include "core/err.h"
+#include "core/timeline.h"
 
 /* ---- scenario events -------------------------------------------------------
  */
-
-static bool kind_has_duration(enum scn_event_kind k)
-{
-    return k == EV_OUTAGE || k == EV_MAINTENANCE || k == EV_UPGRADE ||
-           k == EV_SUSPEND || k == EV_SUSPEND_FEATURE;
-}
 
 static void update_capacity(struct sim_engine *e)
 {
@@ -52,21 +45,14 @@ static struct sim_event_row *add_row(struct sim_engine *e, int ev)
     return row;
 }
 
-static int64_t exp_ns(struct rng *r, int64_t mean_ns)
-{
-    return llround(-(double)mean_ns * log(rng_double(r)));
-}
-
 void sim_timeline_start(struct sim_engine *e, uint32_t idx)
 {
     const struct scn_event *ev = &e->sc->events[idx];
     e->occurrences[idx]++;
     policy_event_start(e->pol, ev, e->now);
     struct sim_event_row *row = add_row(e, (int)idx);
-    int64_t dur = ev->for_ns;
-    if (ev->timing == EVT_RANDOM)
-        dur = llround(dist_sample_nonneg(&ev->mttr, &e->evr));
-    if (kind_has_duration(ev->kind) || ev->timing == EVT_RANDOM) {
+    int64_t dur = timeline_length_ns(ev, &e->evr);
+    if (timeline_lasts(ev)) {
         if (dur > 0 && e->now + dur < e->end) {
             sim_push(e, e->now + dur, SE_EVENT_END, idx, 0);
             row->end_ns = e->now + dur;
@@ -84,24 +70,16 @@ void sim_timeline_end(struct sim_engine *e, uint32_t idx)
 {
     const struct scn_event *ev = &e->sc->events[idx];
     policy_event_end(e->pol, ev, e->now);
-    if (ev->timing == EVT_RANDOM && ev->mtbf_ns > 0) {
-        int64_t t = e->now + exp_ns(&e->evr, ev->mtbf_ns);
-        if (t < e->end)
-            sim_push(e, t, SE_EVENT_START, idx, 0);
-    }
+    int64_t gap = timeline_gap_ns(ev, &e->evr);
+    if (gap >= 0 && e->now + gap < e->end)
+        sim_push(e, e->now + gap, SE_EVENT_START, idx, 0);
     update_capacity(e);
 }
 
 void sim_timeline_schedule(struct sim_engine *e)
 {
     for (size_t i = 0; i < e->sc->n_events; i++) {
-        const struct scn_event *ev = &e->sc->events[i];
-        int64_t t = ev->at_ns;
-        if (ev->timing == EVT_RANDOM) {
-            if (ev->mtbf_ns <= 0)
-                continue;
-            t = exp_ns(&e->evr, ev->mtbf_ns);
-        }
+        int64_t t = timeline_first_ns(&e->sc->events[i], &e->evr);
         if (t >= 0 && t < e->end)
             sim_push(e, t, SE_EVENT_START, (uint32_t)i, 0);
     }
