@@ -76,6 +76,7 @@ struct lg_req {
 /* One easy handle and the buffers of the request it carries. */
 struct lg_slot {
     CURL *easy;
+    CURLU *url_h; /* the parsed URL (CURLOPT_CURLU), owned */
     struct lg_worker *w;
     struct lg_req req;
     int64_t sent_ns;

@@ -3,7 +3,9 @@
  * yardstick for `tollgate run`'s CPU per request: one thread, one multi
  * handle, curl_multi_socket_action + epoll with kept registrations and
  * expiry-only timeouts (reference/PERFORMANCE.md), N easy handles re-added
- * as soon as they finish, no bookkeeping at all.
+ * as soon as they finish, no bookkeeping at all; the URL handed over
+ * parsed (CURLOPT_CURLU) and no proxy environment lookups, the two
+ * options that cut libcurl 7.88's own per-request work (bench/run/README.md).
  *
  *   curl_floor URL CONNECTIONS REQUESTS
  *
@@ -71,11 +73,16 @@ int main(int argc, char **argv)
     CURLM *m = curl_multi_init();
     curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+    CURLU *url = curl_url();
+    if (curl_url_set(url, CURLUPART_URL, argv[1], 0) != CURLUE_OK)
+        return 2;
     for (int i = 0; i < conns && started < total; i++, started++) {
         CURL *e = curl_easy_init();
-        curl_easy_setopt(e, CURLOPT_URL, argv[1]);
+        curl_easy_setopt(e, CURLOPT_CURLU, url);
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
+        curl_easy_setopt(e, CURLOPT_PROXY, "");
+        curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
         curl_multi_add_handle(m, e);
     }
     int running;
