@@ -120,33 +120,45 @@ static const uint8_t str_stop[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
 };
 
-static int parse_string(struct pstate *ps)
+bool json_scan_string(const char **pp, const char *end, size_t *len,
+                      bool *escaped)
 {
-    int i = new_node(ps, JSON_STRING);
-    if (i < 0)
-        return -1;
-    const char *p = ++ps->p, *end = ps->end; /* after the opening quote */
-    bool escaped = false;
+    const char *start = *pp + 1, *p = start; /* after the opening quote */
+    *escaped = false;
     for (;;) {
         while (p < end && !str_stop[(unsigned char)*p])
             p++;
         if (p == end || (unsigned char)*p < 0x20)
             break;
         if (*p == '"') {
-            ps->nodes[i].p = ps->p;
-            ps->nodes[i].len = (uint32_t)(p - ps->p);
-            ps->nodes[i].escaped = escaped;
-            ps->p = p + 1;
-            return i;
+            *len = (size_t)(p - start);
+            *pp = p + 1;
+            return true;
         }
         size_t n = check_escape(p + 1, end); /* *p is a backslash */
         if (n == 0)
             break;
-        escaped = true;
+        *escaped = true;
         p += 1 + n;
     }
-    ps->p = p;
-    return fail(ps, ERR_PARSE);
+    *pp = p;
+    return false;
+}
+
+static int parse_string(struct pstate *ps)
+{
+    int i = new_node(ps, JSON_STRING);
+    if (i < 0)
+        return -1;
+    const char *start = ps->p + 1;
+    size_t len = 0;
+    bool escaped;
+    if (!json_scan_string(&ps->p, ps->end, &len, &escaped))
+        return fail(ps, ERR_PARSE);
+    ps->nodes[i].p = start;
+    ps->nodes[i].len = (uint32_t)len;
+    ps->nodes[i].escaped = escaped;
+    return i;
 }
 
 static const char *scan_digits(const char *p, const char *end)

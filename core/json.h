@@ -142,6 +142,18 @@ void json_w_null(struct json_w *w);
 int json_w_finish(struct json_w *w) WARN_UNUSED;
 
 /*
+ * Scans the JSON string literal whose opening quote is at *p (*p < end),
+ * validating it exactly as json_parse does (no raw control characters,
+ * valid escapes, surrogates paired).  On success returns true with *p just
+ * past the closing quote, *len the raw bytes between the quotes and
+ * *escaped whether they hold an escape; on failure returns false with *p
+ * where the scan stopped.  For readers that pick values out of a document
+ * without building one (serve's fast request path).
+ */
+bool json_scan_string(const char **p, const char *end, size_t *len,
+                      bool *escaped);
+
+/*
  * Escapes s[0..len) as the inside of a JSON string (no quotes) into dst
  * (cap bytes, NUL-terminated).  Returns the escaped length, or (size_t)-1
  * when it does not fit.  For building response bodies in buffers.

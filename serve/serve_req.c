@@ -165,16 +165,6 @@ struct fast {
     bool bad; /* a member of the wrong type or missing (bad_request) */
 };
 
-/* Bytes that stop the scan of a string: controls, quote, backslash. */
-static const unsigned char str_stop[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
-};
-
 static const char *ws(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
@@ -182,72 +172,12 @@ static const char *ws(const char *p, const char *end)
     return p;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static long hex4(const char *p)
-{
-    long v = 0;
-    for (int k = 0; k < 4; k++) {
-        int h = hex_digit(p[k]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-/* Bytes an escape spans after its backslash at p, 0 when core/json
- * rejects it (bad letter or digits, lone or unpaired surrogate). */
-static size_t escape_len(const char *p, const char *end)
-{
-    if (p >= end)
-        return 0;
-    if (*p != '\0' && strchr("\"\\/bfnrt", *p) != NULL)
-        return 1;
-    if (*p != 'u' || end - p < 5)
-        return 0;
-    long cp = hex4(p + 1);
-    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
-        return 0;
-    if (cp < 0xD800 || cp > 0xDBFF)
-        return 5;
-    if (end - p < 11 || p[5] != '\\' || p[6] != 'u')
-        return 0;
-    long lo = hex4(p + 7);
-    return lo >= 0xDC00 && lo <= 0xDFFF ? 11 : 0;
-}
-
 /* A string at p (the opening quote): *len raw bytes between the quotes,
  * *escaped when it holds an escape. */
 static const char *fast_string(const char *p, const char *end, size_t *len,
                                bool *escaped)
 {
-    const char *start = ++p;
-    *escaped = false;
-    for (;;) {
-        while (p < end && !str_stop[(unsigned char)*p])
-            p++;
-        if (p == end || (unsigned char)*p < 0x20)
-            return NULL;
-        if (*p == '"')
-            break;
-        size_t n = escape_len(p + 1, end);
-        if (n == 0)
-            return NULL;
-        *escaped = true;
-        p += 1 + n;
-    }
-    *len = (size_t)(p - start);
-    return p + 1;
+    return json_scan_string(&p, end, len, escaped) ? p : NULL;
 }
 
 /* A number at p; *plain when it is a non-negative integer of at most 15
