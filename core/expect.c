@@ -141,6 +141,18 @@ static int read_arg(struct cursor *c, const char *metric, char *tok, size_t len,
     return ERR_OK;
 }
 
+/* tok as an outcome id (ok or a denial reason) into r->reason; reports
+ * an unknown one, naming what was expected. */
+static int outcome_id(struct cursor *c, const char *tok, const char *what,
+                      struct expect_rule *r)
+{
+    enum reason id = reason_from_id(tok);
+    if (id == REASON_COUNT)
+        return unknown_outcome(c, tok, what);
+    r->reason = (int)id;
+    return ERR_OK;
+}
+
 /* denied or denied(reason): the argument is optional. */
 static int parse_denied(struct cursor *c, struct expect_rule *r)
 {
@@ -153,14 +165,10 @@ static int parse_denied(struct cursor *c, struct expect_rule *r)
     int e = read_arg(c, "denied", tok, sizeof(tok), "a denial reason id");
     if (e != ERR_OK)
         return e;
-    enum reason id = reason_from_id(tok);
-    if (id == REASON_OK)
+    if (reason_from_id(tok) == REASON_OK)
         return fail(c, "'ok' is not a denial reason: use count(ok) or "
                        "goodput for served requests");
-    if (id == REASON_COUNT)
-        return unknown_outcome(c, tok, "a denial reason id");
-    r->reason = (int)id;
-    return ERR_OK;
+    return outcome_id(c, tok, "a denial reason id", r);
 }
 
 static int parse_count(struct cursor *c, struct expect_rule *r)
@@ -175,11 +183,7 @@ static int parse_count(struct cursor *c, struct expect_rule *r)
         r->reason = -1;
         return ERR_OK;
     }
-    enum reason id = reason_from_id(tok);
-    if (id == REASON_COUNT)
-        return unknown_outcome(c, tok, what);
-    r->reason = (int)id;
-    return ERR_OK;
+    return outcome_id(c, tok, what, r);
 }
 
 /* "p50" -> 50, "p999" -> 99.9, "p99.9" -> 99.9, "max" -> 100, "mean" -> -1;
@@ -218,11 +222,7 @@ static int parse_latency(struct cursor *c, const char *name, double q,
         r->reason = EXP_OUTCOME_DENIED;
         return ERR_OK;
     }
-    enum reason id = reason_from_id(tok);
-    if (id == REASON_COUNT)
-        return unknown_outcome(c, tok, what);
-    r->reason = (int)id;
-    return ERR_OK;
+    return outcome_id(c, tok, what, r);
 }
 
 static int parse_metric(struct cursor *c, struct expect_rule *r)
