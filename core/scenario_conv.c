@@ -34,6 +34,17 @@ static const char *describe(const struct ynode *n, char *buf, size_t len)
     return buf;
 }
 
+char *scn_join(char *buf, size_t len, const char *const *names)
+{
+    if (len > 0)
+        buf[0] = '\0';
+    for (size_t j = 0; names[j] && len > 0; j++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", j ? ", " : "", names[j]);
+    }
+    return buf;
+}
+
 bool scn_check_map(struct scn_ctx *c, const struct ynode *n,
                    const char *const *allowed)
 {
@@ -58,12 +69,8 @@ bool scn_check_map(struct scn_ctx *c, const struct ynode *n,
                     near);
             continue;
         }
-        char list[512] = "";
-        for (size_t j = 0; allowed[j]; j++) {
-            size_t used = strlen(list);
-            snprintf(list + used, sizeof(list) - used, "%s%s", j ? ", " : "",
-                     allowed[j]);
-        }
+        char list[512];
+        scn_join(list, sizeof(list), allowed);
         scn_err(c, n->keys[i], k, "unknown key '%s' (expected one of: %s)", k,
                 list);
     }

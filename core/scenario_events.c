@@ -154,13 +154,11 @@ static bool conv_kind(struct scn_ctx *c, const struct ynode *n,
         e->kind = (enum scn_event_kind)k; /* EV_OUTAGE.. match the order */
         return true;
     }
-    if (first == NULL)
-        scn_err(c, n, NULL,
-                "an event needs a kind: one of outage, "
-                "maintenance, upgrade, ban, suspend, "
-                "revoke_keys, block_region, unblock_region, "
-                "suspend_feature, revoke_permission, "
-                "billing_failure, set_limit");
+    if (first == NULL) {
+        char list[256];
+        scn_err(c, n, NULL, "an event needs a kind: one of %s",
+                scn_join(list, sizeof(list), kind_names));
+    }
     return first != NULL;
 }
 
@@ -364,13 +362,10 @@ static void bad_kind(struct scn_ctx *c, const struct ynode *key)
             return;
         }
     const char *near = scn_suggest(k, kind_names);
-    scn_err(c, key, k,
-            "unknown event kind '%s'%s%s%s (one of outage, maintenance, "
-            "upgrade, ban, suspend, revoke_keys, block_region, "
-            "unblock_region, suspend_feature, revoke_permission, "
-            "billing_failure, set_limit)",
-            k, near ? "; did you mean '" : "", near ? near : "",
-            near ? "'?" : "");
+    char list[256];
+    scn_err(c, key, k, "unknown event kind '%s'%s%s%s (one of %s)", k,
+            near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
+            scn_join(list, sizeof(list), kind_names));
 }
 
 /* One mapping {kind: parameters, ...}: an event per key, appended to

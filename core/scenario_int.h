@@ -130,6 +130,9 @@ enum { SCN_REQ = 1, SCN_POS = 2 /* must be > 0 */ };
  * allowed (NULL-terminated); returns false when n is not a map. */
 bool scn_check_map(struct scn_ctx *c, const struct ynode *n,
                    const char *const *allowed);
+/* names (NULL-terminated) joined by ", " into buf (truncated to fit);
+ * returns buf.  For "expected one of: ..." messages. */
+char *scn_join(char *buf, size_t len, const char *const *names);
 /* A scalar's text, or reports "expected <what>" and returns NULL. */
 const char *scn_scalar(struct scn_ctx *c, const struct ynode *n,
                        const char *what);
