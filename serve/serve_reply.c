@@ -23,30 +23,53 @@ struct out {
     size_t pos; /* bytes the full output needs so far */
 };
 
-static void put(struct out *o, const char *s, size_t n)
+/* What does not fit: as much as fits, one byte kept for the NUL. */
+static void put_clipped(struct out *o, const char *s, size_t n)
 {
     if (o->pos < o->len) {
-        size_t room = o->len - o->pos - 1; /* keep one byte for the NUL */
+        size_t room = o->len - o->pos - 1;
         memcpy(o->buf + o->pos, s, n < room ? n : room);
     }
+}
+
+/* Inlined, so that constant strings are copied with a few moves. */
+static inline void put(struct out *o, const char *s, size_t n)
+{
+    if (o->pos < o->len && o->len - o->pos > n)
+        memcpy(o->buf + o->pos, s, n);
+    else
+        put_clipped(o, s, n);
     o->pos += n;
 }
 
-static void puts_(struct out *o, const char *s)
+static inline void puts_(struct out *o, const char *s)
 {
     put(o, s, strlen(s));
 }
 
+/* Decimal of v into buf, two digits per division; NUL-terminated. */
 static size_t fmt_u64(char *buf, uint64_t v)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021"
+                                "22232425262728293031323334353637383940414243"
+                                "44454647484950515253545556575859606162636465"
+                                "66676869707172737475767778798081828384858687"
+                                "888990919293949596979899";
     char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
+    char *p = tmp + sizeof(tmp);
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    size_t n = (size_t)(tmp + sizeof(tmp) - p);
+    memcpy(buf, p, n);
     buf[n] = '\0';
     return n;
 }

@@ -152,6 +152,18 @@ static void test_i64(void **state)
     assert_string_equal(buf, "9223372036854775807");
     assert_int_equal(serve_reply_i64(buf, INT64_MIN), 20);
     assert_string_equal(buf, "-9223372036854775808");
+    /* every power of ten and its neighbours, both signs, as printf says */
+    for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10) {
+        for (int64_t d = -1; d <= 1; d++) {
+            char want[24];
+            for (int sign = -1; sign <= 1; sign += 2) {
+                long long v = sign * (p * 10 + d);
+                snprintf(want, sizeof(want), "%lld", v);
+                assert_int_equal(serve_reply_i64(buf, v), strlen(want));
+                assert_string_equal(buf, want);
+            }
+        }
+    }
 }
 
 /* The fast reset formatter says exactly what units_fmt_reset says. */
