@@ -41,7 +41,10 @@
 #include "serve/serve_req.h"
 #include "serve/serve_scn.h"
 
-#define EMPTY_BODY       "" /* body of a request that sent none */
+#define EMPTY_BODY "" /* body of a request that sent none */
+/* Bodies up to this size live inside the request (no allocation of their
+ * own; struct sreq plus them stays within malloc's per-thread cache). */
+#define INLINE_BODY      576
 #define ADMIN_BODY_LIMIT (64 * 1024)
 
 struct serve {
@@ -68,6 +71,7 @@ struct sreq {
     int64_t arrive_ns;
     char *body;
     size_t len, cap;   /* cap 0: body is the static empty string */
+    bool body_heap;    /* body is allocated (else inline or static) */
     size_t expect_len; /* Content-Length, 0 when absent */
     bool too_big;
     bool answered;  /* a response is queued: ignore the rest */
@@ -76,6 +80,7 @@ struct sreq {
     bool model_unknown;
     char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
     struct serve_call call;
+    char inline_body[]; /* INLINE_BODY bytes */
 };
 
 void serve_opts_init(struct serve_opts *o)
@@ -521,20 +526,37 @@ static size_t limit_of(const struct serve *s, enum serve_route r)
                                    : s->opts.body_limit_bytes;
 }
 
+/* Room for need bytes of body: inline when it fits, else on the heap
+ * (Content-Length sizes the first allocation; chunked bodies grow). */
+static void grow_body(struct sreq *q, size_t need)
+{
+    if (q->cap == 0 && need <= INLINE_BODY && q->expect_len < INLINE_BODY) {
+        q->body = q->inline_body;
+        q->cap = INLINE_BODY;
+        return;
+    }
+    size_t cap = q->cap * 2 > need ? q->cap * 2 : need;
+    if (q->cap < q->expect_len + 1 && q->expect_len + 1 >= need)
+        cap = q->expect_len + 1;
+    if (q->body_heap) {
+        q->body = xrealloc(q->body, cap);
+    } else {
+        char *b = xmalloc(cap);
+        memcpy(b, q->body, q->len);
+        q->body = b;
+        q->body_heap = true;
+    }
+    q->cap = cap;
+}
+
 static void append_body(struct sreq *q, const char *data, size_t n)
 {
     if (q->too_big || q->len + n > limit_of(q->s, q->route)) {
         q->too_big = true;
         return;
     }
-    if (q->len + n + 1 > q->cap) {
-        /* Content-Length sized the first allocation; chunked bodies grow */
-        size_t cap = q->cap * 2 > q->len + n + 1 ? q->cap * 2 : q->len + n + 1;
-        if (q->cap < q->expect_len + 1 && q->expect_len + 1 >= q->len + n + 1)
-            cap = q->expect_len + 1;
-        q->body = q->cap ? xrealloc(q->body, cap) : xmalloc(cap);
-        q->cap = cap;
-    }
+    if (q->len + n + 1 > q->cap)
+        grow_body(q, q->len + n + 1);
     memcpy(q->body + q->len, data, n);
     q->len += n;
     q->body[q->len] = '\0';
@@ -577,7 +599,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct sreq *q = *con_cls;
     (void)version;
     if (q == NULL) {
-        q = xmalloc(sizeof(*q));
+        q = xmalloc(sizeof(*q) + INLINE_BODY);
         memset(q, 0, sizeof(*q));
         q->s = s;
         q->conn = conn;
@@ -617,7 +639,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (q->suspended)
         atomic_fetch_sub_explicit(&q->s->suspended, 1, memory_order_relaxed);
-    if (q->cap > 0)
+    if (q->body_heap)
         free(q->body);
     free(q);
     *con_cls = NULL;
