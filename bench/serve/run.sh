@@ -20,10 +20,12 @@
 # keepalive_requests raised).
 #
 # Reported per round: requests/s and server CPU microseconds per request
-# (utime + stime of the server process from /proc), then the medians and
-# serve/nginx ratios.  Requires wrk, nginx, curl.  Traffic stays on
-# 127.0.0.1.  Results are noisy on a shared 2-core machine: quote the
-# ratios of one run, not absolute numbers (PERFORMANCE.md).
+# (utime + stime of the server process from /proc; user time alone in
+# parentheses), then the medians and serve/nginx ratios (of the medians,
+# and the median of the rounds' ratios).  Requires wrk, nginx, curl.
+# Traffic stays on 127.0.0.1.  Results are noisy on a shared 2-core
+# machine: quote the ratios of one run, not absolute numbers
+# (PERFORMANCE.md).
 set -eu
 TG=${1:-build/tollgate}
 ROUNDS=${2:-5}
@@ -137,39 +139,45 @@ request = function()
 end
 EOF
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; } # user, system
 
-# One measurement: prints "req_per_s cpu_us_per_req non2xx".
+# One measurement: prints "req_per_s cpu_us_per_req user_us_per_req non2xx".
 measure() { # PORT PID
-    local t0 t1 out rps n non
-    t0=$(cpu_ticks "$2")
+    local u0 s0 u1 s1 out rps n non
+    read -r u0 s0 < <(cpu_ticks "$2")
     out=$("${CLI_CPU[@]}" wrk -t1 -c"$CONNS" -d"${SECS}s" -s "$WORK/bench.lua" \
         "http://127.0.0.1:$1/")
-    t1=$(cpu_ticks "$2")
+    read -r u1 s1 < <(cpu_ticks "$2")
     rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
     n=$(echo "$out" | awk '/requests in/ { print $1 }')
     non=$(echo "$out" | awk '/Non-2xx/ { print $5 }')
-    awk -v r="$rps" -v n="$n" -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
-        -v x="${non:-0}" 'BEGIN { printf "%.0f %.1f %d\n", r, d / hz * 1e6 / n, x }'
+    awk -v r="$rps" -v n="$n" -v d=$((u1 + s1 - u0 - s0)) -v u=$((u1 - u0)) \
+        -v hz="$(getconf CLK_TCK)" -v x="${non:-0}" 'BEGIN {
+        printf "%.0f %.1f %.1f %d\n", r, d / hz * 1e6 / n, u / hz * 1e6 / n, x }'
 }
 
 echo "# serve bench: $ROUNDS rounds x ${SECS}s, wrk -t1 -c$CONNS, serve" \
     "threads $THREADS, pin $PIN, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# round  nginx_rps nginx_us/req  serve_rps serve_us/req  non2xx(n/s)"
+echo "# round  nginx_rps nginx_us/req (user)  serve_rps serve_us/req (user)  non2xx(n/s)"
 : >"$WORK/rows"
 for r in $(seq "$ROUNDS"); do
-    read -r nr nc nnon < <(measure "$NPORT" "$NGINX_WORKER")
-    read -r sr scu snon < <(measure "$SPORT" "$SERVE_PID")
-    printf "%7d %10s %12s %10s %12s %8s/%s\n" "$r" "$nr" "$nc" "$sr" "$scu" \
-        "$nnon" "$snon" | tee -a "$WORK/rows"
+    read -r nr nc nu nnon < <(measure "$NPORT" "$NGINX_WORKER")
+    read -r sr scu su snon < <(measure "$SPORT" "$SERVE_PID")
+    printf "%7d %10s %12s %6s %10s %12s %6s %8s/%s\n" "$r" "$nr" "$nc" "($nu)" \
+        "$sr" "$scu" "($su)" "$nnon" "$snon" | tee -a "$WORK/rows"
 done
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mn=$(awk '{ print $2 }' "$WORK/rows" | median)
-ms=$(awk '{ print $4 }' "$WORK/rows" | median)
+ms=$(awk '{ print $5 }' "$WORK/rows" | median)
 cn=$(awk '{ print $3 }' "$WORK/rows" | median)
-cs=$(awk '{ print $5 }' "$WORK/rows" | median)
-awk -v mn="$mn" -v ms="$ms" -v cn="$cn" -v cs="$cs" 'BEGIN {
-    printf "median  nginx %.0f req/s %.1f us/req   serve %.0f req/s %.1f us/req\n", mn, cn, ms, cs
-    printf "ratio   serve/nginx throughput %.2f   serve/nginx CPU per request %.2f\n", ms / mn, cs / cn
+cs=$(awk '{ print $6 }' "$WORK/rows" | median)
+un=$(awk '{ gsub(/[()]/, "", $4); print $4 }' "$WORK/rows" | median)
+us=$(awk '{ gsub(/[()]/, "", $7); print $7 }' "$WORK/rows" | median)
+rr=$(awk '{ print $5 / $2 }' "$WORK/rows" | median)
+awk -v mn="$mn" -v ms="$ms" -v cn="$cn" -v cs="$cs" -v un="$un" -v us="$us" \
+    -v rr="$rr" 'BEGIN {
+    printf "median  nginx %.0f req/s %.1f us/req (user %.1f)   serve %.0f req/s %.1f us/req (user %.1f)\n", mn, cn, un, ms, cs, us
+    printf "ratio   serve/nginx throughput %.2f (median of rounds %.2f)   serve/nginx CPU per request %.2f\n", ms / mn, rr, cs / cn
     printf "serve decisions+responses per CPU-second: %.0f\n", 1e6 / cs
 }'
+echo "# load at end $(cut -d' ' -f1-3 /proc/loadavg)"
