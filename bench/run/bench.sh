@@ -157,7 +157,7 @@ lag_run() { # cond threads rate
   la=$(cut -d' ' -f1 /proc/loadavg)
   read -r b0 s0 < <(busy_jiffies)
   n0=$(proc_jiffies "$NGINX_WORKER")
-  /usr/bin/time -f "%U %S" -o "$W/t.lag" "${pre[@]}" "$TG" run "$W/lag-r.yaml" -o "$W/lag" -q \
+  /usr/bin/time -f "%U %S %e" -o "$W/t.lag" "${pre[@]}" "$TG" run "$W/lag-r.yaml" -o "$W/lag" -q \
     --threads "$t" >/dev/null 2>&1 || true
   read -r b1 s1 < <(busy_jiffies)
   n1=$(proc_jiffies "$NGINX_WORKER")
@@ -166,28 +166,31 @@ lag_run() { # cond threads rate
   hz=$(getconf CLK_TCK)
   tgj=$(awk -v hz="$hz" '{printf "%d", ($1 + $2) * hz}' "$W/t.lag")
   python3 - "$W/lag/summary.json" "$W/lag/generator.json" "$cond" "$t" "$rate" "$la" \
-    "$((b1 - b0))" "$((s1 - s0))" "$((n1 - n0))" "$tgj" "$hz" <<'PY'
+    "$((b1 - b0))" "$((s1 - s0))" "$((n1 - n0))" "$tgj" "$hz" "$(awk '{print $3}' "$W/t.lag")" <<'PY'
 import json, sys
 s, g = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 cond, t, rate, la = sys.argv[3:7]
 busy, steal, ngx, tg, hz = (int(x) for x in sys.argv[7:12])
+wall = float(sys.argv[12])  # the whole run: start-up, window, drain
 lag, dur = s["schedule_lag_ms"], s["duration_s"]
-wall = dur + 0.5  # the run's start-up and drain around the window
 other = max(0.0, (busy - ngx - tg) / hz / wall)
 print(f"{cond:<7} {t:>2} {rate:>6} {s['requests']['attempts']/dur:>9.0f} "
       f"{lag['p50']:>7.3f} {lag['p99']:>8.3f} {lag['p999']:>8.3f} {lag['max']:>8.3f} "
       f"{g['connections_opened_peak']:>5}/{g['waited_for_connection']:<6} "
-      f"{str(g['kept_up']):<5} {la:>5} {other:>6.2f} {100*steal/hz/wall/2:>6.1f}")
+      f"{str(g['kept_up']):<5} {g['worker_cpu_wait_ms']:>8.0f} {la:>5} {other:>6.2f} "
+      f"{100*steal/hz/wall/2:>6.1f}")
 PY
 }
 
 part_lag() {
   scenario lag "${SECS}s" "{ arrival: uniform, phases: [ { for: ${SECS}s, rate: 20000/s } ] }" /v1/ok "$LAG_CONNS"
   echo "== send lag, uniform open loop for ${SECS}s, $LAG_CONNS connections, $(nproc) CPUs"
-  echo "   (load: 1-min load average at start; other: CPU cores used by other processes"
-  echo "    during the run; steal: % of CPU time taken by the hypervisor)"
-  printf "%-7s %2s %6s %9s %7s %8s %8s %8s %12s %-5s %5s %6s %6s\n" cond thr rate "achieved" \
-    "p50 ms" "p99 ms" "p999 ms" "max ms" "conns/waits" kept load other steal%
+  echo "   (conns/waits: connections opened / sends that waited for one; cpuwait: ms"
+  echo "    the worker threads were runnable without a CPU; load: 1-min load average"
+  echo "    at start; other: CPU cores used by other processes during the run;"
+  echo "    steal: % of CPU time taken by the hypervisor)"
+  printf "%-7s %2s %6s %9s %7s %8s %8s %8s %12s %-5s %8s %5s %6s %6s\n" cond thr rate "achieved" \
+    "p50 ms" "p99 ms" "p999 ms" "max ms" "conns/waits" kept "cpuwait" load other steal%
   for r in $(seq 1 "$ROUNDS"); do
     for rate in $LAG_RATES; do
       for t in $LAG_THREADS; do
