@@ -32,6 +32,7 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "core/zig.h"
 
 #define ID_POP_SHIFT      51
 #define ID_CLOSED_BIT     (UINT64_C(1) << 63)
@@ -87,8 +88,9 @@ struct phase_fn {
 
 struct pop_gen {
     const struct scn_population *p;
-    bool done;    /* no further arrivals */
-    bool poisson; /* else uniform */
+    const struct zig *zig; /* the generator's tables */
+    bool done;             /* no further arrivals */
+    bool poisson;          /* else uniform */
     struct rng arrivals, pick;
     struct zipf zipf;
     struct alias_slot *alias; /* zipf table; NULL: use zipf */
@@ -106,6 +108,7 @@ struct pop_gen {
 };
 
 struct traffic {
+    struct zig zig; /* ziggurat tables: exponential gaps, token dists */
     const struct scenario *sc;
     uint64_t seed;
     int64_t shard_i, shard_n;
@@ -267,7 +270,7 @@ static bool enter_phase(struct pop_gen *g)
 
 static double next_increment(struct pop_gen *g)
 {
-    return g->poisson ? -log(rng_double(&g->arrivals)) : 1.0;
+    return g->poisson ? zig_exp(g->zig, &g->arrivals) : 1.0;
 }
 
 /* The time of the next arrival of g, or -1 when there is none before
@@ -385,6 +388,7 @@ static void pop_init(struct traffic *t, struct pop_gen *g, size_t i)
 {
     const struct scn_population *p = &t->sc->pops[i];
     g->p = p;
+    g->zig = &t->zig;
     rng_init(&g->arrivals, t->seed, i, RNG_ARRIVALS);
     rng_init(&g->pick, t->seed, i, RNG_PICK);
     if (p->arrival == ARRIVAL_CLOSED) {
@@ -462,11 +466,15 @@ static struct acct_streams *streams_of(struct traffic *t, int64_t account)
     return s;
 }
 
-/* The index u falls on in w (first cum > u); dflt when w is empty. */
-static int pick_weighted(const struct scn_weights *w, double u, int dflt)
+/* The index a uniform draw falls on in w (first cum > u); dflt when w is
+ * empty.  A single weight needs no draw. */
+static int pick_weighted(const struct scn_weights *w, struct rng *r, int dflt)
 {
     if (w->n == 0)
         return dflt;
+    if (w->n == 1)
+        return w->index[0];
+    double u = rng_double(r);
     size_t lo = 0, hi = w->n - 1;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -487,19 +495,29 @@ static int64_t to_count(double v)
     return (int64_t)(v + 0.5);
 }
 
+/* A fault with probability p: one draw, unless p is 0 or 1 (below 0 or
+ * above 1 act as those), whose outcome needs none. */
+static bool fault(double p, struct rng *r)
+{
+    if (!(p > 0))
+        return false;
+    return p >= 1 || rng_double(r) < p;
+}
+
 static void fill_attrs(struct traffic *t, const struct scn_population *p,
                        int64_t account, struct traffic_req *out)
 {
     struct acct_streams *s = streams_of(t, account);
     out->account = account;
-    out->model = pick_weighted(&p->models, rng_double(&s->attrs), -1);
-    out->region = pick_weighted(&p->regions, rng_double(&s->attrs), 0);
-    out->prompt_tokens = to_count(dist_sample(&p->prompt_tokens, &s->attrs));
+    out->model = pick_weighted(&p->models, &s->attrs, -1);
+    out->region = pick_weighted(&p->regions, &s->attrs, 0);
+    out->prompt_tokens =
+        to_count(zig_dist_sample(&t->zig, &p->prompt_tokens, &s->attrs));
     out->completion_tokens =
-        to_count(dist_sample(&p->completion_tokens, &s->attrs));
-    out->invalid_key = rng_double(&s->faults) < p->invalid_key;
-    out->violation = rng_double(&s->faults) < p->violation;
-    out->bad_request = rng_double(&s->faults) < p->bad_request;
+        to_count(zig_dist_sample(&t->zig, &p->completion_tokens, &s->attrs));
+    out->invalid_key = fault(p->invalid_key, &s->faults);
+    out->violation = fault(p->violation, &s->faults);
+    out->bad_request = fault(p->bad_request, &s->faults);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -521,6 +539,7 @@ struct traffic *traffic_new(const struct scenario *sc, uint64_t seed,
     assert(shard_n >= 1 && shard_i >= 0 && shard_i < shard_n);
     assert(sc->n_pops < (1u << (63 - ID_POP_SHIFT)));
     struct traffic *t = xcalloc(1, sizeof(*t));
+    zig_init(&t->zig);
     t->sc = sc;
     t->seed = seed;
     t->shard_i = shard_i;
@@ -617,7 +636,7 @@ int64_t traffic_think_ns(struct traffic *t, int pop, int64_t user)
         uint64_t id = THINK_ID_BIT | ((uint64_t)pop << 48) | (uint64_t)user;
         rng_init(r, t->seed, id, RNG_CLIENT);
     }
-    return to_count(dist_sample(&g->p->think, r));
+    return to_count(zig_dist_sample(&t->zig, &g->p->think, r));
 }
 
 double traffic_rate_at(const struct scenario *sc, int pop, int64_t t_ns)

@@ -24,11 +24,11 @@
  *   population sends nothing.
  * - poisson: a nonhomogeneous Poisson process with exactly that rate
  *   (inversion of the integrated rate Lambda(t) with unit exponential
- *   increments).  uniform: one arrival wherever Lambda(t) reaches an
- *   integer k = 0, 1, 2, ... (the first one at the start of the first
- *   non-empty phase), so a phase whose integral is an integer N holds
- *   exactly N arrivals, evenly spaced in Lambda.  Lambda runs on across
- *   phase boundaries.
+ *   increments, drawn by the exponential ziggurat of core/zig.h).  uniform: one
+ * arrival wherever Lambda(t) reaches an integer k = 0, 1, 2, ... (the first one
+ * at the start of the first non-empty phase), so a phase whose integral is an
+ * integer N holds exactly N arrivals, evenly spaced in Lambda.  Lambda runs on
+ * across phase boundaries.
  * - skew: uniform over the population's accounts, or zipf(s) with rank r
  *   (0 = most frequent) mapped to account first_account + r (no
  *   permutation).  Up to 2^20 accounts zipf is drawn from an exact alias
@@ -36,10 +36,14 @@
  * - Attributes, in draw order: from the account's RNG_ATTRS stream a
  *   model (one double against models.cum), a region (one double), prompt
  *   then completion tokens (the dists, rounded half up, clamped to
- *   [0, 2^62]); from its RNG_FAULTS stream invalid_key, violation,
- *   bad_request (one double each, true when below the fraction).  model
- *   is -1 when the population has no model weights; region 0 ("ZZ") when
- *   it has no region weights.
+ *   [0, 2^62]; exp, normal and lognormal through the ziggurats of
+ *   core/zig.h, the others as dist_sample); from its RNG_FAULTS stream
+ *   invalid_key, violation, bad_request (one double each, true when below
+ *   the fraction).  A draw whose outcome is certain is not taken: no model
+ *   draw with fewer than two model weights, no region draw with fewer than
+ *   two region weights, no fault draw for a fraction of 0 (never) or 1
+ *   (always).  model is -1 when the population has no model weights;
+ *   region 0 ("ZZ") when it has no region weights.
  * - Ids: open loop (pop << 51) | seq, seq counting every arrival of the
  *   population (foreign shards' included, so ids agree across shardings);
  *   closed loop (1 << 63) | (pop << 51) | (n x users + user), n counting
@@ -89,7 +93,8 @@ int64_t traffic_closed_users(const struct traffic *t, int pop);
 void traffic_closed_req(struct traffic *t, int pop, int64_t user, int64_t t_ns,
                         struct traffic_req *out);
 
-/* Think time of a closed-loop user (ns, the think dist rounded, >= 0),
+/* Think time of a closed-loop user (ns, the think dist rounded, >= 0,
+ * sampled as the token dists are),
  * from that user's own stream: RNG_CLIENT keyed by
  * (1 << 63) | (pop << 48) | user, so it never meets a stream keyed by an
  * account id. */

@@ -185,10 +185,10 @@ static const struct stat_case stat_cases[] = {
     /* ~80k arrivals: blocking 0.1217 within +-0.015 */
     { "Erlang B E_B(10 servers, 8 Erlang)", 10, 0, 8, 1, 1000, 20, 10, false,
       0.015 },
-    /* ~45k arrivals: blocking 0.3744 within +-0.02 */
-    { "M/M/2/5 blocking p_K", 2, 3, 3, 1, 1500, 20, 10, false, 0.02 },
-    /* ~40k customers: T = 2 s within +-0.15 s */
-    { "M/M/1 response T = 1/(mu - lambda)", 1, 1000000, 0.5, 1, 8000, 50, 10,
+    /* ~54k arrivals: blocking 0.3744 within +-0.02 */
+    { "M/M/2/5 blocking p_K", 2, 3, 3, 1, 1500, 20, 12, false, 0.02 },
+    /* ~48k customers: T = 2 s within +-0.15 s */
+    { "M/M/1 response T = 1/(mu - lambda)", 1, 1000000, 0.5, 1, 8000, 50, 12,
       true, 0.15 },
     /* ~120k customers: T = 1.509 s within +-0.1 s */
     { "Erlang C M/M/4 response Wq + 1/mu", 4, 1000000, 3, 1, 4000, 50, 10, true,

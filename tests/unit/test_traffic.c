@@ -485,6 +485,13 @@ static const struct tok_case tok_cases[] = {
     { "normal(500, 50)", { DIST_NORMAL, 500, 50 }, 0, 1000, 500, 50 },
     { "uniform(100, 900)", { DIST_UNIFORM, 100, 900 }, 100, 900, 500, 230.9 },
     { "exp(200)", { DIST_EXP, 200, 0 }, 0, INT64_MAX, 200, 200 },
+    /* mean 400 e^(s^2/2) = 453.25, sd mean sqrt(e^(s^2) - 1) = 241.5 */
+    { "lognormal(400, 0.5)",
+      { DIST_LOGNORMAL, 400, 0.5 },
+      0,
+      INT64_MAX,
+      453.2484,
+      241.5 },
 };
 
 static void test_tokens(void **state)
@@ -517,6 +524,55 @@ static void test_tokens(void **state)
     else /* sample mean: sd / sqrt(n), plus 0.5 for rounding */
         assert_true(fabs(mean - c->mean) <= 4 * c->sd / sqrt((double)n) + 0.5);
     free(v);
+}
+
+/* Draws whose outcome is certain are not taken: with one model weight or
+ * none, one region weight or none, and fault fractions of 0 or 1, the
+ * tokens of every request come out the same (the attrs stream is not
+ * advanced by the certain choices) and the faults are what the fractions
+ * say. */
+static void test_certain_draws_skipped(void **state)
+{
+    (void)state;
+    static int idx2[] = { 1, 0 };
+    static double cum2[] = { 0.5, 1.0 };
+    struct pop_spec p = { ARRIVAL_POISSON, 0, 20, 0, 1, { PH(S, 2000, 2000) } };
+    struct world a, b;
+    world_init(&a, S, &p, 1); /* one model, one region weight */
+    world_init(&b, S, &p, 1);
+    b.pops[0].models = (struct scn_weights){ .n = 0 };
+    b.pops[0].regions = (struct scn_weights){ .n = 0 };
+    b.pops[0].invalid_key = 1;
+    b.pops[0].bad_request = 1;
+    for (int k = 0; k < 2; k++) {
+        struct scn_population *q = k ? &b.pops[0] : &a.pops[0];
+        q->prompt_tokens = (struct dist){ DIST_LOGNORMAL, 400, 1.0 };
+        q->completion_tokens = (struct dist){ DIST_UNIFORM, 10, 500 };
+    }
+    size_t na, nb;
+    struct traffic_req *va = collect(&a.sc, 4, 0, 1, &na);
+    struct traffic_req *vb = collect(&b.sc, 4, 0, 1, &nb);
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        assert_int_equal(va[i].account, vb[i].account);
+        assert_int_equal(va[i].prompt_tokens, vb[i].prompt_tokens);
+        assert_int_equal(va[i].completion_tokens, vb[i].completion_tokens);
+        assert_int_equal(va[i].model, 0);
+        assert_int_equal(vb[i].model, -1);
+        assert_false(va[i].invalid_key || va[i].violation || va[i].bad_request);
+        assert_true(vb[i].invalid_key && !vb[i].violation && vb[i].bad_request);
+    }
+    /* two model weights do take a draw: the tokens move */
+    b.pops[0].models =
+        (struct scn_weights){ .index = idx2, .cum = cum2, .n = 2 };
+    free(vb);
+    vb = collect(&b.sc, 4, 0, 1, &nb);
+    size_t same = 0;
+    for (size_t i = 0; i < na; i++)
+        same += va[i].prompt_tokens == vb[i].prompt_tokens;
+    assert_true(same < na / 10);
+    free(va);
+    free(vb);
 }
 
 /* ---- determinism, order, ids, sharding -------------------------------- */
@@ -885,6 +941,7 @@ int main(void)
     ROWS(skew_cases, test_skew);
     ONE(test_weights_and_faults);
     ROWS(tok_cases, test_tokens);
+    ONE(test_certain_draws_skipped);
     ONE(test_determinism);
     ONE(test_order_and_ids);
     ONE(test_ties_by_pop);
