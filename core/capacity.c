@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "core/err.h"
+#include "core/zig.h"
 
 int capacity_init(struct capacity *c, int64_t servers, int64_t queue,
                   int64_t queue_timeout_ns)
@@ -147,13 +148,34 @@ int64_t capacity_queued(const struct capacity *c)
     return (int64_t)c->len;
 }
 
+/* first + per x tokens, rounded, saturated. */
+static int64_t service_total(double first, double per,
+                             int64_t completion_tokens)
+{
+    double ns = first + per * (double)completion_tokens;
+    if (ns >= 9.2e18)
+        return INT64_MAX / 2;
+    return (int64_t)llround(ns);
+}
+
 int64_t capacity_service_ns(const struct scn_model *m,
                             int64_t completion_tokens, struct rng *r)
 {
     double first = dist_sample_nonneg(&m->first_token, r);
     double per = dist_sample_nonneg(&m->per_token, r);
-    double ns = first + per * (double)completion_tokens;
-    if (ns >= 9.2e18)
-        return INT64_MAX / 2;
-    return (int64_t)llround(ns);
+    return service_total(first, per, completion_tokens);
+}
+
+static double nonneg(double v)
+{
+    return v > 0 ? v : 0;
+}
+
+int64_t capacity_service_ns_zig(const struct scn_model *m,
+                                int64_t completion_tokens, const struct zig *z,
+                                struct rng *r)
+{
+    double first = nonneg(zig_dist_sample(z, &m->first_token, r));
+    double per = nonneg(zig_dist_sample(z, &m->per_token, r));
+    return service_total(first, per, completion_tokens);
 }

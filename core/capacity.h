@@ -125,4 +125,14 @@ int64_t capacity_queued(const struct capacity *c);
 int64_t capacity_service_ns(const struct scn_model *m,
                             int64_t completion_tokens, struct rng *r);
 
+struct zig;
+
+/* The same service time with the exp, normal and lognormal draws taken
+ * through the ziggurat samplers z (core/zig.h, borrowed): the same
+ * distribution without a log per draw, consuming r differently.  sim
+ * samples every service time this way. */
+int64_t capacity_service_ns_zig(const struct scn_model *m,
+                                int64_t completion_tokens, const struct zig *z,
+                                struct rng *r);
+
 #endif

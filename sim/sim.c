@@ -370,7 +370,8 @@ static void start_service(struct sim_engine *e, uint32_t i)
     const struct scn_model *m = &zero_model;
     if (s->rq.model >= 0 && (size_t)s->rq.model < e->sc->policy.n_models)
         m = &e->sc->policy.models[s->rq.model];
-    int64_t svc = capacity_service_ns(m, s->rq.completion_tokens, &e->svc);
+    int64_t svc =
+        capacity_service_ns_zig(m, s->rq.completion_tokens, &e->zig, &e->svc);
     s->server = SRV_RUNNING;
     s->reply_ns = e->now + svc + s->rtt_ns; /* predicted */
     sim_push(e, e->now + svc, SE_DONE, 0, i);
@@ -422,8 +423,9 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
     s->reply_ns = INT64_MAX;
     s->retry_after_ns = -1;
     s->deadline_ns = timeout > 0 ? e->now + timeout : INT64_MAX;
-    s->rtt_ns =
-        e->has_rtt ? llround(dist_sample_nonneg(&pol->net_rtt, &e->net)) : 0;
+    s->rtt_ns = e->rtt_const
+                    ? e->rtt_ns
+                    : llround(dist_sample_nonneg(&pol->net_rtt, &e->net));
     e->in_flight++;
     if (pol->net_failure > 0 && rng_double(&e->net) < pol->net_failure) {
         answer_now(e, i, REASON_NETWORK);
@@ -536,7 +538,8 @@ static void on_user(struct sim_engine *e, int pop, int64_t user)
 static void scan_policy(struct sim_engine *e)
 {
     const struct scn_policy *p = &e->sc->policy;
-    e->has_rtt = !(p->net_rtt.kind == DIST_CONST && p->net_rtt.a == 0);
+    e->rtt_const = p->net_rtt.kind == DIST_CONST;
+    e->rtt_ns = e->rtt_const ? llround(p->net_rtt.a > 0 ? p->net_rtt.a : 0) : 0;
     for (size_t t = 0; t < p->n_tiers; t++) {
         const struct scn_tier *tier = &p->tiers[t];
         e->has_credit |= tier->has_credit;
@@ -679,6 +682,7 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
     e.fifos = xcalloc(e.sc->n_pops + 1, sizeof(*e.fifos));
     e.qtimer_ns = INT64_MAX;
     seed_streams(&e, cfg->seed);
+    zig_init(&e.zig);
     scan_policy(&e);
     sim_timeline_schedule(&e);
     start_users(&e);

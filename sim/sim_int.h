@@ -17,6 +17,7 @@
 #include "core/record.h"
 #include "core/rng.h"
 #include "core/traffic.h"
+#include "core/zig.h"
 #include "sim/evq.h"
 #include "sim/sim.h"
 
@@ -53,8 +54,11 @@ struct sim_engine {
     bool has_next;
 
     struct rng net, svc, err, cli, evr;
-    bool has_rtt, has_credit, has_rl_req, has_rl_tok;
-    int64_t in_flight;               /* attempts whose client is waiting */
+    struct zig zig; /* ziggurat tables for service-time draws */
+    bool has_credit, has_rl_req, has_rl_tok;
+    bool rtt_const;    /* the rtt dist is a constant: rtt_ns, no draw */
+    int64_t rtt_ns;    /* the constant rtt */
+    int64_t in_flight; /* attempts whose client is waiting */
     struct sim_deadline_fifo *fifos; /* per population (sim.c) */
     int64_t qtimer_ns; /* pending SE_QUEUE_TIMEOUT; INT64_MAX: none */
 

@@ -37,7 +37,7 @@ incl() { # FUNCTION: inclusive instructions of the first match
 echo "attempts $n, instructions $total: $(awk -v t="$total" -v n="$n" 'BEGIN {printf "%.0f", t / n}') per attempt"
 for f in sim_run results_write_all summary_from_record scn_parse_file \
     sim_gauges_on_sample traffic_next policy_decide policy_complete \
-    rec_attempt evq_pop evq_push capacity_service_ns; do
+    rec_attempt evq_pop evq_push capacity_service_ns capacity_service_ns_zig; do
     v=$(incl "$f")
     [[ -n $v ]] && awk -v f="$f" -v v="$v" -v n="$n" \
         'BEGIN {printf "  incl %-22s %8.1f per attempt\n", f, v / n}'

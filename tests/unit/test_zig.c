@@ -3,9 +3,9 @@
  * the tables (the published base edges for 256 layers, equal layer
  * areas, closing at the top), goodness of fit over equiprobable bins of
  * the exact CDF, moments, the tails beyond the base edge (the code paths
- * that sample them exactly), zig_dist_sample against dist_sample, and
- * determinism.  Statistical rows state their tolerance; the seeds are
- * fixed, so a pass is reproducible.
+ * that sample them exactly), zig_dist_sample against dist_sample,
+ * capacity_service_ns_zig (sim's service times), and determinism.  Statistical
+ * rows state their tolerance; the seeds are fixed, so a pass is reproducible.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/capacity.h"
 #include "core/zig.h"
 
 static struct zig z; /* about 16 KB: static rather than on the stack */
@@ -187,6 +188,36 @@ static void test_dist_sample(void **state)
     }
 }
 
+/* capacity_service_ns_zig: constant dists give capacity_service_ns's
+ * value exactly; a lognormal first token plus a per-token time has the
+ * mean first + per x tokens. */
+static void test_service_time(void **state)
+{
+    (void)state;
+    struct scn_model m;
+    memset(&m, 0, sizeof(m));
+    m.first_token = (struct dist){ DIST_CONST, 250e6, 0 };
+    m.per_token = (struct dist){ DIST_CONST, 2e6, 0 };
+    struct rng a, b;
+    rng_init(&a, 3, 3, RNG_SERVICE);
+    b = a;
+    assert_int_equal(capacity_service_ns_zig(&m, 100, &z, &a),
+                     capacity_service_ns(&m, 100, &b));
+    assert_int_equal(capacity_service_ns_zig(&m, 100, &z, &a), 450000000);
+    m.first_token = (struct dist){ DIST_LOGNORMAL, 300e6, 0.5 };
+    m.per_token = (struct dist){ DIST_NORMAL, -1e6, 1e5 }; /* clamps to 0 */
+    const long n = 200000;
+    double sum = 0, sum2 = 0;
+    for (long i = 0; i < n; i++) {
+        double x = (double)capacity_service_ns_zig(&m, 50, &z, &a);
+        sum += x;
+        sum2 += x * x;
+    }
+    double mean = sum / (double)n, sd = sqrt(sum2 / (double)n - mean * mean);
+    assert_true(fabs(mean - dist_mean(&m.first_token)) <
+                4.5 * sd / sqrt((double)n));
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -212,7 +243,7 @@ int main(void)
         { "normal", true, 1 },
         { "exponential", false, 2 },
     };
-    struct CMUnitTest tests[2 + 2 + 2 + 2];
+    struct CMUnitTest tests[2 + 2 + 2 + 3];
     size_t n = 0;
     for (size_t i = 0; i < 2; i++)
         tests[n++] = (struct CMUnitTest){ tables[i].name, test_table, NULL,
@@ -226,6 +257,7 @@ int main(void)
                                           (void *)&fits[i] };
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dist_sample);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_service_time);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_deterministic);
     return cmocka_run_group_tests(tests, setup, NULL);
 }
