@@ -247,7 +247,9 @@ static void schedule_next_user(struct sim_engine *e, const struct sim_slot *s,
  * depends on an answer while it travels back, so this runs when the
  * answer leaves the server, with the arrival time as an argument, instead
  * of through an event of its own.  Answers arriving after the end of the
- * run are not seen.
+ * run are recorded like the others (sim.h: the run drains); a retry that
+ * would be sent at or after the end is not, and the request ends with
+ * this outcome.
  */
 static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
                            int64_t seen_ns)
@@ -255,10 +257,6 @@ static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
     struct sim_slot *s = &e->slots[i];
     s->client = CL_DONE;
     e->in_flight--;
-    if (seen_ns >= e->end) {
-        slot_release_if_idle(e, i);
-        return;
-    }
     e->stats->attempts++;
     rec_attempt(e->rec, s->rq.pop, why, s->intended_ns, s->intended_ns,
                 seen_ns);
@@ -266,12 +264,9 @@ static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
     int64_t hint = why == s->outcome ? s->retry_after_ns : -1;
     int64_t delay;
     if (why != REASON_OK &&
-        client_retry(cl, s->attempts, why, hint, &e->cli, &delay)) {
+        client_retry(cl, s->attempts, why, hint, &e->cli, &delay) &&
+        seen_ns + delay < e->end) {
         int64_t at = seen_ns + delay;
-        if (at >= e->end) { /* the retry would fall after the run */
-            slot_release_if_idle(e, i);
-            return;
-        }
         uint32_t j = i;
         if (s->server != SRV_IDLE) { /* server still busy with it */
             j = slot_alloc(e);
@@ -613,18 +608,49 @@ static bool step(struct sim_engine *e)
     return true;
 }
 
+/* After the end: the next event of an attempt still in flight, as
+ * step() does before it.  Only attempts' events are queued at or after
+ * the end (arrivals, users, retries, samples and scenario events are
+ * never scheduled there), so nothing new starts. */
+static bool drain_step(struct sim_engine *e)
+{
+    struct evq_event ev;
+    if (e->in_flight == 0 || !evq_pop(&e->q, &ev))
+        return false;
+    assert(ev.kind == SE_DONE || ev.kind == SE_CLIENT_TIMEOUT ||
+           ev.kind == SE_QUEUE_TIMEOUT);
+    e->now = ev.time_ns;
+    dispatch(e, &ev);
+    return true;
+}
+
+/* Attempts that nothing can complete any more (queued while no server
+ * serves, with neither a queue nor a client timeout): they end as
+ * timeout when the drain runs out of events (at the duration, or at the
+ * last event after it). */
+static void abandon_stuck(struct sim_engine *e)
+{
+    for (uint32_t i = 0; i < e->n_slots && e->in_flight > 0; i++) {
+        struct sim_slot *s = &e->slots[i];
+        if (s->client == CL_WAITING)
+            finish_attempt(e, i, REASON_TIMEOUT, e->now);
+    }
+}
+
 static bool stop_requested(const struct sim_config *cfg)
 {
     return cfg->stop != NULL && *cfg->stop != 0;
 }
 
-static void run_loop(struct sim_engine *e)
+/* Runs step (or drain_step) until it has nothing left; false when the
+ * stop flag ended it first. */
+static bool run_phase(struct sim_engine *e, bool (*one)(struct sim_engine *))
 {
     const struct sim_config *cfg = e->cfg;
     struct sim_stats *st = e->stats;
-    st->complete = true;
+    bool done = true;
     for (;;) {
-        if (!step(e))
+        if (!one(e))
             break;
         if (++st->events % SIM_TICK_EVENTS != 0)
             continue;
@@ -633,12 +659,13 @@ static void run_loop(struct sim_engine *e)
         if (cfg->tick != NULL)
             cfg->tick(cfg->tick_ctx, e->rec, e->now);
         if (stop_requested(cfg)) {
-            st->complete = false;
+            done = false;
             break;
         }
     }
     if (evq_len(&e->q) > st->peak_pending)
         st->peak_pending = evq_len(&e->q);
+    return done;
 }
 
 static void engine_fini(struct sim_engine *e)
@@ -689,10 +716,17 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
     if (e.sc->interval_ns > 0 && e.sc->interval_ns < e.end)
         sim_push(&e, e.sc->interval_ns, SE_SAMPLE, 0, 0);
     e.has_next = traffic_next(e.traffic, &e.next) && e.next.t_ns < e.end;
-    run_loop(&e);
+    stats->complete = run_phase(&e, step);
     stats->end_ns = stats->complete ? e.end : e.now;
     sim_gauges_sample(
         &e, rec_interval_of(rec, stats->end_ns > 0 ? stats->end_ns - 1 : 0));
+    if (stats->complete) { /* the duration is over: drain (sim.h) */
+        e.now = e.end;
+        stats->complete = run_phase(&e, drain_step);
+        if (stats->complete && e.in_flight > 0)
+            abandon_stuck(&e);
+        stats->drain_ns = e.now > e.end ? e.now - e.end : 0;
+    }
     rec_finish(rec, stats->end_ns, stats->complete);
     stats->slot_bytes = (size_t)e.n_slots * sizeof(struct sim_slot);
 fail:

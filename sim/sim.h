@@ -25,9 +25,22 @@
  * Latency is observed time minus the attempt's intended time (for a retry,
  * the time the retry was scheduled to be sent).
  *
- * The run covers [0, duration): events at or after the duration are not
- * processed, and attempts still in flight then are not recorded (as a live
- * run cut at its duration would not see their answers).
+ * End of the run (as `run` drains its in-flight requests): requests
+ * start in [0, duration) only -- no arrival, closed-loop request or retry
+ * is sent at or after the duration; a retryable outcome whose retry would
+ * fall there is the request's final outcome.  Attempts still in flight at
+ * the duration complete as they would have: the engine goes on past it
+ * with their server completions, queue timeouts and client timeouts only
+ * (scenario events and gauges stop at the duration), so each ends by its
+ * answer or by its client's timeout, whichever comes first, and is
+ * recorded at that time (the time series puts such times into its last
+ * interval).  A client without a timeout waits for its answer; attempts
+ * that nothing can ever answer (queued while no server serves, with
+ * neither a queue nor a client timeout) end as timeout when the drain
+ * runs out of events.  So in a complete run every logical request has
+ * exactly one final outcome (finals == unique) and every attempt an
+ * outcome (attempts == ok + denied, with attempts >= unique).  A run
+ * stopped early (stop flag) does not drain: it records what completed.
  */
 #ifndef TOLLGATE_SIM_H
 #define TOLLGATE_SIM_H
@@ -71,7 +84,10 @@ struct sim_stats {
     uint64_t events;     /* engine events processed */
     int64_t attempts;    /* attempts completed (warm-up included) */
     int64_t unique;      /* logical requests generated */
-    int64_t finals;      /* logical requests that ended */
+    int64_t finals;      /* logical requests that ended (= unique in a
+                            complete run) */
+    int64_t drain_ns;    /* virtual time past the duration the last
+                            in-flight attempt took to end */
     size_t peak_pending; /* most events queued at once */
     size_t peak_slots;   /* most attempt records in use at once */
     size_t slot_bytes;   /* bytes of the attempt-record pool at the end */

@@ -388,7 +388,11 @@ static void test_queued_client_timeout(void **state)
 }
 
 /* Every attempt fails on the network; 2 retries with a constant 1 s
- * backoff and no jitter: attempts = 3 x finals, each final is network. */
+ * backoff and no jitter: each final is network.  Requests at t = k / 2 s
+ * see their answer 50 ms later and retry 1 s after it; no retry is sent
+ * at or after 30 s, so the 56 requests before 27.9 s make 3 attempts,
+ * those at 28.0 and 28.5 s make 2, those at 29.0 and 29.5 s one: 174
+ * attempts, 60 finals, one per request. */
 static void test_retries(void **state)
 {
     (void)state;
@@ -404,15 +408,69 @@ static void test_retries(void **state)
     struct outcome o;
     run(&w, 1, &o);
     int64_t finals = o.c.final[REASON_NETWORK];
-    assert_true(finals > 50);
+    assert_int_equal(finals, 60);
     assert_int_equal(o.st.finals, finals);
+    assert_int_equal(o.st.unique, finals);
     assert_int_equal(o.c.outcome[REASON_NETWORK], attempts_of(&o.c));
-    /* Requests still retrying at the end add their earlier attempts. */
-    int64_t extra = attempts_of(&o.c) - 3 * finals;
-    assert_true(extra >= 0 && extra <= 2 * 2 * 3);
+    assert_int_equal(attempts_of(&o.c), 174);
     const struct hist *h = rec_lat(o.rec, REASON_NETWORK);
     assert_true(in_bucket_of(hist_min(h), 50 * MS)); /* the rtt */
     assert_true(in_bucket_of(hist_max(h), 50 * MS));
+    outcome_fini(&o);
+}
+
+/* The end of the run: attempts in flight at the duration complete and
+ * are recorded (20 requests at t = 0..19 s, 5 s of service: those after
+ * 15 s finish in the drain, the last at 24 s); with a 3 s client timeout
+ * they end as timeouts by 22 s; with no server, no queue timeout and no
+ * client timeout nothing could answer them, and they end as timeouts at
+ * the duration.  Every request has one final; attempts == ok + denied. */
+struct drain_case {
+    const char *name;
+    int64_t servers, timeout_ns;
+    enum reason want;
+    int64_t latency_ns, drain_ns;
+    int64_t in_last; /* outcomes in the last interval, [15 s, 20 s) */
+};
+
+static const struct drain_case drain_cases[] = {
+    /* last interval: t = 10..14 end in it, t = 15..19 after 20 s */
+    { "drain: answers after the duration", -1, 0, REASON_OK, 5 * S, 4 * S, 10 },
+    /* t = 12..16 time out in it, t = 17..19 after 20 s */
+    { "drain: client timeouts after the duration", -1, 3 * S, REASON_TIMEOUT,
+      3 * S, 2 * S, 8 },
+    { "drain: nothing can answer", 0, 0, REASON_TIMEOUT, -1, 0, 20 },
+};
+
+static void test_drain_case(void **state)
+{
+    const struct drain_case *c = *state;
+    struct world w;
+    world_init(&w, 20 * S, ARRIVAL_UNIFORM, 1,
+               (struct dist){ DIST_CONST, 5e9, 0 }, c->servers, 100);
+    w.pop.client.timeout_ns = c->timeout_ns;
+    struct outcome o;
+    run(&w, 1, &o);
+    assert_int_equal(o.st.unique, 20);
+    assert_int_equal(o.st.finals, 20);
+    assert_int_equal(o.st.attempts, 20);
+    assert_int_equal(attempts_of(&o.c), 20);
+    assert_int_equal(o.c.outcome[c->want], 20);
+    assert_int_equal(o.c.final[c->want], 20);
+    assert_int_equal(o.st.drain_ns, c->drain_ns);
+    assert_int_equal(o.st.end_ns, 20 * S);
+    const struct hist *h = rec_lat(o.rec, c->want);
+    if (c->latency_ns >= 0) {
+        assert_true(in_bucket_of(hist_min(h), c->latency_ns));
+        assert_true(in_bucket_of(hist_max(h), c->latency_ns));
+    } else { /* request k waited until 20 s: 1 s .. 20 s */
+        assert_true(in_bucket_of(hist_min(h), 1 * S));
+        assert_true(in_bucket_of(hist_max(h), 20 * S));
+    }
+    /* the last interval holds what completed at or after the duration */
+    struct rec_counts last;
+    rec_interval_counts(o.rec, rec_n_intervals(o.rec) - 1, &last);
+    assert_int_equal(last.outcome[c->want], c->in_last);
     outcome_fini(&o);
 }
 
@@ -523,7 +581,8 @@ static void test_memory_flat(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_STAT + N_LB + 8];
+    enum { N_DRAIN = sizeof(drain_cases) / sizeof(drain_cases[0]) };
+    struct CMUnitTest tests[N_STAT + N_LB + N_DRAIN + 8];
     size_t k = 0;
     for (size_t i = 0; i < N_STAT; i++)
         tests[k++] = (struct CMUnitTest){ stat_cases[i].name, test_stat_case,
@@ -536,6 +595,9 @@ int main(void)
     tests[k++] =
         (struct CMUnitTest)cmocka_unit_test(test_queued_client_timeout);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_retries);
+    for (size_t i = 0; i < N_DRAIN; i++)
+        tests[k++] = (struct CMUnitTest){ drain_cases[i].name, test_drain_case,
+                                          NULL, NULL, (void *)&drain_cases[i] };
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_queue_timeout);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_outage_event);
     tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_deterministic);
