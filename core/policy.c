@@ -77,6 +77,7 @@ static void tier_derive(struct policy *p, int t)
     rt->req_limit = rt->tok_limit = -1;
     rt->abuse_max = -1;
     rt->has_credit = st->has_credit;
+    rt->has_credit_or_cap = st->has_credit || st->has_usage_cap;
     for (int i = 0; i < rt->n_limits; i++) {
         const struct scn_limit *l = &st->limits[i];
         rt->scope[i] = (uint8_t)l->scope;
@@ -452,6 +453,8 @@ static enum reason limit_reason(const struct lim_conf *c)
 static enum reason credit_check(const struct policy *p, const struct acct *a,
                                 int64_t now_ns)
 {
+    if (!p->tiers[a->tier].has_credit_or_cap)
+        return REASON_OK;
     const struct scn_tier *t = &p->sc->policy.tiers[a->tier];
     if (t->has_credit && policy_credit_of(a, now_ns) <= 0)
         return t->prepaid_pusd > 0 ? REASON_CREDITS_EXHAUSTED
@@ -561,7 +564,7 @@ enum reason policy_decide(struct policy *p, const struct policy_req *rq,
         fill_hdr(p, a, p->tiers[a->tier].req_limit, rq, now_ns, &out->req);
         fill_hdr(p, a, p->tiers[a->tier].tok_limit, rq, now_ns, &out->tok);
     }
-    if (!reason_retryable(r))
+    if (r != REASON_OK && !reason_retryable(r))
         out->retry_after_ns = 0;
     out->reason = r;
     return r;

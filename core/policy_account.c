@@ -83,13 +83,9 @@ static int pop_checked(const struct policy *p, int64_t account, int pop)
     return pop_of(sc, account);
 }
 
-struct acct *policy_acct(struct policy *p, int64_t account, int pop)
+void policy_acct_init(struct policy *p, int64_t account, int pop)
 {
-    assert(account >= 0 && account < p->n_accounts);
-    struct acct *a = &p->acct[account];
-    if (!(a->flags & ACCT_LIVE))
-        acct_fill(p, pop_checked(p, account, pop), a);
-    return a;
+    acct_fill(p, pop_checked(p, account, pop), &p->acct[account]);
 }
 
 const struct acct *policy_acct_view(const struct policy *p, int64_t account,
@@ -100,19 +96,6 @@ const struct acct *policy_acct_view(const struct policy *p, int64_t account,
         return a;
     acct_fill(p, pop_of(p->sc, account), tmp);
     return tmp;
-}
-
-int64_t policy_month_spend(const struct acct *a, int64_t now_ns)
-{
-    bool same =
-        now_ns < a->month_end_ns && now_ns >= a->month_end_ns - POLICY_MONTH_NS;
-    return same ? a->month_spend_pusd : 0;
-}
-
-int64_t policy_credit_of(const struct acct *a, int64_t now_ns)
-{
-    int64_t g = now_ns < a->grant_expires_ns ? a->grant_pusd : 0;
-    return g + a->prepaid_pusd;
 }
 
 /* ---- source map (open addressing, linear probing) ------------------------ */

@@ -7,6 +7,8 @@
 #ifndef TOLLGATE_POLICY_IMPL_H
 #define TOLLGATE_POLICY_IMPL_H
 
+#include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/limiter.h"
@@ -52,14 +54,15 @@ struct acct {
 /* Per tier, derived once. */
 struct tier_rt {
     int n_limits;
-    int req_limit;        /* first LIMIT_REQUESTS limit, -1: none */
-    int tok_limit;        /* first LIMIT_TOKENS limit, -1: none */
-    int64_t abuse_max;    /* requests per abuse window above which the
-                             account is throttled; -1: no abuse check */
-    bool has_credit;      /* scn_tier.has_credit */
-    uint32_t cd_mask;     /* limits with count_denied */
-    uint32_t conc_mask;   /* LIMIT_CONCURRENT limits */
-    uint32_t shared_mask; /* scope global or source (not per account) */
+    int req_limit;          /* first LIMIT_REQUESTS limit, -1: none */
+    int tok_limit;          /* first LIMIT_TOKENS limit, -1: none */
+    int64_t abuse_max;      /* requests per abuse window above which the
+                               account is throttled; -1: no abuse check */
+    bool has_credit;        /* scn_tier.has_credit */
+    bool has_credit_or_cap; /* a credit check or a usage cap to check */
+    uint32_t cd_mask;       /* limits with count_denied */
+    uint32_t conc_mask;     /* LIMIT_CONCURRENT limits */
+    uint32_t shared_mask;   /* scope global or source (not per account) */
     uint8_t scope[POLICY_MAX_LIMITS]; /* enum limit_scope of each limit */
 };
 
@@ -162,9 +165,21 @@ struct policy {
     struct credit_sums credit; /* policy_credit_total */
 };
 
+/* Fills the record of an account never touched before from its
+ * population (pop may be -1 to look it up): policy_acct's slow path. */
+void policy_acct_init(struct policy *p, int64_t account, int pop);
+
 /* Initialised account (lazy init through its population; pop may be -1
- * to look it up). */
-struct acct *policy_acct(struct policy *p, int64_t account, int pop);
+ * to look it up).  Inline: every decision and completion asks. */
+static inline struct acct *policy_acct(struct policy *p, int64_t account,
+                                       int pop)
+{
+    assert(account >= 0 && account < p->n_accounts);
+    struct acct *a = &p->acct[account];
+    if (!(a->flags & ACCT_LIVE))
+        policy_acct_init(p, account, pop);
+    return a;
+}
 
 /* An account as it is or would be once initialised, without changing p:
  * returns the live record or fills *tmp. */
@@ -188,10 +203,19 @@ void policy_cohort_add(struct policy *p, int64_t expires_ns,
                        policy_i128 delta_pusd);
 
 /* Spend in the 30-day month (from account creation) holding now_ns. */
-int64_t policy_month_spend(const struct acct *a, int64_t now_ns);
+static inline int64_t policy_month_spend(const struct acct *a, int64_t now_ns)
+{
+    bool same =
+        now_ns < a->month_end_ns && now_ns >= a->month_end_ns - POLICY_MONTH_NS;
+    return same ? a->month_spend_pusd : 0;
+}
 
 /* Usable credit now: unexpired grant + prepaid. */
-int64_t policy_credit_of(const struct acct *a, int64_t now_ns);
+static inline int64_t policy_credit_of(const struct acct *a, int64_t now_ns)
+{
+    int64_t g = now_ns < a->grant_expires_ns ? a->grant_pusd : 0;
+    return g + a->prepaid_pusd;
+}
 
 /* A flagged request: one strike at now_ns; suspend_after strikes in the
  * window suspend for suspend_for, ban_after ban (no-op without a
