@@ -1,13 +1,13 @@
 /*
- * worker.c - one load-generator thread: schedule, libcurl multi, epoll.
+ * worker.c - one load-generator thread: libcurl multi, epoll, the loop.
  *
  * The loop (wrk2's model, one per thread, nothing shared on the hot path):
  *   1. launch every request whose intended time has come, while an easy
  *      handle is free (open-loop stream, retries and closed-loop users are
- *      merged by intended time), each one handed to libcurl and sent at
- *      once (its 0 ms timer run right after the add), its lag measured
- *      against a fresh clock read; requests that waited longer than their
- *      client timeout for a handle are dropped and counted;
+ *      merged by intended time in sched.c), each one handed to libcurl and
+ *      sent at once (its 0 ms timer run right after the add), its lag
+ *      measured against a fresh clock read; requests that waited longer
+ *      than their client timeout for a handle are dropped and counted;
  *   2. run libcurl's timeout only when its deadline has passed (the timer
  *      callback fires about twice per request: acting on every call would
  *      spin, see reference/PERFORMANCE.md);
@@ -43,12 +43,12 @@
 
 #include "core/client.h"
 #include "loadgen/request.h"
+#include "loadgen/sched.h"
 
-#define MAX_EVENTS   64
-#define MAX_WAIT_NS  (20 * 1000000LL) /* poll the stop flag this often */
-#define NO_DEADLINE  INT64_MAX        /* libcurl wants no timeout */
-#define LG_LEASE_MAX 1024             /* budget taken at once, at most */
-#define LG_SLICE_NS  100000ULL        /* 0.1 ms: the shortest slice allowed */
+#define MAX_EVENTS  64
+#define MAX_WAIT_NS (20 * 1000000LL) /* poll the stop flag this often */
+#define NO_DEADLINE INT64_MAX        /* libcurl wants no timeout */
+#define LG_SLICE_NS 100000ULL        /* 0.1 ms: the shortest slice allowed */
 
 int64_t lg_now_ns(void)
 {
@@ -60,42 +60,6 @@ int64_t lg_now_ns(void)
 static int64_t now_rel(const struct lg_worker *w)
 {
     return lg_now_ns() - w->sh->start_ns;
-}
-
-/* ---- pending heap (retries, closed-loop users) ------------------------ */
-
-static void heap_push(struct lg_heap *h, const struct lg_req *r)
-{
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 64;
-        h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
-    }
-    size_t i = h->n++;
-    while (i > 0 && h->v[(i - 1) / 2].intended_ns > r->intended_ns) {
-        h->v[i] = h->v[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->v[i] = *r;
-}
-
-static void heap_pop(struct lg_heap *h, struct lg_req *out)
-{
-    *out = h->v[0];
-    struct lg_req last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && h->v[c + 1].intended_ns < h->v[c].intended_ns)
-            c++;
-        if (h->v[c].intended_ns >= last.intended_ns)
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n > 0)
-        h->v[i] = last;
 }
 
 /* ---- sockets ------------------------------------------------------------ */
@@ -282,125 +246,6 @@ static void snap_publish(struct lg_worker *w, bool done)
     memset(w->local.outcome, 0, sizeof(w->local.outcome));
 }
 
-/* ---- scheduling -----------------------------------------------------------
- */
-
-/* --max-requests.  Open loop only: the first N requests of the shard's
- * stream by intended time, decided before the run (lg_new sets the cut);
- * a worker stops at the first request past it.  With closed-loop users
- * the order depends on live response times, so the workers lease chunks
- * of a shared budget instead (one atomic operation per chunk, not per
- * request; chunks shrink as it runs out, the last ones are single
- * requests). */
-static bool past_cut(const struct lg_shared *sh, const struct traffic_req *t)
-{
-    return sh->has_cut && (t->t_ns > sh->cut_t_ns ||
-                           (t->t_ns == sh->cut_t_ns && t->id > sh->cut_id));
-}
-
-static int64_t lease_budget(const struct lg_shared *sh)
-{
-    long long rem = atomic_load_explicit(sh->budget, memory_order_relaxed);
-    for (;;) {
-        if (rem <= 0)
-            return 0;
-        long long take = rem / (4LL * sh->cfg.threads);
-        take = take < 1 ? 1 : take > LG_LEASE_MAX ? LG_LEASE_MAX : take;
-        if (atomic_compare_exchange_weak_explicit(sh->budget, &rem, rem - take,
-                                                  memory_order_relaxed,
-                                                  memory_order_relaxed))
-            return take;
-    }
-}
-
-/* One logical request may start: true, or false once the budget is
- * spent (the worker is then limited). */
-static bool take_budget(struct lg_worker *w)
-{
-    if (!w->sh->budget)
-        return true;
-    if (w->lease == 0)
-        w->lease = lease_budget(w->sh);
-    if (w->lease == 0) {
-        w->limited = true;
-        return false;
-    }
-    w->lease--;
-    return true;
-}
-
-static void fetch_next(struct lg_worker *w)
-{
-    w->has_next = false;
-    if (w->limited || !w->traffic)
-        return;
-    struct traffic_req tr;
-    if (!traffic_next(w->traffic, &tr) || tr.t_ns >= w->sh->cfg.duration_ns)
-        return;
-    if (past_cut(w->sh, &tr)) {
-        w->limited = true;
-        return;
-    }
-    if (!take_budget(w))
-        return;
-    memset(&w->next, 0, sizeof(w->next));
-    w->next.tr = tr;
-    w->next.intended_ns = tr.t_ns;
-    w->next.user = -1;
-    w->has_next = true;
-}
-
-/* True when a request waits for its send time that has come by now. */
-static bool due_by(const struct lg_worker *w, int64_t now)
-{
-    return (w->has_next && w->next.intended_ns <= now) ||
-           (w->heap.n > 0 && w->heap.v[0].intended_ns <= now);
-}
-
-/* Takes the earliest pending request due by now into *out. */
-static bool take_due(struct lg_worker *w, int64_t now, struct lg_req *out)
-{
-    bool from_heap = w->heap.n > 0 && w->heap.v[0].intended_ns <= now;
-    bool from_next = w->has_next && w->next.intended_ns <= now;
-    if (from_heap && from_next &&
-        w->next.intended_ns < w->heap.v[0].intended_ns)
-        from_heap = false;
-    if (from_heap) {
-        heap_pop(&w->heap, out);
-    } else if (from_next) {
-        *out = w->next;
-        fetch_next(w);
-    } else {
-        return false;
-    }
-    if (out->attempts == 0 && out->user >= 0 && out->fresh_user) {
-        int pop = out->tr.pop;
-        if (w->limited || !take_budget(w))
-            return take_due(w, now, out); /* user retires: budget spent */
-        traffic_closed_req(w->traffic, pop, out->user, out->intended_ns,
-                           &out->tr);
-        out->fresh_user = false;
-    }
-    if (out->attempts == 0) {
-        rec_offered(w->rec, out->tr.pop, out->intended_ns);
-        w->local.offered++;
-    }
-    return true;
-}
-
-static void schedule_user(struct lg_worker *w, int pop, int64_t user,
-                          int64_t t_ns)
-{
-    if (t_ns >= w->sh->cfg.duration_ns)
-        return;
-    struct lg_req r = { 0 };
-    r.tr.pop = pop;
-    r.user = user;
-    r.fresh_user = true;
-    r.intended_ns = t_ns;
-    heap_push(&w->heap, &r);
-}
-
 /* A request that never left: its client gave up before a handle freed. */
 static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
 {
@@ -408,7 +253,7 @@ static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
     if (r->attempts > 0)
         rec_final(w->rec, r->tr.pop, r->last, now);
     if (r->user >= 0)
-        schedule_user(w, r->tr.pop, r->user,
+        lg_sched_user(w, r->tr.pop, r->user,
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
 }
 
@@ -451,14 +296,14 @@ static void launch_due(struct lg_worker *w, int64_t now)
 {
     struct lg_req r;
     bool any = false;
-    while (w->n_free > 0 && take_due(w, now, &r)) {
+    while (w->n_free > 0 && lg_sched_take(w, now, &r)) {
         launch(w, &r, now);
         now = now_rel(w);
         any = true;
     }
     if (any)
         harvest(w); /* a send may have failed at once */
-    if (w->n_free > 0 || !due_by(w, now)) {
+    if (w->n_free > 0 || !lg_sched_due_by(w, now)) {
         w->starved_ns = -1;
         return;
     }
@@ -471,7 +316,7 @@ static void launch_due(struct lg_worker *w, int64_t now)
                                  w->sh->pop_timeout_ns[w->heap.v[0].tr.pop];
         bool n = w->has_next && now - w->next.intended_ns >
                                     w->sh->pop_timeout_ns[w->next.tr.pop];
-        if (!(h || n) || !take_due(w, now, &r))
+        if (!(h || n) || !lg_sched_take(w, now, &r))
             break;
         drop(w, &r, now);
     }
@@ -521,12 +366,12 @@ static void follow_up(struct lg_worker *w, struct lg_req *r, enum reason why,
     if (why != REASON_OK && client_retry(&p->client, r->attempts, why,
                                          retry_after_ns, &r->rng, &delay)) {
         r->intended_ns = now + delay;
-        heap_push(&w->heap, r);
+        lg_sched_push(w, r);
         return;
     }
     rec_final(w->rec, r->tr.pop, why, now);
     if (r->user >= 0)
-        schedule_user(w, r->tr.pop, r->user,
+        lg_sched_user(w, r->tr.pop, r->user,
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
 }
 
@@ -630,7 +475,7 @@ static void wait_events(struct lg_worker *w, int64_t wake_ns, bool sending)
         curl_multi_socket_action(w->multi, fd, flags, &running);
         if (sending && (i & 7) == 7 && i + 1 < n) {
             int64_t now = now_rel(w);
-            if (due_by(w, now)) {
+            if (lg_sched_due_by(w, now)) {
                 harvest(w);
                 w->loop_ns = now;
                 launch_due(w, now);
@@ -639,18 +484,6 @@ static void wait_events(struct lg_worker *w, int64_t wake_ns, bool sending)
     }
     if (n > 0)
         harvest(w);
-}
-
-static void prime_closed_users(struct lg_worker *w)
-{
-    const struct scenario *sc = w->sh->sc;
-    for (size_t p = 0; p < sc->n_pops; p++) {
-        int64_t users = traffic_closed_users(w->traffic, (int)p);
-        for (int64_t u = 0; u < users; u++)
-            if (traffic_owns(w->traffic,
-                             traffic_closed_account(w->traffic, (int)p, u)))
-                schedule_user(w, (int)p, u, 0);
-    }
 }
 
 static void finish(struct lg_worker *w, int64_t end_ns)
@@ -685,7 +518,7 @@ static bool pending(const struct lg_worker *w, int64_t dur)
 static void drop_pending(struct lg_worker *w, int64_t dur, int64_t now)
 {
     struct lg_req r;
-    while (take_due(w, dur - 1, &r))
+    while (lg_sched_take(w, dur - 1, &r))
         drop(w, &r, now);
 }
 
@@ -699,8 +532,8 @@ void *lg_worker_main(void *arg)
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     int64_t cpu0 = 0, wait0 = 0;
     bool sched_ok = sched_times(&cpu0, &wait0);
-    fetch_next(w);
-    prime_closed_users(w);
+    lg_sched_fetch(w);
+    lg_sched_prime(w);
     /* Only for an open-loop schedule: closed-loop users at saturation
      * cost ~7% more CPU per request with it (the thread preempts the
      * server more eagerly and handles smaller batches). */
