@@ -630,6 +630,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
 }
 
+/* URL and query unescaping: libmicrohttpd's own (it decodes %XX only),
+ * skipped when there is no '%' (API paths never have one). */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls, (void)conn;
+    return strchr(s, '%') != NULL ? MHD_http_unescape(s) : strlen(s);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -713,6 +721,7 @@ static int start_daemon(struct serve *s)
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT,
           (intptr_t)s->opts.header_limit_bytes, NULL },
         { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s },
+        { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape, NULL },
         { MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
         { s->opts.max_connections ? MHD_OPTION_CONNECTION_LIMIT
                                   : MHD_OPTION_END,
