@@ -570,6 +570,21 @@ enum reason policy_decide(struct policy *p, const struct policy_req *rq,
     return r;
 }
 
+void policy_prefetch(const struct policy *p, int64_t account)
+{
+#if defined(__GNUC__)
+    if (account < 0 || account >= p->n_accounts)
+        return;
+    const char *a = (const char *)&p->acct[account];
+    __builtin_prefetch(a);
+    __builtin_prefetch(a + 64);
+    __builtin_prefetch(&p->states[account * p->L]);
+    __builtin_prefetch(&p->states[account * p->L + p->L - 1]);
+#else
+    (void)p, (void)account;
+#endif
+}
+
 /* ---- complete
  * ---------------------------------------------------------------- */
 

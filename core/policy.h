@@ -130,6 +130,15 @@ void policy_complete(struct policy *p, const struct policy_req *rq,
                      const struct policy_decision *d, int64_t now_ns,
                      enum reason final_outcome, int64_t completion_tokens_used);
 
+/*
+ * A hint: account's state (its record and limiter states) will be read
+ * soon, by policy_decide or policy_complete; start loading it into the
+ * cache now.  Changes nothing; an account outside [0, n_accounts) is
+ * ignored.  The engine calls it an event ahead, which hides the cache
+ * misses that otherwise dominate a decision over many accounts.
+ */
+void policy_prefetch(const struct policy *p, int64_t account);
+
 /* ---- events ---------------------------------------------------------- */
 
 /*
