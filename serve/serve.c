@@ -59,6 +59,10 @@ struct serve {
     const char *region_header;
     char **model_names; /* for GET /v1/models */
     size_t n_models;
+    /* answers that are the same bytes every time (no rate-limit or retry
+     * headers, a message without details), built once per reason and
+     * dialect and queued on every connection that gets them */
+    _Atomic(struct MHD_Response *) fixed[REASON_COUNT][2];
     atomic_uint_fast64_t next_id;  /* response ids */
     atomic_int_fast64_t suspended; /* suspended and not yet completed */
     bool stopped;
@@ -210,9 +214,40 @@ static struct MHD_Response *error_response(struct sreq *q, unsigned *status)
     return copy_response(buf, n);
 }
 
+/* A denial whose answer depends on its reason and dialect only. */
+static bool fixed_denial(const struct sreq *q)
+{
+    const struct serve_call *c = &q->call;
+    return c->outcome != REASON_OK && !reason_retryable(c->outcome) &&
+           !c->dec.req.present && !c->dec.tok.present &&
+           c->limit_name == NULL && !q->model_unknown;
+}
+
+/* Queues the shared answer of a fixed denial, built by the first request
+ * that needs it (a racing builder's copy is dropped). */
+static enum MHD_Result answer_fixed(struct sreq *q)
+{
+    enum serve_dialect dia = serve_reply_dialect(q->route);
+    _Atomic(struct MHD_Response *) *slot = &q->s->fixed[q->call.outcome][dia];
+    struct MHD_Response *r = atomic_load_explicit(slot, memory_order_acquire);
+    unsigned status = (unsigned)serve_reply_status(q->call.outcome, dia);
+    if (r == NULL) {
+        struct MHD_Response *mine = error_response(q, &status);
+        MHD_add_response_header(mine, "Content-Type", "application/json");
+        if (atomic_compare_exchange_strong_explicit(
+                slot, &r, mine, memory_order_acq_rel, memory_order_acquire))
+            r = mine;
+        else
+            MHD_destroy_response(mine); /* r: the one that won */
+    }
+    return MHD_queue_response(q->conn, status, r);
+}
+
 /* Answers a decided API request. */
 static enum MHD_Result answer_api(struct sreq *q)
 {
+    if (fixed_denial(q))
+        return answer_fixed(q);
     unsigned status = 200;
     struct MHD_Response *r = q->call.outcome == REASON_OK
                                  ? success_response(q)
@@ -393,7 +428,10 @@ static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
 {
     struct serve_req_info info;
     identify(s, q);
-    serve_req_parse(q->route, q->body, q->len, &info);
+    if (q->call.rq.invalid_key) /* decided before the body can matter */
+        memset(&info, 0, sizeof(info));
+    else
+        serve_req_parse(q->route, q->body, q->len, &info);
     struct policy_req *rq = &q->call.rq;
     rq->prompt_tokens = info.prompt_tokens;
     rq->completion_tokens = info.max_tokens;
@@ -756,6 +794,9 @@ int serve_start(const struct scenario *sc, const struct serve_opts *o,
     s->sc = sc;
     s->opts = *o;
     atomic_init(&s->next_id, 1);
+    for (int r = 0; r < REASON_COUNT; r++)
+        for (int d = 0; d < 2; d++)
+            atomic_init(&s->fixed[r][d], NULL);
     atomic_init(&s->suspended, 0);
     init_names(s);
     serve_scn_init(&s->scn, sc, SERVE_MAX_INJECTED);
@@ -835,6 +876,10 @@ void serve_free(struct serve *s)
     if (s == NULL)
         return;
     serve_stop(s);
+    for (int r = 0; r < REASON_COUNT; r++)
+        for (int d = 0; d < 2; d++)
+            if (atomic_load(&s->fixed[r][d]) != NULL)
+                MHD_destroy_response(atomic_load(&s->fixed[r][d]));
     serve_model_free(s->model);
     serve_keys_fini(&s->keys);
     keys_fini(&s->keys_file);

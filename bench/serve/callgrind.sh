@@ -6,7 +6,8 @@
 # Usage: bench/serve/callgrind.sh [TOLLGATE] [SECONDS] [CONNECTIONS]
 #   defaults: build/tollgate 10 10.  Environment: THREADS (default 1),
 #   SCN=FILE (default bench.yaml), KEEP=DIR keeps the callgrind output
-#   there (for callgrind_annotate).
+#   there (for callgrind_annotate), BADKEY=1 appends a byte to every key
+#   (every request is then an invalid_key denial, 401).
 #
 # Starts serve under valgrind --tool=callgrind, warms it up with the same
 # wrk stream as run.sh (POST /v1/chat/completions, 1000 accounts' keys
@@ -52,6 +53,8 @@ done
 curl -s "${urls[@]}" | sed 's/}/}\n/g' |
     sed -n 's/.*"key":"\([^"]*\)".*/\1/p' >"$WORK/keys.txt"
 [ "$(wc -l <"$WORK/keys.txt")" = 1000 ] || { echo "keys?"; exit 1; }
+SUFFIX=
+[ "${BADKEY:-0}" = 1 ] && SUFFIX=x
 BODY='{"model":"mini","max_tokens":16,"messages":[{"role":"user","content":"Say hello to the benchmark, please."}]}'
 cat >"$WORK/bench.lua" <<EOF
 local keys = {}
@@ -61,7 +64,7 @@ local reqs = {}
 for i, k in ipairs(keys) do
   reqs[i] = wrk.format("POST", "/v1/chat/completions",
     { ["Host"] = "127.0.0.1",
-      ["Authorization"] = "Bearer " .. k,
+      ["Authorization"] = "Bearer " .. k .. "$SUFFIX",
       ["Content-Type"] = "application/json",
       ["X-Client-Region"] = "US" }, body)
 end

@@ -108,6 +108,20 @@ chat "tg-1-0000000000000000" "$CHAT" -H 'X-Client-Source: 777'
 deny "invalid_key (wrong hash)" 401 invalid_api_key
 chat "$(key 11)" "$CHAT" -H 'X-Client-Source: 777'
 deny unauthorized_lockout 403 access_denied
+# answers without limits or retry hints are built once per reason and
+# dialect and shared: the same bytes each time, per dialect, whatever the
+# body (the key is checked before the body matters)
+chat "tg-invalid-0000000000000000" "$CHAT" -H 'X-Client-Source: 778'
+cp "$WORK/body" "$WORK/body1"
+chat "tg-invalid-0000000000000000" '{"model":' -H 'X-Client-Source: 779'
+deny "invalid_key again (malformed body)" 401 invalid_api_key
+check "invalid_key again: same body" cmp -s "$WORK/body" "$WORK/body1"
+check "invalid_key again: content type" hdr_has 'Content-Type: application/json'
+check "invalid_key again: date" hdr_match '^Date: [A-Z][a-z]{2}, [0-9]{2} '
+post /v1/messages "tg-invalid-0000000000000000" "$CHAT" -H 'X-Client-Source: 780'
+check "anthropic invalid_key: 401" status_is 401
+check "anthropic invalid_key: its own body" \
+    body_has '{"type":"error","error":{"type":"authentication_error"'
 
 # --- bad_request ------------------------------------------------------------------
 chat "$(key 12)" '{"model":"mini","messages":[{"role":'
