@@ -13,7 +13,11 @@
  * suspend/resume, a per-connection memory limit (headers), an idle
  * timeout, and a body limit enforced here (Content-Length up front, then
  * while reading).  Admin routes answer loopback peers only unless
- * admin_any.  Responses are built outside the model lock.
+ * admin_any.  Responses are built outside the model lock.  A success is
+ * answered with the response its connection kept from the last one
+ * (struct sconn): when the body length is the same, only the body bytes
+ * and the x-ratelimit values that changed are replaced, which saves
+ * libmicrohttpd's allocations for a new response and its headers.
  *
  * Not here: policy logic (serve_model.c), body formats (serve_reply.c,
  * serve_admin.c), request parsing (serve_req.c).
@@ -46,6 +50,7 @@
  * own; struct sreq plus them stays within malloc's per-thread cache). */
 #define INLINE_BODY      576
 #define ADMIN_BODY_LIMIT (64 * 1024)
+#define CONN_BODY        1024 /* success bodies a connection keeps */
 
 struct serve {
     const struct scenario *sc; /* borrowed, as given */
@@ -87,6 +92,45 @@ struct sreq {
     char inline_body[]; /* INLINE_BODY bytes */
 };
 
+/* The x-ratelimit headers of an API answer, in the order they are sent
+ * (after Content-Type): the limits, which rarely change, first; the
+ * values that change from request to request last, so that a kept
+ * response (struct sconn) replaces only its tail. */
+enum api_hdr {
+    AH_LIMIT_REQ,
+    AH_LIMIT_TOK,
+    AH_RESET_REQ,
+    AH_RESET_TOK,
+    AH_REMAIN_REQ,
+    AH_REMAIN_TOK,
+    AH_COUNT
+};
+
+static const char *const api_hdr_names[AH_COUNT] = {
+    "x-ratelimit-limit-requests",     "x-ratelimit-limit-tokens",
+    "x-ratelimit-reset-requests",     "x-ratelimit-reset-tokens",
+    "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
+};
+
+/* Header values; an empty string is a header not sent (the tier has no
+ * limit of that kind). */
+struct api_hdrs {
+    char v[AH_COUNT][32];
+};
+
+/* Per connection (libmicrohttpd's socket context): the response of the
+ * last success answered on it, kept for the next one.  libmicrohttpd
+ * drops its own reference to a response when the request completes,
+ * before it reads the next request on the connection, so the kept one is
+ * free to change when the next answer is built.  The body lives here
+ * (MHD_RESPMEM_PERSISTENT) until the connection closes. */
+struct sconn {
+    struct MHD_Response *r; /* our reference, or NULL */
+    size_t body_len;        /* r's body length */
+    struct api_hdrs hdrs;   /* the x-ratelimit values r carries */
+    char body[CONN_BODY];
+};
+
 void serve_opts_init(struct serve_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -101,13 +145,27 @@ void serve_opts_init(struct serve_opts *o)
 
 /* ---- responses ----------------------------------------------------------- */
 
+static struct sconn *conn_state(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci->socket_context;
+}
+
+/* Queues r and drops the caller's reference. */
+static enum MHD_Result queue_and_drop(struct MHD_Connection *c, unsigned status,
+                                      struct MHD_Response *r)
+{
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
 static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
                                  struct MHD_Response *r)
 {
     MHD_add_response_header(r, "Content-Type", "application/json");
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ok;
+    return queue_and_drop(c, status, r);
 }
 
 static struct MHD_Response *copy_response(const char *body, size_t len)
@@ -145,26 +203,45 @@ static void add_i64_header(struct MHD_Response *r, const char *name, int64_t v)
     MHD_add_response_header(r, name, buf);
 }
 
-/* Header names of the two kinds, indexed [requests=0 / tokens=1][field]. */
-static const char *const rl_names[2][3] = {
-    { "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
-      "x-ratelimit-reset-requests" },
-    { "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens",
-      "x-ratelimit-reset-tokens" },
-};
-
-static void add_rl_headers(struct MHD_Response *r, const struct policy_hdr *h,
-                           int kind)
+/* The three values of one kind (limit, reset, remaining at AH_* + kind). */
+static void fill_kind(struct api_hdrs *a, const struct policy_hdr *h, int kind)
 {
-    char val[32];
-    if (!h->present)
+    if (!h->present) {
+        a->v[AH_LIMIT_REQ + kind][0] = '\0';
+        a->v[AH_RESET_REQ + kind][0] = '\0';
+        a->v[AH_REMAIN_REQ + kind][0] = '\0';
         return;
-    add_i64_header(r, rl_names[kind][0], h->limit);
-    add_i64_header(r, rl_names[kind][1], h->remaining < 0 ? 0 : h->remaining);
+    }
+    serve_reply_i64(a->v[AH_LIMIT_REQ + kind], h->limit);
     /* whole milliseconds, rounded up: "59.991s", not "59.990777407s" */
     int64_t ms = h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
-    serve_reply_reset(val, ms);
-    MHD_add_response_header(r, rl_names[kind][2], val);
+    serve_reply_reset(a->v[AH_RESET_REQ + kind], ms);
+    serve_reply_i64(a->v[AH_REMAIN_REQ + kind],
+                    h->remaining < 0 ? 0 : h->remaining);
+}
+
+static void fill_api_hdrs(struct api_hdrs *a, const struct policy_decision *d)
+{
+    fill_kind(a, &d->req, 0);
+    fill_kind(a, &d->tok, 1);
+}
+
+/* Adds headers from..AH_COUNT-1 that are sent. */
+static void add_api_hdrs(struct MHD_Response *r, const struct api_hdrs *a,
+                         int from)
+{
+    for (int i = from; i < AH_COUNT; i++)
+        if (a->v[i][0] != '\0')
+            MHD_add_response_header(r, api_hdr_names[i], a->v[i]);
+}
+
+/* A new API response: Content-Type, then the x-ratelimit headers. */
+static struct MHD_Response *api_response(struct MHD_Response *r,
+                                         const struct api_hdrs *a)
+{
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    add_api_hdrs(r, a, 0);
+    return r;
 }
 
 static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
@@ -175,7 +252,38 @@ static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
     add_i64_header(r, "retry-after-ms", (retry_ns + 999999) / 1000000);
 }
 
-static struct MHD_Response *success_response(struct sreq *q)
+/* A success body that does not fit a connection's buffer: a response of
+ * its own. */
+static enum MHD_Result answer_ok_alone(struct sreq *q,
+                                       const struct serve_reply_ok *ok,
+                                       size_t n, const struct api_hdrs *a)
+{
+    char *big = xmalloc(n + 1);
+    serve_reply_success(big, n + 1, ok);
+    return queue_and_drop(q->conn, 200, api_response(take_response(big, n), a));
+}
+
+/* Replaces the headers of kept response r that differ from a, and those
+ * after them (removed and added again, so that the order stays). */
+static void update_api_hdrs(struct MHD_Response *r, struct api_hdrs *cur,
+                            const struct api_hdrs *a)
+{
+    int from = 0;
+    while (from < AH_COUNT && strcmp(cur->v[from], a->v[from]) == 0)
+        from++;
+    for (int i = from; i < AH_COUNT; i++)
+        if (cur->v[i][0] != '\0')
+            MHD_del_response_header(r, api_hdr_names[i], cur->v[i]);
+    add_api_hdrs(r, a, from);
+    memcpy(cur->v[from], a->v[from],
+           (size_t)(AH_COUNT - from) * sizeof(a->v[0]));
+}
+
+/* A success, in the connection's kept response when its body has the
+ * same length as the last one (then only the body bytes and the changed
+ * header values are replaced; MHD let go of it when the last request on
+ * this connection completed), else in a new kept response. */
+static enum MHD_Result answer_ok(struct sreq *q)
 {
     struct serve_reply_ok ok = {
         .route = q->route,
@@ -186,13 +294,26 @@ static struct MHD_Response *success_response(struct sreq *q)
         .prompt_tokens = q->call.rq.prompt_tokens,
         .completion_tokens = q->call.rq.completion_tokens,
     };
-    char buf[1024];
-    size_t n = serve_reply_success(buf, sizeof(buf), &ok);
-    if (n < sizeof(buf))
-        return copy_response(buf, n);
-    char *big = xmalloc(n + 1);
-    serve_reply_success(big, n + 1, &ok);
-    return take_response(big, n);
+    struct api_hdrs a;
+    fill_api_hdrs(&a, &q->call.dec);
+    struct sconn *c = conn_state(q->conn);
+    size_t n = serve_reply_success(c->body, sizeof(c->body), &ok);
+    if (n >= sizeof(c->body))
+        return answer_ok_alone(q, &ok, n, &a);
+    if (c->r != NULL && n != c->body_len) {
+        MHD_destroy_response(c->r);
+        c->r = NULL;
+    }
+    if (c->r == NULL) {
+        c->r =
+            MHD_create_response_from_buffer(n, c->body, MHD_RESPMEM_PERSISTENT);
+        c->body_len = n;
+        memcpy(&c->hdrs, &a, sizeof(a));
+        api_response(c->r, &a);
+    } else {
+        update_api_hdrs(c->r, &c->hdrs, &a);
+    }
+    return MHD_queue_response(q->conn, 200, c->r);
 }
 
 static struct MHD_Response *error_response(struct sreq *q, unsigned *status)
@@ -246,17 +367,17 @@ static enum MHD_Result answer_fixed(struct sreq *q)
 /* Answers a decided API request. */
 static enum MHD_Result answer_api(struct sreq *q)
 {
+    if (q->call.outcome == REASON_OK)
+        return answer_ok(q);
     if (fixed_denial(q))
         return answer_fixed(q);
     unsigned status = 200;
-    struct MHD_Response *r = q->call.outcome == REASON_OK
-                                 ? success_response(q)
-                                 : error_response(q, &status);
-    add_rl_headers(r, &q->call.dec.req, 0);
-    add_rl_headers(r, &q->call.dec.tok, 1);
-    if (q->call.outcome != REASON_OK && reason_retryable(q->call.outcome))
+    struct api_hdrs a;
+    fill_api_hdrs(&a, &q->call.dec);
+    struct MHD_Response *r = api_response(error_response(q, &status), &a);
+    if (reason_retryable(q->call.outcome))
         add_retry_headers(r, q->call.retry_ns);
-    return send_body(q->conn, status, r);
+    return queue_and_drop(q->conn, status, r);
 }
 
 /* ---- API requests -------------------------------------------------------- */
@@ -691,6 +812,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls, (void)conn;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct sconn *c = xmalloc(sizeof(*c));
+        c->r = NULL;
+        c->body_len = 0;
+        *socket_context = c;
+        return;
+    }
+    struct sconn *c = *socket_context;
+    if (c == NULL)
+        return;
+    if (c->r != NULL)
+        MHD_destroy_response(c->r); /* MHD's own reference, if any, stays */
+    free(c);
+    *socket_context = NULL;
+}
+
 /* ---- lifecycle ----------------------------------------------------------- */
 
 static int load_keys(struct serve *s)
@@ -759,6 +901,7 @@ static int start_daemon(struct serve *s)
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT,
           (intptr_t)s->opts.header_limit_bytes, NULL },
         { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s },
+        { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s },
         { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape, NULL },
         { MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
         { s->opts.max_connections ? MHD_OPTION_CONNECTION_LIMIT
