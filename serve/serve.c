@@ -112,8 +112,15 @@ static const char *const api_hdr_names[AH_COUNT] = {
     "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
 };
 
-/* Header values; an empty string is a header not sent (the tier has no
- * limit of that kind). */
+/* Header values as numbers (limits and remaining counts, resets in
+ * milliseconds); NOT_SENT is a header not sent (the tier has no limit of
+ * that kind).  Index AH_* + kind, kind 0 requests, 1 tokens. */
+#define NOT_SENT INT64_MIN
+struct api_vals {
+    int64_t v[AH_COUNT];
+};
+
+/* The same as text; "" when not sent. */
 struct api_hdrs {
     char v[AH_COUNT][32];
 };
@@ -127,7 +134,8 @@ struct api_hdrs {
 struct sconn {
     struct MHD_Response *r; /* our reference, or NULL */
     size_t body_len;        /* r's body length */
-    struct api_hdrs hdrs;   /* the x-ratelimit values r carries */
+    struct api_vals vals;   /* the x-ratelimit values r carries */
+    struct api_hdrs hdrs;   /* and their text */
     char body[CONN_BODY];
 };
 
@@ -203,27 +211,39 @@ static void add_i64_header(struct MHD_Response *r, const char *name, int64_t v)
     MHD_add_response_header(r, name, buf);
 }
 
-/* The three values of one kind (limit, reset, remaining at AH_* + kind). */
-static void fill_kind(struct api_hdrs *a, const struct policy_hdr *h, int kind)
+static void kind_vals(struct api_vals *a, const struct policy_hdr *h, int kind)
 {
     if (!h->present) {
-        a->v[AH_LIMIT_REQ + kind][0] = '\0';
-        a->v[AH_RESET_REQ + kind][0] = '\0';
-        a->v[AH_REMAIN_REQ + kind][0] = '\0';
+        a->v[AH_LIMIT_REQ + kind] = NOT_SENT;
+        a->v[AH_RESET_REQ + kind] = NOT_SENT;
+        a->v[AH_REMAIN_REQ + kind] = NOT_SENT;
         return;
     }
-    serve_reply_i64(a->v[AH_LIMIT_REQ + kind], h->limit);
+    a->v[AH_LIMIT_REQ + kind] = h->limit;
     /* whole milliseconds, rounded up: "59.991s", not "59.990777407s" */
-    int64_t ms = h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
-    serve_reply_reset(a->v[AH_RESET_REQ + kind], ms);
-    serve_reply_i64(a->v[AH_REMAIN_REQ + kind],
-                    h->remaining < 0 ? 0 : h->remaining);
+    a->v[AH_RESET_REQ + kind] =
+        h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
+    a->v[AH_REMAIN_REQ + kind] = h->remaining < 0 ? 0 : h->remaining;
 }
 
-static void fill_api_hdrs(struct api_hdrs *a, const struct policy_decision *d)
+static void api_vals_of(struct api_vals *a, const struct policy_decision *d)
 {
-    fill_kind(a, &d->req, 0);
-    fill_kind(a, &d->tok, 1);
+    kind_vals(a, &d->req, 0);
+    kind_vals(a, &d->tok, 1);
+}
+
+/* The text of values from..AH_COUNT-1. */
+static void format_api_hdrs(struct api_hdrs *h, const struct api_vals *a,
+                            int from)
+{
+    for (int i = from; i < AH_COUNT; i++) {
+        if (a->v[i] == NOT_SENT)
+            h->v[i][0] = '\0';
+        else if (i == AH_RESET_REQ || i == AH_RESET_TOK)
+            serve_reply_reset(h->v[i], a->v[i]);
+        else
+            serve_reply_i64(h->v[i], a->v[i]);
+    }
 }
 
 /* Adds headers from..AH_COUNT-1 that are sent. */
@@ -256,27 +276,32 @@ static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
  * its own. */
 static enum MHD_Result answer_ok_alone(struct sreq *q,
                                        const struct serve_reply_ok *ok,
-                                       size_t n, const struct api_hdrs *a)
+                                       size_t n, const struct api_vals *a)
 {
+    struct api_hdrs h;
+    format_api_hdrs(&h, a, 0);
     char *big = xmalloc(n + 1);
     serve_reply_success(big, n + 1, ok);
-    return queue_and_drop(q->conn, 200, api_response(take_response(big, n), a));
+    return queue_and_drop(q->conn, 200,
+                          api_response(take_response(big, n), &h));
 }
 
-/* Replaces the headers of kept response r that differ from a, and those
- * after them (removed and added again, so that the order stays). */
-static void update_api_hdrs(struct MHD_Response *r, struct api_hdrs *cur,
-                            const struct api_hdrs *a)
+/* Replaces the headers of kept response c->r whose values differ from
+ * a, and those after them (removed and added again, so that the order
+ * stays). */
+static void update_api_hdrs(struct sconn *c, const struct api_vals *a)
 {
     int from = 0;
-    while (from < AH_COUNT && strcmp(cur->v[from], a->v[from]) == 0)
+    while (from < AH_COUNT && c->vals.v[from] == a->v[from])
         from++;
+    if (from == AH_COUNT)
+        return;
     for (int i = from; i < AH_COUNT; i++)
-        if (cur->v[i][0] != '\0')
-            MHD_del_response_header(r, api_hdr_names[i], cur->v[i]);
-    add_api_hdrs(r, a, from);
-    memcpy(cur->v[from], a->v[from],
-           (size_t)(AH_COUNT - from) * sizeof(a->v[0]));
+        if (c->vals.v[i] != NOT_SENT)
+            MHD_del_response_header(c->r, api_hdr_names[i], c->hdrs.v[i]);
+    c->vals = *a;
+    format_api_hdrs(&c->hdrs, a, from);
+    add_api_hdrs(c->r, &c->hdrs, from);
 }
 
 /* A success, in the connection's kept response when its body has the
@@ -294,8 +319,8 @@ static enum MHD_Result answer_ok(struct sreq *q)
         .prompt_tokens = q->call.rq.prompt_tokens,
         .completion_tokens = q->call.rq.completion_tokens,
     };
-    struct api_hdrs a;
-    fill_api_hdrs(&a, &q->call.dec);
+    struct api_vals a;
+    api_vals_of(&a, &q->call.dec);
     struct sconn *c = conn_state(q->conn);
     size_t n = serve_reply_success(c->body, sizeof(c->body), &ok);
     if (n >= sizeof(c->body))
@@ -308,10 +333,11 @@ static enum MHD_Result answer_ok(struct sreq *q)
         c->r =
             MHD_create_response_from_buffer(n, c->body, MHD_RESPMEM_PERSISTENT);
         c->body_len = n;
-        memcpy(&c->hdrs, &a, sizeof(a));
-        api_response(c->r, &a);
+        c->vals = a;
+        format_api_hdrs(&c->hdrs, &a, 0);
+        api_response(c->r, &c->hdrs);
     } else {
-        update_api_hdrs(c->r, &c->hdrs, &a);
+        update_api_hdrs(c, &a);
     }
     return MHD_queue_response(q->conn, 200, c->r);
 }
@@ -372,9 +398,11 @@ static enum MHD_Result answer_api(struct sreq *q)
     if (fixed_denial(q))
         return answer_fixed(q);
     unsigned status = 200;
-    struct api_hdrs a;
-    fill_api_hdrs(&a, &q->call.dec);
-    struct MHD_Response *r = api_response(error_response(q, &status), &a);
+    struct api_vals a;
+    struct api_hdrs h;
+    api_vals_of(&a, &q->call.dec);
+    format_api_hdrs(&h, &a, 0);
+    struct MHD_Response *r = api_response(error_response(q, &status), &h);
     if (reason_retryable(q->call.outcome))
         add_retry_headers(r, q->call.retry_ns);
     return queue_and_drop(q->conn, status, r);
