@@ -18,8 +18,10 @@
  */
 #include "loadgen/request.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/keys.h"
 
@@ -72,6 +74,42 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
             goto fail;                                                         \
     } while (0)
 
+/* Plain HTTP uses no certificates: without the (distribution default)
+ * CA file and path, libcurl does not copy them into every new
+ * connection's TLS settings, twice (the proxy's too), per transfer. */
+static int no_tls_config(CURL *e)
+{
+    SETOPT(e, CURLOPT_CAINFO, NULL);
+    SETOPT(e, CURLOPT_CAPATH, NULL);
+    SETOPT(e, CURLOPT_PROXY_CAINFO, NULL);
+    SETOPT(e, CURLOPT_PROXY_CAPATH, NULL);
+    return ERR_OK;
+fail:
+    return ERR_CURL;
+}
+
+/* True when url's host is an IPv4 or IPv6 address, not a name. */
+static bool host_is_address(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool ip = false;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        unsigned char addr[16];
+        size_t n = strlen(host);
+        if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+            host[n - 1] = '\0';
+            ip = inet_pton(AF_INET6, host + 1, addr) == 1;
+        } else {
+            ip = inet_pton(AF_INET, host, addr) == 1;
+        }
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ip;
+}
+
 int lg_slot_setup(struct lg_slot *s, const struct lg_shared *sh,
                   curl_opensocket_callback open_cb,
                   curl_closesocket_callback close_cb, void *sock_data)
@@ -96,6 +134,12 @@ int lg_slot_setup(struct lg_slot *s, const struct lg_shared *sh,
     SETOPT(e, CURLOPT_SSL_VERIFYHOST, sh->cfg.insecure ? 0L : 2L);
     if (sh->is_https)
         SETOPT(e, CURLOPT_PIPEWAIT, 1L); /* prefer HTTP/2 multiplexing */
+    if (!sh->is_https && no_tls_config(e) != ERR_OK)
+        goto fail;
+    /* An IP address needs no resolving: without this, every transfer
+     * walks the DNS cache for expired entries. */
+    if (host_is_address(sh->base_url))
+        SETOPT(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L);
     s->url_h = curl_url();
     if (!s->url_h || (sh->url_const &&
                       curl_url_set(s->url_h, CURLUPART_URL, sh->url_const, 0)))
