@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
@@ -84,6 +85,7 @@ static void test_matches_sort(void **state)
         const struct evq_event *top = evq_peek(&q);
         assert_non_null(top);
         assert_int_equal(top->data, ref[i].data);
+        assert_int_equal(top->seq, ref[i].seq);
         struct evq_event ev;
         assert_true(evq_pop(&q, &ev));
         assert_int_equal(ev.data, ref[i].data);
@@ -121,6 +123,70 @@ static void test_hold_model_monotone(void **state)
     evq_fini(&q);
 }
 
+/* Random pushes and pops against a linear-scan reference: every field of
+ * every popped event must be the one pushed, in (time, seq) order.  The
+ * delays change scale every 5000 operations (ns ties, microseconds, hours,
+ * a mix spanning 2^45 ns, and some pushed before the last pop), so the
+ * bucket width is retuned both ways, events go to every tier, and the
+ * ring is crossed and jumped over. */
+struct interleave_case {
+    const char *name;
+    unsigned max_bits[6]; /* delay < 2^bits, one phase each */
+    bool mixed;           /* each delay picks its own scale below max */
+};
+
+static const struct interleave_case interleave_cases[] = {
+    { "ties and nanoseconds", { 5, 5, 5, 5, 5, 5 }, false },
+    { "scale changes", { 6, 22, 40, 12, 45, 3 }, false },
+    { "mixed scales", { 45, 45, 30, 45, 20, 45 }, true },
+};
+
+static void test_interleaved_against_reference(void **state)
+{
+    const struct interleave_case *c = *state;
+    enum { OPS = 30000, MAX_PENDING = 700 };
+    struct evq_event *ref = malloc(MAX_PENDING * sizeof(*ref));
+    size_t n_ref = 0;
+    struct rng r;
+    rng_init(&r, 11, 0, RNG_EVENTS);
+    struct evq q;
+    evq_init(&q, 1);
+    int64_t now = 0;
+    for (uint64_t op = 0; op < OPS; op++) {
+        bool push =
+            n_ref == 0 || (n_ref < MAX_PENDING && rng_below(&r, 100) < 55);
+        if (push) {
+            unsigned bits = c->max_bits[op / 5000];
+            if (c->mixed)
+                bits = (unsigned)rng_below(&r, bits + 1);
+            int64_t t = now + (int64_t)rng_below(&r, (uint64_t)1 << bits);
+            if (rng_below(&r, 50) == 0) /* before the last pop: allowed */
+                t -= (int64_t)rng_below(&r, 1000);
+            uint32_t kind = (uint32_t)rng_below(&r, 8);
+            uint32_t arg = (uint32_t)rng_below(&r, 1u << 30);
+            uint64_t seq = evq_push(&q, t, kind, arg, op * 7 + 1);
+            ref[n_ref++] = (struct evq_event){ t, seq, kind, arg, op * 7 + 1 };
+            continue;
+        }
+        size_t m = 0;
+        for (size_t k = 1; k < n_ref; k++)
+            if (cmp_event(&ref[k], &ref[m]) < 0)
+                m = k;
+        struct evq_event ev;
+        assert_true(evq_pop(&q, &ev));
+        assert_int_equal(ev.time_ns, ref[m].time_ns);
+        assert_int_equal(ev.seq, ref[m].seq);
+        assert_int_equal(ev.kind, ref[m].kind);
+        assert_int_equal(ev.arg, ref[m].arg);
+        assert_int_equal(ev.data, ref[m].data);
+        now = ev.time_ns;
+        ref[m] = ref[--n_ref];
+        assert_int_equal(evq_len(&q), n_ref);
+    }
+    evq_fini(&q);
+    free(ref);
+}
+
 static void test_fini_null_and_reinit(void **state)
 {
     (void)state;
@@ -137,7 +203,8 @@ static void test_fini_null_and_reinit(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_CASES + 3];
+    enum { N_IL = sizeof(interleave_cases) / sizeof(interleave_cases[0]) };
+    struct CMUnitTest tests[N_CASES + 3 + N_IL];
     for (size_t i = 0; i < N_CASES; i++)
         tests[i] = (struct CMUnitTest){ cases[i].name, test_order_case, NULL,
                                         NULL, (void *)&cases[i] };
@@ -146,5 +213,10 @@ int main(void)
         (struct CMUnitTest)cmocka_unit_test(test_hold_model_monotone);
     tests[N_CASES + 2] =
         (struct CMUnitTest)cmocka_unit_test(test_fini_null_and_reinit);
+    for (size_t i = 0; i < N_IL; i++)
+        tests[N_CASES + 3 + i] =
+            (struct CMUnitTest){ interleave_cases[i].name,
+                                 test_interleaved_against_reference, NULL, NULL,
+                                 (void *)&interleave_cases[i] };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
