@@ -73,6 +73,17 @@ struct serve {
     bool stopped;
 };
 
+/* The request headers serve reads, collected in one pass over the
+ * request's headers when they arrive (a lookup per name would walk them
+ * each time).  The first of repeated headers counts, as with
+ * MHD_lookup_connection_value.  Values are NUL-terminated and live as
+ * long as the request. */
+struct req_headers {
+    const char *region_name; /* the scenario's region header */
+    size_t region_name_len;
+    const char *authorization, *api_key, *source, *region, *content_length;
+};
+
 struct sreq {
     struct serve *s;
     struct MHD_Connection *conn;
@@ -88,6 +99,7 @@ struct sreq {
     bool suspended; /* counted in s->suspended */
     bool model_unknown;
     char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
+    struct req_headers hdr;          /* read with the first call */
     struct serve_call call;
     char inline_body[]; /* INLINE_BODY bytes */
 };
@@ -410,22 +422,6 @@ static enum MHD_Result answer_api(struct sreq *q)
 
 /* ---- API requests -------------------------------------------------------- */
 
-static const char *header(struct MHD_Connection *c, const char *name)
-{
-    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-}
-
-/* The request headers serve reads for a decision, collected in one pass
- * over the request's headers (a lookup per name would walk them each
- * time).  The first of repeated headers counts, as with
- * MHD_lookup_connection_value.  Values are NUL-terminated and live as
- * long as the request. */
-struct req_headers {
-    const char *region_name; /* the scenario's region header */
-    size_t region_name_len;
-    const char *authorization, *api_key, *source, *region;
-};
-
 static bool name_is(const char *key, size_t key_len, const char *name,
                     size_t name_len)
 {
@@ -450,6 +446,9 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
         h->api_key = value;
     else if (h->source == NULL && NAME_IS(key, key_len, "X-Client-Source"))
         h->source = value;
+    else if (h->content_length == NULL &&
+             NAME_IS(key, key_len, "Content-Length"))
+        h->content_length = value;
     return MHD_YES;
 }
 
@@ -471,13 +470,18 @@ static const char *request_key(const struct req_headers *h, size_t *len)
     return k;
 }
 
+/* A non-negative decimal integer (digits only, saturating at INT64_MAX),
+ * or -1. */
 static int64_t parse_i64(const char *s)
 {
     if (s == NULL || *s < '0' || *s > '9')
         return -1;
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    return *end == '\0' && v >= 0 ? (int64_t)v : -1;
+    int64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        int d = *s - '0';
+        v = v > (INT64_MAX - d) / 10 ? INT64_MAX : v * 10 + d;
+    }
+    return *s == '\0' ? v : -1;
 }
 
 /* A source id for a peer address, away from account ids. */
@@ -509,12 +513,11 @@ static int64_t peer_source(struct MHD_Connection *c)
 static void identify(struct serve *s, struct sreq *q)
 {
     struct policy_req *rq = &q->call.rq;
-    struct req_headers h;
-    read_headers(s, q->conn, &h);
+    const struct req_headers *h = &q->hdr;
     size_t key_len = 0;
-    const char *key = request_key(&h, &key_len);
+    const char *key = request_key(h, &key_len);
     int64_t acct = key ? serve_keys_lookup(&s->keys, key, key_len) : -1;
-    int64_t src = parse_i64(h.source);
+    int64_t src = parse_i64(h->source);
     rq->invalid_key = acct < 0;
     if (acct < 0)
         acct = src >= 0 && src < s->sc->n_accounts ? src : 0;
@@ -526,7 +529,7 @@ static void identify(struct serve *s, struct sreq *q)
                  : !rq->invalid_key ? acct
                                     : peer_source(q->conn);
     rq->region =
-        h.region ? serve_scn_region(&s->scn, h.region, strlen(h.region)) : 0;
+        h->region ? serve_scn_region(&s->scn, h->region, strlen(h->region)) : 0;
 }
 
 /* Model index and the name to echo; unknown models are bad requests
@@ -599,10 +602,8 @@ static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
 /* GET /v1/models: needs a valid key, is not a policy decision. */
 static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
 {
-    struct req_headers h;
-    read_headers(s, q->conn, &h);
     size_t key_len = 0;
-    const char *key = request_key(&h, &key_len);
+    const char *key = request_key(&q->hdr, &key_len);
     if (key == NULL || serve_keys_lookup(&s->keys, key, key_len) < 0) {
         q->call.outcome = REASON_INVALID_KEY;
         q->call.retry_ns = -1;
@@ -767,7 +768,8 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
         !peer_is_loopback(q->conn))
         return send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
                                 "Admin endpoints answer loopback only.");
-    int64_t cl = parse_i64(header(q->conn, "Content-Length"));
+    read_headers(s, q->conn, &q->hdr);
+    int64_t cl = parse_i64(q->hdr.content_length);
     if (cl > 0 && (uint64_t)cl > limit_of(s, q->route)) {
         q->too_big = true;
         return reject_too_big(s, q);

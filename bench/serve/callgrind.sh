@@ -40,7 +40,7 @@ valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
 VG_PID=$!
 SPORT=
 for _ in $(seq 600); do
-    SPORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/serve.log")
+    SPORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/serve.log" 2>/dev/null || true)
     [ -n "$SPORT" ] && break
     sleep 0.1
 done

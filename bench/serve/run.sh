@@ -58,7 +58,7 @@ SCN=${SCN:-$HERE/bench.yaml}
     --threads "$THREADS" --no-results >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 100); do
-    SPORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/serve.log")
+    SPORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/serve.log" 2>/dev/null || true)
     [ -n "$SPORT" ] && break
     sleep 0.05
 done
