@@ -28,6 +28,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +47,8 @@
 #include "serve/serve_scn.h"
 
 #define EMPTY_BODY "" /* body of a request that sent none */
-/* Bodies up to this size live inside the request (no allocation of their
- * own; struct sreq plus them stays within malloc's per-thread cache). */
+/* Request bodies up to this size live inside the request (no allocation
+ * of their own). */
 #define INLINE_BODY      576
 #define ADMIN_BODY_LIMIT (64 * 1024)
 #define CONN_BODY        1024 /* success bodies a connection keeps */
@@ -101,7 +102,8 @@ struct sreq {
     char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
     struct req_headers hdr;          /* read with the first call */
     struct serve_call call;
-    char inline_body[]; /* INLINE_BODY bytes */
+    bool active; /* between the first call and on_completed */
+    char inline_body[INLINE_BODY];
 };
 
 /* The x-ratelimit headers of an API answer, in the order they are sent
@@ -137,18 +139,21 @@ struct api_hdrs {
     char v[AH_COUNT][32];
 };
 
-/* Per connection (libmicrohttpd's socket context): the response of the
- * last success answered on it, kept for the next one.  libmicrohttpd
- * drops its own reference to a response when the request completes,
- * before it reads the next request on the connection, so the kept one is
- * free to change when the next answer is built.  The body lives here
- * (MHD_RESPMEM_PERSISTENT) until the connection closes. */
+/* Per connection (libmicrohttpd's socket context): the request in
+ * progress (one at a time on a connection; reset for each), and the
+ * response of the last success answered on it, kept for the next one.
+ * libmicrohttpd drops its own reference to a response when the request
+ * completes, before it reads the next request on the connection, so the
+ * kept one is free to change when the next answer is built.  Its body
+ * lives here (MHD_RESPMEM_PERSISTENT) until the connection closes. */
 struct sconn {
     struct MHD_Response *r; /* our reference, or NULL */
     size_t body_len;        /* r's body length */
     struct api_vals vals;   /* the x-ratelimit values r carries */
     struct api_hdrs hdrs;   /* and their text */
+    bool closed;            /* closed while q was active: on_completed frees */
     char body[CONN_BODY];
+    struct sreq q;
 };
 
 void serve_opts_init(struct serve_opts *o)
@@ -788,8 +793,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct sreq *q = *con_cls;
     (void)version;
     if (q == NULL) {
-        q = xmalloc(sizeof(*q) + INLINE_BODY);
-        memset(q, 0, sizeof(*q));
+        q = &conn_state(conn)->q;
+        memset(q, 0, offsetof(struct sreq, inline_body));
+        q->active = true;
         q->s = s;
         q->conn = conn;
         q->arrive_ns = serve_model_now(s->model);
@@ -827,6 +833,13 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return strchr(s, '%') != NULL ? MHD_http_unescape(s) : strlen(s);
 }
 
+static void free_conn(struct sconn *c)
+{
+    if (c->r != NULL)
+        MHD_destroy_response(c->r); /* MHD's own reference, if any, stays */
+    free(c);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -838,8 +851,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub_explicit(&q->s->suspended, 1, memory_order_relaxed);
     if (q->body_heap)
         free(q->body);
-    free(q);
+    q->active = false;
     *con_cls = NULL;
+    struct sconn *c =
+        (struct sconn *)(void *)((char *)q - offsetof(struct sconn, q));
+    if (c->closed)
+        free_conn(c);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn,
@@ -851,18 +868,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         struct sconn *c = xmalloc(sizeof(*c));
         c->r = NULL;
         c->body_len = 0;
+        c->closed = false;
+        c->q.active = false;
         *socket_context = c;
         return;
     }
     struct sconn *c = *socket_context;
     if (c == NULL)
         return;
-    if (c->r != NULL)
-        MHD_destroy_response(c->r); /* MHD's own reference, if any, stays */
-    free(c);
     *socket_context = NULL;
+    if (c->q.active)
+        c->closed = true; /* its on_completed is still to come */
+    else
+        free_conn(c);
 }
-
 /* ---- lifecycle ----------------------------------------------------------- */
 
 static int load_keys(struct serve *s)
