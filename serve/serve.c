@@ -149,6 +149,7 @@ struct api_hdrs {
 struct sconn {
     struct MHD_Response *r; /* our reference, or NULL */
     size_t body_len;        /* r's body length */
+    int64_t date_s;         /* r's Date header (Unix seconds) */
     struct api_vals vals;   /* the x-ratelimit values r carries */
     struct api_hdrs hdrs;   /* and their text */
     bool closed;            /* closed while q was active: on_completed frees */
@@ -322,16 +323,20 @@ static void update_api_hdrs(struct sconn *c, const struct api_vals *a)
 }
 
 /* A success, in the connection's kept response when its body has the
- * same length as the last one (then only the body bytes and the changed
- * header values are replaced; MHD let go of it when the last request on
- * this connection completed), else in a new kept response. */
+ * same length and its Date the same second as the last one (then only
+ * the body bytes and the changed header values are replaced; MHD let go
+ * of it when the last request on this connection completed), else in a
+ * new kept response.  The kept response carries its own Date header
+ * (first, where libmicrohttpd writes its own, which it then leaves out),
+ * so that it is formatted once a second rather than for every answer. */
 static enum MHD_Result answer_ok(struct sreq *q)
 {
+    int64_t now_s = (int64_t)time(NULL);
     struct serve_reply_ok ok = {
         .route = q->route,
         .id =
             atomic_fetch_add_explicit(&q->s->next_id, 1, memory_order_relaxed),
-        .created_s = (int64_t)time(NULL),
+        .created_s = now_s,
         .model = q->model,
         .prompt_tokens = q->call.rq.prompt_tokens,
         .completion_tokens = q->call.rq.completion_tokens,
@@ -342,7 +347,7 @@ static enum MHD_Result answer_ok(struct sreq *q)
     size_t n = serve_reply_success(c->body, sizeof(c->body), &ok);
     if (n >= sizeof(c->body))
         return answer_ok_alone(q, &ok, n, &a);
-    if (c->r != NULL && n != c->body_len) {
+    if (c->r != NULL && (n != c->body_len || now_s != c->date_s)) {
         MHD_destroy_response(c->r);
         c->r = NULL;
     }
@@ -350,6 +355,12 @@ static enum MHD_Result answer_ok(struct sreq *q)
         c->r =
             MHD_create_response_from_buffer(n, c->body, MHD_RESPMEM_PERSISTENT);
         c->body_len = n;
+        c->date_s = now_s;
+        if (now_s >= 0) {
+            char date[SERVE_REPLY_DATE_LEN + 1];
+            serve_reply_http_date(date, now_s);
+            MHD_add_response_header(c->r, "Date", date);
+        }
         c->vals = a;
         format_api_hdrs(&c->hdrs, &a, 0);
         api_response(c->r, &c->hdrs);

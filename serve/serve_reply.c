@@ -119,6 +119,47 @@ size_t serve_reply_reset(char *buf, int64_t ms)
     return n;
 }
 
+/* Two digits of v (0..99) at p. */
+static void put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+size_t serve_reply_http_date(char *buf, int64_t unix_s)
+{
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* civil date from days since 1970-01-01 (H. Hinnant's algorithm) */
+    int64_t z = unix_s / 86400, secs = unix_s % 86400;
+    unsigned wday = (unsigned)((z + 4) % 7); /* 1970-01-01 was a Thursday */
+    z += 719468;
+    int64_t era = z / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    unsigned month = mp < 10 ? mp + 3 : mp - 9; /* 1..12 */
+    int64_t year = (int64_t)yoe + era * 400 + (month <= 2);
+    memcpy(buf, days + 3 * wday, 3);
+    memcpy(buf + 3, ", ", 2);
+    put2(buf + 5, day);
+    buf[7] = ' ';
+    memcpy(buf + 8, months + 3 * (month - 1), 3);
+    buf[11] = ' ';
+    put2(buf + 12, (unsigned)(year / 100 % 100));
+    put2(buf + 14, (unsigned)(year % 100));
+    buf[16] = ' ';
+    put2(buf + 17, (unsigned)(secs / 3600));
+    buf[19] = ':';
+    put2(buf + 20, (unsigned)(secs / 60 % 60));
+    buf[22] = ':';
+    put2(buf + 23, (unsigned)(secs % 60));
+    memcpy(buf + 25, " GMT", 5);
+    return SERVE_REPLY_DATE_LEN;
+}
+
 static void put_i64(struct out *o, int64_t v)
 {
     char tmp[24];

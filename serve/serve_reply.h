@@ -116,6 +116,13 @@ size_t serve_reply_i64(char *buf, int64_t v);
  * 32 bytes; returns the length. */
 size_t serve_reply_reset(char *buf, int64_t ms);
 
+/* The HTTP Date value (IMF-fixdate, RFC 9110 5.6.7) of Unix time unix_s
+ * >= 0, e.g. "Sun, 06 Nov 1994 08:49:37 GMT", the text libmicrohttpd
+ * writes itself.  buf holds at least SERVE_REPLY_DATE_LEN + 1 bytes;
+ * returns SERVE_REPLY_DATE_LEN. */
+#define SERVE_REPLY_DATE_LEN 29
+size_t serve_reply_http_date(char *buf, int64_t unix_s);
+
 /* Writes s JSON-escaped (without quotes) into buf; snprintf semantics. */
 size_t serve_reply_escape(char *buf, size_t len, const char *s);
 

@@ -7,8 +7,9 @@
 # a single connection, that every answer carries its own values: the same
 # account twice (remaining falls), accounts of tiers with other limit
 # kinds (headers appear and disappear), a body of another length, a
-# denial in between, an answer after a suspension (1 s service), and
-# the exact header block and Content-Length of each.
+# denial in between, an answer after a suspension (1 s service, so the
+# Date the kept response carries changes), and the exact header block,
+# Date and Content-Length of each.
 # Scenario: written below (limits per day, so that nothing refills
 # during the test; a slow model).
 #
@@ -77,7 +78,9 @@ for st in "${steps[@]}"; do
         -H 'Content-Type: application/json'
         -d "$(chat_body "$mt" "$model")" "$URL/v1/chat/completions")
 done
+T0=$(date -u +%s)
 curl "${args[@]}" >"$WORK/codes"
+T1=$(date -u +%s)
 
 codes=$(awk '{ printf "%s ", $1 }' "$WORK/codes")
 check "statuses (got $codes)" \
@@ -132,9 +135,18 @@ for n in 1 2 3 4 5 6 7 8 9 11 12 13; do
 done
 
 # every answer: Content-Length is the body's length, Content-Type once,
-# the header block ends where the body starts, ids differ
+# one Date of this run, the header block ends where the body starts,
+# ids differ
+date_re='^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 2[0-9]{3} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT$'
+date_of() { date -u -d "$(tr -d '\r' <"$WORK/h$1" | sed -n 's/^Date: //p')" +%s; }
 ids=
 for n in $(seq "$i"); do
+    dates=$(tr -d '\r' <"$WORK/h$n" | grep -c '^Date: ')
+    check "answer $n: one Date (got $dates)" test "$dates" = 1
+    check "answer $n: Date format" grep -qE "$date_re" <(tr -d '\r' <"$WORK/h$n")
+    d=$(date_of "$n")
+    check "answer $n: Date within the run ($d, $T0..$T1)" \
+        test "$d" -ge "$T0" -a "$d" -le "$T1"
     len=$(tr -d '\r' <"$WORK/h$n" | awk -F': ' 'tolower($1) == "content-length" { print $2 }')
     size=$(wc -c <"$WORK/b$n")
     check "answer $n: Content-Length $len = body bytes $size" test "$len" = "$size"
@@ -145,6 +157,8 @@ for n in $(seq "$i"); do
 done
 nids=$(tr ' ' '\n' <<<"$ids" | grep -c .)
 uids=$(tr ' ' '\n' <<<"$ids" | grep . | sort -u | wc -l)
+check "answer 13 dated after the 1 s wait of answer 12" \
+    test "$(date_of 13)" -gt "$(date_of 11)"
 check "success ids all different ($nids ids, $uids distinct)" \
     test "$nids" = 12 -a "$uids" = 12
 
@@ -162,5 +176,38 @@ curl "${args[@]}" | tr -d '\r' |
 want=$(seq 999 -1 970 | tr '\n' ' ')
 check "30 on one connection: remaining 999..970" \
     test "$(cat "$WORK/remaining")" = "$want"
+
+# --- the same answer shape a second later: a new Date -----------------------
+# by hand on one socket, so that the client can wait between requests
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+K=$(key 1)
+BODY=$(chat_body 10 mini)
+ask() { # NAME: sends one chat request, writes $WORK/NAME.h and $WORK/NAME.b
+    local line len=0 body=
+    printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+        "$K" "${#BODY}" "$BODY" >&3
+    : >"$WORK/$1.h"
+    while IFS= read -r -t 5 line <&3; do
+        line=${line%$'\r'}
+        [ -z "$line" ] && break
+        echo "$line" >>"$WORK/$1.h"
+        case "${line,,}" in content-length:*) len=${line#*: } ;; esac
+    done
+    IFS= read -r -N "$len" -t 5 body <&3
+    printf '%s' "$body" >"$WORK/$1.b"
+}
+ask early
+sleep 1.1
+ask late
+exec 3<&-
+sec() { date -u -d "$(sed -n 's/^Date: //p' "$WORK/$1.h")" +%s; }
+check "a second later: one Date each" \
+    test "$(grep -c '^Date: ' "$WORK/early.h")$(grep -c '^Date: ' "$WORK/late.h")" = 11
+check "a second later: the Date moved ($(sec early) -> $(sec late))" \
+    test "$(sec late)" -gt "$(sec early)"
+check "a second later: bodies of one length (the kept response's case)" \
+    test "$(wc -c <"$WORK/early.b")" = "$(wc -c <"$WORK/late.b")"
+check "a second later: remaining 998 then 997" \
+    test "$(sed -n 's/^x-ratelimit-remaining-requests: //p' "$WORK/early.h" "$WORK/late.h" | tr '\n' ' ')" = "998 997 "
 
 finish

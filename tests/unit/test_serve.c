@@ -189,6 +189,38 @@ static void test_reset_format(void **state)
     assert_string_equal(got, "6m0s");
 }
 
+/* The Date formatter agrees with gmtime + strftime over 2^31 seconds and
+ * around the calendar's edges (leap days, century years, year ends). */
+static void test_http_date(void **state)
+{
+    (void)state;
+    static const int64_t fixed[] = { 0,          784111777,  951782399,
+                                     951782400,  951868800,  1709164800,
+                                     4107456000, 4107542400, 253402300799 };
+    char want[64], got[64];
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < 20000 + sizeof(fixed) / sizeof(fixed[0]); i++) {
+        int64_t t;
+        if (i < sizeof(fixed) / sizeof(fixed[0])) {
+            t = fixed[i];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            t = (int64_t)(x % 4102444800ULL); /* up to 2100-01-01 */
+        }
+        time_t tt = (time_t)t;
+        struct tm tm;
+        assert_non_null(gmtime_r(&tt, &tm));
+        strftime(want, sizeof(want), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        memset(got, 'x', sizeof(got));
+        assert_int_equal(serve_reply_http_date(got, t), SERVE_REPLY_DATE_LEN);
+        got[SERVE_REPLY_DATE_LEN] = '\0';
+        assert_string_equal(got, want);
+    }
+    serve_reply_http_date(got, 784111777);
+    got[SERVE_REPLY_DATE_LEN] = '\0';
+    assert_string_equal(got, "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+
 static void test_retry_after(void **state)
 {
     (void)state;
@@ -1071,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_i64),
         cmocka_unit_test(test_reset_format),
+        cmocka_unit_test(test_http_date),
         cmocka_unit_test(test_error_truncation),
         cmocka_unit_test(test_models_and_escape),
         cmocka_unit_test(test_req_large),
