@@ -153,6 +153,11 @@ struct sconn {
     struct api_vals vals;   /* the x-ratelimit values r carries */
     struct api_hdrs hdrs;   /* and their text */
     bool closed;            /* closed while q was active: on_completed frees */
+    /* what body holds: a success body of this route and model (NONE:
+     * nothing usable) and where its numbers are */
+    enum serve_route route;
+    char model[SERVE_REQ_MODEL_MAX];
+    struct serve_reply_nums nums;
     char body[CONN_BODY];
     struct sreq q;
 };
@@ -322,13 +327,69 @@ static void update_api_hdrs(struct sconn *c, const struct api_vals *a)
     add_api_hdrs(c->r, &c->hdrs, from);
 }
 
+/* Rewrites the numbers of the kept body in place when ok's body differs
+ * from it in them only (same route, model and number lengths) and the
+ * kept response's Date is still current. */
+static bool rewrite_nums(struct sconn *c, const struct serve_reply_ok *ok,
+                         int64_t now_s)
+{
+    if (c->r == NULL || now_s != c->date_s || ok->route != c->route ||
+        strcmp(ok->model, c->model) != 0)
+        return false;
+    struct serve_reply_nums u;
+    serve_reply_ok_nums(ok, &u);
+    if (u.n != c->nums.n)
+        return false;
+    for (size_t i = 0; i < u.n; i++)
+        if (u.len[i] != c->nums.len[i])
+            return false;
+    for (size_t i = 0; i < u.n; i++)
+        memcpy(c->body + c->nums.at[i], u.text[i], u.len[i]);
+    return true;
+}
+
+/* Formats ok's body into c->body; returns its length (>= CONN_BODY: it
+ * did not fit, and c->body holds nothing usable). */
+static size_t format_body(struct sconn *c, const struct serve_reply_ok *ok)
+{
+    size_t n = serve_reply_success_nums(c->body, sizeof(c->body), ok, &c->nums);
+    c->route = SERVE_ROUTE_NONE;
+    if (n >= sizeof(c->body))
+        return n;
+    size_t m = strlen(ok->model);
+    if (m >= sizeof(c->model))
+        return n; /* never: q->model has the same size */
+    memcpy(c->model, ok->model, m + 1);
+    c->route = ok->route;
+    return n;
+}
+
+/* A new kept response for the n bytes in c->body, dated now_s. */
+static enum MHD_Result queue_new_kept(struct sreq *q, struct sconn *c, size_t n,
+                                      int64_t now_s, const struct api_vals *a)
+{
+    c->r = MHD_create_response_from_buffer(n, c->body, MHD_RESPMEM_PERSISTENT);
+    c->body_len = n;
+    c->date_s = now_s;
+    if (now_s >= 0) {
+        char date[SERVE_REPLY_DATE_LEN + 1];
+        serve_reply_http_date(date, now_s);
+        MHD_add_response_header(c->r, "Date", date);
+    }
+    c->vals = *a;
+    format_api_hdrs(&c->hdrs, a, 0);
+    api_response(c->r, &c->hdrs);
+    return MHD_queue_response(q->conn, 200, c->r);
+}
+
 /* A success, in the connection's kept response when its body has the
  * same length and its Date the same second as the last one (then only
- * the body bytes and the changed header values are replaced; MHD let go
- * of it when the last request on this connection completed), else in a
- * new kept response.  The kept response carries its own Date header
- * (first, where libmicrohttpd writes its own, which it then leaves out),
- * so that it is formatted once a second rather than for every answer. */
+ * the body bytes that differ -- the numbers, when route and model are
+ * the same -- and the changed header values are replaced; MHD let go of
+ * it when the last request on this connection completed), else in a new
+ * kept response.  The kept response carries its own Date header (first,
+ * where libmicrohttpd writes its own, which it then leaves out), so that
+ * it is formatted once a second rather than for every answer. */
 static enum MHD_Result answer_ok(struct sreq *q)
 {
     int64_t now_s = (int64_t)time(NULL);
@@ -344,29 +405,18 @@ static enum MHD_Result answer_ok(struct sreq *q)
     struct api_vals a;
     api_vals_of(&a, &q->call.dec);
     struct sconn *c = conn_state(q->conn);
-    size_t n = serve_reply_success(c->body, sizeof(c->body), &ok);
-    if (n >= sizeof(c->body))
-        return answer_ok_alone(q, &ok, n, &a);
-    if (c->r != NULL && (n != c->body_len || now_s != c->date_s)) {
-        MHD_destroy_response(c->r);
-        c->r = NULL;
-    }
-    if (c->r == NULL) {
-        c->r =
-            MHD_create_response_from_buffer(n, c->body, MHD_RESPMEM_PERSISTENT);
-        c->body_len = n;
-        c->date_s = now_s;
-        if (now_s >= 0) {
-            char date[SERVE_REPLY_DATE_LEN + 1];
-            serve_reply_http_date(date, now_s);
-            MHD_add_response_header(c->r, "Date", date);
+    if (!rewrite_nums(c, &ok, now_s)) {
+        size_t n = format_body(c, &ok);
+        if (n >= sizeof(c->body))
+            return answer_ok_alone(q, &ok, n, &a);
+        if (c->r != NULL && (n != c->body_len || now_s != c->date_s)) {
+            MHD_destroy_response(c->r);
+            c->r = NULL;
         }
-        c->vals = a;
-        format_api_hdrs(&c->hdrs, &a, 0);
-        api_response(c->r, &c->hdrs);
-    } else {
-        update_api_hdrs(c, &a);
+        if (c->r == NULL)
+            return queue_new_kept(q, c, n, now_s, &a);
     }
+    update_api_hdrs(c, &a);
     return MHD_queue_response(q->conn, 200, c->r);
 }
 
@@ -880,6 +930,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         c->r = NULL;
         c->body_len = 0;
         c->closed = false;
+        c->route = SERVE_ROUTE_NONE;
         c->q.active = false;
         *socket_context = c;
         return;

@@ -102,6 +102,29 @@ struct serve_reply_ok {
 size_t serve_reply_success(char *buf, size_t len,
                            const struct serve_reply_ok *o);
 
+/* The numbers of a success body in the order they appear: id, created,
+ * prompt, completion and total tokens (OpenAI routes); id, input and
+ * output tokens (Anthropic).  Everything else in the body depends on the
+ * route and model only, so a body of the same route and model whose
+ * numbers have the same lengths differs in these bytes only. */
+#define SERVE_REPLY_OK_NUMS 5
+struct serve_reply_nums {
+    size_t n;                           /* numbers in the body */
+    size_t at[SERVE_REPLY_OK_NUMS];     /* where each starts (byte offset) */
+    size_t len[SERVE_REPLY_OK_NUMS];    /* its length */
+    char text[SERVE_REPLY_OK_NUMS][24]; /* its digits (NUL-terminated) */
+};
+
+/* serve_reply_success that also fills *nums (at: where the numbers are
+ * in the full body, whether or not it fit in buf). */
+size_t serve_reply_success_nums(char *buf, size_t len,
+                                const struct serve_reply_ok *o,
+                                struct serve_reply_nums *nums);
+
+/* Only the numbers of o's body (n, len and text; at is left alone). */
+void serve_reply_ok_nums(const struct serve_reply_ok *o,
+                         struct serve_reply_nums *nums);
+
 /* The GET /v1/models list of the scenario's model names. */
 size_t serve_reply_models(char *buf, size_t len, const char *const *names,
                           size_t n);

@@ -359,6 +359,56 @@ static void test_ok_body(void **state)
     assert_int_equal(n, strlen(c->want));
 }
 
+/* The numbers serve_reply_success_nums reports are where it says, and
+ * writing another answer's numbers of the same lengths there gives that
+ * answer's body byte for byte (what a connection's kept body relies on). */
+static void check_ok_nums(const struct ok_case *c)
+{
+    char buf[1024], want[1024];
+    struct serve_reply_nums at, u;
+    memset(&at, 0, sizeof(at));
+    size_t n = serve_reply_success_nums(buf, sizeof(buf), &c->o, &at);
+    assert_string_equal(buf, c->want);
+    assert_int_equal(n, strlen(c->want));
+    serve_reply_ok_nums(&c->o, &u);
+    assert_int_equal(at.n, c->o.route == SERVE_ROUTE_MESSAGES ? 3 : 5);
+    assert_int_equal(u.n, at.n);
+    for (size_t i = 0; i < at.n; i++) {
+        assert_int_equal(at.len[i], strlen(at.text[i]));
+        assert_memory_equal(buf + at.at[i], at.text[i], at.len[i]);
+        assert_string_equal(u.text[i], at.text[i]);
+        assert_int_equal(u.len[i], at.len[i]);
+        assert_true(i == 0 || at.at[i] > at.at[i - 1] + at.len[i - 1]);
+    }
+    /* other numbers of the same lengths, written in place */
+    struct serve_reply_ok o2 = c->o;
+    o2.id = c->o.id == 9 ? 1 : c->o.id + 1;
+    o2.created_s = c->o.created_s == 1700000000 ? 1799999999 : 5;
+    o2.prompt_tokens = c->o.prompt_tokens == 10 ? 99 : c->o.prompt_tokens;
+    o2.completion_tokens =
+        c->o.completion_tokens == 150 ? 149 : c->o.completion_tokens;
+    size_t n2 = serve_reply_success(want, sizeof(want), &o2);
+    assert_int_equal(n2, n);
+    serve_reply_ok_nums(&o2, &u);
+    for (size_t i = 0; i < u.n; i++) {
+        assert_int_equal(u.len[i], at.len[i]);
+        memcpy(buf + at.at[i], u.text[i], u.len[i]);
+    }
+    assert_string_equal(buf, want);
+    /* a buffer too small: the same positions, the full length */
+    struct serve_reply_nums small;
+    assert_int_equal(serve_reply_success_nums(buf, 16, &c->o, &small), n);
+    assert_int_equal(small.n, at.n);
+    assert_memory_equal(small.at, at.at, sizeof(at.at[0]) * at.n);
+}
+
+static void test_ok_nums(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(ok_cases) / sizeof(ok_cases[0]); i++)
+        check_ok_nums(&ok_cases[i]);
+}
+
 static void test_models_and_escape(void **state)
 {
     (void)state;
@@ -1104,6 +1154,7 @@ int main(void)
         cmocka_unit_test(test_i64),
         cmocka_unit_test(test_reset_format),
         cmocka_unit_test(test_http_date),
+        cmocka_unit_test(test_ok_nums),
         cmocka_unit_test(test_error_truncation),
         cmocka_unit_test(test_models_and_escape),
         cmocka_unit_test(test_req_large),
