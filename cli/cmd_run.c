@@ -688,7 +688,7 @@ int cmd_run(int argc, char **argv)
     snprintf(c.dir, sizeof(c.dir), "%s", c.o.out_dir ? c.o.out_dir : "");
     if (!c.o.out_dir)
         snprintf(c.dir, sizeof(c.dir), "results/%s-run", c.sc->name);
-    if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
+    if (lg_global_init() != ERR_OK) {
         fprintf(stderr, "tollgate run: libcurl initialisation failed\n");
         scn_free(c.sc);
         return EXIT_RUNTIME;

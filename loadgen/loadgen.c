@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "core/traffic.h"
+#include "loadgen/curlmem.h"
 #include "loadgen/worker.h"
 
 #define DEFAULT_PATH "/v1/chat/completions"
@@ -222,6 +223,14 @@ static void plan_limit(struct lg *g)
         }
     }
     traffic_free(t);
+}
+
+int lg_global_init(void)
+{
+    CURLcode rc =
+        curl_global_init_mem(CURL_GLOBAL_ALL, curlmem_malloc, curlmem_free,
+                             curlmem_realloc, curlmem_strdup, curlmem_calloc);
+    return rc == CURLE_OK ? ERR_OK : ERR_CURL;
 }
 
 int lg_new(const struct lg_config *cfg, struct lg **out, char *err,

@@ -18,8 +18,8 @@
  * user sends, waits for the final outcome (retries included), thinks,
  * sends again.
  *
- * The caller must call curl_global_init(CURL_GLOBAL_ALL) before lg_start()
- * and ignore SIGPIPE; libcurl is used with CURLOPT_NOSIGNAL.
+ * The caller must call lg_global_init() (or curl_global_init) before
+ * lg_new() and ignore SIGPIPE; libcurl is used with CURLOPT_NOSIGNAL.
  */
 #ifndef TOLLGATE_LOADGEN_H
 #define TOLLGATE_LOADGEN_H
@@ -90,6 +90,13 @@ struct lg_stats {
 };
 
 struct lg;
+
+/* curl_global_init(CURL_GLOBAL_ALL) with loadgen's allocator for libcurl
+ * (per-thread block caches in the workers: libcurl allocates ~32 blocks
+ * per transfer).  Call once, before any other libcurl call in the
+ * process (libcurl keeps the allocator of its first initialisation);
+ * pair with curl_global_cleanup().  ERR_CURL when libcurl refuses. */
+int lg_global_init(void) WARN_UNUSED;
 
 /* Validates cfg and builds everything the workers need (templates,
  * curl handles).  Errors: ERR_INVAL (bad config or template; message in

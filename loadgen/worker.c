@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "core/client.h"
+#include "loadgen/curlmem.h"
 #include "loadgen/request.h"
 #include "loadgen/sched.h"
 
@@ -530,6 +531,7 @@ void *lg_worker_main(void *arg)
     /* Wake-ups at the intended send time, not up to 50 us later (the
      * default timer slack); failure only costs accuracy. */
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    curlmem_thread_begin(); /* libcurl's blocks recycled in this thread */
     int64_t cpu0 = 0, wait0 = 0;
     bool sched_ok = sched_times(&cpu0, &wait0);
     lg_sched_fetch(w);
@@ -578,6 +580,7 @@ void *lg_worker_main(void *arg)
         w->cpu_ns = cpu1 - cpu0;
         w->cpu_wait_ns = wait1 - wait0;
     }
+    curlmem_thread_end();
     return NULL;
 }
 

@@ -458,7 +458,8 @@ static int teardown(void **state)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    curl_global_init(CURL_GLOBAL_ALL);
+    if (lg_global_init() != ERR_OK)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_loop_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
