@@ -14,6 +14,13 @@
 #  limit  open-loop accuracy: limit_req rate=100r/s burst=20 nodelay at
 #         1000 req/s for 10 s; theory (ORACLES.md) floor(21 + 100 * 9.999) =
 #         1020 accepted of 10000, i.e. 89.80% rejected;
+#  floor  first what one sleep/wake-up costs here (bench/run/wake_cost.c),
+#         then open-loop floors: per round, at each of LAG_RATES, `tollgate run`
+#         (1 thread), bench/run/open_floor.c's bare libcurl loop and its
+#         "raw" loop (libcurl connects; requests written and responses read
+#         with curl_easy_send/recv, no HTTP layer), same LAG_CONNS
+#         connections, one after another: CPU per request (user, system),
+#         send lag p50/p99/p999, load;
 #  lag    send lag of uniform open loops at LAG_RATES (5k 10k 20k req/s)
 #         with LAG_THREADS worker threads and LAG_CONNS connections, under
 #         LAG_CONDS conditions: plain; pinned (nginx on CPU 0, tollgate on
@@ -212,7 +219,43 @@ part_lag() {
   done
 }
 
+part_floor() {
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 bench/run/open_floor.c -lcurl -o "$W/open_floor"
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 bench/run/wake_cost.c -lpthread -o "$W/wake_cost"
+  echo "== one sleep and wake-up, CPU of the sleeping thread (bench/run/wake_cost.c; load $(cut -d' ' -f1 /proc/loadavg))"
+  "$W/wake_cost" 50 20000
+  scenario floor "${SECS}s" "{ arrival: uniform, phases: [ { for: ${SECS}s, rate: 20000/s } ] }" /v1/ok "$LAG_CONNS"
+  echo "== open-loop floors, uniform for ${SECS}s, $LAG_CONNS connections, 1 thread"
+  printf "%-6s %-9s %6s %9s %7s %7s %8s %8s %8s %5s\n" round client rate "cpu us" user sys "p50 ms" "p99 ms" "p999 ms" load
+  for r in $(seq 1 "$ROUNDS"); do
+    for rate in $LAG_RATES; do
+      local la n u s
+      sed "s#rate: 20000/s#rate: $rate/s#" "$W/floor.yaml" >"$W/floor-r.yaml"
+      la=$(cut -d' ' -f1 /proc/loadavg)
+      /usr/bin/time -f "%U %S" -o "$W/t.fl" "$TG" run "$W/floor-r.yaml" -o "$W/floor" -q >/dev/null 2>&1 || true
+      read -r u s <"$W/t.fl"
+      python3 - "$W/floor/summary.json" "$r" "$rate" "$u" "$s" "$la" <<'PY'
+import json, sys
+S = json.load(open(sys.argv[1]))
+r, rate, u, s, la = sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+n, lag = S["requests"]["attempts"], S["schedule_lag_ms"]
+print(f"{r:<6} {'tollgate':<9} {rate:>6} {1e6*(u+s)/n:9.2f} {1e6*u/n:7.2f} {1e6*s/n:7.2f} "
+      f"{lag['p50']:8.3f} {lag['p99']:8.3f} {lag['p999']:8.3f} {la:>5}")
+PY
+      for e in curl raw; do
+        la=$(cut -d' ' -f1 /proc/loadavg)
+        "$W/open_floor" "$e" "$URL/v1/ok" "$LAG_CONNS" "$rate" "$SECS" |
+          awk -v r="$r" -v e="$e" -v rate="$rate" -v la="$la" '{
+            gsub(/[(),]/, " "); for (i = 1; i <= NF; i++) v[$i] = $(i + 1)
+            printf "%-6s %-9s %6s %9.2f %7.2f %7.2f %8.3f %8.3f %8.3f %5s\n", r, e, rate,
+              v["cpu"], v["user"], v["sys"], v["p50"], v["p99"], v["p999"], la }'
+      done
+    done
+  done
+}
+
 want cpu && part_cpu
+want floor && part_floor
 want limit && part_limit
 want lag && part_lag
 exit 0
