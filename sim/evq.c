@@ -7,7 +7,8 @@
  *   near: every event with key < base + W (including any pushed before
  *         base), as a binary heap on (time, seq);
  *   ring: every event with base + W <= key < base + span, in bucket
- *         (key >> shift) mod EVQ_BUCKETS, unsorted;
+ *         (key >> shift) mod EVQ_BUCKETS, unsorted: a list of nodes from
+ *         one pool, linked through next[];
  *   far:  every event with key >= base + span, as a binary heap.
  * So while near is not empty its root is the earliest event of all.  When
  * it runs dry, base moves one bucket on (or jumps to the far heap's first
@@ -16,6 +17,10 @@
  * copied about twice; a pop works on a heap of a few events that stays in
  * cache, where one big heap of ~10^4 events made every pop a dozen cache
  * misses down the tree (measured: a quarter of the simulator's time).
+ * Free nodes are reused last-freed first: the node a push writes is
+ * usually one a bucket move has just read, still in cache (per-bucket
+ * arrays made every push a write miss into memory untouched for a whole
+ * turn of the ring, and measured no faster than the binary heap).
  *
  * The width adapts (retune): more than 16 events per bucket halve it;
  * mostly empty buckets walked, or more than half of the events going to the
@@ -27,10 +32,16 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/err.h"
 
+#if defined(__GNUC__)
+#define EVQ_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define EVQ_PREFETCH(p) ((void)(p))
+#endif
+
+#define NO_NODE         UINT32_MAX
 #define SHIFT_MIN       8  /* 256 ns buckets */
 #define SHIFT_MAX       46 /* 2^46 ns = 19.5 h buckets; span 2^59 ns */
 #define SHIFT_START     20 /* ~1 ms */
@@ -99,13 +110,53 @@ static void heap_pop(struct evq_heap *h, struct evq_event *out)
 
 /* ---- tiers --------------------------------------------------------------- */
 
-static void bucket_add(struct evq_bucket *b, const struct evq_event *ev)
+/* Adds ev to ring bucket b: a node from the free list (the one last
+ * freed, which a bucket move has just read: still in cache) at the head
+ * of the bucket's list. */
+static void bucket_add(struct evq *q, size_t b, const struct evq_event *ev)
 {
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 8;
-        b->v = xrealloc(b->v, (size_t)b->cap * sizeof(*b->v));
+    if (q->free_node == NO_NODE) {
+        uint32_t old = q->n_nodes, cap = old ? old * 2 : 1024;
+        if (old > NO_NODE / 2) {
+            fprintf(stderr, "event queue: too many events pending\n");
+            abort();
+        }
+        q->node = xrealloc(q->node, (size_t)cap * sizeof(*q->node));
+        q->next = xrealloc(q->next, (size_t)cap * sizeof(*q->next));
+        for (uint32_t i = old; i < cap; i++)
+            q->next[i] = i + 1 < cap ? i + 1 : NO_NODE;
+        q->free_node = old;
+        q->n_nodes = cap;
     }
-    b->v[b->n++] = *ev;
+    uint32_t i = q->free_node;
+    q->free_node = q->next[i];
+    q->node[i] = *ev;
+    q->next[i] = q->ring[b];
+    q->ring[b] = i;
+}
+
+/* Moves bucket b's events into the heap `to`, or when it is NULL into
+ * arr, and frees their nodes; returns how many. */
+static size_t bucket_take(struct evq *q, size_t b, struct evq_heap *to,
+                          struct evq_event *arr)
+{
+    size_t k = 0;
+    uint32_t i = q->ring[b];
+    while (i != NO_NODE) {
+        uint32_t nx = q->next[i];
+        if (nx != NO_NODE)
+            EVQ_PREFETCH(&q->node[nx]);
+        if (to != NULL)
+            heap_push(to, &q->node[i]);
+        else
+            arr[k] = q->node[i];
+        k++;
+        q->next[i] = q->free_node;
+        q->free_node = i;
+        i = nx;
+    }
+    q->ring[b] = NO_NODE;
+    return k;
 }
 
 /* Files ev in the tier its time belongs to. */
@@ -119,7 +170,7 @@ static void place(struct evq *q, const struct evq_event *ev)
         heap_push(&q->near, ev);
         q->near_in++;
     } else if (k - q->base < w * EVQ_BUCKETS) {
-        bucket_add(&q->ring[(k >> q->shift) & (EVQ_BUCKETS - 1)], ev);
+        bucket_add(q, (k >> q->shift) & (EVQ_BUCKETS - 1), ev);
         q->ring_n++;
     } else {
         heap_push(&q->far, ev);
@@ -136,12 +187,8 @@ static void rebuild(struct evq *q, unsigned shift)
         all[k++] = q->near.v[i];
     for (size_t i = 1; i <= q->far.n; i++)
         all[k++] = q->far.v[i];
-    for (size_t b = 0; b < EVQ_BUCKETS; b++) {
-        struct evq_bucket *bk = &q->ring[b];
-        memcpy(all + k, bk->v, (size_t)bk->n * sizeof(*all));
-        k += bk->n;
-        bk->n = 0;
-    }
+    for (size_t b = 0; b < EVQ_BUCKETS; b++)
+        k += bucket_take(q, b, NULL, all + k);
     q->near.n = q->far.n = q->ring_n = 0;
     q->shift = shift;
     q->base &= ~(((uint64_t)1 << shift) - 1);
@@ -181,12 +228,10 @@ static void advance(struct evq *q)
         q->base += w;
     }
     q->advances++;
-    struct evq_bucket *b = &q->ring[(q->base >> q->shift) & (EVQ_BUCKETS - 1)];
-    for (uint32_t i = 0; i < b->n; i++)
-        heap_push(&q->near, &b->v[i]);
-    q->near_in += b->n;
-    q->ring_n -= b->n;
-    b->n = 0;
+    size_t b = (q->base >> q->shift) & (EVQ_BUCKETS - 1);
+    size_t moved = bucket_take(q, b, &q->near, NULL);
+    q->near_in += moved;
+    q->ring_n -= moved;
     while (q->far.n > 0 &&
            key_of(q->far.v[1].time_ns) - q->base < w * EVQ_BUCKETS) {
         struct evq_event ev;
@@ -208,21 +253,22 @@ static void fill_near(struct evq *q)
 void evq_init(struct evq *q, size_t cap_hint)
 {
     (void)cap_hint; /* tiers grow as they fill */
-    *q = (struct evq){ .shift = SHIFT_START };
-    q->ring = xcalloc(EVQ_BUCKETS, sizeof(*q->ring));
+    *q = (struct evq){ .shift = SHIFT_START, .free_node = NO_NODE };
+    q->ring = xmalloc(EVQ_BUCKETS * sizeof(*q->ring));
+    for (size_t b = 0; b < EVQ_BUCKETS; b++)
+        q->ring[b] = NO_NODE;
 }
 
 void evq_fini(struct evq *q)
 {
     if (q == NULL)
         return;
-    if (q->ring != NULL)
-        for (size_t b = 0; b < EVQ_BUCKETS; b++)
-            free(q->ring[b].v);
     free(q->ring);
+    free(q->node);
+    free(q->next);
     free(q->near.v);
     free(q->far.v);
-    *q = (struct evq){ .shift = SHIFT_START };
+    *q = (struct evq){ .shift = SHIFT_START, .free_node = NO_NODE };
 }
 
 uint64_t evq_push(struct evq *q, int64_t time_ns, uint32_t kind, uint32_t arg,

@@ -8,8 +8,9 @@
  * Shape: a calendar queue (Brown 1988) in three tiers.  The events of the
  * current time bucket sit in a small binary heap ("near"); the following
  * EVQ_BUCKETS - 1 buckets of width 2^shift ns hold their events unsorted
- * in a ring; events beyond the ring's span wait in a second binary heap
- * ("far").  A push is an append (or a heap push for the near and far
+ * in a ring (lists of nodes from one pool); events beyond the ring's span wait
+ * in a second binary heap
+ * ("far").  A push links a node (or does a heap push for the near and far
  * tiers), a pop takes the near heap's root, and when the near heap runs
  * dry the next bucket is moved into it.  The bucket width adapts to the
  * event density (a few events per bucket).  Nothing is allocated per
@@ -35,22 +36,21 @@ struct evq_event {
     uint64_t data;   /* payload, e.g. an index into a request pool */
 };
 
-/* Internal: one binary min-heap (1-based array) and one ring bucket. */
+/* Internal: a binary min-heap (1-based array). */
 struct evq_heap {
     struct evq_event *v;
     size_t n, cap;
 };
 
-struct evq_bucket {
-    struct evq_event *v;
-    uint32_t n, cap;
-};
-
 struct evq {
     struct evq_heap near;    /* events before the current bucket's end */
     struct evq_heap far;     /* events at or after the ring's span */
-    struct evq_bucket *ring; /* EVQ_BUCKETS buckets, unsorted */
+    uint32_t *ring;          /* EVQ_BUCKETS list heads (node index) */
     size_t ring_n;           /* events in the ring */
+    struct evq_event *node;  /* the ring's events, one per node */
+    uint32_t *next;          /* list link per node (bucket or free list) */
+    uint32_t n_nodes;        /* nodes allocated */
+    uint32_t free_node;      /* head of the free list (LIFO) */
     uint64_t base;           /* current bucket's start, as an ordered key */
     unsigned shift;          /* bucket width 2^shift ns */
     size_t n;                /* events pending in all tiers */
