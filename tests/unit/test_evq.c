@@ -126,9 +126,9 @@ static void test_hold_model_monotone(void **state)
 /* Random pushes and pops against a linear-scan reference: every field of
  * every popped event must be the one pushed, in (time, seq) order.  The
  * delays change scale every 5000 operations (ns ties, microseconds, hours,
- * a mix spanning 2^45 ns, and some pushed before the last pop), so the
- * bucket width is retuned both ways, events go to every tier, and the
- * ring is crossed and jumped over. */
+ * a mix spanning 2^45 ns), and some events are pushed before the last pop,
+ * so any queue structure that depends on time scales (bucket widths,
+ * horizons) is exercised in every regime. */
 struct interleave_case {
     const char *name;
     unsigned max_bits[6]; /* delay < 2^bits, one phase each */
