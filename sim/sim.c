@@ -215,11 +215,17 @@ static void policy_finish(struct sim_engine *e, struct sim_slot *s,
 {
     struct policy_req rq;
     make_preq(&s->rq, &rq);
-    struct policy_decision d = { .reason = REASON_OK,
-                                 .tier = s->dec_tier,
-                                 .limit = -1,
-                                 .held_mask = s->dec_held_mask,
-                                 .epoch = s->dec_epoch };
+    /* Field by field, not an initializer: for this 96-byte struct that
+     * compiles to rep stos (slow to start; once per served attempt).
+     * policy_complete reads tier, held_mask and epoch only. */
+    struct policy_decision d;
+    d.reason = REASON_OK;
+    d.tier = s->dec_tier;
+    d.limit = -1;
+    d.retry_after_ns = 0;
+    d.req.present = d.tok.present = false;
+    d.held_mask = s->dec_held_mask;
+    d.epoch = s->dec_epoch;
     policy_complete(e->pol, &rq, &d, e->now, why,
                     why == REASON_OK ? s->rq.completion_tokens : 0);
 }
