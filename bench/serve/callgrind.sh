@@ -20,6 +20,8 @@ TG=${1:-build/tollgate}
 SECS=${2:-10}
 CONNS=${3:-10}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/serve/common.sh
+. "$HERE/common.sh"
 THREADS=${THREADS:-1}
 SCN=${SCN:-$HERE/bench.yaml}
 WORK=$(mktemp -d)
@@ -38,42 +40,11 @@ valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
     "$TG" serve "$SCN" --listen 127.0.0.1:0 --threads "$THREADS" \
     --no-results >"$WORK/serve.log" 2>&1 &
 VG_PID=$!
-SPORT=
-for _ in $(seq 600); do
-    SPORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/serve.log" 2>/dev/null || true)
-    [ -n "$SPORT" ] && break
-    sleep 0.1
-done
-[ -n "$SPORT" ] || { cat "$WORK/serve.log"; exit 1; }
-
-urls=()
-for i in $(seq 0 999); do
-    urls+=("http://127.0.0.1:$SPORT/tollgate/key?account=$i")
-done
-curl -s "${urls[@]}" | sed 's/}/}\n/g' |
-    sed -n 's/.*"key":"\([^"]*\)".*/\1/p' >"$WORK/keys.txt"
-[ "$(wc -l <"$WORK/keys.txt")" = 1000 ] || { echo "keys?"; exit 1; }
+SPORT=$(serve_port "$WORK/serve.log" 600 0.1) || exit 1
+fetch_keys "$SPORT" || exit 1
 SUFFIX=
 [ "${BADKEY:-0}" = 1 ] && SUFFIX=x
-BODY='{"model":"mini","max_tokens":16,"messages":[{"role":"user","content":"Say hello to the benchmark, please."}]}'
-cat >"$WORK/bench.lua" <<EOF
-local keys = {}
-for line in io.lines("$WORK/keys.txt") do keys[#keys + 1] = line end
-local body = '$BODY'
-local reqs = {}
-for i, k in ipairs(keys) do
-  reqs[i] = wrk.format("POST", "/v1/chat/completions",
-    { ["Host"] = "127.0.0.1",
-      ["Authorization"] = "Bearer " .. k .. "$SUFFIX",
-      ["Content-Type"] = "application/json",
-      ["X-Client-Region"] = "US" }, body)
-end
-local n = 0
-request = function()
-  n = n % #reqs + 1
-  return reqs[n]
-end
-EOF
+write_wrk_script "$SUFFIX"
 run_wrk() {
     wrk -t1 -c"$CONNS" -d"$1s" -s "$WORK/bench.lua" "http://127.0.0.1:$SPORT/"
 }

@@ -32,6 +32,8 @@ ROUNDS=${2:-5}
 SECS=${3:-10}
 CONNS=${4:-50}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/serve/common.sh
+. "$HERE/common.sh"
 THREADS=${THREADS:-2}
 PIN=${PIN:-0}
 SRV_CPU=()
@@ -57,21 +59,8 @@ SCN=${SCN:-$HERE/bench.yaml}
 "${SRV_CPU[@]}" "$TG" serve "$SCN" --listen 127.0.0.1:0 \
     --threads "$THREADS" --no-results >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
-for _ in $(seq 100); do
-    SPORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/serve.log" 2>/dev/null || true)
-    [ -n "$SPORT" ] && break
-    sleep 0.05
-done
-[ -n "$SPORT" ] || { cat "$WORK/serve.log"; exit 1; }
-
-urls=()
-for i in $(seq 0 999); do
-    urls+=("http://127.0.0.1:$SPORT/tollgate/key?account=$i")
-done
-curl -s "${urls[@]}" | sed 's/}/}\n/g' |
-    sed -n 's/.*"key":"\([^"]*\)".*/\1/p' >"$WORK/keys.txt"
-[ "$(wc -l <"$WORK/keys.txt")" = 1000 ] || { echo "keys?"; exit 1; }
-BODY='{"model":"mini","max_tokens":16,"messages":[{"role":"user","content":"Say hello to the benchmark, please."}]}'
+SPORT=$(serve_port "$WORK/serve.log" 100 0.05) || exit 1
+fetch_keys "$SPORT" || exit 1
 OK_BODY=$(curl -s -D "$WORK/ok_headers" \
     "http://127.0.0.1:$SPORT/v1/chat/completions" \
     -H "Authorization: Bearer $(head -1 "$WORK/keys.txt")" -d "$BODY")
@@ -120,24 +109,7 @@ curl -s -D - -o /dev/null -d "$BODY" "http://127.0.0.1:$NPORT/v1/chat/completion
     grep -qi '^x-ratelimit-remaining-tokens' || { echo "nginx headers?"; exit 1; }
 NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
 
-cat >"$WORK/bench.lua" <<EOF
-local keys = {}
-for line in io.lines("$WORK/keys.txt") do keys[#keys + 1] = line end
-local body = '$BODY'
-local reqs = {}
-for i, k in ipairs(keys) do
-  reqs[i] = wrk.format("POST", "/v1/chat/completions",
-    { ["Host"] = "127.0.0.1",
-      ["Authorization"] = "Bearer " .. k,
-      ["Content-Type"] = "application/json",
-      ["X-Client-Region"] = "US" }, body)
-end
-local n = 0
-request = function()
-  n = n % #reqs + 1
-  return reqs[n]
-end
-EOF
+write_wrk_script
 
 cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; } # user, system
 
