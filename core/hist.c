@@ -114,21 +114,11 @@ void hist_reset(struct hist *h)
 /* ---- recording ------------------------------------------------------------
  */
 
-static inline void add_at(struct hist *h, int32_t idx, int64_t n)
-{
-    h->counts[idx] += n;
-    h->total += n;
-    if (idx < h->min_idx)
-        h->min_idx = idx;
-    if (idx > h->max_idx)
-        h->max_idx = idx;
-}
-
 bool hist_record(struct hist *h, int64_t value_ns)
 {
     if (value_ns < 0 || value_ns > HIST_MAX_NS)
         return false;
-    add_at(h, hist_index_of(value_ns), 1);
+    hist_add_index(h, hist_index_of(value_ns), 1);
     return true;
 }
 
@@ -137,7 +127,7 @@ bool hist_record_n(struct hist *h, int64_t value_ns, int64_t n)
     if (value_ns < 0 || value_ns > HIST_MAX_NS || n < 0)
         return false;
     if (n > 0)
-        add_at(h, hist_index_of(value_ns), n);
+        hist_add_index(h, hist_index_of(value_ns), n);
     return true;
 }
 
@@ -403,7 +393,7 @@ void hist_sparse_merge(struct hist_sparse *s, const struct hist_sparse *src)
 void hist_sparse_add_to(const struct hist_sparse *s, struct hist *h)
 {
     for (uint32_t k = 0; k < s->n; k++)
-        add_at(h, (int32_t)s->idx[k], s->count[k]);
+        hist_add_index(h, (int32_t)s->idx[k], s->count[k]);
 }
 
 void hist_sparse_add_index(struct hist_sparse *s, int32_t idx, int64_t n)
@@ -608,7 +598,7 @@ void hist_packed_add_to(const struct hist_packed *p, struct hist *h)
     uint32_t idx = 0;
     for (uint32_t k = 0; k < p->n; k++) {
         idx += (uint32_t)get_varint(&q);
-        add_at(h, (int32_t)idx, (int64_t)get_varint(&q));
+        hist_add_index(h, (int32_t)idx, (int64_t)get_varint(&q));
     }
 }
 
