@@ -412,25 +412,39 @@ int64_t policy_limit_remaining(const struct policy *p, int64_t account,
     return lim_remaining(c, state_view(p, a->tier, i, account, a), now_ns);
 }
 
+/* Account a's part of a headroom sum: SHARE_OWN with *rem its remaining
+ * in its tier's first limit of `kind`; SHARE_GLOBAL with *rem the
+ * tier-wide limit's remaining, the first time that tier is met (seen[],
+ * one flag per tier); SHARE_NONE when the tier has no such limit or its
+ * global one was already counted. */
+enum share { SHARE_NONE, SHARE_OWN, SHARE_GLOBAL };
+
+static enum share headroom_of(const struct policy *p, int64_t a,
+                              enum limit_kind kind, int64_t now_ns, bool *seen,
+                              int64_t *rem)
+{
+    struct acct tmp;
+    const struct acct *ac = policy_acct_view(p, a, &tmp);
+    int i = primary(&p->tiers[ac->tier], kind);
+    if (i < 0)
+        return SHARE_NONE;
+    bool global = p->tiers[ac->tier].scope[i] == SCOPE_GLOBAL;
+    if (global && seen[ac->tier])
+        return SHARE_NONE;
+    seen[ac->tier] |= global;
+    *rem = policy_limit_remaining(p, a, kind, now_ns);
+    return global ? SHARE_GLOBAL : SHARE_OWN;
+}
+
 int64_t policy_limit_remaining_total(const struct policy *p,
                                      enum limit_kind kind, int64_t now_ns)
 {
-    int64_t sum = 0;
+    int64_t sum = 0, rem;
     size_t nt = p->sc->policy.n_tiers;
     bool *seen = xcalloc(nt, sizeof(*seen)); /* global limit counted once */
-    for (int64_t a = 0; a < p->n_accounts; a++) {
-        struct acct tmp;
-        const struct acct *ac = policy_acct_view(p, a, &tmp);
-        int i = primary(&p->tiers[ac->tier], kind);
-        if (i < 0)
-            continue;
-        if (p->tiers[ac->tier].scope[i] == SCOPE_GLOBAL) {
-            if (seen[ac->tier])
-                continue;
-            seen[ac->tier] = true;
-        }
-        sum += policy_limit_remaining(p, a, kind, now_ns);
-    }
+    for (int64_t a = 0; a < p->n_accounts; a++)
+        if (headroom_of(p, a, kind, now_ns, seen, &rem) != SHARE_NONE)
+            sum += rem;
     free(seen);
     return sum;
 }
@@ -458,18 +472,12 @@ static double sample_pop(const struct policy *p, size_t pop, int64_t k,
     for (int64_t j = 0; j < k; j++) {
         int64_t a = sp->first_account +
                     (int64_t)((2 * (policy_i128)j + 1) * sp->count / (2 * k));
-        struct acct tmp;
-        const struct acct *ac = policy_acct_view(p, a, &tmp);
-        int i = primary(&p->tiers[ac->tier], kind);
-        if (i < 0)
-            continue;
-        if (p->tiers[ac->tier].scope[i] == SCOPE_GLOBAL) {
-            if (!seen[ac->tier])
-                shared += (double)policy_limit_remaining(p, a, kind, now_ns);
-            seen[ac->tier] = true;
-            continue;
-        }
-        own += (double)policy_limit_remaining(p, a, kind, now_ns);
+        int64_t rem;
+        enum share sh = headroom_of(p, a, kind, now_ns, seen, &rem);
+        if (sh == SHARE_OWN)
+            own += (double)rem;
+        else if (sh == SHARE_GLOBAL)
+            shared += (double)rem;
     }
     return own * ((double)sp->count / (double)k) + shared;
 }
