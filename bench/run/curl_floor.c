@@ -11,56 +11,12 @@
  *
  * Prints requests done and user+system CPU microseconds per request.
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
-#include <time.h>
 
-static int epfd;
-static long deadline_ms = -1;
-static unsigned char want[65536], reg[65536];
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static int on_socket(CURL *e, curl_socket_t fd, int what, void *u, void *sp)
-{
-    (void)e, (void)u, (void)sp;
-    if (what == CURL_POLL_REMOVE) {
-        want[fd] = 0;
-        return 0;
-    }
-    unsigned ev = (what & CURL_POLL_IN ? EPOLLIN : 0) |
-                  (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-    want[fd] = 1;
-    if (reg[fd] == ev)
-        return 0;
-    struct epoll_event ee = { .events = ev, .data.fd = fd };
-    if (epoll_ctl(epfd, reg[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ee))
-        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ee);
-    reg[fd] = (unsigned char)ev;
-    return 0;
-}
-
-static int on_timer(CURLM *m, long ms, void *u)
-{
-    (void)m, (void)u;
-    deadline_ms = ms < 0 ? -1 : now_ms() + ms;
-    return 0;
-}
-
-static size_t sink(char *p, size_t s, size_t n, void *u)
-{
-    (void)p, (void)u;
-    return s * n;
-}
+#include "curl_epoll.h"
 
 int main(int argc, char **argv)
 {
@@ -69,10 +25,8 @@ int main(int argc, char **argv)
     int conns = atoi(argv[2]);
     long total = atol(argv[3]), started = 0, done = 0;
     curl_global_init(CURL_GLOBAL_ALL);
-    epfd = epoll_create1(0);
     CURLM *m = curl_multi_init();
-    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_epoll_init(m);
     CURLU *url = curl_url();
     if (curl_url_set(url, CURLUPART_URL, argv[1], 0) != CURLUE_OK)
         return 2;
@@ -85,26 +39,15 @@ int main(int argc, char **argv)
         curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
         curl_multi_add_handle(m, e);
     }
-    int running;
     while (done < total) {
         struct epoll_event ev[64];
-        long wait = deadline_ms < 0 ? 100 : deadline_ms - now_ms();
-        int n = epoll_wait(epfd, ev, 64, wait < 0 ? 0 : (int)wait);
-        for (int i = 0; i < n; i++) {
-            int fd = ev[i].data.fd;
-            if (!want[fd]) {
-                epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-                reg[fd] = 0;
-                continue;
-            }
-            int f = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-                    (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0);
-            curl_multi_socket_action(m, fd, f, &running);
-        }
-        if (deadline_ms >= 0 && now_ms() >= deadline_ms) {
-            deadline_ms = -1;
-            curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, &running);
-        }
+        int64_t wait_ms = curl_deadline == INT64_MAX
+                              ? 100
+                              : (curl_deadline - now_ns() + 999999) / 1000000;
+        int n = epoll_wait(epfd, ev, 64, wait_ms < 0 ? 0 : (int)wait_ms);
+        for (int i = 0; i < n; i++)
+            curl_epoll_event(m, &ev[i]);
+        curl_epoll_timeout(m);
         CURLMsg *msg;
         int left;
         while ((msg = curl_multi_info_read(m, &left))) {

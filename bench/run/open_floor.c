@@ -22,7 +22,6 @@
  * in ms and the sends that waited for a free connection.  Loopback
  * benchmarks only; not a client (no chunked bodies, no timeouts).
  */
-#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,17 +33,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "curl_epoll.h"
+
 #define MAX_CONNS 1024
-
-static int epfd;
-static int64_t t0;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec - t0;
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -61,45 +52,6 @@ static int epoll_wait_ns(struct epoll_event *ev, int max, int64_t ns)
 }
 
 /* ---- curl engine --------------------------------------------------------- */
-
-static int64_t curl_deadline = INT64_MAX;
-static unsigned char want[65536], reg[65536];
-
-static int on_socket(CURL *e, curl_socket_t fd, int what, void *u, void *sp)
-{
-    (void)e, (void)u, (void)sp;
-    if (what == CURL_POLL_REMOVE) {
-        want[fd] = 0;
-        if (reg[fd] & EPOLLOUT) {
-            epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-            reg[fd] = 0;
-        }
-        return 0;
-    }
-    unsigned ev = (what & CURL_POLL_IN ? EPOLLIN : 0) |
-                  (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-    want[fd] = 1;
-    if (reg[fd] == ev)
-        return 0;
-    struct epoll_event ee = { .events = ev, .data.fd = fd };
-    if (epoll_ctl(epfd, reg[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ee))
-        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ee);
-    reg[fd] = (unsigned char)ev;
-    return 0;
-}
-
-static int on_timer(CURLM *m, long ms, void *u)
-{
-    (void)m, (void)u;
-    curl_deadline = ms < 0 ? INT64_MAX : now_ns() + ms * 1000000LL;
-    return 0;
-}
-
-static size_t sink(char *p, size_t s, size_t n, void *u)
-{
-    (void)p, (void)u;
-    return s * n;
-}
 
 /* ---- raw engine ------------------------------------------------------------
  */
@@ -223,10 +175,8 @@ int main(int argc, char **argv)
     r.lag = calloc((size_t)r.n, sizeof(*r.lag));
     (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     curl_global_init(CURL_GLOBAL_ALL);
-    epfd = epoll_create1(0);
     CURLM *m = curl_multi_init();
-    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_epoll_init(m);
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)r.conns);
     CURLU *url = curl_url();
     char *host = NULL, *path = NULL;
@@ -289,10 +239,8 @@ int main(int argc, char **argv)
             now = now_ns();
         }
         starved = k < r.n && next <= now && r.n_free == 0;
-        int running;
         if (!r.raw && curl_deadline <= now) {
-            curl_deadline = INT64_MAX;
-            curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, &running);
+            curl_epoll_timeout(m);
             curl_harvest(&r, m, easy);
         }
         int64_t wake = k < r.n && r.n_free > 0 ? next : now + 20000000LL;
@@ -307,15 +255,7 @@ int main(int argc, char **argv)
                 raw_event(&r, &rc[ev[i].data.u32], (int)ev[i].data.u32);
                 continue;
             }
-            int fd = ev[i].data.fd;
-            if (!want[fd]) {
-                epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-                reg[fd] = 0;
-                continue;
-            }
-            int f = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-                    (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0);
-            curl_multi_socket_action(m, fd, f, &running);
+            curl_epoll_event(m, &ev[i]);
         }
         if (!r.raw && n > 0)
             curl_harvest(&r, m, easy);
