@@ -1,9 +1,10 @@
 /*
  * policy_bench.c - ns per policy decision (decide + complete) for the
- * reference shape of DESIGN.md: 10k accounts, a request and a token limit
- * plus a concurrency limit, prepaid credit with a usage cap.  Requests
- * are generated before timing (uniform or zipf-skewed accounts, tokens
- * 50..1050), so only policy_decide + policy_complete are measured.
+ * reference shape of the sim benchmark (docs/performance.md): 10k accounts, a
+ * request and a token limit plus a concurrency limit, prepaid credit with a
+ * usage cap.  Requests are generated before timing (uniform or zipf-skewed
+ * accounts, tokens 50..1050), so only policy_decide + policy_complete are
+ * measured.
  *
  * Build and run: bash bench/policy_bench.sh [CASE [N [PASSES]]]
  * (prints one line per case)

@@ -3,7 +3,8 @@
  *
  * Each subcommand lives in its own cli/cmd_<name>.c, takes the arguments
  * after its name (argv[0] is the subcommand name) and returns the process
- * exit status of DESIGN.md.  Only cli/ prints to stdout/stderr and exits.
+ * exit status documented in the README ("Commands").  Only cli/ prints to
+ * stdout/stderr and exits.
  */
 #ifndef TOLLGATE_CLI_H
 #define TOLLGATE_CLI_H

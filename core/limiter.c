@@ -11,8 +11,8 @@
  * - A zero-filled state is fresh for every algorithm.
  * - lim_peek never writes; lim_charge is the only writer (plus
  *   acquire/release for concurrency).
- * - The leaky bucket is nginx limit_req line by line (ORACLES.md): integer
- *   ms, excess in milli-units, the clamp to 0 applied after adding 1000,
+ * - The leaky bucket is nginx limit_req line by line (docs/validation.md):
+ * integer ms, excess in milli-units, the clamp to 0 applied after adding 1000,
  *   `last` moved only when ms != 0; the first request of a key leaves
  *   excess 0 whatever its cost (a fresh key acts as one idle forever).
  *

@@ -13,7 +13,7 @@
  * A zero-filled lim_state is a fresh limiter (full bucket, empty windows),
  * so arrays of states can come from calloc.  States are 24 bytes.
  *
- * Algorithms (SCENARIOS.md "Limiter algorithms", ORACLES.md):
+ * Algorithms (docs/policy-model.md "Algorithms", docs/validation.md):
  *   LIM_TOKEN_BUCKET    capacity burst, refilled continuously at
  *                       amount/per, starting full; exact integer
  *                       arithmetic, decisions identical to GCRA.

@@ -1,11 +1,11 @@
 /*
  * reason.c - the canonical reason table.
  *
- * Statuses and codes follow DESIGN.md, which follows the public OpenAI and
- * Anthropic error documentation.  network and timeout are client-side: no
- * server ever answers them, so their status is 0.  The table is constant and
- * indexed by enum reason; lookups by id are linear, which is fine for the
- * config-time callers (parsers, rule compilers) that use them.
+ * Statuses and codes follow the public OpenAI and Anthropic error
+ * documentation (table in docs/reasons.md).  network and timeout are
+ * client-side: no server ever answers them, so their status is 0.  The table is
+ * constant and indexed by enum reason; lookups by id are linear, which is fine
+ * for the config-time callers (parsers, rule compilers) that use them.
  */
 #include "core/reason.h"
 

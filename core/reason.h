@@ -6,7 +6,7 @@
  * for each the HTTP status and OpenAI-style error type/code that `serve`
  * answers with, the Anthropic-style equivalent, and whether a well-behaved
  * client retries it.  The enum order is the documentation order of
- * DESIGN.md (not the evaluation order of the policy pipeline).
+ * docs/reasons.md (not the evaluation order of the policy pipeline).
  */
 #ifndef TOLLGATE_REASON_H
 #define TOLLGATE_REASON_H

@@ -3,7 +3,7 @@
  *
  * A results directory holds summary.json, timeseries.csv, latency.hgrm,
  * histograms.tgh (lossless, mergeable), events.csv and scenario.yaml; the
- * formats are documented in docs/results-format.md and BRIEF's contract.
+ * formats are documented in docs/results-format.md.
  * Every file is written atomically: into a temporary file in the same
  * directory, flushed, fsync'ed, then renamed over the final name, so a
  * reader never sees half a file.
@@ -52,10 +52,10 @@ int results_write_atomic(const char *dir, const char *name,
 
 /* ---- content writers (to a FILE *) --------------------------------------- */
 
-/* summary.json, pretty printed, names of DESIGN.md. */
+/* summary.json, pretty printed, names of docs/results-format.md. */
 int results_fwrite_summary(FILE *out, const struct summary *s) WARN_UNUSED;
 /* timeseries.csv: header + one row per covered interval (rec_n_covered),
- * columns exactly as BRIEF's contract. */
+ * columns as docs/results-format.md lists them. */
 int results_fwrite_timeseries(FILE *out, const struct rec *r) WARN_UNUSED;
 /* latency.hgrm: the overall latency (rec_lat_all) in ms. */
 int results_fwrite_hgrm(FILE *out, const struct rec *r) WARN_UNUSED;
@@ -67,7 +67,7 @@ int results_fwrite_tgh(FILE *out, const struct rec *r) WARN_UNUSED;
  * quoted as CSV when needed). */
 struct results_event {
     double start_s, end_s;
-    const char *kind; /* event kind name as in SCENARIOS.md */
+    const char *kind; /* event kind as docs/scenario-format.md */
     const char *label;
 };
 int results_fwrite_events(FILE *out, const struct results_event *ev,

@@ -8,8 +8,8 @@
  * failure the temporary file is removed and errno of the failing call is
  * restored before returning ERR_IO.
  *
- * Formats: summary.json (names of DESIGN.md), timeseries.csv (columns of
- * BRIEF's contract), latency.hgrm (HdrHistogram percentile text, ms),
+ * Formats: summary.json and timeseries.csv (names and columns of
+ * docs/results-format.md), latency.hgrm (HdrHistogram percentile text, ms),
  * histograms.tgh (docs/results-format.md), events.csv.  Nothing here
  * prints; content writers take the FILE * they are given.
  */

@@ -3,10 +3,11 @@
  *
  * scn_parse_file() reads a YAML scenario (libyaml), applies --set
  * overrides and ${env:NAME} substitution, fills every default documented
- * in SCENARIOS.md, resolves names (tiers, models, populations, regions,
- * limits) into indices, and validates the whole.  The result is read-only
- * from then on: threads share it without locks.  Every value is stored in
- * its base unit (int64 ns, pico-dollars, per-second doubles, fractions).
+ * in docs/scenario-format.md, resolves names (tiers, models, populations,
+ * regions, limits) into indices, and validates the whole.  The result is
+ * read-only from then on: threads share it without locks.  Every value is
+ * stored in its base unit (int64 ns, pico-dollars, per-second doubles,
+ * fractions).
  *
  * Errors are collected, not stopped at: every problem in the file is
  * reported as "file:line:col: key: message" through struct scn_diags.
@@ -402,8 +403,8 @@ char *scn_event_label(const struct scenario *sc, const struct scn_event *ev,
  * "ban: {accounts: hobbyists, fraction: 5%}",
  * [{"block_region": ["BR"]}, {"set_limit": {"tier": "free", "limit":
  * "rpm", "requests": 1}}].  Parameters are those of the kinds in
- * SCENARIOS.md; timing keys (at, every, random...) are refused.  Names
- * are looked up in sc, which is only read: populations, models, tiers and
+ * docs/scenario-format.md; timing keys (at, every, random...) are refused.
+ * Names are looked up in sc, which is only read: populations, models, tiers and
  * their limits by name, regions by code in any case (a code sc does not
  * have is an error; serve's copy of the scenario has every two-letter
  * code).  No ${env:} substitution.

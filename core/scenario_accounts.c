@@ -7,7 +7,7 @@
  * running sum of counts), which is what sharding and per-account RNG
  * streams key on.  The sum is bounded by SCN_MAX_ACCOUNTS (ERR_TOOBIG).
  * A population without models: uses the only model; with several models
- * defined it must say which (SCENARIOS.md "Defaults").
+ * defined it must say which (docs/scenario-format.md).
  */
 #include "core/scenario_int.h"
 

@@ -8,8 +8,8 @@
  * promotion loop would never settle.  A scenario without tiers gets one
  * unlimited tier "default", one without models gets one free, instant
  * model "default", so the rest of tollgate can always index both.
- * Omitted sections keep their has_* flag false (see SCENARIOS.md
- * "Defaults").
+ * Omitted sections keep their has_* flag false (see
+ * docs/scenario-format.md).
  */
 #include "core/scenario_int.h"
 

@@ -401,7 +401,7 @@ static void join_fragment(struct ynode *v, const char *frag)
 /*
  * In a flow collection YAML splits "lognormal(300ms, 0.5)" at the comma:
  * a map gets the value "lognormal(300ms" and a key "0.5)" without a value,
- * a list gets two items.  SCENARIOS.md writes distributions exactly like
+ * a list gets two items.  The scenario format writes distributions exactly like
  * that inside { }, so the pieces of a plain scalar with an open '(' are
  * joined back until the parentheses balance.
  */

@@ -3,7 +3,7 @@
  *
  * summary_from_record() computes it from a recorder (warm-up excluded, as
  * the recorder's summary accumulators are); results_write_summary() writes
- * it as JSON with the normative names of DESIGN.md and
+ * it as JSON with the names of docs/results-format.md and
  * results_read_summary() reads it back.  Latencies are milliseconds
  * (doubles, us resolution), rates per second, fractions plain ratios.
  *
@@ -26,7 +26,7 @@
 #define SUMMARY_STR_MAX 64
 
 /* One latency block: "p50" "p90" "p95" "p99" "p999" "max" "mean" in ms.
- * p95 and count are additions to the DESIGN.md list (expect: uses p95). */
+ * p95 and count are additions to the original list (expect: uses p95). */
 struct summary_lat {
     int64_t count; /* samples behind the statistics */
     double p50, p90, p95, p99, p999, max, mean;

@@ -2,7 +2,7 @@
  * loadgen.c - the run as a whole: shared setup, threads, progress, merge.
  *
  * lg_new() compiles the live templates once (with the defaults of
- * SCENARIOS.md when the scenario leaves them out), works out per
+ * docs/scenario-format.md when the scenario leaves them out), works out per
  * population timeouts, and builds every worker's handles before any
  * thread exists, so configuration errors surface before traffic starts.
  * Workers publish progress snapshots under their own mutex once per

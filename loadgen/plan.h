@@ -1,8 +1,8 @@
 /*
  * plan.h - which part of a distributed run this process does, and when:
- * the values of `run --shard` and `run --start-at` (DESIGN.md "Beyond one
- * machine").  Pure functions: the caller passes the environment and the
- * clocks in, so that everything here is testable.
+ * the values of `run --shard` and `run --start-at` (README "Commands";
+ * docs/architecture.md).  Pure functions: the caller passes the environment and
+ * the clocks in, so that everything here is testable.
  */
 #ifndef TOLLGATE_PLAN_H
 #define TOLLGATE_PLAN_H

@@ -10,7 +10,7 @@
  *      than their client timeout for a handle are dropped and counted;
  *   2. run libcurl's timeout only when its deadline has passed (the timer
  *      callback fires about twice per request: acting on every call would
- *      spin, see reference/PERFORMANCE.md);
+ *      spin, see bench/run/README.md);
  *   3. wait in epoll_pwait2 (ns timeout, computed from a fresh clock read,
  *      so sends leave within microseconds of their intended time) until
  *      the next due request, libcurl's deadline or an fd event, and feed

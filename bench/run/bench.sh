@@ -12,7 +12,7 @@
 #         libcurl loop doing the same number of requests: the floor of any
 #         libcurl-based client; plus system calls per request (strace -c);
 #  limit  open-loop accuracy: limit_req rate=100r/s burst=20 nodelay at
-#         1000 req/s for 10 s; theory (ORACLES.md) floor(21 + 100 * 9.999) =
+#         1000 req/s for 10 s; theory (docs/validation.md) floor(21 + 100 * 9.999) =
 #         1020 accepted of 10000, i.e. 89.80% rejected;
 #  floor  first what one sleep/wake-up costs here (bench/run/wake_cost.c),
 #         then open-loop floors: per round, at each of LAG_RATES, `tollgate run`

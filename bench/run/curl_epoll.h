@@ -1,7 +1,7 @@
 /*
  * curl_epoll.h - the libcurl multi + epoll plumbing shared by the bare
  * benchmark clients (curl_floor.c, open_floor.c), the way `tollgate run`
- * drives libcurl (reference/PERFORMANCE.md): fd registrations kept when
+ * drives libcurl (bench/run/README.md): fd registrations kept when
  * libcurl says CURL_POLL_REMOVE (except write interest, which would spin)
  * and dropped when an unwanted fd turns readable; libcurl's timeout kept
  * as a deadline in ns and acted on only once it has passed.  One thread,

@@ -2,7 +2,7 @@
  * curl_floor.c - the cheapest libcurl client this machine allows, as a
  * yardstick for `tollgate run`'s CPU per request: one thread, one multi
  * handle, curl_multi_socket_action + epoll with kept registrations and
- * expiry-only timeouts (reference/PERFORMANCE.md), N easy handles re-added
+ * expiry-only timeouts (bench/run/README.md), N easy handles re-added
  * as soon as they finish, no bookkeeping at all; the URL handed over
  * parsed (CURLOPT_CURLU) and no proxy environment lookups, the two
  * options that cut libcurl 7.88's own per-request work (bench/run/README.md).

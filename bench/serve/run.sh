@@ -25,7 +25,7 @@
 # and the median of the rounds' ratios).  Requires wrk, nginx, curl.
 # Traffic stays on 127.0.0.1.  Results are noisy on a shared 2-core
 # machine: quote the ratios of one run, not absolute numbers
-# (PERFORMANCE.md).
+# (docs/performance.md).
 set -eu
 TG=${1:-build/tollgate}
 ROUNDS=${2:-5}

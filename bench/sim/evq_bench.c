@@ -2,7 +2,7 @@
  * evq_bench.c - the event queue alone, in the classic hold model: pop the
  * earliest event, push it back at time + exp(1 s), with N events pending.
  * Prints events per second for a few N, to compare with the bare-heap
- * figures in shared/reference/PERFORMANCE.md.  Built by bench/sim/run.sh
+ * figures in bench/sim/README.md.  Built by bench/sim/run.sh
  * (not part of the default build).
  */
 #include <math.h>

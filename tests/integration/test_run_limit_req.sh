@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run vs nginx limit_req (rate r, burst b, nodelay), driven open loop with
 # uniform arrivals at R > r from one key: the 429 share must be within 1
-# percentage point of ORACLES.md's formula, and `tollgate sim` of the same
+# percentage point of the formula of docs/validation.md, and `tollgate sim` of the same
 # limiter (algorithm: leaky_bucket, which reproduces limit_req) must
 # predict the same.  Bounded: 3 s of load on 127.0.0.1.
 source "$(dirname "$0")/run_common.sh"
@@ -49,7 +49,7 @@ N=$((R * T))
 [ "$attempts" = "$N" ] || fail "attempts $attempts, want $N"
 [ $((ok + rl)) = "$N" ] || fail "ok $ok + rate_limit $rl != $N"
 
-# ORACLES.md: accepted among the first N = floor(b + 1 + r * t_N), with
+# docs/validation.md: accepted among the first N = floor(b + 1 + r * t_N), with
 # t_N = (N - 1) / R the send time of the last request.
 python3 - "$N" "$R" "$r" "$b" "$rl" <<'PY' || fail "429 share off the formula"
 import sys, math

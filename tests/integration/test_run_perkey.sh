@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run vs nginx limiting per API key (limit_req_zone $http_authorization,
 # 5r/s, burst 0): accounts send their own keys, so a fast account is
-# limited on its own while slow accounts pass.  ORACLES.md, b = 0 and
+# limited on its own while slow accounts pass.  docs/validation.md, b = 0 and
 # fixed spacing: only every ceil(R/r)-th request passes, so the fast
 # account (uniform 20/s) is denied 1 - 1/ceil(20/5) = 75%; the slow
 # population (2 accounts, 4/s in total, never two requests closer than

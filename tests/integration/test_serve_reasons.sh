@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctest-labels: threaded
 # test_serve_reasons.sh - `tollgate serve` answers every reason a request
-# can trigger with the status, error body and headers of DESIGN.md, driven
+# can trigger with the status, error body and headers of docs/reasons.md, driven
 # by plain curl on 127.0.0.1, including events injected through
 # POST /tollgate/events, the admin endpoints, and the results written on
 # SIGTERM.  Scenario: tests/integration/serve/reasons.yaml (one population

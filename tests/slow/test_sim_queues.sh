@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Long validation runs of `tollgate sim` against exact results
-# (shared/reference/ORACLES.md), with tolerances far tighter than the unit
+# (docs/validation.md), with tolerances far tighter than the unit
 # tests can afford in one second.  Every expected value is computed here
 # from its formula (awk), never pasted.  Label: slow.
 #
@@ -11,7 +11,7 @@
 #   token bucket  Poisson lambda through a bucket of B tokens refilled at r:
 #                 P_loss = (1 + (rho-1) G(tau)) / (1 + rho G(tau))
 #   limit_req     nginx rate=100r/s burst=20 at a steady 1000/s for 10 s:
-#                 accepted = burst + 1 + r t (PERFORMANCE.md: 89.8% rejected)
+#                 accepted = burst + 1 + r t (89.8% rejected)
 #
 # Usage: test_sim_queues.sh TOLLGATE REPO_ROOT
 set -euo pipefail
@@ -91,7 +91,7 @@ check "M/M/2/6 lambda=3 blocking p_K" "$(frac "$tmp/mmck" overloaded)" \
     "$(awk 'BEGIN {t = 1; s = 1; for (n = 1; n <= 6; n++) {t *= 3 / (n < 2 ? n : 2); s += t}
                    printf "%.8f", t / s}')" 0.002
 
-# Token bucket loss under Poisson arrivals (ORACLES.md), r = 1/s.
+# Token bucket loss under Poisson arrivals (docs/validation.md), r = 1/s.
 tb_loss='function tbl(lam, r, B,   rho, D, tau, G, k, x) {
     rho = lam / r; D = 1 / r; tau = (B - 1) / r; G = 0
     for (k = 0; k <= int(tau / D); k++) { x = lam * (tau - k * D)

@@ -230,7 +230,7 @@ static void test_every_reason(void **state)
             assert_true(same_state(&r, &before));
         }
     }
-    /* DESIGN.md: rate, token, concurrency, abuse, maintenance, upgrade,
+    /* docs/reasons.md: rate, token, concurrency, abuse, maintenance, upgrade,
      * outage, overloaded, server_error, network, timeout. */
     assert_int_equal(retried, 11);
 }

@@ -1,6 +1,6 @@
 /*
- * test_limiter.c - the five limiter algorithms against ORACLES.md: nginx
- * limit_req accept sequences computed from its rules, token bucket ==
+ * test_limiter.c - the five limiter algorithms against docs/validation.md:
+ * nginx limit_req accept sequences computed from its rules, token bucket ==
  * GCRA on random arrivals, the token-bucket Poisson loss formula against
  * a long simulated run, window behaviour rows, count_denied, and two
  * properties every algorithm must have (retry_after is exact and minimal;

@@ -1,6 +1,6 @@
 /*
  * test_reason.c - the canonical table: ids round-trip, statuses and
- * retryability match DESIGN.md.
+ * retryability match docs/reasons.md.
  */
 #include <setjmp.h>
 #include <stdarg.h>

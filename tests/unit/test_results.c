@@ -26,7 +26,7 @@
 
 static const char *const pop_names[] = { "hobbyists", "startups" };
 
-/* The contract of BRIEF.md, spelled out so that a change must be
+/* The contract of docs/results-format.md, spelled out so that a change must be
  * deliberate. */
 static const char *want_header =
     "t_s,offered,attempts,ok,denied,free_tier_exhausted,credits_exhausted,"

@@ -5,7 +5,7 @@
  * Tables: error rows (a YAML text -> the error code and one diagnostic's
  * line, column and message substring, one row per validation error
  * class), input-limit rows (ERR_TOOBIG), --set rows and ${env:} rows.
- * Then: defaults, the full SCENARIOS.md example value by value, that
+ * Then: defaults, the full reference example value by value, that
  * every error of a file is collected in file order, the printed format,
  * the lookups, robustness against truncated and mangled input, and the
  * round trip scn_write -> parse -> equal scenario on every file of
@@ -1002,7 +1002,7 @@ static void test_diags_fmt(void **state)
     scn_diags_fini(&d);
 }
 
-/* ---- the SCENARIOS.md example, value by value -----------------------------
+/* ---- the reference example, value by value -----------------------------
  */
 
 static const char full_yaml[] =

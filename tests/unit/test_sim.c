@@ -5,9 +5,9 @@
  *
  * Scenarios are built by hand (struct scenario is a plain struct), so the
  * tests do not depend on the YAML parser.  Every expected number is
- * computed here from its formula (ORACLES.md), never pasted.  Statistical
- * rows run R independent seeds and require the theory to lie inside the
- * 99.9% Student-t confidence interval of the replication means; each also
+ * computed here from its formula (docs/validation.md), never pasted.
+ * Statistical rows run R independent seeds and require the theory to lie inside
+ * the 99.9% Student-t confidence interval of the replication means; each also
  * asserts that interval is narrow, so a loose test cannot pass vacuously.
  * With fixed seeds the outcome is deterministic.
  */
@@ -240,7 +240,8 @@ static void test_stat_case(void **state)
     assert_true(fabs(mean - want) <= half);
 }
 
-/* The published table value next to the formula, as ORACLES.md lists it. */
+/* The published table value next to the formula, as docs/validation.md lists
+ * it. */
 static void test_erlang_b_formula(void **state)
 {
     (void)state;
@@ -252,7 +253,7 @@ static void test_erlang_b_formula(void **state)
 /* ---- nginx limit_req --------------------------------------------------------
  */
 
-/* ORACLES.md's limit_req, per key, integer milliseconds. */
+/* nginx's limit_req (docs/validation.md), per key, integer milliseconds. */
 static int64_t nginx_accepts(const int64_t *t_ms, size_t n, int64_t rate_n,
                              int64_t scale_s, int64_t burst)
 {
