@@ -144,7 +144,7 @@ static void run(const char *name, int64_t accounts, int64_t rpm, double per_s,
             struct policy_decision d;
             if (policy_decide(p, &v[i].rq, v[i].t_ns, &d) == REASON_OK) {
                 ok++;
-                policy_complete(p, &v[i].rq, &d, v[i].t_ns, REASON_OK,
+                policy_complete(p, &v[i].rq, &d.ticket, v[i].t_ns, REASON_OK,
                                 v[i].rq.completion_tokens);
             }
         }

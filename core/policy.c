@@ -430,7 +430,7 @@ static void limits_charge(struct policy *p, const struct acct *a,
         int64_t cost = conf[i].kind == LIMIT_TOKENS ? tokens : 1;
         if ((rt->conc_mask >> i) & 1) {
             if (lim_acquire(&conf[i], s))
-                d->held_mask |= 1u << i;
+                d->ticket.held_mask |= 1u << i;
         } else if (next) {
             lim_commit(&conf[i], s, &next[i], cost, now_ns);
         } else {
@@ -525,7 +525,8 @@ static enum reason from_limits(struct policy *p, struct acct *a,
     const struct tier_rt *rt = &p->tiers[a->tier];
     if (r == REASON_OK) {
         limits_charge(p, a, rq, now_ns, next, d);
-        d->epoch = a->epoch;
+        d->ticket.tier = a->tier;
+        d->ticket.epoch = a->epoch;
         a->last_used_ns = now_ns;
     } else if (rt->cd_mask) {
         limits_charge(p, a, rq, now_ns, NULL, d);
@@ -545,8 +546,9 @@ enum reason policy_decide(struct policy *p, const struct policy_req *rq,
     out->retry_after_ns = 0;
     out->req = (struct policy_hdr){ 0 };
     out->tok = (struct policy_hdr){ 0 };
-    out->held_mask = 0;
-    out->epoch = 0;
+    out->ticket.tier = -1;
+    out->ticket.held_mask = 0;
+    out->ticket.epoch = 0;
     enum reason r = REASON_OK;
     if (source_locked(p, rq->source, now_ns))
         r = REASON_UNAUTHORIZED_LOCKOUT;
@@ -597,12 +599,12 @@ void policy_prefetch(const struct policy *p, int64_t account)
  * ---------------------------------------------------------------- */
 
 static void release_slots(struct policy *p, const struct policy_req *rq,
-                          const struct policy_decision *d)
+                          const struct policy_ticket *t)
 {
-    for (uint32_t m = d->held_mask; m != 0; m &= m - 1) {
+    for (uint32_t m = t->held_mask; m != 0; m &= m - 1) {
         int i = __builtin_ctz(m);
         union lim_state *s =
-            state_of(p, d->tier, i, rq->account, rq->source, false);
+            state_of(p, t->tier, i, rq->account, rq->source, false);
         if (s)
             lim_release(s);
     }
@@ -677,14 +679,14 @@ void policy_set_tier(struct policy *p, int64_t account, int t, int64_t now_ns)
 }
 
 void policy_complete(struct policy *p, const struct policy_req *rq,
-                     const struct policy_decision *d, int64_t now_ns,
+                     const struct policy_ticket *t, int64_t now_ns,
                      enum reason final_outcome, int64_t completion_tokens_used)
 {
-    if (d->reason != REASON_OK)
+    if (t->tier < 0)
         return;
     struct acct *a = policy_acct(p, rq->account, rq->pop);
-    if (d->held_mask && d->epoch == a->epoch && d->tier == a->tier)
-        release_slots(p, rq, d);
+    if (t->held_mask && t->epoch == a->epoch && t->tier == a->tier)
+        release_slots(p, rq, t);
     if (final_outcome != REASON_OK || rq->model < 0 ||
         (size_t)rq->model >= p->sc->policy.n_models)
         return;

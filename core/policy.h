@@ -75,20 +75,31 @@ struct policy_hdr {
     int64_t reset_ns;  /* x-ratelimit-reset-* (format as "6m0s") */
 };
 
-struct policy_decision {
-    enum reason reason;     /* REASON_OK or the first failing check */
-    int tier;               /* the account's tier at decision time */
-    int limit;              /* rate/token/concurrency denial: index of the
-                               denying limit in the tier; else -1 */
-    int64_t retry_after_ns; /* retryable reasons: suggested wait (0: no
-                               hint, e.g. a permanent outage); else 0 */
-    struct policy_hdr req;  /* the tier's first request limit */
-    struct policy_hdr tok;  /* the tier's first token limit */
+/*
+ * What policy_complete needs of an admitted request, and nothing else: 12
+ * bytes an engine keeps in its per-attempt record between the decision
+ * and the end of service.  Engines copy it whole and never look inside;
+ * the fields are public only so that it can live in their storage.
+ */
+struct policy_ticket {
+    int32_t tier;       /* tier the request was admitted in; -1: not
+                           admitted (policy_complete does nothing) */
+    uint32_t held_mask; /* bit i: concurrency slot of limit i taken */
+    uint32_t epoch;     /* the account's tier epoch when taken: slots of
+                           an older epoch lapse instead of being released */
+};
 
-    /* Private to policy_complete: which concurrency slots this decision
-     * holds, and the account epoch (tier changes) it took them in. */
-    uint32_t held_mask; /* bit i: limit i of tier `tier` acquired */
-    uint32_t epoch;
+struct policy_decision {
+    enum reason reason;          /* REASON_OK or the first failing check */
+    int tier;                    /* the account's tier at decision time (-1:
+                                    unknown account) */
+    int limit;                   /* rate/token/concurrency denial: index of the
+                                    denying limit in the tier; else -1 */
+    int64_t retry_after_ns;      /* retryable reasons: suggested wait (0: no
+                                    hint, e.g. a permanent outage); else 0 */
+    struct policy_hdr req;       /* the tier's first request limit */
+    struct policy_hdr tok;       /* the tier's first token limit */
+    struct policy_ticket ticket; /* hand to policy_complete */
 };
 
 /*
@@ -112,22 +123,24 @@ void policy_free(struct policy *p);
  * and marks the account used.  Never charges credit.
  *
  * Every decision with reason REASON_OK must be followed by exactly one
- * policy_complete() with the same rq and decision, whatever the request's
- * final outcome (ok, overloaded, server_error, timeout, ...).
+ * policy_complete() with the same rq and the decision's ticket, whatever
+ * the request's final outcome (ok, overloaded, server_error, timeout...).
+ * A denial's ticket is inert: completing it does nothing.
  */
 enum reason policy_decide(struct policy *p, const struct policy_req *rq,
                           int64_t now_ns, struct policy_decision *out);
 
 /*
- * Ends a request that policy_decide admitted.  Releases its concurrency
- * slots (decisions that were not OK are ignored).  When final_outcome is
+ * Ends a request that policy_decide admitted, given its decision's ticket
+ * t.  Releases its concurrency slots (an inert ticket does nothing).
+ * When final_outcome is
  * REASON_OK, charges prompt_tokens * input price + completion_tokens_used
  * * output price (pico-dollars, exact), grant first, then prepaid; adds
  * it to the monthly (30-day months from account creation) and cumulative
  * spend; and applies automatic tier upgrades (docs/policy-model.md).
  */
 void policy_complete(struct policy *p, const struct policy_req *rq,
-                     const struct policy_decision *d, int64_t now_ns,
+                     const struct policy_ticket *t, int64_t now_ns,
                      enum reason final_outcome, int64_t completion_tokens_used);
 
 /*

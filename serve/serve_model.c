@@ -161,7 +161,8 @@ static enum reason end_service(struct serve_model *m, struct serve_call *c,
     double p_err = m->sc->policy.server_error;
     if (p_err > 0 && rng_double(&m->err) < p_err)
         why = REASON_SERVER_ERROR;
-    policy_complete(m->pol, &c->rq, &c->dec, now, why, c->rq.completion_tokens);
+    policy_complete(m->pol, &c->rq, &c->dec.ticket, now, why,
+                    c->rq.completion_tokens);
     c->retry_ns = why == REASON_OK ? -1 : 0;
     return why;
 }
@@ -198,7 +199,8 @@ static void drain_queue(struct serve_model *m, int64_t now,
         if (st == CAPACITY_START) {
             start_waiting(m, c, now, ready);
         } else {
-            policy_complete(m->pol, &c->rq, &c->dec, now, REASON_OVERLOADED, 0);
+            policy_complete(m->pol, &c->rq, &c->dec.ticket, now,
+                            REASON_OVERLOADED, 0);
             c->retry_ns = 0;
             finish_waiting(m, c, REASON_OVERLOADED, now, ready);
         }
@@ -235,7 +237,8 @@ static enum serve_next admit(struct serve_model *m, struct serve_call *c,
     uint64_t tag = (uint64_t)(uintptr_t)c;
     switch (capacity_admit(&m->cap, tag, now)) {
     case CAPACITY_REJECTED:
-        policy_complete(m->pol, &c->rq, &c->dec, now, REASON_OVERLOADED, 0);
+        policy_complete(m->pol, &c->rq, &c->dec.ticket, now, REASON_OVERLOADED,
+                        0);
         c->outcome = REASON_OVERLOADED;
         c->retry_ns = 0;
         record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
@@ -275,6 +278,7 @@ enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
     int64_t now = serve_model_now(m);
     if (m->stopped) {
         memset(&c->dec, 0, sizeof(c->dec));
+        c->dec.ticket.tier = -1; /* inert: nothing to complete */
         c->outcome = REASON_OUTAGE;
         c->retry_ns = 0;
     } else if (policy_decide(m->pol, &c->rq, now, &c->dec) != REASON_OK) {

@@ -70,9 +70,8 @@ struct sim_req {
 
 /*
  * One attempt of a logical request: two cache lines, the first holding
- * what every handler reads.  The policy decision is kept in the compact
- * form policy_complete() reads (reason OK, tier, held slots, epoch;
- * policy.h marks held_mask and epoch as its private state).
+ * what every handler reads.  Of the policy's decision only its ticket is
+ * kept: what policy_complete() needs when service ends.
  */
 struct sim_slot {
     _Alignas(64) struct sim_req rq;
@@ -86,13 +85,11 @@ struct sim_slot {
     int32_t attempts;       /* this is attempt number `attempts` (1..) */
     uint32_t gen;           /* bumped per attempt: stale timeouts */
     uint32_t next_free;
-    int32_t dec_tier;       /* of the OK decision */
-    uint32_t dec_held_mask; /* of the OK decision */
-    uint32_t dec_epoch;     /* of the OK decision */
-    uint8_t client;         /* enum client_state */
-    uint8_t server;         /* enum server_state */
-    uint8_t outcome;        /* server-side outcome (enum reason) once known */
-    uint8_t timer;          /* in its population's deadline FIFO */
+    struct policy_ticket ticket; /* of the OK decision */
+    uint8_t client;              /* enum client_state */
+    uint8_t server;              /* enum server_state */
+    uint8_t outcome; /* server-side outcome (enum reason) once known */
+    uint8_t timer;   /* in its population's deadline FIFO */
 };
 
 _Static_assert(sizeof(struct sim_slot) == 128, "a slot is two cache lines");
@@ -215,18 +212,7 @@ static void policy_finish(struct sim_engine *e, struct sim_slot *s,
 {
     struct policy_req rq;
     make_preq(&s->rq, &rq);
-    /* Field by field, not an initializer: for this 96-byte struct that
-     * compiles to rep stos (slow to start; once per served attempt).
-     * policy_complete reads tier, held_mask and epoch only. */
-    struct policy_decision d;
-    d.reason = REASON_OK;
-    d.tier = s->dec_tier;
-    d.limit = -1;
-    d.retry_after_ns = 0;
-    d.req.present = d.tok.present = false;
-    d.held_mask = s->dec_held_mask;
-    d.epoch = s->dec_epoch;
-    policy_complete(e->pol, &rq, &d, e->now, why,
+    policy_complete(e->pol, &rq, &s->ticket, e->now, why,
                     why == REASON_OK ? s->rq.completion_tokens : 0);
 }
 
@@ -450,9 +436,7 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
         answer_now(e, i, r);
         return;
     }
-    s->dec_tier = d.tier;
-    s->dec_held_mask = d.held_mask;
-    s->dec_epoch = d.epoch;
+    s->ticket = d.ticket;
     switch (capacity_admit(&e->cap, i, e->now)) {
     case CAPACITY_STARTED: start_service(e, i); break;
     case CAPACITY_QUEUED:

@@ -247,7 +247,7 @@ static enum reason send(struct policy *p, struct policy_req r, int64_t t)
     struct policy_decision d;
     enum reason got = policy_decide(p, &r, t, &d);
     if (got == REASON_OK)
-        policy_complete(p, &r, &d, t, REASON_OK, r.completion_tokens);
+        policy_complete(p, &r, &d.ticket, t, REASON_OK, r.completion_tokens);
     return got;
 }
 
@@ -263,7 +263,7 @@ static enum reason spend(struct policy *p, int pop, int64_t i, int64_t pusd,
     struct policy_decision d;
     enum reason got = policy_decide(p, &r, t, &d);
     if (got == REASON_OK)
-        policy_complete(p, &r, &d, t, REASON_OK, pusd);
+        policy_complete(p, &r, &d.ticket, t, REASON_OK, pusd);
     return got;
 }
 
@@ -633,7 +633,7 @@ static enum reason r_concurrency_released(struct policy *p)
     struct policy_decision d1, d2;
     assert_int_equal(policy_decide(p, &r, 0, &d1), REASON_OK);
     assert_int_equal(policy_decide(p, &r, 0, &d2), REASON_OK);
-    policy_complete(p, &r, &d1, SEC, REASON_TIMEOUT, 0);
+    policy_complete(p, &r, &d1.ticket, SEC, REASON_TIMEOUT, 0);
     return plain(p, P_HOBBY, SEC);
 }
 
@@ -1011,7 +1011,7 @@ static void test_credit_exact(void **state)
     r.completion_tokens = 600;
     struct policy_decision d;
     assert_int_equal(policy_decide(p, &r, 0, &d), REASON_OK);
-    policy_complete(p, &r, &d, SEC, REASON_OK, 567);
+    policy_complete(p, &r, &d.ticket, SEC, REASON_OK, 567);
     /* 1234 * 150000 + 567 * 600000 = 185100000 + 340200000 pusd */
     struct policy_account_info i;
     policy_account(p, r.account, SEC, &i);
@@ -1021,7 +1021,7 @@ static void test_credit_exact(void **state)
     assert_int_equal(i.prepaid_pusd, 0);
     /* a request that ends in a timeout costs nothing */
     assert_int_equal(policy_decide(p, &r, 2 * SEC, &d), REASON_OK);
-    policy_complete(p, &r, &d, 3 * SEC, REASON_TIMEOUT, 600);
+    policy_complete(p, &r, &d.ticket, 3 * SEC, REASON_TIMEOUT, 600);
     policy_account(p, r.account, 3 * SEC, &i);
     assert_int_equal(i.spend_total_pusd, 525300000LL);
 }
@@ -1072,12 +1072,12 @@ static void test_complete_releases(void **state)
     struct policy_req r = req(P_HOBBY, 5);
     struct policy_decision d;
     assert_int_equal(policy_decide(p, &r, 0, &d), REASON_OK);
-    assert_int_equal(d.held_mask, 1u << 2);
+    assert_int_equal(d.ticket.held_mask, 1u << 2);
     struct policy_account_info i;
     policy_account(p, r.account, 0, &i);
     assert_int_equal(i.in_flight, 1);
-    policy_complete(p, &r, &d, 0, REASON_OK, 0);
-    policy_complete(p, &r, &d, 0, REASON_OVERLOADED, 0);
+    policy_complete(p, &r, &d.ticket, 0, REASON_OK, 0);
+    policy_complete(p, &r, &d.ticket, 0, REASON_OVERLOADED, 0);
     policy_account(p, r.account, 0, &i);
     assert_int_equal(i.in_flight, 0);
 }
@@ -1098,9 +1098,9 @@ static void test_upgrade_epoch(void **state)
     struct policy_decision held;
     assert_int_equal(spend(p, P_TRIAL, 0, USD, 0), REASON_OK); /* -> paid */
     assert_int_equal(policy_decide(p, &r, SEC, &held), REASON_OK);
-    assert_int_equal(held.held_mask, 1u);
+    assert_int_equal(held.ticket.held_mask, 1u);
     assert_int_equal(plain(p, P_TRIAL, SEC), REASON_CONCURRENCY_LIMIT);
-    policy_complete(p, &r, &held, 2 * SEC, REASON_OK, 0);
+    policy_complete(p, &r, &held.ticket, 2 * SEC, REASON_OK, 0);
     assert_int_equal(plain(p, P_TRIAL, 2 * SEC), REASON_OK);
     policy_free(p);
 }
@@ -1226,7 +1226,7 @@ static void test_headers_and_retry(void **state)
     assert_int_equal(d.tok.remaining, 39800);
     /* 200 tokens at 40000/min: 0.3 s */
     assert_int_equal(d.tok.reset_ns, 300 * MS);
-    policy_complete(p, &r, &d, 0, REASON_OK, 100);
+    policy_complete(p, &r, &d.ticket, 0, REASON_OK, 100);
     send(p, r, 0);
     send(p, r, 0);
     assert_int_equal(policy_decide(p, &r, 5 * SEC, &d), REASON_RATE_LIMIT);
