@@ -26,6 +26,7 @@
 #include "core/results.h"
 #include "core/scenario.h"
 #include "core/summary.h"
+#include "core/timeline.h"
 #include "core/units.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/plan.h"
@@ -322,43 +323,25 @@ static int write_generator(void *ctx, FILE *out)
     return ferror(out) ? ERR_IO : ERR_OK;
 }
 
-static size_t scheduled_events(const struct scenario *sc, int64_t end_ns,
-                               struct results_event *ev, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < sc->n_events; i++) {
-        const struct scn_event *e = &sc->events[i];
-        if (e->timing == EVT_RANDOM)
-            continue; /* drawn by the server, unknown to the client */
-        int64_t step = e->timing == EVT_EVERY ? e->every_ns : 0;
-        for (int64_t t = e->at_ns; t < end_ns && n < cap; t += step) {
-            ev[n++] =
-                (struct results_event){ (double)t / 1e9,
-                                        (double)(t + e->for_ns) / 1e9,
-                                        scn_event_kind_name(e->kind), NULL };
-            if (step <= 0)
-                break;
-        }
-    }
-    return n;
-}
-
+/* events.csv of a run: the scenario's timeline as tollgate would play it
+ * with this seed (the target decides what really happens; against the
+ * embedded serve, the events.csv of its serve folder is what it did). */
 static int write_results(const char *dir, const struct scenario *sc,
                          const struct rec *rec, const struct summary *s,
                          const struct gen_ctx *gc)
 {
-    size_t cap = 4096;
-    struct results_event *ev = calloc(cap, sizeof(*ev));
-    size_t n = ev ? scheduled_events(sc, rec_end_ns(rec), ev, cap) : 0;
+    size_t n = 0;
+    int64_t end = rec_end_ns(rec);
+    struct timeline_row *rows = timeline_expand(sc, sc->seed, end, &n);
     int rc = results_write_all(dir, rec, s);
     if (rc == ERR_OK)
         rc = results_write_scenario(dir, sc);
     if (rc == ERR_OK)
-        rc = results_write_events(dir, ev, n);
+        rc = results_write_timeline(dir, sc, rows, n, end);
     if (rc == ERR_OK)
         rc = results_write_atomic(dir, "generator.json", write_generator,
                                   (void *)gc);
-    free(ev);
+    free(rows);
     return rc;
 }
 

@@ -283,23 +283,6 @@ static void rep_fini(struct rep *r)
 /* ---- writing ----------------------------------------------------------------
  */
 
-static int write_events(const char *dir, const struct scenario *sc,
-                        const struct sim_stats *st)
-{
-    size_t n = st->n_rows;
-    struct results_event *ev = xcalloc(n ? n : 1, sizeof(*ev));
-    for (size_t i = 0; i < n; i++) {
-        const struct sim_event_row *row = &st->rows[i];
-        ev[i] = (struct results_event){
-            (double)row->start_ns / 1e9, (double)row->end_ns / 1e9,
-            scn_event_kind_name(sc->events[row->event].kind), row->label
-        };
-    }
-    int rc = results_write_events(dir, ev, n);
-    free(ev);
-    return rc;
-}
-
 static int write_replications(const char *dir, const struct rep *reps, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -325,7 +308,8 @@ static int write_results(const char *dir, const struct scenario *sc,
 {
     int rc = results_write_all(dir, reps[0].rec, sum);
     if (rc == ERR_OK)
-        rc = write_events(dir, sc, &reps[0].stats);
+        rc = results_write_timeline(dir, sc, reps[0].stats.rows,
+                                    reps[0].stats.n_rows, reps[0].stats.end_ns);
     if (rc == ERR_OK)
         rc = results_write_scenario(dir, sc);
     if (rc == ERR_OK && n > 1)

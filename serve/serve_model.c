@@ -7,10 +7,11 @@
  * capacity rule: rejected (overloaded, answered at once), started (a
  * service time is sampled and a TK_DONE timer armed), or queued (a
  * TK_QUEUE timer is armed at the queue's next deadline).  When service
- * ends the server is released, server_error is drawn, policy_complete
- * charges credit, the queue is polled (starting or expiring waiting
- * requests) and the finished calls are resumed after the lock is dropped.
- * This is sim's sequence (sim/sim.h) with wall-clock time.
+ * ends the world frees the server, draws server_error and completes the
+ * request with the policy; the queue is polled (starting or expiring
+ * waiting requests) and the finished calls are resumed after the lock is
+ * dropped.  The shared steps -- events, service times, end of service,
+ * gauges -- are core/world's, the same code sim runs in virtual time.
  *
  * Invariants (all under m->lock):
  * - the clock is read after taking the lock, so the policy sees
@@ -32,26 +33,17 @@
 #include "core/capacity.h"
 #include "core/json.h"
 #include "core/results.h"
-#include "core/rng.h"
 #include "core/timeline.h"
+#include "core/world.h"
 #include "serve/serve_admin.h"
 #include "serve/serve_timer.h"
 
-#define STREAM_ID 0x5e47eULL
 #define MAX_STATE_EVENTS                                                       \
     200 /* most recent occurrences /tollgate/state lists                       \
          */
-#define MAX_INJECT_BATCH     64
-#define GAUGE_NS_PER_ACCOUNT 10000LL /* refresh budget of summed gauges */
+#define MAX_INJECT_BATCH 64
 
 enum timer_kind { TK_DONE = 1, TK_QUEUE, TK_EV_START, TK_EV_END, TK_GAUGES };
-
-struct occ_row {
-    int64_t start_ns;
-    int64_t end_ns; /* INT64_MAX: open-ended; = start for instantaneous */
-    int ev;         /* index into the scenario copy's events */
-    char label[96];
-};
 
 struct serve_model {
     struct serve_scn *scn;       /* borrowed; slots written under lock */
@@ -63,21 +55,16 @@ struct serve_model {
     struct serve_timer *timer;
 
     pthread_mutex_t lock; /* protects everything below */
-    struct policy *pol;
-    struct capacity cap;
-    int64_t armed_ns; /* earliest TK_QUEUE armed; INT64_MAX: none */
+    struct world w;       /* policy, capacity, timeline (open-ended) */
+    bool starting;        /* serve_model_new is scheduling the timeline */
+    int64_t armed_ns;     /* earliest TK_QUEUE armed; INT64_MAX: none */
     struct rec *rec;
-    struct rng svc, err, evr;
     struct serve_call *wait_head; /* waiting (suspended) calls */
     int64_t n_waiting;
     bool stopped;
     int64_t stop_ns;
-    struct occ_row *rows;
-    size_t n_rows, cap_rows;
     int64_t decisions[REASON_COUNT];
     struct serve_admin_lat lat;
-    int64_t heavy_next_ns; /* next refresh of the O(accounts) gauges */
-    double g_credit_usd, g_rl_requests, g_rl_tokens; /* held values */
 };
 
 int64_t serve_model_now(const struct serve_model *m)
@@ -154,23 +141,16 @@ static void resume_all(struct serve_model *m, struct serve_call *ready)
 static enum reason end_service(struct serve_model *m, struct serve_call *c,
                                int64_t now)
 {
-    if (c->holds_server)
-        capacity_release(&m->cap);
+    enum reason why =
+        world_end_service(&m->w, &c->rq, &c->dec.ticket, c->holds_server, now);
     c->holds_server = false;
-    enum reason why = REASON_OK;
-    double p_err = m->sc->policy.server_error;
-    if (p_err > 0 && rng_double(&m->err) < p_err)
-        why = REASON_SERVER_ERROR;
-    policy_complete(m->pol, &c->rq, &c->dec.ticket, now, why,
-                    c->rq.completion_tokens);
     c->retry_ns = why == REASON_OK ? -1 : 0;
     return why;
 }
 
 static int64_t service_ns(struct serve_model *m, const struct serve_call *c)
 {
-    const struct scn_model *md = &m->sc->policy.models[c->rq.model];
-    return capacity_service_ns(md, c->rq.completion_tokens, &m->svc);
+    return world_service_ns(&m->w, c->rq.model, c->rq.completion_tokens);
 }
 
 /* A waiting call that a server just took: arm its completion (or finish
@@ -192,20 +172,20 @@ static void drain_queue(struct serve_model *m, int64_t now,
     for (;;) {
         uint64_t tag = 0;
         int64_t waited = 0;
-        enum capacity_step st = capacity_poll(&m->cap, now, &tag, &waited);
+        enum capacity_step st = capacity_poll(&m->w.cap, now, &tag, &waited);
         if (st == CAPACITY_NONE)
             break;
         struct serve_call *c = (struct serve_call *)(uintptr_t)tag;
         if (st == CAPACITY_START) {
             start_waiting(m, c, now, ready);
         } else {
-            policy_complete(m->pol, &c->rq, &c->dec.ticket, now,
+            policy_complete(m->w.pol, &c->rq, &c->dec.ticket, now,
                             REASON_OVERLOADED, 0);
             c->retry_ns = 0;
             finish_waiting(m, c, REASON_OVERLOADED, now, ready);
         }
     }
-    int64_t d = capacity_next_deadline(&m->cap);
+    int64_t d = capacity_next_deadline(&m->w.cap);
     if (d != INT64_MAX && d < m->armed_ns) {
         m->armed_ns = d;
         timer_at(m, d, TK_QUEUE, NULL);
@@ -226,7 +206,7 @@ static void denial_details(struct serve_model *m, struct serve_call *c)
     if ((size_t)d->limit >= t->n_limits)
         return;
     c->limit_name = t->limits[d->limit].name;
-    const struct lim_conf *lc = policy_limit_conf(m->pol, d->tier, d->limit);
+    const struct lim_conf *lc = policy_limit_conf(m->w.pol, d->tier, d->limit);
     c->limit_amount = lc != NULL ? lc->amount : t->limits[d->limit].amount;
 }
 
@@ -235,10 +215,10 @@ static enum serve_next admit(struct serve_model *m, struct serve_call *c,
                              int64_t now, struct serve_call **ready)
 {
     uint64_t tag = (uint64_t)(uintptr_t)c;
-    switch (capacity_admit(&m->cap, tag, now)) {
+    switch (capacity_admit(&m->w.cap, tag, now)) {
     case CAPACITY_REJECTED:
-        policy_complete(m->pol, &c->rq, &c->dec.ticket, now, REASON_OVERLOADED,
-                        0);
+        policy_complete(m->w.pol, &c->rq, &c->dec.ticket, now,
+                        REASON_OVERLOADED, 0);
         c->outcome = REASON_OVERLOADED;
         c->retry_ns = 0;
         record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
@@ -281,7 +261,7 @@ enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
         c->dec.ticket.tier = -1; /* inert: nothing to complete */
         c->outcome = REASON_OUTAGE;
         c->retry_ns = 0;
-    } else if (policy_decide(m->pol, &c->rq, now, &c->dec) != REASON_OK) {
+    } else if (policy_decide(m->w.pol, &c->rq, now, &c->dec) != REASON_OK) {
         c->outcome = c->dec.reason;
         denial_details(m, c);
         record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
@@ -303,24 +283,10 @@ void serve_model_record(struct serve_model *m, int pop, enum reason outcome,
 
 /* ---- the event timeline -------------------------------------------------- */
 
-static struct occ_row *add_row(struct serve_model *m, int ev, int64_t now)
-{
-    if (m->n_rows == m->cap_rows) {
-        m->cap_rows = m->cap_rows ? 2 * m->cap_rows : 16;
-        m->rows = xrealloc(m->rows, m->cap_rows * sizeof(*m->rows));
-    }
-    struct occ_row *row = &m->rows[m->n_rows++];
-    row->start_ns = row->end_ns = now;
-    row->ev = ev;
-    scn_event_label(m->sc, &m->sc->events[ev], row->label, sizeof(row->label));
-    return row;
-}
-
 static void update_capacity(struct serve_model *m, int64_t now,
                             struct serve_call **ready)
 {
-    capacity_set_factor(&m->cap, policy_capacity_factor(m->pol, now));
-    drain_queue(m, now, ready);
+    drain_queue(m, now, ready); /* the world rescaled the servers */
 }
 
 /* Starts occurrence of event idx that was due at due_ns (<= now); a
@@ -329,72 +295,40 @@ static void update_capacity(struct serve_model *m, int64_t now,
 static void event_start(struct serve_model *m, int idx, int64_t due_ns,
                         int64_t now, struct serve_call **ready)
 {
-    const struct scn_event *ev = &m->sc->events[idx];
-    policy_event_start(m->pol, ev, now);
-    struct occ_row *row = add_row(m, idx, now);
-    int64_t dur = timeline_length_ns(ev, &m->evr);
-    if (timeline_lasts(ev)) {
-        row->end_ns = dur > 0 ? now + dur : INT64_MAX;
-        if (dur > 0)
-            timer_at(m, now + dur, TK_EV_END, (void *)(intptr_t)idx);
-    }
-    if (ev->timing == EVT_EVERY && ev->every_ns > 0)
-        timer_at(m, due_ns + ev->every_ns, TK_EV_START, (void *)(intptr_t)idx);
+    world_event_begin(&m->w, (uint32_t)idx, due_ns, now);
     update_capacity(m, now, ready);
 }
 
 static void event_end(struct serve_model *m, int idx, int64_t now,
                       struct serve_call **ready)
 {
-    const struct scn_event *ev = &m->sc->events[idx];
-    policy_event_end(m->pol, ev, now);
-    int64_t gap = timeline_gap_ns(ev, &m->evr);
-    if (gap >= 0)
-        timer_at(m, now + gap, TK_EV_START, (void *)(intptr_t)idx);
+    world_event_finish(&m->w, (uint32_t)idx, now);
     update_capacity(m, now, ready);
 }
 
-static void schedule_timeline(struct serve_model *m)
+/* The timeline asks for a start or an end at t_ns.  While the model is
+ * being built, starts already due (events at 0) are applied at once, so
+ * they are in force before the first request is taken; everything else
+ * becomes a timer. */
+static void timeline_at(void *arg, int64_t t_ns, enum timeline_what what,
+                        uint32_t ev)
 {
-    struct serve_call *ready = NULL; /* stays empty: no request yet */
-    for (size_t i = 0; i < m->scn->n_events_orig; i++) {
-        int64_t t = timeline_first_ns(&m->sc->events[i], &m->evr);
-        if (t < 0)
-            continue;
-        /* events at 0 are in force before the first request is taken */
-        int64_t now = serve_model_now(m);
-        if (t <= now)
-            event_start(m, (int)i, t, now, &ready);
-        else
-            timer_at(m, t, TK_EV_START, (void *)(intptr_t)i);
+    struct serve_model *m = arg;
+    int64_t now = serve_model_now(m);
+    if (m->starting && what == TIMELINE_START && t_ns <= now) {
+        struct serve_call *ready = NULL; /* stays empty: no request yet */
+        event_start(m, (int)ev, t_ns, now, &ready);
+        return;
     }
+    timer_at(m, t_ns, what == TIMELINE_START ? TK_EV_START : TK_EV_END,
+             (void *)(intptr_t)ev);
 }
 
-/*
- * Gauges of the interval ending at t_end, recorded just before it, with
- * values read now.  Credit and rate-limit remaining sum over every
- * account (O(accounts), under the lock that decisions need), so they are
- * refreshed at most every GAUGE_NS_PER_ACCOUNT x accounts (10 ms per 1000
- * accounts: about 1% of a core) and held in between.
- */
+/* Gauges of the interval ending at t_end, recorded just before it, with
+ * values read now (core/world: one method for every engine). */
 static void sample_gauges(struct serve_model *m, int64_t t_end, int64_t now)
 {
-    int64_t t = t_end - 1;
-    if (now >= m->heavy_next_ns) {
-        struct policy_totals tot;
-        policy_totals(m->pol, now, &tot);
-        m->g_credit_usd = (double)tot.credit_pusd / 1e12;
-        m->g_rl_requests =
-            (double)policy_limit_remaining_total(m->pol, LIMIT_REQUESTS, now);
-        m->g_rl_tokens =
-            (double)policy_limit_remaining_total(m->pol, LIMIT_TOKENS, now);
-        m->heavy_next_ns = now + GAUGE_NS_PER_ACCOUNT * m->sc->n_accounts;
-    }
-    rec_gauge(m->rec, REC_G_IN_FLIGHT, t, (double)m->n_waiting);
-    rec_gauge(m->rec, REC_G_QUEUE_LEN, t, (double)capacity_queued(&m->cap));
-    rec_gauge(m->rec, REC_G_CREDIT_USD, t, m->g_credit_usd);
-    rec_gauge(m->rec, REC_G_RL_REQUESTS, t, m->g_rl_requests);
-    rec_gauge(m->rec, REC_G_RL_TOKENS, t, m->g_rl_tokens);
+    world_gauges(&m->w, m->rec, t_end - 1, now, m->n_waiting);
 }
 
 static void on_entry(struct serve_model *m, const struct serve_timer_entry *e,
@@ -443,18 +377,12 @@ static void on_timer(void *arg, const struct serve_timer_entry *due, size_t n,
 
 static int init_state(struct serve_model *m)
 {
-    int rc = policy_new(m->sc, m->seed, &m->pol);
-    if (rc != ERR_OK)
-        return rc;
-    rc = capacity_init_policy(&m->cap, &m->sc->policy);
+    int rc = world_init(&m->w, m->sc, m->seed, INT64_MAX, timeline_at, m);
     if (rc != ERR_OK)
         return rc;
     rc = rec_new_scenario(m->orig, m->orig->duration_ns, false, &m->rec);
     if (rc != ERR_OK)
         return rc;
-    rng_init(&m->svc, m->seed, STREAM_ID, RNG_SERVICE);
-    rng_init(&m->err, m->seed, STREAM_ID, RNG_FAULTS);
-    rng_init(&m->evr, m->seed, STREAM_ID, RNG_EVENTS);
     m->armed_ns = INT64_MAX;
     if (pthread_mutex_init(&m->lock, NULL) != 0)
         return ERR_THREAD;
@@ -483,7 +411,9 @@ int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
     }
     pthread_mutex_lock(&m->lock);
     m->t0 = serve_timer_now(); /* the scenario clock starts now */
-    schedule_timeline(m);
+    m->starting = true;
+    timeline_schedule(&m->w.tl);
+    m->starting = false;
     if (m->sc->interval_ns > 0)
         timer_at(m, m->sc->interval_ns, TK_GAUGES, NULL);
     pthread_mutex_unlock(&m->lock);
@@ -491,8 +421,7 @@ int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
     return ERR_OK;
 fail:
     rec_free(m->rec);
-    capacity_fini(&m->cap);
-    policy_free(m->pol);
+    world_fini(&m->w);
     free(m);
     return rc;
 }
@@ -539,16 +468,14 @@ void serve_model_free(struct serve_model *m)
     serve_timer_free(m->timer);
     pthread_mutex_destroy(&m->lock);
     rec_free(m->rec);
-    capacity_fini(&m->cap);
-    policy_free(m->pol);
-    free(m->rows);
+    world_fini(&m->w);
     free(m);
 }
 
 /* ---- injected events ----------------------------------------------------- */
 
 static void report_row(struct json_w *w, const struct serve_model *m,
-                       const struct occ_row *row)
+                       const struct timeline_row *row)
 {
     json_w_obj_begin(w);
     json_w_key(w, "kind");
@@ -599,7 +526,7 @@ static int start_injected(struct serve_model *m, struct scn_event *evs,
         const struct scn_event *slot = serve_scn_commit(m->scn, &evs[i]);
         int idx = (int)(slot - m->sc->events);
         event_start(m, idx, now, now, ready);
-        report_row(&w, m, &m->rows[m->n_rows - 1]);
+        report_row(&w, m, &m->w.tl.rows[m->w.tl.n_rows - 1]);
     }
     json_w_arr_end(&w);
     json_w_obj_end(&w);
@@ -656,21 +583,22 @@ static void snap_common(struct serve_model *m, struct serve_admin_snap *s,
     memcpy(s->decisions, m->decisions, sizeof(s->decisions));
     s->lat = m->lat;
     s->in_flight = m->n_waiting;
-    s->queue_len = capacity_queued(&m->cap);
-    s->busy_servers = capacity_busy(&m->cap);
-    s->servers = m->cap.servers;
-    s->capacity_factor = policy_capacity_factor(m->pol, now);
+    s->queue_len = capacity_queued(&m->w.cap);
+    s->busy_servers = capacity_busy(&m->w.cap);
+    s->servers = m->w.cap.servers;
+    s->capacity_factor = policy_capacity_factor(m->w.pol, now);
 }
 
 static void snap_events(struct serve_model *m, struct serve_admin_snap *s,
                         int64_t now)
 {
+    const struct timeline *tl = &m->w.tl;
     size_t first =
-        m->n_rows > MAX_STATE_EVENTS ? m->n_rows - MAX_STATE_EVENTS : 0;
-    s->n_events = m->n_rows - first;
+        tl->n_rows > MAX_STATE_EVENTS ? tl->n_rows - MAX_STATE_EVENTS : 0;
+    s->n_events = tl->n_rows - first;
     s->events = xcalloc(s->n_events ? s->n_events : 1, sizeof(*s->events));
     for (size_t i = 0; i < s->n_events; i++) {
-        const struct occ_row *r = &m->rows[first + i];
+        const struct timeline_row *r = &tl->rows[first + i];
         struct serve_admin_event *e = &s->events[i];
         e->kind = scn_event_kind_name(m->sc->events[r->ev].kind);
         memcpy(e->label, r->label, sizeof(e->label));
@@ -686,14 +614,14 @@ static void snap_full(struct serve_model *m, struct serve_admin_snap *s,
 {
     const struct scn_policy *p = &m->sc->policy;
     s->full = true;
-    policy_totals(m->pol, now, &s->totals);
+    policy_totals(m->w.pol, now, &s->totals);
     s->rl_remaining_requests =
-        policy_limit_remaining_total(m->pol, LIMIT_REQUESTS, now);
+        policy_limit_remaining_total(m->w.pol, LIMIT_REQUESTS, now);
     s->rl_remaining_tokens =
-        policy_limit_remaining_total(m->pol, LIMIT_TOKENS, now);
+        policy_limit_remaining_total(m->w.pol, LIMIT_TOKENS, now);
     s->blocked = xcalloc(m->sc->n_regions, sizeof(*s->blocked));
     for (size_t r = 0; r < m->sc->n_regions; r++)
-        if (policy_region_blocked(m->pol, (int)r))
+        if (policy_region_blocked(m->w.pol, (int)r))
             s->blocked[s->n_blocked++] = (int)r;
     for (size_t t = 0; t < p->n_tiers; t++)
         if (p->tiers[t].n_limits > s->max_limits)
@@ -702,7 +630,7 @@ static void snap_full(struct serve_model *m, struct serve_admin_snap *s,
     for (size_t t = 0; t < p->n_tiers; t++)
         for (size_t i = 0; i < p->tiers[t].n_limits; i++)
             s->limits[t * s->max_limits + i] =
-                *policy_limit_conf(m->pol, (int)t, (int)i);
+                *policy_limit_conf(m->w.pol, (int)t, (int)i);
     snap_events(m, s, now);
 }
 
@@ -735,21 +663,6 @@ char *serve_model_metrics(struct serve_model *m, size_t *len)
 
 int serve_model_write_events(const struct serve_model *m, const char *dir)
 {
-    struct results_event *ev = xcalloc(m->n_rows + 1, sizeof(*ev));
-    int64_t end = rec_end_ns(m->rec);
-    size_t n = 0;
-    for (size_t i = 0; i < m->n_rows; i++) {
-        const struct occ_row *r = &m->rows[i];
-        if (r->start_ns > end)
-            continue;
-        int64_t e = r->end_ns > end ? end : r->end_ns;
-        ev[n].start_s = (double)r->start_ns / 1e9;
-        ev[n].end_s = (double)e / 1e9;
-        ev[n].kind = scn_event_kind_name(m->sc->events[r->ev].kind);
-        ev[n].label = r->label;
-        n++;
-    }
-    int rc = results_write_events(dir, ev, n);
-    free(ev);
-    return rc;
+    return results_write_timeline(dir, m->sc, m->w.tl.rows, m->w.tl.n_rows,
+                                  rec_end_ns(m->rec));
 }

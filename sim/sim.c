@@ -121,8 +121,6 @@ struct sim_deadline_fifo {
 #define SIM_PREFETCH(p) ((void)(p))
 #endif
 
-static const struct scn_model zero_model; /* no models: zero service */
-
 /* ---- slot pool ----------------------------------------------------------- */
 
 /* n slots on a cache-line boundary (fatal on OOM, like xmalloc). */
@@ -212,7 +210,7 @@ static void policy_finish(struct sim_engine *e, struct sim_slot *s,
 {
     struct policy_req rq;
     make_preq(&s->rq, &rq);
-    policy_complete(e->pol, &rq, &s->ticket, e->now, why,
+    policy_complete(e->w.pol, &rq, &s->ticket, e->now, why,
                     why == REASON_OK ? s->rq.completion_tokens : 0);
 }
 
@@ -362,11 +360,7 @@ static void answer_now(struct sim_engine *e, uint32_t i, enum reason why)
 static void start_service(struct sim_engine *e, uint32_t i)
 {
     struct sim_slot *s = &e->slots[i];
-    const struct scn_model *m = &zero_model;
-    if (s->rq.model >= 0 && (size_t)s->rq.model < e->sc->policy.n_models)
-        m = &e->sc->policy.models[s->rq.model];
-    int64_t svc =
-        capacity_service_ns_zig(m, s->rq.completion_tokens, &e->zig, &e->svc);
+    int64_t svc = world_service_ns(&e->w, s->rq.model, s->rq.completion_tokens);
     s->server = SRV_RUNNING;
     s->reply_ns = e->now + svc + s->rtt_ns; /* predicted */
     sim_push(e, e->now + svc, SE_DONE, account_hint(s->rq.account), i);
@@ -378,7 +372,7 @@ void sim_drain_capacity(struct sim_engine *e)
     uint64_t tag;
     int64_t waited;
     enum capacity_step st;
-    while ((st = capacity_poll(&e->cap, e->now, &tag, &waited)) !=
+    while ((st = capacity_poll(&e->w.cap, e->now, &tag, &waited)) !=
            CAPACITY_NONE) {
         uint32_t i = (uint32_t)tag;
         if (st == CAPACITY_START) {
@@ -399,7 +393,7 @@ void sim_drain_capacity(struct sim_engine *e)
 /* Keeps the queue timer armed at or before the head's deadline. */
 static void arm_queue_timer(struct sim_engine *e)
 {
-    int64_t d = capacity_next_deadline(&e->cap);
+    int64_t d = capacity_next_deadline(&e->w.cap);
     if (d < e->qtimer_ns) {
         e->qtimer_ns = d;
         sim_push(e, d, SE_QUEUE_TIMEOUT, 0, 0);
@@ -429,7 +423,7 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
     struct policy_req rq;
     make_preq(&s->rq, &rq);
     struct policy_decision d;
-    enum reason r = policy_decide(e->pol, &rq, e->now, &d);
+    enum reason r = policy_decide(e->w.pol, &rq, e->now, &d);
     if (r != REASON_OK) {
         if (d.retry_after_ns > 0)
             s->retry_after_ns = d.retry_after_ns;
@@ -437,7 +431,7 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
         return;
     }
     s->ticket = d.ticket;
-    switch (capacity_admit(&e->cap, i, e->now)) {
+    switch (capacity_admit(&e->w.cap, i, e->now)) {
     case CAPACITY_STARTED: start_service(e, i); break;
     case CAPACITY_QUEUED:
         s->server = SRV_QUEUED;
@@ -474,15 +468,12 @@ static void start_request(struct sim_engine *e, const struct traffic_req *tr,
 static void on_done(struct sim_engine *e, uint32_t i)
 {
     struct sim_slot *s = &e->slots[i];
-    capacity_release(&e->cap);
-    enum reason why = REASON_OK;
-    double p_err = e->sc->policy.server_error;
-    if (p_err > 0 && rng_double(&e->err) < p_err)
-        why = REASON_SERVER_ERROR;
-    policy_finish(e, s, why);
+    struct policy_req rq;
+    make_preq(&s->rq, &rq);
+    enum reason why = world_end_service(&e->w, &rq, &s->ticket, true, e->now);
     s->server = SRV_IDLE;
     s->outcome = (uint8_t)why;
-    if (e->cap.len > 0) /* somebody waits for the freed server */
+    if (e->w.cap.len > 0) /* somebody waits for the freed server */
         sim_drain_capacity(e);
     s = &e->slots[i];
     if (s->client == CL_WAITING)
@@ -533,23 +524,12 @@ static void scan_policy(struct sim_engine *e)
     const struct scn_policy *p = &e->sc->policy;
     e->rtt_const = p->net_rtt.kind == DIST_CONST;
     e->rtt_ns = e->rtt_const ? llround(p->net_rtt.a > 0 ? p->net_rtt.a : 0) : 0;
-    for (size_t t = 0; t < p->n_tiers; t++) {
-        const struct scn_tier *tier = &p->tiers[t];
-        e->has_credit |= tier->has_credit;
-        for (size_t l = 0; l < tier->n_limits; l++) {
-            e->has_rl_req |= tier->limits[l].kind == LIMIT_REQUESTS;
-            e->has_rl_tok |= tier->limits[l].kind == LIMIT_TOKENS;
-        }
-    }
 }
 
 static void seed_streams(struct sim_engine *e, uint64_t seed)
 {
     rng_init(&e->net, seed, STREAM_ID, RNG_NETWORK);
-    rng_init(&e->svc, seed, STREAM_ID, RNG_SERVICE);
-    rng_init(&e->err, seed, STREAM_ID, RNG_FAULTS);
     rng_init(&e->cli, seed, STREAM_ID, RNG_CLIENT);
-    rng_init(&e->evr, seed, STREAM_ID, RNG_EVENTS);
 }
 
 static void start_users(struct sim_engine *e)
@@ -591,7 +571,7 @@ static bool step(struct sim_engine *e)
         e->has_next =
             traffic_next(e->traffic, &e->next) && e->next.t_ns < e->end;
         if (e->has_next)
-            policy_prefetch(e->pol, e->next.account);
+            policy_prefetch(e->w.pol, e->next.account);
         return true;
     }
     if (t_top >= e->end)
@@ -605,7 +585,7 @@ static bool step(struct sim_engine *e)
     const struct evq_event *nx = evq_peek(&e->q);
     if (nx != NULL && (nx->kind == SE_DONE || nx->kind == SE_SEND)) {
         SIM_PREFETCH(&e->slots[nx->data]);
-        policy_prefetch(e->pol, nx->arg);
+        policy_prefetch(e->w.pol, nx->arg);
     }
     dispatch(e, &ev);
     return true;
@@ -674,11 +654,9 @@ static bool run_phase(struct sim_engine *e, bool (*one)(struct sim_engine *))
 static void engine_fini(struct sim_engine *e)
 {
     traffic_free(e->traffic);
-    policy_free(e->pol);
-    capacity_fini(&e->cap);
+    world_fini(&e->w);
     evq_fini(&e->q);
     free(e->slots);
-    free(e->occurrences);
     for (size_t p = 0; e->fifos != NULL && p < e->sc->n_pops; p++)
         free(e->fifos[p].v);
     free(e->fifos);
@@ -701,20 +679,15 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
     e.end = cfg->sc->duration_ns;
     e.free_head = NO_SLOT;
     evq_init(&e.q, 1024);
-    int rc = capacity_init_policy(&e.cap, &e.sc->policy);
-    if (rc != ERR_OK)
-        goto fail;
-    rc = policy_new(e.sc, cfg->seed, &e.pol);
+    int rc = world_init(&e.w, e.sc, cfg->seed, e.end, sim_timeline_at, &e);
     if (rc != ERR_OK)
         goto fail;
     e.traffic = traffic_new(e.sc, cfg->seed, 0, 1);
-    e.occurrences = xcalloc(e.sc->n_events + 1, sizeof(*e.occurrences));
     e.fifos = xcalloc(e.sc->n_pops + 1, sizeof(*e.fifos));
     e.qtimer_ns = INT64_MAX;
     seed_streams(&e, cfg->seed);
-    zig_init(&e.zig);
     scan_policy(&e);
-    sim_timeline_schedule(&e);
+    timeline_schedule(&e.w.tl);
     start_users(&e);
     if (e.sc->interval_ns > 0 && e.sc->interval_ns < e.end)
         sim_push(&e, e.sc->interval_ns, SE_SAMPLE, 0, 0);
@@ -732,6 +705,7 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
     }
     rec_finish(rec, stats->end_ns, stats->complete);
     stats->slot_bytes = (size_t)e.n_slots * sizeof(struct sim_slot);
+    stats->rows = timeline_take_rows(&e.w.tl, &stats->n_rows);
 fail:
     engine_fini(&e);
     return rc;

@@ -53,6 +53,7 @@
 #include "core/err.h"
 #include "core/record.h"
 #include "core/scenario.h"
+#include "core/timeline.h"
 
 /* Events processed between two looks at the stop flag and the tick. */
 #define SIM_TICK_EVENTS 4096
@@ -69,30 +70,21 @@ struct sim_config {
     void *tick_ctx;
 };
 
-/* One occurrence of a scenario event, for events.csv. */
-struct sim_event_row {
-    int64_t start_ns;
-    int64_t end_ns; /* = start_ns for instantaneous kinds; clamped to the
-                       end of the run for open-ended ones */
-    int event;      /* index into sc->events */
-    char label[96]; /* what it did, e.g. "capacity 50%", "hobbyists 5%" */
-};
-
 struct sim_stats {
-    int64_t end_ns;      /* virtual time covered */
-    bool complete;       /* false when stopped early */
-    uint64_t events;     /* engine events processed */
-    int64_t attempts;    /* attempts completed (warm-up included) */
-    int64_t unique;      /* logical requests generated */
-    int64_t finals;      /* logical requests that ended (= unique in a
-                            complete run) */
-    int64_t drain_ns;    /* virtual time past the duration the last
-                            in-flight attempt took to end */
-    size_t peak_pending; /* most events queued at once */
-    size_t peak_slots;   /* most attempt records in use at once */
-    size_t slot_bytes;   /* bytes of the attempt-record pool at the end */
-    struct sim_event_row *rows; /* event occurrences, in start order; owned
-                                   (sim_stats_fini) */
+    int64_t end_ns;            /* virtual time covered */
+    bool complete;             /* false when stopped early */
+    uint64_t events;           /* engine events processed */
+    int64_t attempts;          /* attempts completed (warm-up included) */
+    int64_t unique;            /* logical requests generated */
+    int64_t finals;            /* logical requests that ended (= unique in a
+                                  complete run) */
+    int64_t drain_ns;          /* virtual time past the duration the last
+                                  in-flight attempt took to end */
+    size_t peak_pending;       /* most events queued at once */
+    size_t peak_slots;         /* most attempt records in use at once */
+    size_t slot_bytes;         /* bytes of the attempt-record pool at the end */
+    struct timeline_row *rows; /* event occurrences, in the order they
+                                  began; owned (sim_stats_fini) */
     size_t n_rows;
 };
 

@@ -2,8 +2,9 @@
  * sim_int.h - the engine's state, shared by the files of sim/ only.
  *
  * sim.c runs the attempts (slots, capacity, client timeouts, retries) and
- * the main loop; sim_timeline.c applies the scenario's events and samples
- * the time-series gauges.  Nothing outside sim/ includes this header.
+ * the main loop; sim_timeline.c connects the world's timeline and gauges
+ * (core/world.h) to the event queue.  Nothing outside sim/ includes this
+ * header.
  */
 #ifndef TOLLGATE_SIM_INT_H
 #define TOLLGATE_SIM_INT_H
@@ -12,12 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/capacity.h"
 #include "core/policy.h"
 #include "core/record.h"
 #include "core/rng.h"
+#include "core/timeline.h"
 #include "core/traffic.h"
-#include "core/zig.h"
+#include "core/world.h"
 #include "sim/evq.h"
 #include "sim/sim.h"
 
@@ -41,9 +42,8 @@ struct sim_engine {
     const struct scenario *sc;
     const struct sim_config *cfg;
     struct rec *rec;
-    struct policy *pol;
+    struct world w; /* policy, capacity, timeline, gauges */
     struct traffic *traffic;
-    struct capacity cap;
     struct evq q;
     int64_t now, end;
 
@@ -53,18 +53,14 @@ struct sim_engine {
     struct traffic_req next; /* next open-loop arrival */
     bool has_next;
 
-    struct rng net, svc, err, cli, evr;
-    struct zig zig; /* ziggurat tables for service-time draws */
-    bool has_credit, has_rl_req, has_rl_tok;
+    struct rng net, cli;
     bool rtt_const;    /* the rtt dist is a constant: rtt_ns, no draw */
     int64_t rtt_ns;    /* the constant rtt */
     int64_t in_flight; /* attempts whose client is waiting */
     struct sim_deadline_fifo *fifos; /* per population (sim.c) */
     int64_t qtimer_ns; /* pending SE_QUEUE_TIMEOUT; INT64_MAX: none */
 
-    uint32_t *occurrences; /* per scenario event */
     struct sim_stats *stats;
-    size_t rows_cap;
 };
 
 /* Schedules an engine event at t (sim.c). */
@@ -74,13 +70,13 @@ void sim_push(struct sim_engine *e, int64_t t, enum sim_ev_kind k, uint32_t arg,
 /* Starts or expires whatever the capacity queue lets go at now (sim.c). */
 void sim_drain_capacity(struct sim_engine *e);
 
-/* Puts the scenario's first event occurrences in the queue
- * (sim_timeline.c). */
-void sim_timeline_schedule(struct sim_engine *e);
+/* The world's timeline asks for an event start or end at t: queued as
+ * SE_EVENT_START / SE_EVENT_END (sim_timeline.c). */
+void sim_timeline_at(void *engine, int64_t t_ns, enum timeline_what what,
+                     uint32_t ev);
 
-/* An occurrence of scenario event idx begins / ends at now: applies it to
- * the policy, rescales capacity, writes its events.csv row, schedules what
- * follows (sim_timeline.c). */
+/* An occurrence of scenario event idx begins / ends at now: the world
+ * applies it, then the capacity queue is served (sim_timeline.c). */
 void sim_timeline_start(struct sim_engine *e, uint32_t idx);
 void sim_timeline_end(struct sim_engine *e, uint32_t idx);
 

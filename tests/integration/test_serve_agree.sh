@@ -4,7 +4,8 @@
 # denial rate for every reason (within 1 percentage point: the request
 # streams are identical, only real-time jitter at limiter refills and at
 # the outage's edges can move a request), and serve's own server-side
-# results count the same outcomes as the client saw.
+# results count the same outcomes as the client saw; and all three list
+# the same event occurrences (events.csv), random ones included.
 # Scenarios: tests/integration/serve/agree.yaml (exact up to jitter) and
 # agree_capacity.yaml (statistical), 20 s of traffic each.
 #
@@ -71,6 +72,24 @@ for r in ok rate_limit outage invalid_key region_blocked unauthorized_lockout \
     check "sim has $r" grep -Eq "\"$r\": [1-9]" "$WORK/sim/summary.json"
 done
 agree "sim vs run" "$WORK/sim/summary.json" "$WORK/run/summary.json" 1
+# One timeline in every engine: run predicts exactly what sim simulated,
+# random occurrences included, and serve played the same occurrences on
+# the real clock (each start a timer's lateness after sim's).
+check "events.csv: run's prediction equals sim's" \
+    cmp "$WORK/sim/events.csv" "$WORK/run/events.csv"
+check "events.csv: serve played sim's occurrences (within 0.2 s)" \
+    python3 - "$WORK/sim/events.csv" "$WORK/run/serve/events.csv" <<'PY'
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1])))
+b = list(csv.DictReader(open(sys.argv[2])))
+ok = len(a) == len(b) and len(a) >= 3 and all(
+    x["kind"] == y["kind"] and x["label"] == y["label"]
+    and abs(float(x["start_s"]) - float(y["start_s"])) < 0.2
+    for x, y in zip(a, b))
+if not ok:
+    print("sim:", a, "serve:", b)
+sys.exit(0 if ok else 1)
+PY
 agree "run (client) vs serve (server)" "$WORK/run/summary.json" \
     "$WORK/run/serve/summary.json" 0.5
 check "serve mode" grep -q '"mode": "serve"' "$WORK/run/serve/summary.json"

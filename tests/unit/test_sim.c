@@ -529,7 +529,7 @@ static void test_outage_event(void **state)
     assert_int_equal(o.st.n_rows, 1);
     assert_int_equal(o.st.rows[0].start_ns, 10 * S);
     assert_int_equal(o.st.rows[0].end_ns, 15 * S);
-    assert_int_equal(o.st.rows[0].event, 0);
+    assert_int_equal(o.st.rows[0].ev, 0);
     outcome_fini(&o);
 }
 

@@ -1,0 +1,183 @@
+/*
+ * test_world.c - the engine-neutral glue (core/world.h): an event
+ * occurrence reaches the policy, the log and the capacity in one step;
+ * end of service frees the server, completes the request and charges
+ * credit only when it succeeded; service times of unknown models are 0;
+ * the gauges are recorded by the one method, and only those the scenario
+ * has.  The scenario is parsed from text (the world is glue: testing it
+ * through a real scenario is the point).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/record.h"
+#include "core/scenario.h"
+#include "core/world.h"
+
+#define S 1000000000LL
+
+/* 4 servers; an outage at 10 s that leaves 50% for 5 s; credit of $1 per
+ * account; a token limit only (no request limit). */
+static const char yaml[] =
+    "name: world\n"
+    "duration: 60s\n"
+    "interval: 10s\n"
+    "policy:\n"
+    "  tiers:\n"
+    "    paid:\n"
+    "      credit: { prepaid: $1.00 }\n"
+    "      limits:\n"
+    "        - { name: tpm, tokens: 100000, per: 1m }\n"
+    "  models:\n"
+    "    m: { input: 1/1M, output: 2/1M, service: { first_token: 100ms, "
+    "per_token: 1ms } }\n"
+    "  capacity: { servers: 4, queue: 2 }\n"
+    "accounts:\n"
+    "  - { name: p, count: 2, tier: paid, traffic: { phases: [ { for: 60s, "
+    "rate: 1/s } ] } }\n"
+    "events:\n"
+    "  - { at: 10s, outage: { for: 5s, capacity: 50% } }\n";
+
+struct fixture {
+    struct scenario *sc;
+    struct world w;
+    int asked; /* timeline asks */
+    int64_t asked_t;
+    enum timeline_what asked_what;
+};
+
+static void at(void *arg, int64_t t_ns, enum timeline_what what, uint32_t ev)
+{
+    struct fixture *f = arg;
+    (void)ev;
+    f->asked++;
+    f->asked_t = t_ns;
+    f->asked_what = what;
+}
+
+static int setup(void **state)
+{
+    static struct fixture f;
+    memset(&f, 0, sizeof(f));
+    struct scn_diags d;
+    scn_diags_init(&d, "world");
+    int rc =
+        scn_parse_buffer("world.yaml", yaml, strlen(yaml), NULL, 0, &f.sc, &d);
+    if (rc != ERR_OK) {
+        char buf[512];
+        print_error("%s\n", scn_diags_fmt(buf, sizeof(buf), &d));
+    }
+    scn_diags_fini(&d);
+    if (rc != ERR_OK)
+        return -1;
+    if (world_init(&f.w, f.sc, 7, f.sc->duration_ns, at, &f) != ERR_OK)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    world_fini(&f->w);
+    scn_free(f->sc);
+    return 0;
+}
+
+static struct policy_req request(int64_t account)
+{
+    return (struct policy_req){ .account = account,
+                                .pop = 0,
+                                .model = 0,
+                                .source = account,
+                                .prompt_tokens = 1000,
+                                .completion_tokens = 500 };
+}
+
+/* The outage begins: policy says outage, the log has its row, its end was
+ * asked for at 15 s, and 2 of 4 servers remain; its end restores 4. */
+static void test_event_steps(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(f->w.cap.servers, 4);
+    world_event_begin(&f->w, 0, 10 * S, 10 * S);
+    assert_int_equal(f->w.tl.n_rows, 1);
+    assert_string_equal(f->w.tl.rows[0].label, "capacity 50%");
+    assert_int_equal(f->asked, 1);
+    assert_int_equal(f->asked_t, 15 * S);
+    assert_int_equal(f->asked_what, TIMELINE_END);
+    assert_true(policy_capacity_factor(f->w.pol, 10 * S) == 0.5);
+    assert_int_equal(f->w.cap.active, 2);
+    world_event_finish(&f->w, 0, 15 * S);
+    assert_int_equal(f->w.cap.active, 4);
+}
+
+/* A served request: the server is freed and credit is charged exactly
+ * (1000 x $1/1M + 500 x $2/1M = $0.002); a request that ended as
+ * overloaded (no server held) charges nothing. */
+static void test_end_service(void **state)
+{
+    struct fixture *f = *state;
+    struct policy_req rq = request(0);
+    struct policy_decision d;
+    assert_int_equal(policy_decide(f->w.pol, &rq, S, &d), REASON_OK);
+    assert_int_equal(capacity_admit(&f->w.cap, 1, S), CAPACITY_STARTED);
+    assert_int_equal(capacity_busy(&f->w.cap), 1);
+    int64_t before = policy_credit_total(f->w.pol, S);
+    assert_int_equal(world_end_service(&f->w, &rq, &d.ticket, true, 2 * S),
+                     REASON_OK);
+    assert_int_equal(capacity_busy(&f->w.cap), 0);
+    assert_int_equal(before - policy_credit_total(f->w.pol, 2 * S),
+                     2000000000LL); /* $0.002 in pico-dollars */
+    before = policy_credit_total(f->w.pol, 2 * S);
+    assert_int_equal(policy_decide(f->w.pol, &rq, 3 * S, &d), REASON_OK);
+    policy_complete(f->w.pol, &rq, &d.ticket, 3 * S, REASON_OVERLOADED, 0);
+    assert_int_equal(policy_credit_total(f->w.pol, 3 * S), before);
+}
+
+/* 100 ms first token + 1 ms x 500 tokens, constant: 600 ms; an unknown
+ * model is served in no time. */
+static void test_service(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(world_service_ns(&f->w, 0, 500), 600000000LL);
+    assert_int_equal(world_service_ns(&f->w, 5, 500), 0);
+    assert_int_equal(world_service_ns(&f->w, -1, 500), 0);
+}
+
+/* In-flight, queue length, credit and token headroom are recorded; the
+ * scenario has no request limit, so that gauge stays unset. */
+static void test_gauges(void **state)
+{
+    struct fixture *f = *state;
+    struct rec *rec;
+    assert_int_equal(rec_new_scenario(f->sc, f->sc->duration_ns, false, &rec),
+                     ERR_OK);
+    world_gauges(&f->w, rec, 10 * S, 10 * S, 3);
+    double g[REC_GAUGE_COUNT];
+    bool set[REC_GAUGE_COUNT];
+    rec_interval_gauges(rec, 1, g, set);
+    assert_true(set[REC_G_IN_FLIGHT] && g[REC_G_IN_FLIGHT] == 3);
+    assert_true(set[REC_G_QUEUE_LEN] && g[REC_G_QUEUE_LEN] == 0);
+    assert_true(set[REC_G_CREDIT_USD]);
+    assert_true(g[REC_G_CREDIT_USD] == 2.0); /* two accounts x $1 */
+    assert_true(set[REC_G_RL_TOKENS] && g[REC_G_RL_TOKENS] == 200000);
+    assert_false(set[REC_G_RL_REQUESTS]);
+    rec_free(rec);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_event_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_end_service, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_service, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gauges, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
