@@ -81,6 +81,22 @@ bool client_retry(const struct scn_client *c, int attempts, enum reason why,
     return true;
 }
 
+bool client_retry_keyed(const struct scn_client *c, uint64_t seed,
+                        uint64_t request_id, int attempts, enum reason why,
+                        int64_t retry_after_ns, int64_t *delay_ns)
+{
+    /* The attempt number joins the seed (golden-ratio spread), the request
+     * is the stream id: rng_init hashes all three, so every (request,
+     * attempt) gets an independent stream. */
+    *delay_ns = 0;
+    if (why == REASON_OK || !reason_retryable(why) || attempts > c->retry_max)
+        return false; /* decided without a stream: skip seeding one */
+    struct rng r;
+    uint64_t k = (uint64_t)attempts * UINT64_C(0x9e3779b97f4a7c15);
+    rng_init(&r, seed ^ k, request_id, RNG_CLIENT);
+    return client_retry(c, attempts, why, retry_after_ns, &r, delay_ns);
+}
+
 enum reason client_observe(const struct scn_client *c, enum reason server,
                            int64_t response_ns, int64_t *seen_ns)
 {

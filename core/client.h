@@ -5,9 +5,11 @@
  * scn_client): how long it waits for an answer, whether and how it
  * retries.  sim applies these rules in virtual time; run applies the same
  * functions to live responses, so both retry the same way.  Everything
- * here is a pure function of its arguments and an rng stream the caller
- * owns (by convention RNG_CLIENT keyed by account): no clock, no
- * allocation, no state.
+ * here is a pure function of its arguments and an rng stream: no clock, no
+ * allocation, no state.  Engines call client_retry_keyed, whose stream is
+ * keyed by (seed, request, attempt): sim and run then draw the same
+ * jitter for the same retry of the same request, whatever happened to
+ * other requests in between.
  *
  * The rule, for an attempt that ended with outcome `why`:
  *   1. never retry REASON_OK or a terminal reason (!reason_retryable);
@@ -48,6 +50,13 @@
  * borrowed. */
 bool client_retry(const struct scn_client *c, int attempts, enum reason why,
                   int64_t retry_after_ns, struct rng *r, int64_t *delay_ns);
+
+/* client_retry with r the stream of this retry: keyed by the run's seed,
+ * the request's id (traffic_req.id, the same in sim and run) and
+ * attempts, seeded afresh for every retry decision. */
+bool client_retry_keyed(const struct scn_client *c, uint64_t seed,
+                        uint64_t request_id, int attempts, enum reason why,
+                        int64_t retry_after_ns, int64_t *delay_ns);
 
 /* The capped backoff b_k before jitter for retry k >= 0 (0: the first
  * retry), in ns.  Saturates at INT64_MAX when uncapped. */

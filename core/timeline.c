@@ -20,9 +20,6 @@
 #include "core/dist.h"
 #include "core/err.h"
 
-/* Stream ids of the events: (seed, TIMELINE_STREAM + index, RNG_EVENTS). */
-#define TIMELINE_STREAM ((uint64_t)3 << 60)
-
 static int64_t exp_ns(struct rng *r, int64_t mean_ns)
 {
     return llround(-(double)mean_ns * log(rng_double(r)));
@@ -123,7 +120,7 @@ const struct timeline_row *timeline_begin(struct timeline *tl, uint32_t ev,
     struct timeline_row *row = add_row(tl, ev, now_ns);
     if (timeline_lasts(e)) {
         int64_t len = timeline_length_ns(e, &tl->streams[ev]);
-        int64_t end = len > 0 ? later(now_ns, len) : INT64_MAX;
+        int64_t end = len > 0 ? later(due_ns, len) : INT64_MAX;
         if (end < tl->end_ns) {
             row->end_ns = end;
             tl->at(tl->at_arg, end, TIMELINE_END, ev);
@@ -139,12 +136,12 @@ const struct timeline_row *timeline_begin(struct timeline *tl, uint32_t ev,
     return row;
 }
 
-void timeline_finish(struct timeline *tl, uint32_t ev, int64_t now_ns)
+void timeline_finish(struct timeline *tl, uint32_t ev, int64_t due_ns)
 {
     int64_t gap = timeline_gap_ns(&tl->sc->events[ev], &tl->streams[ev]);
     if (gap < 0)
         return;
-    int64_t next = later(now_ns, gap);
+    int64_t next = later(due_ns, gap);
     if (next < tl->end_ns)
         tl->at(tl->at_arg, next, TIMELINE_START, ev);
 }

@@ -51,6 +51,9 @@ int64_t timeline_gap_ns(const struct scn_event *ev, struct rng *r);
 
 /* ---- the occurrence log and its scheduling ---------------------------- */
 
+/* Event i draws from the stream (seed, TIMELINE_STREAM + i, RNG_EVENTS). */
+#define TIMELINE_STREAM ((uint64_t)3 << 60)
+
 /* One occurrence of a scenario event: a row of events.csv. */
 struct timeline_row {
     int64_t start_ns;
@@ -93,16 +96,18 @@ void timeline_fini(struct timeline *tl);
 void timeline_schedule(struct timeline *tl);
 
 /* An occurrence of ev that was due at due_ns begins at now_ns (>= due):
- * logs its row and asks for its end (lasting kinds, when it falls before
- * the end) and, for every:, the next start at due_ns + every (so a late
- * timer does not make the series drift).  Returns the row, valid until
- * the next call. */
+ * logs its row (from now_ns) and asks for its end at due_ns + its length
+ * (lasting kinds, when that falls before the end) and, for every:, the
+ * next start at due_ns + every.  Times are counted from when things were
+ * due, not from when a late timer fired, so lateness never accumulates
+ * along a series.  Returns the row, valid until the next call. */
 const struct timeline_row *timeline_begin(struct timeline *tl, uint32_t ev,
                                           int64_t due_ns, int64_t now_ns);
 
-/* An occurrence of ev ends at now_ns: for random: events, asks for the
- * next start an exponential gap later (when before the end). */
-void timeline_finish(struct timeline *tl, uint32_t ev, int64_t now_ns);
+/* An occurrence of ev that was due to end at due_ns ends: for random:
+ * events, asks for the next start an exponential gap after due_ns (when
+ * before the end). */
+void timeline_finish(struct timeline *tl, uint32_t ev, int64_t due_ns);
 
 /* Moves the rows out of tl: *n gets their count, the caller frees the
  * array. */

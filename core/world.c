@@ -76,10 +76,11 @@ void world_event_begin(struct world *w, uint32_t ev, int64_t due_ns,
     rescale(w, now_ns);
 }
 
-void world_event_finish(struct world *w, uint32_t ev, int64_t now_ns)
+void world_event_finish(struct world *w, uint32_t ev, int64_t due_ns,
+                        int64_t now_ns)
 {
     policy_event_end(w->pol, &w->sc->events[ev], now_ns);
-    timeline_finish(&w->tl, ev, now_ns);
+    timeline_finish(&w->tl, ev, due_ns);
     rescale(w, now_ns);
 }
 

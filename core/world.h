@@ -71,8 +71,10 @@ void world_fini(struct world *w);
 void world_event_begin(struct world *w, uint32_t ev, int64_t due_ns,
                        int64_t now_ns);
 
-/* An occurrence of ev ends at now_ns (the counterpart of the above). */
-void world_event_finish(struct world *w, uint32_t ev, int64_t now_ns);
+/* An occurrence of ev, due to end at due_ns, ends at now_ns (the
+ * counterpart of the above). */
+void world_event_finish(struct world *w, uint32_t ev, int64_t due_ns,
+                        int64_t now_ns);
 
 /* Service time in ns of a request for model (policy index) asking for
  * completion_tokens; 0 when the scenario has no such model. */

@@ -360,12 +360,8 @@ static void follow_up(struct lg_worker *w, struct lg_req *r, enum reason why,
     const struct scn_population *p = &w->sh->sc->pops[r->tr.pop];
     int64_t delay = 0;
     r->last = why;
-    if (why != REASON_OK && !r->rng_ready) {
-        rng_init(&r->rng, w->sh->cfg.seed, r->tr.id, RNG_CLIENT);
-        r->rng_ready = true;
-    }
-    if (why != REASON_OK && client_retry(&p->client, r->attempts, why,
-                                         retry_after_ns, &r->rng, &delay)) {
+    if (client_retry_keyed(&p->client, w->sh->cfg.seed, r->tr.id, r->attempts,
+                           why, retry_after_ns, &delay)) {
         r->intended_ns = now + delay;
         lg_sched_push(w, r);
         return;

@@ -68,9 +68,7 @@ struct lg_req {
     int64_t user;        /* closed-loop user, -1 for open loop */
     int attempts;        /* attempts made so far */
     bool fresh_user;     /* closed loop: attributes not drawn yet */
-    bool rng_ready;
-    enum reason last; /* outcome of the last attempt */
-    struct rng rng;   /* RNG_CLIENT stream of this request (jitter) */
+    enum reason last;    /* outcome of the last attempt */
 };
 
 /* One easy handle and the buffers of the request it carries. */

@@ -299,10 +299,10 @@ static void event_start(struct serve_model *m, int idx, int64_t due_ns,
     update_capacity(m, now, ready);
 }
 
-static void event_end(struct serve_model *m, int idx, int64_t now,
-                      struct serve_call **ready)
+static void event_end(struct serve_model *m, int idx, int64_t due_ns,
+                      int64_t now, struct serve_call **ready)
 {
-    world_event_finish(&m->w, (uint32_t)idx, now);
+    world_event_finish(&m->w, (uint32_t)idx, due_ns, now);
     update_capacity(m, now, ready);
 }
 
@@ -346,7 +346,7 @@ static void on_entry(struct serve_model *m, const struct serve_timer_entry *e,
             m->armed_ns = INT64_MAX;
         break;
     case TK_EV_START: event_start(m, idx, e->due_ns - m->t0, now, ready); break;
-    case TK_EV_END: event_end(m, idx, now, ready); break;
+    case TK_EV_END: event_end(m, idx, e->due_ns - m->t0, now, ready); break;
     case TK_GAUGES: {
         int64_t t_end = e->due_ns - m->t0;
         sample_gauges(m, t_end, now);

@@ -59,6 +59,7 @@ enum { FAULT_INVALID_KEY = 1, FAULT_VIOLATION = 2, FAULT_BAD_REQUEST = 4 };
  * the fields the engine does not need, narrowed (models and regions are
  * fewer than SCN_MAX_LIST, so int16 holds their indices). */
 struct sim_req {
+    uint64_t id; /* traffic_req.id: keys the client's retry draws */
     int64_t account;
     int64_t prompt_tokens;
     int64_t completion_tokens;
@@ -177,6 +178,7 @@ void sim_push(struct sim_engine *e, int64_t t, enum sim_ev_kind k, uint32_t arg,
 
 static void sreq_set(struct sim_req *q, const struct traffic_req *tr)
 {
+    q->id = tr->id;
     q->account = tr->account;
     q->prompt_tokens = tr->prompt_tokens;
     q->completion_tokens = tr->completion_tokens;
@@ -262,7 +264,8 @@ static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
     int64_t hint = why == s->outcome ? s->retry_after_ns : -1;
     int64_t delay;
     if (why != REASON_OK &&
-        client_retry(cl, s->attempts, why, hint, &e->cli, &delay) &&
+        client_retry_keyed(cl, e->seed, s->rq.id, s->attempts, why, hint,
+                           &delay) &&
         seen_ns + delay < e->end) {
         int64_t at = seen_ns + delay;
         uint32_t j = i;
@@ -529,7 +532,7 @@ static void scan_policy(struct sim_engine *e)
 static void seed_streams(struct sim_engine *e, uint64_t seed)
 {
     rng_init(&e->net, seed, STREAM_ID, RNG_NETWORK);
-    rng_init(&e->cli, seed, STREAM_ID, RNG_CLIENT);
+    e->seed = seed;
 }
 
 static void start_users(struct sim_engine *e)

@@ -53,7 +53,8 @@ struct sim_engine {
     struct traffic_req next; /* next open-loop arrival */
     bool has_next;
 
-    struct rng net, cli;
+    struct rng net;
+    uint64_t seed;     /* the run's: keys the client's retry draws */
     bool rtt_const;    /* the rtt dist is a constant: rtt_ns, no draw */
     int64_t rtt_ns;    /* the constant rtt */
     int64_t in_flight; /* attempts whose client is waiting */

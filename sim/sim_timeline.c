@@ -28,7 +28,7 @@ void sim_timeline_start(struct sim_engine *e, uint32_t idx)
 
 void sim_timeline_end(struct sim_engine *e, uint32_t idx)
 {
-    world_event_finish(&e->w, idx, e->now);
+    world_event_finish(&e->w, idx, e->now, e->now);
     sim_drain_capacity(e);
 }
 

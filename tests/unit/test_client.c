@@ -334,6 +334,55 @@ static void test_observe(void **state)
 
 /* ---- main ---------------------------------------------------------------- */
 
+/* client_retry_keyed: the documented stream (seed ^ attempts x golden
+ * ratio, request id, RNG_CLIENT) replayed by hand gives the same delay;
+ * the same key gives the same delay whenever it is asked (no state);
+ * another attempt or request draws independently; terminal reasons and
+ * a spent budget answer without a draw. */
+static void test_keyed(void **state)
+{
+    (void)state;
+    struct scn_client c =
+        make_client(BACKOFF_EXPONENTIAL, JITTER_FULL, 5, false);
+    const uint64_t seed = 42, id = 123456;
+    for (int a = 1; a <= 5; a++) {
+        struct rng r;
+        rng_init(&r, seed ^ ((uint64_t)a * UINT64_C(0x9e3779b97f4a7c15)), id,
+                 RNG_CLIENT);
+        int64_t want, got, again;
+        assert_true(client_retry(&c, a, REASON_RATE_LIMIT, -1, &r, &want));
+        assert_true(
+            client_retry_keyed(&c, seed, id, a, REASON_RATE_LIMIT, -1, &got));
+        assert_true(
+            client_retry_keyed(&c, seed, id, a, REASON_RATE_LIMIT, -1, &again));
+        assert_int_equal(got, want);
+        assert_int_equal(again, want);
+    }
+    /* 20 requests' first retries: full jitter over [0, 500 ms] gives at
+     * least 15 distinct delays (collisions are ~1e-7 likely each) */
+    int64_t seen[20];
+    size_t distinct = 0;
+    for (uint64_t r = 0; r < 20; r++) {
+        int64_t d;
+        assert_true(
+            client_retry_keyed(&c, seed, r, 1, REASON_OVERLOADED, -1, &d));
+        bool dup = false;
+        for (size_t k = 0; k < distinct; k++)
+            dup |= seen[k] == d;
+        if (!dup)
+            seen[distinct++] = d;
+    }
+    assert_true(distinct >= 15);
+    int64_t d = 7;
+    assert_false(
+        client_retry_keyed(&c, seed, id, 1, REASON_INVALID_KEY, -1, &d));
+    assert_int_equal(d, 0);
+    d = 7;
+    assert_false(
+        client_retry_keyed(&c, seed, id, 6, REASON_RATE_LIMIT, -1, &d));
+    assert_int_equal(d, 0);
+}
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define ROWS(arr, cnt, fn)                                                     \
     for (size_t i = 0; i < (cnt); i++)                                         \
@@ -351,6 +400,7 @@ int main(void)
     ONE(test_every_reason);
     ONE(test_full_jitter_mean);
     ONE(test_jitter_ends);
+    ONE(test_keyed);
     ROWS(backoff_cases, N_OF(backoff_cases), test_backoff);
     ROWS(observe_cases, N_OF(observe_cases), test_observe);
     return _cmocka_run_group_tests("client", tests, n, NULL, NULL);

@@ -255,8 +255,10 @@ static void test_log_end(void **state)
     timeline_fini(&tl);
 }
 
-/* A timer that fires late begins the occurrence when it fires, but the
- * next every: start stays on the grid (due + every). */
+/* A timer that fires late begins the occurrence when it fires, but its
+ * end and the next every: start stay on the grid (due + for, due +
+ * every); a random: event's next start counts its gap from when its end
+ * was due. */
 static void test_log_late(void **state)
 {
     (void)state;
@@ -266,12 +268,22 @@ static void test_log_late(void **state)
     timeline_init(&tl, &sc, 42, 600 * S, engine_at, &e);
     timeline_begin(&tl, 1, 10 * S, 10 * S + 3000000);
     assert_int_equal(tl.rows[0].start_ns, 10 * S + 3000000);
-    assert_int_equal(tl.rows[0].end_ns, 12 * S + 3000000);
+    assert_int_equal(tl.rows[0].end_ns, 12 * S); /* due + 2 s */
     assert_int_equal(e.n, 2);
-    assert_int_equal(e.v[0].t, 12 * S + 3000000); /* its end */
+    assert_int_equal(e.v[0].t, 12 * S); /* its end */
     assert_int_equal(e.v[0].what, TIMELINE_END);
     assert_int_equal(e.v[1].t, 70 * S); /* the next start */
     assert_int_equal(e.v[1].what, TIMELINE_START);
+    timeline_fini(&tl);
+
+    e.n = 0;
+    timeline_init(&tl, &sc, 42, 3600 * S, engine_at, &e);
+    struct rng ref;
+    rng_init(&ref, 42, TIMELINE_STREAM + 3, RNG_EVENTS);
+    int64_t gap = llround(-(double)evs[3].mtbf_ns * log(rng_double(&ref)));
+    timeline_finish(&tl, 3, 50 * S); /* fired at, say, 50.004 s */
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.v[0].t, 50 * S + gap);
     timeline_fini(&tl);
 }
 

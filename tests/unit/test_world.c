@@ -113,7 +113,7 @@ static void test_event_steps(void **state)
     assert_int_equal(f->asked_what, TIMELINE_END);
     assert_true(policy_capacity_factor(f->w.pol, 10 * S) == 0.5);
     assert_int_equal(f->w.cap.active, 2);
-    world_event_finish(&f->w, 0, 15 * S);
+    world_event_finish(&f->w, 0, 15 * S, 15 * S);
     assert_int_equal(f->w.cap.active, 4);
 }
 
