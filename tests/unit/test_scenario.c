@@ -668,6 +668,94 @@ static void test_env(void **state)
     scn_diags_fini(&d);
 }
 
+/* ---- anchors that outlive their node ---------------------------------------
+ * An anchor keeps its own copy of the node: the tree frees or rewrites the
+ * original when a merge key takes its pairs, when a mapping key is not a
+ * scalar, and when a flow scalar split at a comma is joined back.  Under
+ * ASan each row was a heap-use-after-free (every command crashed); the
+ * checks below also pin what the alias must contain.
+ */
+
+struct anchor_case {
+    const char *name;
+    const char *yaml;
+    const char *key, *value; /* one --set, or NULL */
+    int rc;
+    int line;        /* of a diagnostic (rc != ERR_OK); 0: any */
+    const char *msg; /* its text (rc != ERR_OK) */
+    int (*check)(const struct scenario *sc); /* rc ERR_OK: nonzero is good */
+};
+
+/* Two outages of 1s, at 1m and 2m. */
+static int two_1s_outages(const struct scenario *sc)
+{
+    return sc->n_events == 2 && sc->events[0].for_ns == NS_PER_S &&
+           sc->events[1].for_ns == NS_PER_S &&
+           sc->events[1].at_ns == 120 * NS_PER_S;
+}
+
+static int timeout_5s_twice(const struct scenario *sc)
+{
+    return sc->n_pops == 2 && sc->pops[0].client.timeout_ns == 5 * NS_PER_S &&
+           sc->pops[1].client.timeout_ns == 5 * NS_PER_S;
+}
+
+#define TWO_OUTAGES                                                            \
+    "[{at: 1m, outage: {<<: &x {for: 1s}}}, {at: 2m, outage: *x}]"
+
+static const struct anchor_case anchor_cases[] = {
+    { "anchor on a merge source", BASE "events: " TWO_OUTAGES "\n", NULL, NULL,
+      ERR_OK, 0, NULL, two_1s_outages },
+    { "anchor on a block merge source",
+      "name: m\nduration: 1h\naccounts:\n"
+      "  - name: a\n    count: 1\n"
+      "    traffic: { phases: [ { for: 1h, rate: 1/s } ] }\n"
+      "    client:\n      <<: &cl { timeout: 5s }\n"
+      "  - name: b\n    count: 1\n"
+      "    traffic: { phases: [ { for: 1h, rate: 1/s } ] }\n"
+      "    client: *cl\n",
+      NULL, NULL, ERR_OK, 0, NULL, timeout_5s_twice },
+    { "anchor on a merge source in --set", BASE, "events", TWO_OUTAGES, ERR_OK,
+      0, NULL, two_1s_outages },
+    { "anchor on a mapping key",
+      BASE "description: { ? &k { a: 1 } : 1 }\nseed: *k\n", NULL, NULL,
+      ERR_INVAL, 7, "expected a whole number, got a mapping", NULL },
+    { "anchor on a list key in --set", BASE, "description",
+      "{ ? &k [1] : 1, x: *k }", ERR_INVAL, 0,
+      "a mapping key must be a plain name", NULL },
+    { "anchor on a rejoined map fragment",
+      BASE "description: { a: uniform(1s, &s 7) }\nseed: *s\n", NULL, NULL,
+      ERR_INVAL, 7, "got '7)'", NULL },
+    { "anchor on a rejoined list fragment",
+      BASE "description: [ lognormal(300ms, &s 7) ]\nseed: *s\n", NULL, NULL,
+      ERR_INVAL, 7, "got '7)'", NULL },
+    { "anchor on a rejoined fragment in --set", BASE, "policy",
+      "{ a: [ f(1, &s 7) ], seed: *s }", ERR_INVAL, 0, "unknown key 'a'",
+      NULL },
+};
+
+static void test_anchor(void **state)
+{
+    const struct anchor_case *c = *state;
+    struct scn_override o = { c->key, c->value };
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(c->yaml, &o, c->key ? 1 : 0, &sc, &d);
+    bool found = false;
+    for (size_t i = 0; i < d.n; i++)
+        found = found || (c->msg && strstr(d.items[i].message, c->msg) &&
+                          (c->line == 0 || d.items[i].loc.line == c->line));
+    if (rc != c->rc || (c->rc != ERR_OK && !found))
+        dump_diags(&d);
+    assert_int_equal(rc, c->rc);
+    if (rc == ERR_OK)
+        assert_true(c->check(sc));
+    else
+        assert_true(found);
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
 /* ---- defaults ----------------------------------------------------------- */
 
 static void test_defaults(void **state)
@@ -940,6 +1028,13 @@ static const struct inject_case inject_cases[] = {
     { "inject empty list", "[]", ERR_OK, "", NULL },
     { "inject two documents", "outage: {}\n---\nupgrade: {}\n", ERR_PARSE, NULL,
       "one YAML document" },
+    /* The anchored map is emptied by the merge before the alias copies
+     * it: the alias must see the anchor's own copy. */
+    { "inject alias of a merge source", "x: {<<: &x {for: 1s}}\noutage: *x\n",
+      ERR_INVAL, NULL, "t.yaml:1:1: x: unknown event kind 'x'" },
+    { "inject alias of a merge source ok",
+      "[{outage: {<<: &x {capacity: 50%}}}, {upgrade: *x}]", ERR_OK,
+      "capacity 50%|capacity 50%", NULL },
 };
 
 static void test_inject(void **state)
@@ -1711,9 +1806,10 @@ static void test_round_trip_library(void **state)
 
 int main(void)
 {
-    static struct CMUnitTest
-        tests[N(err_cases) + N(limit_cases) + N(set_cases) + N(env_cases) +
-              N(interval_cases) + N(label_cases) + N(inject_cases) + 18];
+    static struct CMUnitTest tests[N(err_cases) + N(limit_cases) +
+                                   N(set_cases) + N(env_cases) +
+                                   N(interval_cases) + N(label_cases) +
+                                   N(inject_cases) + N(anchor_cases) + 18];
     size_t n = 0;
     for (size_t i = 0; i < N(err_cases); i++)
         tests[n++] = (struct CMUnitTest){ err_cases[i].name, test_err, NULL,
@@ -1738,6 +1834,10 @@ int main(void)
         tests[n++] =
             (struct CMUnitTest){ inject_cases[i].name, test_inject, NULL, NULL,
                                  (void *)&inject_cases[i] };
+    for (size_t i = 0; i < N(anchor_cases); i++)
+        tests[n++] =
+            (struct CMUnitTest){ anchor_cases[i].name, test_anchor, NULL, NULL,
+                                 (void *)&anchor_cases[i] };
     const struct CMUnitTest rest[] = {
         cmocka_unit_test(test_set_order),
         cmocka_unit_test(test_defaults),
