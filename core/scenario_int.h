@@ -104,6 +104,9 @@ int scn_tree_env(struct scn_ctx *c, struct ytree *t);
 
 /* ---- scenario_diag.c ---- */
 
+/* ns rounded up to whole seconds, milliseconds or microseconds (the
+ * largest unit below it), for "use at least ..." suggestions. */
+int64_t scn_round_up_ns(int64_t ns);
 /* Records an error at node n (NULL: no location) under the current path
  * plus sub (NULL: none). */
 void scn_err(struct scn_ctx *c, const struct ynode *n, const char *sub,

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "core/policy.h"
+#include "core/record.h"
 #include "core/scenario.h"
 #include "core/units.h"
 
@@ -354,6 +356,11 @@ static const struct err_case err_cases[] = {
       8, 11, "expected a URL" },
     { "header malformed", BASE "live:\n  request: { headers: [ nocolon ] }\n",
       ERR_INVAL, 8, 25, "expected \"Name: value\"" },
+    /* run's load generator refused these with an unlocated message */
+    { "threads over run's limit", BASE "live: { threads: 300 }\n", ERR_INVAL, 7,
+      18, "'300' is too large (at most 256)" },
+    { "fewer connections than threads", BASE "live:\n  threads: 100\n",
+      ERR_INVAL, 8, 12, "64 connections cannot keep 100 threads busy" },
     { "alias without anchor", BASE "    client: *nothing\n", ERR_INVAL, 7, 13,
       "names no earlier anchor" },
     { "merge of a scalar", BASE "    client: { <<: 5 }\n", ERR_INVAL, 7, 19,
@@ -410,7 +417,14 @@ enum limit_kind_t {
     L_ACCOUNTS,
     L_INTERVALS,
     L_FILE,
-    L_SCALAR
+    L_SCALAR,
+    L_EVERY,
+    L_RANDOM,
+    L_OCC_SUM,
+    L_POPS,
+    L_USERS,
+    L_TIER_LIMITS,
+    L_HEADERS
 };
 
 struct limit_case {
@@ -426,9 +440,29 @@ static const struct limit_case limit_cases[] = {
     { "list too long", L_LIST, 7, "more than 4096 items" },
     { "alias bomb", L_BOMB, 0, "more than 200000 YAML nodes" },
     { "too many accounts", L_ACCOUNTS, 11, "more than 10000000 accounts" },
-    { "too many intervals", L_INTERVALS, 7, "more than 1000000 time-series" },
+    { "too many intervals", L_INTERVALS, 7,
+      "gives 3600000 time-series rows, more than the limit of 200000: use an "
+      "interval of at least 18ms" },
     { "file too big", L_FILE, 1, "the limit is 4194304" },
     { "value too long", L_SCALAR, 7, "longer than 65536" },
+    /* 1h / 2ns starts, from the issue: sim grew ~350 MB/s */
+    { "every too often", L_EVERY, 8,
+      "every: 2ns starts this event 1800000000000 times in 1h; all events "
+      "together may start at most 100000 times: use every: 36ms or longer" },
+    { "random too often", L_RANDOM, 8,
+      "mtbf: 1ns starts this event about 3600000000000 times in 1h "
+      "(duration / mtbf); all events together may start at most 100000 "
+      "times: use mtbf: 36ms or longer" },
+    /* 60000 + 40450 starts: the second event goes over; 40000 fit */
+    { "occurrences summed", L_OCC_SUM, 9,
+      "every: 89ms starts this event 40450 times in 1h; all events together "
+      "may start at most 100000 times: use every: 90ms or longer" },
+    { "too many populations", L_POPS, 262, "more than 256 populations" },
+    { "too many users", L_USERS, 12,
+      "more than 1000000 closed-loop users in all populations" },
+    { "too many limits in a tier", L_TIER_LIMITS, 43,
+      "more than 32 limits in one tier" },
+    { "too many headers", L_HEADERS, 73, "more than 63 request headers" },
 };
 
 static char *limit_text(enum limit_kind_t k)
@@ -464,6 +498,29 @@ static char *limit_text(enum limit_kind_t k)
         return s;
     }
     case L_SCALAR: return repeat(BASE "description: ", "x", 70000, "\n");
+    case L_EVERY: return strdup(BASE "events:\n  - { every: 2ns, ban: {} }\n");
+    case L_RANDOM:
+        return strdup(
+            BASE "events:\n  - { random: outage, mtbf: 1ns, mttr: 1ns }\n");
+    case L_OCC_SUM:
+        return strdup(BASE "events:\n  - { every: 60ms, ban: {} }\n"
+                           "  - { every: 89ms, from: 0, revoke_keys: {} }\n");
+    case L_POPS:
+        return repeat(BASE,
+                      "  - { name: q, count: 1, traffic: { phases: "
+                      "[ { for: 1h, rate: 1/s } ] } }\n",
+                      300, "");
+    case L_USERS:
+        return strdup(BASE "  - name: c\n    count: 1\n    traffic: { "
+                           "arrival: closed, users: 600k, think: 1s }\n"
+                           "  - name: d\n    count: 1\n    traffic: { "
+                           "arrival: closed, users: 400001, think: 1s }\n");
+    case L_TIER_LIMITS:
+        return repeat(BASE "policy:\n  tiers:\n    free:\n      limits:\n",
+                      "        - { requests: 1, per: 1m }\n", 40, "");
+    case L_HEADERS:
+        return repeat(BASE "live:\n  request:\n    headers:\n",
+                      "      - \"X-A: 1\"\n", 70, "");
     }
     return NULL;
 }
@@ -483,6 +540,90 @@ static void test_limit(void **state)
     assert_null(sc);
     assert_true(found);
     scn_diags_fini(&d);
+    free(text);
+}
+
+/* ---- limits at their edge ----------------------------------------------
+ * Exactly at a limit the scenario is valid and the engines' constructors
+ * (recorder, policy) accept it: validate and the engines agree.  A --set
+ * (what --duration does) that pushes it over is validated like the file.
+ */
+
+struct edge_case {
+    const char *name;
+    const char *yaml;        /* NULL: built by edge_text */
+    const char *key, *value; /* a --set that goes over, or NULL */
+    int line;                /* of that error (0: the override's) */
+    const char *msg;
+};
+
+static const struct edge_case edge_cases[] = {
+    { "rows at the limit", BASE "interval: 18ms\n", "duration", "3601s", 7,
+      "gives 200056 time-series rows, more than the limit of 200000" },
+    { "rows over by one", BASE "interval: 18ms\n", "interval", "17999999ns", 0,
+      "gives 200001 time-series rows" },
+    { "every at the limit", BASE "events: [ { every: 36ms, ban: {} } ]\n",
+      "duration", "2h", 7, "every: 36ms starts this event 200000 times in 2h" },
+    { "random at the limit",
+      BASE "events: [ { random: outage, mtbf: 36ms, mttr: 1ms } ]\n",
+      "events[0].mtbf", "35999999ns", 0, "about 100001 times in 1h" },
+    { "populations at the limit", NULL, NULL, NULL, 0, NULL },
+    { "users at the limit",
+      BASE "  - name: c\n    count: 1\n    traffic: { arrival: closed, "
+           "users: 1M, think: 1s }\n",
+      "accounts.p.traffic", "{ arrival: closed, users: 1, think: 1s }", 9,
+      "more than 1000000 closed-loop users" },
+    { "limits at the limit", NULL, NULL, NULL, 0, NULL },
+};
+
+/* 256 populations, or 32 limits in a tier. */
+static char *edge_text(const struct edge_case *c)
+{
+    if (c->yaml)
+        return strdup(c->yaml);
+    char *s = malloc(256 * 100), *p = s;
+    if (strstr(c->name, "populations")) {
+        p += sprintf(p, "name: t\nduration: 1h\naccounts:\n");
+        for (int i = 0; i < 256; i++)
+            p += sprintf(p,
+                         "  - { name: p%d, count: 1, traffic: { phases: "
+                         "[ { for: 1h, rate: 1/s } ] } }\n",
+                         i);
+        return s;
+    }
+    p += sprintf(p, BASE "policy:\n  tiers:\n    free:\n      limits:\n");
+    for (int i = 0; i < 32; i++)
+        p += sprintf(p, "        - { name: l%d, requests: 9, per: 1m }\n", i);
+    return s;
+}
+
+static void test_edge(void **state)
+{
+    const struct edge_case *c = *state;
+    char *text = edge_text(c);
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(text, NULL, 0, &sc, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    struct rec *r = NULL;
+    assert_int_equal(rec_new_scenario(sc, sc->duration_ns, false, &r), ERR_OK);
+    rec_free(r);
+    struct policy *pol = NULL;
+    assert_int_equal(policy_new(sc, 1, &pol), ERR_OK);
+    policy_free(pol);
+    scn_free(sc);
+    scn_diags_fini(&d);
+    if (c->key) {
+        struct scn_override o = { c->key, c->value };
+        rc = parse(text, &o, 1, &sc, &d);
+        if (!has_diag(&d, c->line, 0, c->msg))
+            dump_diags(&d);
+        assert_int_equal(rc, ERR_TOOBIG);
+        assert_true(has_diag(&d, c->line, 0, c->msg));
+        scn_diags_fini(&d);
+    }
     free(text);
 }
 
@@ -1386,8 +1527,7 @@ static void test_diag_cap(void **state)
 {
     (void)state;
     char *yaml =
-        repeat(BASE "policy:\n  tiers:\n    free:\n      limits:\n",
-               "        - { name: x, requests: -1, per: 1m }\n", 300, "");
+        repeat(BASE "events:\n", "  - { at: 5, outage: {} }\n", 300, "");
     struct scenario *sc = NULL;
     struct scn_diags d;
     assert_int_equal(parse(yaml, NULL, 0, &sc, &d), ERR_INVAL);
@@ -1806,10 +1946,10 @@ static void test_round_trip_library(void **state)
 
 int main(void)
 {
-    static struct CMUnitTest tests[N(err_cases) + N(limit_cases) +
-                                   N(set_cases) + N(env_cases) +
-                                   N(interval_cases) + N(label_cases) +
-                                   N(inject_cases) + N(anchor_cases) + 18];
+    static struct CMUnitTest
+        tests[N(err_cases) + N(limit_cases) + N(set_cases) + N(env_cases) +
+              N(interval_cases) + N(label_cases) + N(inject_cases) +
+              N(anchor_cases) + N(edge_cases) + 18];
     size_t n = 0;
     for (size_t i = 0; i < N(err_cases); i++)
         tests[n++] = (struct CMUnitTest){ err_cases[i].name, test_err, NULL,
@@ -1834,6 +1974,9 @@ int main(void)
         tests[n++] =
             (struct CMUnitTest){ inject_cases[i].name, test_inject, NULL, NULL,
                                  (void *)&inject_cases[i] };
+    for (size_t i = 0; i < N(edge_cases); i++)
+        tests[n++] = (struct CMUnitTest){ edge_cases[i].name, test_edge, NULL,
+                                          NULL, (void *)&edge_cases[i] };
     for (size_t i = 0; i < N(anchor_cases); i++)
         tests[n++] =
             (struct CMUnitTest){ anchor_cases[i].name, test_anchor, NULL, NULL,
