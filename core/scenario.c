@@ -319,6 +319,9 @@ void scn_free(struct scenario *sc)
     free(sc->events);
     free_live(&sc->live);
     free(sc->expect);
+    for (size_t i = 0; i < sc->n_env_texts; i++)
+        free(sc->env_texts[i].text);
+    free(sc->env_texts);
     free(sc->regions);
     free(sc->description);
     free(sc->file);

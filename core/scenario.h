@@ -361,6 +361,14 @@ struct scenario {
     struct scn_live live;
     struct expect_rule *expect;
     size_t n_expect;
+    /* Strings whose text used ${env:NAME}: the field and the text as
+     * written.  The engines read the field (the value); scn_write writes
+     * the text, so results never hold what the environment supplied. */
+    struct scn_env_text {
+        const void *field; /* the char * it is for, e.g. &live.headers[0] */
+        char *text;        /* "Authorization: Bearer ${env:KEY}" */
+    } * env_texts;
+    size_t n_env_texts;
 };
 
 /* A --set KEY=VALUE override: dotted path into the YAML tree, e.g.

@@ -619,7 +619,8 @@ static void conv_headers(struct scn_ctx *c, const struct ynode *n,
             strcspn(s, " \t") < (size_t)(colon - s))
             scn_err(c, h, NULL, "expected \"Name: value\", got '%s'", s);
         check_template(c, h, s);
-        l->headers[l->n_headers++] = xstrdup(s);
+        l->headers[l->n_headers] = xstrdup(s);
+        scn_note_env(c, h, &l->headers[l->n_headers++]);
     }
     scn_path_pop(c, mark);
 }

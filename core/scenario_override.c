@@ -291,7 +291,8 @@ static bool env_scalar(struct scn_ctx *c, struct ynode *n)
     }
     if (ok) {
         sb_add(&out, s, strlen(s));
-        free(n->str);
+        free(n->raw);
+        n->raw = n->str; /* kept for scn_write: never the value */
         n->str = out.p;
     } else {
         free(out.p);

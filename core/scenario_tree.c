@@ -62,6 +62,7 @@ void scn_node_free(struct ynode *n)
     free(n->keys);
     free(n->vals);
     free(n->str);
+    free(n->raw);
     free(n);
 }
 

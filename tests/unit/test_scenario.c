@@ -1893,6 +1893,69 @@ static void round_trip(const char *name, const char *text)
     scn_diags_fini(&d);
 }
 
+/* ${env:} values (secrets in headers) are used by the engines but never
+ * written back: scenario.yaml keeps the reference, and the round trip
+ * still holds in the same environment. */
+static void test_env_write_back(void **state)
+{
+    (void)state;
+    static const char secret[] = "sk-test-5ecr3t-0123456789";
+    setenv("TG_TEST_KEY", secret, 1);
+    setenv("TG_TEST_HOST", "127.0.0.1:9", 1);
+    static const char yaml[] =
+        BASE "description: \"key ${env:TG_TEST_KEY}\"\n"
+             "live:\n"
+             "  target: \"http://${env:TG_TEST_HOST}\"\n"
+             "  request:\n"
+             "    path: /v1/${env:TG_TEST_KEY}\n"
+             "    headers:\n"
+             "      - \"Authorization: Bearer ${env:TG_TEST_KEY}\"\n"
+             "      - \"X-Plain: ${env:TG_TEST_UNSET:-plain}\"\n"
+             "    body: '{\"k\":\"${env:TG_TEST_KEY}\"}'\n"
+             "  classify:\n"
+             "    rules:\n"
+             "      - { status: 429, header: \"x-k: ${env:TG_TEST_KEY}\", "
+             "reason: rate_limit }\n";
+    unsetenv("TG_TEST_UNSET");
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(yaml, NULL, 0, &sc, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    /* the engines get the values */
+    assert_string_equal(sc->live.headers[0],
+                        "Authorization: Bearer sk-test-5ecr3t-0123456789");
+    assert_string_equal(sc->live.headers[1], "X-Plain: plain");
+    assert_string_equal(sc->live.target, "http://127.0.0.1:9");
+    char *out = write_str(sc);
+    if (strstr(out, secret))
+        fprintf(stderr, "%s", out);
+    assert_null(strstr(out, secret));
+    assert_non_null(
+        strstr(out, "      - \"Authorization: Bearer ${env:TG_TEST_KEY}\"\n"));
+    assert_non_null(
+        strstr(out, "      - \"X-Plain: ${env:TG_TEST_UNSET:-plain}\"\n"));
+    assert_non_null(strstr(out, "description: \"key ${env:TG_TEST_KEY}\"\n"));
+    assert_non_null(strstr(out, "  target: \"http://${env:TG_TEST_HOST}\"\n"));
+    assert_non_null(strstr(out, "    path: \"/v1/${env:TG_TEST_KEY}\"\n"));
+    assert_non_null(strstr(out, "header: \"x-k: ${env:TG_TEST_KEY}\"\n"));
+    free(out);
+    scn_free(sc);
+    scn_diags_fini(&d);
+    round_trip("env", yaml);
+    /* an override's ${env:} is kept the same way */
+    struct scn_override o = { "live.request.body", "${env:TG_TEST_KEY}" };
+    assert_int_equal(parse(yaml, &o, 1, &sc, &d), ERR_OK);
+    assert_string_equal(sc->live.body, secret);
+    out = write_str(sc);
+    assert_null(strstr(out, secret));
+    assert_non_null(strstr(out, "    body: \"${env:TG_TEST_KEY}\"\n"));
+    free(out);
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
 static void test_round_trip_full(void **state)
 {
     (void)state;
@@ -1993,6 +2056,7 @@ int main(void)
         cmocka_unit_test(test_offered_clipped),
         cmocka_unit_test(test_truncated_and_mangled),
         cmocka_unit_test(test_round_trip_full),
+        cmocka_unit_test(test_env_write_back),
         cmocka_unit_test(test_round_trip_library),
         cmocka_unit_test(test_label_bounds),
         cmocka_unit_test(test_diags_fmt),
