@@ -49,6 +49,15 @@ bool scn_check_map(struct scn_ctx *c, const struct ynode *n,
                    const char *const *allowed)
 {
     char buf[64];
+    if (n != NULL && n->kind == YN_NULL && n->item) {
+        char list[512];
+        scn_join(list, sizeof(list), allowed);
+        scn_err(c, n, NULL,
+                "empty list item: remove the '-' or give it a mapping "
+                "(keys: %s)",
+                list);
+        return false;
+    }
     if (n == NULL || n->kind == YN_NULL)
         return true;
     if (n->kind != YN_MAP) {

@@ -296,10 +296,6 @@ static void conv_event(struct scn_ctx *c, const struct ynode *n,
                        struct scn_event *e)
 {
     e->loc = n->loc;
-    if (n->kind == YN_NULL)
-        scn_err(c, n, NULL,
-                "empty event: expected e.g. { at: 20m, outage: "
-                "{ for: 5m } }");
     if (!scn_check_map(c, n, event_keys) || n->kind != YN_MAP)
         return;
     conv_timing(c, n, e);

@@ -37,6 +37,8 @@ struct ynode {
     char *raw;   /* YN_SCALAR after ${env:} substitution: the text as written
                     (str holds the value); NULL when nothing was substituted */
     bool quoted; /* scalar was quoted: never null, never a boolean */
+    bool item;   /* an item of a list (set by scn_node_push; an override's
+                    value takes the flag of the node it replaces) */
     struct ynode **keys; /* YN_MAP: key scalars, parallel to vals */
     struct ynode **vals; /* YN_MAP values or YN_SEQ items */
     size_t n, cap;
@@ -132,7 +134,10 @@ void scn_path_pop(struct scn_ctx *c, size_t mark);
 enum { SCN_REQ = 1, SCN_POS = 2 /* must be > 0 */ };
 
 /* Checks that n is a map (or null, meaning empty) and that every key is in
- * allowed (NULL-terminated); returns false when n is not a map. */
+ * allowed (NULL-terminated); returns false when n is not a map.  A null
+ * list item ("- " alone, [~]) is not an empty map but an error: every
+ * list of mappings (accounts, phases, limits, events, classify rules)
+ * goes through here, so none can hold an item that converts to nothing. */
 bool scn_check_map(struct scn_ctx *c, const struct ynode *n,
                    const char *const *allowed);
 /* names (NULL-terminated) joined by ", " into buf (truncated to fit);

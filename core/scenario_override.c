@@ -197,6 +197,7 @@ static int apply_one(struct scn_ctx *c, struct ytree *t, int i)
     struct ynode *v = ovr_value(c, t, i);
     if (v == NULL)
         return ERR_INVAL;
+    v->item = (*slot)->item;
     scn_node_free(*slot);
     *slot = v;
     return ERR_OK;

@@ -140,6 +140,8 @@ void scn_node_push(struct ynode *parent, struct ynode *key, struct ynode *val)
     }
     if (parent->kind == YN_MAP)
         parent->keys[parent->n] = key;
+    else
+        val->item = true;
     parent->vals[parent->n++] = val;
 }
 

@@ -361,6 +361,25 @@ static const struct err_case err_cases[] = {
       18, "'300' is too large (at most 256)" },
     { "fewer connections than threads", BASE "live:\n  threads: 100\n",
       ERR_INVAL, 8, 12, "64 connections cannot keep 100 threads busy" },
+    /* A null item converted to a population with no name and no
+     * accounts, and results nobody could read. */
+    { "null population in flow", "name: t\nduration: 1h\naccounts: [~]\n",
+      ERR_INVAL, 3, 12, "empty list item" },
+    { "null population in block", BASE "  -\n", ERR_INVAL, 7, 4,
+      "empty list item: remove the '-'" },
+    { "null population by alias",
+      "name: t\nduration: 1h\ndescription: &n\naccounts: [*n]\n", ERR_INVAL, 3,
+      14, "empty list item" },
+    { "null phase",
+      BASE "    client: {}\n  - { name: q, count: 1, traffic: "
+           "{ phases: [ ~ ] } }\n",
+      ERR_INVAL, 8, 47, "empty list item" },
+    { "null limit", BASE "policy: { tiers: { free: { limits: [ ~ ] } } }\n",
+      ERR_INVAL, 7, 38, "empty list item" },
+    { "null event", BASE "events: [ null ]\n", ERR_INVAL, 7, 11,
+      "empty list item" },
+    { "null classify rule", BASE "live: { classify: { rules: [ ~ ] } }\n",
+      ERR_INVAL, 7, 30, "empty list item" },
     { "alias without anchor", BASE "    client: *nothing\n", ERR_INVAL, 7, 13,
       "names no earlier anchor" },
     { "merge of a scalar", BASE "    client: { <<: 5 }\n", ERR_INVAL, 7, 19,
@@ -1171,6 +1190,8 @@ static const struct inject_case inject_cases[] = {
       "one YAML document" },
     /* The anchored map is emptied by the merge before the alias copies
      * it: the alias must see the anchor's own copy. */
+    { "inject null item", "[~, {outage: {}}]", ERR_INVAL, NULL,
+      "t.yaml:1:2: [0]: " },
     { "inject alias of a merge source", "x: {<<: &x {for: 1s}}\noutage: *x\n",
       ERR_INVAL, NULL, "t.yaml:1:1: x: unknown event kind 'x'" },
     { "inject alias of a merge source ok",
