@@ -362,6 +362,24 @@ static void too_many_occurrences(struct scn_ctx *c, const struct ynode *n,
     scn_path_pop(c, mark);
 }
 
+/* A run shortened by --set/--duration ends before some events: they are
+ * left out of the scenario (not reported), so the engines, the labels and
+ * the written scenario.yaml all hold only what can happen, and that file
+ * validates again on its own. */
+static void drop_past_end(struct scenario *sc)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        struct scn_event *e = &sc->events[i];
+        if (e->timing != EVT_RANDOM && e->at_ns >= sc->duration_ns) {
+            free(e->regions);
+            continue;
+        }
+        sc->events[w++] = *e;
+    }
+    sc->n_events = w;
+}
+
 /* Every event's occurrences over the duration, summed, are bounded: each
  * one is an events.csv row and a policy update in every engine. */
 static void check_occurrences(struct scn_ctx *c, const struct ynode *n)
@@ -400,7 +418,9 @@ void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
         conv_event(c, n->vals[i], e);
         scn_path_pop(c, m2);
     }
-    check_occurrences(c, n);
+    check_occurrences(c, n); /* before the drop: it locates by index */
+    if (c->duration_overridden && sc->duration_ns > 0)
+        drop_past_end(sc);
     scn_path_pop(c, mark);
 }
 

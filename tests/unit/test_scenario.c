@@ -1977,6 +1977,43 @@ static void test_env_write_back(void **state)
     scn_diags_fini(&d);
 }
 
+/* A run shortened by --set duration leaves out the events past its end,
+ * so its scenario.yaml validates again on its own (it did not: every
+ * such event was "not before the end of the scenario"). */
+static void test_shortened_round_trip(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        BASE "events:\n"
+             "  - { at: 5m, ban: { fraction: 10% } }\n"
+             "  - { at: 20m, outage: { for: 1m } }\n"
+             "  - { every: 1m, from: 30m, revoke_keys: {} }\n"
+             "  - { random: outage, mtbf: 30m, mttr: 1m }\n";
+    struct scn_override o = { "duration", "10m" };
+    struct scenario *a = NULL, *b = NULL;
+    struct scn_diags d;
+    int rc = parse(yaml, &o, 1, &a, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    assert_int_equal(a->n_events, 2); /* the ban at 5m and the random one */
+    assert_int_equal(a->events[0].kind, EV_BAN);
+    assert_int_equal(a->events[1].timing, EVT_RANDOM);
+    char *out = write_str(a);
+    scn_diags_fini(&d);
+    rc = parse(out, NULL, 0, &b, &d);
+    if (rc != ERR_OK) {
+        dump_diags(&d);
+        fprintf(stderr, "%s", out);
+    }
+    assert_int_equal(rc, ERR_OK);
+    eq_scenario(a, b);
+    free(out);
+    scn_free(a);
+    scn_free(b);
+    scn_diags_fini(&d);
+}
+
 static void test_round_trip_full(void **state)
 {
     (void)state;
@@ -2078,6 +2115,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_mangled),
         cmocka_unit_test(test_round_trip_full),
         cmocka_unit_test(test_env_write_back),
+        cmocka_unit_test(test_shortened_round_trip),
         cmocka_unit_test(test_round_trip_library),
         cmocka_unit_test(test_label_bounds),
         cmocka_unit_test(test_diags_fmt),
