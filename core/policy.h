@@ -44,7 +44,7 @@
 
 /* Most limits one tier may have (scenario validation keeps tiers below;
  * policy_new refuses more). */
-#define POLICY_MAX_LIMITS 32
+#define POLICY_MAX_LIMITS SCN_MAX_LIMITS
 
 struct policy;
 

@@ -89,7 +89,8 @@ static int check_config(const struct rec_config *cfg)
         cfg->n_pops < 1)
         return ERR_INVAL;
     if (cfg->n_pops > REC_MAX_POPS ||
-        (cfg->duration_ns - 1) / cfg->interval_ns + 1 > REC_MAX_INTERVALS)
+        scn_interval_rows(cfg->duration_ns, cfg->interval_ns) >
+            REC_MAX_INTERVALS)
         return ERR_TOOBIG;
     return ERR_OK;
 }
@@ -114,7 +115,7 @@ int rec_new(const struct rec_config *cfg, struct rec **out)
     r->cfg = *cfg;
     r->cfg.pop_names = NULL;
     copy_names(r, cfg->pop_names);
-    r->n_iv = (size_t)((cfg->duration_ns - 1) / cfg->interval_ns + 1);
+    r->n_iv = (size_t)scn_interval_rows(cfg->duration_ns, cfg->interval_ns);
     r->iv = xcalloc(r->n_iv, sizeof(*r->iv));
     for (int s = 0; s < 2; s++) {
         hist_init(&r->ring[s]);

@@ -45,9 +45,12 @@
 #include "core/err.h"
 #include "core/hist.h"
 #include "core/reason.h"
+#include "core/scenario.h"
 
-#define REC_MAX_INTERVALS 200000 /* ~330 bytes each + histogram buckets */
-#define REC_MAX_POPS      4096
+/* The scenario's limits (scenario.h), which the validator checks with a
+ * location; rec_new checks them again only to guard its own API. */
+#define REC_MAX_INTERVALS SCN_MAX_INTERVALS
+#define REC_MAX_POPS      SCN_MAX_POPS
 #define REC_NAME_MAX      64 /* bytes in a population name, NUL included */
 
 /* Gauges of the time series; the last value set in an interval is kept.

@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,40 @@ static void conv_seed(struct scn_ctx *c, const struct ynode *root)
     scn_path_pop(c, mark);
 }
 
+int64_t scn_round_up_ns(int64_t ns)
+{
+    static const int64_t units[] = { NS_PER_S, NS_PER_MS, 1000 };
+    for (int i = 0; i < 3; i++)
+        if (ns > units[i] && ns <= INT64_MAX - units[i])
+            return (ns + units[i] - 1) / units[i] * units[i];
+    return ns;
+}
+
+int64_t scn_interval_rows(int64_t duration_ns, int64_t interval_ns)
+{
+    return (duration_ns - 1) / interval_ns + 1;
+}
+
+/* The interval of sc gives more than SCN_MAX_INTERVALS rows. */
+static void too_many_rows(struct scn_ctx *c, const struct ynode *root)
+{
+    const struct scenario *sc = c->sc;
+    const struct ynode *at = scn_map_get(root, "interval");
+    if (at == NULL) /* a default interval always fits; keep a location */
+        at = scn_map_get(root, "duration");
+    char dur[48], iv[48], min[48];
+    int64_t min_ns = (sc->duration_ns - 1) / SCN_MAX_INTERVALS + 1;
+    scn_err_toobig(
+        c, at, at == scn_map_get(root, "interval") ? "interval" : "duration",
+        "interval %s over duration %s gives %" PRId64
+        " time-series rows, more than the limit of %d: use an "
+        "interval of at least %s (or a shorter duration)",
+        units_fmt_duration(iv, sizeof(iv), sc->interval_ns),
+        units_fmt_duration(dur, sizeof(dur), sc->duration_ns),
+        scn_interval_rows(sc->duration_ns, sc->interval_ns), SCN_MAX_INTERVALS,
+        units_fmt_duration(min, sizeof(min), scn_round_up_ns(min_ns)));
+}
+
 static void conv_top(struct scn_ctx *c, const struct ynode *root)
 {
     struct scenario *sc = c->sc;
@@ -107,11 +142,9 @@ static void conv_top(struct scn_ctx *c, const struct ynode *root)
         scn_err(c, scn_map_get(root, "interval"), "interval",
                 "longer than the duration");
     else if (sc->interval_ns > 0 &&
-             sc->duration_ns / sc->interval_ns > SCN_MAX_INTERVALS)
-        scn_err_toobig(c, scn_map_get(root, "interval"), "interval",
-                       "gives more than %d time-series rows; use a longer "
-                       "interval",
-                       SCN_MAX_INTERVALS);
+             scn_interval_rows(sc->duration_ns, sc->interval_ns) >
+                 SCN_MAX_INTERVALS)
+        too_many_rows(c, root);
     if (sc->warmup_ns >= sc->duration_ns)
         scn_err(c, scn_map_get(root, "warmup"), "warmup",
                 "must be shorter than the duration");
@@ -286,6 +319,9 @@ void scn_free(struct scenario *sc)
     free(sc->events);
     free_live(&sc->live);
     free(sc->expect);
+    for (size_t i = 0; i < sc->n_env_texts; i++)
+        free(sc->env_texts[i].text);
+    free(sc->env_texts);
     free(sc->regions);
     free(sc->description);
     free(sc->file);

@@ -27,11 +27,43 @@
 /* Input limits: a hostile file cannot make the parser exhaust memory. */
 #define SCN_MAX_FILE_BYTES (4 * 1024 * 1024)
 #define SCN_MAX_DEPTH      16
-#define SCN_MAX_LIST       4096     /* items in any one list or map */
-#define SCN_MAX_ACCOUNTS   10000000 /* accounts summed over populations */
-#define SCN_MAX_NAME       64       /* bytes in a name or region code */
-#define SCN_MAX_DIAGS      200      /* errors kept; the rest are counted */
-#define SCN_MAX_INTERVALS  1000000  /* duration / interval: time-series rows */
+#define SCN_MAX_LIST       4096 /* items in any one list or map */
+#define SCN_MAX_NAME       64   /* bytes in a name or region code */
+#define SCN_MAX_DIAGS      200  /* errors kept; the rest are counted */
+
+/*
+ * Limits on what a valid scenario may ask the engines for.  Each bounds
+ * memory that grows with a number the user writes, and each is checked
+ * once, here, at validation (with a located error saying how to fit), so
+ * `validate`, sim, run and serve agree on every one; the engines' own
+ * checks (record.h, policy.h) use these same constants and only guard
+ * their API.  Overrides (--set, --duration) are validated like the file.
+ */
+#define SCN_MAX_ACCOUNTS                                                       \
+    10000000 /* accounts summed over populations:                              \
+                ~130 bytes each in the policy, plus                            \
+                24 per limit of their tier */
+#define SCN_MAX_USERS                                                          \
+    1000000 /* closed-loop users summed over                                   \
+               populations: each holds a request */
+#define SCN_MAX_POPS                                                           \
+    256                   /* populations: each keeps two latency               \
+                             histograms (~440 KB) and one more                 \
+                             per outcome it sees (~220 KB) */
+#define SCN_MAX_LIMITS 32 /* limits in one tier (policy states) */
+/* Time-series rows, ceil(duration / interval): ~330 bytes each plus the
+ * interval's latency histogram. */
+#define SCN_MAX_INTERVALS 200000
+/* Event occurrences over the duration, summed over events (every: exact,
+ * random: duration / mtbf): each is an events.csv row and a policy
+ * update. */
+#define SCN_MAX_OCCURRENCES 100000
+/* live: what run's load generator can hold: worker threads (each with its
+ * own recorder), connections, request headers (one more slot is kept for
+ * the region header). */
+#define SCN_MAX_THREADS     256
+#define SCN_MAX_CONNECTIONS 100000
+#define SCN_MAX_HEADERS     63
 
 struct scn_loc {
     int line, col; /* 1-based; 0 when the value came from a default */
@@ -330,6 +362,14 @@ struct scenario {
     struct scn_live live;
     struct expect_rule *expect;
     size_t n_expect;
+    /* Strings whose text used ${env:NAME}: the field and the text as
+     * written.  The engines read the field (the value); scn_write writes
+     * the text, so results never hold what the environment supplied. */
+    struct scn_env_text {
+        const void *field; /* the char * it is for, e.g. &live.headers[0] */
+        char *text;        /* "Authorization: Bearer ${env:KEY}" */
+    } * env_texts;
+    size_t n_env_texts;
 };
 
 /* A --set KEY=VALUE override: dotted path into the YAML tree, e.g.
@@ -379,6 +419,18 @@ int scn_pop_of_account(const struct scenario *sc, int64_t account);
  * included, diurnal modulation averaged out); -1 for a closed loop, whose
  * rate depends on service times. */
 double scn_pop_offered(const struct scenario *sc, size_t pop);
+
+/* Time-series rows for duration / interval (both > 0): the intervals
+ * that start before the end, ceil(duration / interval).  The recorder
+ * (rec_new) and the validator both count rows with it. */
+int64_t scn_interval_rows(int64_t duration_ns, int64_t interval_ns);
+
+/* Occurrences of event ev within duration_ns (> 0) that the engines would
+ * start: 1 or 0 for at:; exactly the starts from + k * every before the
+ * end for every:; for random:, ceil(duration / mtbf), the expected number
+ * of starts if repairs took no time (an upper bound on the mean; the drawn
+ * number varies around it by about its square root). */
+int64_t scn_event_occurrences(const struct scn_event *ev, int64_t duration_ns);
 
 /* Names of enum values as written in scenarios. */
 const char *scn_algo_name(enum lim_algo a);

@@ -5,7 +5,9 @@
  *
  * Populations get consecutive global account ids (first_account is the
  * running sum of counts), which is what sharding and per-account RNG
- * streams key on.  The sum is bounded by SCN_MAX_ACCOUNTS (ERR_TOOBIG).
+ * streams key on.  The sum is bounded by SCN_MAX_ACCOUNTS, closed-loop
+ * users summed by SCN_MAX_USERS and the populations by SCN_MAX_POPS
+ * (ERR_TOOBIG, located at the item that goes over).
  * A population without models: uses the only model; with several models
  * defined it must say which (docs/scenario-format.md).
  */
@@ -177,7 +179,8 @@ static void conv_traffic(struct scn_ctx *c, const struct ynode *pn,
             scn_err(c, phases, "phases",
                     "a closed loop is driven by users: "
                     "and think:, not by phases");
-        scn_get_count(c, n, "users", SCN_REQ | SCN_POS, 10000000, &p->users);
+        scn_get_count(c, n, "users", SCN_REQ | SCN_POS, SCN_MAX_USERS,
+                      &p->users);
         scn_get_dist(c, n, "think", SCN_REQ, true, &p->think);
     } else {
         static const char *const closed_only[] = { "users", "think", NULL };
@@ -339,11 +342,36 @@ static void conv_pop(struct scn_ctx *c, const struct ynode *n,
     conv_client(c, n, &p->client);
 }
 
+/* Closed-loop users summed over populations stay within SCN_MAX_USERS. */
+static void check_users(struct scn_ctx *c, const struct ynode *n)
+{
+    struct scenario *sc = c->sc;
+    int64_t sum = 0;
+    for (size_t i = 0; i < sc->n_pops; i++) {
+        const struct scn_population *p = &sc->pops[i];
+        if (p->arrival != ARRIVAL_CLOSED)
+            continue;
+        if (p->users > SCN_MAX_USERS - sum) {
+            size_t mark = scn_path_index(c, i);
+            const struct ynode *tr = scn_map_get(n->vals[i], "traffic");
+            scn_err_toobig(c, scn_map_get(tr, "users"), "traffic.users",
+                           "more than %d closed-loop users in all populations "
+                           "(each holds a request in flight): use fewer users "
+                           "with a shorter think: for the same load",
+                           SCN_MAX_USERS);
+            scn_path_pop(c, mark);
+            return;
+        }
+        sum += p->users;
+    }
+}
+
 /* Population names must be unique; account ids are laid out in order. */
 static void number_accounts(struct scn_ctx *c, const struct ynode *n)
 {
     struct scenario *sc = c->sc;
     int64_t next = 0;
+    check_users(c, n);
     for (size_t i = 0; i < sc->n_pops; i++) {
         struct scn_population *p = &sc->pops[i];
         for (size_t j = 0; j < i && p->name[0]; j++)
@@ -357,7 +385,9 @@ static void number_accounts(struct scn_ctx *c, const struct ynode *n)
         if (next > SCN_MAX_ACCOUNTS - p->count) {
             size_t mark = scn_path_index(c, i);
             scn_err_toobig(c, scn_map_get(n->vals[i], "count"), "count",
-                           "more than %d accounts in all populations",
+                           "more than %d accounts in all populations: use "
+                           "fewer accounts (a population's traffic does not "
+                           "depend on its count)",
                            SCN_MAX_ACCOUNTS);
             scn_path_pop(c, mark);
             p->count = 0;
@@ -378,6 +408,16 @@ void scn_conv_accounts(struct scn_ctx *c, const struct ynode *n)
                 "{ phases: [ { for: 1h, rate: 10/s } ] } } ]");
         scn_path_pop(c, mark);
         return;
+    }
+    if (n->n > SCN_MAX_POPS) {
+        size_t m2 = scn_path_index(c, SCN_MAX_POPS);
+        scn_err_toobig(c, n->vals[SCN_MAX_POPS], NULL,
+                       "more than %d populations (each keeps its own latency "
+                       "histograms, ~0.5-1 MB): merge populations that "
+                       "behave alike, e.g. one population with a larger "
+                       "count:",
+                       SCN_MAX_POPS);
+        scn_path_pop(c, m2);
     }
     sc->pops = xcalloc(n->n, sizeof(*sc->pops));
     sc->n_pops = n->n;

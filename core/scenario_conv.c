@@ -49,6 +49,15 @@ bool scn_check_map(struct scn_ctx *c, const struct ynode *n,
                    const char *const *allowed)
 {
     char buf[64];
+    if (n != NULL && n->kind == YN_NULL && n->item) {
+        char list[512];
+        scn_join(list, sizeof(list), allowed);
+        scn_err(c, n, NULL,
+                "empty list item: remove the '-' or give it a mapping "
+                "(keys: %s)",
+                list);
+        return false;
+    }
     if (n == NULL || n->kind == YN_NULL)
         return true;
     if (n->kind != YN_MAP) {
@@ -342,9 +351,29 @@ bool scn_get_string(struct scn_ctx *c, const struct ynode *map, const char *key,
     } else {
         free(*out);
         *out = xstrdup(s);
+        scn_note_env(c, v, out);
         ok = true;
     }
     GETTER_END
+}
+
+void scn_note_env(struct scn_ctx *c, const struct ynode *n, char *const *field)
+{
+    struct scenario *sc = c->sc;
+    if (n->raw == NULL || c->names_fixed)
+        return;
+    size_t i = 0;
+    while (i < sc->n_env_texts && sc->env_texts[i].field != (const void *)field)
+        i++;
+    if (i == sc->n_env_texts) {
+        sc->env_texts =
+            xrealloc(sc->env_texts, (i + 1) * sizeof(*sc->env_texts));
+        sc->n_env_texts++;
+    } else {
+        free(sc->env_texts[i].text);
+    }
+    sc->env_texts[i].field = field;
+    sc->env_texts[i].text = xstrdup(n->raw);
 }
 
 bool scn_check_name(struct scn_ctx *c, const struct ynode *n, const char *s,

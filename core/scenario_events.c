@@ -20,6 +20,7 @@
 #include "core/scenario_int.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,10 +296,6 @@ static void conv_event(struct scn_ctx *c, const struct ynode *n,
                        struct scn_event *e)
 {
     e->loc = n->loc;
-    if (n->kind == YN_NULL)
-        scn_err(c, n, NULL,
-                "empty event: expected e.g. { at: 20m, outage: "
-                "{ for: 5m } }");
     if (!scn_check_map(c, n, event_keys) || n->kind != YN_MAP)
         return;
     conv_timing(c, n, e);
@@ -310,6 +307,95 @@ static void conv_event(struct scn_ctx *c, const struct ynode *n,
         scn_err(c, scn_map_get(n, "every"), "every",
                 "every: must be longer than the event's for: (occurrences "
                 "would overlap)");
+}
+
+int64_t scn_event_occurrences(const struct scn_event *ev, int64_t duration_ns)
+{
+    switch (ev->timing) {
+    case EVT_ONCE: return ev->at_ns < duration_ns ? 1 : 0;
+    case EVT_EVERY:
+        if (ev->at_ns >= duration_ns || ev->every_ns <= 0)
+            return ev->at_ns < duration_ns ? 1 : 0;
+        return (duration_ns - 1 - ev->at_ns) / ev->every_ns + 1;
+    case EVT_RANDOM:
+        return ev->mtbf_ns > 0 ? (duration_ns - 1) / ev->mtbf_ns + 1 : 0;
+    }
+    return 0;
+}
+
+/* Event i makes the occurrences of all events exceed SCN_MAX_OCCURRENCES;
+ * before is the sum of the events before it. */
+static void too_many_occurrences(struct scn_ctx *c, const struct ynode *n,
+                                 size_t i, int64_t before)
+{
+    const struct scn_event *e = &c->sc->events[i];
+    int64_t dur = c->sc->duration_ns, own = scn_event_occurrences(e, dur);
+    bool every = e->timing == EVT_EVERY;
+    const char *key = every ? "every" : "mtbf";
+    size_t mark = scn_path_index(c, i);
+    int64_t room = SCN_MAX_OCCURRENCES - before;
+    char d[48], step_s[48], want[48];
+    units_fmt_duration(d, sizeof(d), dur);
+    if (room <= 0) {
+        scn_err_toobig(c, scn_map_get(n->vals[i], key), key,
+                       "the events before this one already start %" PRId64
+                       " times in %s, and all events together may start at "
+                       "most %d times: use a longer every: or mtbf: there, "
+                       "fewer events or a shorter duration",
+                       before, d, SCN_MAX_OCCURRENCES);
+    } else {
+        /* the smallest step that fits this event into what is left */
+        int64_t span = every ? dur - e->at_ns : dur;
+        int64_t step = (span - 1) / room + 1;
+        scn_err_toobig(
+            c, scn_map_get(n->vals[i], key), key,
+            "%s: %s starts this event %s%" PRId64 " times in %s%s; "
+            "all events together may start at most %d times: use "
+            "%s: %s or longer, or a shorter duration",
+            key,
+            units_fmt_duration(step_s, sizeof(step_s),
+                               every ? e->every_ns : e->mtbf_ns),
+            every ? "" : "about ", own, d, every ? "" : " (duration / mtbf)",
+            SCN_MAX_OCCURRENCES, key,
+            units_fmt_duration(want, sizeof(want), scn_round_up_ns(step)));
+    }
+    scn_path_pop(c, mark);
+}
+
+/* A run shortened by --set/--duration ends before some events: they are
+ * left out of the scenario (not reported), so the engines, the labels and
+ * the written scenario.yaml all hold only what can happen, and that file
+ * validates again on its own. */
+static void drop_past_end(struct scenario *sc)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        struct scn_event *e = &sc->events[i];
+        if (e->timing != EVT_RANDOM && e->at_ns >= sc->duration_ns) {
+            free(e->regions);
+            continue;
+        }
+        sc->events[w++] = *e;
+    }
+    sc->n_events = w;
+}
+
+/* Every event's occurrences over the duration, summed, are bounded: each
+ * one is an events.csv row and a policy update in every engine. */
+static void check_occurrences(struct scn_ctx *c, const struct ynode *n)
+{
+    const struct scenario *sc = c->sc;
+    if (sc->duration_ns <= 0)
+        return;
+    int64_t sum = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        int64_t own = scn_event_occurrences(&sc->events[i], sc->duration_ns);
+        if (own > SCN_MAX_OCCURRENCES - sum) {
+            too_many_occurrences(c, n, i, sum);
+            return;
+        }
+        sum += own;
+    }
 }
 
 void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
@@ -332,6 +418,9 @@ void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
         conv_event(c, n->vals[i], e);
         scn_path_pop(c, m2);
     }
+    check_occurrences(c, n); /* before the drop: it locates by index */
+    if (c->duration_overridden && sc->duration_ns > 0)
+        drop_past_end(sc);
     scn_path_pop(c, mark);
 }
 
@@ -528,6 +617,13 @@ static void conv_headers(struct scn_ctx *c, const struct ynode *n,
         scn_path_pop(c, mark);
         return;
     }
+    if (count > SCN_MAX_HEADERS) {
+        size_t m2 = scn_path_index(c, SCN_MAX_HEADERS);
+        scn_err_toobig(c, n->vals[SCN_MAX_HEADERS], NULL,
+                       "more than %d request headers: drop some",
+                       SCN_MAX_HEADERS);
+        scn_path_pop(c, m2);
+    }
     l->headers = xcalloc(count ? count : 1, sizeof(char *));
     for (size_t i = 0; i < count; i++) {
         const struct ynode *h = n->kind == YN_SEQ ? n->vals[i] : n;
@@ -539,7 +635,8 @@ static void conv_headers(struct scn_ctx *c, const struct ynode *n,
             strcspn(s, " \t") < (size_t)(colon - s))
             scn_err(c, h, NULL, "expected \"Name: value\", got '%s'", s);
         check_template(c, h, s);
-        l->headers[l->n_headers++] = xstrdup(s);
+        l->headers[l->n_headers] = xstrdup(s);
+        scn_note_env(c, h, &l->headers[l->n_headers++]);
     }
     scn_path_pop(c, mark);
 }
@@ -666,8 +763,18 @@ void scn_conv_live(struct scn_ctx *c, const struct ynode *n)
                 scn_get_string(c, k, "file", SCN_REQ, 4096, &l->keys_file);
             scn_path_pop(c, m2);
         }
-        scn_get_count(c, n, "connections", SCN_POS, 100000, &l->connections);
-        scn_get_count(c, n, "threads", SCN_POS, 1024, &l->threads);
+        scn_get_count(c, n, "connections", SCN_POS, SCN_MAX_CONNECTIONS,
+                      &l->connections);
+        scn_get_count(c, n, "threads", SCN_POS, SCN_MAX_THREADS, &l->threads);
+        if (l->connections < l->threads)
+            scn_err(c,
+                    scn_map_get(n, "connections")
+                        ? scn_map_get(n, "connections")
+                        : scn_map_get(n, "threads"),
+                    scn_map_get(n, "connections") ? "connections" : "threads",
+                    "%" PRId64 " connections cannot keep %" PRId64
+                    " threads busy: give at least one connection per thread",
+                    l->connections, l->threads);
         scn_get_duration(c, n, "timeout", SCN_POS, &l->timeout_ns);
         const struct ynode *cl = scn_map_get(n, "classify");
         int kind = 0;

@@ -33,8 +33,12 @@ enum ynode_kind { YN_NULL = 0, YN_SCALAR, YN_MAP, YN_SEQ };
 
 struct ynode {
     enum ynode_kind kind;
-    char *str;           /* YN_SCALAR: text (NUL-terminated); NULL otherwise */
-    bool quoted;         /* scalar was quoted: never null, never a boolean */
+    char *str;   /* YN_SCALAR: text (NUL-terminated); NULL otherwise */
+    char *raw;   /* YN_SCALAR after ${env:} substitution: the text as written
+                    (str holds the value); NULL when nothing was substituted */
+    bool quoted; /* scalar was quoted: never null, never a boolean */
+    bool item;   /* an item of a list (set by scn_node_push; an override's
+                    value takes the flag of the node it replaces) */
     struct ynode **keys; /* YN_MAP: key scalars, parallel to vals */
     struct ynode **vals; /* YN_MAP values or YN_SEQ items */
     size_t n, cap;
@@ -104,6 +108,9 @@ int scn_tree_env(struct scn_ctx *c, struct ytree *t);
 
 /* ---- scenario_diag.c ---- */
 
+/* ns rounded up to whole seconds, milliseconds or microseconds (the
+ * largest unit below it), for "use at least ..." suggestions. */
+int64_t scn_round_up_ns(int64_t ns);
 /* Records an error at node n (NULL: no location) under the current path
  * plus sub (NULL: none). */
 void scn_err(struct scn_ctx *c, const struct ynode *n, const char *sub,
@@ -127,7 +134,10 @@ void scn_path_pop(struct scn_ctx *c, size_t mark);
 enum { SCN_REQ = 1, SCN_POS = 2 /* must be > 0 */ };
 
 /* Checks that n is a map (or null, meaning empty) and that every key is in
- * allowed (NULL-terminated); returns false when n is not a map. */
+ * allowed (NULL-terminated); returns false when n is not a map.  A null
+ * list item ("- " alone, [~]) is not an empty map but an error: every
+ * list of mappings (accounts, phases, limits, events, classify rules)
+ * goes through here, so none can hold an item that converts to nothing. */
 bool scn_check_map(struct scn_ctx *c, const struct ynode *n,
                    const char *const *allowed);
 /* names (NULL-terminated) joined by ", " into buf (truncated to fit);
@@ -157,7 +167,8 @@ bool scn_get_dist(struct scn_ctx *c, const struct ynode *map, const char *key,
 bool scn_get_enum(struct scn_ctx *c, const struct ynode *map, const char *key,
                   int flags, const char *const *names, int *out);
 /* A string of at most max_len bytes, xstrdup'ed into *out (freeing the
- * old value). */
+ * old value).  When the text came from ${env:}, the text as written is
+ * noted for scn_write (scn_note_env). */
 bool scn_get_string(struct scn_ctx *c, const struct ynode *map, const char *key,
                     int flags, size_t max_len, char **out);
 /* Checks a name (tier, model, population, limit, scenario): characters
@@ -179,6 +190,10 @@ bool scn_get_weights(struct scn_ctx *c, const struct ynode *map,
                      const char *key, const char *what, scn_resolve_fn *resolve,
                      struct scn_weights *w);
 void scn_weights_fini(struct scn_weights *w);
+/* Notes that the string at *field (in c->sc) came from n: when n's text
+ * had ${env:} references, scn_write writes n->raw for it instead of the
+ * value.  field must stay where it is for the life of the scenario. */
+void scn_note_env(struct scn_ctx *c, const struct ynode *n, char *const *field);
 
 /* ---- the section converters ---- */
 void scn_conv_policy(struct scn_ctx *c, const struct ynode *n);

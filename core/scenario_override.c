@@ -197,6 +197,7 @@ static int apply_one(struct scn_ctx *c, struct ytree *t, int i)
     struct ynode *v = ovr_value(c, t, i);
     if (v == NULL)
         return ERR_INVAL;
+    v->item = (*slot)->item;
     scn_node_free(*slot);
     *slot = v;
     return ERR_OK;
@@ -291,7 +292,8 @@ static bool env_scalar(struct scn_ctx *c, struct ynode *n)
     }
     if (ok) {
         sb_add(&out, s, strlen(s));
-        free(n->str);
+        free(n->raw);
+        n->raw = n->str; /* kept for scn_write: never the value */
         n->str = out.p;
     } else {
         free(out.p);

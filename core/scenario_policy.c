@@ -133,6 +133,14 @@ static void conv_limits(struct scn_ctx *c, const struct ynode *n,
         scn_path_pop(c, mark);
         return;
     }
+    if (n->n > SCN_MAX_LIMITS) {
+        size_t m2 = scn_path_index(c, SCN_MAX_LIMITS);
+        scn_err_toobig(c, n->vals[SCN_MAX_LIMITS], NULL,
+                       "more than %d limits in one tier (the policy keeps a "
+                       "state per account and limit): drop or merge limits",
+                       SCN_MAX_LIMITS);
+        scn_path_pop(c, m2);
+    }
     t->limits = xcalloc(n->n, sizeof(*t->limits));
     t->n_limits = n->n;
     for (size_t i = 0; i < n->n; i++) {

@@ -21,9 +21,14 @@
 #include <string.h>
 #include <yaml.h>
 
+/* An anchor owns a deep copy of its node, taken when the node is complete.
+ * The tree may later free or rewrite the original (merge keys move pairs
+ * out of their source, a non-scalar key is replaced, the fragments of a
+ * flow scalar split at a comma are joined and freed), so pointing at it
+ * would let an alias copy freed memory. */
 struct anchor {
     char *name;
-    const struct ynode *node;
+    struct ynode *node; /* owned; charged to the node and byte budgets */
 };
 
 struct frame {
@@ -57,6 +62,7 @@ void scn_node_free(struct ynode *n)
     free(n->keys);
     free(n->vals);
     free(n->str);
+    free(n->raw);
     free(n);
 }
 
@@ -134,6 +140,8 @@ void scn_node_push(struct ynode *parent, struct ynode *key, struct ynode *val)
     }
     if (parent->kind == YN_MAP)
         parent->keys[parent->n] = key;
+    else
+        val->item = true;
     parent->vals[parent->n++] = val;
 }
 
@@ -320,15 +328,20 @@ static void on_scalar(struct builder *b, const yaml_event_t *e)
     attach(b, n);
 }
 
+/* Registers name for a deep copy of n (the copy counts against the node
+ * budget like an alias would, so nested anchors cannot multiply memory). */
 static void add_anchor(struct builder *b, const char *name,
                        const struct ynode *n)
 {
+    struct ynode *copy = node_copy(b, n, 0);
+    if (copy == NULL)
+        return;
     if (b->n_anchors == b->cap_anchors) {
         b->cap_anchors = b->cap_anchors ? b->cap_anchors * 2 : 8;
         b->anchors = xrealloc(b->anchors, b->cap_anchors * sizeof(*b->anchors));
     }
     b->anchors[b->n_anchors].name = xstrdup(name);
-    b->anchors[b->n_anchors].node = n;
+    b->anchors[b->n_anchors].node = copy;
     b->n_anchors++;
 }
 
@@ -552,8 +565,10 @@ int scn_tree_build(struct scn_ctx *c, const char *text, size_t len, int ovr,
         scn_node_free(f->key);
         free(f->anchor);
     }
-    for (size_t i = 0; i < b.n_anchors; i++)
+    for (size_t i = 0; i < b.n_anchors; i++) {
         free(b.anchors[i].name);
+        scn_node_free(b.anchors[i].node);
+    }
     free(b.anchors);
     yaml_parser_delete(&p);
     return b.rc;

@@ -10,6 +10,12 @@
  * double-quoted with escapes.  Block style throughout, except for short
  * lists of names and weight maps.  Optional sections whose has_* flag is
  * false are left out, because writing them would switch them on.
+ *
+ * Free text that used ${env:NAME} is written as it was written, reference
+ * and all (sc->env_texts), never with the value the environment gave it:
+ * a header "Authorization: Bearer ${env:API_KEY}" must not leave its key
+ * in a results directory.  Reading the output back in the same
+ * environment gives the same values.
  */
 #include "core/scenario.h"
 
@@ -400,8 +406,26 @@ static void kv_quoted(FILE *f, int indent, const char *key, const char *s)
     fputc('\n', f);
 }
 
-static void write_rules(FILE *f, const struct scn_live *l)
+/* The text to write for the string at *field: as written when it used
+ * ${env:}, else its value. */
+static const char *text_of(const struct scenario *sc, char *const *field)
 {
+    for (size_t i = 0; i < sc->n_env_texts; i++)
+        if (sc->env_texts[i].field == (const void *)field)
+            return sc->env_texts[i].text;
+    return *field;
+}
+
+/* kv_quoted of the string at *field (text_of). */
+static void kv_text(FILE *f, const struct scenario *sc, int indent,
+                    const char *key, char *const *field)
+{
+    kv_quoted(f, indent, key, text_of(sc, field));
+}
+
+static void write_rules(FILE *f, const struct scenario *sc)
+{
+    const struct scn_live *l = &sc->live;
     fprintf(f, "  classify:\n    rules:\n");
     for (size_t i = 0; i < l->n_rules; i++) {
         const struct scn_classify_rule *r = &l->rules[i];
@@ -409,39 +433,40 @@ static void write_rules(FILE *f, const struct scn_live *l)
         if (r->status)
             kv_int(f, 8, "status", r->status);
         if (r->type)
-            kv_quoted(f, 8, "type", r->type);
+            kv_text(f, sc, 8, "type", &r->type);
         if (r->code)
-            kv_quoted(f, 8, "code", r->code);
+            kv_text(f, sc, 8, "code", &r->code);
         if (r->header)
-            kv_quoted(f, 8, "header", r->header);
+            kv_text(f, sc, 8, "header", &r->header);
     }
 }
 
-static void write_live(FILE *f, const struct scn_live *l)
+static void write_live(FILE *f, const struct scenario *sc)
 {
+    const struct scn_live *l = &sc->live;
     fprintf(f, "live:\n");
     if (l->target)
-        kv_quoted(f, 2, "target", l->target);
+        kv_text(f, sc, 2, "target", &l->target);
     fprintf(f, "  request:\n");
-    kv_quoted(f, 4, "method", l->method);
-    kv_quoted(f, 4, "path", l->path);
+    kv_text(f, sc, 4, "method", &l->method);
+    kv_text(f, sc, 4, "path", &l->path);
     fprintf(f, "    headers:\n");
     for (size_t i = 0; i < l->n_headers; i++) {
         fprintf(f, "      - ");
-        put_quoted(f, l->headers[i]);
+        put_quoted(f, text_of(sc, &l->headers[i]));
         fputc('\n', f);
     }
-    kv_quoted(f, 4, "body", l->body);
+    kv_text(f, sc, 4, "body", &l->body);
     if (l->keys_file) {
         fprintf(f, "  keys:\n");
-        kv_quoted(f, 4, "file", l->keys_file);
+        kv_text(f, sc, 4, "file", &l->keys_file);
     }
     kv_int(f, 2, "connections", l->connections);
     kv_int(f, 2, "threads", l->threads);
     kv_dur(f, 2, "timeout", l->timeout_ns);
-    kv_quoted(f, 2, "region_header", l->region_header);
+    kv_text(f, sc, 2, "region_header", &l->region_header);
     if (l->classify == CLASSIFY_RULES)
-        write_rules(f, l);
+        write_rules(f, sc);
     else
         kv(f, 2, "classify",
            l->classify == CLASSIFY_ANTHROPIC ? "anthropic" : "openai");
@@ -454,7 +479,7 @@ int scn_write(const struct scenario *sc, FILE *out)
     put_name(out, sc->name);
     fputc('\n', out);
     if (sc->description)
-        kv_quoted(out, 0, "description", sc->description);
+        kv_text(out, sc, 0, "description", &sc->description);
     fprintf(out, "seed: %llu\n", (unsigned long long)sc->seed);
     kv_dur(out, 0, "duration", sc->duration_ns);
     kv_dur(out, 0, "interval", sc->interval_ns);
@@ -469,7 +494,7 @@ int scn_write(const struct scenario *sc, FILE *out)
             write_event(out, sc, &sc->events[i]);
     }
     if (sc->has_live)
-        write_live(out, &sc->live);
+        write_live(out, sc);
     if (sc->n_expect) {
         fprintf(out, "expect:\n");
         for (size_t i = 0; i < sc->n_expect; i++) {

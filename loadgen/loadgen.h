@@ -34,8 +34,8 @@
 #include "core/record.h"
 #include "core/scenario.h"
 
-#define LG_MAX_THREADS     256
-#define LG_MAX_CONNECTIONS 100000
+#define LG_MAX_THREADS     SCN_MAX_THREADS /* scenario.h, checked there */
+#define LG_MAX_CONNECTIONS SCN_MAX_CONNECTIONS
 #define LG_BODY_CAP_BYTES  (64 * 1024) /* response bytes kept per request */
 /* Schedule lag p99 above which the run is flagged as not kept up. */
 #define LG_LAG_FLAG_NS (10 * 1000000LL)

@@ -27,7 +27,7 @@
 #include "loadgen/loadgen.h"
 #include "loadgen/template.h"
 
-#define LG_MAX_HEADERS 64
+#define LG_MAX_HEADERS (SCN_MAX_HEADERS + 1) /* + the region header */
 
 /* Read-only after lg_new(), shared by every worker. */
 struct lg_shared {

@@ -7,8 +7,10 @@
 # Each tests/malformed/*.yaml starts with "# expect-line: N" and may have
 # "# expect-msg: text" on a following line.  For each file `tollgate
 # validate` must exit 2 (not crash: any exit >= 128 fails the test), and
-# its stderr must name "<file>:N:" and contain the message text.  The
-# corpus must hold at least 30 files, so an emptied directory fails too.
+# its stderr must name "<file>:N:" and contain the message text.  A file
+# starting with "# expect-ok" is a hostile-looking input that is valid:
+# validate must exit 0.  The corpus must hold at least 30 files, so an
+# emptied directory fails too.
 set -u
 bin=${1:?usage: test_corpus.sh TOLLGATE REPO_ROOT}
 root=${2:?usage: test_corpus.sh TOLLGATE REPO_ROOT}
@@ -25,6 +27,15 @@ for f in "$dir"/*.yaml; do
     [ -e "$f" ] || continue
     count=$((count + 1))
     name=$(basename "$f")
+    if [ "$(head -n 1 "$f")" = "# expect-ok" ]; then
+        err=$(cd "$dir" && "$bin" validate "$name" 2>&1 >/dev/null)
+        rc=$?
+        [ "$rc" -eq 0 ] || {
+            fail "$name: exit $rc, expected 0 (valid)"
+            printf '%s\n' "$err" | head -n 5
+        }
+        continue
+    fi
     line=$(sed -n '1s/^# expect-line: *\([0-9][0-9]*\) *$/\1/p' "$f")
     msg=$(sed -n '2,5s/^# expect-msg: *//p' "$f" | head -n 1)
     if [ -z "$line" ]; then

@@ -81,5 +81,18 @@ if expect_rc 2 "invalid file" -- "$bin" validate "$tmp/bad.yaml"; then
     grep -q "1 error" "$tmp/err" || fail "invalid file: no error count"
 fi
 
+# An anchor on a merge key's source, inside a --set value: the merge
+# empties the anchored mapping before the alias copies it (this crashed).
+if expect_rc 0 "--set with an anchored merge source" -- "$bin" validate \
+    --explain --set 'events=[{at: 1m, outage: {<<: &x {for: 1s}}},
+    {at: 2m, outage: *x}]' "$ks"; then
+    [ "$(grep -c '^      for: 1s$' "$tmp/out")" -eq 2 ] ||
+        fail "--set anchor: the alias did not copy { for: 1s }"
+fi
+expect_rc 2 "--set with an anchored mapping key" -- "$bin" validate \
+    --set 'description={ ? &k { a: 1 } : 1, x: *k }' "$ks" &&
+    { grep -q "a mapping key must be a plain name" "$tmp/err" ||
+        fail "--set anchored key: no diagnostic"; }
+
 echo "validate CLI: $n scenarios, $failed failures"
 [ "$failed" -eq 0 ]

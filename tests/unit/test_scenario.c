@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "core/policy.h"
+#include "core/record.h"
 #include "core/scenario.h"
 #include "core/units.h"
 
@@ -354,6 +356,30 @@ static const struct err_case err_cases[] = {
       8, 11, "expected a URL" },
     { "header malformed", BASE "live:\n  request: { headers: [ nocolon ] }\n",
       ERR_INVAL, 8, 25, "expected \"Name: value\"" },
+    /* run's load generator refused these with an unlocated message */
+    { "threads over run's limit", BASE "live: { threads: 300 }\n", ERR_INVAL, 7,
+      18, "'300' is too large (at most 256)" },
+    { "fewer connections than threads", BASE "live:\n  threads: 100\n",
+      ERR_INVAL, 8, 12, "64 connections cannot keep 100 threads busy" },
+    /* A null item converted to a population with no name and no
+     * accounts, and results nobody could read. */
+    { "null population in flow", "name: t\nduration: 1h\naccounts: [~]\n",
+      ERR_INVAL, 3, 12, "empty list item" },
+    { "null population in block", BASE "  -\n", ERR_INVAL, 7, 4,
+      "empty list item: remove the '-'" },
+    { "null population by alias",
+      "name: t\nduration: 1h\ndescription: &n\naccounts: [*n]\n", ERR_INVAL, 3,
+      14, "empty list item" },
+    { "null phase",
+      BASE "    client: {}\n  - { name: q, count: 1, traffic: "
+           "{ phases: [ ~ ] } }\n",
+      ERR_INVAL, 8, 47, "empty list item" },
+    { "null limit", BASE "policy: { tiers: { free: { limits: [ ~ ] } } }\n",
+      ERR_INVAL, 7, 38, "empty list item" },
+    { "null event", BASE "events: [ null ]\n", ERR_INVAL, 7, 11,
+      "empty list item" },
+    { "null classify rule", BASE "live: { classify: { rules: [ ~ ] } }\n",
+      ERR_INVAL, 7, 30, "empty list item" },
     { "alias without anchor", BASE "    client: *nothing\n", ERR_INVAL, 7, 13,
       "names no earlier anchor" },
     { "merge of a scalar", BASE "    client: { <<: 5 }\n", ERR_INVAL, 7, 19,
@@ -410,7 +436,14 @@ enum limit_kind_t {
     L_ACCOUNTS,
     L_INTERVALS,
     L_FILE,
-    L_SCALAR
+    L_SCALAR,
+    L_EVERY,
+    L_RANDOM,
+    L_OCC_SUM,
+    L_POPS,
+    L_USERS,
+    L_TIER_LIMITS,
+    L_HEADERS
 };
 
 struct limit_case {
@@ -426,9 +459,29 @@ static const struct limit_case limit_cases[] = {
     { "list too long", L_LIST, 7, "more than 4096 items" },
     { "alias bomb", L_BOMB, 0, "more than 200000 YAML nodes" },
     { "too many accounts", L_ACCOUNTS, 11, "more than 10000000 accounts" },
-    { "too many intervals", L_INTERVALS, 7, "more than 1000000 time-series" },
+    { "too many intervals", L_INTERVALS, 7,
+      "gives 3600000 time-series rows, more than the limit of 200000: use an "
+      "interval of at least 18ms" },
     { "file too big", L_FILE, 1, "the limit is 4194304" },
     { "value too long", L_SCALAR, 7, "longer than 65536" },
+    /* 1h / 2ns starts, from the issue: sim grew ~350 MB/s */
+    { "every too often", L_EVERY, 8,
+      "every: 2ns starts this event 1800000000000 times in 1h; all events "
+      "together may start at most 100000 times: use every: 36ms or longer" },
+    { "random too often", L_RANDOM, 8,
+      "mtbf: 1ns starts this event about 3600000000000 times in 1h "
+      "(duration / mtbf); all events together may start at most 100000 "
+      "times: use mtbf: 36ms or longer" },
+    /* 60000 + 40450 starts: the second event goes over; 40000 fit */
+    { "occurrences summed", L_OCC_SUM, 9,
+      "every: 89ms starts this event 40450 times in 1h; all events together "
+      "may start at most 100000 times: use every: 90ms or longer" },
+    { "too many populations", L_POPS, 262, "more than 256 populations" },
+    { "too many users", L_USERS, 12,
+      "more than 1000000 closed-loop users in all populations" },
+    { "too many limits in a tier", L_TIER_LIMITS, 43,
+      "more than 32 limits in one tier" },
+    { "too many headers", L_HEADERS, 73, "more than 63 request headers" },
 };
 
 static char *limit_text(enum limit_kind_t k)
@@ -464,6 +517,29 @@ static char *limit_text(enum limit_kind_t k)
         return s;
     }
     case L_SCALAR: return repeat(BASE "description: ", "x", 70000, "\n");
+    case L_EVERY: return strdup(BASE "events:\n  - { every: 2ns, ban: {} }\n");
+    case L_RANDOM:
+        return strdup(
+            BASE "events:\n  - { random: outage, mtbf: 1ns, mttr: 1ns }\n");
+    case L_OCC_SUM:
+        return strdup(BASE "events:\n  - { every: 60ms, ban: {} }\n"
+                           "  - { every: 89ms, from: 0, revoke_keys: {} }\n");
+    case L_POPS:
+        return repeat(BASE,
+                      "  - { name: q, count: 1, traffic: { phases: "
+                      "[ { for: 1h, rate: 1/s } ] } }\n",
+                      300, "");
+    case L_USERS:
+        return strdup(BASE "  - name: c\n    count: 1\n    traffic: { "
+                           "arrival: closed, users: 600k, think: 1s }\n"
+                           "  - name: d\n    count: 1\n    traffic: { "
+                           "arrival: closed, users: 400001, think: 1s }\n");
+    case L_TIER_LIMITS:
+        return repeat(BASE "policy:\n  tiers:\n    free:\n      limits:\n",
+                      "        - { requests: 1, per: 1m }\n", 40, "");
+    case L_HEADERS:
+        return repeat(BASE "live:\n  request:\n    headers:\n",
+                      "      - \"X-A: 1\"\n", 70, "");
     }
     return NULL;
 }
@@ -483,6 +559,90 @@ static void test_limit(void **state)
     assert_null(sc);
     assert_true(found);
     scn_diags_fini(&d);
+    free(text);
+}
+
+/* ---- limits at their edge ----------------------------------------------
+ * Exactly at a limit the scenario is valid and the engines' constructors
+ * (recorder, policy) accept it: validate and the engines agree.  A --set
+ * (what --duration does) that pushes it over is validated like the file.
+ */
+
+struct edge_case {
+    const char *name;
+    const char *yaml;        /* NULL: built by edge_text */
+    const char *key, *value; /* a --set that goes over, or NULL */
+    int line;                /* of that error (0: the override's) */
+    const char *msg;
+};
+
+static const struct edge_case edge_cases[] = {
+    { "rows at the limit", BASE "interval: 18ms\n", "duration", "3601s", 7,
+      "gives 200056 time-series rows, more than the limit of 200000" },
+    { "rows over by one", BASE "interval: 18ms\n", "interval", "17999999ns", 0,
+      "gives 200001 time-series rows" },
+    { "every at the limit", BASE "events: [ { every: 36ms, ban: {} } ]\n",
+      "duration", "2h", 7, "every: 36ms starts this event 200000 times in 2h" },
+    { "random at the limit",
+      BASE "events: [ { random: outage, mtbf: 36ms, mttr: 1ms } ]\n",
+      "events[0].mtbf", "35999999ns", 0, "about 100001 times in 1h" },
+    { "populations at the limit", NULL, NULL, NULL, 0, NULL },
+    { "users at the limit",
+      BASE "  - name: c\n    count: 1\n    traffic: { arrival: closed, "
+           "users: 1M, think: 1s }\n",
+      "accounts.p.traffic", "{ arrival: closed, users: 1, think: 1s }", 9,
+      "more than 1000000 closed-loop users" },
+    { "limits at the limit", NULL, NULL, NULL, 0, NULL },
+};
+
+/* 256 populations, or 32 limits in a tier. */
+static char *edge_text(const struct edge_case *c)
+{
+    if (c->yaml)
+        return strdup(c->yaml);
+    char *s = malloc(256 * 100), *p = s;
+    if (strstr(c->name, "populations")) {
+        p += sprintf(p, "name: t\nduration: 1h\naccounts:\n");
+        for (int i = 0; i < 256; i++)
+            p += sprintf(p,
+                         "  - { name: p%d, count: 1, traffic: { phases: "
+                         "[ { for: 1h, rate: 1/s } ] } }\n",
+                         i);
+        return s;
+    }
+    p += sprintf(p, BASE "policy:\n  tiers:\n    free:\n      limits:\n");
+    for (int i = 0; i < 32; i++)
+        p += sprintf(p, "        - { name: l%d, requests: 9, per: 1m }\n", i);
+    return s;
+}
+
+static void test_edge(void **state)
+{
+    const struct edge_case *c = *state;
+    char *text = edge_text(c);
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(text, NULL, 0, &sc, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    struct rec *r = NULL;
+    assert_int_equal(rec_new_scenario(sc, sc->duration_ns, false, &r), ERR_OK);
+    rec_free(r);
+    struct policy *pol = NULL;
+    assert_int_equal(policy_new(sc, 1, &pol), ERR_OK);
+    policy_free(pol);
+    scn_free(sc);
+    scn_diags_fini(&d);
+    if (c->key) {
+        struct scn_override o = { c->key, c->value };
+        rc = parse(text, &o, 1, &sc, &d);
+        if (!has_diag(&d, c->line, 0, c->msg))
+            dump_diags(&d);
+        assert_int_equal(rc, ERR_TOOBIG);
+        assert_true(has_diag(&d, c->line, 0, c->msg));
+        scn_diags_fini(&d);
+    }
     free(text);
 }
 
@@ -664,6 +824,94 @@ static void test_env(void **state)
         assert_int_equal(sc->policy.cap_servers, c->servers);
     else
         assert_true(has_diag(&d, c->line, c->col, c->msg));
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
+/* ---- anchors that outlive their node ---------------------------------------
+ * An anchor keeps its own copy of the node: the tree frees or rewrites the
+ * original when a merge key takes its pairs, when a mapping key is not a
+ * scalar, and when a flow scalar split at a comma is joined back.  Under
+ * ASan each row was a heap-use-after-free (every command crashed); the
+ * checks below also pin what the alias must contain.
+ */
+
+struct anchor_case {
+    const char *name;
+    const char *yaml;
+    const char *key, *value; /* one --set, or NULL */
+    int rc;
+    int line;        /* of a diagnostic (rc != ERR_OK); 0: any */
+    const char *msg; /* its text (rc != ERR_OK) */
+    int (*check)(const struct scenario *sc); /* rc ERR_OK: nonzero is good */
+};
+
+/* Two outages of 1s, at 1m and 2m. */
+static int two_1s_outages(const struct scenario *sc)
+{
+    return sc->n_events == 2 && sc->events[0].for_ns == NS_PER_S &&
+           sc->events[1].for_ns == NS_PER_S &&
+           sc->events[1].at_ns == 120 * NS_PER_S;
+}
+
+static int timeout_5s_twice(const struct scenario *sc)
+{
+    return sc->n_pops == 2 && sc->pops[0].client.timeout_ns == 5 * NS_PER_S &&
+           sc->pops[1].client.timeout_ns == 5 * NS_PER_S;
+}
+
+#define TWO_OUTAGES                                                            \
+    "[{at: 1m, outage: {<<: &x {for: 1s}}}, {at: 2m, outage: *x}]"
+
+static const struct anchor_case anchor_cases[] = {
+    { "anchor on a merge source", BASE "events: " TWO_OUTAGES "\n", NULL, NULL,
+      ERR_OK, 0, NULL, two_1s_outages },
+    { "anchor on a block merge source",
+      "name: m\nduration: 1h\naccounts:\n"
+      "  - name: a\n    count: 1\n"
+      "    traffic: { phases: [ { for: 1h, rate: 1/s } ] }\n"
+      "    client:\n      <<: &cl { timeout: 5s }\n"
+      "  - name: b\n    count: 1\n"
+      "    traffic: { phases: [ { for: 1h, rate: 1/s } ] }\n"
+      "    client: *cl\n",
+      NULL, NULL, ERR_OK, 0, NULL, timeout_5s_twice },
+    { "anchor on a merge source in --set", BASE, "events", TWO_OUTAGES, ERR_OK,
+      0, NULL, two_1s_outages },
+    { "anchor on a mapping key",
+      BASE "description: { ? &k { a: 1 } : 1 }\nseed: *k\n", NULL, NULL,
+      ERR_INVAL, 7, "expected a whole number, got a mapping", NULL },
+    { "anchor on a list key in --set", BASE, "description",
+      "{ ? &k [1] : 1, x: *k }", ERR_INVAL, 0,
+      "a mapping key must be a plain name", NULL },
+    { "anchor on a rejoined map fragment",
+      BASE "description: { a: uniform(1s, &s 7) }\nseed: *s\n", NULL, NULL,
+      ERR_INVAL, 7, "got '7)'", NULL },
+    { "anchor on a rejoined list fragment",
+      BASE "description: [ lognormal(300ms, &s 7) ]\nseed: *s\n", NULL, NULL,
+      ERR_INVAL, 7, "got '7)'", NULL },
+    { "anchor on a rejoined fragment in --set", BASE, "policy",
+      "{ a: [ f(1, &s 7) ], seed: *s }", ERR_INVAL, 0, "unknown key 'a'",
+      NULL },
+};
+
+static void test_anchor(void **state)
+{
+    const struct anchor_case *c = *state;
+    struct scn_override o = { c->key, c->value };
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(c->yaml, &o, c->key ? 1 : 0, &sc, &d);
+    bool found = false;
+    for (size_t i = 0; i < d.n; i++)
+        found = found || (c->msg && strstr(d.items[i].message, c->msg) &&
+                          (c->line == 0 || d.items[i].loc.line == c->line));
+    if (rc != c->rc || (c->rc != ERR_OK && !found))
+        dump_diags(&d);
+    assert_int_equal(rc, c->rc);
+    if (rc == ERR_OK)
+        assert_true(c->check(sc));
+    else
+        assert_true(found);
     scn_free(sc);
     scn_diags_fini(&d);
 }
@@ -940,6 +1188,15 @@ static const struct inject_case inject_cases[] = {
     { "inject empty list", "[]", ERR_OK, "", NULL },
     { "inject two documents", "outage: {}\n---\nupgrade: {}\n", ERR_PARSE, NULL,
       "one YAML document" },
+    /* The anchored map is emptied by the merge before the alias copies
+     * it: the alias must see the anchor's own copy. */
+    { "inject null item", "[~, {outage: {}}]", ERR_INVAL, NULL,
+      "t.yaml:1:2: [0]: " },
+    { "inject alias of a merge source", "x: {<<: &x {for: 1s}}\noutage: *x\n",
+      ERR_INVAL, NULL, "t.yaml:1:1: x: unknown event kind 'x'" },
+    { "inject alias of a merge source ok",
+      "[{outage: {<<: &x {capacity: 50%}}}, {upgrade: *x}]", ERR_OK,
+      "capacity 50%|capacity 50%", NULL },
 };
 
 static void test_inject(void **state)
@@ -1291,8 +1548,7 @@ static void test_diag_cap(void **state)
 {
     (void)state;
     char *yaml =
-        repeat(BASE "policy:\n  tiers:\n    free:\n      limits:\n",
-               "        - { name: x, requests: -1, per: 1m }\n", 300, "");
+        repeat(BASE "events:\n", "  - { at: 5, outage: {} }\n", 300, "");
     struct scenario *sc = NULL;
     struct scn_diags d;
     assert_int_equal(parse(yaml, NULL, 0, &sc, &d), ERR_INVAL);
@@ -1658,6 +1914,106 @@ static void round_trip(const char *name, const char *text)
     scn_diags_fini(&d);
 }
 
+/* ${env:} values (secrets in headers) are used by the engines but never
+ * written back: scenario.yaml keeps the reference, and the round trip
+ * still holds in the same environment. */
+static void test_env_write_back(void **state)
+{
+    (void)state;
+    static const char secret[] = "sk-test-5ecr3t-0123456789";
+    setenv("TG_TEST_KEY", secret, 1);
+    setenv("TG_TEST_HOST", "127.0.0.1:9", 1);
+    static const char yaml[] =
+        BASE "description: \"key ${env:TG_TEST_KEY}\"\n"
+             "live:\n"
+             "  target: \"http://${env:TG_TEST_HOST}\"\n"
+             "  request:\n"
+             "    path: /v1/${env:TG_TEST_KEY}\n"
+             "    headers:\n"
+             "      - \"Authorization: Bearer ${env:TG_TEST_KEY}\"\n"
+             "      - \"X-Plain: ${env:TG_TEST_UNSET:-plain}\"\n"
+             "    body: '{\"k\":\"${env:TG_TEST_KEY}\"}'\n"
+             "  classify:\n"
+             "    rules:\n"
+             "      - { status: 429, header: \"x-k: ${env:TG_TEST_KEY}\", "
+             "reason: rate_limit }\n";
+    unsetenv("TG_TEST_UNSET");
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(yaml, NULL, 0, &sc, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    /* the engines get the values */
+    assert_string_equal(sc->live.headers[0],
+                        "Authorization: Bearer sk-test-5ecr3t-0123456789");
+    assert_string_equal(sc->live.headers[1], "X-Plain: plain");
+    assert_string_equal(sc->live.target, "http://127.0.0.1:9");
+    char *out = write_str(sc);
+    if (strstr(out, secret))
+        fprintf(stderr, "%s", out);
+    assert_null(strstr(out, secret));
+    assert_non_null(
+        strstr(out, "      - \"Authorization: Bearer ${env:TG_TEST_KEY}\"\n"));
+    assert_non_null(
+        strstr(out, "      - \"X-Plain: ${env:TG_TEST_UNSET:-plain}\"\n"));
+    assert_non_null(strstr(out, "description: \"key ${env:TG_TEST_KEY}\"\n"));
+    assert_non_null(strstr(out, "  target: \"http://${env:TG_TEST_HOST}\"\n"));
+    assert_non_null(strstr(out, "    path: \"/v1/${env:TG_TEST_KEY}\"\n"));
+    assert_non_null(strstr(out, "header: \"x-k: ${env:TG_TEST_KEY}\"\n"));
+    free(out);
+    scn_free(sc);
+    scn_diags_fini(&d);
+    round_trip("env", yaml);
+    /* an override's ${env:} is kept the same way */
+    struct scn_override o = { "live.request.body", "${env:TG_TEST_KEY}" };
+    assert_int_equal(parse(yaml, &o, 1, &sc, &d), ERR_OK);
+    assert_string_equal(sc->live.body, secret);
+    out = write_str(sc);
+    assert_null(strstr(out, secret));
+    assert_non_null(strstr(out, "    body: \"${env:TG_TEST_KEY}\"\n"));
+    free(out);
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
+/* A run shortened by --set duration leaves out the events past its end,
+ * so its scenario.yaml validates again on its own (it did not: every
+ * such event was "not before the end of the scenario"). */
+static void test_shortened_round_trip(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        BASE "events:\n"
+             "  - { at: 5m, ban: { fraction: 10% } }\n"
+             "  - { at: 20m, outage: { for: 1m } }\n"
+             "  - { every: 1m, from: 30m, revoke_keys: {} }\n"
+             "  - { random: outage, mtbf: 30m, mttr: 1m }\n";
+    struct scn_override o = { "duration", "10m" };
+    struct scenario *a = NULL, *b = NULL;
+    struct scn_diags d;
+    int rc = parse(yaml, &o, 1, &a, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    assert_int_equal(a->n_events, 2); /* the ban at 5m and the random one */
+    assert_int_equal(a->events[0].kind, EV_BAN);
+    assert_int_equal(a->events[1].timing, EVT_RANDOM);
+    char *out = write_str(a);
+    scn_diags_fini(&d);
+    rc = parse(out, NULL, 0, &b, &d);
+    if (rc != ERR_OK) {
+        dump_diags(&d);
+        fprintf(stderr, "%s", out);
+    }
+    assert_int_equal(rc, ERR_OK);
+    eq_scenario(a, b);
+    free(out);
+    scn_free(a);
+    scn_free(b);
+    scn_diags_fini(&d);
+}
+
 static void test_round_trip_full(void **state)
 {
     (void)state;
@@ -1713,7 +2069,8 @@ int main(void)
 {
     static struct CMUnitTest
         tests[N(err_cases) + N(limit_cases) + N(set_cases) + N(env_cases) +
-              N(interval_cases) + N(label_cases) + N(inject_cases) + 18];
+              N(interval_cases) + N(label_cases) + N(inject_cases) +
+              N(anchor_cases) + N(edge_cases) + 18];
     size_t n = 0;
     for (size_t i = 0; i < N(err_cases); i++)
         tests[n++] = (struct CMUnitTest){ err_cases[i].name, test_err, NULL,
@@ -1738,6 +2095,13 @@ int main(void)
         tests[n++] =
             (struct CMUnitTest){ inject_cases[i].name, test_inject, NULL, NULL,
                                  (void *)&inject_cases[i] };
+    for (size_t i = 0; i < N(edge_cases); i++)
+        tests[n++] = (struct CMUnitTest){ edge_cases[i].name, test_edge, NULL,
+                                          NULL, (void *)&edge_cases[i] };
+    for (size_t i = 0; i < N(anchor_cases); i++)
+        tests[n++] =
+            (struct CMUnitTest){ anchor_cases[i].name, test_anchor, NULL, NULL,
+                                 (void *)&anchor_cases[i] };
     const struct CMUnitTest rest[] = {
         cmocka_unit_test(test_set_order),
         cmocka_unit_test(test_defaults),
@@ -1750,6 +2114,8 @@ int main(void)
         cmocka_unit_test(test_offered_clipped),
         cmocka_unit_test(test_truncated_and_mangled),
         cmocka_unit_test(test_round_trip_full),
+        cmocka_unit_test(test_env_write_back),
+        cmocka_unit_test(test_shortened_round_trip),
         cmocka_unit_test(test_round_trip_library),
         cmocka_unit_test(test_label_bounds),
         cmocka_unit_test(test_diags_fmt),
