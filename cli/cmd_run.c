@@ -464,9 +464,10 @@ static int load_keys(struct run_ctx *c)
 {
     const char *path = c->sc->has_live ? c->sc->live.keys_file : NULL;
     size_t line = 0;
+    char why[200];
     if (!path)
         return -1;
-    int rc = keys_load(path, &c->keys, &line);
+    int rc = keys_load_explained(path, &c->keys, &line, why, sizeof(why));
     if (rc == ERR_OK && (int64_t)c->keys.n < c->sc->n_accounts) {
         fprintf(stderr,
                 "tollgate run: keys file %s: %zu keys for %" PRId64
@@ -476,8 +477,7 @@ static int load_keys(struct run_ctx *c)
     }
     if (rc == ERR_OK)
         return -1;
-    fprintf(stderr, "tollgate run: keys file %s:%zu: %s\n", path, line,
-            err_str(rc));
+    fprintf(stderr, "tollgate run: keys file %s: %s\n", path, why);
     return EXIT_USAGE;
 }
 
