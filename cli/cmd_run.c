@@ -22,6 +22,7 @@
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "core/json.h"
 #include "core/keys.h"
 #include "core/results.h"
 #include "core/scenario.h"
@@ -288,8 +289,13 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
 /* ---- results --------------------------------------------------------------
  */
 
+/* Bytes of a target URL as shown: masking may lengthen it (keys.h). */
+#define RUN_TARGET_MAX   256
+#define RUN_SHOWN_TARGET (3 * RUN_TARGET_MAX + 4)
+
 struct gen_ctx {
     const struct lg_stats *st;
+    const char *target; /* credentials masked */
     int threads, connections;
     int shard_i, shard_n;
     double start_epoch_s; /* wall-clock time of t = 0 */
@@ -299,8 +305,13 @@ static int write_generator(void *ctx, FILE *out)
 {
     const struct gen_ctx *g = ctx;
     const struct lg_stats *st = g->st;
+    char target[6 * RUN_SHOWN_TARGET]; /* escaped: 6 bytes per byte at most */
+    if (json_escape(target, sizeof(target), g->target, strlen(g->target)) ==
+        (size_t)-1)
+        target[0] = '\0';
     fprintf(out,
-            "{\n  \"shard\": \"%d/%d\", \"start_epoch_s\": %.6f,\n"
+            "{\n  \"target\": \"%s\",\n"
+            "  \"shard\": \"%d/%d\", \"start_epoch_s\": %.6f,\n"
             "  \"threads\": %d, \"connections\": %d,\n"
             "  \"connections_opened_peak\": %" PRId64
             ", \"http2_responses\": %" PRId64 ",\n"
@@ -312,7 +323,7 @@ static int write_generator(void *ctx, FILE *out)
             "\"max\": %.3f },\n  \"worker_cpu_ms\": %.1f, "
             "\"worker_cpu_wait_ms\": %.1f,\n"
             "  \"kept_up\": %s, \"stopped\": %s\n}\n",
-            g->shard_i, g->shard_n, g->start_epoch_s, g->threads,
+            target, g->shard_i, g->shard_n, g->start_epoch_s, g->threads,
             g->connections, st->connections_used, st->http2_responses, st->sent,
             st->dropped, st->conn_waits, st->aborted, st->retries_unsent,
             (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
@@ -419,7 +430,7 @@ struct run_ctx {
     struct keys keys;
     struct lg *g;
     struct rec *rec;
-    char target[256];
+    char target[RUN_TARGET_MAX];
     char dir[512];
     int threads, connections; /* as used */
     double start_epoch_s;     /* wall-clock time of t = 0 */
@@ -449,12 +460,18 @@ static int pick_target(struct run_ctx *c)
                                       : NULL;
     if (!t)
         return start_embedded(c);
+    if (strlen(t) >= sizeof(c->target)) {
+        fprintf(stderr, "tollgate run: target URL longer than %d bytes\n",
+                RUN_TARGET_MAX - 1);
+        return EXIT_USAGE;
+    }
     snprintf(c->target, sizeof(c->target), "%s", t);
     char err[CURL_ERROR_SIZE + 64];
     if (lg_probe(c->target, c->o.insecure, 3000000000LL, err, sizeof(err)) !=
         ERR_OK) {
-        fprintf(stderr, "tollgate run: target %s unreachable: %s\n", c->target,
-                err);
+        char shown[RUN_SHOWN_TARGET];
+        fprintf(stderr, "tollgate run: target %s unreachable: %s\n",
+                keys_redact_url(c->target, shown, sizeof(shown)), err);
         return EXIT_RUNTIME;
     }
     return -1;
@@ -636,8 +653,14 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
         .waited_for_connection = st->conn_waits,
         .shards = 1,
     };
-    struct gen_ctx gc = { st,           c->threads,   c->connections,
-                          c->o.shard_i, c->o.shard_n, c->start_epoch_s };
+    char shown[RUN_SHOWN_TARGET];
+    struct gen_ctx gc = { st,
+                          keys_redact_url(c->target, shown, sizeof(shown)),
+                          c->threads,
+                          c->connections,
+                          c->o.shard_i,
+                          c->o.shard_n,
+                          c->start_epoch_s };
     int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
     if (rc == ERR_OK && c->srv) {
         char sub[600];
@@ -688,6 +711,11 @@ int cmd_run(int argc, char **argv)
     snprintf(c.dir, sizeof(c.dir), "%s", c.o.out_dir ? c.o.out_dir : "");
     if (!c.o.out_dir)
         snprintf(c.dir, sizeof(c.dir), "results/%s-run", c.sc->name);
+    status = opts_check_out_dir("tollgate run", c.dir);
+    if (status >= 0) {
+        scn_free(c.sc);
+        return status;
+    }
     if (lg_global_init() != ERR_OK) {
         fprintf(stderr, "tollgate run: libcurl initialisation failed\n");
         scn_free(c.sc);

@@ -54,6 +54,78 @@ int results_mkdir(const char *dir)
     return rc;
 }
 
+/* mkdir path unless it exists as a directory; *made tells which.
+ * ERR_IO with errno set otherwise. */
+static int ensure_dir(const char *path, bool *made)
+{
+    struct stat st;
+    *made = false;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return ERR_OK;
+        errno = ENOTDIR;
+        return ERR_IO;
+    }
+    if (mkdir(path, 0777) != 0)
+        return ERR_IO;
+    *made = true;
+    return ERR_OK;
+}
+
+int results_check_dir(const char *dir, char *err, size_t err_len)
+{
+    char *path = xstrdup(dir);
+    size_t n = strlen(path);
+    char **made = xcalloc(n + 1, sizeof(*made)); /* at most one per '/' */
+    size_t n_made = 0;
+    int rc = ERR_OK;
+    if (n == 0) {
+        errno = ENOENT;
+        rc = ERR_IO;
+        if (err != NULL && err_len > 0)
+            snprintf(err, err_len, "empty directory name");
+    }
+    for (size_t i = 1; i <= n && rc == ERR_OK; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        bool m;
+        rc = ensure_dir(path, &m);
+        if (rc == ERR_OK && m)
+            made[n_made++] = xstrdup(path);
+        if (rc != ERR_OK && err != NULL && err_len > 0)
+            snprintf(err, err_len, "%s: cannot create the directory: %s", path,
+                     strerror(errno));
+        path[i] = c;
+    }
+    if (rc == ERR_OK) {
+        size_t k = n + 32;
+        char *probe = xmalloc(k);
+        snprintf(probe, k, "%s/.tollgate-probe-XXXXXX", dir);
+        int fd = mkstemp(probe);
+        if (fd < 0) {
+            rc = ERR_IO;
+            if (err != NULL && err_len > 0)
+                snprintf(err, err_len, "%s: cannot write in the directory: %s",
+                         dir, strerror(errno));
+        } else {
+            close(fd);
+            unlink(probe);
+        }
+        free(probe);
+    }
+    int saved = errno;
+    while (n_made > 0) { /* deepest first */
+        rmdir(made[--n_made]);
+        free(made[n_made]);
+    }
+    free(made);
+    free(path);
+    errno = saved;
+    return rc;
+}
+
 static void fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY);

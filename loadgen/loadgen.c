@@ -59,14 +59,25 @@ static int add_header(struct lg_shared *sh, const char *src, char *err,
                  LG_MAX_HEADERS);
         return ERR_INVAL;
     }
-    if (!strchr(src, ':')) {
+    /* Messages name the header by position and name, never its value
+     * (an Authorization header may hold a literal key). */
+    size_t i = sh->n_headers;
+    const char *colon = strchr(src, ':');
+    if (!colon) {
         snprintf(err, err_len,
-                 "live.request.headers: '%.60s' is not "
-                 "\"Name: value\"",
-                 src);
+                 "live.request.headers[%zu]: not \"Name: value\" (no ':'; "
+                 "the text is not shown, it may be a secret)",
+                 i);
         return ERR_INVAL;
     }
-    return compile(&sh->headers[sh->n_headers++], src, "headers", err, err_len);
+    char msg[200];
+    if (tpl_compile(src, &sh->headers[sh->n_headers++], msg, sizeof(msg)) ==
+        ERR_OK)
+        return ERR_OK;
+    int name_len = (int)(colon - src < 60 ? colon - src : 60);
+    snprintf(err, err_len, "live.request.headers[%zu] (%.*s): %s", i, name_len,
+             src, msg);
+    return ERR_INVAL;
 }
 
 /* Headers: the scenario's, or Authorization + Content-Type, plus the

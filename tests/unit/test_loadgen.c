@@ -437,6 +437,21 @@ static void test_config_errors(void **state)
     cfg.connections = 1;
     cfg.shard_i = 1;
     assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    /* Header errors name the header, never its value (a literal key). */
+    cfg.shard_i = 0;
+    char *no_colon[] = { "Bearer sk-hdr-secret" };
+    b.sc.live.headers = no_colon;
+    b.sc.live.n_headers = 1;
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    assert_non_null(strstr(err, "live.request.headers[0]: not"));
+    assert_null(strstr(err, "sk-hdr"));
+    char *bad_var[] = { "Accept: */*", "Authorization: Bearer sk-x ${nope}" };
+    b.sc.live.headers = bad_var;
+    b.sc.live.n_headers = 2;
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    assert_non_null(strstr(err, "live.request.headers[1] (Authorization): "));
+    assert_non_null(strstr(err, "unknown variable"));
+    assert_null(strstr(err, "sk-x"));
 }
 
 static int setup(void **state)
