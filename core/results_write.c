@@ -254,6 +254,27 @@ static void w_by_reason(struct json_w *w, const char *key, const int64_t *c,
     json_w_obj_end(w);
 }
 
+/* "final_outcome": every reason id, then the generator's lost requests
+ * when there is a generator (run, merged runs) or one was lost; sim's
+ * summary, which never loses one, stays as it was. */
+static void w_final(struct json_w *w, const struct summary *s)
+{
+    bool lost = s->has_generator;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        lost = lost || s->final_lost[l] != 0;
+    json_w_key(w, "final_outcome");
+    json_w_obj_begin(w);
+    for (int o = 0; o < REASON_COUNT; o++) {
+        json_w_key(w, reason_id(o));
+        json_w_int(w, s->final_by_outcome[o]);
+    }
+    for (int l = 0; lost && l < REC_LOST_COUNT; l++) {
+        json_w_key(w, rec_lost_name(l));
+        json_w_int(w, s->final_lost[l]);
+    }
+    json_w_obj_end(w);
+}
+
 static void w_latency(struct json_w *w, const struct summary *s)
 {
     const struct summary_ci95 *ci = s->has_ci95 ? &s->ci95 : NULL;
@@ -329,16 +350,17 @@ static void w_generator(struct json_w *w, const struct summary_gen *g)
     json_w_key(w, "kept_up");
     json_w_bool(w, g->kept_up);
     const char *names[] = { "dropped_requests",
+                            "abandoned_in_flight",
                             "connections_peak",
                             "connections",
                             "threads",
                             "sent",
                             "waited_for_connection",
                             "shards" };
-    const int64_t vals[] = { g->dropped,     g->connections_peak,
-                             g->connections, g->threads,
-                             g->sent,        g->waited_for_connection,
-                             g->shards };
+    const int64_t vals[] = {
+        g->dropped, g->abandoned, g->connections_peak,      g->connections,
+        g->threads, g->sent,      g->waited_for_connection, g->shards
+    };
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
         json_w_key(w, names[i]);
         json_w_int(w, vals[i]);
@@ -379,7 +401,7 @@ int results_fwrite_summary(FILE *out, const struct summary *s)
     w_head(&w, s);
     w_requests(&w, &s->requests);
     w_by_reason(&w, "denied_by_reason", s->denied_by_reason, 1);
-    w_by_reason(&w, "final_outcome", s->final_by_outcome, 0);
+    w_final(&w, s);
     w_rates(&w, s);
     w_latency(&w, s);
     w_pops(&w, s);

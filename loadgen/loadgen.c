@@ -341,6 +341,7 @@ static void add_stats(struct lg_stats *st, const struct lg_worker *w)
 {
     st->sent += w->sent;
     st->dropped += w->dropped;
+    st->dropped_drain += w->dropped_drain;
     st->aborted += w->aborted;
     st->retries_unsent += w->retries_unsent;
     st->connections_used += w->conns_peak;
@@ -373,10 +374,13 @@ int lg_join(struct lg *g, struct rec **out, struct lg_stats *st)
         add_stats(st, &g->w[i]);
         hist_merge(&lag, &g->w[i].lag);
     }
+    /* Complete: the whole window ran and every request sent got its
+     * answer (none abandoned in flight at the end). */
     for (int i = 0; i < g->n_w; i++)
-        rec_finish(g->w[i].rec, st->end_ns, !st->stopped);
+        rec_finish(g->w[i].rec, st->end_ns, !st->stopped && st->aborted == 0);
     for (int i = 1; i < g->n_w && rc == ERR_OK; i++)
         rc = rec_merge(g->w[0].rec, g->w[i].rec);
+    st->drain_ns = g->sh.drain_ns;
     st->lag_p50_ns = hist_percentile(&lag, 50.0);
     st->lag_p99_ns = hist_percentile(&lag, 99.0);
     st->lag_max_ns = hist_max(&lag);
