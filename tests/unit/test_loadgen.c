@@ -435,7 +435,7 @@ static void test_refused_is_outage(void **state)
     rec_free(o.rec);
 }
 
-/* A target that never answers and a 50 ms drain: the 10 requests sent
+/* A target that never answers and a 200 ms drain: the 10 requests sent
  * are abandoned in flight when the run ends, each with that final
  * outcome; nothing is lost silently and the recorder says incomplete. */
 static void test_abandoned_at_drain(void **state)
@@ -444,7 +444,7 @@ static void test_abandoned_at_drain(void **state)
     struct sc_box b;
     make_sc(&b, "/hang", 100, 100, 0, 0);
     struct run_out o;
-    run_full(&b, m->port, 2, 16, 0, 50000000LL, &o);
+    run_full(&b, m->port, 2, 16, 0, 200000000LL, &o);
     assert_int_equal(o.c.offered, 10);
     assert_int_equal(attempts_of(&o.c), 0);
     assert_int_equal(o.c.lost[REC_ABANDONED_IN_FLIGHT], 10);
