@@ -410,12 +410,12 @@ static void warn_generator(const struct lg_stats *st, int connections)
             " still waited when the drain time ran out)\n",
             (double)st->lag_p99_ns / 1e6, st->dropped,
             st->dropped - st->dropped_drain, st->dropped_drain);
-    if (st->conn_waits > 0)
+    if (st->conn_waits > 0 || st->dropped > 0)
         fprintf(stderr,
-                "tollgate run: %" PRId64 " sends waited for a connection "
-                "(all %d busy): add --connections, or the target is too "
-                "slow for this rate\n",
-                st->conn_waits, connections);
+                "tollgate run: %" PRId64 " sends waited for a connection and "
+                "%" PRId64 " requests never got one (all %d busy): add "
+                "--connections, or the target is too slow for this rate\n",
+                st->conn_waits, st->dropped, connections);
     else
         fprintf(stderr, "tollgate run: no send waited for a connection: the "
                         "generator's threads ran late\n");
@@ -449,8 +449,9 @@ static void print_report(const struct summary *s, const struct lg_stats *st,
                    100.0 * (double)s->denied_by_reason[r] /
                        (double)s->requests.attempts);
     if (lost[REC_NOT_SENT] + lost[REC_ABANDONED_IN_FLIGHT] > 0)
-        printf("unique requests %" PRId64 ": %" PRId64 " answered, %" PRId64
-               " not_sent, %" PRId64 " abandoned_in_flight (final outcomes)\n",
+        printf("final outcomes of %" PRId64 " unique requests: %" PRId64
+               " from their attempts, %" PRId64 " not_sent, %" PRId64
+               " abandoned_in_flight\n",
                s->requests.unique,
                s->requests.unique - lost[REC_NOT_SENT] -
                    lost[REC_ABANDONED_IN_FLIGHT],

@@ -67,7 +67,8 @@ sys.exit(0 if (d["requests"]["unique"] == 5 == d["final_outcome"]["abandoned_in_
                and d["requests"]["attempts"] == 0 and d["complete"] is False) else 1)
 PY
 grep -q "(incomplete: answers missing)" "$WORK/silent.out" || fail "silent: stdout does not say incomplete"
-grep -q "5 abandoned_in_flight" "$WORK/silent.out" || fail "silent: stdout has no count"
+grep -q "final outcomes of 5 unique requests: 0 from their attempts, 0 not_sent, 5 abandoned_in_flight" \
+  "$WORK/silent.out" || fail "silent: stdout has no counts"
 grep -q "5 requests were still in flight when the run ended" "$WORK/silent.err" ||
   fail "silent: no warning"
 grep -q '"drain_s": 0.300' "$WORK/silent/generator.json" || fail "silent: drain_s"
@@ -85,6 +86,7 @@ sys.exit(0 if (d["requests"]["unique"] == 200 and f["not_sent"] > 100
                and g["kept_up"] is False) else 1)
 PY
 grep -q "requests not sent" "$WORK/flood.err" || fail "flood: no warning"
+grep -q "requests never got one (all 2 busy)" "$WORK/flood.err" || fail "flood: no cause"
 grep -q "not_sent" "$WORK/flood.out" || fail "flood: stdout has no count"
 
 # ---- the same as two shards, merged -----------------------------------------
