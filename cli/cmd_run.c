@@ -22,6 +22,7 @@
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "core/json.h"
 #include "core/keys.h"
 #include "core/results.h"
 #include "core/scenario.h"
@@ -37,6 +38,7 @@ struct run_opts {
     int threads, connections;
     const char *duration, *seed;
     int64_t max_requests;
+    int64_t drain_ns; /* --drain; 0: loadgen's default */
     int shard_i, shard_n;
     const char *shard, *start_at; /* as given */
     int64_t start_at_ns;          /* --start-at, ns since the epoch */
@@ -61,7 +63,8 @@ static void usage(FILE *out)
             "         [--connections N] [--duration D] [--max-requests N]\n"
             "         [--shard I/N|auto/N] [--start-at TIME [--late-ok]] "
             "[--seed N]\n"
-            "         [--set KEY=VALUE]... [--insecure] [--check] [-q]\n\n"
+            "         [--drain D] [--set KEY=VALUE]... [--insecure] [--check] "
+            "[-q]\n\n"
             "Sends the scenario's requests to a live endpoint at their "
             "intended times\n(open loop; closed-loop populations as "
             "users with think time) and records\nevery outcome by "
@@ -95,6 +98,14 @@ static void usage(FILE *out)
             "interval past\n"
             "                      (the late part of the schedule is sent "
             "at once, as lag)\n"
+            "  --drain D           after the window, wait at most D for "
+            "answers still in\n"
+            "                      flight (default: the longest client "
+            "timeout + 0.25s,\n"
+            "                      10s at most); what is unanswered then "
+            "is reported as\n"
+            "                      abandoned_in_flight and the results as "
+            "incomplete\n"
             "  --seed N            seed of the request stream\n"
             "  --set KEY=VALUE     override any scenario value\n"
             "  --insecure          do not verify TLS certificates\n"
@@ -152,6 +163,9 @@ static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
         o->connections = (int)n;
     else if (!strcmp(a, "--max-requests") && parse_int(v, 1, INT64_MAX, &n))
         o->max_requests = n;
+    else if (!strcmp(a, "--drain") &&
+             units_parse_duration(v, &o->drain_ns) == ERR_OK && o->drain_ns > 0)
+        ;
     else if (!strcmp(a, "--shard"))
         o->shard = v;
     else if (!strcmp(a, "--start-at"))
@@ -289,8 +303,13 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
 /* ---- results --------------------------------------------------------------
  */
 
+/* Bytes of a target URL as shown: masking may lengthen it (keys.h). */
+#define RUN_TARGET_MAX   256
+#define RUN_SHOWN_TARGET (3 * RUN_TARGET_MAX + 4)
+
 struct gen_ctx {
     const struct lg_stats *st;
+    const char *target; /* credentials masked */
     int threads, connections;
     int shard_i, shard_n;
     double start_epoch_s; /* wall-clock time of t = 0 */
@@ -300,22 +319,29 @@ static int write_generator(void *ctx, FILE *out)
 {
     const struct gen_ctx *g = ctx;
     const struct lg_stats *st = g->st;
+    char target[6 * RUN_SHOWN_TARGET]; /* escaped: 6 bytes per byte at most */
+    if (json_escape(target, sizeof(target), g->target, strlen(g->target)) ==
+        (size_t)-1)
+        target[0] = '\0';
     fprintf(out,
-            "{\n  \"shard\": \"%d/%d\", \"start_epoch_s\": %.6f,\n"
+            "{\n  \"target\": \"%s\",\n"
+            "  \"shard\": \"%d/%d\", \"start_epoch_s\": %.6f,\n"
             "  \"threads\": %d, \"connections\": %d,\n"
             "  \"connections_opened_peak\": %" PRId64
             ", \"http2_responses\": %" PRId64 ",\n"
             "  \"sent\": %" PRId64 ", \"dropped_no_connection\": %" PRId64
+            ", \"dropped_at_drain_end\": %" PRId64
             ", \"waited_for_connection\": %" PRId64
             ",\n  \"aborted_in_flight\": %" PRId64
-            ", \"retries_unsent\": %" PRId64 ",\n"
+            ", \"retries_unsent\": %" PRId64 ", \"drain_s\": %.3f,\n"
             "  \"schedule_lag_ms\": { \"p50\": %.3f, \"p99\": %.3f, "
             "\"max\": %.3f },\n  \"worker_cpu_ms\": %.1f, "
             "\"worker_cpu_wait_ms\": %.1f,\n"
             "  \"kept_up\": %s, \"stopped\": %s\n}\n",
-            g->shard_i, g->shard_n, g->start_epoch_s, g->threads,
+            target, g->shard_i, g->shard_n, g->start_epoch_s, g->threads,
             g->connections, st->connections_used, st->http2_responses, st->sent,
-            st->dropped, st->conn_waits, st->aborted, st->retries_unsent,
+            st->dropped - st->dropped_drain, st->dropped_drain, st->conn_waits,
+            st->aborted, st->retries_unsent, (double)st->drain_ns / 1e9,
             (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
             (double)st->lag_max_ns / 1e6, (double)st->cpu_ns / 1e6,
             (double)st->cpu_wait_ns / 1e6, st->kept_up ? "true" : "false",
@@ -345,39 +371,34 @@ static int write_results(const char *dir, const struct scenario *sc,
     return rc;
 }
 
-static void print_report(const struct summary *s, const struct lg_stats *st,
-                         int connections, const char *dir)
+/* The generator's failures, on stderr: requests abandoned in flight at
+ * the end, requests never sent, and why. */
+static void warn_generator(const struct lg_stats *st, int connections)
 {
-    printf("run %s: %" PRId64 " attempts, %" PRId64 " ok, %" PRId64
-           " denied (%.2f%%), goodput %.1f/s over %.1fs%s\n",
-           s->scenario, s->requests.attempts, s->requests.ok,
-           s->requests.denied, 100.0 * s->denial_rate, s->goodput_per_s,
-           s->duration_s, s->complete ? "" : " (stopped early)");
-    for (int r = 1; r < REASON_COUNT; r++)
-        if (s->denied_by_reason[r] > 0)
-            printf("  %-22s %10" PRId64 "  %6.2f%%\n",
-                   reason_id((enum reason)r), s->denied_by_reason[r],
-                   100.0 * (double)s->denied_by_reason[r] /
-                       (double)s->requests.attempts);
-    printf("latency ms (from intended send): p50 %.3f  p90 %.3f  p99 %.3f  "
-           "max %.3f\n",
-           s->lat_all.p50, s->lat_all.p90, s->lat_all.p99, s->lat_all.max);
-    printf("schedule lag ms: p50 %.3f  p99 %.3f  max %.3f;  results in %s\n",
-           (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
-           (double)st->lag_max_ns / 1e6, dir);
+    if (st->aborted > 0)
+        fprintf(stderr,
+                "tollgate run: WARNING: %" PRId64 " requests were still in "
+                "flight when the run ended (%s): no answer recorded, final "
+                "outcome abandoned_in_flight, results marked complete: "
+                "false%s\n",
+                st->aborted, st->stopped ? "stopped" : "the drain time ran out",
+                st->stopped ? ""
+                            : "; --drain D waits longer for a slow target");
     if (st->kept_up)
         return;
     fprintf(stderr,
             "tollgate run: WARNING: generator could not keep up: schedule "
-            "lag p99 %.1f ms, %" PRId64 " requests dropped (no connection "
-            "free within their timeout)\n",
-            (double)st->lag_p99_ns / 1e6, st->dropped);
-    if (st->conn_waits > 0)
+            "lag p99 %.1f ms, %" PRId64 " requests not sent (%" PRId64
+            " found no connection free within their timeout, %" PRId64
+            " still waited when the drain time ran out)\n",
+            (double)st->lag_p99_ns / 1e6, st->dropped,
+            st->dropped - st->dropped_drain, st->dropped_drain);
+    if (st->conn_waits > 0 || st->dropped > 0)
         fprintf(stderr,
-                "tollgate run: %" PRId64 " sends waited for a connection "
-                "(all %d busy): add --connections, or the target is too "
-                "slow for this rate\n",
-                st->conn_waits, connections);
+                "tollgate run: %" PRId64 " sends waited for a connection and "
+                "%" PRId64 " requests never got one (all %d busy): add "
+                "--connections, or the target is too slow for this rate\n",
+                st->conn_waits, st->dropped, connections);
     else
         fprintf(stderr, "tollgate run: no send waited for a connection: the "
                         "generator's threads ran late\n");
@@ -392,6 +413,41 @@ static void print_report(const struct summary *s, const struct lg_stats *st,
                     : "add --threads or lower the rate");
 }
 
+static void print_report(const struct summary *s, const struct lg_stats *st,
+                         int connections, const char *dir)
+{
+    const int64_t *lost = s->final_lost;
+    printf("run %s: %" PRId64 " attempts, %" PRId64 " ok, %" PRId64
+           " denied (%.2f%%), goodput %.1f/s over %.1fs%s\n",
+           s->scenario, s->requests.attempts, s->requests.ok,
+           s->requests.denied, 100.0 * s->denial_rate, s->goodput_per_s,
+           s->duration_s,
+           s->complete   ? ""
+           : st->stopped ? " (stopped early)"
+                         : " (incomplete: answers missing)");
+    for (int r = 1; r < REASON_COUNT; r++)
+        if (s->denied_by_reason[r] > 0)
+            printf("  %-22s %10" PRId64 "  %6.2f%%\n",
+                   reason_id((enum reason)r), s->denied_by_reason[r],
+                   100.0 * (double)s->denied_by_reason[r] /
+                       (double)s->requests.attempts);
+    if (lost[REC_NOT_SENT] + lost[REC_ABANDONED_IN_FLIGHT] > 0)
+        printf("final outcomes of %" PRId64 " unique requests: %" PRId64
+               " from their attempts, %" PRId64 " not_sent, %" PRId64
+               " abandoned_in_flight\n",
+               s->requests.unique,
+               s->requests.unique - lost[REC_NOT_SENT] -
+                   lost[REC_ABANDONED_IN_FLIGHT],
+               lost[REC_NOT_SENT], lost[REC_ABANDONED_IN_FLIGHT]);
+    printf("latency ms (from intended send): p50 %.3f  p90 %.3f  p99 %.3f  "
+           "max %.3f\n",
+           s->lat_all.p50, s->lat_all.p90, s->lat_all.p99, s->lat_all.max);
+    printf("schedule lag ms: p50 %.3f  p99 %.3f  max %.3f;  results in %s\n",
+           (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
+           (double)st->lag_max_ns / 1e6, dir);
+    warn_generator(st, connections);
+}
+
 /* ---- the run
  * ------------------------------------------------------------------- */
 
@@ -402,7 +458,7 @@ struct run_ctx {
     struct keys keys;
     struct lg *g;
     struct rec *rec;
-    char target[256];
+    char target[RUN_TARGET_MAX];
     char dir[512];
     int threads, connections; /* as used */
     double start_epoch_s;     /* wall-clock time of t = 0 */
@@ -432,12 +488,18 @@ static int pick_target(struct run_ctx *c)
                                       : NULL;
     if (!t)
         return start_embedded(c);
+    if (strlen(t) >= sizeof(c->target)) {
+        fprintf(stderr, "tollgate run: target URL longer than %d bytes\n",
+                RUN_TARGET_MAX - 1);
+        return EXIT_USAGE;
+    }
     snprintf(c->target, sizeof(c->target), "%s", t);
     char err[CURL_ERROR_SIZE + 64];
     if (lg_probe(c->target, c->o.insecure, 3000000000LL, err, sizeof(err)) !=
         ERR_OK) {
-        fprintf(stderr, "tollgate run: target %s unreachable: %s\n", c->target,
-                err);
+        char shown[RUN_SHOWN_TARGET];
+        fprintf(stderr, "tollgate run: target %s unreachable: %s\n",
+                keys_redact_url(c->target, shown, sizeof(shown)), err);
         return EXIT_RUNTIME;
     }
     return -1;
@@ -447,9 +509,10 @@ static int load_keys(struct run_ctx *c)
 {
     const char *path = c->sc->has_live ? c->sc->live.keys_file : NULL;
     size_t line = 0;
+    char why[200];
     if (!path)
         return -1;
-    int rc = keys_load(path, &c->keys, &line);
+    int rc = keys_load_explained(path, &c->keys, &line, why, sizeof(why));
     if (rc == ERR_OK && (int64_t)c->keys.n < c->sc->n_accounts) {
         fprintf(stderr,
                 "tollgate run: keys file %s: %zu keys for %" PRId64
@@ -459,8 +522,7 @@ static int load_keys(struct run_ctx *c)
     }
     if (rc == ERR_OK)
         return -1;
-    fprintf(stderr, "tollgate run: keys file %s:%zu: %s\n", path, line,
-            err_str(rc));
+    fprintf(stderr, "tollgate run: keys file %s: %s\n", path, why);
     return EXIT_USAGE;
 }
 
@@ -484,6 +546,7 @@ static int make_lg(struct run_ctx *c)
         .insecure = c->o.insecure,
         .keys = c->keys.n ? &c->keys : NULL,
         .progress_ns = 100000000LL,
+        .drain_ns = c->o.drain_ns,
     };
     if (cfg.connections < cfg.threads)
         cfg.threads = cfg.connections;
@@ -612,6 +675,7 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
     s.generator = (struct summary_gen){
         .kept_up = st->kept_up,
         .dropped = st->dropped,
+        .abandoned = st->aborted,
         .connections_peak = st->connections_used,
         .connections = c->connections,
         .threads = c->threads,
@@ -619,8 +683,14 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
         .waited_for_connection = st->conn_waits,
         .shards = 1,
     };
-    struct gen_ctx gc = { st,           c->threads,   c->connections,
-                          c->o.shard_i, c->o.shard_n, c->start_epoch_s };
+    char shown[RUN_SHOWN_TARGET];
+    struct gen_ctx gc = { st,
+                          keys_redact_url(c->target, shown, sizeof(shown)),
+                          c->threads,
+                          c->connections,
+                          c->o.shard_i,
+                          c->o.shard_n,
+                          c->start_epoch_s };
     int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
     if (rc == ERR_OK && c->srv) {
         char sub[600];
@@ -671,6 +741,11 @@ int cmd_run(int argc, char **argv)
     snprintf(c.dir, sizeof(c.dir), "%s", c.o.out_dir ? c.o.out_dir : "");
     if (!c.o.out_dir)
         snprintf(c.dir, sizeof(c.dir), "results/%s-run", c.sc->name);
+    status = opts_check_out_dir("tollgate run", c.dir);
+    if (status >= 0) {
+        scn_free(c.sc);
+        return status;
+    }
     if (lg_global_init() != ERR_OK) {
         fprintf(stderr, "tollgate run: libcurl initialisation failed\n");
         scn_free(c.sc);

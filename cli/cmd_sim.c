@@ -417,16 +417,21 @@ static size_t run_all(const struct scenario *sc, struct rep *reps, size_t n,
     return done;
 }
 
+/* -o DIR, or results/<name>-sim (in buf). */
+static const char *out_dir(const struct sim_opts *o, const struct scenario *sc,
+                           char *buf, size_t len)
+{
+    if (o->out_dir != NULL)
+        return o->out_dir;
+    snprintf(buf, len, "results/%.*s-sim", SCN_MAX_NAME, sc->name);
+    return buf;
+}
+
 static int finish(const struct sim_opts *o, const struct scenario *sc,
                   struct rep *reps, size_t n, double wall_s)
 {
     char dir_buf[4096];
-    const char *dir = o->out_dir;
-    if (dir == NULL) {
-        snprintf(dir_buf, sizeof(dir_buf), "results/%.*s-sim", SCN_MAX_NAME,
-                 sc->name);
-        dir = dir_buf;
-    }
+    const char *dir = out_dir(o, sc, dir_buf, sizeof(dir_buf));
     struct summary rsum;
     summary_init(&rsum);
     const struct summary *sum = &reps[0].sum;
@@ -465,8 +470,15 @@ int cmd_sim(int argc, char **argv)
         status = opts_load_scenario("tollgate sim", o.scenario, o.seed,
                                     o.duration, &o.sets, &sc);
     opts_sets_fini(&o.sets);
-    if (status >= 0)
+    if (status < 0) {
+        char dir_buf[4096];
+        status = opts_check_out_dir("tollgate sim",
+                                    out_dir(&o, sc, dir_buf, sizeof(dir_buf)));
+    }
+    if (status >= 0) {
+        scn_free(sc);
         return status;
+    }
     install_signals();
     struct progress pg;
     progress_init(&pg, stderr, o.quiet);

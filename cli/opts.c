@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/results.h"
 #include "core/units.h"
 
 void opts_add_kv(struct opts_sets *s, const char *key, const char *value)
@@ -102,4 +103,16 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
     }
     scn_diags_fini(&d);
     return rc == ERR_OK ? -1 : EXIT_USAGE;
+}
+
+int opts_check_out_dir(const char *prog, const char *dir)
+{
+    char why[1024];
+    if (results_check_dir(dir, why, sizeof(why)) == ERR_OK)
+        return -1;
+    fprintf(stderr,
+            "%s: cannot write results to %s: %s\n"
+            "Choose a writable directory with -o DIR.\n",
+            prog, dir, why);
+    return EXIT_RUNTIME;
 }

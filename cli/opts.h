@@ -56,4 +56,13 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
                        const char *duration, struct opts_sets *s,
                        struct scenario **out) WARN_UNUSED;
 
+/*
+ * The output-directory step of sim, run and serve, before any work: checks
+ * that results can be written to dir (results_check_dir: missing
+ * directories can be created, a file can be written; nothing is left
+ * behind).  Returns -1 when they can, else prints "prog: cannot write
+ * results to DIR: why" to stderr and returns EXIT_RUNTIME (3).
+ */
+int opts_check_out_dir(const char *prog, const char *dir) WARN_UNUSED;
+
 #endif

@@ -83,7 +83,13 @@ int report_check(const struct scenario *sc, const struct summary *s, FILE *out,
     }
     if (sc->n_expect == 0)
         fprintf(out, "no expect: rules in scenario '%s'\n", sc->name);
-    if (!s->complete)
+    if (!s->complete && s->final_lost[REC_ABANDONED_IN_FLIGHT] > 0)
+        fprintf(out,
+                "note: %lld requests had no answer when the run ended "
+                "(complete: false); values cover %.0f s\n",
+                (long long)s->final_lost[REC_ABANDONED_IN_FLIGHT],
+                s->duration_s);
+    else if (!s->complete)
         fprintf(out,
                 "note: the run stopped early (complete: false); "
                 "values cover %.0f s\n",

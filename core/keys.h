@@ -12,8 +12,14 @@
  * as a valid key.
  *
  * A keys file holds one key per line for accounts 0, 1, 2, ... in order;
- * blank lines and lines starting with '#' are skipped.  Keys must never be
- * written to results or logs: callers print keys_redact() instead.
+ * blank lines and lines starting with '#' are skipped.  It is read within
+ * fixed bounds whatever it turns out to be: a regular file or a pipe
+ * (process substitution), at most KEYS_MAX_FILE_BYTES, lines of at most
+ * KEYS_MAX_LINE bytes, at most KEYS_MAX_FILE_KEYS keys; anything else
+ * (/dev/zero, a directory, a socket) is refused before a byte is read.
+ * Keys must never be written to results or logs: callers print
+ * keys_redact() instead, and keys_redact_url() for URLs that may carry
+ * credentials.
  */
 #ifndef TOLLGATE_KEYS_H
 #define TOLLGATE_KEYS_H
@@ -25,7 +31,13 @@
 #include "core/err.h"
 
 #define KEYS_MAX_LEN       200      /* bytes in one key, NUL excluded */
-#define KEYS_MAX_FILE_KEYS 10000000 /* lines accepted from a keys file */
+#define KEYS_MAX_FILE_KEYS 10000000 /* keys accepted from a keys file */
+/* Bytes in one line of a keys file, newline excluded: a key plus room for
+ * indentation, or a comment. */
+#define KEYS_MAX_LINE 4096
+/* Bytes in a keys file: 10 million keys of ~25 bytes, 1.6 million
+ * 160-byte keys. */
+#define KEYS_MAX_FILE_BYTES (256L * 1024 * 1024)
 
 /* The 64-bit hash of account used by the deterministic scheme. */
 uint64_t keys_hash(int64_t account);
@@ -51,11 +63,20 @@ struct keys {
 };
 
 /* Reads path into k (caller's storage, released with keys_fini).  Errors:
- * ERR_IO (unreadable), ERR_TOOBIG (a key longer than KEYS_MAX_LEN or more
- * than KEYS_MAX_FILE_KEYS keys), ERR_INVAL (a key with spaces or control
- * characters, or no key at all); *bad_line is the 1-based offending line
- * (0 for ERR_IO). */
+ * ERR_IO (cannot open or read), ERR_TOOBIG (larger than
+ * KEYS_MAX_FILE_BYTES, a line longer than KEYS_MAX_LINE, a key longer
+ * than KEYS_MAX_LEN, or more than KEYS_MAX_FILE_KEYS keys), ERR_INVAL
+ * (neither a regular file nor a pipe, a key with spaces or control
+ * characters, or no key at all); *bad_line is the 1-based offending line,
+ * 0 when the error is about the whole file.  k is empty on error. */
 int keys_load(const char *path, struct keys *k, size_t *bad_line) WARN_UNUSED;
+
+/* The same, and on error a one-line explanation in why[0..why_len) that
+ * names the limit or the problem and how to fix it, without the path and
+ * without any key ("line 3: key longer than 200 bytes (KEYS_MAX_LEN)").
+ * why may be NULL. */
+int keys_load_explained(const char *path, struct keys *k, size_t *bad_line,
+                        char *why, size_t why_len) WARN_UNUSED;
 
 /* Releases k; accepts a zeroed struct. */
 void keys_fini(struct keys *k);
@@ -67,5 +88,15 @@ int64_t keys_find(const struct keys *k, const char *key, size_t key_len);
 /* A printable stand-in for a key: its first 6 bytes then "...", so logs
  * can tell keys apart without revealing them.  Returns buf. */
 char *keys_redact(const char *key, char *buf, size_t len);
+
+/* url with its credentials masked, for messages and results: the password
+ * of "user:password@" becomes "***" ("user:***@"), a user without a
+ * password ("token@host") becomes "***@", and the value of every query or
+ * fragment parameter whose name looks like a secret (contains, ignoring
+ * case, "key", "token", "secret", "pass", "pwd", "auth", "sig",
+ * "credential" or "session") becomes "***" ("api_key=***").  Written
+ * into buf (NUL-terminated, truncated to len - 1 bytes: truncation never
+ * reveals a masked part).  Returns buf. */
+char *keys_redact_url(const char *url, char *buf, size_t len);
 
 #endif

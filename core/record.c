@@ -83,6 +83,14 @@ const char *rec_gauge_name(enum rec_gauge g)
     return names[g];
 }
 
+const char *rec_lost_name(enum rec_lost l)
+{
+    static const char *const names[REC_LOST_COUNT] = { "not_sent",
+                                                       "abandoned_in_flight" };
+    assert((int)l >= 0 && l < REC_LOST_COUNT);
+    return names[l];
+}
+
 static int check_config(const struct rec_config *cfg)
 {
     if (cfg->duration_ns <= 0 || cfg->interval_ns <= 0 || cfg->warmup_ns < 0 ||
@@ -348,6 +356,14 @@ void rec_final(struct rec *r, int pop, enum reason outcome, int64_t done_ns)
         r->pop_counts[pop].final[outcome]++;
 }
 
+void rec_final_lost(struct rec *r, int pop, enum rec_lost why, int64_t done_ns)
+{
+    assert(pop >= 0 && (size_t)pop < r->cfg.n_pops);
+    assert((int)why >= 0 && why < REC_LOST_COUNT);
+    if (done_ns >= r->cfg.warmup_ns)
+        r->pop_counts[pop].lost[why]++;
+}
+
 void rec_gauge(struct rec *r, enum rec_gauge g, int64_t t_ns, double value)
 {
     assert((int)g >= 0 && g < REC_GAUGE_COUNT);
@@ -399,6 +415,8 @@ static void counts_add(struct rec_counts *d, const struct rec_counts *s)
         d->outcome[o] += s->outcome[o];
         d->final[o] += s->final[o];
     }
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        d->lost[l] += s->lost[l];
 }
 
 /* Adds a sparse histogram into interval i of dst, dense slot or frozen. */

@@ -80,6 +80,27 @@ struct rec_config {
     bool live; /* keep service-time and schedule-lag histograms (run) */
 };
 
+/*
+ * Final outcomes that are not an answer: the load generator (run) lost the
+ * request.  With them every logical request ends in exactly one final
+ * outcome, so the final outcomes of a run add up to its unique requests
+ * even when the generator fell behind.  sim and serve never lose one.
+ */
+enum rec_lost {
+    REC_NOT_SENT = 0,        /* its first attempt, or a retry that was due,
+                                was never sent: no connection came free
+                                within its client timeout, or the run's
+                                drain time ran out first */
+    REC_ABANDONED_IN_FLIGHT, /* an attempt was sent and had no answer when
+                                the run ended (drain time over, or
+                                stopped) */
+    REC_LOST_COUNT
+};
+
+/* Name of l in summary.json and histograms.tgh ("not_sent",
+ * "abandoned_in_flight"); never a reason id. */
+const char *rec_lost_name(enum rec_lost l);
+
 /* Counters of one interval (time series) or of one population (summary). */
 struct rec_counts {
     int64_t offered;               /* unique requests intended here */
@@ -87,6 +108,9 @@ struct rec_counts {
     int64_t final[REASON_COUNT];   /* logical requests by final outcome
                                       (summary accumulators only; 0 in
                                       interval counters) */
+    int64_t lost[REC_LOST_COUNT];  /* logical requests the generator lost,
+                                      by enum rec_lost (summary only, like
+                                      final) */
 };
 
 struct rec;
@@ -135,6 +159,11 @@ bool rec_attempt(struct rec *r, int pop, enum reason outcome,
 /* A logical request ended at done_ns with its final outcome (after any
  * retries).  Feeds requests.unique accounting of final outcomes. */
 void rec_final(struct rec *r, int pop, enum reason outcome, int64_t done_ns);
+
+/* A logical request ended at done_ns without an answer because the load
+ * generator lost it (enum rec_lost): its final outcome instead of
+ * rec_final's.  Counted like rec_final (warm-up excluded). */
+void rec_final_lost(struct rec *r, int pop, enum rec_lost why, int64_t done_ns);
 
 /* Sets gauge g for the interval containing t_ns (last value wins). */
 void rec_gauge(struct rec *r, enum rec_gauge g, int64_t t_ns, double value);

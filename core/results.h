@@ -43,6 +43,14 @@ struct timeline_row;
 /* Creates dir and its missing parents (mode 0777 & ~umask).  ERR_IO. */
 int results_mkdir(const char *dir) WARN_UNUSED;
 
+/* Checks, before a run starts, that results can be written to dir: each
+ * missing directory on the way is created, a temporary file is created
+ * and removed inside dir, then the directories it created are removed
+ * again, so a later failure leaves nothing behind.  ERR_IO (errno kept)
+ * with "PATH: what failed: strerror" in err, PATH being the directory
+ * that could not be created or written. */
+int results_check_dir(const char *dir, char *err, size_t err_len) WARN_UNUSED;
+
 /* Writes one file atomically: fn(ctx, tmp) writes the content (returning
  * an enum err), then flush + fsync + rename to dir/name.  On any failure
  * the temporary file is removed and the error returned (ERR_IO: errno of

@@ -229,6 +229,7 @@ static void sj_generator(struct sj *j, int root, struct summary *s)
     }
     s->has_generator = true;
     g->dropped = sj_int(j, o, "dropped_requests");
+    g->abandoned = sj_int(j, o, "abandoned_in_flight");
     g->connections_peak = sj_int(j, o, "connections_peak");
     g->connections = sj_int(j, o, "connections");
     g->threads = sj_int(j, o, "threads");
@@ -251,6 +252,10 @@ static void sj_rest(struct sj *j, int root, struct summary *s)
     int rep = json_get(j->d, root, "replications");
     s->replications = rep >= 0 ? (int)sj_int(j, root, "replications") : 1;
     sj_by_reason(j, root, "final_outcome", s->final_by_outcome, 0);
+    int fo = json_get(j->d, root, "final_outcome");
+    for (int l = 0; json_type(j->d, fo) == JSON_OBJECT && l < REC_LOST_COUNT;
+         l++)
+        s->final_lost[l] = sj_int(j, fo, rec_lost_name(l));
     s->denial_rate = sj_num(j, root, "denial_rate");
     s->goodput_per_s = sj_num(j, root, "goodput_per_s");
     s->retry_amplification = sj_num(j, root, "retry_amplification");

@@ -5,10 +5,16 @@
  * writers (tests, merge) do not pull in the scenario module: merge copies
  * the first shard's scenario.yaml byte for byte instead.  The file is the
  * scenario as scn_write() renders it (defaults filled in, overrides
- * applied), written atomically like every results file.
+ * applied), written atomically like every results file, except that
+ * credentials in live.target are masked (keys_redact_url): a results
+ * directory is shared more widely than the scenario it came from.
  */
 #include "core/results.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/keys.h"
 #include "core/scenario.h"
 
 static int wr_scenario(void *ctx, FILE *out)
@@ -18,5 +24,15 @@ static int wr_scenario(void *ctx, FILE *out)
 
 int results_write_scenario(const char *dir, const struct scenario *sc)
 {
-    return results_write_atomic(dir, RESULTS_SCENARIO, wr_scenario, (void *)sc);
+    if (!sc->has_live || sc->live.target == NULL)
+        return results_write_atomic(dir, RESULTS_SCENARIO, wr_scenario,
+                                    (void *)sc);
+    /* A shallow copy that differs in the target only: scn_write reads. */
+    struct scenario masked = *sc;
+    size_t n = 3 * strlen(sc->live.target) + 4; /* "***" may be longer */
+    char *target = xmalloc(n);
+    masked.live.target = keys_redact_url(sc->live.target, target, n);
+    int rc = results_write_atomic(dir, RESULTS_SCENARIO, wr_scenario, &masked);
+    free(target);
+    return rc;
 }

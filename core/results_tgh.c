@@ -48,6 +48,25 @@ static int put_counts(FILE *out, const int64_t *c)
     return ERR_OK;
 }
 
+/* "poplost <pop> <name> <count>..." for the generator's lost requests
+ * (enum rec_lost, by name); nothing when there are none, so files of
+ * sim and serve, which never lose one, do not change. */
+static int put_lost(FILE *out, size_t pop, const struct rec_counts *c)
+{
+    bool any = false;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        any = any || c->lost[l] != 0;
+    if (!any)
+        return ERR_OK;
+    if (fprintf(out, "poplost %zu", pop) < 0)
+        return ERR_IO;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        if (fprintf(out, " %s %lld", rec_lost_name(l), (long long)c->lost[l]) <
+            0)
+            return ERR_IO;
+    return fputc('\n', out) == EOF ? ERR_IO : ERR_OK;
+}
+
 static int put_header(FILE *out, const struct rec *r)
 {
     const struct rec_config *cfg = rec_config(r);
@@ -93,6 +112,8 @@ static int put_summary_hists(FILE *out, const struct rec *r)
             rc = put_counts(out, c.final);
         if (rc == ERR_OK && fputc('\n', out) == EOF)
             rc = ERR_IO;
+        if (rc == ERR_OK)
+            rc = put_lost(out, p, &c);
     }
     if (rc == ERR_OK)
         rc = put_hist(out, "all", rec_lat_all(r));
@@ -391,10 +412,36 @@ static int rd_popcounts(struct rd *d)
 {
     struct rec_counts c;
     int64_t p;
-    if (!rd_i64(d, &p) || p < 0 || (size_t)p >= rec_n_pops(d->rec) ||
-        !rd_i64(d, &c.offered) || c.offered < 0 || !rd_outcomes(d, c.outcome) ||
+    if (!rd_i64(d, &p) || p < 0 || (size_t)p >= rec_n_pops(d->rec))
+        return rd_fail(d, "malformed 'popcounts' line");
+    rec_counts_get(d->rec, (int)p, &c); /* keeps lost[] (poplost) */
+    if (!rd_i64(d, &c.offered) || c.offered < 0 || !rd_outcomes(d, c.outcome) ||
         !rd_outcomes(d, c.final) || !rd_eol(d))
         return rd_fail(d, "malformed 'popcounts' line");
+    rec_pop_counts_load(d->rec, (size_t)p, &c);
+    return ERR_OK;
+}
+
+/* "poplost <pop> (<name> <count>)...": names of enum rec_lost. */
+static int rd_poplost(struct rd *d)
+{
+    struct rec_counts c;
+    int64_t p;
+    char tok[64];
+    if (!rd_i64(d, &p) || p < 0 || (size_t)p >= rec_n_pops(d->rec))
+        return rd_fail(d, "malformed 'poplost' line");
+    rec_counts_get(d->rec, (int)p, &c);
+    while (rd_token(d, tok, sizeof(tok))) {
+        int l = 0;
+        while (l < REC_LOST_COUNT && strcmp(rec_lost_name(l), tok) != 0)
+            l++;
+        if (l == REC_LOST_COUNT)
+            return rd_fail(d, "unknown name in 'poplost' line");
+        if (!rd_i64(d, &c.lost[l]) || c.lost[l] < 0)
+            return rd_fail(d, "malformed count in 'poplost' line");
+    }
+    if (!rd_eol(d))
+        return rd_fail(d, "malformed 'poplost' line");
     rec_pop_counts_load(d->rec, (size_t)p, &c);
     return ERR_OK;
 }
@@ -488,6 +535,8 @@ static int rd_body(struct rd *d)
         int rc;
         if (rd_word(d, "popcounts"))
             rc = rd_popcounts(d);
+        else if (rd_word(d, "poplost"))
+            rc = rd_poplost(d);
         else if (rd_word(d, "hist"))
             rc = rd_hist(d);
         else if (rd_word(d, "iv"))

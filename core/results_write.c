@@ -54,6 +54,78 @@ int results_mkdir(const char *dir)
     return rc;
 }
 
+/* mkdir path unless it exists as a directory; *made tells which.
+ * ERR_IO with errno set otherwise. */
+static int ensure_dir(const char *path, bool *made)
+{
+    struct stat st;
+    *made = false;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return ERR_OK;
+        errno = ENOTDIR;
+        return ERR_IO;
+    }
+    if (mkdir(path, 0777) != 0)
+        return ERR_IO;
+    *made = true;
+    return ERR_OK;
+}
+
+int results_check_dir(const char *dir, char *err, size_t err_len)
+{
+    char *path = xstrdup(dir);
+    size_t n = strlen(path);
+    char **made = xcalloc(n + 1, sizeof(*made)); /* at most one per '/' */
+    size_t n_made = 0;
+    int rc = ERR_OK;
+    if (n == 0) {
+        errno = ENOENT;
+        rc = ERR_IO;
+        if (err != NULL && err_len > 0)
+            snprintf(err, err_len, "empty directory name");
+    }
+    for (size_t i = 1; i <= n && rc == ERR_OK; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        bool m;
+        rc = ensure_dir(path, &m);
+        if (rc == ERR_OK && m)
+            made[n_made++] = xstrdup(path);
+        if (rc != ERR_OK && err != NULL && err_len > 0)
+            snprintf(err, err_len, "%s: cannot create the directory: %s", path,
+                     strerror(errno));
+        path[i] = c;
+    }
+    if (rc == ERR_OK) {
+        size_t k = n + 32;
+        char *probe = xmalloc(k);
+        snprintf(probe, k, "%s/.tollgate-probe-XXXXXX", dir);
+        int fd = mkstemp(probe);
+        if (fd < 0) {
+            rc = ERR_IO;
+            if (err != NULL && err_len > 0)
+                snprintf(err, err_len, "%s: cannot write in the directory: %s",
+                         dir, strerror(errno));
+        } else {
+            close(fd);
+            unlink(probe);
+        }
+        free(probe);
+    }
+    int saved = errno;
+    while (n_made > 0) { /* deepest first */
+        rmdir(made[--n_made]);
+        free(made[n_made]);
+    }
+    free(made);
+    free(path);
+    errno = saved;
+    return rc;
+}
+
 static void fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY);
@@ -182,6 +254,27 @@ static void w_by_reason(struct json_w *w, const char *key, const int64_t *c,
     json_w_obj_end(w);
 }
 
+/* "final_outcome": every reason id, then the generator's lost requests
+ * when there is a generator (run, merged runs) or one was lost; sim's
+ * summary, which never loses one, stays as it was. */
+static void w_final(struct json_w *w, const struct summary *s)
+{
+    bool lost = s->has_generator;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        lost = lost || s->final_lost[l] != 0;
+    json_w_key(w, "final_outcome");
+    json_w_obj_begin(w);
+    for (int o = 0; o < REASON_COUNT; o++) {
+        json_w_key(w, reason_id(o));
+        json_w_int(w, s->final_by_outcome[o]);
+    }
+    for (int l = 0; lost && l < REC_LOST_COUNT; l++) {
+        json_w_key(w, rec_lost_name(l));
+        json_w_int(w, s->final_lost[l]);
+    }
+    json_w_obj_end(w);
+}
+
 static void w_latency(struct json_w *w, const struct summary *s)
 {
     const struct summary_ci95 *ci = s->has_ci95 ? &s->ci95 : NULL;
@@ -257,16 +350,17 @@ static void w_generator(struct json_w *w, const struct summary_gen *g)
     json_w_key(w, "kept_up");
     json_w_bool(w, g->kept_up);
     const char *names[] = { "dropped_requests",
+                            "abandoned_in_flight",
                             "connections_peak",
                             "connections",
                             "threads",
                             "sent",
                             "waited_for_connection",
                             "shards" };
-    const int64_t vals[] = { g->dropped,     g->connections_peak,
-                             g->connections, g->threads,
-                             g->sent,        g->waited_for_connection,
-                             g->shards };
+    const int64_t vals[] = {
+        g->dropped, g->abandoned, g->connections_peak,      g->connections,
+        g->threads, g->sent,      g->waited_for_connection, g->shards
+    };
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
         json_w_key(w, names[i]);
         json_w_int(w, vals[i]);
@@ -307,7 +401,7 @@ int results_fwrite_summary(FILE *out, const struct summary *s)
     w_head(&w, s);
     w_requests(&w, &s->requests);
     w_by_reason(&w, "denied_by_reason", s->denied_by_reason, 1);
-    w_by_reason(&w, "final_outcome", s->final_by_outcome, 0);
+    w_final(&w, s);
     w_rates(&w, s);
     w_latency(&w, s);
     w_pops(&w, s);

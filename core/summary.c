@@ -121,6 +121,7 @@ void summary_from_record(struct summary *s, const struct rec *r,
     rec_counts_get(r, -1, &tot);
     fill_requests(&s->requests, s->denied_by_reason, &tot);
     memcpy(s->final_by_outcome, tot.final, sizeof(s->final_by_outcome));
+    memcpy(s->final_lost, tot.lost, sizeof(s->final_lost));
     const struct summary_req *q = &s->requests;
     s->denial_rate = q->attempts ? (double)q->denied / (double)q->attempts : 0;
     s->goodput_per_s = s->duration_s > 0 ? (double)q->ok / s->duration_s : 0;
@@ -142,6 +143,7 @@ void summary_gen_add(struct summary_gen *acc, const struct summary_gen *g)
 {
     acc->kept_up = acc->kept_up && g->kept_up;
     acc->dropped += g->dropped;
+    acc->abandoned += g->abandoned;
     acc->connections_peak += g->connections_peak;
     acc->connections += g->connections;
     acc->threads += g->threads;
@@ -321,6 +323,8 @@ int summary_replicate(struct summary *out, const struct summary *reps, size_t n)
                 s0->denied_by_reason, st, n);
     for (int o = 0; o < REASON_COUNT; o++)
         out->final_by_outcome[o] = mean_count(&s0->final_by_outcome[o], st, n);
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        out->final_lost[l] = mean_count(&s0->final_lost[l], st, n);
     struct summary_ci95 *ci = &out->ci95;
     rate_combine(&out->denial_rate, &ci->denial_rate, &s0->denial_rate, st, n);
     rate_combine(&out->goodput_per_s, &ci->goodput_per_s, &s0->goodput_per_s,

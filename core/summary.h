@@ -58,7 +58,8 @@ struct summary_ci95 {
 struct summary_gen {
     bool kept_up;                  /* lag p99 within 10 ms, nothing dropped */
     int64_t dropped;               /* requests never sent: no connection
-                                      free within their client timeout */
+                                      free within their client timeout, or
+                                      the drain time ran out first */
     int64_t connections_peak;      /* connections opened at the peak */
     int64_t connections;           /* connections allowed */
     int64_t threads;               /* worker threads */
@@ -66,6 +67,8 @@ struct summary_gen {
     int64_t waited_for_connection; /* attempts sent late because every
                                       connection of their thread was busy */
     int64_t shards;                /* runs combined (1 unless merged) */
+    int64_t abandoned;             /* attempts in flight when the run
+                                      ended: no answer recorded */
 };
 
 struct summary {
@@ -81,6 +84,11 @@ struct summary {
     int64_t denied_by_reason[REASON_COUNT]; /* every id; [REASON_OK] is 0 */
     int64_t final_by_outcome[REASON_COUNT]; /* logical requests by final
                                                outcome ("final_outcome") */
+    int64_t final_lost[REC_LOST_COUNT];     /* ... and those the generator lost
+                                               (enum rec_lost; "final_outcome"
+                                               too, when has_generator or not
+                                               zero): with final_by_outcome
+                                               they add up to requests.unique */
     double denial_rate;         /* denied / attempts (0 when no attempts) */
     double goodput_per_s;       /* ok / duration_s */
     double retry_amplification; /* attempts / unique (1 when no unique) */

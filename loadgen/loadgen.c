@@ -59,14 +59,25 @@ static int add_header(struct lg_shared *sh, const char *src, char *err,
                  LG_MAX_HEADERS);
         return ERR_INVAL;
     }
-    if (!strchr(src, ':')) {
+    /* Messages name the header by position and name, never its value
+     * (an Authorization header may hold a literal key). */
+    size_t i = sh->n_headers;
+    const char *colon = strchr(src, ':');
+    if (!colon) {
         snprintf(err, err_len,
-                 "live.request.headers: '%.60s' is not "
-                 "\"Name: value\"",
-                 src);
+                 "live.request.headers[%zu]: not \"Name: value\" (no ':'; "
+                 "the text is not shown, it may be a secret)",
+                 i);
         return ERR_INVAL;
     }
-    return compile(&sh->headers[sh->n_headers++], src, "headers", err, err_len);
+    char msg[200];
+    if (tpl_compile(src, &sh->headers[sh->n_headers++], msg, sizeof(msg)) ==
+        ERR_OK)
+        return ERR_OK;
+    int name_len = (int)(colon - src < 60 ? colon - src : 60);
+    snprintf(err, err_len, "live.request.headers[%zu] (%.*s): %s", i, name_len,
+             src, msg);
+    return ERR_INVAL;
 }
 
 /* Headers: the scenario's, or Authorization + Content-Type, plus the
@@ -330,6 +341,7 @@ static void add_stats(struct lg_stats *st, const struct lg_worker *w)
 {
     st->sent += w->sent;
     st->dropped += w->dropped;
+    st->dropped_drain += w->dropped_drain;
     st->aborted += w->aborted;
     st->retries_unsent += w->retries_unsent;
     st->connections_used += w->conns_peak;
@@ -362,10 +374,13 @@ int lg_join(struct lg *g, struct rec **out, struct lg_stats *st)
         add_stats(st, &g->w[i]);
         hist_merge(&lag, &g->w[i].lag);
     }
+    /* Complete: the whole window ran and every request sent got its
+     * answer (none abandoned in flight at the end). */
     for (int i = 0; i < g->n_w; i++)
-        rec_finish(g->w[i].rec, st->end_ns, !st->stopped);
+        rec_finish(g->w[i].rec, st->end_ns, !st->stopped && st->aborted == 0);
     for (int i = 1; i < g->n_w && rc == ERR_OK; i++)
         rc = rec_merge(g->w[0].rec, g->w[i].rec);
+    st->drain_ns = g->sh.drain_ns;
     st->lag_p50_ns = hist_percentile(&lag, 50.0);
     st->lag_p99_ns = hist_percentile(&lag, 99.0);
     st->lag_max_ns = hist_max(&lag);

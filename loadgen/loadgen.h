@@ -14,9 +14,11 @@
  * schedule lag = actual send - intended time; all three are recorded.  A
  * request that finds no free connection waits, and its lag grows; one
  * that waited longer than its client timeout is dropped and counted, never
- * hidden.  Closed-loop populations (users, think) run beside them: each
- * user sends, waits for the final outcome (retries included), thinks,
- * sends again.
+ * hidden.  Every logical request ends in exactly one final outcome: an
+ * answer's, or not_sent / abandoned_in_flight (enum rec_lost) when the
+ * generator lost it, so the final outcomes add up to the unique requests.
+ * Closed-loop populations (users, think) run beside them: each user sends,
+ * waits for the final outcome (retries included), thinks, sends again.
  *
  * The caller must call lg_global_init() (or curl_global_init) before
  * lg_new() and ignore SIGPIPE; libcurl is used with CURLOPT_NOSIGNAL.
@@ -54,8 +56,10 @@ struct lg_config {
     uint64_t seed;
     bool insecure;           /* do not verify TLS peers */
     const struct keys *keys; /* borrowed; NULL: deterministic keys */
-    int64_t drain_ns;        /* wait for in-flight requests after the
-                                window; 0: min(longest client timeout
+    int64_t drain_ns;        /* after the window, wait this long at most
+                                for in-flight answers and late sends
+                                (a hard cap: the run ends by duration +
+                                drain); 0: min(longest client timeout
                                 + 250 ms, 10 s) */
     int64_t progress_ns;     /* snapshot period; 0: 1 s */
 };
@@ -73,9 +77,17 @@ struct lg_progress {
 /* How well the generator did its job (beside the recorder). */
 struct lg_stats {
     int64_t sent;           /* attempts handed to libcurl */
-    int64_t dropped;        /* never sent: no connection free in time */
-    int64_t aborted;        /* in flight when stopped; not recorded */
-    int64_t retries_unsent; /* retries still waiting at the end */
+    int64_t dropped;        /* never sent (final outcome not_sent): no
+                               connection free within the client timeout,
+                               or the drain time ran out first */
+    int64_t dropped_drain;  /* of dropped: still waiting to be sent when
+                               the drain time ran out */
+    int64_t aborted;        /* in flight when the run ended (drain time
+                               over, or stopped): final outcome
+                               abandoned_in_flight, no attempt recorded;
+                               the recorder is then marked incomplete */
+    int64_t retries_unsent; /* retries due after the window: final
+                               outcome that of their last attempt */
     int64_t lag_p50_ns, lag_p99_ns, lag_max_ns;
     int64_t connections_used; /* peak connections libcurl opened */
     int64_t conn_waits;       /* attempts that waited for a connection
@@ -84,6 +96,7 @@ struct lg_stats {
     int64_t cpu_wait_ns;      /* time they were runnable but had no CPU (other
                                  processes ran); -1: unknown (Linux schedstat) */
     int64_t http2_responses;  /* responses received over HTTP/2 */
+    int64_t drain_ns;         /* the drain time used */
     bool kept_up;   /* false: lag p99 > LG_LAG_FLAG_NS or dropped > 0 */
     bool stopped;   /* lg_stop() ended the run early */
     int64_t end_ns; /* time covered */

@@ -247,12 +247,15 @@ static void snap_publish(struct lg_worker *w, bool done)
     memset(w->local.outcome, 0, sizeof(w->local.outcome));
 }
 
-/* A request that never left: its client gave up before a handle freed. */
+/* A request (or a due retry of one) that never left: its client gave up
+ * before a handle freed, or the drain time ran out.  Its final outcome
+ * is not_sent, also for a retry: the answer it would have got is
+ * unknown, and an earlier attempt's outcome would hide the generator's
+ * failure. */
 static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
 {
     w->dropped++;
-    if (r->attempts > 0)
-        rec_final(w->rec, r->tr.pop, r->last, now);
+    rec_final_lost(w->rec, r->tr.pop, REC_NOT_SENT, now);
     if (r->user >= 0)
         lg_sched_user(w, r->tr.pop, r->user,
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
@@ -483,15 +486,23 @@ static void wait_events(struct lg_worker *w, int64_t wake_ns, bool sending)
         harvest(w);
 }
 
+/* The end of the run: every logical request the worker started gets its
+ * final outcome here if it has none yet, so finals add up to offered.
+ * Completions libcurl already has are recorded first; an attempt still
+ * in flight is abandoned (no answer); a retry waiting in the heap was due
+ * after the window (or after a stop) and ends as its last attempt did,
+ * as in sim. */
 static void finish(struct lg_worker *w, int64_t end_ns)
 {
     int64_t now = end_ns;
+    harvest(w);
     for (int i = 0; i < w->n_slots; i++) {
         struct lg_slot *s = &w->slots[i];
         if (s->busy) {
             curl_multi_remove_handle(w->multi, s->easy);
             s->busy = false;
             w->aborted++;
+            rec_final_lost(w->rec, s->req.tr.pop, REC_ABANDONED_IN_FLIGHT, now);
         }
     }
     for (size_t i = 0; i < w->heap.n; i++)
@@ -515,8 +526,10 @@ static bool pending(const struct lg_worker *w, int64_t dur)
 static void drop_pending(struct lg_worker *w, int64_t dur, int64_t now)
 {
     struct lg_req r;
-    while (lg_sched_take(w, dur - 1, &r))
+    while (lg_sched_take(w, dur - 1, &r)) {
         drop(w, &r, now);
+        w->dropped_drain++;
+    }
 }
 
 void *lg_worker_main(void *arg)
@@ -547,8 +560,11 @@ void *lg_worker_main(void *arg)
         }
         bool sending = pending(w, dur);
         if (sending && now >= dur + sh->drain_ns) {
+            /* The drain time is a hard cap: what is still unsent is
+             * dropped, and what is in flight is abandoned now. */
             drop_pending(w, dur, now);
             sending = false;
+            drain_until = now;
         }
         if (sending) {
             drain_until = -1;

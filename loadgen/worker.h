@@ -144,6 +144,7 @@ struct lg_worker {
     int64_t next_snap_ns;
     /* statistics, read after join */
     int64_t sent, dropped, aborted, retries_unsent, in_flight;
+    int64_t dropped_drain; /* of dropped: still unsent when the drain ended */
     int64_t conns_open, conns_peak;
     int64_t starved_ns;          /* since when due requests find no free handle;
                                     -1: not now */

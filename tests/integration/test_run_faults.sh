@@ -81,7 +81,9 @@ d, g = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 gen, r = d["generator"], d["requests"]
 print(f"late: {gen}; unique {r['unique']} attempts {r['attempts']}")
 ok = (gen["kept_up"] is False and gen["dropped_requests"] > 0
-      and gen["dropped_requests"] == g["dropped_no_connection"]
+      and gen["dropped_requests"]
+          == g["dropped_no_connection"] + g["dropped_at_drain_end"]
+      and d["final_outcome"]["not_sent"] == gen["dropped_requests"]
       and gen["waited_for_connection"] > 0 and gen["connections"] == 2
       and gen["sent"] == r["attempts"] == r["denied"]
       and r["unique"] == r["attempts"] + gen["dropped_requests"] == 20)
@@ -99,7 +101,8 @@ set -e
 [ "$rc" = 3 ] || fail "unreachable target: exit $rc, want 3"
 grep -q unreachable "$WORK/down.err" || fail "no 'unreachable' message"
 
-# SIGINT after ~1 s of a 30 s run: clean stop, complete=false, totals add up.
+# SIGINT after ~1 s of a 30 s run: clean stop, complete=false, totals add
+# up (requests in flight at the stop end as abandoned_in_flight).
 scenario sigint 50 30s 1s
 start_faultsrv ok
 "$TG" run "$WORK/sigint.yaml" --target "http://127.0.0.1:$FAULT_PORT" \
@@ -113,8 +116,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 r = d["requests"]
 summed = r["ok"] + sum(d["denied_by_reason"].values())
-print(f"sigint: complete={d['complete']} attempts={r['attempts']} duration_s={d['duration_s']}")
-sys.exit(0 if not d["complete"] and r["attempts"] == summed > 20 and d["duration_s"] < 5 else 1)
+finals = sum(d["final_outcome"].values())
+print(f"sigint: complete={d['complete']} attempts={r['attempts']} duration_s={d['duration_s']} "
+      f"unique={r['unique']} finals={finals}")
+sys.exit(0 if (not d["complete"] and r["attempts"] == summed > 20 and d["duration_s"] < 5
+               and finals == r["unique"]) else 1)
 PY
 for f in summary.json timeseries.csv latency.hgrm histograms.tgh scenario.yaml events.csv; do
   [ -s "$WORK/sigint/$f" ] || fail "SIGINT: $f missing"

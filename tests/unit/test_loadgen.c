@@ -3,7 +3,9 @@
  * loopback HTTP/1.1 server (keep-alive, answers by path): every request
  * is sent and classified, counts add up, retries follow the client model,
  * keys are valid per account, closed-loop users work, stop is clean,
- * --max-requests is exact (open loop: the first N by intended time).
+ * --max-requests is exact (open loop: the first N by intended time),
+ * and every request ends in exactly one final outcome also when the
+ * target never answers or the generator cannot keep up.
  * Threaded: run it under TSan too (label `threaded`).  Worker threads
  * never assert; only this main thread does, after join.
  */
@@ -73,6 +75,8 @@ static void reply(struct mini *m, int fd, const char *req)
     const char *body429 = "{\"error\":{\"message\":\"Rate limit reached for "
                           "requests.\",\"type\":\"requests\",\"code\":"
                           "\"rate_limit_exceeded\"}}";
+    if (strncmp(req, "GET /hang", 9) == 0)
+        return; /* never answered */
     bool deny = strncmp(req, "GET /429", 8) == 0;
     bool hint = strncmp(req, "GET /429ra", 10) == 0;
     int n = snprintf(out, sizeof(out),
@@ -209,8 +213,8 @@ struct run_out {
     struct rec_counts c;
 };
 
-static void run_max(struct sc_box *b, int port, int threads, int conns,
-                    int64_t max_requests, struct run_out *o)
+static void run_full(struct sc_box *b, int port, int threads, int conns,
+                     int64_t max_requests, int64_t drain_ns, struct run_out *o)
 {
     char target[64];
     snprintf(target, sizeof(target), "http://127.0.0.1:%d", port);
@@ -222,7 +226,7 @@ static void run_max(struct sc_box *b, int port, int threads, int conns,
                              .max_requests = max_requests,
                              .shard_n = 1,
                              .seed = 7,
-                             .drain_ns = 500000000LL,
+                             .drain_ns = drain_ns,
                              .progress_ns = 50000000LL };
     struct lg *g;
     char err[200];
@@ -239,13 +243,31 @@ static void run_max(struct sc_box *b, int port, int threads, int conns,
     assert_int_equal(lg_join(g, &o->rec, &o->st), ERR_OK);
     lg_free(g);
     rec_counts_get(o->rec, -1, &o->c);
-    assert_int_equal(polled, o->st.sent); /* snapshots saw every attempt */
+    /* snapshots saw every attempt that completed (not the abandoned) */
+    assert_int_equal(polled, o->st.sent - o->st.aborted);
+}
+
+static void run_max(struct sc_box *b, int port, int threads, int conns,
+                    int64_t max_requests, struct run_out *o)
+{
+    run_full(b, port, threads, conns, max_requests, 500000000LL, o);
 }
 
 static void run(struct sc_box *b, int port, int threads, int conns,
                 struct run_out *o)
 {
     run_max(b, port, threads, conns, 0, o);
+}
+
+/* Final outcomes (answers' and the generator's) of all populations. */
+static int64_t finals_of(const struct rec_counts *c)
+{
+    int64_t n = 0;
+    for (int r = 0; r < REASON_COUNT; r++)
+        n += c->final[r];
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        n += c->lost[l];
+    return n;
 }
 
 static int64_t attempts_of(const struct rec_counts *c)
@@ -413,6 +435,52 @@ static void test_refused_is_outage(void **state)
     rec_free(o.rec);
 }
 
+/* A target that never answers and a 200 ms drain: the 10 requests sent
+ * are abandoned in flight when the run ends, each with that final
+ * outcome; nothing is lost silently and the recorder says incomplete. */
+static void test_abandoned_at_drain(void **state)
+{
+    struct mini *m = *state;
+    struct sc_box b;
+    make_sc(&b, "/hang", 100, 100, 0, 0);
+    struct run_out o;
+    run_full(&b, m->port, 2, 16, 0, 200000000LL, &o);
+    assert_int_equal(o.c.offered, 10);
+    assert_int_equal(attempts_of(&o.c), 0);
+    assert_int_equal(o.c.lost[REC_ABANDONED_IN_FLIGHT], 10);
+    assert_int_equal(finals_of(&o.c), 10);
+    assert_int_equal(o.st.sent, 10);
+    assert_int_equal(o.st.aborted, 10);
+    assert_false(rec_complete(o.rec));
+    assert_false(o.st.stopped);
+    rec_free(o.rec);
+}
+
+/* 1000/s for 100 ms on one connection to a target that never answers,
+ * 20 ms client timeout, one retry: far more than one connection carries.
+ * Whatever the timing, every request ends exactly once: timed out (after
+ * its retry), not sent, or abandoned; attempts are what was sent and not
+ * abandoned. */
+static void test_overloaded_adds_up(void **state)
+{
+    struct mini *m = *state;
+    struct sc_box b;
+    make_sc(&b, "/hang", 1000, 100, 1, 0);
+    b.pop.client.timeout_ns = b.sc.live.timeout_ns = 20000000LL;
+    b.pop.client.retry_max = 1;
+    struct run_out o;
+    run_full(&b, m->port, 1, 1, 0, 50000000LL, &o);
+    assert_int_equal(o.c.offered, 100);
+    assert_int_equal(finals_of(&o.c), 100);
+    assert_true(o.c.lost[REC_NOT_SENT] > 50);
+    assert_int_equal(o.c.lost[REC_NOT_SENT], o.st.dropped);
+    assert_int_equal(o.c.lost[REC_ABANDONED_IN_FLIGHT], o.st.aborted);
+    assert_int_equal(attempts_of(&o.c), o.st.sent - o.st.aborted);
+    assert_int_equal(attempts_of(&o.c), o.c.outcome[REASON_TIMEOUT]);
+    assert_false(o.st.kept_up);
+    rec_free(o.rec);
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -437,6 +505,21 @@ static void test_config_errors(void **state)
     cfg.connections = 1;
     cfg.shard_i = 1;
     assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    /* Header errors name the header, never its value (a literal key). */
+    cfg.shard_i = 0;
+    char *no_colon[] = { "Bearer sk-hdr-secret" };
+    b.sc.live.headers = no_colon;
+    b.sc.live.n_headers = 1;
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    assert_non_null(strstr(err, "live.request.headers[0]: not"));
+    assert_null(strstr(err, "sk-hdr"));
+    char *bad_var[] = { "Accept: */*", "Authorization: Bearer sk-x ${nope}" };
+    b.sc.live.headers = bad_var;
+    b.sc.live.n_headers = 2;
+    assert_int_equal(lg_new(&cfg, &g, err, sizeof(err)), ERR_INVAL);
+    assert_non_null(strstr(err, "live.request.headers[1] (Authorization): "));
+    assert_non_null(strstr(err, "unknown variable"));
+    assert_null(strstr(err, "sk-x"));
 }
 
 static int setup(void **state)
@@ -470,6 +553,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_max_requests_closed, setup,
                                         teardown),
         cmocka_unit_test(test_refused_is_outage),
+        cmocka_unit_test_setup_teardown(test_abandoned_at_drain, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_overloaded_adds_up, setup,
+                                        teardown),
         cmocka_unit_test(test_config_errors),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

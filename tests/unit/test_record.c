@@ -207,6 +207,45 @@ static void test_warmup_excluded(void **state)
     rec_free(r);
 }
 
+/* Requests the generator lost: counted by kind beside the final outcomes
+ * (warm-up excluded like them), absent from attempts and the series,
+ * added by merge, cleared by reset; names as in summary.json. */
+static void test_lost(void **state)
+{
+    (void)state;
+    struct rec *r = mk(10 * S, S, 2 * S, 2, true),
+               *o = mk(10 * S, S, 2 * S, 2, true);
+    assert_string_equal(rec_lost_name(REC_NOT_SENT), "not_sent");
+    assert_string_equal(rec_lost_name(REC_ABANDONED_IN_FLIGHT),
+                        "abandoned_in_flight");
+    rec_offered(r, 0, 3 * S);
+    rec_final_lost(r, 0, REC_NOT_SENT, 4 * S);
+    rec_offered(r, 1, 3 * S);
+    rec_final_lost(r, 1, REC_ABANDONED_IN_FLIGHT, 9 * S);
+    rec_offered(r, 1, 1 * S);
+    rec_final_lost(r, 1, REC_NOT_SENT, 1500 * MS); /* warm-up */
+    rec_offered(o, 1, 5 * S);
+    rec_final_lost(o, 1, REC_NOT_SENT, 6 * S);
+    struct rec_counts c;
+    rec_counts_get(r, -1, &c);
+    assert_int_equal(c.offered, 2);
+    assert_int_equal(c.lost[REC_NOT_SENT], 1);
+    assert_int_equal(c.lost[REC_ABANDONED_IN_FLIGHT], 1);
+    for (int x = 0; x < REASON_COUNT; x++)
+        assert_int_equal(c.outcome[x] + c.final[x], 0);
+    rec_interval_counts(r, 4, &c);
+    assert_int_equal(c.lost[REC_NOT_SENT], 0);
+    assert_int_equal(rec_merge(r, o), ERR_OK);
+    rec_counts_get(r, 1, &c);
+    assert_int_equal(c.lost[REC_NOT_SENT], 1);
+    assert_int_equal(c.lost[REC_ABANDONED_IN_FLIGHT], 1);
+    rec_reset(r);
+    rec_counts_get(r, -1, &c);
+    assert_int_equal(c.lost[REC_NOT_SENT] + c.lost[REC_ABANDONED_IN_FLIGHT], 0);
+    rec_free(r);
+    rec_free(o);
+}
+
 static void test_out_of_range(void **state)
 {
     (void)state;
@@ -549,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_partial_last_interval),
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_warmup_excluded),
+        cmocka_unit_test(test_lost),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_gauges),
         cmocka_unit_test(test_late_exact),

@@ -68,6 +68,13 @@ static void feed(struct rec **shards, size_t n_shards, struct rec *all)
         struct rec *t[2] = { shards[(size_t)k % n_shards], all };
         for (int i = 0; i < 2; i++) {
             rec_offered(t[i], pop, intended);
+            /* live: a few the generator lost (never sent, or no answer) */
+            if (rec_config(t[i])->live && (k % 97 == 0 || k % 89 == 0)) {
+                rec_final_lost(
+                    t[i], pop,
+                    k % 97 == 0 ? REC_NOT_SENT : REC_ABANDONED_IN_FLIGHT, done);
+                continue;
+            }
             rec_attempt(t[i], pop, o, intended, sent, done);
             rec_final(t[i], pop, o, done);
             /* gauges add across shards: set them in shard 0 only, so the
@@ -198,11 +205,77 @@ static void test_summary_names(void **state)
     assert_true(json_path(&doc, 0, "populations", "hobbyists",
                           "denied_by_reason", "rate_limit", NULL) >= 0);
     assert_int_equal(json_get(&doc, 0, "ci95"), -1);
+    /* final_outcome: every reason id, then the generator's lost requests
+     * (this live recorder lost some; test_final_adds_up checks sums). */
+    int fo = json_get(&doc, 0, "final_outcome");
+    assert_int_equal(json_len(&doc, fo), 2 * (REASON_COUNT + REC_LOST_COUNT));
+    for (int o = 0; o < REASON_COUNT; o++)
+        assert_true(json_get(&doc, fo, reason_id(o)) >= 0);
+    const char *lost[] = { "not_sent", "abandoned_in_flight" };
+    for (int l = 0; l < REC_LOST_COUNT; l++) {
+        int64_t v;
+        assert_string_equal(rec_lost_name(l), lost[l]);
+        assert_true(json_int64(&doc, json_get(&doc, fo, lost[l]), &v));
+        assert_true(v > 0);
+    }
     free(nodes);
     free(text);
     rmtree(d);
     rec_free(r);
     rec_free(scratch);
+}
+
+/* Every unique request has exactly one final outcome, an answer's or the
+ * generator's (not_sent, abandoned_in_flight): the sums hold in the
+ * summary, in summary.json, and after a merge of shards.  No warm-up
+ * here (it counts offered by intended and finals by completion time). A
+ * recorder of sim (not live) writes no generator outcomes at all. */
+static void test_final_adds_up(void **state)
+{
+    (void)state;
+    for (int live = 0; live < 2; live++) {
+        struct rec_config cfg = { 30 * S, S, 0, 2, pop_names, live };
+        struct rec *sh[2], *all;
+        assert_int_equal(rec_new(&cfg, &all), ERR_OK);
+        assert_int_equal(rec_new(&cfg, &sh[0]), ERR_OK);
+        assert_int_equal(rec_new(&cfg, &sh[1]), ERR_OK);
+        feed(sh, 2, all);
+        char *dirs[2] = { tmpdir(), tmpdir() }, *out = tmpdir();
+        for (int i = 0; i < 2; i++) {
+            rec_finish(sh[i], 30 * S, true);
+            write_dir(dirs[i], sh[i], live ? "run" : "sim");
+        }
+        char err[256] = "", path[512];
+        const char *in[2] = { dirs[0], dirs[1] };
+        assert_int_equal(results_merge(out, in, 2, err, sizeof(err)), ERR_OK);
+        snprintf(path, sizeof(path), "%s/%s", out, RESULTS_SUMMARY);
+        struct summary m;
+        summary_init(&m);
+        assert_int_equal(results_read_summary(path, &m, err, sizeof(err)),
+                         ERR_OK);
+        int64_t finals = 0;
+        for (int o = 0; o < REASON_COUNT; o++)
+            finals += m.final_by_outcome[o];
+        for (int l = 0; l < REC_LOST_COUNT; l++)
+            finals += m.final_lost[l];
+        assert_int_equal(m.requests.unique, 6000);
+        assert_int_equal(finals, 6000);
+        /* k = 0, 97, ..., 5917: 62 not sent; k = 89, ..., 5963 (0 is
+         * not sent already): 67 abandoned */
+        assert_int_equal(m.final_lost[REC_NOT_SENT], live ? 62 : 0);
+        assert_int_equal(m.final_lost[REC_ABANDONED_IN_FLIGHT], live ? 67 : 0);
+        assert_int_equal(m.requests.attempts, live ? 6000 - 62 - 67 : 6000);
+        char *text = slurp(out, RESULTS_SUMMARY);
+        assert_true((strstr(text, "\"not_sent\"") != NULL) == live);
+        free(text);
+        summary_fini(&m);
+        for (int i = 0; i < 2; i++) {
+            rmtree(dirs[i]);
+            rec_free(sh[i]);
+        }
+        rmtree(out);
+        rec_free(all);
+    }
 }
 
 static void assert_lat_equal(const struct summary_lat *a,
@@ -225,6 +298,7 @@ static void assert_gen_equal(const struct summary_gen *a,
     assert_int_equal(a->sent, b->sent);
     assert_int_equal(a->waited_for_connection, b->waited_for_connection);
     assert_int_equal(a->shards, b->shards);
+    assert_int_equal(a->abandoned, b->abandoned);
 }
 
 static void assert_summary_equal(const struct summary *a,
@@ -241,6 +315,7 @@ static void assert_summary_equal(const struct summary *a,
                         sizeof(a->denied_by_reason));
     assert_memory_equal(a->final_by_outcome, b->final_by_outcome,
                         sizeof(a->final_by_outcome));
+    assert_memory_equal(a->final_lost, b->final_lost, sizeof(a->final_lost));
     assert_true(a->denial_rate == b->denial_rate);
     assert_true(a->goodput_per_s == b->goodput_per_s);
     assert_true(a->retry_amplification == b->retry_amplification);
@@ -311,7 +386,7 @@ static void test_summary_roundtrip(void **state)
         if (live) { /* run: the generator block, a late one */
             s.has_generator = true;
             s.generator =
-                (struct summary_gen){ false, 7, 48, 64, 2, 12345, 99, 1 };
+                (struct summary_gen){ false, 7, 48, 64, 2, 12345, 99, 1, 3 };
             summary_roundtrip(&s);
         }
         summary_fini(&s);
@@ -585,6 +660,14 @@ static const struct tgh_case tgh_cases[] = {
       ERR_PARSE },
     { "negative offered", "iv 2 3 ", "iv 2 -3 ", ERR_PARSE },
     { "gauge mask beyond gauges", "iv 2 3 0 1 ", "iv 2 3 0 2 ", ERR_PARSE },
+    { "lost requests", "end\n",
+      "poplost 0 not_sent 4 abandoned_in_flight 1\nend\n", ERR_OK },
+    { "lost before counts", "popcounts", "poplost 0 not_sent 4\npopcounts",
+      ERR_OK },
+    { "unknown lost name", "end\n", "poplost 0 dropped 4\nend\n", ERR_PARSE },
+    { "negative lost", "end\n", "poplost 0 not_sent -4\nend\n", ERR_PARSE },
+    { "lost pop out of range", "end\n", "poplost 1 not_sent 4\nend\n",
+      ERR_PARSE },
 };
 
 static void test_tgh_case(void **state)
@@ -618,6 +701,12 @@ static void test_tgh_case(void **state)
         rec_interval_gauges(r, 2, g, NULL);
         assert_true(g[REC_G_IN_FLIGHT] == 4);
         assert_int_equal(hist_count(rec_lat(r, REASON_OK)), 2);
+        rec_counts_get(r, 0, &cnt);
+        bool lost = strstr(c->to, "poplost") != NULL;
+        assert_int_equal(cnt.lost[REC_NOT_SENT], lost ? 4 : 0);
+        assert_int_equal(cnt.lost[REC_ABANDONED_IN_FLIGHT],
+                         strstr(c->to, "abandoned") ? 1 : 0);
+        assert_int_equal(cnt.offered, 3);
     } else {
         assert_null(r);
         assert_non_null(strstr(err, RESULTS_TGH ":"));
@@ -691,8 +780,9 @@ static void test_merge_generator(void **state)
 {
     (void)state;
     struct rec *sh[2], *all = mk(true);
-    const struct summary_gen gen[2] = { { true, 0, 10, 16, 2, 500, 0, 1 },
-                                        { false, 3, 16, 16, 2, 480, 40, 1 } };
+    const struct summary_gen gen[2] = { { true, 0, 10, 16, 2, 500, 0, 1, 0 },
+                                        { false, 3, 16, 16, 2, 480, 40, 1,
+                                          5 } };
     char *dirs[2], *out = tmpdir();
     sh[0] = mk(true);
     sh[1] = mk(true);
@@ -720,7 +810,9 @@ static void test_merge_generator(void **state)
                          ERR_OK);
         assert_true(m.has_generator == with);
         if (with) {
-            const struct summary_gen want = { false, 3, 26, 32, 4, 980, 40, 2 };
+            const struct summary_gen want = {
+                false, 3, 26, 32, 4, 980, 40, 2, 5
+            };
             assert_gen_equal(&m.generator, &want);
         }
         summary_fini(&m);
@@ -860,6 +952,7 @@ int main(void)
                                           NULL, NULL, (void *)&tgh_cases[i] };
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_summary_names),
+        cmocka_unit_test(test_final_adds_up),
         cmocka_unit_test(test_summary_roundtrip),
         cmocka_unit_test(test_replications),
         cmocka_unit_test(test_timeseries_contract),
