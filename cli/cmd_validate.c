@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/opts.h"
+#include "core/results.h"
 #include "core/scenario.h"
 #include "core/units.h"
 
@@ -198,7 +199,8 @@ int cmd_validate(int argc, char **argv)
                 n == 1 ? "" : "s", err_str(rc));
         status = EXIT_USAGE;
     } else if (o.explain) {
-        status = scn_write(sc, stdout) == ERR_OK ? EXIT_OK : EXIT_RUNTIME;
+        status = results_fwrite_scenario(stdout, sc) == ERR_OK ? EXIT_OK
+                                                               : EXIT_RUNTIME;
     } else {
         if (!o.quiet)
             print_summary(o.path, sc);

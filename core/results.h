@@ -100,6 +100,9 @@ int results_write_timeline(const char *dir, const struct scenario *sc,
  * users of the rest need not link the scenario module). */
 int results_write_scenario(const char *dir,
                            const struct scenario *sc) WARN_UNUSED;
+/* The same rendering to out (credentials in live.target masked), for
+ * `validate --explain`. */
+int results_fwrite_scenario(FILE *out, const struct scenario *sc) WARN_UNUSED;
 /* Copies src_path byte for byte to dir/name atomically (merge uses it for
  * scenario.yaml and events.csv). */
 int results_copy_file(const char *src_path, const char *dir,

@@ -94,5 +94,16 @@ expect_rc 2 "--set with an anchored mapping key" -- "$bin" validate \
     { grep -q "a mapping key must be a plain name" "$tmp/err" ||
         fail "--set anchored key: no diagnostic"; }
 
+# --explain output gets pasted into tickets: credentials in live.target
+# are masked, the rest of the URL is kept.
+printf 'name: t\nduration: 10s\naccounts:\n  - { name: a, count: 1, traffic: { phases: [ { for: 10s, rate: 1/s } ] } }\nlive:\n  target: "http://user:hunter2@127.0.0.1:9/v1?api_key=sk-123"\n' \
+    >"$tmp/cred.yaml"
+if expect_rc 0 "--explain with credentials in the target" -- "$bin" validate \
+    --explain "$tmp/cred.yaml"; then
+    grep -q 'target: "http://user:\*\*\*@127.0.0.1:9/v1?api_key=\*\*\*"' \
+        "$tmp/out" || fail "--explain: target not masked"
+    ! grep -Eq 'hunter2|sk-123' "$tmp/out" || fail "--explain: a secret shown"
+fi
+
 echo "validate CLI: $n scenarios, $failed failures"
 [ "$failed" -eq 0 ]
