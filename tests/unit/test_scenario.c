@@ -730,6 +730,11 @@ static const struct set_case set_cases[] = {
       NULL },
     { "bad flow value", BASE, "policy.regions.blocked", "[CN", ERR_INVAL,
       "YAML syntax error", NULL },
+    /* YAML cannot hold it, so scenario.yaml could not either */
+    { "value not UTF-8", BASE, "description", "a\xc3(", ERR_INVAL,
+      "--set description=...: the value is not UTF-8 text", NULL },
+    { "value with a surrogate", BASE, "description", "\xed\xa0\x80", ERR_INVAL,
+      "not UTF-8 text", NULL },
 };
 
 static void test_set(void **state)
@@ -807,12 +812,16 @@ static const struct env_case env_cases[] = {
     { "unterminated",
       BASE "policy: { capacity: { servers: \"${env:TG_TEST_SERVERS\" } }\n",
       ERR_INVAL, 0, 7, 32, "malformed ${env:" },
+    { "value not UTF-8", BASE "description: \"${env:TG_TEST_BYTES}\"\n",
+      ERR_INVAL, 0, 7, 14,
+      "after ${env:} substitution the value is not UTF-8" },
 };
 
 static void test_env(void **state)
 {
     const struct env_case *c = *state;
     setenv("TG_TEST_SERVERS", "12", 1);
+    setenv("TG_TEST_BYTES", "k\xff", 1);
     unsetenv("TG_TEST_UNSET");
     struct scenario *sc = NULL;
     struct scn_diags d;
@@ -1977,6 +1986,46 @@ static void test_env_write_back(void **state)
     scn_diags_fini(&d);
 }
 
+/* Every value that parses is written back so that it reads back as the
+ * same bytes: controls (C0, C1, DEL), the characters YAML folds as line
+ * breaks and U+FEFF/U+FFFE are escaped.  Found by the --set fuzzer: a C1
+ * control (U+009E) from a --set value made a scenario.yaml that did not
+ * parse ("control characters are not allowed"). */
+static void test_write_escapes(void **state)
+{
+    (void)state;
+    static const char *const values[] = {
+        "a\xc2\x9e"
+        "b\x01"
+        "c\x7f", /* C1, C0, DEL */
+        "x\xc2\x85"
+        "y\xe2\x80\xa8z", /* NEL, LINE SEPARATOR */
+        "\xef\xbb\xbf"
+        "bom\xef\xbf\xbe",                             /* U+FEFF, U+FFFE */
+        "tab\there \"q\" \\ \xc3\xa9\xf0\x9f\x99\x82", /* plain UTF-8 */
+    };
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        struct scn_override o = { "description", values[i] };
+        struct scenario *a = NULL, *b = NULL;
+        struct scn_diags d;
+        assert_int_equal(parse(BASE, &o, 1, &a, &d), ERR_OK);
+        assert_string_equal(a->description, values[i]);
+        char *out = write_str(a);
+        scn_diags_fini(&d);
+        int rc = parse(out, NULL, 0, &b, &d);
+        if (rc != ERR_OK) {
+            dump_diags(&d);
+            fprintf(stderr, "%s", out);
+        }
+        assert_int_equal(rc, ERR_OK);
+        assert_string_equal(b->description, values[i]);
+        free(out);
+        scn_free(a);
+        scn_free(b);
+        scn_diags_fini(&d);
+    }
+}
+
 /* A run shortened by --set duration leaves out the events past its end,
  * so its scenario.yaml validates again on its own (it did not: every
  * such event was "not before the end of the scenario"). */
@@ -2116,6 +2165,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_full),
         cmocka_unit_test(test_env_write_back),
         cmocka_unit_test(test_shortened_round_trip),
+        cmocka_unit_test(test_write_escapes),
         cmocka_unit_test(test_round_trip_library),
         cmocka_unit_test(test_label_bounds),
         cmocka_unit_test(test_diags_fmt),
