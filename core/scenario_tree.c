@@ -201,8 +201,42 @@ static bool is_merge_key(const struct ynode *k)
     return !k->quoted && strcmp(k->str, "<<") == 0;
 }
 
-/* Moves src's pairs that map does not have yet into out (a map). */
-static void merge_from(struct builder *b, struct ynode *out, struct ynode *src)
+/* The keys of a mapping being merged, as an open-addressing hash set, so
+ * merging many large mappings costs time linear in their keys (a pairwise
+ * check took seconds on a 0.5 MB file). */
+struct keyset {
+    const char **slot; /* borrowed key strings; NULL: empty */
+    size_t mask;       /* capacity - 1, a power of two minus one */
+};
+
+static void keyset_init(struct keyset *ks, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    ks->slot = xcalloc(cap, sizeof(*ks->slot));
+    ks->mask = cap - 1;
+}
+
+/* Adds key; false when it was already there. */
+static bool keyset_add(struct keyset *ks, const char *key)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    for (size_t i = (size_t)h & ks->mask;; i = (i + 1) & ks->mask) {
+        if (ks->slot[i] == NULL) {
+            ks->slot[i] = key;
+            return true;
+        }
+        if (strcmp(ks->slot[i], key) == 0)
+            return false;
+    }
+}
+
+/* Moves src's pairs that out does not have yet (not in ks) into out. */
+static void merge_from(struct builder *b, struct ynode *out, struct ynode *src,
+                       struct keyset *ks)
 {
     if (src->kind != YN_MAP) {
         scn_err(b->c, src, NULL,
@@ -210,13 +244,36 @@ static void merge_from(struct builder *b, struct ynode *out, struct ynode *src)
         b->rc = b->rc ? b->rc : ERR_INVAL;
         return;
     }
-    for (size_t i = 0; i < src->n; i++) {
-        if (has_key(out, src->keys[i]->str, out->n))
+    for (size_t i = 0; i < src->n && b->rc != ERR_TOOBIG; i++) {
+        if (!keyset_add(ks, src->keys[i]->str))
             continue;
+        if (out->n >= SCN_MAX_LIST) {
+            scn_err_toobig(b->c, src->keys[i], NULL,
+                           "more than %d items in one mapping after merging "
+                           "'<<'",
+                           SCN_MAX_LIST);
+            b->rc = ERR_TOOBIG;
+            return;
+        }
         scn_node_push(out, src->keys[i], src->vals[i]);
         src->keys[i] = NULL;
         src->vals[i] = NULL;
     }
+}
+
+/* The keys a merge of map could bring in, for sizing its key set. */
+static size_t merge_candidates(const struct ynode *map)
+{
+    size_t n = map->n;
+    for (size_t i = 0; i < map->n; i++) {
+        const struct ynode *v = map->vals[i];
+        if (!is_merge_key(map->keys[i]))
+            continue;
+        n += v->kind == YN_MAP ? v->n : 0;
+        for (size_t j = 0; v->kind == YN_SEQ && j < v->n; j++)
+            n += v->vals[j]->kind == YN_MAP ? v->vals[j]->n : 0;
+    }
+    return n;
 }
 
 /* Applies "<<" entries of a closed mapping. */
@@ -227,6 +284,8 @@ static void apply_merges(struct builder *b, struct ynode *map)
         any = any || is_merge_key(map->keys[i]);
     if (!any)
         return;
+    struct keyset ks;
+    keyset_init(&ks, merge_candidates(map));
     struct ynode out = { .kind = YN_MAP };
     struct ynode *merges = NULL;
     for (size_t i = 0; i < map->n; i++) {
@@ -235,6 +294,7 @@ static void apply_merges(struct builder *b, struct ynode *map)
             map->keys[i] = NULL;
             continue;
         }
+        keyset_add(&ks, map->keys[i]->str);
         scn_node_push(&out, map->keys[i], map->vals[i]);
         map->vals[i] = NULL;
     }
@@ -244,12 +304,13 @@ static void apply_merges(struct builder *b, struct ynode *map)
             continue;
         if (merges->kind == YN_SEQ)
             for (size_t j = 0; j < merges->n; j++)
-                merge_from(b, &out, merges->vals[j]);
+                merge_from(b, &out, merges->vals[j], &ks);
         else
-            merge_from(b, &out, merges);
+            merge_from(b, &out, merges, &ks);
         scn_node_free(merges);
         map->vals[i] = NULL;
     }
+    free(ks.slot);
     free(map->keys);
     free(map->vals);
     map->keys = out.keys;

@@ -443,7 +443,8 @@ enum limit_kind_t {
     L_POPS,
     L_USERS,
     L_TIER_LIMITS,
-    L_HEADERS
+    L_HEADERS,
+    L_MERGE
 };
 
 struct limit_case {
@@ -482,6 +483,10 @@ static const struct limit_case limit_cases[] = {
     { "too many limits in a tier", L_TIER_LIMITS, 43,
       "more than 32 limits in one tier" },
     { "too many headers", L_HEADERS, 73, "more than 63 request headers" },
+    /* Two mappings of 3000 keys merged: 6000 keys in one mapping.  Merging
+     * eight of 4096 keys used to take seconds (pairwise key checks). */
+    { "merge past the list limit", L_MERGE, 9,
+      "more than 4096 items in one mapping after merging" },
 };
 
 static char *limit_text(enum limit_kind_t k)
@@ -537,6 +542,18 @@ static char *limit_text(enum limit_kind_t k)
     case L_TIER_LIMITS:
         return repeat(BASE "policy:\n  tiers:\n    free:\n      limits:\n",
                       "        - { requests: 1, per: 1m }\n", 40, "");
+    case L_MERGE: {
+        char *s = malloc(200000), *p = s;
+        p += sprintf(p, BASE "description:\n");
+        for (int m = 0; m < 2; m++) {
+            p += sprintf(p, "  m%d: &m%d {", m, m);
+            for (int i = 0; i < 3000; i++)
+                p += sprintf(p, "%sk%d_%d: 1", i ? ", " : " ", m, i);
+            p += sprintf(p, " }\n");
+        }
+        sprintf(p, "  all: { <<: [ *m0, *m1 ] }\n");
+        return s;
+    }
     case L_HEADERS:
         return repeat(BASE "live:\n  request:\n    headers:\n",
                       "      - \"X-A: 1\"\n", 70, "");
