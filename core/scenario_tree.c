@@ -188,22 +188,14 @@ static struct ynode *node_copy(struct builder *b, const struct ynode *src,
     return n;
 }
 
-static bool has_key(const struct ynode *map, const char *key, size_t upto)
-{
-    for (size_t i = 0; i < upto; i++)
-        if (strcmp(map->keys[i]->str, key) == 0)
-            return true;
-    return false;
-}
-
 static bool is_merge_key(const struct ynode *k)
 {
     return !k->quoted && strcmp(k->str, "<<") == 0;
 }
 
-/* The keys of a mapping being merged, as an open-addressing hash set, so
- * merging many large mappings costs time linear in their keys (a pairwise
- * check took seconds on a 0.5 MB file). */
+/* The keys of one mapping as an open-addressing hash set, so the
+ * duplicate check and merge keys cost time linear in the keys (pairwise
+ * checks took seconds of CPU on files under the size limit). */
 struct keyset {
     const char **slot; /* borrowed key strings; NULL: empty */
     size_t mask;       /* capacity - 1, a power of two minus one */
@@ -509,12 +501,18 @@ static void rejoin_flow(struct ynode *n)
 
 static void check_duplicates(struct builder *b, const struct ynode *map)
 {
-    for (size_t i = 1; i < map->n; i++)
-        if (!is_merge_key(map->keys[i]) && has_key(map, map->keys[i]->str, i)) {
+    if (map->n < 2)
+        return;
+    struct keyset ks;
+    keyset_init(&ks, map->n);
+    for (size_t i = 0; i < map->n; i++)
+        if (!is_merge_key(map->keys[i]) &&
+            !keyset_add(&ks, map->keys[i]->str)) {
             scn_err(b->c, map->keys[i], NULL, "duplicate key '%s'",
                     map->keys[i]->str);
             b->rc = b->rc ? b->rc : ERR_INVAL;
         }
+    free(ks.slot);
 }
 
 static void on_close(struct builder *b)
