@@ -64,7 +64,8 @@ fi
 
 n=0
 for f in every-too-often random-too-often too-many-populations \
-    too-many-users too-many-limits too-many-intervals; do
+    too-many-users too-many-limits too-many-intervals \
+    events-visit-too-many; do
     for cmd in validate sim run serve; do
         refused "$cmd" "$dir/$f.yaml"
         n=$((n + 1))

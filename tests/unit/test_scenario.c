@@ -444,7 +444,9 @@ enum limit_kind_t {
     L_USERS,
     L_TIER_LIMITS,
     L_HEADERS,
-    L_MERGE
+    L_MERGE,
+    L_VISITS,
+    L_MODELS
 };
 
 struct limit_case {
@@ -485,6 +487,13 @@ static const struct limit_case limit_cases[] = {
     { "too many headers", L_HEADERS, 73, "more than 63 request headers" },
     /* Two mappings of 3000 keys merged: 6000 keys in one mapping.  Merging
      * eight of 4096 keys used to take seconds (pairwise key checks). */
+    /* 10M accounts banned every 36ms for 1h: 1e12 account visits, hours
+     * of CPU; every 36s (1e9) fits */
+    { "events visit too many accounts", L_VISITS, 8,
+      "this event visits 10000000 accounts each time, 1000000000000 over "
+      "1h; all events together may visit at most 1000000000 accounts: use "
+      "every: 36s or longer" },
+    { "too many models", L_MODELS, 265, "more than 256 models" },
     { "merge past the list limit", L_MERGE, 9,
       "more than 4096 items in one mapping after merging" },
 };
@@ -542,6 +551,18 @@ static char *limit_text(enum limit_kind_t k)
     case L_TIER_LIMITS:
         return repeat(BASE "policy:\n  tiers:\n    free:\n      limits:\n",
                       "        - { requests: 1, per: 1m }\n", 40, "");
+    case L_VISITS:
+        return strdup("name: t\nduration: 1h\naccounts:\n  - name: big\n"
+                      "    count: 10M\n    traffic: { phases: [ { for: 1h, "
+                      "rate: 1/s } ] }\nevents:\n"
+                      "  - { every: 36ms, ban: { accounts: big } }\n");
+    case L_MODELS: {
+        char *s = malloc(300 * 20 + 400), *p = s;
+        p += sprintf(p, BASE "policy:\n  models:\n");
+        for (int i = 0; i < 300; i++)
+            p += sprintf(p, "    m%d: {}\n", i);
+        return s;
+    }
     case L_MERGE: {
         char *s = malloc(200000), *p = s;
         p += sprintf(p, BASE "description:\n");
