@@ -43,8 +43,8 @@ struct builder {
     struct ytree *t;
     struct frame stack[SCN_MAX_DEPTH + 1];
     int depth;
-    struct anchor *anchors;
-    size_t n_anchors, cap_anchors;
+    struct anchor *anchors;        /* hash table by name (open addressing) */
+    size_t n_anchors, cap_anchors; /* cap: 0 or a power of two */
     int rc;
     int docs;
     int ovr; /* override index given to every node; -1: file */
@@ -381,32 +381,60 @@ static void on_scalar(struct builder *b, const yaml_event_t *e)
     attach(b, n);
 }
 
+/* The slot of name in the anchor table (cap_anchors > 0): the anchor, or
+ * the empty slot where it would go.  A table, not a list: a file may hold
+ * tens of thousands of anchors and aliases, and scanning a list for each
+ * alias took 28 s of CPU on a 1.2 MB file. */
+static struct anchor *anchor_slot(struct builder *b, const char *name)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    size_t mask = b->cap_anchors - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask)
+        if (b->anchors[i].name == NULL || strcmp(b->anchors[i].name, name) == 0)
+            return &b->anchors[i];
+}
+
+/* Doubles the table (kept at most half full). */
+static void anchors_grow(struct builder *b)
+{
+    struct anchor *old = b->anchors;
+    size_t old_cap = b->cap_anchors;
+    b->cap_anchors = old_cap ? old_cap * 2 : 16;
+    b->anchors = xcalloc(b->cap_anchors, sizeof(*b->anchors));
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].name != NULL)
+            *anchor_slot(b, old[i].name) = old[i];
+    free(old);
+}
+
 /* Registers name for a deep copy of n (the copy counts against the node
- * budget like an alias would, so nested anchors cannot multiply memory). */
+ * budget like an alias would, so nested anchors cannot multiply memory).
+ * A later anchor of the same name replaces the earlier one (YAML). */
 static void add_anchor(struct builder *b, const char *name,
                        const struct ynode *n)
 {
     struct ynode *copy = node_copy(b, n, 0);
     if (copy == NULL)
         return;
-    if (b->n_anchors == b->cap_anchors) {
-        b->cap_anchors = b->cap_anchors ? b->cap_anchors * 2 : 8;
-        b->anchors = xrealloc(b->anchors, b->cap_anchors * sizeof(*b->anchors));
+    if (2 * (b->n_anchors + 1) > b->cap_anchors)
+        anchors_grow(b);
+    struct anchor *a = anchor_slot(b, name);
+    if (a->name == NULL) {
+        a->name = xstrdup(name);
+        b->n_anchors++;
     }
-    b->anchors[b->n_anchors].name = xstrdup(name);
-    b->anchors[b->n_anchors].node = copy;
-    b->n_anchors++;
+    scn_node_free(a->node);
+    a->node = copy;
 }
 
 static void on_alias(struct builder *b, const yaml_event_t *e)
 {
     const char *name = (const char *)e->data.alias.anchor;
     const struct ynode *src = NULL;
-    for (size_t i = b->n_anchors; i-- > 0;)
-        if (strcmp(b->anchors[i].name, name) == 0) {
-            src = b->anchors[i].node;
-            break;
-        }
+    if (b->cap_anchors > 0)
+        src = anchor_slot(b, name)->node;
     struct scn_loc loc = mark_loc(&e->start_mark);
     if (src == NULL) {
         struct ynode at = { .loc = loc, .ovr = b->ovr };
@@ -624,7 +652,7 @@ int scn_tree_build(struct scn_ctx *c, const char *text, size_t len, int ovr,
         scn_node_free(f->key);
         free(f->anchor);
     }
-    for (size_t i = 0; i < b.n_anchors; i++) {
+    for (size_t i = 0; i < b.cap_anchors; i++) {
         free(b.anchors[i].name);
         scn_node_free(b.anchors[i].node);
     }
