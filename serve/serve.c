@@ -40,11 +40,13 @@
 #include "core/keys.h"
 #include "core/results.h"
 #include "core/summary.h"
+#include "serve/serve_guard.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_model.h"
 #include "serve/serve_reply.h"
 #include "serve/serve_req.h"
 #include "serve/serve_scn.h"
+#include "serve/serve_timer.h"
 
 #define EMPTY_BODY "" /* body of a request that sent none */
 /* Request bodies up to this size live inside the request (no allocation
@@ -60,6 +62,8 @@ struct serve {
     struct keys keys_file;
     struct serve_keys keys;
     struct serve_model *model;
+    struct serve_guard *guard;
+    struct serve_limits limits;
     struct MHD_Daemon *d;
     int port;
     const char *region_header;
@@ -147,12 +151,13 @@ struct api_hdrs {
  * kept one is free to change when the next answer is built.  Its body
  * lives here (MHD_RESPMEM_PERSISTENT) until the connection closes. */
 struct sconn {
-    struct MHD_Response *r; /* our reference, or NULL */
-    size_t body_len;        /* r's body length */
-    int64_t date_s;         /* r's Date header (Unix seconds) */
-    struct api_vals vals;   /* the x-ratelimit values r carries */
-    struct api_hdrs hdrs;   /* and their text */
-    bool closed;            /* closed while q was active: on_completed frees */
+    struct serve_guard_conn guard; /* request deadline, eviction */
+    struct MHD_Response *r;        /* our reference, or NULL */
+    size_t body_len;               /* r's body length */
+    int64_t date_s;                /* r's Date header (Unix seconds) */
+    struct api_vals vals;          /* the x-ratelimit values r carries */
+    struct api_hdrs hdrs;          /* and their text */
+    bool closed; /* closed while q was active: on_completed frees */
     /* what body holds: a success body of this route and model (NONE:
      * nothing usable) and where its numbers are */
     enum serve_route route;
@@ -172,6 +177,7 @@ void serve_opts_init(struct serve_opts *o)
     o->body_limit_bytes = SERVE_DEFAULT_BODY_LIMIT;
     o->header_limit_bytes = SERVE_DEFAULT_HDR_LIMIT;
     o->timeout_s = SERVE_DEFAULT_TIMEOUT_S;
+    o->request_timeout_s = SERVE_DEFAULT_REQUEST_TIMEOUT_S;
 }
 
 /* ---- responses ----------------------------------------------------------- */
@@ -181,6 +187,12 @@ static struct sconn *conn_state(struct MHD_Connection *c)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci->socket_context;
+}
+
+/* The connection a request is part of (q lives inside it). */
+static struct sconn *conn_of(struct sreq *q)
+{
+    return (struct sconn *)(void *)((char *)q - offsetof(struct sconn, q));
 }
 
 /* Queues r and drops the caller's reference. */
@@ -870,6 +882,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_size = 0;
         return MHD_YES;
     }
+    serve_guard_busy(&conn_of(q)->guard); /* the whole request is in */
     if (q->answered)
         return MHD_YES;
     if (q->too_big)
@@ -914,8 +927,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(q->body);
     q->active = false;
     *con_cls = NULL;
-    struct sconn *c =
-        (struct sconn *)(void *)((char *)q - offsetof(struct sconn, q));
+    struct sconn *c = conn_of(q);
+    serve_guard_ready(&c->guard);
     if (c->closed)
         free_conn(c);
 }
@@ -924,7 +937,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
                           void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls, (void)conn;
+    struct serve *s = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         struct sconn *c = xmalloc(sizeof(*c));
         c->r = NULL;
@@ -932,6 +945,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         c->closed = false;
         c->route = SERVE_ROUTE_NONE;
         c->q.active = false;
+        atomic_init(&c->guard.state, 0);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        serve_guard_add(s->guard, &c->guard, ci->connect_fd, serve_timer_now());
         *socket_context = c;
         return;
     }
@@ -939,6 +956,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
     if (c == NULL)
         return;
     *socket_context = NULL;
+    serve_guard_remove(s->guard, &c->guard); /* before MHD closes the fd */
     if (c->q.active)
         c->closed = true; /* its on_completed is still to come */
     else
@@ -1015,9 +1033,10 @@ static int start_daemon(struct serve *s)
         { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s },
         { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape, NULL },
         { MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
-        { s->opts.max_connections ? MHD_OPTION_CONNECTION_LIMIT
-                                  : MHD_OPTION_END,
-          (intptr_t)s->opts.max_connections, NULL },
+        { MHD_OPTION_CONNECTION_LIMIT,
+          (intptr_t)serve_guard_hard_cap(s->limits.max_connections), NULL },
+        { MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)s->limits.max_per_ip,
+          NULL },
         { MHD_OPTION_END, 0, NULL },
     };
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -1027,6 +1046,29 @@ static int start_daemon(struct serve *s)
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di != NULL ? di->port : s->opts.port;
+    return ERR_OK;
+}
+
+/* Raises the descriptor limit and sets the caps (options, else derived
+ * from the limit).  ERR_RANGE: the cap asked for needs more descriptors
+ * than the limit allows. */
+static int set_limits(struct serve *s)
+{
+    struct serve_fd_limit fl = { 1024, 1024, 1024 };
+    if (serve_guard_raise_nofile(&fl) != ERR_OK)
+        fl.soft_before = fl.soft = fl.hard = 1024; /* assume the default */
+    unsigned max_conn, per_ip;
+    serve_guard_default_caps(fl.soft, &max_conn, &per_ip);
+    if (s->opts.max_connections > 0) {
+        if (serve_fds_needed(s->opts.max_connections) > fl.soft)
+            return ERR_RANGE;
+        max_conn = s->opts.max_connections;
+        per_ip = max_conn / 2 > 0 ? max_conn / 2 : 1;
+    }
+    if (s->opts.max_per_ip > 0)
+        per_ip = s->opts.max_per_ip;
+    s->limits = (struct serve_limits){ fl.soft_before, fl.soft, fl.hard,
+                                       max_conn, per_ip };
     return ERR_OK;
 }
 
@@ -1061,12 +1103,20 @@ int serve_start(const struct scenario *sc, const struct serve_opts *o,
                          &s->model);
     if (rc != ERR_OK)
         goto fail;
+    rc = set_limits(s);
+    if (rc != ERR_OK)
+        goto fail;
+    rc = serve_guard_new((int64_t)s->opts.request_timeout_s * 1000000000LL,
+                         s->limits.max_connections, true, &s->guard);
+    if (rc != ERR_OK)
+        goto fail;
     rc = start_daemon(s);
     if (rc != ERR_OK)
         goto fail;
     *out = s;
     return ERR_OK;
 fail:
+    serve_guard_free(s->guard);
     serve_model_free(s->model);
     serve_keys_fini(&s->keys);
     keys_fini(&s->keys_file);
@@ -1079,6 +1129,16 @@ fail:
 int serve_port(const struct serve *s)
 {
     return s->port;
+}
+
+void serve_limits(const struct serve *s, struct serve_limits *out)
+{
+    *out = s->limits;
+}
+
+uint64_t serve_fds_needed(unsigned max_connections)
+{
+    return (uint64_t)serve_guard_hard_cap(max_connections) + SERVE_FD_RESERVE;
 }
 
 int64_t serve_elapsed_ns(const struct serve *s)
@@ -1102,6 +1162,8 @@ void serve_stop(struct serve *s)
     }
     MHD_stop_daemon(s->d);
     s->d = NULL;
+    serve_guard_free(s->guard); /* every connection is gone */
+    s->guard = NULL;
 }
 
 const struct rec *serve_rec(const struct serve *s)
