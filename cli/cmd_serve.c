@@ -399,6 +399,9 @@ int cmd_serve(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     serve_opts_init(&o.so);
     int status = parse_opts(argc, argv, &o, hostbuf, sizeof(hostbuf));
+    const char *env_token = getenv("TOLLGATE_ADMIN_TOKEN");
+    if (o.so.admin_token == NULL && env_token != NULL && env_token[0] != '\0')
+        o.so.admin_token = env_token; /* the option wins */
     struct scenario *sc = NULL;
     if (status == -1)
         status = opts_load_scenario("tollgate serve", o.scenario, o.seed, NULL,

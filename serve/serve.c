@@ -721,6 +721,36 @@ static bool peer_is_loopback(struct MHD_Connection *c)
     return false;
 }
 
+/* Whether q may use its admin route (docs/serve.md, "Security"): from
+ * loopback unless admin_any, and with the admin token where the route
+ * needs it.  Queues the refusal otherwise. */
+static bool admin_allowed(struct serve *s, struct sreq *q)
+{
+    if (!s->opts.admin_any && !peer_is_loopback(q->conn)) {
+        send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
+                         "Admin endpoints answer loopback only.");
+        return false;
+    }
+    const char *token = s->opts.admin_token;
+    switch (serve_reply_admin_need(q->route, token != NULL)) {
+    case SERVE_ADMIN_OPEN: return true;
+    case SERVE_ADMIN_OFF:
+        send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "key_route_off",
+                         "GET /tollgate/key is off: start serve with "
+                         "--admin-token (or TOLLGATE_ADMIN_TOKEN) and send "
+                         "Authorization: Bearer <token>.");
+        return false;
+    case SERVE_ADMIN_TOKEN:
+        if (serve_reply_admin_ok(q->hdr.authorization, token))
+            return true;
+        send_plain_error(q->conn, MHD_HTTP_UNAUTHORIZED, "invalid_admin_token",
+                         "This admin route wants Authorization: Bearer "
+                         "<admin token>.");
+        return false;
+    }
+    return false;
+}
+
 /* GET /tollgate/key?account=N: the key of account N, so that curl users
  * and scripts need not reimplement the key scheme. */
 static enum MHD_Result answer_key(struct serve *s, struct sreq *q)
@@ -842,11 +872,9 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
         return send_plain_error(q->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                                 "method_not_allowed",
                                 "Method not allowed for this URL.");
-    if (serve_reply_is_admin(q->route) && !s->opts.admin_any &&
-        !peer_is_loopback(q->conn))
-        return send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
-                                "Admin endpoints answer loopback only.");
     read_headers(s, q->conn, &q->hdr);
+    if (serve_reply_is_admin(q->route) && !admin_allowed(s, q))
+        return MHD_YES; /* refused */
     int64_t cl = parse_i64(q->hdr.content_length);
     if (cl > 0 && (uint64_t)cl > limit_of(s, q->route)) {
         q->too_big = true;

@@ -285,6 +285,30 @@ const char *serve_reply_key(const char *authorization, const char *x_api_key)
     return NULL;
 }
 
+enum serve_admin_need serve_reply_admin_need(enum serve_route r,
+                                             bool have_token)
+{
+    switch (r) {
+    case SERVE_ROUTE_ADMIN_EVENTS:
+        return have_token ? SERVE_ADMIN_TOKEN : SERVE_ADMIN_OPEN;
+    case SERVE_ROUTE_ADMIN_KEY:
+        return have_token ? SERVE_ADMIN_TOKEN : SERVE_ADMIN_OFF;
+    default: return SERVE_ADMIN_OPEN;
+    }
+}
+
+bool serve_reply_admin_ok(const char *authorization, const char *token)
+{
+    const char *t = serve_reply_key(authorization, NULL);
+    if (t == NULL || token == NULL)
+        return false;
+    size_t n = strlen(t), m = strlen(token);
+    unsigned char diff = n != m;
+    for (size_t i = 0; i < m; i++) /* no early exit: no timing hint */
+        diff |= (unsigned char)(token[i] ^ (i < n ? t[i] : 0));
+    return diff == 0;
+}
+
 int64_t serve_reply_estimate_tokens(size_t text_bytes)
 {
     return (int64_t)((text_bytes + 3) / 4);

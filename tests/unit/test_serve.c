@@ -82,6 +82,53 @@ static void test_route_kinds(void **state)
                      SERVE_OPENAI);
 }
 
+/* Who may use which admin route: read-only routes are open, events need
+ * the token once there is one, the key route is off without one. */
+static void test_admin_need(void **state)
+{
+    (void)state;
+    static const struct {
+        enum serve_route r;
+        enum serve_admin_need without, with;
+    } rows[] = {
+        { SERVE_ROUTE_ADMIN_STATE, SERVE_ADMIN_OPEN, SERVE_ADMIN_OPEN },
+        { SERVE_ROUTE_ADMIN_METRICS, SERVE_ADMIN_OPEN, SERVE_ADMIN_OPEN },
+        { SERVE_ROUTE_ADMIN_EVENTS, SERVE_ADMIN_OPEN, SERVE_ADMIN_TOKEN },
+        { SERVE_ROUTE_ADMIN_KEY, SERVE_ADMIN_OFF, SERVE_ADMIN_TOKEN },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(serve_reply_admin_need(rows[i].r, false),
+                         rows[i].without);
+        assert_int_equal(serve_reply_admin_need(rows[i].r, true), rows[i].with);
+    }
+}
+
+static void test_admin_ok(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *authorization, *token;
+        bool want;
+    } rows[] = {
+        { "Bearer s3cret", "s3cret", true },
+        { "bearer   s3cret", "s3cret", true },
+        { "Bearer s3cre", "s3cret", false },   /* prefix */
+        { "Bearer s3cretx", "s3cret", false }, /* longer */
+        { "Bearer S3cret", "s3cret", false },  /* case matters */
+        { "Bearer ", "s3cret", false },
+        { "s3cret", "s3cret", false }, /* no scheme */
+        { "Basic s3cret", "s3cret", false },
+        { NULL, "s3cret", false },
+        { "Bearer s3cret", NULL, false },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (serve_reply_admin_ok(rows[i].authorization, rows[i].token) !=
+            rows[i].want)
+            fail_msg("row %zu: <%s> vs <%s>", i,
+                     rows[i].authorization ? rows[i].authorization : "NULL",
+                     rows[i].token ? rows[i].token : "NULL");
+}
+
 /* ---- keys ---------------------------------------------------------------- */
 
 struct key_case {
@@ -1303,6 +1350,8 @@ int main(void)
     ROWS(inject_cases, test_inject);
     const struct CMUnitTest plain[] = {
         cmocka_unit_test(test_route_kinds),
+        cmocka_unit_test(test_admin_need),
+        cmocka_unit_test(test_admin_ok),
         cmocka_unit_test(test_key_scheme),
         cmocka_unit_test(test_estimate_tokens),
         cmocka_unit_test(test_retry_after),

@@ -1,7 +1,9 @@
 # lib.bash - helpers for the serve integration tests (sourced, not run).
 #
 # serve_start SCENARIO [ARGS...]  starts `tollgate serve` on a free
-#     127.0.0.1 port (URL is set), killed on exit by a trap;
+#     127.0.0.1 port (URL is set), killed on exit by a trap, with the
+#     admin token $ADMIN_TOKEN (through TOLLGATE_ADMIN_TOKEN; key, inject
+#     and admin_get send it);
 # chat KEY BODY [CURL ARGS...]    POST /v1/chat/completions; STATUS is the
 #     HTTP status, $WORK/body and $WORK/hdr the body and headers;
 # check NAME COMMAND...           counts a pass or prints a failure;
@@ -10,6 +12,7 @@
 # Requires TG (the binary) to be set by the caller.
 
 WORK=$(mktemp -d)
+ADMIN_TOKEN=test-$$-$RANDOM$RANDOM
 SERVE_PID=
 SERVE_STATUS=
 PASSES=0
@@ -28,7 +31,8 @@ serve_start() {
     # a fresh log: the child truncates it only after the fork, and reading
     # a previous server's port from it would be a race
     rm -f "$WORK/log"
-    "$TG" serve "$@" --listen 127.0.0.1:0 -o "$WORK/out" >"$WORK/log" 2>&1 &
+    TOLLGATE_ADMIN_TOKEN=$ADMIN_TOKEN "$TG" serve "$@" --listen 127.0.0.1:0 \
+        -o "$WORK/out" >"$WORK/log" 2>&1 &
     SERVE_PID=$!
     PORT=
     for _ in $(seq 200); do
@@ -54,7 +58,8 @@ serve_stop() {
 }
 
 key() {
-    curl -s -m 5 "$URL/tollgate/key?account=$1" |
+    curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" \
+        "$URL/tollgate/key?account=$1" |
         sed -n 's/.*"key":"\([^"]*\)".*/\1/p'
 }
 
@@ -86,12 +91,12 @@ get() { # PATH KEY
 
 admin_get() {
     STATUS=$(curl -s -m 10 -o "$WORK/body" -D "$WORK/hdr" -w '%{http_code}' \
-        "$URL$1")
+        -H "Authorization: Bearer $ADMIN_TOKEN" "$URL$1")
 }
 
 inject() {
     STATUS=$(curl -s -m 10 -o "$WORK/body" -D "$WORK/hdr" -w '%{http_code}' \
-        "$URL/tollgate/events" -d "$1")
+        -H "Authorization: Bearer $ADMIN_TOKEN" "$URL/tollgate/events" -d "$1")
 }
 
 status_is() { [ "$STATUS" = "$1" ]; }
