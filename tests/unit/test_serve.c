@@ -82,6 +82,41 @@ static void test_route_kinds(void **state)
                      SERVE_OPENAI);
 }
 
+/* Ill-formed UTF-8 becomes U+FFFD (one per maximal ill-formed prefix,
+ * as Unicode recommends); well-formed text passes unchanged. */
+static void test_escape_utf8(void **state)
+{
+    (void)state;
+#define FFFD "\xef\xbf\xbd"
+    static const struct {
+        const char *in, *want;
+    } rows[] = {
+        { "caf\xc3\xa9", "caf\xc3\xa9" },           /* U+00E9 */
+        { "\xe2\x82\xac", "\xe2\x82\xac" },         /* U+20AC */
+        { "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" }, /* U+1F600 */
+        { "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" }, /* U+10FFFF */
+        { "a\xff"
+          "b",
+          "a" FFFD "b" },                            /* never a lead */
+        { "\x80", FFFD },                            /* lone continuation */
+        { "\xc0\xaf", FFFD FFFD },                   /* overlong '/' */
+        { "\xe0\x80\xaf", FFFD FFFD FFFD },          /* overlong, 3 bytes */
+        { "\xed\xa0\x80", FFFD FFFD FFFD },          /* surrogate D800 */
+        { "\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD }, /* past U+10FFFF */
+        { "x\xe2\x82", "x" FFFD },                   /* cut at the end */
+        { "\xe2\x82x", FFFD "x" },                   /* cut in the middle */
+        { "\xf0\x9f\x98", FFFD },                    /* cut 4-byte */
+        { "\xc3\"", FFFD "\\\"" },                   /* cut, then a quote */
+    };
+#undef FFFD
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char buf[64];
+        size_t n = serve_reply_escape(buf, sizeof(buf), rows[i].in);
+        assert_int_equal(n, strlen(rows[i].want));
+        assert_memory_equal(buf, rows[i].want, n + 1);
+    }
+}
+
 /* Who may use which admin route: read-only routes are open, events need
  * the token once there is one, the key route is off without one. */
 static void test_admin_need(void **state)
@@ -1351,6 +1386,7 @@ int main(void)
     const struct CMUnitTest plain[] = {
         cmocka_unit_test(test_route_kinds),
         cmocka_unit_test(test_admin_need),
+        cmocka_unit_test(test_escape_utf8),
         cmocka_unit_test(test_admin_ok),
         cmocka_unit_test(test_key_scheme),
         cmocka_unit_test(test_estimate_tokens),
