@@ -99,15 +99,35 @@ struct sreq {
     bool body_heap;    /* body is allocated (else inline or static) */
     size_t expect_len; /* Content-Length, 0 when absent */
     bool too_big;
-    bool answered;  /* a response is queued: ignore the rest */
-    bool decided;   /* the model has it (answer when resumed) */
-    bool suspended; /* counted in s->suspended */
+    bool answered;    /* a response is queued: ignore the rest */
+    bool decided;     /* the model has it (answer when resumed) */
+    bool suspended;   /* counted in s->suspended */
+    atomic_uint wait; /* enum wait_state: the model's hold on the call */
     bool model_unknown;
     char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
     struct req_headers hdr;          /* read with the first call */
     struct serve_call call;
     bool active; /* between the first call and on_completed */
     char inline_body[INLINE_BODY];
+};
+
+/* A call the model keeps waiting (service time, capacity queue), from the
+ * model's suspend callback to its resume callback.  The connection is not
+ * suspended in the handler call that decided (libmicrohttpd 0.9.75 would
+ * go on reading after the resume and drop a connection whose client
+ * half-closed after sending: it closes on the end of the stream before
+ * it answers) but in the next one, once libmicrohttpd has stopped
+ * reading it (a request fully received and not yet answered is polled,
+ * not read).  Transitions: PENDING -> SUSPENDED (handler), PENDING or
+ * SUSPENDED -> DONE (resume callback), PENDING -> GONE (the connection
+ * closed before it was suspended; the resume callback then only drops
+ * the model's reference). */
+enum wait_state {
+    WAIT_NONE = 0,
+    WAIT_PENDING,
+    WAIT_SUSPENDED,
+    WAIT_DONE,
+    WAIT_GONE
 };
 
 /* The x-ratelimit headers of an API answer, in the order they are sent
@@ -158,6 +178,10 @@ struct sconn {
     struct api_vals vals;          /* the x-ratelimit values r carries */
     struct api_hdrs hdrs;          /* and their text */
     bool closed; /* closed while q was active: on_completed frees */
+    /* references: libmicrohttpd's (until the connection and its last
+     * request are done) and the model's (while it keeps a call waiting);
+     * the last one frees */
+    atomic_int refs;
     /* what body holds: a success body of this route and model (NONE:
      * nothing usable) and where its numbers are */
     enum serve_route route;
@@ -802,18 +826,30 @@ static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
 
 /* ---- libmicrohttpd callbacks --------------------------------------------- */
 
+static void release_conn(struct sconn *c);
+
+/* The model keeps q waiting (enum wait_state): the handler suspends the
+ * connection in its next call. */
 static void suspend_conn(void *owner)
 {
     struct sreq *q = owner;
-    MHD_suspend_connection(q->conn);
     q->suspended = true;
     atomic_fetch_add_explicit(&q->s->suspended, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&conn_of(q)->refs, 1, memory_order_relaxed);
+    atomic_store_explicit(&q->wait, WAIT_PENDING, memory_order_release);
 }
 
+/* The model is done with q (its outcome is set). */
 static void resume_conn(void *owner)
 {
     struct sreq *q = owner;
-    MHD_resume_connection(q->conn);
+    struct sconn *c = conn_of(q);
+    unsigned was =
+        atomic_exchange_explicit(&q->wait, WAIT_DONE, memory_order_acq_rel);
+    if (was == WAIT_SUSPENDED)
+        MHD_resume_connection(q->conn);
+    /* PENDING: the handler's next call answers; GONE: nobody to answer */
+    release_conn(c);
 }
 
 static size_t limit_of(const struct serve *s, enum serve_route r)
@@ -896,6 +932,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (q == NULL) {
         q = &conn_state(conn)->q;
         memset(q, 0, offsetof(struct sreq, inline_body));
+        atomic_init(&q->wait, WAIT_NONE);
         q->active = true;
         q->s = s;
         q->conn = conn;
@@ -915,8 +952,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     if (q->too_big)
         return reject_too_big(s, q); /* chunked upload past the limit */
-    if (q->decided)
-        return answer_api(q); /* resumed after waiting */
+    if (q->decided) { /* waiting (see enum wait_state) or resumed */
+        unsigned pending = WAIT_PENDING;
+        if (atomic_compare_exchange_strong_explicit(
+                &q->wait, &pending, WAIT_SUSPENDED, memory_order_acq_rel,
+                memory_order_acquire)) {
+            MHD_suspend_connection(conn);
+            return MHD_YES;
+        }
+        return answer_api(q); /* DONE: the model has answered */
+    }
     switch (q->route) {
     case SERVE_ROUTE_CHAT:
     case SERVE_ROUTE_COMPLETIONS:
@@ -935,8 +980,10 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return strchr(s, '%') != NULL ? MHD_http_unescape(s) : strlen(s);
 }
 
-static void free_conn(struct sconn *c)
+static void release_conn(struct sconn *c)
 {
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
     if (c->r != NULL)
         MHD_destroy_response(c->r); /* MHD's own reference, if any, stays */
     free(c);
@@ -951,6 +998,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (q->suspended)
         atomic_fetch_sub_explicit(&q->s->suspended, 1, memory_order_relaxed);
+    unsigned pending = WAIT_PENDING; /* closed before it was suspended */
+    atomic_compare_exchange_strong_explicit(&q->wait, &pending, WAIT_GONE,
+                                            memory_order_acq_rel,
+                                            memory_order_relaxed);
     if (q->body_heap)
         free(q->body);
     q->active = false;
@@ -958,7 +1009,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct sconn *c = conn_of(q);
     serve_guard_ready(&c->guard);
     if (c->closed)
-        free_conn(c);
+        release_conn(c);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn,
@@ -973,6 +1024,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         c->closed = false;
         c->route = SERVE_ROUTE_NONE;
         c->q.active = false;
+        atomic_init(&c->refs, 1);
         atomic_init(&c->guard.state, 0);
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -988,7 +1040,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
     if (c->q.active)
         c->closed = true; /* its on_completed is still to come */
     else
-        free_conn(c);
+        release_conn(c);
 }
 /* ---- lifecycle ----------------------------------------------------------- */
 
