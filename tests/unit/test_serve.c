@@ -4,7 +4,7 @@
  * deadline heap's ordering.  The HTTP behaviour end to end is tested by
  * tests/integration/test_serve_*.sh against a running `tollgate serve`.
  */
-/* ctest-labels: threaded */
+/* ctest-labels: threaded serve */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -8,6 +8,8 @@
 #     HTTP status, $WORK/body and $WORK/hdr the body and headers;
 # check NAME COMMAND...           counts a pass or prints a failure;
 # deny NAME STATUS CODE [retry]   the usual checks of a denial;
+# serve_stop                      SIGTERM, SERVE_STATUS, and a check that
+#     the log has no sanitizer report;
 # finish                          prints "N passed, N failed" and exits.
 # Requires TG (the binary) to be set by the caller.
 
@@ -55,6 +57,16 @@ serve_stop() {
     wait "$SERVE_PID"
     SERVE_STATUS=$?
     SERVE_PID=
+    sanitizer_clean
+}
+
+# sanitizer_clean: a check that serve's log holds no sanitizer report (a
+# sanitized build reports on stderr; the tests then fail here even when
+# they do not look at the exit status).
+sanitizer_clean() {
+    check "serve log: no sanitizer report" not grep -qE \
+        'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|ThreadSanitizer' \
+        "$WORK/log"
 }
 
 key() {
