@@ -1231,9 +1231,10 @@ void serve_stop(struct serve *s)
     if (s->stopped)
         return;
     s->stopped = true;
+    /* no new connections; the listen socket is ours now, but the pool
+     * threads may still be polling it until they stop, so it is closed
+     * only after MHD_stop_daemon (libmicrohttpd's documented order) */
     MHD_socket ls = MHD_quiesce_daemon(s->d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     serve_model_stop(s->model);
     /* let resumed connections send their answers: at most 2 s */
     for (int i = 0; i < 200 && atomic_load(&s->suspended) > 0; i++) {
@@ -1242,6 +1243,8 @@ void serve_stop(struct serve *s)
     }
     MHD_stop_daemon(s->d);
     s->d = NULL;
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
     serve_guard_free(s->guard); /* every connection is gone */
     s->guard = NULL;
 }

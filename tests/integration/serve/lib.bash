@@ -64,9 +64,10 @@ serve_stop() {
 # sanitized build reports on stderr; the tests then fail here even when
 # they do not look at the exit status).
 sanitizer_clean() {
-    check "serve log: no sanitizer report" not grep -qE \
-        'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|ThreadSanitizer' \
-        "$WORK/log"
+    local re='ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|ThreadSanitizer'
+    check "serve log: no sanitizer report" not grep -qE "$re" "$WORK/log"
+    grep -qE "$re" "$WORK/log" && grep -A40 -m1 -E "$re" "$WORK/log"
+    return 0
 }
 
 key() {
