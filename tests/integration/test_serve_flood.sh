@@ -97,4 +97,12 @@ cat "$WORK/flood.json"
 echo
 serve_stop
 check "capped: stop: exit status 0" test "$SERVE_STATUS" = 0
+
+# --- a cap the descriptors cannot hold: a usage error naming the limit -------
+# (serve raises its soft limit to at most 2^20, below the 1,250,064 needed)
+"$TG" serve "$WORK/flood.yaml" --max-connections 1000000 --no-results \
+    --stop-after 2s >"$WORK/err" 2>&1
+check "cap beyond the descriptors: exit 2 (got $?)" test $? = 2
+check "cap beyond the descriptors: says what it needs" \
+    grep -q 'needs a descriptor limit of 1250064' "$WORK/err"
 finish
