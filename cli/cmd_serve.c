@@ -385,6 +385,10 @@ static int run(struct cli_serve *o, const struct scenario *sc)
     }
     if (!o->quiet)
         print_start(o, sc, s);
+    if (o->so.admin_any && o->so.admin_token == NULL)
+        fprintf(stderr, "tollgate serve: warning: --admin-any without an "
+                        "admin token: anyone who can connect may inject "
+                        "events; set TOLLGATE_ADMIN_TOKEN to require one\n");
     wait_stop(&set, o->stop_after_ns);
     serve_stop(s);
     int status = o->no_results ? EXIT_OK : write_results(o, sc, s);

@@ -81,6 +81,11 @@ req "/tollgate/key?account=1"
 check "--admin-token: key without it 401" status_is 401
 serve_stop
 check "--admin-token: log does not show it" not grep -qF cli-token "$WORK/log"
+check "--admin-token: no --admin-any warning" not grep -q warning "$WORK/log"
+serve_start "$SCN" --admin-any --stop-after 60s
+serve_stop
+check "--admin-any without a token: a warning" \
+    grep -q 'warning: --admin-any without an admin token' "$WORK/log"
 "$TG" serve "$SCN" --admin-token "" >"$WORK/err" 2>&1
 check "--admin-token '': usage error (exit $?)" test $? = 2
 finish
