@@ -999,9 +999,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (q->suspended)
         atomic_fetch_sub_explicit(&q->s->suspended, 1, memory_order_relaxed);
     unsigned pending = WAIT_PENDING; /* closed before it was suspended */
-    atomic_compare_exchange_strong_explicit(&q->wait, &pending, WAIT_GONE,
-                                            memory_order_acq_rel,
-                                            memory_order_relaxed);
+    if (q->suspended) /* the model had it: no locked instruction otherwise */
+        atomic_compare_exchange_strong_explicit(&q->wait, &pending, WAIT_GONE,
+                                                memory_order_acq_rel,
+                                                memory_order_relaxed);
     if (q->body_heap)
         free(q->body);
     q->active = false;
