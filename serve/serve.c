@@ -13,10 +13,12 @@
  * suspend/resume, a per-connection memory limit (headers), an idle
  * timeout, and a body limit enforced here (Content-Length up front, then
  * while reading).  Admin routes answer loopback peers only unless
- * admin_any.  Responses are built outside the model lock.  A success is
- * answered with the response its connection kept from the last one
- * (struct sconn): when the body length is the same, only the body bytes
- * and the x-ratelimit values that changed are replaced, which saves
+ * admin_any, and want the admin token where serve_reply_admin_need says
+ * so.  serve_guard closes connections that miss the whole-request
+ * deadline and makes room at the connection cap.  Responses are built outside
+ * the model lock.  A success is answered with the response its connection kept
+ * from the last one (struct sconn): when the body length is the same, only the
+ * body bytes and the x-ratelimit values that changed are replaced, which saves
  * libmicrohttpd's allocations for a new response and its headers.
  *
  * Not here: policy logic (serve_model.c), body formats (serve_reply.c,

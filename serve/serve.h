@@ -15,7 +15,10 @@
  *   POST /v1/messages                            Anthropic dialect
  *   GET  /v1/models                              the scenario's models
  *   GET  /tollgate/state, /tollgate/metrics      admin (loopback only
- *   POST /tollgate/events                        unless admin_any)
+ *   POST /tollgate/events                        unless admin_any; events
+ *   GET  /tollgate/key?account=N                 and key want admin_token
+ *                                                when set, key is off
+ *                                                without one)
  *
  * Keys: "Authorization: Bearer K" or "x-api-key: K", K from core/keys
  * (deterministic per-account keys, or the scenario's live.keys file).
