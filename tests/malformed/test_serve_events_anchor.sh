@@ -29,6 +29,7 @@ serve_start "$WORK/s.yaml" --stop-after 30s --no-results
 # post NAME BODY: STATUS and $WORK/ev hold the answer
 post() {
     STATUS=$(curl -s -m 5 -o "$WORK/ev" -w '%{http_code}' \
+        -H "Authorization: Bearer $ADMIN_TOKEN" \
         -H 'Content-Type: application/yaml' --data-binary "$2" \
         "$URL/tollgate/events")
 }
