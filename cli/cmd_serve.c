@@ -338,14 +338,21 @@ static void wait_stop(const sigset_t *set, int64_t stop_after_ns)
     }
 }
 
+/* The results directory: -o, or results/<scenario name>-serve. */
+static void results_dir(const struct cli_serve *o, const struct scenario *sc,
+                        char *dir, size_t len)
+{
+    if (o->out_dir != NULL)
+        snprintf(dir, len, "%s", o->out_dir);
+    else
+        snprintf(dir, len, "results/%s-serve", sc->name);
+}
+
 static int write_results(const struct cli_serve *o, const struct scenario *sc,
                          const struct serve *s)
 {
     char dir[1024];
-    if (o->out_dir != NULL)
-        snprintf(dir, sizeof(dir), "%s", o->out_dir);
-    else
-        snprintf(dir, sizeof(dir), "results/%s-serve", sc->name);
+    results_dir(o, sc, dir, sizeof(dir));
     int rc = serve_write_results(s, dir);
     if (rc != ERR_OK) {
         fprintf(stderr, "tollgate serve: cannot write results to %s: %s\n", dir,
@@ -410,6 +417,11 @@ int cmd_serve(int argc, char **argv)
     if (status == -1)
         status = opts_load_scenario("tollgate serve", o.scenario, o.seed, NULL,
                                     &o.sets, &sc);
+    char dir[1024];
+    if (status == -1 && !o.no_results) { /* before serving, not at exit */
+        results_dir(&o, sc, dir, sizeof(dir));
+        status = opts_check_out_dir("tollgate serve", dir);
+    }
     if (status == -1)
         status = run(&o, sc);
     scn_free(sc);
