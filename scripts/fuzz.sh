@@ -82,20 +82,29 @@ for t in $targets; do
         args=(-max_total_time="$secs" -print_final_stats=1 "$work/corpus/$t" "$seeds")
     fi
     echo "== fuzz: $t (${secs}s)"
+    before=$(ls "$crashes" | wc -l)
+    start=$SECONDS
+    rc=0
     # shellcheck disable=SC2086
-    if "$bin" "${common[@]}" ${FUZZ_ARGS:-} "${args[@]}" >"$log" 2>&1; then
-        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-        cov=$(grep -oE '(INITED|DONE|#[0-9]+ +[A-Z]+) +cov: [0-9]+ ft: [0-9]+' "$log" |
-            tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)
-        report+=("$(printf '%-20s %5ss  execs %-10s %s' "$t" "$secs" "${execs:--}" "$cov")")
-    else
-        art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
-        echo "FAIL fuzz $t: ${art:-no input saved} (log: $log)"
+    "$bin" "${common[@]}" ${FUZZ_ARGS:-} "${args[@]}" >"$log" 2>&1 || rc=$?
+    # Fork mode (-fork=N -ignore_crashes=1) keeps going after a crash and
+    # exits 0, so new files in the crash directory count as failures too.
+    new=$(ls -t "$crashes" | head -n $(($(ls "$crashes" | wc -l) - before)))
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+    line=$(printf '%-20s %5ss  execs %-10s %s' "$t" "$((SECONDS - start))" "${execs:--}" "$cov")
+    if [ "$rc" -ne 0 ] || [ -n "$new" ]; then
+        echo "FAIL fuzz $t (exit $rc; log: $log)"
         grep -E "ERROR:|SUMMARY:|property failed|runtime error|^    #[0-9] " "$log" |
             head -12
-        failed+=("$t:${art:-?}")
-        report+=("$(printf '%-20s FAILED %s' "$t" "${art:-?}")")
+        for f in $new; do
+            failed+=("$t:$crashes/$f")
+        done
+        [ -n "$new" ] || failed+=("$t:(no input saved)")
+        line="$line  FAILED: $(echo $new)"
     fi
+    report+=("$line")
 done
 
 echo "== fuzz: summary (scratch corpus and crashes in $work)"
