@@ -82,14 +82,14 @@ for t in $targets; do
         args=(-max_total_time="$secs" -print_final_stats=1 "$work/corpus/$t" "$seeds")
     fi
     echo "== fuzz: $t (${secs}s)"
-    before=$(ls "$crashes" | wc -l)
+    ls "$crashes" >"$work/$t.crashes.before"
     start=$SECONDS
     rc=0
     # shellcheck disable=SC2086
     "$bin" "${common[@]}" ${FUZZ_ARGS:-} "${args[@]}" >"$log" 2>&1 || rc=$?
     # Fork mode (-fork=N -ignore_crashes=1) keeps going after a crash and
     # exits 0, so new files in the crash directory count as failures too.
-    new=$(ls -t "$crashes" | head -n $(($(ls "$crashes" | wc -l) - before)))
+    new=$(ls "$crashes" | comm -13 "$work/$t.crashes.before" -)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
