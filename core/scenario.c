@@ -218,8 +218,8 @@ int scn_parse_buffer(const char *name, const char *text, size_t len,
     struct scenario *sc = xcalloc(1, sizeof(*sc));
     sc->file = xstrdup(name ? name : "<scenario>");
     sc->seed = 1;
-    scn_region_intern(sc, "ZZ");
     struct scn_ctx c = { .d = diags, .sc = sc, .ovr = ovr, .n_ovr = n_ovr };
+    scn_region_intern(&c, NULL, "ZZ");
     struct ytree t = { 0 };
     int rc;
     if (len > SCN_MAX_FILE_BYTES) {
@@ -241,6 +241,7 @@ int scn_parse_buffer(const char *name, const char *text, size_t len,
     if (rc != ERR_OK)
         goto fail;
     scn_tree_fini(&t);
+    scn_ctx_fini(&c);
     *out = sc;
     return ERR_OK;
 fail:
@@ -248,6 +249,7 @@ fail:
         rc = c.rc ? c.rc : ERR_INVAL;
     sort_diags(diags, first_diag);
     scn_tree_fini(&t);
+    scn_ctx_fini(&c);
     scn_free(sc);
     return rc;
 }

@@ -50,6 +50,9 @@
 #define SCN_MAX_LIMITS 32
 /* Models: a revoke_permission event keeps a bit per account and model. */
 #define SCN_MAX_MODELS 256
+/* Distinct region codes named anywhere (ZZ included): serve looks a
+ * subdivision code up among them on every request. */
+#define SCN_MAX_REGIONS 4096
 /* Time-series rows, ceil(duration / interval): ~330 bytes each plus the
  * interval's latency histogram. */
 #define SCN_MAX_INTERVALS 200000
