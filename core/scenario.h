@@ -72,6 +72,10 @@
 #define SCN_MAX_THREADS     256
 #define SCN_MAX_CONNECTIONS 100000
 #define SCN_MAX_HEADERS     63
+/* run: every worker thread keeps its own recorder (histograms, a row per
+ * interval, histograms per population), so threads x recorder is bounded
+ * too (scn_run_recorder_bytes; run checks --threads against it). */
+#define SCN_MAX_RUN_RECORDER_BYTES (2LL * 1024 * 1024 * 1024)
 
 struct scn_loc {
     int line, col; /* 1-based; 0 when the value came from a default */
@@ -427,6 +431,11 @@ int scn_pop_of_account(const struct scenario *sc, int64_t account);
  * included, diurnal modulation averaged out); -1 for a closed loop, whose
  * rate depends on service times. */
 double scn_pop_offered(const struct scenario *sc, size_t pop);
+
+/* Bytes of the recorders of a run of sc with threads worker threads
+ * (rec_estimate_bytes each); at most SCN_MAX_RUN_RECORDER_BYTES for a
+ * valid scenario with its live.threads. */
+int64_t scn_run_recorder_bytes(const struct scenario *sc, int64_t threads);
 
 /* Time-series rows for duration / interval (both > 0): the intervals
  * that start before the end, ceil(duration / interval).  The recorder

@@ -448,7 +448,8 @@ enum limit_kind_t {
     L_MERGE,
     L_VISITS,
     L_MODELS,
-    L_REGIONS
+    L_REGIONS,
+    L_RUN_MEMORY
 };
 
 struct limit_case {
@@ -496,6 +497,11 @@ static const struct limit_case limit_cases[] = {
       "1h; all events together may visit at most 1000000000 accounts: use "
       "every: 36s or longer" },
     { "too many models", L_MODELS, 265, "more than 256 models" },
+    /* 64 run workers x (200000 rows + histograms): ~4 GB; 31 fit */
+    { "run recorders too big", L_RUN_MEMORY, 9,
+      "run keeps a recorder of ~65 MB per worker thread (1 populations, "
+      "200000 time-series rows): 64 threads need ~4183 MB, more than the "
+      "limit of 2048 MB: use at most 31 threads" },
     /* 4500 subdivision codes: interning each by a scan of the others (and
      * a realloc per code) took 14 s of CPU for 96000 */
     { "too many regions", L_REGIONS, 8,
@@ -562,6 +568,9 @@ static char *limit_text(enum limit_kind_t k)
                       "    count: 10M\n    traffic: { phases: [ { for: 1h, "
                       "rate: 1/s } ] }\nevents:\n"
                       "  - { every: 36ms, ban: { accounts: big } }\n");
+    case L_RUN_MEMORY:
+        return strdup(BASE "interval: 18ms\nlive:\n  threads: 64\n"
+                           "  connections: 64\n");
     case L_REGIONS: { /* 3000 blocked, 1500 more in an event */
         char *s = malloc(4500 * 8 + 400), *p = s;
         p += sprintf(p, BASE "policy: { regions: { blocked: [");
