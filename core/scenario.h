@@ -48,6 +48,10 @@
 #define SCN_MAX_POPS 256
 /* Limits in one tier: a limiter state per account and limit. */
 #define SCN_MAX_LIMITS 32
+/* Limiter states: the policy keeps one (24 bytes) per account for every
+ * limit of the tier with the most limits, so accounts x that number is
+ * bounded (80M states: 1.9 GB once every account has been active). */
+#define SCN_MAX_LIMIT_STATES 80000000
 /* Models: a revoke_permission event keeps a bit per account and model. */
 #define SCN_MAX_MODELS 256
 /* Distinct region codes named anywhere (ZZ included): serve looks a

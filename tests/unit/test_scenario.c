@@ -449,7 +449,8 @@ enum limit_kind_t {
     L_VISITS,
     L_MODELS,
     L_REGIONS,
-    L_RUN_MEMORY
+    L_RUN_MEMORY,
+    L_LIMIT_STATES
 };
 
 struct limit_case {
@@ -498,6 +499,11 @@ static const struct limit_case limit_cases[] = {
       "every: 36s or longer" },
     { "too many models", L_MODELS, 265, "more than 256 models" },
     /* 64 run workers x (200000 rows + histograms): ~4 GB; 31 fit */
+    /* 10M accounts x 10 limits: 100M states of 24 bytes; 8M accounts fit */
+    { "too many limiter states", L_LIMIT_STATES, 19,
+      "10000000 accounts x 10 limits (tier 'free' has the most) need a "
+      "limiter state each, more than 80000000: use at most 8000000 "
+      "accounts" },
     { "run recorders too big", L_RUN_MEMORY, 9,
       "run keeps a recorder of ~65 MB per worker thread (1 populations, "
       "200000 time-series rows): 64 threads need ~4183 MB, more than the "
@@ -568,6 +574,17 @@ static char *limit_text(enum limit_kind_t k)
                       "    count: 10M\n    traffic: { phases: [ { for: 1h, "
                       "rate: 1/s } ] }\nevents:\n"
                       "  - { every: 36ms, ban: { accounts: big } }\n");
+    case L_LIMIT_STATES: {
+        char *s = malloc(2048), *p = s;
+        p += sprintf(p, "name: t\nduration: 1h\npolicy:\n  tiers:\n    free:\n"
+                        "      limits:\n");
+        for (int i = 0; i < 10; i++)
+            p += sprintf(p, "        - { name: l%d, requests: 9, per: 1m }\n",
+                         i);
+        sprintf(p, "accounts:\n  - name: p\n    count: 10M\n    traffic: { "
+                   "phases: [ { for: 1h, rate: 1/s } ] }\n");
+        return s;
+    }
     case L_RUN_MEMORY:
         return strdup(BASE "interval: 18ms\nlive:\n  threads: 64\n"
                            "  connections: 64\n");
