@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tollgate has: formatting, the unit/golden/malformed/
-# integration suites on a normal build, the unit and malformed suites under
-# AddressSanitizer+UBSan, the threaded tests under ThreadSanitizer, and the
+# integration suites on a normal build (asserts on), the unit, malformed,
+# golden and serve suites under AddressSanitizer+UBSan, the threaded tests
+# under ThreadSanitizer, and the
 # libFuzzer targets: their regression inputs, then FUZZ_SECONDS (default 15;
 # 0: regression inputs and corpus replay only) of fuzzing each.
 # Installs what it needs first (scripts/setup.sh --test).
@@ -16,15 +17,16 @@ clang-format --dry-run -Werror $files
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir build --output-on-failure -j2
 
-echo "== unit + malformed + golden tests under ASan+UBSan"
+echo "== unit + malformed + golden + serve tests under ASan+UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=address,undefined >/dev/null
 cmake --build build-asan -j"$(nproc)" >/dev/null
-ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j2 -L 'unit|malformed|golden'
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j2 -L 'unit|malformed|golden|serve'
 
 echo "== threaded tests under ThreadSanitizer"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$(nproc)" >/dev/null
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -L 'threaded' --no-tests=ignore
+
 echo "== fuzz targets (libFuzzer, ASan+UBSan): regression inputs, corpus, ${FUZZ_SECONDS:-15} s each"
 scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 echo "== all tests passed"
