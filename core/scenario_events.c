@@ -698,8 +698,14 @@ static void conv_headers(struct scn_ctx *c, const struct ynode *n,
             continue;
         const char *colon = strchr(s, ':');
         if (colon == NULL || colon == s ||
-            strcspn(s, " \t") < (size_t)(colon - s))
-            scn_err(c, h, NULL, "expected \"Name: value\", got '%s'", s);
+            strcspn(s, " \t") < (size_t)(colon - s)) {
+            /* Only the first word: the rest may be a credential. */
+            int word = (int)strcspn(s, " \t:");
+            scn_err(c, h, NULL,
+                    "expected \"Name: value\", got a header starting "
+                    "'%.*s' (the rest is not shown: it may be a secret)",
+                    word < 64 ? word : 64, s);
+        }
         check_template(c, h, s);
         l->headers[l->n_headers] = xstrdup(s);
         scn_note_env(c, h, &l->headers[l->n_headers++]);

@@ -5,7 +5,8 @@
 #   bash tests/malformed/test_corpus.sh <tollgate-binary> <repo-root>
 #
 # Each tests/malformed/*.yaml starts with "# expect-line: N" and may have
-# "# expect-msg: text" on a following line.  For each file `tollgate
+# "# expect-msg: text" on a following line (and "# expect-absent: text",
+# which stderr must not contain: a secret it must not echo).  For each file `tollgate
 # validate` must exit 2 (not crash: any exit >= 128 fails the test), and
 # its stderr must name "<file>:N:" and contain the message text.  A file
 # starting with "# expect-ok" is a hostile-looking input that is valid:
@@ -38,6 +39,7 @@ for f in "$dir"/*.yaml; do
     fi
     line=$(sed -n '1s/^# expect-line: *\([0-9][0-9]*\) *$/\1/p' "$f")
     msg=$(sed -n '2,5s/^# expect-msg: *//p' "$f" | head -n 1)
+    absent=$(sed -n '2,5s/^# expect-absent: *//p' "$f" | head -n 1)
     if [ -z "$line" ]; then
         fail "$name: first line must be '# expect-line: N'"
         continue
@@ -61,6 +63,9 @@ for f in "$dir"/*.yaml; do
     if [ -n "$msg" ] && ! printf '%s\n' "$err" | grep -qF -- "$msg"; then
         fail "$name: stderr lacks '$msg'; got:"
         printf '%s\n' "$err" | head -n 5
+    fi
+    if [ -n "$absent" ] && printf '%s\n' "$err" | grep -qF -- "$absent"; then
+        fail "$name: stderr shows '$absent'"
     fi
 done
 
