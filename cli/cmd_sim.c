@@ -448,7 +448,7 @@ int cmd_sim(int argc, char **argv)
         scn_free(sc);
         return status;
     }
-    signals_catch(false);
+    signals_catch();
     struct progress pg;
     progress_init(&pg, stderr, o.quiet);
     size_t n = (size_t)o.replications;

@@ -28,13 +28,16 @@ static void set_action(int sig, void (*fn)(int), int flags)
     sigaction(sig, &sa, NULL);
 }
 
-void signals_catch(bool ignore_pipe)
+void signals_catch(void)
 {
     caught = 0;
     set_action(SIGINT, on_signal, SA_RESETHAND | SA_RESTART);
     set_action(SIGTERM, on_signal, SA_RESETHAND | SA_RESTART);
-    if (ignore_pipe)
-        set_action(SIGPIPE, SIG_IGN, 0);
+}
+
+void signals_ignore_pipe(void)
+{
+    set_action(SIGPIPE, SIG_IGN, 0);
 }
 
 int signals_caught(void)

@@ -14,12 +14,14 @@
 #define TOLLGATE_CLI_SIGNALS_H
 
 #include <signal.h>
-#include <stdbool.h>
 
-/* Installs the handler for SIGINT and SIGTERM (clearing any earlier
- * catch) and ignores SIGPIPE when ignore_pipe (a peer that goes away must
- * not end a run or a server: writes then fail with EPIPE instead). */
-void signals_catch(bool ignore_pipe);
+/* Installs the handler for SIGINT and SIGTERM and clears any earlier
+ * catch. */
+void signals_catch(void);
+
+/* Ignores SIGPIPE for the rest of the process: a peer that goes away must
+ * not end a run or a server; writes then fail with EPIPE instead. */
+void signals_ignore_pipe(void);
 
 /* 0, or the number of the first signal caught since signals_catch. */
 int signals_caught(void);
