@@ -24,13 +24,13 @@
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/signals.h"
-#include "core/json.h"
 #include "core/keys.h"
 #include "core/results.h"
 #include "core/scenario.h"
 #include "core/summary.h"
 #include "core/timeline.h"
 #include "core/units.h"
+#include "loadgen/generator.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/plan.h"
 #include "serve/serve.h"
@@ -362,54 +362,12 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
 #define RUN_TARGET_MAX   256
 #define RUN_SHOWN_TARGET (3 * RUN_TARGET_MAX + 4)
 
-struct gen_ctx {
-    const struct lg_stats *st;
-    const char *target; /* credentials masked */
-    int threads, connections;
-    int shard_i, shard_n;
-    double start_epoch_s; /* wall-clock time of t = 0 */
-};
-
-static int write_generator(void *ctx, FILE *out)
-{
-    const struct gen_ctx *g = ctx;
-    const struct lg_stats *st = g->st;
-    char target[6 * RUN_SHOWN_TARGET]; /* escaped: 6 bytes per byte at most */
-    if (json_escape(target, sizeof(target), g->target, strlen(g->target)) ==
-        (size_t)-1)
-        target[0] = '\0';
-    fprintf(out,
-            "{\n  \"target\": \"%s\",\n"
-            "  \"shard\": \"%d/%d\", \"start_epoch_s\": %.6f,\n"
-            "  \"threads\": %d, \"connections\": %d,\n"
-            "  \"connections_opened_peak\": %" PRId64
-            ", \"http2_responses\": %" PRId64 ",\n"
-            "  \"sent\": %" PRId64 ", \"dropped_no_connection\": %" PRId64
-            ", \"dropped_at_drain_end\": %" PRId64
-            ", \"waited_for_connection\": %" PRId64
-            ",\n  \"aborted_in_flight\": %" PRId64
-            ", \"retries_unsent\": %" PRId64 ", \"drain_s\": %.3f,\n"
-            "  \"schedule_lag_ms\": { \"p50\": %.3f, \"p99\": %.3f, "
-            "\"max\": %.3f },\n  \"worker_cpu_ms\": %.1f, "
-            "\"worker_cpu_wait_ms\": %.1f,\n"
-            "  \"kept_up\": %s, \"stopped\": %s\n}\n",
-            target, g->shard_i, g->shard_n, g->start_epoch_s, g->threads,
-            g->connections, st->connections_used, st->http2_responses, st->sent,
-            st->dropped - st->dropped_drain, st->dropped_drain, st->conn_waits,
-            st->aborted, st->retries_unsent, (double)st->drain_ns / 1e9,
-            (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
-            (double)st->lag_max_ns / 1e6, (double)st->cpu_ns / 1e6,
-            (double)st->cpu_wait_ns / 1e6, st->kept_up ? "true" : "false",
-            st->stopped ? "true" : "false");
-    return ferror(out) ? ERR_IO : ERR_OK;
-}
-
 /* events.csv of a run: the scenario's timeline as tollgate would play it
  * with this seed (the target decides what really happens; against the
  * embedded serve, the events.csv of its serve folder is what it did). */
 static int write_results(const char *dir, const struct scenario *sc,
                          const struct rec *rec, const struct summary *s,
-                         const struct gen_ctx *gc)
+                         const struct lg_generator *gen)
 {
     size_t n = 0;
     int64_t end = rec_end_ns(rec);
@@ -420,8 +378,8 @@ static int write_results(const char *dir, const struct scenario *sc,
     if (rc == ERR_OK)
         rc = results_write_timeline(dir, sc, rows, n, end);
     if (rc == ERR_OK)
-        rc = results_write_atomic(dir, "generator.json", write_generator,
-                                  (void *)gc);
+        rc = results_write_atomic(dir, "generator.json", lg_generator_write,
+                                  (void *)gen);
     free(rows);
     return rc;
 }
@@ -737,14 +695,16 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
         .shards = 1,
     };
     char shown[RUN_SHOWN_TARGET];
-    struct gen_ctx gc = { st,
-                          keys_redact_url(c->target, shown, sizeof(shown)),
-                          c->threads,
-                          c->connections,
-                          c->o.shard_i,
-                          c->o.shard_n,
-                          c->start_epoch_s };
-    int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
+    struct lg_generator gen = {
+        .st = st,
+        .target = keys_redact_url(c->target, shown, sizeof(shown)),
+        .threads = c->threads,
+        .connections = c->connections,
+        .shard_i = c->o.shard_i,
+        .shard_n = c->o.shard_n,
+        .start_epoch_s = c->start_epoch_s,
+    };
+    int rc = write_results(c->dir, c->sc, c->rec, &s, &gen);
     if (rc == ERR_OK && c->srv) {
         char sub[600];
         snprintf(sub, sizeof(sub), "%s/serve", c->dir);
