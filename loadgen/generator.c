@@ -14,6 +14,13 @@
 
 #include "core/json.h"
 
+/* A CPU time in ms, or -1 when unknown (negative ns), as documented:
+ * -1 ns divided would print as "-0.0". */
+static double cpu_ms(int64_t ns)
+{
+    return ns < 0 ? -1.0 : (double)ns / 1e6;
+}
+
 int lg_generator_write(void *ctx, FILE *out)
 {
     const struct lg_generator *g = ctx;
@@ -42,8 +49,8 @@ int lg_generator_write(void *ctx, FILE *out)
             st->dropped - st->dropped_drain, st->dropped_drain, st->conn_waits,
             st->aborted, st->retries_unsent, (double)st->drain_ns / 1e9,
             (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
-            (double)st->lag_max_ns / 1e6, (double)st->cpu_ns / 1e6,
-            (double)st->cpu_wait_ns / 1e6, st->kept_up ? "true" : "false",
+            (double)st->lag_max_ns / 1e6, cpu_ms(st->cpu_ns),
+            cpu_ms(st->cpu_wait_ns), st->kept_up ? "true" : "false",
             st->stopped ? "true" : "false");
     free(target);
     return ferror(out) ? ERR_IO : ERR_OK;

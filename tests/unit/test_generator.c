@@ -63,7 +63,8 @@ static const struct gen_case cases[] = {
       "  \"worker_cpu_ms\": 1234.6, \"worker_cpu_wait_ms\": 100.0,\n"
       "  \"kept_up\": false, \"stopped\": true\n}\n" },
     /* Quotes, a backslash and a control byte in the target are escaped;
-     * CPU times unknown (-1 ns) print as -0.0 ms: -1e-6 rounded. */
+     * CPU times unknown (-1 ns) print as -1, as documented (not -0.0,
+     * which -1 ns divided would round to). */
     { "escaped target, unknown cpu",
       "http://h/\"x\\y\x01",
       { .sent = 5,
@@ -83,7 +84,7 @@ static const struct gen_case cases[] = {
       "\"drain_s\": 0.000,\n"
       "  \"schedule_lag_ms\": { \"p50\": 0.000, \"p99\": 0.000, "
       "\"max\": 0.000 },\n"
-      "  \"worker_cpu_ms\": -0.0, \"worker_cpu_wait_ms\": -0.0,\n"
+      "  \"worker_cpu_ms\": -1.0, \"worker_cpu_wait_ms\": -1.0,\n"
       "  \"kept_up\": true, \"stopped\": false\n}\n" },
 };
 
