@@ -26,29 +26,30 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: tollgate merge -o OUT DIR...\n\n"
-            "Combines the results directories of shards of one run into "
-            "OUT, exactly:\ncounters and histogram buckets are added, so "
-            "OUT holds what a single\nunsharded run would have written "
-            "(summary.json, timeseries.csv,\nlatency.hgrm, histograms.tgh; "
-            "scenario.yaml and events.csv of the first DIR).\n\n"
-            "  -o, --output OUT  directory to write (created if missing; "
-            "must not be a DIR)\n"
-            "  --check           then evaluate the scenario's expect: rules "
-            "on the merged result\n"
-            "  --junit FILE      with --check, also write a JUnit XML "
-            "report\n"
-            "  -q, --quiet       no summary line (rule verdicts still print)\n"
-            "  -h, --help        this help\n\n"
-            "Every DIR needs histograms.tgh and summary.json from the same "
-            "scenario,\nduration, interval, warm-up and populations.\n\n"
-            "Example (two shards of one load test, then the CI gate):\n"
-            "  tollgate run s.yaml --shard 0/2 -o out/s0   # on host A\n"
-            "  tollgate run s.yaml --shard 1/2 -o out/s1   # on host B\n"
-            "  tollgate merge -o out/all out/s0 out/s1 --check\n\n"
-            "Exit status: 0 merged, 1 an expect: rule failed (--check), 2 "
-            "usage or\ninvalid input, 3 I/O error.\n");
+    fprintf(
+        out,
+        "Usage: tollgate merge -o OUT DIR... [--check [--junit FILE]] [-q]\n\n"
+        "Combines the results directories of shards of one run into "
+        "OUT, exactly:\ncounters and histogram buckets are added, so "
+        "OUT holds what a single\nunsharded run would have written "
+        "(summary.json, timeseries.csv,\nlatency.hgrm, histograms.tgh; "
+        "scenario.yaml and events.csv of the first DIR).\n\n"
+        "  -o, --output OUT  directory to write (created if missing; "
+        "must not be a DIR)\n"
+        "  --check           then evaluate the scenario's expect: rules "
+        "on the merged result\n"
+        "  --junit FILE      with --check, also write a JUnit XML "
+        "report\n"
+        "  -q, --quiet       no summary line (rule verdicts still print)\n"
+        "  -h, --help        this help\n\n"
+        "Every DIR needs histograms.tgh and summary.json from the same "
+        "scenario,\nduration, interval, warm-up and populations.\n\n"
+        "Example (two shards of one load test, then the CI gate):\n"
+        "  tollgate run s.yaml --shard 0/2 -o out/s0   # on host A\n"
+        "  tollgate run s.yaml --shard 1/2 -o out/s1   # on host B\n"
+        "  tollgate merge -o out/all out/s0 out/s1 --check\n\n"
+        "Exit status: 0 merged, 1 an expect: rule failed (--check), 2 "
+        "usage or\ninvalid input, 3 I/O error.\n");
 }
 
 struct merge_opts {
