@@ -113,8 +113,8 @@ static void test_names_are_the_scenarios(void **state)
     /* The scenario format's reference lists each of them. */
     const char *root = getenv("TOLLGATE_SRC");
     char path[4096], doc[1 << 17];
-    snprintf(path, sizeof(path), "%s/docs/scenario-format.md",
-             root ? root : ".");
+    snprintf(path, sizeof(path), "%s/%s", root ? root : ".",
+             "docs/scenario-format.md");
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     size_t n = fread(doc, 1, sizeof(doc) - 1, f);
