@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "core/compare.h"
 #include "core/hist.h"
 #include "core/reason.h"
 #include "core/record.h"
@@ -271,25 +272,21 @@ static void scenario_name(const char *dir, char *out, size_t len)
 }
 
 /* Short labels A and B for the compare chart from compare.csv's first
- * line ("# tollgate compare: a=DIR b=DIR"): the directories' last parts. */
+ * line (core/compare.h): the directories' last parts. */
 static void compare_labels(const char *dir, char *a, char *b, size_t len)
 {
-    char path[PATH_LEN], line[2 * PATH_LEN];
+    char path[PATH_LEN], line[2 * PATH_LEN], da[PATH_LEN], db[PATH_LEN];
     snprintf(a, len, "A");
     snprintf(b, len, "B");
     snprintf(path, sizeof(path), "%s/compare.csv", dir);
     FILE *f = fopen(path, "r");
     if (!f)
         return;
-    if (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *pa = strstr(line, " a="), *pb = strstr(line, " b=");
-        if (pa && pb && pb > pa) {
-            *pb = '\0';
-            char *sa = strrchr(pa + 3, '/'), *sb = strrchr(pb + 3, '/');
-            snprintf(a, len, "A: %s", sa && sa[1] ? sa + 1 : pa + 3);
-            snprintf(b, len, "B: %s", sb && sb[1] ? sb + 1 : pb + 3);
-        }
+    if (fgets(line, sizeof(line), f) &&
+        compare_csv_dirs(line, da, db, sizeof(da))) {
+        char *sa = strrchr(da, '/'), *sb = strrchr(db, '/');
+        snprintf(a, len, "A: %.4000s", sa && sa[1] ? sa + 1 : da);
+        snprintf(b, len, "B: %.4000s", sb && sb[1] ? sb + 1 : db);
     }
     fclose(f);
 }

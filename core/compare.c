@@ -179,3 +179,18 @@ int compare_write_csv(FILE *out, const struct compare_table *t,
     }
     return ferror(out) ? ERR_IO : ERR_OK;
 }
+
+bool compare_csv_dirs(const char *line, char *a, char *b, size_t len)
+{
+    static const char head[] = "# tollgate compare: a=";
+    if (strncmp(line, head, sizeof(head) - 1) != 0)
+        return false;
+    const char *pa = line + sizeof(head) - 1;
+    const char *pb = strstr(pa, " b=");
+    if (pb == NULL)
+        return false;
+    size_t nb = strcspn(pb + 3, "\n");
+    snprintf(a, len, "%.*s", (int)(pb - pa), pa);
+    snprintf(b, len, "%.*s", (int)nb, pb + 3);
+    return true;
+}

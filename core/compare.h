@@ -82,4 +82,12 @@ int compare_parse_tolerance(const char *s, double *out) WARN_UNUSED;
 int compare_write_csv(FILE *out, const struct compare_table *t,
                       const char *dir_a, const char *dir_b) WARN_UNUSED;
 
+/* The directories a and b from compare.csv's first line, as
+ * compare_write_csv wrote it ("# tollgate compare: a=DIR b=DIR", trailing
+ * newline allowed) into a and b (len bytes each, truncated to fit).
+ * Returns false, with a and b untouched, for any other line.  The split
+ * is at the first " b=", so a DIR_A containing " b=" reads wrongly (the
+ * line is for chart labels only). */
+bool compare_csv_dirs(const char *line, char *a, char *b, size_t len);
+
 #endif

@@ -389,6 +389,37 @@ static void test_csv(void **state)
     summary_fini(&b);
 }
 
+/* compare.csv's first line gives back the directories it was written
+ * with; other lines are refused and leave the buffers alone. */
+static void test_csv_dirs(void **state)
+{
+    (void)state;
+    struct compare_table t = { .n = 0 };
+    char buf[512], a[64] = "x", b[64] = "y";
+    FILE *f = fmemopen(buf, sizeof(buf), "w");
+    assert_non_null(f);
+    assert_int_equal(compare_write_csv(f, &t, "results/sim a", "/tmp/b/"),
+                     ERR_OK);
+    fclose(f);
+    assert_true(compare_csv_dirs(buf, a, b, sizeof(a)));
+    assert_string_equal(a, "results/sim a");
+    assert_string_equal(b, "/tmp/b/");
+    /* truncated to fit */
+    char a4[4], b4[4];
+    assert_true(
+        compare_csv_dirs("# tollgate compare: a=abcdef b=uvwxyz", a4, b4, 4));
+    assert_string_equal(a4, "abc");
+    assert_string_equal(b4, "uvw");
+    static const char *const bad[] = { "kind,name,a,b", "# tollgate compare:",
+                                       "# tollgate compare: a=x",
+                                       "# other: a=x b=y", "" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(a, sizeof(a), "x");
+        assert_false(compare_csv_dirs(bad[i], a, b, sizeof(a)));
+        assert_string_equal(a, "x");
+    }
+}
+
 static void test_parse_tolerance(void **state)
 {
     (void)state;
@@ -417,7 +448,7 @@ static void test_parse_tolerance(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_CASES + 2];
+    struct CMUnitTest tests[N_CASES + 3];
     for (size_t i = 0; i < N_CASES; i++)
         tests[i] = (struct CMUnitTest){ cases[i].name, test_case, NULL, NULL,
                                         (void *)&cases[i] };
@@ -426,5 +457,7 @@ int main(void)
     tests[N_CASES + 1] =
         (struct CMUnitTest){ "tolerance parsing", test_parse_tolerance, NULL,
                              NULL, NULL };
+    tests[N_CASES + 2] = (struct CMUnitTest){ "compare.csv directories",
+                                              test_csv_dirs, NULL, NULL, NULL };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
