@@ -42,7 +42,10 @@ static void usage(FILE *out)
         "Usage: tollgate serve SCENARIO [--listen HOST:PORT] [-o DIR]\n"
         "                      [--set KEY=VALUE]... [--seed N] "
         "[--admin-any]\n"
-        "                      [--threads N] [--timeout D] [--stop-after D]\n"
+        "                      [--admin-token TOKEN] [--threads N] "
+        "[--timeout D]\n"
+        "                      [--request-timeout D] [--max-connections N]\n"
+        "                      [--max-per-client N] [--stop-after D]\n"
         "                      [--no-results] [-q]\n"
         "\n"
         "Answers like the real API, from the policy model: every request "
@@ -74,10 +77,28 @@ static void usage(FILE *out)
         "  --admin-any           answer /tollgate/* admin routes from any "
         "address\n"
         "                        (default: loopback peers only)\n"
+        "  --admin-token TOKEN   admin routes want \"Authorization: Bearer "
+        "TOKEN\" and\n"
+        "                        GET /tollgate/key is on (default: "
+        "$TOLLGATE_ADMIN_TOKEN;\n"
+        "                        without a token the key route is off)\n"
         "  --threads N           HTTP thread pool size (default 2)\n"
-        "  --timeout D           close connections idle (or sending too "
-        "slowly) for D\n"
-        "                        (default 30s; whole seconds)\n"
+        "  --timeout D           close connections that send nothing for D "
+        "(default 30s)\n"
+        "  --request-timeout D   close connections that take longer than D "
+        "to send a\n"
+        "                        whole request, or sit idle that long "
+        "between requests\n"
+        "                        (default 10s; whole seconds)\n"
+        "  --max-connections N   connections open at once; at the cap the "
+        "one waiting\n"
+        "                        longest for a request is closed (default: "
+        "4/5 of the\n"
+        "                        descriptor limit, which serve raises to "
+        "its hard limit)\n"
+        "  --max-per-client N    connections from one client address "
+        "(default: half\n"
+        "                        of --max-connections)\n"
         "  --stop-after D        stop by itself after D, e.g. 30s (default: "
         "on signal)\n"
         "  --no-results          do not write a results directory\n"
@@ -161,14 +182,36 @@ static int parse_value_opt(struct cli_serve *o, const char *a, const char *v)
                             "like 30s\n");
             return EXIT_USAGE;
         }
-    } else if (strcmp(a, "--timeout") == 0) {
+    } else if (strcmp(a, "--timeout") == 0 ||
+               strcmp(a, "--request-timeout") == 0) {
         int64_t ns = 0;
         if (units_parse_duration(v, &ns) != ERR_OK || ns < 1000000000LL ||
             ns > 3600 * 1000000000LL) {
-            fprintf(stderr, "tollgate serve: --timeout wants 1s..1h\n");
+            fprintf(stderr, "tollgate serve: %s wants 1s..1h\n", a);
             return EXIT_USAGE;
         }
-        o->so.timeout_s = (unsigned)(ns / 1000000000LL);
+        if (strcmp(a, "--timeout") == 0)
+            o->so.timeout_s = (unsigned)(ns / 1000000000LL);
+        else
+            o->so.request_timeout_s = (unsigned)(ns / 1000000000LL);
+    } else if (strcmp(a, "--max-connections") == 0 ||
+               strcmp(a, "--max-per-client") == 0) {
+        n = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || n < 1 || n > 1000000) {
+            fprintf(stderr, "tollgate serve: %s wants 1..1000000\n", a);
+            return EXIT_USAGE;
+        }
+        if (strcmp(a, "--max-connections") == 0)
+            o->so.max_connections = (unsigned)n;
+        else
+            o->so.max_per_ip = (unsigned)n;
+    } else if (strcmp(a, "--admin-token") == 0) {
+        if (v[0] == '\0') {
+            fprintf(stderr, "tollgate serve: --admin-token wants a "
+                            "non-empty token\n");
+            return EXIT_USAGE;
+        }
+        o->so.admin_token = v;
     } else if (strcmp(a, "--set") == 0) {
         if (opts_add_set(&o->sets, v) != ERR_OK) {
             fprintf(stderr, "tollgate serve: --set wants KEY=VALUE\n");
@@ -180,10 +223,19 @@ static int parse_value_opt(struct cli_serve *o, const char *a, const char *v)
 
 static bool takes_value(const char *a)
 {
-    static const char *const names[] = {
-        "--listen",     "-o",    "--output",  "--seed", "--threads",
-        "--stop-after", "--set", "--timeout", NULL
-    };
+    static const char *const names[] = { "--listen",
+                                         "-o",
+                                         "--output",
+                                         "--seed",
+                                         "--threads",
+                                         "--stop-after",
+                                         "--set",
+                                         "--timeout",
+                                         "--request-timeout",
+                                         "--max-connections",
+                                         "--max-per-client",
+                                         "--admin-token",
+                                         NULL };
     for (size_t i = 0; names[i] != NULL; i++)
         if (strcmp(a, names[i]) == 0)
             return true;
@@ -240,6 +292,33 @@ static int parse_opts(int argc, char **argv, struct cli_serve *o, char *hostbuf,
     return -1;
 }
 
+/* The startup lines: address, then descriptors and caps. */
+static void print_start(const struct cli_serve *o, const struct scenario *sc,
+                        const struct serve *s)
+{
+    bool v6 = strchr(o->so.host, ':') != NULL;
+    struct serve_limits l;
+    serve_limits(s, &l);
+    fprintf(stderr,
+            "tollgate serve: %s (%lld accounts) listening on "
+            "http://%s%s%s:%d\n",
+            sc->name, (long long)sc->n_accounts, v6 ? "[" : "", o->so.host,
+            v6 ? "]" : "", serve_port(s));
+    char raised[64] = "";
+    if (l.fd_soft != l.fd_soft_before)
+        snprintf(raised, sizeof(raised), " (soft limit raised from %llu)",
+                 (unsigned long long)l.fd_soft_before);
+    else if (l.fd_soft < l.fd_hard)
+        snprintf(raised, sizeof(raised), " (could not raise it to %llu)",
+                 (unsigned long long)l.fd_hard);
+    fprintf(stderr,
+            "tollgate serve: descriptors: %llu%s; at most %u connections, "
+            "%u per client address; requests must arrive within %us%s\n",
+            (unsigned long long)l.fd_soft, raised, l.max_connections,
+            l.max_per_ip, o->so.request_timeout_s,
+            o->so.admin_token != NULL ? "; admin token set" : "");
+}
+
 /* Waits for SIGINT/SIGTERM (blocked in set) or the deadline. */
 static void wait_stop(const sigset_t *set, int64_t stop_after_ns)
 {
@@ -259,14 +338,21 @@ static void wait_stop(const sigset_t *set, int64_t stop_after_ns)
     }
 }
 
+/* The results directory: -o, or results/<scenario name>-serve. */
+static void results_dir(const struct cli_serve *o, const struct scenario *sc,
+                        char *dir, size_t len)
+{
+    if (o->out_dir != NULL)
+        snprintf(dir, len, "%s", o->out_dir);
+    else
+        snprintf(dir, len, "results/%s-serve", sc->name);
+}
+
 static int write_results(const struct cli_serve *o, const struct scenario *sc,
                          const struct serve *s)
 {
     char dir[1024];
-    if (o->out_dir != NULL)
-        snprintf(dir, sizeof(dir), "%s", o->out_dir);
-    else
-        snprintf(dir, sizeof(dir), "results/%s-serve", sc->name);
+    results_dir(o, sc, dir, sizeof(dir));
     int rc = serve_write_results(s, dir);
     if (rc != ERR_OK) {
         fprintf(stderr, "tollgate serve: cannot write results to %s: %s\n", dir,
@@ -289,19 +375,27 @@ static int run(struct cli_serve *o, const struct scenario *sc)
     o->so.seed = sc->seed;
     struct serve *s = NULL;
     int rc = serve_start(sc, &o->so, &s);
+    if (rc == ERR_RANGE) {
+        fprintf(stderr,
+                "tollgate serve: --max-connections %u needs a descriptor "
+                "limit of %llu; raise the hard limit (ulimit -Hn) or ask "
+                "for fewer connections\n",
+                o->so.max_connections,
+                (unsigned long long)serve_fds_needed(o->so.max_connections));
+        return EXIT_USAGE;
+    }
     if (rc != ERR_OK) {
         fprintf(stderr, "tollgate serve: cannot serve on %s:%d: %s\n",
                 o->so.host, o->so.port,
                 rc == ERR_IO ? "address in use or not local" : err_str(rc));
         return rc == ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME;
     }
-    bool v6 = strchr(o->so.host, ':') != NULL;
     if (!o->quiet)
-        fprintf(stderr,
-                "tollgate serve: %s (%lld accounts) listening on "
-                "http://%s%s%s:%d\n",
-                sc->name, (long long)sc->n_accounts, v6 ? "[" : "", o->so.host,
-                v6 ? "]" : "", serve_port(s));
+        print_start(o, sc, s);
+    if (o->so.admin_any && o->so.admin_token == NULL)
+        fprintf(stderr, "tollgate serve: warning: --admin-any without an "
+                        "admin token: anyone who can connect may inject "
+                        "events; set TOLLGATE_ADMIN_TOKEN to require one\n");
     wait_stop(&set, o->stop_after_ns);
     serve_stop(s);
     int status = o->no_results ? EXIT_OK : write_results(o, sc, s);
@@ -316,10 +410,18 @@ int cmd_serve(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     serve_opts_init(&o.so);
     int status = parse_opts(argc, argv, &o, hostbuf, sizeof(hostbuf));
+    const char *env_token = getenv("TOLLGATE_ADMIN_TOKEN");
+    if (o.so.admin_token == NULL && env_token != NULL && env_token[0] != '\0')
+        o.so.admin_token = env_token; /* the option wins */
     struct scenario *sc = NULL;
     if (status == -1)
         status = opts_load_scenario("tollgate serve", o.scenario, o.seed, NULL,
                                     &o.sets, &sc);
+    char dir[1024];
+    if (status == -1 && !o.no_results) { /* before serving, not at exit */
+        results_dir(&o, sc, dir, sizeof(dir));
+        status = opts_check_out_dir("tollgate serve", dir);
+    }
     if (status == -1)
         status = run(&o, sc);
     scn_free(sc);

@@ -92,7 +92,7 @@ bool client_retry_keyed(const struct scn_client *c, uint64_t seed,
     if (why == REASON_OK || !reason_retryable(why) || attempts > c->retry_max)
         return false; /* decided without a stream: skip seeding one */
     struct rng r;
-    uint64_t k = (uint64_t)attempts * UINT64_C(0x9e3779b97f4a7c15);
+    uint64_t k = (uint64_t)attempts * RNG_GOLDEN;
     rng_init(&r, seed ^ k, request_id, RNG_CLIENT);
     return client_retry(c, attempts, why, retry_after_ns, &r, delay_ns);
 }

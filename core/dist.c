@@ -44,14 +44,6 @@ double dist_mean(const struct dist *d)
     return d->a;
 }
 
-const char *dist_kind_name(enum dist_kind k)
-{
-    static const char *const names[] = { "const",  "exp",       "uniform",
-                                         "normal", "lognormal", "pareto",
-                                         "zipf" };
-    return names[k];
-}
-
 /* (exp(x) - 1) / x, accurate near 0. */
 static double helper2(double x)
 {

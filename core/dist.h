@@ -43,9 +43,6 @@ double dist_sample_nonneg(const struct dist *d, struct rng *r);
  * exponent for zipf, which has no mean as a value). */
 double dist_mean(const struct dist *d);
 
-/* Name of the kind as written in scenarios ("exp", "lognormal", ...). */
-const char *dist_kind_name(enum dist_kind k);
-
 /*
  * Zipf over items 1..n with P(k) proportional to k^-s, s > 0, sampled in
  * O(1) expected time by rejection-inversion (Hormann and Derflinger 1996),

@@ -20,15 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/rng.h"
+
 #define KEYS_SALT 0x746f6c6c67617465ULL /* "tollgate" */
 
 uint64_t keys_hash(int64_t account)
 {
-    uint64_t z = (uint64_t)account ^ KEYS_SALT;
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return rng_mix64(((uint64_t)account ^ KEYS_SALT) + RNG_GOLDEN);
 }
 
 size_t keys_for_account(int64_t account, char *buf, size_t len)

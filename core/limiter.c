@@ -630,21 +630,6 @@ void lim_commit(const struct lim_conf *c, union lim_state *s,
         *s = *next;
 }
 
-bool lim_admits(const struct lim_conf *c, const union lim_state *s,
-                int64_t cost, int64_t now_ns, int64_t *retry_after_ns)
-{
-    if (cost < 0)
-        cost = 0;
-    bool ok = c->kind == LIMIT_CONCURRENT ? s->cc.in_flight < c->amount
-                                          : admits(c, s, cost, now_ns);
-    if (!ok && retry_after_ns) {
-        struct lim_result r;
-        lim_peek(c, s, cost, now_ns, &r);
-        *retry_after_ns = r.retry_after_ns;
-    }
-    return ok;
-}
-
 void lim_charge(const struct lim_conf *c, union lim_state *s, int64_t cost,
                 int64_t now_ns)
 {

@@ -142,17 +142,8 @@ void lim_state_rescale(const struct lim_conf *from, const struct lim_conf *to,
                        union lim_state *s, int64_t now_ns);
 
 /*
- * The decision alone, for the hot path: true when a request of cost units
- * would pass at now_ns.  Changes nothing and does no division on the
- * allowed path; when it returns false and retry_after_ns is not NULL,
- * *retry_after_ns gets lim_peek's retry_after_ns.
- */
-bool lim_admits(const struct lim_conf *c, const union lim_state *s,
-                int64_t cost, int64_t now_ns, int64_t *retry_after_ns);
-
-/*
  * Two-phase form of lim_check for callers that must ask several limits
- * before charging any (policy.c): lim_try decides like lim_admits and,
+ * before charging any (policy.c): lim_try decides like lim_check and,
  * when the request passes, writes to *next the state s would have after
  * charging it, leaving s alone.  lim_commit(c, s, next, cost, now_ns)
  * then installs it (s must not have changed in between).  For

@@ -37,19 +37,12 @@ _Static_assert(sizeof(struct acct) == 128, "two cache lines per account");
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Uniform in [0, 1) from draw k of account a. */
 static double draw(const struct policy *p, int64_t account, uint32_t k)
 {
-    uint64_t h = mix64(p->seed + 0x9e3779b97f4a7c15ULL);
-    h = mix64(h ^ ((uint64_t)account * 0xd1342543de82ef95ULL));
-    h = mix64(h ^ ((uint64_t)k + 0x632be59bd9b4e019ULL));
+    uint64_t h = rng_mix64(p->seed + RNG_GOLDEN);
+    h = rng_mix64(h ^ ((uint64_t)account * 0xd1342543de82ef95ULL));
+    h = rng_mix64(h ^ ((uint64_t)k + 0x632be59bd9b4e019ULL));
     return (double)(h >> 11) * 0x1.0p-53;
 }
 

@@ -27,13 +27,6 @@
 
 #include "core/policy_impl.h"
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static int64_t add_sat(int64_t a, int64_t b)
 {
     if (b > 0 && a > INT64_MAX - b)
@@ -102,7 +95,8 @@ const struct acct *policy_acct_view(const struct policy *p, int64_t account,
 
 static size_t smap_hash(int64_t src, int32_t slot, size_t mask)
 {
-    return (size_t)mix64((uint64_t)src * 31 + (uint64_t)(uint32_t)slot) & mask;
+    return (size_t)rng_mix64((uint64_t)src * 31 + (uint64_t)(uint32_t)slot) &
+           mask;
 }
 
 struct smap_entry *policy_smap_find(const struct smap *m, int64_t src,
@@ -159,7 +153,7 @@ struct smap_entry *policy_smap_get(struct smap *m, int64_t src, int32_t slot)
 static struct grant_cohort *cohort_slot(struct credit_sums *c, int64_t t)
 {
     size_t mask = c->cap - 1;
-    size_t i = (size_t)mix64((uint64_t)t) & mask;
+    size_t i = (size_t)rng_mix64((uint64_t)t) & mask;
     while (c->v[i].expires_ns != COHORT_EMPTY && c->v[i].expires_ns != t)
         i = (i + 1) & mask;
     return &c->v[i];

@@ -30,13 +30,6 @@
 typedef void acct_fn(struct policy *p, int64_t account, struct acct *a,
                      const struct scn_event *ev, int64_t now_ns, bool start);
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static bool selected(const struct policy *p, int ev, uint32_t occ,
                      int64_t account, double fraction)
 {
@@ -44,9 +37,9 @@ static bool selected(const struct policy *p, int ev, uint32_t occ,
         return true;
     if (fraction <= 0)
         return false;
-    uint64_t h = mix64(p->seed ^ 0x5851f42d4c957f2dULL);
-    h = mix64(h ^ ((uint64_t)ev * 0x9e3779b97f4a7c15ULL + occ));
-    h = mix64(h ^ ((uint64_t)account * 0xd1342543de82ef95ULL));
+    uint64_t h = rng_mix64(p->seed ^ 0x5851f42d4c957f2dULL);
+    h = rng_mix64(h ^ ((uint64_t)ev * RNG_GOLDEN + occ));
+    h = rng_mix64(h ^ ((uint64_t)account * 0xd1342543de82ef95ULL));
     return (double)(h >> 11) * 0x1.0p-53 < fraction;
 }
 

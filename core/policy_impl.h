@@ -13,6 +13,7 @@
 
 #include "core/limiter.h"
 #include "core/policy.h"
+#include "core/rng.h"
 #include "core/scenario.h"
 
 #define POLICY_NEVER     INT64_MAX

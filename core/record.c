@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/record_load.h"
+
 struct ival {
     int64_t offered;
     int64_t outcome[REASON_COUNT];

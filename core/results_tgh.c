@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/record_load.h"
+
 #define TGH_MAGIC "tollgate-histograms"
 
 /* ---- writer ----------------------------------------------------------------

@@ -16,10 +16,7 @@ __extension__ typedef unsigned __int128 u128;
 
 static uint64_t splitmix64(uint64_t *x)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return rng_mix64(*x += RNG_GOLDEN);
 }
 
 void rng_init(struct rng *r, uint64_t seed, uint64_t id,

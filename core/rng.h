@@ -27,6 +27,21 @@ struct rng {
     uint64_t s[4];
 };
 
+/* The golden-ratio increment of splitmix64 (2^64 / phi), also used to
+ * spread small integers (indices, counters) before mixing. */
+#define RNG_GOLDEN UINT64_C(0x9e3779b97f4a7c15)
+
+/* splitmix64's finaliser: a bijective 64-bit mixer whose output bits all
+ * depend on every input bit.  The one mixer of tollgate: stream seeding,
+ * stateless per-account draws, event selection and API keys hash with it.
+ */
+static inline uint64_t rng_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
 /* Seeds r from (seed, id, purpose) by hashing them through splitmix64.
  * Different triples give statistically independent streams. */
 void rng_init(struct rng *r, uint64_t seed, uint64_t id,

@@ -39,18 +39,18 @@
  * checks (record.h, policy.h) use these same constants and only guard
  * their API.  Overrides (--set, --duration) are validated like the file.
  */
-#define SCN_MAX_ACCOUNTS                                                       \
-    10000000 /* accounts summed over populations:                              \
-                ~130 bytes each in the policy, plus                            \
-                24 per limit of their tier */
-#define SCN_MAX_USERS                                                          \
-    1000000 /* closed-loop users summed over                                   \
-               populations: each holds a request */
-#define SCN_MAX_POPS                                                           \
-    256                   /* populations: each keeps two latency               \
-                             histograms (~440 KB) and one more                 \
-                             per outcome it sees (~220 KB) */
-#define SCN_MAX_LIMITS 32 /* limits in one tier (policy states) */
+/* Accounts summed over populations: ~130 bytes each in the policy, plus
+ * 24 per limit of their tier. */
+#define SCN_MAX_ACCOUNTS 10000000
+/* Closed-loop users summed over populations: each holds a request. */
+#define SCN_MAX_USERS 1000000
+/* Populations: each keeps two latency histograms (~440 KB) and one more
+ * per outcome it sees (~220 KB). */
+#define SCN_MAX_POPS 256
+/* Limits in one tier: a limiter state per account and limit. */
+#define SCN_MAX_LIMITS 32
+/* Models: a revoke_permission event keeps a bit per account and model. */
+#define SCN_MAX_MODELS 256
 /* Time-series rows, ceil(duration / interval): ~330 bytes each plus the
  * interval's latency histogram. */
 #define SCN_MAX_INTERVALS 200000
@@ -58,6 +58,12 @@
  * random: duration / mtbf): each is an events.csv row and a policy
  * update. */
 #define SCN_MAX_OCCURRENCES 100000
+/* Accounts visited by events over the duration: a ban, suspend,
+ * revoke_keys, billing_failure or revoke_permission occurrence walks its
+ * population (every account when it names none), a set_limit occurrence
+ * every account, and a lasting one walks them again when it ends.  About
+ * 7 ns a visit in sim; serve and run do the same work on the real clock. */
+#define SCN_MAX_ACCOUNT_VISITS 1000000000LL
 /* live: what run's load generator can hold: worker threads (each with its
  * own recorder), connections, request headers (one more slot is kept for
  * the region header). */

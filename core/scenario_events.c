@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "core/reason.h"
+#include "core/timeline.h"
 #include "core/units.h"
 
 static const char *const kind_names[] = { SCN_EVENT_KIND_NAMES, NULL };
@@ -380,6 +381,69 @@ static void drop_past_end(struct scenario *sc)
     sc->n_events = w;
 }
 
+/* Accounts one occurrence of e walks in the policy (SCN_MAX_ACCOUNT_VISITS),
+ * counting the walk at its end for a lasting occurrence. */
+static int64_t visits_per_occurrence(const struct scenario *sc,
+                                     const struct scn_event *e)
+{
+    int64_t walked = 0;
+    switch (e->kind) {
+    case EV_BAN:
+    case EV_SUSPEND:
+    case EV_REVOKE_KEYS:
+    case EV_BILLING_FAILURE:
+    case EV_REVOKE_PERMISSION:
+        walked = e->population >= 0 && (size_t)e->population < sc->n_pops
+                     ? sc->pops[e->population].count
+                     : sc->n_accounts;
+        break;
+    case EV_SET_LIMIT: walked = sc->n_accounts; break;
+    default: return 0;
+    }
+    return walked * (timeline_lasts(e) ? 2 : 1);
+}
+
+/* Events walking accounts stay within SCN_MAX_ACCOUNT_VISITS over the
+ * duration (occurrences are already bounded, so nothing overflows). */
+static void check_visits(struct scn_ctx *c, const struct ynode *n)
+{
+    const struct scenario *sc = c->sc;
+    int64_t sum = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        const struct scn_event *e = &sc->events[i];
+        int64_t per = visits_per_occurrence(sc, e);
+        int64_t own = scn_event_occurrences(e, sc->duration_ns) * per;
+        if (own <= SCN_MAX_ACCOUNT_VISITS - sum) {
+            sum += own;
+            continue;
+        }
+        const char *key = e->timing == EVT_EVERY    ? "every"
+                          : e->timing == EVT_RANDOM ? "mtbf"
+                                                    : "at";
+        char d[48], fit[96] = "a longer every: or mtbf:";
+        int64_t allowed = (SCN_MAX_ACCOUNT_VISITS - sum) / per;
+        if (allowed >= 1 && e->timing != EVT_ONCE) {
+            int64_t span = e->timing == EVT_EVERY ? sc->duration_ns - e->at_ns
+                                                  : sc->duration_ns;
+            char step[48];
+            units_fmt_duration(step, sizeof(step),
+                               scn_round_up_ns((span - 1) / allowed + 1));
+            snprintf(fit, sizeof(fit), "%s: %s or longer", key, step);
+        }
+        size_t mark = scn_path_index(c, i);
+        scn_err_toobig(c, scn_map_get(n->vals[i], key), key,
+                       "this event visits %" PRId64 " accounts each time, "
+                       "%" PRId64 " over %s; all events together may visit "
+                       "at most %lld accounts: use %s, a smaller population "
+                       "(accounts:) or a shorter duration",
+                       per, own,
+                       units_fmt_duration(d, sizeof(d), sc->duration_ns),
+                       SCN_MAX_ACCOUNT_VISITS, fit);
+        scn_path_pop(c, mark);
+        return;
+    }
+}
+
 /* Every event's occurrences over the duration, summed, are bounded: each
  * one is an events.csv row and a policy update in every engine. */
 static void check_occurrences(struct scn_ctx *c, const struct ynode *n)
@@ -396,6 +460,7 @@ static void check_occurrences(struct scn_ctx *c, const struct ynode *n)
         }
         sum += own;
     }
+    check_visits(c, n);
 }
 
 void scn_conv_events(struct scn_ctx *c, const struct ynode *n)

@@ -19,6 +19,35 @@
 
 /* ---- --set overrides ---------------------------------------------------- */
 
+/* True when s is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF).  YAML text is checked by libyaml; a --set plain
+ * value and an environment variable are not, and a scenario must be
+ * writable back as YAML. */
+static bool utf8_text(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80                 ? 1
+                : *p >= 0xc2 && *p < 0xe0 ? 2
+                : *p >= 0xe0 && *p < 0xf0 ? 3
+                : *p >= 0xf0 && *p < 0xf5 ? 4
+                                          : 0;
+        if (n == 0)
+            return false;
+        unsigned cp = n == 1 ? *p : *p & (0x7fu >> n);
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i] & 0x3fu);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+            (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 /* Every node of the subtree is marked as made by override i. */
 static void mark_ovr(struct ynode *n, int i)
 {
@@ -48,6 +77,13 @@ static struct ynode *ovr_value(struct scn_ctx *c, struct ytree *t, int i)
         t->n_bytes = sub.n_bytes;
         n = sub.root;
     } else {
+        if (!utf8_text(v)) {
+            scn_err(c, NULL, NULL,
+                    "--set %s=...: the value is not UTF-8 text (it must be "
+                    "writable back as YAML)",
+                    c->ovr[i].key);
+            return NULL;
+        }
         n = xcalloc(1, sizeof(*n));
         n->kind = scn_is_null_text(v) ? YN_NULL : YN_SCALAR;
         n->str = n->kind == YN_SCALAR ? xstrdup(v) : NULL;
@@ -292,6 +328,13 @@ static bool env_scalar(struct scn_ctx *c, struct ynode *n)
     }
     if (ok) {
         sb_add(&out, s, strlen(s));
+        if (!utf8_text(out.p)) {
+            scn_err(c, n, NULL,
+                    "after ${env:} substitution the value is not UTF-8 "
+                    "text: check the variables it names");
+            free(out.p);
+            return false;
+        }
         free(n->raw);
         n->raw = n->str; /* kept for scn_write: never the value */
         n->str = out.p;

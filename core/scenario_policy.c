@@ -306,6 +306,15 @@ static void conv_models(struct scn_ctx *c, const struct ynode *n)
         n = NULL;
     }
     size_t count = n && n->n ? n->n : 1;
+    if (count > SCN_MAX_MODELS) {
+        size_t m2 = scn_path_key(c, n->keys[SCN_MAX_MODELS]->str);
+        scn_err_toobig(c, n->keys[SCN_MAX_MODELS], NULL,
+                       "more than %d models (a revoke_permission event keeps "
+                       "a bit per account and model): drop models the "
+                       "populations do not use",
+                       SCN_MAX_MODELS);
+        scn_path_pop(c, m2);
+    }
     p->models = xcalloc(count, sizeof(*p->models));
     p->n_models = count;
     if (n == NULL || n->n == 0) {

@@ -24,23 +24,50 @@
 #include "core/reason.h"
 #include "core/units.h"
 
-/* YAML double-quoted scalar. */
+/* Length of the UTF-8 sequence at p and its code point in *cp; 1 and the
+ * byte itself when p does not start a valid sequence (the parser only
+ * hands out valid UTF-8, so that is a fallback, not a case). */
+static int utf8_at(const unsigned char *p, unsigned *cp)
+{
+    int n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 1;
+    unsigned v = n == 1 ? p[0] : p[0] & (0x7fu >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            *cp = p[0];
+            return 1;
+        }
+        v = v << 6 | (p[i] & 0x3fu);
+    }
+    *cp = v;
+    return n;
+}
+
+/* YAML double-quoted scalar.  What YAML does not allow in a stream (C0
+ * and C1 controls, DEL, U+FFFE, U+FFFF), what it would fold as a line
+ * break (NEL, U+2028, U+2029) and the byte-order mark are escaped, so any
+ * value read from YAML or from --set reads back as the same bytes. */
 static void put_quoted(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp;
+        int n = utf8_at(p, &cp);
+        switch (cp) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
         case '\n': fputs("\\n", f); break;
         case '\t': fputs("\\t", f); break;
         case '\r': fputs("\\r", f); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\x%02x", *p);
+            if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+                fprintf(f, "\\x%02x", cp);
+            else if (cp == 0x2028 || cp == 0x2029 || cp == 0xfeff ||
+                     cp == 0xfffe || cp == 0xffff)
+                fprintf(f, "\\u%04x", cp);
             else
-                fputc(*p, f);
+                fwrite(p, 1, (size_t)n, f);
         }
+        p += n;
     }
     fputc('"', f);
 }

@@ -13,10 +13,12 @@
  * suspend/resume, a per-connection memory limit (headers), an idle
  * timeout, and a body limit enforced here (Content-Length up front, then
  * while reading).  Admin routes answer loopback peers only unless
- * admin_any.  Responses are built outside the model lock.  A success is
- * answered with the response its connection kept from the last one
- * (struct sconn): when the body length is the same, only the body bytes
- * and the x-ratelimit values that changed are replaced, which saves
+ * admin_any, and want the admin token where serve_reply_admin_need says
+ * so.  serve_guard closes connections that miss the whole-request
+ * deadline and makes room at the connection cap.  Responses are built outside
+ * the model lock.  A success is answered with the response its connection kept
+ * from the last one (struct sconn): when the body length is the same, only the
+ * body bytes and the x-ratelimit values that changed are replaced, which saves
  * libmicrohttpd's allocations for a new response and its headers.
  *
  * Not here: policy logic (serve_model.c), body formats (serve_reply.c,
@@ -40,11 +42,13 @@
 #include "core/keys.h"
 #include "core/results.h"
 #include "core/summary.h"
+#include "serve/serve_guard.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_model.h"
 #include "serve/serve_reply.h"
 #include "serve/serve_req.h"
 #include "serve/serve_scn.h"
+#include "serve/serve_timer.h"
 
 #define EMPTY_BODY "" /* body of a request that sent none */
 /* Request bodies up to this size live inside the request (no allocation
@@ -60,6 +64,8 @@ struct serve {
     struct keys keys_file;
     struct serve_keys keys;
     struct serve_model *model;
+    struct serve_guard *guard;
+    struct serve_limits limits;
     struct MHD_Daemon *d;
     int port;
     const char *region_header;
@@ -95,15 +101,35 @@ struct sreq {
     bool body_heap;    /* body is allocated (else inline or static) */
     size_t expect_len; /* Content-Length, 0 when absent */
     bool too_big;
-    bool answered;  /* a response is queued: ignore the rest */
-    bool decided;   /* the model has it (answer when resumed) */
-    bool suspended; /* counted in s->suspended */
+    bool answered;    /* a response is queued: ignore the rest */
+    bool decided;     /* the model has it (answer when resumed) */
+    bool suspended;   /* counted in s->suspended */
+    atomic_uint wait; /* enum wait_state: the model's hold on the call */
     bool model_unknown;
     char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
     struct req_headers hdr;          /* read with the first call */
     struct serve_call call;
     bool active; /* between the first call and on_completed */
     char inline_body[INLINE_BODY];
+};
+
+/* A call the model keeps waiting (service time, capacity queue), from the
+ * model's suspend callback to its resume callback.  The connection is not
+ * suspended in the handler call that decided (libmicrohttpd 0.9.75 would
+ * go on reading after the resume and drop a connection whose client
+ * half-closed after sending: it closes on the end of the stream before
+ * it answers) but in the next one, once libmicrohttpd has stopped
+ * reading it (a request fully received and not yet answered is polled,
+ * not read).  Transitions: PENDING -> SUSPENDED (handler), PENDING or
+ * SUSPENDED -> DONE (resume callback), PENDING -> GONE (the connection
+ * closed before it was suspended; the resume callback then only drops
+ * the model's reference). */
+enum wait_state {
+    WAIT_NONE = 0,
+    WAIT_PENDING,
+    WAIT_SUSPENDED,
+    WAIT_DONE,
+    WAIT_GONE
 };
 
 /* The x-ratelimit headers of an API answer, in the order they are sent
@@ -147,12 +173,17 @@ struct api_hdrs {
  * kept one is free to change when the next answer is built.  Its body
  * lives here (MHD_RESPMEM_PERSISTENT) until the connection closes. */
 struct sconn {
-    struct MHD_Response *r; /* our reference, or NULL */
-    size_t body_len;        /* r's body length */
-    int64_t date_s;         /* r's Date header (Unix seconds) */
-    struct api_vals vals;   /* the x-ratelimit values r carries */
-    struct api_hdrs hdrs;   /* and their text */
-    bool closed;            /* closed while q was active: on_completed frees */
+    struct serve_guard_conn guard; /* request deadline, eviction */
+    struct MHD_Response *r;        /* our reference, or NULL */
+    size_t body_len;               /* r's body length */
+    int64_t date_s;                /* r's Date header (Unix seconds) */
+    struct api_vals vals;          /* the x-ratelimit values r carries */
+    struct api_hdrs hdrs;          /* and their text */
+    bool closed; /* closed while q was active: on_completed frees */
+    /* references: libmicrohttpd's (until the connection and its last
+     * request are done) and the model's (while it keeps a call waiting);
+     * the last one frees */
+    atomic_int refs;
     /* what body holds: a success body of this route and model (NONE:
      * nothing usable) and where its numbers are */
     enum serve_route route;
@@ -172,6 +203,7 @@ void serve_opts_init(struct serve_opts *o)
     o->body_limit_bytes = SERVE_DEFAULT_BODY_LIMIT;
     o->header_limit_bytes = SERVE_DEFAULT_HDR_LIMIT;
     o->timeout_s = SERVE_DEFAULT_TIMEOUT_S;
+    o->request_timeout_s = SERVE_DEFAULT_REQUEST_TIMEOUT_S;
 }
 
 /* ---- responses ----------------------------------------------------------- */
@@ -181,6 +213,12 @@ static struct sconn *conn_state(struct MHD_Connection *c)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci->socket_context;
+}
+
+/* The connection a request is part of (q lives inside it). */
+static struct sconn *conn_of(struct sreq *q)
+{
+    return (struct sconn *)(void *)((char *)q - offsetof(struct sconn, q));
 }
 
 /* Queues r and drops the caller's reference. */
@@ -709,6 +747,36 @@ static bool peer_is_loopback(struct MHD_Connection *c)
     return false;
 }
 
+/* Whether q may use its admin route (docs/serve.md, "Security"): from
+ * loopback unless admin_any, and with the admin token where the route
+ * needs it.  Queues the refusal otherwise. */
+static bool admin_allowed(struct serve *s, struct sreq *q)
+{
+    if (!s->opts.admin_any && !peer_is_loopback(q->conn)) {
+        send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
+                         "Admin endpoints answer loopback only.");
+        return false;
+    }
+    const char *token = s->opts.admin_token;
+    switch (serve_reply_admin_need(q->route, token != NULL)) {
+    case SERVE_ADMIN_OPEN: return true;
+    case SERVE_ADMIN_OFF:
+        send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "key_route_off",
+                         "GET /tollgate/key is off: start serve with "
+                         "--admin-token (or TOLLGATE_ADMIN_TOKEN) and send "
+                         "Authorization: Bearer <token>.");
+        return false;
+    case SERVE_ADMIN_TOKEN:
+        if (serve_reply_admin_ok(q->hdr.authorization, token))
+            return true;
+        send_plain_error(q->conn, MHD_HTTP_UNAUTHORIZED, "invalid_admin_token",
+                         "This admin route wants Authorization: Bearer "
+                         "<admin token>.");
+        return false;
+    }
+    return false;
+}
+
 /* GET /tollgate/key?account=N: the key of account N, so that curl users
  * and scripts need not reimplement the key scheme. */
 static enum MHD_Result answer_key(struct serve *s, struct sreq *q)
@@ -760,18 +828,30 @@ static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
 
 /* ---- libmicrohttpd callbacks --------------------------------------------- */
 
+static void release_conn(struct sconn *c);
+
+/* The model keeps q waiting (enum wait_state): the handler suspends the
+ * connection in its next call. */
 static void suspend_conn(void *owner)
 {
     struct sreq *q = owner;
-    MHD_suspend_connection(q->conn);
     q->suspended = true;
     atomic_fetch_add_explicit(&q->s->suspended, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&conn_of(q)->refs, 1, memory_order_relaxed);
+    atomic_store_explicit(&q->wait, WAIT_PENDING, memory_order_release);
 }
 
+/* The model is done with q (its outcome is set). */
 static void resume_conn(void *owner)
 {
     struct sreq *q = owner;
-    MHD_resume_connection(q->conn);
+    struct sconn *c = conn_of(q);
+    unsigned was =
+        atomic_exchange_explicit(&q->wait, WAIT_DONE, memory_order_acq_rel);
+    if (was == WAIT_SUSPENDED)
+        MHD_resume_connection(q->conn);
+    /* PENDING: the handler's next call answers; GONE: nobody to answer */
+    release_conn(c);
 }
 
 static size_t limit_of(const struct serve *s, enum serve_route r)
@@ -830,11 +910,9 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
         return send_plain_error(q->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                                 "method_not_allowed",
                                 "Method not allowed for this URL.");
-    if (serve_reply_is_admin(q->route) && !s->opts.admin_any &&
-        !peer_is_loopback(q->conn))
-        return send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
-                                "Admin endpoints answer loopback only.");
     read_headers(s, q->conn, &q->hdr);
+    if (serve_reply_is_admin(q->route) && !admin_allowed(s, q))
+        return MHD_YES; /* refused */
     int64_t cl = parse_i64(q->hdr.content_length);
     if (cl > 0 && (uint64_t)cl > limit_of(s, q->route)) {
         q->too_big = true;
@@ -856,6 +934,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (q == NULL) {
         q = &conn_state(conn)->q;
         memset(q, 0, offsetof(struct sreq, inline_body));
+        atomic_init(&q->wait, WAIT_NONE);
         q->active = true;
         q->s = s;
         q->conn = conn;
@@ -870,12 +949,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_size = 0;
         return MHD_YES;
     }
+    serve_guard_busy(&conn_of(q)->guard); /* the whole request is in */
     if (q->answered)
         return MHD_YES;
     if (q->too_big)
         return reject_too_big(s, q); /* chunked upload past the limit */
-    if (q->decided)
-        return answer_api(q); /* resumed after waiting */
+    if (q->decided) { /* waiting (see enum wait_state) or resumed */
+        unsigned pending = WAIT_PENDING;
+        if (atomic_compare_exchange_strong_explicit(
+                &q->wait, &pending, WAIT_SUSPENDED, memory_order_acq_rel,
+                memory_order_acquire)) {
+            MHD_suspend_connection(conn);
+            return MHD_YES;
+        }
+        return answer_api(q); /* DONE: the model has answered */
+    }
     switch (q->route) {
     case SERVE_ROUTE_CHAT:
     case SERVE_ROUTE_COMPLETIONS:
@@ -894,8 +982,10 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return strchr(s, '%') != NULL ? MHD_http_unescape(s) : strlen(s);
 }
 
-static void free_conn(struct sconn *c)
+static void release_conn(struct sconn *c)
 {
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
     if (c->r != NULL)
         MHD_destroy_response(c->r); /* MHD's own reference, if any, stays */
     free(c);
@@ -910,21 +1000,26 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (q->suspended)
         atomic_fetch_sub_explicit(&q->s->suspended, 1, memory_order_relaxed);
+    unsigned pending = WAIT_PENDING; /* closed before it was suspended */
+    if (q->suspended) /* the model had it: no locked instruction otherwise */
+        atomic_compare_exchange_strong_explicit(&q->wait, &pending, WAIT_GONE,
+                                                memory_order_acq_rel,
+                                                memory_order_relaxed);
     if (q->body_heap)
         free(q->body);
     q->active = false;
     *con_cls = NULL;
-    struct sconn *c =
-        (struct sconn *)(void *)((char *)q - offsetof(struct sconn, q));
+    struct sconn *c = conn_of(q);
+    serve_guard_ready(&c->guard);
     if (c->closed)
-        free_conn(c);
+        release_conn(c);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn,
                           void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls, (void)conn;
+    struct serve *s = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         struct sconn *c = xmalloc(sizeof(*c));
         c->r = NULL;
@@ -932,6 +1027,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         c->closed = false;
         c->route = SERVE_ROUTE_NONE;
         c->q.active = false;
+        atomic_init(&c->refs, 1);
+        atomic_init(&c->guard.state, 0);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        serve_guard_add(s->guard, &c->guard, ci->connect_fd, serve_timer_now());
         *socket_context = c;
         return;
     }
@@ -939,10 +1039,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
     if (c == NULL)
         return;
     *socket_context = NULL;
+    serve_guard_remove(s->guard, &c->guard); /* before MHD closes the fd */
     if (c->q.active)
         c->closed = true; /* its on_completed is still to come */
     else
-        free_conn(c);
+        release_conn(c);
 }
 /* ---- lifecycle ----------------------------------------------------------- */
 
@@ -1015,9 +1116,10 @@ static int start_daemon(struct serve *s)
         { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s },
         { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape, NULL },
         { MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
-        { s->opts.max_connections ? MHD_OPTION_CONNECTION_LIMIT
-                                  : MHD_OPTION_END,
-          (intptr_t)s->opts.max_connections, NULL },
+        { MHD_OPTION_CONNECTION_LIMIT,
+          (intptr_t)serve_guard_hard_cap(s->limits.max_connections), NULL },
+        { MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)s->limits.max_per_ip,
+          NULL },
         { MHD_OPTION_END, 0, NULL },
     };
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -1027,6 +1129,29 @@ static int start_daemon(struct serve *s)
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di != NULL ? di->port : s->opts.port;
+    return ERR_OK;
+}
+
+/* Raises the descriptor limit and sets the caps (options, else derived
+ * from the limit).  ERR_RANGE: the cap asked for needs more descriptors
+ * than the limit allows. */
+static int set_limits(struct serve *s)
+{
+    struct serve_fd_limit fl = { 1024, 1024, 1024 };
+    if (serve_guard_raise_nofile(&fl) != ERR_OK)
+        fl.soft_before = fl.soft = fl.hard = 1024; /* assume the default */
+    unsigned max_conn, per_ip;
+    serve_guard_default_caps(fl.soft, &max_conn, &per_ip);
+    if (s->opts.max_connections > 0) {
+        if (serve_fds_needed(s->opts.max_connections) > fl.soft)
+            return ERR_RANGE;
+        max_conn = s->opts.max_connections;
+        per_ip = max_conn / 2 > 0 ? max_conn / 2 : 1;
+    }
+    if (s->opts.max_per_ip > 0)
+        per_ip = s->opts.max_per_ip;
+    s->limits = (struct serve_limits){ fl.soft_before, fl.soft, fl.hard,
+                                       max_conn, per_ip };
     return ERR_OK;
 }
 
@@ -1061,12 +1186,20 @@ int serve_start(const struct scenario *sc, const struct serve_opts *o,
                          &s->model);
     if (rc != ERR_OK)
         goto fail;
+    rc = set_limits(s);
+    if (rc != ERR_OK)
+        goto fail;
+    rc = serve_guard_new((int64_t)s->opts.request_timeout_s * 1000000000LL,
+                         s->limits.max_connections, true, &s->guard);
+    if (rc != ERR_OK)
+        goto fail;
     rc = start_daemon(s);
     if (rc != ERR_OK)
         goto fail;
     *out = s;
     return ERR_OK;
 fail:
+    serve_guard_free(s->guard);
     serve_model_free(s->model);
     serve_keys_fini(&s->keys);
     keys_fini(&s->keys_file);
@@ -1081,6 +1214,16 @@ int serve_port(const struct serve *s)
     return s->port;
 }
 
+void serve_limits(const struct serve *s, struct serve_limits *out)
+{
+    *out = s->limits;
+}
+
+uint64_t serve_fds_needed(unsigned max_connections)
+{
+    return (uint64_t)serve_guard_hard_cap(max_connections) + SERVE_FD_RESERVE;
+}
+
 int64_t serve_elapsed_ns(const struct serve *s)
 {
     return serve_model_now(s->model);
@@ -1091,9 +1234,10 @@ void serve_stop(struct serve *s)
     if (s->stopped)
         return;
     s->stopped = true;
+    /* no new connections; the listen socket is ours now, but the pool
+     * threads may still be polling it until they stop, so it is closed
+     * only after MHD_stop_daemon (libmicrohttpd's documented order) */
     MHD_socket ls = MHD_quiesce_daemon(s->d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     serve_model_stop(s->model);
     /* let resumed connections send their answers: at most 2 s */
     for (int i = 0; i < 200 && atomic_load(&s->suspended) > 0; i++) {
@@ -1102,6 +1246,10 @@ void serve_stop(struct serve *s)
     }
     MHD_stop_daemon(s->d);
     s->d = NULL;
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    serve_guard_free(s->guard); /* every connection is gone */
+    s->guard = NULL;
 }
 
 const struct rec *serve_rec(const struct serve *s)

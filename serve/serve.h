@@ -15,7 +15,10 @@
  *   POST /v1/messages                            Anthropic dialect
  *   GET  /v1/models                              the scenario's models
  *   GET  /tollgate/state, /tollgate/metrics      admin (loopback only
- *   POST /tollgate/events                        unless admin_any)
+ *   POST /tollgate/events                        unless admin_any; events
+ *   GET  /tollgate/key?account=N                 and key want admin_token
+ *                                                when set, key is off
+ *                                                without one)
  *
  * Keys: "Authorization: Bearer K" or "x-api-key: K", K from core/keys
  * (deterministic per-account keys, or the scenario's live.keys file).
@@ -45,9 +48,12 @@
  * (about 7 KiB at 8 KiB; larger ones are answered 431) and is cleared
  * for every request, so a bigger pool costs CPU per request. */
 #define SERVE_DEFAULT_HDR_LIMIT (8 * 1024)
-#define SERVE_DEFAULT_TIMEOUT_S 30 /* idle / slow client */
-#define SERVE_DEFAULT_THREADS   2
-#define SERVE_MAX_INJECTED      1024 /* events POST /tollgate/events may add */
+#define SERVE_DEFAULT_TIMEOUT_S 30 /* no byte for this long: closed */
+/* A connection must deliver each whole request (headers and body) within
+ * this of being ready for it (serve_guard.h). */
+#define SERVE_DEFAULT_REQUEST_TIMEOUT_S 10
+#define SERVE_DEFAULT_THREADS           2
+#define SERVE_MAX_INJECTED              1024 /* events POST /tollgate/events may add */
 
 struct serve_opts {
     const char *host; /* numeric IPv4/IPv6 address to listen on */
@@ -55,15 +61,21 @@ struct serve_opts {
     bool admin_any;   /* admin routes from any address, not only loopback */
     uint64_t seed;    /* the run's seed (event selection, service times) */
     unsigned threads; /* libmicrohttpd thread pool size, >= 1 */
-    size_t body_limit_bytes;   /* larger bodies: 413, recorded bad_request */
-    size_t header_limit_bytes; /* per-connection memory (headers) */
-    unsigned timeout_s;        /* idle connections are closed after it */
-    unsigned max_connections;  /* 0: libmicrohttpd's default */
-    bool log_errors;           /* libmicrohttpd's error log to stderr */
+    size_t body_limit_bytes;    /* larger bodies: 413, recorded bad_request */
+    size_t header_limit_bytes;  /* per-connection memory (headers) */
+    unsigned timeout_s;         /* idle connections are closed after it */
+    unsigned request_timeout_s; /* whole-request deadline, >= 1 */
+    unsigned max_connections;   /* open at once; 0: from the fd limit */
+    unsigned max_per_ip;        /* per client address; 0: from the cap */
+    const char *admin_token;    /* admin routes want "Authorization: Bearer
+                                   <token>"; NULL: none (then the key route
+                                   is off); borrowed, must outlive serve */
+    bool log_errors;            /* libmicrohttpd's error log to stderr */
 };
 
-/* Defaults: SERVE_DEFAULT_HOST:SERVE_DEFAULT_PORT, loopback admin, seed
- * 1, SERVE_DEFAULT_THREADS, the size limits and timeout above, no log. */
+/* Defaults: SERVE_DEFAULT_HOST:SERVE_DEFAULT_PORT, loopback admin, no
+ * admin token, seed 1, SERVE_DEFAULT_THREADS, the size limits and
+ * timeouts above, caps from the descriptor limit, no log. */
 void serve_opts_init(struct serve_opts *o);
 
 struct serve;
@@ -71,16 +83,34 @@ struct serve;
 /*
  * Starts serving sc (borrowed: it must outlive the server) with *o
  * (copied).  The scenario clock (0 = now) and its event timeline start
- * here.  Returns ERR_INVAL (bad host, policy cannot be built, keys file
- * rejected), ERR_IO (cannot bind/listen: port in use, address not
- * local), ERR_THREAD (threads could not start).  On success *out is
- * owned by the caller: serve_stop() then serve_free().
+ * here.  First raises the process's descriptor limit (RLIMIT_NOFILE soft
+ * to hard; serve_limits says what it got) and derives the connection
+ * caps left at 0 from it.  Returns ERR_INVAL (bad host, policy cannot be
+ * built, keys file rejected), ERR_RANGE (max_connections needs more
+ * descriptors than the limit allows), ERR_IO (cannot bind/listen: port
+ * in use, address not local), ERR_THREAD (threads could not start).  On
+ * success *out is owned by the caller: serve_stop() then serve_free().
  */
 int serve_start(const struct scenario *sc, const struct serve_opts *o,
                 struct serve **out) WARN_UNUSED;
 
 /* The TCP port actually bound (useful after port 0). */
 int serve_port(const struct serve *s);
+
+/* The descriptor limit and connection caps a server runs with. */
+struct serve_limits {
+    uint64_t fd_soft_before; /* soft RLIMIT_NOFILE found at start */
+    uint64_t fd_soft;        /* after raising it */
+    uint64_t fd_hard;
+    unsigned max_connections, max_per_ip; /* as used */
+};
+
+/* Fills *out (a started server). */
+void serve_limits(const struct serve *s, struct serve_limits *out);
+
+/* The descriptor limit max_connections needs (serve_start's ERR_RANGE
+ * when the hard limit is lower), for error messages. */
+uint64_t serve_fds_needed(unsigned max_connections);
 
 /* Nanoseconds since serve_start (the scenario clock). */
 int64_t serve_elapsed_ns(const struct serve *s);

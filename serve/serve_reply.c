@@ -167,6 +167,41 @@ static void put_i64(struct out *o, int64_t v)
     put(o, tmp, serve_reply_i64(tmp, v));
 }
 
+/* Length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or minus the
+ * length of its maximal ill-formed prefix (at least 1), which the caller
+ * replaces by one U+FFFD.  p[0] >= 0x80; s ends at the NUL. */
+static int utf8_seq(const unsigned char *p)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    int n;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return -1;
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (p[1] < lo || p[1] > hi) /* also stops at the NUL */
+        return -1;
+    for (int i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return -i;
+    return n;
+}
+
+/* s JSON-escaped, with every ill-formed UTF-8 sequence replaced by
+ * U+FFFD, so that the output is valid JSON and valid UTF-8 whatever
+ * bytes a client sent. */
 static void put_escaped(struct out *o, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -181,8 +216,15 @@ static void put_escaped(struct out *o, const char *s)
             if (*p < 0x20) {
                 snprintf(tmp, sizeof(tmp), "\\u%04x", *p);
                 put(o, tmp, 6);
-            } else {
+            } else if (*p < 0x80) {
                 put(o, (const char *)p, 1);
+            } else {
+                int n = utf8_seq(p);
+                if (n > 0)
+                    put(o, (const char *)p, (size_t)n);
+                else
+                    put(o, "\xef\xbf\xbd", 3); /* U+FFFD */
+                p += (n > 0 ? n : -n) - 1;
             }
         }
     }
@@ -283,6 +325,30 @@ const char *serve_reply_key(const char *authorization, const char *x_api_key)
     if (x_api_key != NULL && x_api_key[0] != '\0')
         return x_api_key;
     return NULL;
+}
+
+enum serve_admin_need serve_reply_admin_need(enum serve_route r,
+                                             bool have_token)
+{
+    switch (r) {
+    case SERVE_ROUTE_ADMIN_EVENTS:
+        return have_token ? SERVE_ADMIN_TOKEN : SERVE_ADMIN_OPEN;
+    case SERVE_ROUTE_ADMIN_KEY:
+        return have_token ? SERVE_ADMIN_TOKEN : SERVE_ADMIN_OFF;
+    default: return SERVE_ADMIN_OPEN;
+    }
+}
+
+bool serve_reply_admin_ok(const char *authorization, const char *token)
+{
+    const char *t = serve_reply_key(authorization, NULL);
+    if (t == NULL || token == NULL)
+        return false;
+    size_t n = strlen(t), m = strlen(token);
+    unsigned char diff = n != m;
+    for (size_t i = 0; i < m; i++) /* no early exit: no timing hint */
+        diff |= (unsigned char)(token[i] ^ (i < n ? t[i] : 0));
+    return diff == 0;
 }
 
 int64_t serve_reply_estimate_tokens(size_t text_bytes)

@@ -54,6 +54,21 @@ enum serve_dialect serve_reply_dialect(enum serve_route r);
  * result points into the header strings. */
 const char *serve_reply_key(const char *authorization, const char *x_api_key);
 
+/* What an admin route asks of a caller besides a loopback address (or
+ * --admin-any): nothing (read-only routes), the admin token (routes that
+ * change state or hand out secrets, when a token is configured), or the
+ * route is off (the key route without a token). */
+enum serve_admin_need { SERVE_ADMIN_OPEN, SERVE_ADMIN_TOKEN, SERVE_ADMIN_OFF };
+
+enum serve_admin_need serve_reply_admin_need(enum serve_route r,
+                                             bool have_token);
+
+/* True when authorization is "Bearer <token>" with exactly token (the
+ * same scheme rules as serve_reply_key; x-api-key does not count).  The
+ * comparison takes the same time wherever the two differ.  NULL
+ * authorization: false. */
+bool serve_reply_admin_ok(const char *authorization, const char *token);
+
 /* Prompt tokens estimated from message text: ceil(bytes / 4), the usual
  * "about four characters per token" of English text with OpenAI's
  * tokenizers.  0 bytes is 0 tokens. */

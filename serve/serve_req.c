@@ -154,7 +154,15 @@ static void scan_marks(const char *body, size_t len, struct serve_req_info *out)
 
 /* ---- fast path ------------------------------------------------------------
  * Each scanner takes p at the first byte of its value and returns the
- * byte after it, or NULL to give up (then the full reader decides). */
+ * byte after it, or NULL to give up (then the full reader decides).
+ *
+ * Bounds: the reader never reads body[len] or beyond; the body need not
+ * be NUL-terminated (tests/unit/test_serve.c runs it on exact-size heap
+ * copies under AddressSanitizer).  Every place that hands a scanner "the
+ * first byte of a value" -- after a key's colon (fast_key), after a
+ * comma (fast_next), after an opening bracket (fast_empty) -- gives up
+ * instead when that is the end of the body, so a scanner may read *p
+ * without checking. */
 
 #define FAST_MAX_DEPTH 16 /* well below REQ_MAX_DEPTH */
 #define FAST_MAX_NUM   64 /* longer number literals: the full reader */
@@ -240,7 +248,8 @@ static const char *fast_key(struct fast *f, const char *p, const char **key,
     p = ws(p, f->end);
     if (p == f->end || *p != ':')
         return NULL;
-    return ws(p + 1, f->end);
+    p = ws(p + 1, f->end);
+    return p < f->end ? p : NULL; /* a value must follow */
 }
 
 /* After a member or element: ',' (more: *more) or the closing bracket. */
@@ -253,14 +262,20 @@ static const char *fast_next(struct fast *f, const char *p, char close,
     *more = *p == ',';
     if (!*more && *p != close)
         return NULL;
-    return ws(p + 1, f->end);
+    p = ws(p + 1, f->end);
+    return *more && p == f->end ? NULL : p; /* after ',': more must come */
 }
 
-/* p after an opening bracket: true (and p past the close) when empty. */
+/* p at an opening bracket: true (and p past the close) when empty; else
+ * p at the first element, or NULL (give up) at the end of the body. */
 static bool fast_empty(struct fast *f, const char **p, char close)
 {
     *p = ws(*p + 1, f->end);
-    if (*p < f->end && **p == close) {
+    if (*p == f->end) {
+        *p = NULL;
+        return false;
+    }
+    if (**p == close) {
         (*p)++;
         return true;
     }

@@ -2,6 +2,10 @@
 # both benchmarks send, and the steps they share around a started serve.
 # Expects WORK (a scratch directory) to be set by the caller.
 
+# serve's key route wants an admin token: every serve the benchmarks
+# start inherits this one (fetch_keys sends it).
+export TOLLGATE_ADMIN_TOKEN=${TOLLGATE_ADMIN_TOKEN:-bench-$$-$RANDOM$RANDOM}
+
 # The chat request every benchmark round sends (wrk, and curl probes).
 BODY='{"model":"mini","max_tokens":16,"messages":[{"role":"user","content":"Say hello to the benchmark, please."}]}'
 
@@ -25,7 +29,7 @@ fetch_keys() {
     for i in $(seq 0 999); do
         urls+=("http://127.0.0.1:$1/tollgate/key?account=$i")
     done
-    curl -s "${urls[@]}" | sed 's/}/}\n/g' |
+    curl -s -H "Authorization: Bearer $TOLLGATE_ADMIN_TOKEN" "${urls[@]}" | sed 's/}/}\n/g' |
         sed -n 's/.*"key":"\([^"]*\)".*/\1/p' >"$WORK/keys.txt"
     [ "$(wc -l <"$WORK/keys.txt")" = 1000 ] || { echo "keys?" >&2; return 1; }
 }

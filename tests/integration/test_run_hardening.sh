@@ -67,6 +67,11 @@ for d in /proc/nonexistent/x /proc/version/x; do
   expect_fail 3 "run-o-${d//\//_}" "$TG" run "$WORK/plain.yaml" --target "$T" -q -o "$d"
   grep -q "tollgate run: cannot write results to $d: " "$WORK/run-o-${d//\//_}.err" ||
     fail "run -o $d: message"
+  # serve refuses before it listens (else it would find out at exit)
+  expect_fail 3 "serve-o-${d//\//_}" "$TG" serve "$WORK/plain.yaml" \
+    --listen 127.0.0.1:0 --stop-after 5s -q -o "$d"
+  grep -q "tollgate serve: cannot write results to $d: " \
+    "$WORK/serve-o-${d//\//_}.err" || fail "serve -o $d: message"
 done
 touch "$WORK/afile"
 expect_fail 3 run-o-file "$TG" run "$WORK/plain.yaml" --target "$T" -q -o "$WORK/afile/x"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest-labels: threaded
+# ctest-labels: threaded serve
 # test_serve_capacity.sh - the capacity model and the time-driven reasons
 # of `tollgate serve`: service time without a blocked thread, queue
 # timeout and full queue (overloaded, 503 / Anthropic 529), a scheduled

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest-labels: threaded
+# ctest-labels: threaded serve
 # test_serve_keepalive.sh - answers on one keep-alive connection.  serve
 # keeps a connection's last success response and reuses it for the next
 # success of the same body length, replacing the body bytes and the
@@ -210,4 +210,6 @@ check "a second later: bodies of one length (the kept response's case)" \
 check "a second later: remaining 998 then 997" \
     test "$(sed -n 's/^x-ratelimit-remaining-requests: //p' "$WORK/early.h" "$WORK/late.h" | tr '\n' ' ')" = "998 997 "
 
+serve_stop
+check "stop: exit status 0" test "$SERVE_STATUS" = 0
 finish

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest-labels: threaded
+# ctest-labels: threaded serve
 # test_serve_reasons.sh - `tollgate serve` answers every reason a request
 # can trigger with the status, error body and headers of docs/reasons.md, driven
 # by plain curl on 127.0.0.1, including events injected through

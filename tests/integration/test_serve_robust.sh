@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest-labels: threaded
+# ctest-labels: threaded serve
 # test_serve_robust.sh - `tollgate serve` under hostile or heavy clients:
 # 300 requests waiting at once on two HTTP threads (suspended, not
 # blocked), slow clients closed by the idle timeout, oversized headers,

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -443,7 +444,10 @@ enum limit_kind_t {
     L_POPS,
     L_USERS,
     L_TIER_LIMITS,
-    L_HEADERS
+    L_HEADERS,
+    L_MERGE,
+    L_VISITS,
+    L_MODELS
 };
 
 struct limit_case {
@@ -482,6 +486,17 @@ static const struct limit_case limit_cases[] = {
     { "too many limits in a tier", L_TIER_LIMITS, 43,
       "more than 32 limits in one tier" },
     { "too many headers", L_HEADERS, 73, "more than 63 request headers" },
+    /* Two mappings of 3000 keys merged: 6000 keys in one mapping.  Merging
+     * eight of 4096 keys used to take seconds (pairwise key checks). */
+    /* 10M accounts banned every 36ms for 1h: 1e12 account visits, hours
+     * of CPU; every 36s (1e9) fits */
+    { "events visit too many accounts", L_VISITS, 8,
+      "this event visits 10000000 accounts each time, 1000000000000 over "
+      "1h; all events together may visit at most 1000000000 accounts: use "
+      "every: 36s or longer" },
+    { "too many models", L_MODELS, 265, "more than 256 models" },
+    { "merge past the list limit", L_MERGE, 9,
+      "more than 4096 items in one mapping after merging" },
 };
 
 static char *limit_text(enum limit_kind_t k)
@@ -537,6 +552,30 @@ static char *limit_text(enum limit_kind_t k)
     case L_TIER_LIMITS:
         return repeat(BASE "policy:\n  tiers:\n    free:\n      limits:\n",
                       "        - { requests: 1, per: 1m }\n", 40, "");
+    case L_VISITS:
+        return strdup("name: t\nduration: 1h\naccounts:\n  - name: big\n"
+                      "    count: 10M\n    traffic: { phases: [ { for: 1h, "
+                      "rate: 1/s } ] }\nevents:\n"
+                      "  - { every: 36ms, ban: { accounts: big } }\n");
+    case L_MODELS: {
+        char *s = malloc(300 * 20 + 400), *p = s;
+        p += sprintf(p, BASE "policy:\n  models:\n");
+        for (int i = 0; i < 300; i++)
+            p += sprintf(p, "    m%d: {}\n", i);
+        return s;
+    }
+    case L_MERGE: {
+        char *s = malloc(200000), *p = s;
+        p += sprintf(p, BASE "description:\n");
+        for (int m = 0; m < 2; m++) {
+            p += sprintf(p, "  m%d: &m%d {", m, m);
+            for (int i = 0; i < 3000; i++)
+                p += sprintf(p, "%sk%d_%d: 1", i ? ", " : " ", m, i);
+            p += sprintf(p, " }\n");
+        }
+        sprintf(p, "  all: { <<: [ *m0, *m1 ] }\n");
+        return s;
+    }
     case L_HEADERS:
         return repeat(BASE "live:\n  request:\n    headers:\n",
                       "      - \"X-A: 1\"\n", 70, "");
@@ -730,6 +769,11 @@ static const struct set_case set_cases[] = {
       NULL },
     { "bad flow value", BASE, "policy.regions.blocked", "[CN", ERR_INVAL,
       "YAML syntax error", NULL },
+    /* YAML cannot hold it, so scenario.yaml could not either */
+    { "value not UTF-8", BASE, "description", "a\xc3(", ERR_INVAL,
+      "--set description=...: the value is not UTF-8 text", NULL },
+    { "value with a surrogate", BASE, "description", "\xed\xa0\x80", ERR_INVAL,
+      "not UTF-8 text", NULL },
 };
 
 static void test_set(void **state)
@@ -807,12 +851,16 @@ static const struct env_case env_cases[] = {
     { "unterminated",
       BASE "policy: { capacity: { servers: \"${env:TG_TEST_SERVERS\" } }\n",
       ERR_INVAL, 0, 7, 32, "malformed ${env:" },
+    { "value not UTF-8", BASE "description: \"${env:TG_TEST_BYTES}\"\n",
+      ERR_INVAL, 0, 7, 14,
+      "after ${env:} substitution the value is not UTF-8" },
 };
 
 static void test_env(void **state)
 {
     const struct env_case *c = *state;
     setenv("TG_TEST_SERVERS", "12", 1);
+    setenv("TG_TEST_BYTES", "k\xff", 1);
     unsetenv("TG_TEST_UNSET");
     struct scenario *sc = NULL;
     struct scn_diags d;
@@ -847,6 +895,11 @@ struct anchor_case {
 };
 
 /* Two outages of 1s, at 1m and 2m. */
+static int seed_2(const struct scenario *sc)
+{
+    return sc->seed == 2;
+}
+
 static int two_1s_outages(const struct scenario *sc)
 {
     return sc->n_events == 2 && sc->events[0].for_ns == NS_PER_S &&
@@ -864,6 +917,10 @@ static int timeout_5s_twice(const struct scenario *sc)
     "[{at: 1m, outage: {<<: &x {for: 1s}}}, {at: 2m, outage: *x}]"
 
 static const struct anchor_case anchor_cases[] = {
+    { "anchor redefined: the latest wins",
+      BASE "description: &x a\nwarmup: &x 0s\nseed: &x 2\npolicy: { "
+           "capacity: { servers: *x } }\n",
+      NULL, NULL, ERR_OK, 0, NULL, seed_2 },
     { "anchor on a merge source", BASE "events: " TWO_OUTAGES "\n", NULL, NULL,
       ERR_OK, 0, NULL, two_1s_outages },
     { "anchor on a block merge source",
@@ -914,6 +971,40 @@ static void test_anchor(void **state)
         assert_true(found);
     scn_free(sc);
     scn_diags_fini(&d);
+}
+
+/* 64000 anchors and 64000 aliases to the first one (1.2 MB): looking each
+ * alias up in a list took 28 s of CPU; a table takes 0.1 s.  The bound is
+ * loose enough for sanitizer builds. */
+static void test_many_anchors(void **state)
+{
+    (void)state;
+    size_t cap = 1300000;
+    char *s = malloc(cap), *p = s;
+    p += sprintf(p, BASE "description:\n");
+    for (int j = 0; j < 16; j++) {
+        p += sprintf(p, "  a%d: [", j);
+        for (int i = 0; i < 4000; i++)
+            p += sprintf(p, "%s&n%d_%d x", i ? ", " : "", j, i);
+        p += sprintf(p, "]\n");
+    }
+    for (int j = 0; j < 16; j++) {
+        p += sprintf(p, "  b%d: [", j);
+        for (int i = 0; i < 4000; i++)
+            p += sprintf(p, "%s*n0_0", i ? ", " : "");
+        p += sprintf(p, "]\n");
+    }
+    assert_true((size_t)(p - s) < cap);
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    clock_t t0 = clock();
+    int rc = parse(s, NULL, 0, &sc, &d);
+    double cpu_s = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_int_equal(rc, ERR_INVAL);
+    assert_true(has_diag(&d, 8, 3, "expected a string, got a mapping"));
+    assert_true(cpu_s < 5);
+    scn_diags_fini(&d);
+    free(s);
 }
 
 /* ---- defaults ----------------------------------------------------------- */
@@ -1977,6 +2068,46 @@ static void test_env_write_back(void **state)
     scn_diags_fini(&d);
 }
 
+/* Every value that parses is written back so that it reads back as the
+ * same bytes: controls (C0, C1, DEL), the characters YAML folds as line
+ * breaks and U+FEFF/U+FFFE are escaped.  Found by the --set fuzzer: a C1
+ * control (U+009E) from a --set value made a scenario.yaml that did not
+ * parse ("control characters are not allowed"). */
+static void test_write_escapes(void **state)
+{
+    (void)state;
+    static const char *const values[] = {
+        "a\xc2\x9e"
+        "b\x01"
+        "c\x7f", /* C1, C0, DEL */
+        "x\xc2\x85"
+        "y\xe2\x80\xa8z", /* NEL, LINE SEPARATOR */
+        "\xef\xbb\xbf"
+        "bom\xef\xbf\xbe",                             /* U+FEFF, U+FFFE */
+        "tab\there \"q\" \\ \xc3\xa9\xf0\x9f\x99\x82", /* plain UTF-8 */
+    };
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        struct scn_override o = { "description", values[i] };
+        struct scenario *a = NULL, *b = NULL;
+        struct scn_diags d;
+        assert_int_equal(parse(BASE, &o, 1, &a, &d), ERR_OK);
+        assert_string_equal(a->description, values[i]);
+        char *out = write_str(a);
+        scn_diags_fini(&d);
+        int rc = parse(out, NULL, 0, &b, &d);
+        if (rc != ERR_OK) {
+            dump_diags(&d);
+            fprintf(stderr, "%s", out);
+        }
+        assert_int_equal(rc, ERR_OK);
+        assert_string_equal(b->description, values[i]);
+        free(out);
+        scn_free(a);
+        scn_free(b);
+        scn_diags_fini(&d);
+    }
+}
+
 /* A run shortened by --set duration leaves out the events past its end,
  * so its scenario.yaml validates again on its own (it did not: every
  * such event was "not before the end of the scenario"). */
@@ -2116,6 +2247,8 @@ int main(void)
         cmocka_unit_test(test_round_trip_full),
         cmocka_unit_test(test_env_write_back),
         cmocka_unit_test(test_shortened_round_trip),
+        cmocka_unit_test(test_write_escapes),
+        cmocka_unit_test(test_many_anchors),
         cmocka_unit_test(test_round_trip_library),
         cmocka_unit_test(test_label_bounds),
         cmocka_unit_test(test_diags_fmt),

@@ -4,7 +4,7 @@
  * deadline heap's ordering.  The HTTP behaviour end to end is tested by
  * tests/integration/test_serve_*.sh against a running `tollgate serve`.
  */
-/* ctest-labels: threaded */
+/* ctest-labels: threaded serve */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,6 +23,7 @@
 #include "core/scenario.h"
 #include "core/units.h"
 #include "serve/serve_admin.h"
+#include "serve/serve_guard.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_reply.h"
 #include "serve/serve_scn.h"
@@ -77,6 +80,88 @@ static void test_route_kinds(void **state)
                      SERVE_ANTHROPIC);
     assert_int_equal(serve_reply_dialect(SERVE_ROUTE_COMPLETIONS),
                      SERVE_OPENAI);
+}
+
+/* Ill-formed UTF-8 becomes U+FFFD (one per maximal ill-formed prefix,
+ * as Unicode recommends); well-formed text passes unchanged. */
+static void test_escape_utf8(void **state)
+{
+    (void)state;
+#define FFFD "\xef\xbf\xbd"
+    static const struct {
+        const char *in, *want;
+    } rows[] = {
+        { "caf\xc3\xa9", "caf\xc3\xa9" },           /* U+00E9 */
+        { "\xe2\x82\xac", "\xe2\x82\xac" },         /* U+20AC */
+        { "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" }, /* U+1F600 */
+        { "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" }, /* U+10FFFF */
+        { "a\xff"
+          "b",
+          "a" FFFD "b" },                            /* never a lead */
+        { "\x80", FFFD },                            /* lone continuation */
+        { "\xc0\xaf", FFFD FFFD },                   /* overlong '/' */
+        { "\xe0\x80\xaf", FFFD FFFD FFFD },          /* overlong, 3 bytes */
+        { "\xed\xa0\x80", FFFD FFFD FFFD },          /* surrogate D800 */
+        { "\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD }, /* past U+10FFFF */
+        { "x\xe2\x82", "x" FFFD },                   /* cut at the end */
+        { "\xe2\x82x", FFFD "x" },                   /* cut in the middle */
+        { "\xf0\x9f\x98", FFFD },                    /* cut 4-byte */
+        { "\xc3\"", FFFD "\\\"" },                   /* cut, then a quote */
+    };
+#undef FFFD
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char buf[64];
+        size_t n = serve_reply_escape(buf, sizeof(buf), rows[i].in);
+        assert_int_equal(n, strlen(rows[i].want));
+        assert_memory_equal(buf, rows[i].want, n + 1);
+    }
+}
+
+/* Who may use which admin route: read-only routes are open, events need
+ * the token once there is one, the key route is off without one. */
+static void test_admin_need(void **state)
+{
+    (void)state;
+    static const struct {
+        enum serve_route r;
+        enum serve_admin_need without, with;
+    } rows[] = {
+        { SERVE_ROUTE_ADMIN_STATE, SERVE_ADMIN_OPEN, SERVE_ADMIN_OPEN },
+        { SERVE_ROUTE_ADMIN_METRICS, SERVE_ADMIN_OPEN, SERVE_ADMIN_OPEN },
+        { SERVE_ROUTE_ADMIN_EVENTS, SERVE_ADMIN_OPEN, SERVE_ADMIN_TOKEN },
+        { SERVE_ROUTE_ADMIN_KEY, SERVE_ADMIN_OFF, SERVE_ADMIN_TOKEN },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(serve_reply_admin_need(rows[i].r, false),
+                         rows[i].without);
+        assert_int_equal(serve_reply_admin_need(rows[i].r, true), rows[i].with);
+    }
+}
+
+static void test_admin_ok(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *authorization, *token;
+        bool want;
+    } rows[] = {
+        { "Bearer s3cret", "s3cret", true },
+        { "bearer   s3cret", "s3cret", true },
+        { "Bearer s3cre", "s3cret", false },   /* prefix */
+        { "Bearer s3cretx", "s3cret", false }, /* longer */
+        { "Bearer S3cret", "s3cret", false },  /* case matters */
+        { "Bearer ", "s3cret", false },
+        { "s3cret", "s3cret", false }, /* no scheme */
+        { "Basic s3cret", "s3cret", false },
+        { NULL, "s3cret", false },
+        { "Bearer s3cret", NULL, false },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (serve_reply_admin_ok(rows[i].authorization, rows[i].token) !=
+            rows[i].want)
+            fail_msg("row %zu: <%s> vs <%s>", i,
+                     rows[i].authorization ? rows[i].authorization : "NULL",
+                     rows[i].token ? rows[i].token : "NULL");
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -583,12 +668,21 @@ static bool info_equal(const struct serve_req_info *a,
 }
 
 /* Compares both readers on body[0..len) for every route; returns how
- * many routes the fast reader handled. */
-static int compare_readers(const char *body, size_t len)
+ * many routes the fast reader handled.  The readers get an exact-size
+ * heap copy without a terminating NUL, so that under AddressSanitizer a
+ * read of body[len] or beyond fails the test. */
+static int compare_readers(const char *text, size_t len)
 {
     static const enum serve_route routes[] = { SERVE_ROUTE_CHAT,
                                                SERVE_ROUTE_COMPLETIONS,
                                                SERVE_ROUTE_MESSAGES };
+    char *body = malloc(len > 0 ? len : 1);
+    assert_non_null(body);
+    memcpy(body, text, len);
+    if (len == 0) { /* a zero-size block of its own */
+        free(body);
+        body = malloc(0);
+    }
     int fast = 0;
     for (size_t r = 0; r < 3; r++) {
         struct serve_req_info a, b, c;
@@ -604,6 +698,7 @@ static int compare_readers(const char *body, size_t len)
             fail_msg("route %d: fast reader differs on <%.*s>", (int)routes[r],
                      (int)len, body);
     }
+    free(body);
     return fast;
 }
 
@@ -1136,6 +1231,158 @@ static void test_timer_fires(void **state)
             cases[i].name, fn, NULL, NULL, (void *)&cases[i]                   \
         }
 
+/* ---- connection guard -----------------------------------------------------
+ */
+
+/* A guarded "connection": one end of a socketpair registered with the
+ * guard; the test reads the other end to see whether it was shut down. */
+struct gconn {
+    struct serve_guard_conn g;
+    int fd[2];
+};
+
+static void gconn_open(struct serve_guard *g, struct gconn *c, int64_t now)
+{
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, c->fd), 0);
+    atomic_init(&c->g.state, 0);
+    serve_guard_add(g, &c->g, c->fd[0], now);
+}
+
+/* True when the guard shut c down (the peer sees the end of the stream). */
+static bool gconn_shut(struct gconn *c)
+{
+    char b;
+    return recv(c->fd[1], &b, 1, MSG_DONTWAIT) == 0;
+}
+
+static void gconn_close(struct serve_guard *g, struct gconn *c)
+{
+    serve_guard_remove(g, &c->g);
+    close(c->fd[0]);
+    close(c->fd[1]);
+}
+
+#define S_NS 1000000000LL
+
+/* The deadline counts from the accept for the first request and from the
+ * sweep that saw the previous answer go out for the next; a busy
+ * connection (request received, answer pending) is never shut. */
+static void test_guard_deadline(void **state)
+{
+    (void)state;
+    struct serve_guard *g;
+    assert_int_equal(serve_guard_new(10 * S_NS, 100, false, &g), ERR_OK);
+    struct gconn idle, busy, again;
+    gconn_open(g, &idle, 0);
+    gconn_open(g, &busy, 0);
+    gconn_open(g, &again, 0);
+    serve_guard_busy(&busy.g);
+    serve_guard_busy(&again.g);
+    serve_guard_sweep(g, 3 * S_NS);
+    serve_guard_ready(&again.g); /* answered; seen at the next sweep */
+    serve_guard_sweep(g, 4 * S_NS);
+    serve_guard_sweep(g, 10 * S_NS - 1);
+    assert_false(gconn_shut(&idle));
+    serve_guard_sweep(g, 10 * S_NS);
+    assert_true(gconn_shut(&idle));
+    assert_false(gconn_shut(&busy));
+    serve_guard_sweep(g, 14 * S_NS - 1);
+    assert_false(gconn_shut(&again));
+    serve_guard_sweep(g, 14 * S_NS);
+    assert_true(gconn_shut(&again));
+    serve_guard_sweep(g, 1000 * S_NS);
+    assert_false(gconn_shut(&busy));
+    struct serve_guard_stats st;
+    serve_guard_stats(g, &st);
+    assert_int_equal(st.open, 3);
+    assert_int_equal(st.timed_out, 2);
+    assert_int_equal(st.evicted, 0);
+    gconn_close(g, &idle);
+    gconn_close(g, &busy);
+    gconn_close(g, &again);
+    serve_guard_stats(g, &st);
+    assert_int_equal(st.open, 0);
+    serve_guard_free(g);
+}
+
+/* At the cap a new connection shuts down the one that has waited longest
+ * for a request, skipping busy ones; shut ones no longer count. */
+static void test_guard_evict(void **state)
+{
+    (void)state;
+    struct serve_guard *g;
+    assert_int_equal(serve_guard_new(100 * S_NS, 3, false, &g), ERR_OK);
+    struct gconn c[6];
+    gconn_open(g, &c[0], 0);
+    gconn_open(g, &c[1], 1);
+    gconn_open(g, &c[2], 2);
+    serve_guard_busy(&c[0].g);
+    gconn_open(g, &c[3], 3); /* at cap: c[1] waited longest, c[0] busy */
+    assert_false(gconn_shut(&c[0]));
+    assert_true(gconn_shut(&c[1]));
+    assert_false(gconn_shut(&c[2]));
+    gconn_open(g, &c[4], 4); /* c[2] next */
+    assert_true(gconn_shut(&c[2]));
+    assert_false(gconn_shut(&c[3]));
+    gconn_close(g, &c[1]); /* libmicrohttpd closed what was shut */
+    gconn_close(g, &c[2]);
+    gconn_open(g, &c[5], 5); /* c[0] busy: c[3] goes */
+    assert_true(gconn_shut(&c[3]));
+    assert_false(gconn_shut(&c[4]));
+    struct serve_guard_stats st;
+    serve_guard_stats(g, &st);
+    assert_int_equal(st.evicted, 3);
+    assert_int_equal(st.open_max, 3);
+    assert_int_equal(st.open, 4);
+    for (int i = 0; i < 6; i++)
+        if (i != 1 && i != 2)
+            gconn_close(g, &c[i]);
+    serve_guard_free(g);
+}
+
+/* The sweep thread closes a connection past its deadline by itself. */
+static void test_guard_thread(void **state)
+{
+    (void)state;
+    struct serve_guard *g;
+    assert_int_equal(serve_guard_new(S_NS / 10, 10, true, &g), ERR_OK);
+    struct gconn c;
+    gconn_open(g, &c, serve_timer_now());
+    struct timespec ts = { 0, 600000000L }; /* deadline + two ticks */
+    nanosleep(&ts, NULL);
+    assert_true(gconn_shut(&c));
+    gconn_close(g, &c);
+    serve_guard_free(g);
+}
+
+static void test_guard_caps(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t fds;
+        unsigned conns, per_ip;
+    } rows[] = {
+        { 1024, 768, 384 },          /* (1024 - 64) / 5 * 4 */
+        { 20000, 15948, 7974 },      /* 19936 / 5 * 4 */
+        { 64, 4, 2 },                /* nothing left: the minimum */
+        { 1048576, 838808, 419404 }, /* 1048512 / 5 * 4 */
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        unsigned conns, per_ip;
+        serve_guard_default_caps(rows[i].fds, &conns, &per_ip);
+        assert_int_equal(conns, rows[i].conns);
+        assert_int_equal(per_ip, rows[i].per_ip);
+        /* libmicrohttpd's limit fits the descriptors */
+        if (rows[i].fds > 1000)
+            assert_true(serve_guard_hard_cap(conns) + SERVE_FD_RESERVE <=
+                        rows[i].fds);
+    }
+    struct serve_fd_limit fl;
+    assert_int_equal(serve_guard_raise_nofile(&fl), ERR_OK);
+    assert_true(fl.soft >= fl.soft_before);
+    assert_true(fl.soft <= fl.hard);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[128];
@@ -1148,6 +1395,9 @@ int main(void)
     ROWS(inject_cases, test_inject);
     const struct CMUnitTest plain[] = {
         cmocka_unit_test(test_route_kinds),
+        cmocka_unit_test(test_admin_need),
+        cmocka_unit_test(test_escape_utf8),
+        cmocka_unit_test(test_admin_ok),
         cmocka_unit_test(test_key_scheme),
         cmocka_unit_test(test_estimate_tokens),
         cmocka_unit_test(test_retry_after),
@@ -1171,6 +1421,10 @@ int main(void)
                                         scn_teardown),
         cmocka_unit_test(test_timer_drain_order),
         cmocka_unit_test(test_timer_fires),
+        cmocka_unit_test(test_guard_deadline),
+        cmocka_unit_test(test_guard_evict),
+        cmocka_unit_test(test_guard_thread),
+        cmocka_unit_test(test_guard_caps),
     };
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         tests[n++] = plain[i];

@@ -1,15 +1,20 @@
 # lib.bash - helpers for the serve integration tests (sourced, not run).
 #
 # serve_start SCENARIO [ARGS...]  starts `tollgate serve` on a free
-#     127.0.0.1 port (URL is set), killed on exit by a trap;
+#     127.0.0.1 port (URL is set), killed on exit by a trap, with the
+#     admin token $ADMIN_TOKEN (through TOLLGATE_ADMIN_TOKEN; key, inject
+#     and admin_get send it);
 # chat KEY BODY [CURL ARGS...]    POST /v1/chat/completions; STATUS is the
 #     HTTP status, $WORK/body and $WORK/hdr the body and headers;
 # check NAME COMMAND...           counts a pass or prints a failure;
 # deny NAME STATUS CODE [retry]   the usual checks of a denial;
+# serve_stop                      SIGTERM, SERVE_STATUS, and a check that
+#     the log has no sanitizer report;
 # finish                          prints "N passed, N failed" and exits.
 # Requires TG (the binary) to be set by the caller.
 
 WORK=$(mktemp -d)
+ADMIN_TOKEN=test-$$-$RANDOM$RANDOM
 SERVE_PID=
 SERVE_STATUS=
 PASSES=0
@@ -28,7 +33,8 @@ serve_start() {
     # a fresh log: the child truncates it only after the fork, and reading
     # a previous server's port from it would be a race
     rm -f "$WORK/log"
-    "$TG" serve "$@" --listen 127.0.0.1:0 -o "$WORK/out" >"$WORK/log" 2>&1 &
+    TOLLGATE_ADMIN_TOKEN=$ADMIN_TOKEN "$TG" serve "$@" --listen 127.0.0.1:0 \
+        -o "$WORK/out" >"$WORK/log" 2>&1 &
     SERVE_PID=$!
     PORT=
     for _ in $(seq 200); do
@@ -51,10 +57,22 @@ serve_stop() {
     wait "$SERVE_PID"
     SERVE_STATUS=$?
     SERVE_PID=
+    sanitizer_clean
+}
+
+# sanitizer_clean: a check that serve's log holds no sanitizer report (a
+# sanitized build reports on stderr; the tests then fail here even when
+# they do not look at the exit status).
+sanitizer_clean() {
+    local re='ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|ThreadSanitizer'
+    check "serve log: no sanitizer report" not grep -qE "$re" "$WORK/log"
+    grep -qE "$re" "$WORK/log" && grep -A40 -m1 -E "$re" "$WORK/log"
+    return 0
 }
 
 key() {
-    curl -s -m 5 "$URL/tollgate/key?account=$1" |
+    curl -s -m 5 -H "Authorization: Bearer $ADMIN_TOKEN" \
+        "$URL/tollgate/key?account=$1" |
         sed -n 's/.*"key":"\([^"]*\)".*/\1/p'
 }
 
@@ -86,12 +104,12 @@ get() { # PATH KEY
 
 admin_get() {
     STATUS=$(curl -s -m 10 -o "$WORK/body" -D "$WORK/hdr" -w '%{http_code}' \
-        "$URL$1")
+        -H "Authorization: Bearer $ADMIN_TOKEN" "$URL$1")
 }
 
 inject() {
     STATUS=$(curl -s -m 10 -o "$WORK/body" -D "$WORK/hdr" -w '%{http_code}' \
-        "$URL/tollgate/events" -d "$1")
+        -H "Authorization: Bearer $ADMIN_TOKEN" "$URL/tollgate/events" -d "$1")
 }
 
 status_is() { [ "$STATUS" = "$1" ]; }
