@@ -73,6 +73,11 @@ run_to run4 -- "$bin" run "$S" --output /proc/tollgate-no -q
 same "run --output" run3 run4
 [ "$(cat "$tmp/run3.rc")" -eq 3 ] || fail "run --output=unwritable: not 3"
 
+run_to serve1 -- "$bin" serve "$S" --threads=0
+run_to serve2 -- "$bin" serve "$S" --threads 0
+same "serve --threads" serve1 serve2
+grep -q "threads wants" "$tmp/serve1.err" || fail "serve --threads=0 not checked"
+
 run_to plot1 -- "$bin" plot "$tmp/res" --format=bmp
 run_to plot2 -- "$bin" plot "$tmp/res" --format bmp
 same "plot --format" plot1 plot2
@@ -108,6 +113,8 @@ same "reasons --json" rea1 rea2
 expect_usage sim "unknown option '--sed'; did you mean '--seed'?" "$S" --sed 1
 expect_usage run "unknown option '--threds'; did you mean '--threads'?" \
     "$S" --threds 2
+expect_usage serve "unknown option '--lisen'; did you mean '--listen'?" \
+    "$S" --lisen 127.0.0.1:0
 expect_usage plot "unknown option '--formt'; did you mean '--format'?" \
     "$tmp/res" --formt svg
 expect_usage check "unknown option '--junt'; did you mean '--junit'?" \
@@ -128,6 +135,7 @@ expect_usage sim "option '--quiet' takes no value" "$S" --quiet=yes
 expect_usage sim "option '--seed' needs a value" "$S" --seed
 expect_usage sim "option '-o' (--output) needs a value" "$S" -o
 expect_usage run "option '--target' needs a value" "$S" --target
+expect_usage serve "option '--listen' needs a value" "$S" --listen
 expect_usage plot "option '--format' needs a value" "$tmp/res" --format
 expect_usage check "option '--junit' needs a value" "$tmp/res" --junit
 expect_usage compare "option '--csv' needs a value" "$tmp/res" "$tmp/res" \
