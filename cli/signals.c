@@ -9,13 +9,25 @@
  */
 #include "cli/signals.h"
 
+#include <assert.h>
+#include <stdatomic.h>
 #include <string.h>
 
-static volatile sig_atomic_t caught;
+/* The handler may run on any thread of run or serve (the kernel hands
+ * the signal to one that does not block it), so the number the main
+ * thread reads is a lock-free atomic, which a handler may store to.
+ * caught_flag holds the same number for an engine that polls a volatile
+ * sig_atomic_t: only single-threaded sim does, where the handler runs on
+ * the polling thread itself. */
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "a handler needs lock-free atomics");
+
+static atomic_int caught;
+static volatile sig_atomic_t caught_flag;
 
 static void on_signal(int sig)
 {
-    caught = sig;
+    atomic_store(&caught, sig);
+    caught_flag = sig;
 }
 
 static void set_action(int sig, void (*fn)(int), int flags)
@@ -30,7 +42,8 @@ static void set_action(int sig, void (*fn)(int), int flags)
 
 void signals_catch(void)
 {
-    caught = 0;
+    atomic_store(&caught, 0);
+    caught_flag = 0;
     set_action(SIGINT, on_signal, SA_RESETHAND | SA_RESTART);
     set_action(SIGTERM, on_signal, SA_RESETHAND | SA_RESTART);
 }
@@ -42,12 +55,12 @@ void signals_ignore_pipe(void)
 
 int signals_caught(void)
 {
-    return caught;
+    return atomic_load(&caught);
 }
 
 volatile sig_atomic_t *signals_flag(void)
 {
-    return &caught;
+    return &caught_flag;
 }
 
 void signals_restore(void)

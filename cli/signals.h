@@ -7,8 +7,9 @@
  * The handler is installed with SA_RESETHAND, so a second signal takes
  * the default action and ends the process at once (exit by signal, as
  * the shell reports it: 130 for Ctrl-C), for when writing takes too long
- * or something hangs.  The handler stores to a volatile sig_atomic_t and
- * nothing else, so it is safe whichever thread the signal lands on.
+ * or something hangs.  The handler only stores the signal's number (to a
+ * lock-free atomic and a volatile sig_atomic_t), so it is safe whichever
+ * thread the signal lands on.
  */
 #ifndef TOLLGATE_CLI_SIGNALS_H
 #define TOLLGATE_CLI_SIGNALS_H
@@ -26,8 +27,9 @@ void signals_ignore_pipe(void);
 /* 0, or the number of the first signal caught since signals_catch. */
 int signals_caught(void);
 
-/* The flag the handler sets (to the signal's number), for an engine that
- * polls one (sim_config.stop). */
+/* The flag the handler sets (to the signal's number), for a
+ * single-threaded engine that polls one (sim_config.stop); from other
+ * threads read signals_caught(). */
 volatile sig_atomic_t *signals_flag(void);
 
 /* Gives SIGINT and SIGTERM their default action again: from then on the
