@@ -89,7 +89,8 @@ static int help(int argc, char **argv)
     const struct subcommand *c = find(argv[2]);
     if (c == NULL)
         return unknown(argv[2]);
-    char *args[] = { argv[2], "--help", NULL };
+    char help_opt[] = "--help";
+    char *args[] = { argv[2], help_opt, NULL };
     return c->fn(2, args);
 }
 
