@@ -483,6 +483,7 @@ static int start_embedded(struct run_ctx *c)
     serve_opts_init(&so);
     so.port = 0;
     so.seed = c->sc->seed;
+    so.defer_clock = true; /* started at the run's t = 0 (drive) */
     int rc = serve_start(c->sc, &so, &c->srv);
     if (rc != ERR_OK) {
         fprintf(stderr, "tollgate run: cannot start the embedded serve: %s\n",
@@ -657,6 +658,8 @@ static int drive(struct run_ctx *c, struct lg_stats *st)
         return EXIT_RUNTIME;
     }
     c->start_epoch_s = (double)(real_now_ns() - (lg_now_ns() - t0)) / 1e9;
+    if (c->srv != NULL) /* the embedded serve's scenario time 0 is ours */
+        serve_start_clock(c->srv, t0);
     int rc = lg_start_at(c->g, t0);
     if (rc == ERR_OK) {
         watch(c->g, &rw, c->sc->duration_ns);

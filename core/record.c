@@ -105,6 +105,15 @@ static int check_config(const struct rec_config *cfg)
     return ERR_OK;
 }
 
+int64_t rec_estimate_bytes(int64_t n_intervals, size_t n_pops, bool live)
+{
+    int64_t hist = HIST_COUNTS_LEN * (int64_t)sizeof(int64_t);
+    int64_t hists = REASON_COUNT + 1 + 2 + (live ? 2 : 0) + 3 * (int64_t)n_pops;
+    return hists * hist + n_intervals * (int64_t)sizeof(struct ival) +
+           (int64_t)n_pops *
+               (int64_t)(sizeof(struct rec_counts) + REC_NAME_MAX);
+}
+
 static void copy_names(struct rec *r, const char *const *names)
 {
     r->names = xcalloc(r->cfg.n_pops, sizeof(*r->names));

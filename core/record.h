@@ -123,6 +123,13 @@ struct rec;
  */
 int rec_new(const struct rec_config *cfg, struct rec **out) WARN_UNUSED;
 
+/* Bytes a recorder for cfg holds once its histograms are in use: the
+ * summary histograms (per outcome, overall, per population, live ones),
+ * one staged histogram per population and the interval rows; a packed
+ * interval histogram or extra staged histograms add more.  An estimate
+ * for limits (scenario validation), not an accounting. */
+int64_t rec_estimate_bytes(int64_t n_intervals, size_t n_pops, bool live);
+
 struct scenario;
 /*
  * A recorder for a run of sc (record_scenario.c): its interval (or, when

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/record.h"
 #include "core/scenario_int.h"
 #include "core/units.h"
 
@@ -150,6 +151,36 @@ static void conv_top(struct scn_ctx *c, const struct ynode *root)
                 "must be shorter than the duration");
 }
 
+int64_t scn_run_recorder_bytes(const struct scenario *sc, int64_t threads)
+{
+    int64_t rows = sc->duration_ns > 0 && sc->interval_ns > 0
+                       ? scn_interval_rows(sc->duration_ns, sc->interval_ns)
+                       : 1;
+    return threads *
+           rec_estimate_bytes(rows, sc->n_pops ? sc->n_pops : 1, true);
+}
+
+/* live.threads recorders fit in SCN_MAX_RUN_RECORDER_BYTES. */
+static void check_run_memory(struct scn_ctx *c, const struct ynode *root)
+{
+    const struct scenario *sc = c->sc;
+    int64_t threads = sc->live.threads, all = scn_run_recorder_bytes(sc, 1);
+    if (c->rc != ERR_OK || threads * all <= SCN_MAX_RUN_RECORDER_BYTES)
+        return;
+    const struct ynode *live = scn_map_get(root, "live");
+    const struct ynode *at = scn_map_get(live, "threads");
+    scn_err_toobig(c, at ? at : live, at ? "live.threads" : "live",
+                   "run keeps a recorder of ~%" PRId64 " MB per worker thread "
+                   "(%zu populations, %" PRId64 " time-series rows): %" PRId64
+                   " threads need ~%" PRId64 " MB, more than the limit of %lld "
+                   "MB: use at most %" PRId64 " threads, fewer populations or "
+                   "a longer interval",
+                   all >> 20, sc->n_pops,
+                   scn_interval_rows(sc->duration_ns, sc->interval_ns), threads,
+                   (threads * all) >> 20, SCN_MAX_RUN_RECORDER_BYTES >> 20,
+                   (int64_t)(SCN_MAX_RUN_RECORDER_BYTES / all));
+}
+
 static void convert(struct scn_ctx *c, const struct ynode *root)
 {
     if (root == NULL) {
@@ -185,6 +216,7 @@ static void convert(struct scn_ctx *c, const struct ynode *root)
     c->sc->has_live = scn_map_get(root, "live") != NULL;
     if (scn_map_get(root, "expect"))
         scn_conv_expect(c, scn_map_get(root, "expect"));
+    check_run_memory(c, root);
 }
 
 /* Located errors in file order; unlocated ones (--set, I/O) last. */
@@ -218,8 +250,8 @@ int scn_parse_buffer(const char *name, const char *text, size_t len,
     struct scenario *sc = xcalloc(1, sizeof(*sc));
     sc->file = xstrdup(name ? name : "<scenario>");
     sc->seed = 1;
-    scn_region_intern(sc, "ZZ");
     struct scn_ctx c = { .d = diags, .sc = sc, .ovr = ovr, .n_ovr = n_ovr };
+    scn_region_intern(&c, NULL, "ZZ");
     struct ytree t = { 0 };
     int rc;
     if (len > SCN_MAX_FILE_BYTES) {
@@ -241,6 +273,7 @@ int scn_parse_buffer(const char *name, const char *text, size_t len,
     if (rc != ERR_OK)
         goto fail;
     scn_tree_fini(&t);
+    scn_ctx_fini(&c);
     *out = sc;
     return ERR_OK;
 fail:
@@ -248,6 +281,7 @@ fail:
         rc = c.rc ? c.rc : ERR_INVAL;
     sort_diags(diags, first_diag);
     scn_tree_fini(&t);
+    scn_ctx_fini(&c);
     scn_free(sc);
     return rc;
 }

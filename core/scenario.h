@@ -49,8 +49,15 @@
 #define SCN_MAX_POPS 256
 /* Limits in one tier: a limiter state per account and limit. */
 #define SCN_MAX_LIMITS 32
+/* Limiter states: the policy keeps one (24 bytes) per account for every
+ * limit of the tier with the most limits, so accounts x that number is
+ * bounded (80M states: 1.9 GB once every account has been active). */
+#define SCN_MAX_LIMIT_STATES 80000000
 /* Models: a revoke_permission event keeps a bit per account and model. */
 #define SCN_MAX_MODELS 256
+/* Distinct region codes named anywhere (ZZ included): serve looks a
+ * subdivision code up among them on every request. */
+#define SCN_MAX_REGIONS 4096
 /* Time-series rows, ceil(duration / interval): ~330 bytes each plus the
  * interval's latency histogram. */
 #define SCN_MAX_INTERVALS 200000
@@ -70,6 +77,10 @@
 #define SCN_MAX_THREADS     256
 #define SCN_MAX_CONNECTIONS 100000
 #define SCN_MAX_HEADERS     63
+/* run: every worker thread keeps its own recorder (histograms, a row per
+ * interval, histograms per population), so threads x recorder is bounded
+ * too (scn_run_recorder_bytes; run checks --threads against it). */
+#define SCN_MAX_RUN_RECORDER_BYTES (2LL * 1024 * 1024 * 1024)
 
 struct scn_loc {
     int line, col; /* 1-based; 0 when the value came from a default */
@@ -436,6 +447,11 @@ int scn_pop_of_account(const struct scenario *sc, int64_t account);
  * included, diurnal modulation averaged out); -1 for a closed loop, whose
  * rate depends on service times. */
 double scn_pop_offered(const struct scenario *sc, size_t pop);
+
+/* Bytes of the recorders of a run of sc with threads worker threads
+ * (rec_estimate_bytes each); at most SCN_MAX_RUN_RECORDER_BYTES for a
+ * valid scenario with its live.threads. */
+int64_t scn_run_recorder_bytes(const struct scenario *sc, int64_t threads);
 
 /* Time-series rows for duration / interval (both > 0): the intervals
  * that start before the end, ceil(duration / interval).  The recorder

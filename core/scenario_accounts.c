@@ -13,6 +13,7 @@
  */
 #include "core/scenario_int.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -366,6 +367,30 @@ static void check_users(struct scn_ctx *c, const struct ynode *n)
     }
 }
 
+/* Accounts x the most limits any tier has stays within
+ * SCN_MAX_LIMIT_STATES (policy_new allocates that many states). */
+static void check_limit_states(struct scn_ctx *c, const struct ynode *n)
+{
+    const struct scenario *sc = c->sc;
+    size_t most = 0, tier = 0;
+    for (size_t t = 0; t < sc->policy.n_tiers; t++)
+        if (sc->policy.tiers[t].n_limits > most) {
+            most = sc->policy.tiers[t].n_limits;
+            tier = t;
+        }
+    if (most == 0 || sc->n_accounts <= SCN_MAX_LIMIT_STATES / (int64_t)most)
+        return;
+    size_t last = sc->n_pops - 1, mark = scn_path_index(c, last);
+    scn_err_toobig(c, scn_map_get(n->vals[last], "count"), "count",
+                   "%" PRId64 " accounts x %zu limits (tier '%s' has the most) "
+                   "need a limiter state each, more than %d: use at most "
+                   "%" PRId64 " accounts or fewer limits in that tier",
+                   sc->n_accounts, most, sc->policy.tiers[tier].name,
+                   SCN_MAX_LIMIT_STATES,
+                   (int64_t)(SCN_MAX_LIMIT_STATES / (int64_t)most));
+    scn_path_pop(c, mark);
+}
+
 /* Population names must be unique; account ids are laid out in order. */
 static void number_accounts(struct scn_ctx *c, const struct ynode *n)
 {
@@ -395,6 +420,7 @@ static void number_accounts(struct scn_ctx *c, const struct ynode *n)
         next += p->count;
     }
     sc->n_accounts = next;
+    check_limit_states(c, n);
 }
 
 void scn_conv_accounts(struct scn_ctx *c, const struct ynode *n)

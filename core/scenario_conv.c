@@ -401,15 +401,64 @@ bool scn_check_name(struct scn_ctx *c, const struct ynode *n, const char *s,
 
 /* ---- regions ------------------------------------------------------------ */
 
-int scn_region_intern(struct scenario *sc, const char *code)
+/* The slot of code in c's region index: its region's index + 1, or the
+ * empty slot (0) where it would go. */
+static int *region_slot(struct scn_ctx *c, const char *code)
 {
-    for (size_t i = 0; i < sc->n_regions; i++)
-        if (strcmp(sc->regions[i], code) == 0)
-            return (int)i;
-    sc->regions =
-        xrealloc(sc->regions, (sc->n_regions + 1) * sizeof(*sc->regions));
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)code; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    size_t mask = c->region_cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        int *s = &c->region_slot[i];
+        if (*s == 0 || strcmp(c->sc->regions[*s - 1], code) == 0)
+            return s;
+    }
+}
+
+/* Rebuilds the index at twice the size (at most half full). */
+static void region_index_grow(struct scn_ctx *c)
+{
+    free(c->region_slot);
+    c->region_cap = c->region_cap ? c->region_cap * 2 : 64;
+    c->region_slot = xcalloc(c->region_cap, sizeof(*c->region_slot));
+    for (size_t i = 0; i < c->sc->n_regions; i++)
+        *region_slot(c, c->sc->regions[i]) = (int)i + 1;
+}
+
+int scn_region_intern(struct scn_ctx *c, const struct ynode *n,
+                      const char *code)
+{
+    struct scenario *sc = c->sc;
+    if (2 * (sc->n_regions + 1) > c->region_cap)
+        region_index_grow(c);
+    int *s = region_slot(c, code);
+    if (*s > 0)
+        return *s - 1;
+    if (sc->n_regions >= SCN_MAX_REGIONS) {
+        if (c->regions_full)
+            return -1;
+        c->regions_full = true;
+        scn_err_toobig(c, n, NULL,
+                       "more than %d distinct region codes: name fewer "
+                       "regions (ZZ, the unknown region, counts as one)",
+                       SCN_MAX_REGIONS);
+        return -1;
+    }
+    size_t k = sc->n_regions; /* capacity: the next power of two */
+    if ((k & (k - 1)) == 0)
+        sc->regions =
+            xrealloc(sc->regions, (k ? 2 * k : 1) * sizeof(*sc->regions));
     snprintf(sc->regions[sc->n_regions], SCN_MAX_NAME, "%s", code);
+    *s = (int)sc->n_regions + 1;
     return (int)sc->n_regions++;
+}
+
+void scn_ctx_fini(struct scn_ctx *c)
+{
+    free(c->region_slot);
+    c->region_slot = NULL;
+    c->region_cap = 0;
 }
 
 /* "US", "GB", "US-CA": two upper-case letters, optionally "-" and 1 to 3
@@ -449,7 +498,7 @@ int scn_region(struct scn_ctx *c, const struct ynode *n)
                     s);
         return -1;
     }
-    return scn_region_intern(c->sc, s);
+    return scn_region_intern(c, n, s);
 }
 
 /* ---- weights ------------------------------------------------------------ */

@@ -587,6 +587,7 @@ int scn_parse_events(const struct scenario *sc, const char *text, size_t len,
     rc = c.rc;
 fail:
     scn_tree_fini(&t);
+    scn_ctx_fini(&c);
     if (rc != ERR_OK) {
         for (size_t i = 0; i < *n; i++)
             free(out[i].regions);

@@ -73,9 +73,12 @@ struct scn_ctx {
     bool duration_overridden; /* duration came from --set/--duration: a
                                  shortened run, so events past its end are
                                  dropped rather than reported */
-    bool names_fixed;         /* converting into a scenario that already exists
-                                 (scn_parse_events): names and region codes are
-                                 looked up, never added, and sc is not written */
+    int *region_slot;  /* hash index of sc->regions: index + 1, 0 empty */
+    size_t region_cap; /* slots; 0 or a power of two (scn_ctx_fini) */
+    bool regions_full; /* SCN_MAX_REGIONS was reported (once) */
+    bool names_fixed;  /* converting into a scenario that already exists
+                          (scn_parse_events): names and region codes are
+                          looked up, never added, and sc is not written */
 };
 
 /* ---- scenario_tree.c ---- */
@@ -179,8 +182,13 @@ bool scn_check_name(struct scn_ctx *c, const struct ynode *n, const char *s,
 /* A region code ("US", "US-CA"); interned into sc->regions; returns the
  * index or -1 after reporting. */
 int scn_region(struct scn_ctx *c, const struct ynode *n);
-/* Adds code to sc->regions if new; returns its index. */
-int scn_region_intern(struct scenario *sc, const char *code);
+/* Adds code to sc->regions if new; returns its index, or -1 (reported at
+ * n) when that would pass SCN_MAX_REGIONS.  Found through a hash index
+ * kept in c (scn_ctx_fini frees it). */
+int scn_region_intern(struct scn_ctx *c, const struct ynode *n,
+                      const char *code);
+/* Frees what the context holds (the region index). */
+void scn_ctx_fini(struct scn_ctx *c);
 /* A categorical weights value: a map {name: weight}, a list of names
  * (equal weights) or one name.  resolve maps a name to an index or -1
  * (then reports "unknown <what>").  Normalises into w. */

@@ -180,6 +180,11 @@ static int check_config(const struct lg_config *c, char *err, size_t err_len)
         bad = "target must start with http:// or https://";
     else if (c->threads < 1 || c->threads > LG_MAX_THREADS)
         bad = "threads must be in 1..256";
+    else if (scn_run_recorder_bytes(c->sc, c->threads) >
+             SCN_MAX_RUN_RECORDER_BYTES)
+        bad = "threads: every thread keeps a recorder and together they "
+              "would pass 2 GB; use fewer threads (tollgate validate says how "
+              "many fit)";
     else if (c->connections < c->threads || c->connections > LG_MAX_CONNECTIONS)
         bad = "connections must be at least threads and at most 100000";
     else if (c->duration_ns <= 0)

@@ -11,8 +11,10 @@ pkgs=(build-essential cmake pkg-config libyaml-dev libcurl4-openssl-dev
       libmicrohttpd-dev libcmocka-dev gnuplot-nox)
 if [ "${1:-}" = "--test" ]; then
   # nginx: integration target; clang-format: CI style check;
+  # clang + libclang-rt-14-dev: the libFuzzer targets (Debian 12 ships
+  # libFuzzer in clang-14's runtime package);
   # python3-simpy, wrk, hey, apache2-utils: benchmark peers.
-  pkgs+=(nginx-light clang-format python3 curl openssl)
+  pkgs+=(nginx-light clang-format python3 curl openssl clang libclang-rt-14-dev)
 fi
 
 missing=()

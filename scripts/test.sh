@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test tollgate has: formatting, the unit/golden/malformed/
 # integration suites on a normal build, the unit and malformed suites under
-# AddressSanitizer+UBSan, and the threaded tests under ThreadSanitizer.
+# AddressSanitizer+UBSan, the threaded tests under ThreadSanitizer, and the
+# libFuzzer targets: their regression inputs, then FUZZ_SECONDS (default 15;
+# 0: regression inputs and corpus replay only) of fuzzing each.
 # Installs what it needs first (scripts/setup.sh --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,4 +25,6 @@ echo "== threaded tests under ThreadSanitizer"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$(nproc)" >/dev/null
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -L 'threaded' --no-tests=ignore
+echo "== fuzz targets (libFuzzer, ASan+UBSan): regression inputs, corpus, ${FUZZ_SECONDS:-15} s each"
+scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 echo "== all tests passed"

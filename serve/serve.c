@@ -325,10 +325,14 @@ static struct MHD_Response *api_response(struct MHD_Response *r,
     return r;
 }
 
+/* retry-after and retry-after-ms when the model knows the wait (a
+ * limit's refill, a timed event's end); none when it does not (overload,
+ * server errors, open-ended or random events): the client then backs off
+ * on its own, exactly as the simulator's client does without a hint. */
 static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
 {
     if (retry_ns <= 0)
-        retry_ns = 1000000000LL; /* no hint: one second */
+        return;
     add_i64_header(r, "retry-after", serve_reply_retry_after_s(retry_ns));
     add_i64_header(r, "retry-after-ms", (retry_ns + 999999) / 1000000);
 }
@@ -1182,8 +1186,8 @@ int serve_start(const struct scenario *sc, const struct serve_opts *o,
     int rc = load_keys(s);
     if (rc != ERR_OK)
         goto fail;
-    rc = serve_model_new(&s->scn, sc, o->seed, suspend_conn, resume_conn,
-                         &s->model);
+    rc = serve_model_new(&s->scn, sc, o->seed, o->defer_clock, suspend_conn,
+                         resume_conn, &s->model);
     if (rc != ERR_OK)
         goto fail;
     rc = set_limits(s);
@@ -1224,9 +1228,9 @@ uint64_t serve_fds_needed(unsigned max_connections)
     return (uint64_t)serve_guard_hard_cap(max_connections) + SERVE_FD_RESERVE;
 }
 
-int64_t serve_elapsed_ns(const struct serve *s)
+void serve_start_clock(struct serve *s, int64_t t0_mono_ns)
 {
-    return serve_model_now(s->model);
+    serve_model_start_clock(s->model, t0_mono_ns);
 }
 
 void serve_stop(struct serve *s)
@@ -1250,11 +1254,6 @@ void serve_stop(struct serve *s)
         close(ls);
     serve_guard_free(s->guard); /* every connection is gone */
     s->guard = NULL;
-}
-
-const struct rec *serve_rec(const struct serve *s)
-{
-    return serve_model_rec(s->model);
 }
 
 int serve_write_results(const struct serve *s, const char *dir)

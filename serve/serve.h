@@ -71,6 +71,8 @@ struct serve_opts {
                                    <token>"; NULL: none (then the key route
                                    is off); borrowed, must outlive serve */
     bool log_errors;            /* libmicrohttpd's error log to stderr */
+    bool defer_clock;           /* the scenario clock starts at
+                                   serve_start_clock, not serve_start */
 };
 
 /* Defaults: SERVE_DEFAULT_HOST:SERVE_DEFAULT_PORT, loopback admin, no
@@ -83,12 +85,12 @@ struct serve;
 /*
  * Starts serving sc (borrowed: it must outlive the server) with *o
  * (copied).  The scenario clock (0 = now) and its event timeline start
- * here.  First raises the process's descriptor limit (RLIMIT_NOFILE soft
- * to hard; serve_limits says what it got) and derives the connection
- * caps left at 0 from it.  Returns ERR_INVAL (bad host, policy cannot be
- * built, keys file rejected), ERR_RANGE (max_connections needs more
- * descriptors than the limit allows), ERR_IO (cannot bind/listen: port
- * in use, address not local), ERR_THREAD (threads could not start).  On
+ * here, unless o->defer_clock (serve_start_clock).  First raises the process's
+ * descriptor limit (RLIMIT_NOFILE soft to hard; serve_limits says what it got)
+ * and derives the connection caps left at 0 from it.  Returns ERR_INVAL (bad
+ * host, policy cannot be built, keys file rejected), ERR_RANGE (max_connections
+ * needs more descriptors than the limit allows), ERR_IO (cannot bind/listen:
+ * port in use, address not local), ERR_THREAD (threads could not start).  On
  * success *out is owned by the caller: serve_stop() then serve_free().
  */
 int serve_start(const struct scenario *sc, const struct serve_opts *o,
@@ -112,8 +114,15 @@ void serve_limits(const struct serve *s, struct serve_limits *out);
  * when the hard limit is lower), for error messages. */
 uint64_t serve_fds_needed(unsigned max_connections);
 
-/* Nanoseconds since serve_start (the scenario clock). */
-int64_t serve_elapsed_ns(const struct serve *s);
+/*
+ * For a server started with defer_clock: scenario time 0 is t0_mono_ns
+ * (CLOCK_MONOTONIC ns, may be in the future), and the event timeline is
+ * scheduled from it.  `run` against its embedded serve calls it with its
+ * own t = 0, so both clocks agree (else every event would happen as
+ * early, on the client's clock, as the set-up took).  Requests before it
+ * are decided at scenario time 0.  Once only; later calls do nothing.
+ */
+void serve_start_clock(struct serve *s, int64_t t0_mono_ns);
 
 /*
  * Graceful stop: stops accepting connections, answers every request still
@@ -123,10 +132,6 @@ int64_t serve_elapsed_ns(const struct serve *s);
  * complete = (elapsed >= scenario duration).  Idempotent.
  */
 void serve_stop(struct serve *s);
-
-/* The recorder of every decision (server-side latency: arrival of the
- * request to its answer).  Read it after serve_stop only. */
-const struct rec *serve_rec(const struct serve *s);
 
 /*
  * After serve_stop: writes the results directory dir (created if needed)

@@ -26,6 +26,7 @@
 #include "serve/serve_model.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,8 @@ struct serve_model {
     const struct scenario *sc;   /* &scn->sc */
     const struct scenario *orig; /* borrowed */
     uint64_t seed;
-    int64_t t0;
+    _Atomic int64_t t0; /* CLOCK_MONOTONIC of scenario time 0 */
+    bool clock_started; /* under lock: the timeline is scheduled */
     serve_conn_fn *suspend_fn, *resume_fn;
     struct serve_timer *timer;
 
@@ -67,14 +69,20 @@ struct serve_model {
     struct serve_admin_lat lat;
 };
 
+static int64_t t0_of(const struct serve_model *m)
+{
+    return atomic_load_explicit(&m->t0, memory_order_relaxed);
+}
+
 int64_t serve_model_now(const struct serve_model *m)
 {
-    return serve_timer_now() - m->t0;
+    int64_t t = serve_timer_now() - t0_of(m);
+    return t > 0 ? t : 0; /* before a deferred start: scenario time 0 */
 }
 
 static void timer_at(struct serve_model *m, int64_t t_ns, int kind, void *item)
 {
-    serve_timer_add(m->timer, m->t0 + t_ns, kind, item);
+    serve_timer_add(m->timer, t0_of(m) + t_ns, kind, item);
 }
 
 /* ---- recording and the waiting list -------------------------------------- */
@@ -342,13 +350,15 @@ static void on_entry(struct serve_model *m, const struct serve_timer_entry *e,
         break;
     }
     case TK_QUEUE:
-        if (e->due_ns - m->t0 >= m->armed_ns)
+        if (e->due_ns - t0_of(m) >= m->armed_ns)
             m->armed_ns = INT64_MAX;
         break;
-    case TK_EV_START: event_start(m, idx, e->due_ns - m->t0, now, ready); break;
-    case TK_EV_END: event_end(m, idx, e->due_ns - m->t0, now, ready); break;
+    case TK_EV_START:
+        event_start(m, idx, e->due_ns - t0_of(m), now, ready);
+        break;
+    case TK_EV_END: event_end(m, idx, e->due_ns - t0_of(m), now, ready); break;
     case TK_GAUGES: {
-        int64_t t_end = e->due_ns - m->t0;
+        int64_t t_end = e->due_ns - t0_of(m);
         sample_gauges(m, t_end, now);
         timer_at(m, t_end + m->sc->interval_ns, TK_GAUGES, NULL);
         break;
@@ -389,8 +399,23 @@ static int init_state(struct serve_model *m)
     return ERR_OK;
 }
 
+void serve_model_start_clock(struct serve_model *m, int64_t t0_mono_ns)
+{
+    pthread_mutex_lock(&m->lock);
+    if (!m->clock_started) {
+        m->clock_started = true;
+        atomic_store_explicit(&m->t0, t0_mono_ns, memory_order_relaxed);
+        m->starting = true;
+        timeline_schedule(&m->w.tl);
+        m->starting = false;
+        if (m->sc->interval_ns > 0)
+            timer_at(m, m->sc->interval_ns, TK_GAUGES, NULL);
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
 int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
-                    uint64_t seed, serve_conn_fn *suspend_fn,
+                    uint64_t seed, bool defer_clock, serve_conn_fn *suspend_fn,
                     serve_conn_fn *resume_fn, struct serve_model **out)
 {
     struct serve_model *m = xcalloc(1, sizeof(*m));
@@ -398,7 +423,7 @@ int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
     m->sc = &scn->sc;
     m->orig = orig;
     m->seed = seed;
-    m->t0 = serve_timer_now(); /* provisional; reset when ready */
+    atomic_init(&m->t0, serve_timer_now()); /* until the clock starts */
     m->suspend_fn = suspend_fn;
     m->resume_fn = resume_fn;
     int rc = init_state(m);
@@ -409,14 +434,8 @@ int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
         pthread_mutex_destroy(&m->lock);
         goto fail;
     }
-    pthread_mutex_lock(&m->lock);
-    m->t0 = serve_timer_now(); /* the scenario clock starts now */
-    m->starting = true;
-    timeline_schedule(&m->w.tl);
-    m->starting = false;
-    if (m->sc->interval_ns > 0)
-        timer_at(m, m->sc->interval_ns, TK_GAUGES, NULL);
-    pthread_mutex_unlock(&m->lock);
+    if (!defer_clock)
+        serve_model_start_clock(m, serve_timer_now());
     *out = m;
     return ERR_OK;
 fail:
@@ -445,14 +464,6 @@ void serve_model_stop(struct serve_model *m)
     }
     pthread_mutex_unlock(&m->lock);
     resume_all(m, ready);
-}
-
-int64_t serve_model_waiting(struct serve_model *m)
-{
-    pthread_mutex_lock(&m->lock);
-    int64_t n = m->n_waiting;
-    pthread_mutex_unlock(&m->lock);
-    return n;
 }
 
 const struct rec *serve_model_rec(const struct serve_model *m)

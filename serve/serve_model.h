@@ -72,12 +72,19 @@ struct serve_model;
  * capacity_init's ERR_INVAL, ERR_THREAD.
  */
 int serve_model_new(struct serve_scn *scn, const struct scenario *orig,
-                    uint64_t seed, serve_conn_fn *suspend_fn,
+                    uint64_t seed, bool defer_clock, serve_conn_fn *suspend_fn,
                     serve_conn_fn *resume_fn,
                     struct serve_model **out) WARN_UNUSED;
 
-/* Scenario clock now (CLOCK_MONOTONIC - t0), ns. */
+/* Scenario clock now (CLOCK_MONOTONIC - t0, and 0 until a deferred clock
+ * starts), ns. */
 int64_t serve_model_now(const struct serve_model *m);
+
+/* Starts the scenario clock at t0_mono_ns (CLOCK_MONOTONIC; may be in the
+ * future) and schedules the event timeline from it: called by
+ * serve_model_new unless defer_clock, else once by the owner.  Later
+ * calls do nothing. */
+void serve_model_start_clock(struct serve_model *m, int64_t t0_mono_ns);
 
 /* Decides call (rq, arrive_ns and owner filled).  Denials, and successes
  * without service time, are recorded and answered at once; the others
@@ -113,9 +120,6 @@ char *serve_model_metrics(struct serve_model *m, size_t *len);
  * Idempotent.
  */
 void serve_model_stop(struct serve_model *m);
-
-/* Calls suspended and not yet handed to resume_fn. */
-int64_t serve_model_waiting(struct serve_model *m);
 
 /* The recorder (read it after serve_model_stop). */
 const struct rec *serve_model_rec(const struct serve_model *m);

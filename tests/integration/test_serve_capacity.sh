@@ -33,7 +33,7 @@ bg_chat b "$K1" /v1/chat/completions # queued, expires after 300 ms
 B=$!
 sleep 0.1
 chat "$K2" "$CHAT" # queue full
-deny "queue full" 503 server_is_overloaded retry
+deny "queue full" 503 server_is_overloaded # no known wait: no retry-after
 post /v1/messages "$K3" '{"model":"mini","max_tokens":5,"messages":[]}'
 check "anthropic overloaded: 529" status_is 529
 check "anthropic overloaded: type" body_has '"type":"overloaded_error"'
@@ -78,7 +78,7 @@ for _ in $(seq 40); do
     [ "$STATUS" != 503 ] && break
     sleep 0.1
 done
-deny server_error 500 server_error retry
+deny server_error 500 server_error # no known wait: no retry-after
 admin_get /tollgate/state
 check "state: maintenance listed, ended" \
     body_match '"kind":"maintenance","label":"","start_s":([0-9.]+e-[0-9]+|0(\.0[0-9]*)?),"end_s":1.5[0-9]*,"active":false'

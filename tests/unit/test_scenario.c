@@ -447,7 +447,10 @@ enum limit_kind_t {
     L_HEADERS,
     L_MERGE,
     L_VISITS,
-    L_MODELS
+    L_MODELS,
+    L_REGIONS,
+    L_RUN_MEMORY,
+    L_LIMIT_STATES
 };
 
 struct limit_case {
@@ -495,6 +498,20 @@ static const struct limit_case limit_cases[] = {
       "1h; all events together may visit at most 1000000000 accounts: use "
       "every: 36s or longer" },
     { "too many models", L_MODELS, 265, "more than 256 models" },
+    /* 64 run workers x (200000 rows + histograms): ~4 GB; 31 fit */
+    /* 10M accounts x 10 limits: 100M states of 24 bytes; 8M accounts fit */
+    { "too many limiter states", L_LIMIT_STATES, 19,
+      "10000000 accounts x 10 limits (tier 'free' has the most) need a "
+      "limiter state each, more than 80000000: use at most 8000000 "
+      "accounts" },
+    { "run recorders too big", L_RUN_MEMORY, 9,
+      "run keeps a recorder of ~65 MB per worker thread (1 populations, "
+      "200000 time-series rows): 64 threads need ~4183 MB, more than the "
+      "limit of 2048 MB: use at most 31 threads" },
+    /* 4500 subdivision codes: interning each by a scan of the others (and
+     * a realloc per code) took 14 s of CPU for 96000 */
+    { "too many regions", L_REGIONS, 8,
+      "more than 4096 distinct region codes" },
     { "merge past the list limit", L_MERGE, 9,
       "more than 4096 items in one mapping after merging" },
 };
@@ -557,6 +574,32 @@ static char *limit_text(enum limit_kind_t k)
                       "    count: 10M\n    traffic: { phases: [ { for: 1h, "
                       "rate: 1/s } ] }\nevents:\n"
                       "  - { every: 36ms, ban: { accounts: big } }\n");
+    case L_LIMIT_STATES: {
+        char *s = malloc(2048), *p = s;
+        p += sprintf(p, "name: t\nduration: 1h\npolicy:\n  tiers:\n    free:\n"
+                        "      limits:\n");
+        for (int i = 0; i < 10; i++)
+            p += sprintf(p, "        - { name: l%d, requests: 9, per: 1m }\n",
+                         i);
+        sprintf(p, "accounts:\n  - name: p\n    count: 10M\n    traffic: { "
+                   "phases: [ { for: 1h, rate: 1/s } ] }\n");
+        return s;
+    }
+    case L_RUN_MEMORY:
+        return strdup(BASE "interval: 18ms\nlive:\n  threads: 64\n"
+                           "  connections: 64\n");
+    case L_REGIONS: { /* 3000 blocked, 1500 more in an event */
+        char *s = malloc(4500 * 8 + 400), *p = s;
+        p += sprintf(p, BASE "policy: { regions: { blocked: [");
+        for (int i = 0; i < 4500; i++) {
+            if (i == 3000)
+                p += sprintf(p, " ] } }\nevents: [ { at: 1m, block_region: [");
+            p += sprintf(p, "%sAA-%c%c%c", i % 3000 ? ", " : " ", 'A' + i / 676,
+                         'A' + i / 26 % 26, 'A' + i % 26);
+        }
+        sprintf(p, " ] } ]\n");
+        return s;
+    }
     case L_MODELS: {
         char *s = malloc(300 * 20 + 400), *p = s;
         p += sprintf(p, BASE "policy:\n  models:\n");
