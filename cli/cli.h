@@ -5,6 +5,19 @@
  * after its name (argv[0] is the subcommand name) and returns the process
  * exit status documented in the README ("Commands").  Only cli/ prints to
  * stdout/stderr and exits.
+ *
+ * Conventions every subcommand follows:
+ *  - Options are parsed by cli/args.h (getopt_long): --opt VALUE and
+ *    --opt=VALUE, -o/--output for an output, -q/--quiet, -h/--help (on
+ *    stdout, exit 0); a usage error prints one line naming the problem and
+ *    the --help hint, and exits EXIT_USAGE.
+ *  - The steps of a subcommand (parsing, loading, checking, running)
+ *    return CLI_CONTINUE to go on, or the exit status to end with (a
+ *    cli_exit value, >= 0), so that `if (status == CLI_CONTINUE) status =
+ *    next_step(...)` chains them.
+ *  - sim, run and serve share one signal rule (cli/signals.h): the first
+ *    SIGINT/SIGTERM stops the work and results are still written; a
+ *    second one ends the process at once.
  */
 #ifndef TOLLGATE_CLI_H
 #define TOLLGATE_CLI_H
@@ -15,6 +28,9 @@ enum cli_exit {
     EXIT_USAGE = 2,  /* usage error or invalid scenario */
     EXIT_RUNTIME = 3 /* target unreachable, I/O error */
 };
+
+/* Returned by a step that is not the last: go on with the next one. */
+#define CLI_CONTINUE (-1)
 
 int cmd_sim(int argc, char **argv);
 int cmd_run(int argc, char **argv);

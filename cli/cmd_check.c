@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/report.h"
 #include "core/results.h"
 #include "core/scenario.h"
@@ -28,6 +29,10 @@ static void usage(FILE *out)
                  "  --junit FILE  also write a JUnit XML report (one testcase "
                  "per rule)\n"
                  "  -h, --help    this help\n\n"
+                 "Example (a CI gate on a simulation):\n"
+                 "  tollgate sim scenarios/free-tier-exhaustion.yaml -q -o "
+                 "results/ft\n"
+                 "  tollgate check results/ft --junit results/ft/junit.xml\n\n"
                  "Exit status: 0 all rules pass, 1 any rule fails, 2 usage or "
                  "invalid input,\n3 I/O error.\n");
 }
@@ -62,32 +67,45 @@ static int load(const char *dir, struct scenario **sc, struct summary *s)
     return e == ERR_OK ? EXIT_OK : input_status(e);
 }
 
-int cmd_check(int argc, char **argv)
+enum { OPT_JUNIT = 256 };
+
+static const struct option longopts[] = { { "junit", required_argument, NULL,
+                                            OPT_JUNIT },
+                                          { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
+
+/* Returns CLI_CONTINUE to go on, or an exit status. */
+static int parse_args(int argc, char **argv, const char **dir,
+                      const char **junit)
 {
-    const char *dir = NULL, *junit = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (strcmp(argv[i], "--junit") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "tollgate check: --junit needs a FILE\n");
-                return EXIT_USAGE;
-            }
-            junit = argv[++i];
-        } else if (argv[i][0] == '-' || dir) {
-            fprintf(stderr, "tollgate check: unexpected argument '%s'\n\n",
-                    argv[i]);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else {
-            dir = argv[i];
+    struct args a;
+    args_init(&a, "check", argc, argv, "h", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        switch (c) {
+        case 'h': usage(stdout); return EXIT_OK;
+        case OPT_JUNIT: *junit = a.arg; break;
+        case ARGS_OPERAND:
+            if (*dir != NULL)
+                return args_fail(&a, "one results directory only ('%s')",
+                                 a.arg);
+            *dir = a.arg;
+            break;
+        default: return EXIT_USAGE; /* ARGS_ERROR: reported */
         }
     }
-    if (!dir) {
+    if (*dir == NULL) {
         usage(stderr);
         return EXIT_USAGE;
     }
+    return CLI_CONTINUE;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    const char *dir = NULL, *junit = NULL;
+    int status = parse_args(argc, argv, &dir, &junit);
+    if (status != CLI_CONTINUE)
+        return status;
     struct scenario *sc = NULL;
     struct summary s;
     summary_init(&s);

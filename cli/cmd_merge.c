@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/report.h"
 #include "core/results.h"
 #include "core/scenario.h"
@@ -25,29 +26,30 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: tollgate merge -o OUT DIR...\n\n"
-            "Combines the results directories of shards of one run into "
-            "OUT, exactly:\ncounters and histogram buckets are added, so "
-            "OUT holds what a single\nunsharded run would have written "
-            "(summary.json, timeseries.csv,\nlatency.hgrm, histograms.tgh; "
-            "scenario.yaml and events.csv of the first DIR).\n\n"
-            "  -o, --output OUT  directory to write (created if missing; "
-            "must not be a DIR)\n"
-            "  --check           then evaluate the scenario's expect: rules "
-            "on the merged result\n"
-            "  --junit FILE      with --check, also write a JUnit XML "
-            "report\n"
-            "  -q, --quiet       no summary line (rule verdicts still print)\n"
-            "  -h, --help        this help\n\n"
-            "Every DIR needs histograms.tgh and summary.json from the same "
-            "scenario,\nduration, interval, warm-up and populations.\n\n"
-            "Example (two shards of one load test, then the CI gate):\n"
-            "  tollgate run s.yaml --shard 0/2 -o out/s0   # on host A\n"
-            "  tollgate run s.yaml --shard 1/2 -o out/s1   # on host B\n"
-            "  tollgate merge -o out/all out/s0 out/s1 --check\n\n"
-            "Exit status: 0 merged, 1 an expect: rule failed (--check), 2 "
-            "usage or\ninvalid input, 3 I/O error.\n");
+    fprintf(
+        out,
+        "Usage: tollgate merge -o OUT DIR... [--check [--junit FILE]] [-q]\n\n"
+        "Combines the results directories of shards of one run into "
+        "OUT, exactly:\ncounters and histogram buckets are added, so "
+        "OUT holds what a single\nunsharded run would have written "
+        "(summary.json, timeseries.csv,\nlatency.hgrm, histograms.tgh; "
+        "scenario.yaml and events.csv of the first DIR).\n\n"
+        "  -o, --output OUT  directory to write (created if missing; "
+        "must not be a DIR)\n"
+        "  --check           then evaluate the scenario's expect: rules "
+        "on the merged result\n"
+        "  --junit FILE      with --check, also write a JUnit XML "
+        "report\n"
+        "  -q, --quiet       no summary line (rule verdicts still print)\n"
+        "  -h, --help        this help\n\n"
+        "Every DIR needs histograms.tgh and summary.json from the same "
+        "scenario,\nduration, interval, warm-up and populations.\n\n"
+        "Example (two shards of one load test, then the CI gate):\n"
+        "  tollgate run s.yaml --shard 0/2 -o out/s0   # on host A\n"
+        "  tollgate run s.yaml --shard 1/2 -o out/s1   # on host B\n"
+        "  tollgate merge -o out/all out/s0 out/s1 --check\n\n"
+        "Exit status: 0 merged, 1 an expect: rule failed (--check), 2 "
+        "usage or\ninvalid input, 3 I/O error.\n");
 }
 
 struct merge_opts {
@@ -58,31 +60,31 @@ struct merge_opts {
     const char *junit;
 };
 
-/* Parses argv; returns EXIT_OK, or an exit status to return at once
- * (-1 for --help, which is handled by the caller). */
+enum { OPT_CHECK = 256, OPT_JUNIT };
+
+static const struct option longopts[] = {
+    { "output", required_argument, NULL, 'o' },
+    { "check", no_argument, NULL, OPT_CHECK },
+    { "junit", required_argument, NULL, OPT_JUNIT },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* Returns CLI_CONTINUE to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct merge_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-            return -1;
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-            strcmp(a, "--junit") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "tollgate merge: %s needs a value\n", a);
-                return EXIT_USAGE;
-            }
-            *(a[2] == 'j' ? &o->junit : &o->out) = argv[++i];
-        } else if (strcmp(a, "--check") == 0) {
-            o->check = true;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o->quiet = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "tollgate merge: unknown option '%s'\n\n", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else {
-            o->dirs[o->n_dirs++] = a;
+    struct args a;
+    args_init(&a, "merge", argc, argv, "o:qh", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        switch (c) {
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'o': o->out = a.arg; break;
+        case OPT_JUNIT: o->junit = a.arg; break;
+        case OPT_CHECK: o->check = true; break;
+        case 'q': o->quiet = true; break;
+        case ARGS_OPERAND: o->dirs[o->n_dirs++] = a.arg; break;
+        default: return EXIT_USAGE; /* ARGS_ERROR: reported */
         }
     }
     if (o->out == NULL || o->n_dirs == 0) {
@@ -92,11 +94,9 @@ static int parse_args(int argc, char **argv, struct merge_opts *o)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (o->junit != NULL && !o->check) {
-        fprintf(stderr, "tollgate merge: --junit needs --check\n");
-        return EXIT_USAGE;
-    }
-    return EXIT_OK;
+    if (o->junit != NULL && !o->check)
+        return args_fail(&a, "--junit needs --check");
+    return CLI_CONTINUE;
 }
 
 static int status_of(int e)
@@ -156,12 +156,7 @@ int cmd_merge(int argc, char **argv)
     if (o.dirs == NULL)
         return EXIT_RUNTIME;
     int rc = parse_args(argc, argv, &o);
-    if (rc == -1) {
-        usage(stdout);
-        rc = EXIT_OK;
-        goto out;
-    }
-    if (rc != EXIT_OK)
+    if (rc != CLI_CONTINUE)
         goto out;
     char err[1024] = "";
     int e = results_merge(o.out, o.dirs, o.n_dirs, err, sizeof(err));

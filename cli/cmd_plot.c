@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/args.h"
+#include "core/compare.h"
 #include "core/hist.h"
 #include "core/reason.h"
 #include "core/record.h"
@@ -62,8 +64,16 @@ static void usage(FILE *out)
             "queued\n"
             "  compare   A vs B per reason and percentile (after tollgate "
             "compare A DIR)\n\n"
-            "  --format F   png (default, 1200 px wide) or svg\n"
-            "  -o PLOTDIR   write the charts there instead of DIR/plots\n\n"
+            "  --format F              png (default, 1200 px wide) or "
+            "svg\n"
+            "  -o, --output PLOTDIR    write the charts there instead of "
+            "DIR/plots\n"
+            "  -h, --help              this help\n\n"
+            "Example:\n"
+            "  tollgate sim scenarios/free-tier-exhaustion.yaml -o "
+            "results/ft\n"
+            "  tollgate plot results/ft --format svg   # "
+            "results/ft/plots/denials.svg, ...\n\n"
             "The scripts are in plots/ and run by hand too:\n"
             "  gnuplot -e \"dir='results/x'\" plots/denials.gp\n"
             "Needs gnuplot (Debian/Ubuntu package gnuplot-nox).  Exit "
@@ -71,40 +81,45 @@ static void usage(FILE *out)
             "unreadable results.\n");
 }
 
+enum { OPT_FORMAT = 256 };
+
+static const struct option longopts[] = {
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "output", required_argument, NULL, 'o' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* Returns CLI_CONTINUE to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     *o = (struct opts){ .fmt = "png" };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return -1;
-        }
-        bool has_val = i + 1 < argc;
-        if (strcmp(a, "--format") == 0 && has_val) {
-            o->fmt = argv[++i];
-            if (strcmp(o->fmt, "png") != 0 && strcmp(o->fmt, "svg") != 0) {
-                fprintf(stderr,
-                        "tollgate plot: --format is png or svg, "
-                        "not '%s'\n",
-                        o->fmt);
-                return EXIT_USAGE;
-            }
-        } else if (strcmp(a, "-o") == 0 && has_val) {
-            o->outdir = argv[++i];
-        } else if (a[0] == '-' || o->dir) {
-            fprintf(stderr, "tollgate plot: unexpected argument '%s'\n\n", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else {
-            o->dir = a;
+    struct args a;
+    args_init(&a, "plot", argc, argv, "o:h", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        switch (c) {
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'o': o->outdir = a.arg; break;
+        case OPT_FORMAT:
+            o->fmt = a.arg;
+            if (strcmp(o->fmt, "png") != 0 && strcmp(o->fmt, "svg") != 0)
+                return args_fail(&a, "--format is png or svg, not '%s'",
+                                 o->fmt);
+            break;
+        case ARGS_OPERAND:
+            if (o->dir != NULL)
+                return args_fail(&a, "one results directory only ('%s')",
+                                 a.arg);
+            o->dir = a.arg;
+            break;
+        default: return EXIT_USAGE; /* ARGS_ERROR: reported */
         }
     }
     if (!o->dir) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    return EXIT_OK;
+    return CLI_CONTINUE;
 }
 
 /* ---- locating gnuplot and the scripts ------------------------------------ */
@@ -257,25 +272,21 @@ static void scenario_name(const char *dir, char *out, size_t len)
 }
 
 /* Short labels A and B for the compare chart from compare.csv's first
- * line ("# tollgate compare: a=DIR b=DIR"): the directories' last parts. */
+ * line (core/compare.h): the directories' last parts. */
 static void compare_labels(const char *dir, char *a, char *b, size_t len)
 {
-    char path[PATH_LEN], line[2 * PATH_LEN];
+    char path[PATH_LEN], line[2 * PATH_LEN], da[PATH_LEN], db[PATH_LEN];
     snprintf(a, len, "A");
     snprintf(b, len, "B");
     snprintf(path, sizeof(path), "%s/compare.csv", dir);
     FILE *f = fopen(path, "r");
     if (!f)
         return;
-    if (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *pa = strstr(line, " a="), *pb = strstr(line, " b=");
-        if (pa && pb && pb > pa) {
-            *pb = '\0';
-            char *sa = strrchr(pa + 3, '/'), *sb = strrchr(pb + 3, '/');
-            snprintf(a, len, "A: %s", sa && sa[1] ? sa + 1 : pa + 3);
-            snprintf(b, len, "B: %s", sb && sb[1] ? sb + 1 : pb + 3);
-        }
+    if (fgets(line, sizeof(line), f) &&
+        compare_csv_dirs(line, da, db, sizeof(da))) {
+        char *sa = strrchr(da, '/'), *sb = strrchr(db, '/');
+        snprintf(a, len, "A: %.4000s", sa && sa[1] ? sa + 1 : da);
+        snprintf(b, len, "B: %.4000s", sb && sb[1] ? sb + 1 : db);
     }
     fclose(f);
 }
@@ -392,8 +403,8 @@ int cmd_plot(int argc, char **argv)
     char la[PATH_LEN], lb[PATH_LEN];
     static char vars[ARGS_LEN];
     int rc = parse_args(argc, argv, &o);
-    if (rc != EXIT_OK)
-        return rc < 0 ? EXIT_OK : rc;
+    if (rc != CLI_CONTINUE)
+        return rc;
     if (!have_gnuplot()) {
         fprintf(stderr, "tollgate plot: gnuplot not found in PATH; install "
                         "it (Debian/Ubuntu: apt-get install gnuplot-nox)\n");

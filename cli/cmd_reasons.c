@@ -8,18 +8,49 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
+#include "cli/args.h"
 #include "core/reason.h"
 
-static void print_help(void)
+static void print_help(FILE *out)
 {
-    printf("Usage: tollgate reasons [--json]\n\n"
-           "Lists every canonical outcome id with the HTTP status, the "
-           "OpenAI-style\nerror code that serve answers with, and whether a "
-           "client retries it.\nThese ids name summary.json keys, "
-           "timeseries.csv columns and expect: rules.\n\n"
-           "  --json   print the table as a JSON array\n");
+    fprintf(out,
+            "Usage: tollgate reasons [--json]\n\n"
+            "Lists every canonical outcome id with the HTTP status, the "
+            "OpenAI-style\nerror code that serve answers with, and whether "
+            "a client retries it.\nThese ids name summary.json keys, "
+            "timeseries.csv columns and expect: rules.\n\n"
+            "  --json       print the table as a JSON array\n"
+            "  -h, --help   this help\n\n"
+            "Example (the retryable reasons, for a client's retry "
+            "policy):\n"
+            "  tollgate reasons --json | jq -r '.[] | select(.retryable) "
+            "| .id'\n\n"
+            "Exit status: 0 ok, 2 usage.\n");
+}
+
+enum { OPT_JSON = 256 };
+
+static const struct option longopts[] = { { "json", no_argument, NULL,
+                                            OPT_JSON },
+                                          { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
+
+/* Returns CLI_CONTINUE to go on, or an exit status. */
+static int parse_args(int argc, char **argv, bool *json)
+{
+    struct args a;
+    args_init(&a, "reasons", argc, argv, "h", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        switch (c) {
+        case 'h': print_help(stdout); return EXIT_OK;
+        case OPT_JSON: *json = true; break;
+        case ARGS_OPERAND:
+            return args_fail(&a, "takes no arguments ('%s')", a.arg);
+        default: return EXIT_USAGE; /* ARGS_ERROR: reported */
+        }
+    }
+    return CLI_CONTINUE;
 }
 
 static void print_json(void)
@@ -40,17 +71,13 @@ static void print_json(void)
 
 int cmd_reasons(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--json") == 0) {
+    bool json = false;
+    int rc = parse_args(argc, argv, &json);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (json) {
         print_json();
         return EXIT_OK;
-    }
-    if (argc > 1) {
-        bool help =
-            strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
-        if (!help)
-            fprintf(stderr, "tollgate reasons: unknown option '%s'\n", argv[1]);
-        print_help();
-        return help ? EXIT_OK : EXIT_USAGE;
     }
     printf("%-21s %-6s %-37s %-9s %s\n", "REASON", "HTTP", "ERROR CODE",
            "RETRYABLE", "MEANING");

@@ -5,30 +5,32 @@
  * argv -> scenario (with --set/--duration/--seed overrides) -> target
  * (--target, live.target, or an embedded `serve` on a free loopback port)
  * -> reachability probe (exit 3) -> loadgen -> progress line until the
- * window ends or SIGINT/SIGTERM -> results (complete=false when stopped)
- * -> optional expect: check.  Keys never reach the output.
+ * window ends or SIGINT/SIGTERM (cli/signals.h) -> results
+ * (complete=false when stopped) -> optional expect: check.  Keys never
+ * reach the output.
  */
 #include "cli/cli.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/report.h"
-#include "core/json.h"
+#include "cli/signals.h"
 #include "core/keys.h"
 #include "core/results.h"
 #include "core/scenario.h"
 #include "core/summary.h"
 #include "core/timeline.h"
 #include "core/units.h"
+#include "loadgen/generator.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/plan.h"
 #include "serve/serve.h"
@@ -46,14 +48,6 @@ struct run_opts {
     struct opts_sets sets; /* --set */
     bool insecure, check, quiet;
 };
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-    got_signal = sig;
-    signal(sig, SIG_DFL); /* a second one ends the process */
-}
 
 static void usage(FILE *out)
 {
@@ -73,7 +67,7 @@ static void usage(FILE *out)
             "127.0.0.1.\n\n"
             "  --target URL        endpoint base URL (overrides "
             "live.target)\n"
-            "  -o DIR              results directory (default "
+            "  -o, --output DIR    results directory (default "
             "results/<name>-run)\n"
             "  --threads N         worker threads (default live.threads)\n"
             "  --connections N     connections in total (default "
@@ -111,7 +105,19 @@ static void usage(FILE *out)
             "  --insecure          do not verify TLS certificates\n"
             "  --check             evaluate expect: rules (exit 1 on "
             "failure)\n"
-            "  -q                  no progress line\n\n"
+            "  -q, --quiet         no progress line\n"
+            "  -h, --help          this help\n\n"
+            "Ctrl-C (or SIGTERM) stops the run at once: requests still in "
+            "flight are\nrecorded as abandoned_in_flight and results for "
+            "the time covered are\nwritten, marked \"complete\": false.  A "
+            "second Ctrl-C ends the process.\n\n"
+            "Example (an embedded serve of the scenario, then a gateway on "
+            "port 8080):\n"
+            "  tollgate run scenarios/free-tier-exhaustion.yaml "
+            "--duration 10s -o results/ft\n"
+            "  tollgate run scenarios/capacity-planning.yaml --target "
+            "http://127.0.0.1:8080 \\\n"
+            "      --duration 30s --connections 32 --check\n\n"
             "Exit status: 0 ok, 1 expectations failed, 2 usage or invalid "
             "scenario,\n3 target unreachable or I/O error.\n");
 }
@@ -127,60 +133,116 @@ static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return true;
 }
 
-/* Returns -1 when parsing should go on, else an exit status. */
-static int parse_opt(struct run_opts *o, int argc, char **argv, int *i)
+enum {
+    OPT_TARGET = 256,
+    OPT_THREADS,
+    OPT_CONNECTIONS,
+    OPT_DURATION,
+    OPT_MAX_REQUESTS,
+    OPT_SHARD,
+    OPT_START_AT,
+    OPT_LATE_OK,
+    OPT_SEED,
+    OPT_DRAIN,
+    OPT_SET,
+    OPT_INSECURE,
+    OPT_CHECK
+};
+
+static const struct option longopts[] = {
+    { "target", required_argument, NULL, OPT_TARGET },
+    { "output", required_argument, NULL, 'o' },
+    { "threads", required_argument, NULL, OPT_THREADS },
+    { "connections", required_argument, NULL, OPT_CONNECTIONS },
+    { "duration", required_argument, NULL, OPT_DURATION },
+    { "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+    { "shard", required_argument, NULL, OPT_SHARD },
+    { "start-at", required_argument, NULL, OPT_START_AT },
+    { "late-ok", no_argument, NULL, OPT_LATE_OK },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "drain", required_argument, NULL, OPT_DRAIN },
+    { "set", required_argument, NULL, OPT_SET },
+    { "insecure", no_argument, NULL, OPT_INSECURE },
+    { "check", no_argument, NULL, OPT_CHECK },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* An integer option in lo..hi; CLI_CONTINUE or EXIT_USAGE. */
+static int int_opt(const struct args *a, const char *name, int64_t lo,
+                   int64_t hi, int64_t *out)
 {
-    const char *a = argv[*i];
-    const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-    int64_t n;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-        usage(stdout);
-        return EXIT_OK;
-    }
-    if (!strcmp(a, "--insecure") || !strcmp(a, "--check") || !strcmp(a, "-q") ||
-        !strcmp(a, "--late-ok")) {
-        o->insecure |= a[2] == 'i';
-        o->check |= a[2] == 'c';
-        o->quiet |= a[1] == 'q';
-        o->late_ok |= a[2] == 'l';
-        return -1;
-    }
-    if (!v)
-        goto bad;
-    (*i)++;
-    if (!strcmp(a, "--target"))
-        o->target = v;
-    else if (!strcmp(a, "-o"))
-        o->out_dir = v;
-    else if (!strcmp(a, "--duration"))
-        o->duration = v;
-    else if (!strcmp(a, "--seed"))
-        o->seed = v;
-    else if (!strcmp(a, "--threads") && parse_int(v, 1, LG_MAX_THREADS, &n))
+    if (parse_int(a->arg, lo, hi, out))
+        return CLI_CONTINUE;
+    return args_fail(
+        a, "--%s wants an integer in %" PRId64 "..%" PRId64 ", got '%s'", name,
+        lo, hi, a->arg);
+}
+
+/* The options that take a number; CLI_CONTINUE or EXIT_USAGE. */
+static int take_number(struct run_opts *o, const struct args *a, int c)
+{
+    int64_t n = 0;
+    int st = CLI_CONTINUE;
+    switch (c) {
+    case OPT_THREADS:
+        st = int_opt(a, "threads", 1, LG_MAX_THREADS, &n);
         o->threads = (int)n;
-    else if (!strcmp(a, "--connections") &&
-             parse_int(v, 1, LG_MAX_CONNECTIONS, &n))
+        break;
+    case OPT_CONNECTIONS:
+        st = int_opt(a, "connections", 1, LG_MAX_CONNECTIONS, &n);
         o->connections = (int)n;
-    else if (!strcmp(a, "--max-requests") && parse_int(v, 1, INT64_MAX, &n))
-        o->max_requests = n;
-    else if (!strcmp(a, "--drain") &&
-             units_parse_duration(v, &o->drain_ns) == ERR_OK && o->drain_ns > 0)
-        ;
-    else if (!strcmp(a, "--shard"))
-        o->shard = v;
-    else if (!strcmp(a, "--start-at"))
-        o->start_at = v;
-    else if (!strcmp(a, "--set") && opts_add_set(&o->sets, v) == ERR_OK)
-        return -1;
-    else
-        goto bad;
-    return -1;
-bad:
-    fprintf(stderr,
-            "tollgate run: bad option or value: %s%s%s\n"
-            "Try 'tollgate run --help'.\n",
-            a, v ? " " : "", v ? v : "");
-    return EXIT_USAGE;
+        break;
+    case OPT_MAX_REQUESTS:
+        st = int_opt(a, "max-requests", 1, INT64_MAX, &o->max_requests);
+        break;
+    case OPT_DRAIN:
+        if (units_parse_duration(a->arg, &o->drain_ns) != ERR_OK ||
+            o->drain_ns <= 0)
+            st = args_fail(a,
+                           "--drain wants a positive duration like 5s, "
+                           "got '%s'",
+                           a->arg);
+        break;
+    }
+    return st;
+}
+
+/* One option or operand; CLI_CONTINUE or an exit status. */
+static int take(struct run_opts *o, const struct args *a, int c)
+{
+    switch (c) {
+    case 'h': usage(stdout); return EXIT_OK;
+    case 'q': o->quiet = true; break;
+    case OPT_INSECURE: o->insecure = true; break;
+    case OPT_CHECK: o->check = true; break;
+    case OPT_LATE_OK: o->late_ok = true; break;
+    case OPT_TARGET: o->target = a->arg; break;
+    case 'o': o->out_dir = a->arg; break;
+    case OPT_DURATION: o->duration = a->arg; break;
+    case OPT_SEED: o->seed = a->arg; break;
+    case OPT_SHARD: o->shard = a->arg; break;
+    case OPT_START_AT: o->start_at = a->arg; break;
+    case OPT_THREADS:
+    case OPT_CONNECTIONS:
+    case OPT_MAX_REQUESTS:
+    case OPT_DRAIN: return take_number(o, a, c);
+    case OPT_SET:
+        if (opts_add_set(&o->sets, a->arg) != ERR_OK)
+            return args_fail(a,
+                             "--set wants KEY=VALUE, e.g. "
+                             "policy.capacity.servers=32; got '%s'",
+                             a->arg);
+        break;
+    case ARGS_OPERAND:
+        if (o->scenario != NULL)
+            return args_fail(a, "one scenario only ('%s')", a->arg);
+        o->scenario = a->arg;
+        break;
+    default: return EXIT_USAGE; /* ARGS_ERROR: reported */
+    }
+    return CLI_CONTINUE;
 }
 
 /* --shard and --start-at into numbers; -1 when fine, else EXIT_USAGE. */
@@ -204,33 +266,26 @@ static int plan(struct run_opts *o)
         fprintf(stderr, "tollgate run: --late-ok needs --start-at\n");
         return EXIT_USAGE;
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
+/* Returns CLI_CONTINUE to go on, or an exit status. */
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->shard_n = 1;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) {
-            int rc = parse_opt(o, argc, argv, &i);
-            if (rc >= 0)
-                return rc;
-        } else if (!o->scenario) {
-            o->scenario = argv[i];
-        } else {
-            fprintf(stderr, "tollgate run: unexpected argument '%s'\n",
-                    argv[i]);
-            return EXIT_USAGE;
-        }
+    struct args a;
+    args_init(&a, "run", argc, argv, "o:qh", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        int status = take(o, &a, c);
+        if (status != CLI_CONTINUE)
+            return status;
     }
     if (!o->scenario) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (plan(o) >= 0)
-        return EXIT_USAGE;
-    return -1;
+    return plan(o);
 }
 
 /* ---- progress ------------------------------------------------------- */
@@ -287,7 +342,7 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
     struct lg_progress *p;
     do {
         nanosleep(&nap, NULL);
-        if (got_signal)
+        if (signals_caught())
             lg_stop(g);
         p = &rw->ring[rw->n++ % WATCH_RING];
         lg_poll(g, p);
@@ -307,54 +362,12 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
 #define RUN_TARGET_MAX   256
 #define RUN_SHOWN_TARGET (3 * RUN_TARGET_MAX + 4)
 
-struct gen_ctx {
-    const struct lg_stats *st;
-    const char *target; /* credentials masked */
-    int threads, connections;
-    int shard_i, shard_n;
-    double start_epoch_s; /* wall-clock time of t = 0 */
-};
-
-static int write_generator(void *ctx, FILE *out)
-{
-    const struct gen_ctx *g = ctx;
-    const struct lg_stats *st = g->st;
-    char target[6 * RUN_SHOWN_TARGET]; /* escaped: 6 bytes per byte at most */
-    if (json_escape(target, sizeof(target), g->target, strlen(g->target)) ==
-        (size_t)-1)
-        target[0] = '\0';
-    fprintf(out,
-            "{\n  \"target\": \"%s\",\n"
-            "  \"shard\": \"%d/%d\", \"start_epoch_s\": %.6f,\n"
-            "  \"threads\": %d, \"connections\": %d,\n"
-            "  \"connections_opened_peak\": %" PRId64
-            ", \"http2_responses\": %" PRId64 ",\n"
-            "  \"sent\": %" PRId64 ", \"dropped_no_connection\": %" PRId64
-            ", \"dropped_at_drain_end\": %" PRId64
-            ", \"waited_for_connection\": %" PRId64
-            ",\n  \"aborted_in_flight\": %" PRId64
-            ", \"retries_unsent\": %" PRId64 ", \"drain_s\": %.3f,\n"
-            "  \"schedule_lag_ms\": { \"p50\": %.3f, \"p99\": %.3f, "
-            "\"max\": %.3f },\n  \"worker_cpu_ms\": %.1f, "
-            "\"worker_cpu_wait_ms\": %.1f,\n"
-            "  \"kept_up\": %s, \"stopped\": %s\n}\n",
-            target, g->shard_i, g->shard_n, g->start_epoch_s, g->threads,
-            g->connections, st->connections_used, st->http2_responses, st->sent,
-            st->dropped - st->dropped_drain, st->dropped_drain, st->conn_waits,
-            st->aborted, st->retries_unsent, (double)st->drain_ns / 1e9,
-            (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
-            (double)st->lag_max_ns / 1e6, (double)st->cpu_ns / 1e6,
-            (double)st->cpu_wait_ns / 1e6, st->kept_up ? "true" : "false",
-            st->stopped ? "true" : "false");
-    return ferror(out) ? ERR_IO : ERR_OK;
-}
-
 /* events.csv of a run: the scenario's timeline as tollgate would play it
  * with this seed (the target decides what really happens; against the
  * embedded serve, the events.csv of its serve folder is what it did). */
 static int write_results(const char *dir, const struct scenario *sc,
                          const struct rec *rec, const struct summary *s,
-                         const struct gen_ctx *gc)
+                         const struct lg_generator *gen)
 {
     size_t n = 0;
     int64_t end = rec_end_ns(rec);
@@ -365,8 +378,8 @@ static int write_results(const char *dir, const struct scenario *sc,
     if (rc == ERR_OK)
         rc = results_write_timeline(dir, sc, rows, n, end);
     if (rc == ERR_OK)
-        rc = results_write_atomic(dir, "generator.json", write_generator,
-                                  (void *)gc);
+        rc = results_write_atomic(dir, "generator.json", lg_generator_write,
+                                  (void *)gen);
     free(rows);
     return rc;
 }
@@ -479,7 +492,7 @@ static int start_embedded(struct run_ctx *c)
     }
     snprintf(c->target, sizeof(c->target), "http://127.0.0.1:%d",
              serve_port(c->srv));
-    return -1;
+    return CLI_CONTINUE;
 }
 
 static int pick_target(struct run_ctx *c)
@@ -503,7 +516,7 @@ static int pick_target(struct run_ctx *c)
                 keys_redact_url(c->target, shown, sizeof(shown)), err);
         return EXIT_RUNTIME;
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 static int load_keys(struct run_ctx *c)
@@ -512,7 +525,7 @@ static int load_keys(struct run_ctx *c)
     size_t line = 0;
     char why[200];
     if (!path)
-        return -1;
+        return CLI_CONTINUE;
     int rc = keys_load_explained(path, &c->keys, &line, why, sizeof(why));
     if (rc == ERR_OK && (int64_t)c->keys.n < c->sc->n_accounts) {
         fprintf(stderr,
@@ -522,7 +535,7 @@ static int load_keys(struct run_ctx *c)
         return EXIT_USAGE;
     }
     if (rc == ERR_OK)
-        return -1;
+        return CLI_CONTINUE;
     fprintf(stderr, "tollgate run: keys file %s: %s\n", path, why);
     return EXIT_USAGE;
 }
@@ -559,7 +572,7 @@ static int make_lg(struct run_ctx *c)
         fprintf(stderr, "tollgate run: %s\n", err);
         return rc == ERR_INVAL ? EXIT_USAGE : EXIT_RUNTIME;
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 /* ---- --start-at --------------------------------------------------------- */
@@ -578,12 +591,12 @@ static int64_t real_now_ns(void)
 static int check_start(const struct run_ctx *c)
 {
     if (!c->o.start_at)
-        return -1;
+        return CLI_CONTINUE;
     int64_t iv =
         c->sc->interval_ns > 0 ? c->sc->interval_ns : c->sc->duration_ns;
     int64_t late = real_now_ns() - c->o.start_at_ns;
     if (late <= iv || c->o.late_ok)
-        return -1;
+        return CLI_CONTINUE;
     fprintf(stderr,
             "tollgate run: --start-at %s was %.3f s ago, more than one "
             "interval (%.3f s); --late-ok starts anyway\n",
@@ -616,7 +629,7 @@ static int64_t wait_start(const struct run_ctx *c, struct progress *bar)
         return lg_now_ns();
     for (;;) {
         int64_t left = c->o.start_at_ns - real_now_ns();
-        if (got_signal)
+        if (signals_caught())
             return -1;
         if (left <= START_LEAD_NS)
             return lg_now_ns() + left;
@@ -633,8 +646,7 @@ static int drive(struct run_ctx *c, struct lg_stats *st)
     struct run_watch rw;
     memset(&rw, 0, sizeof(rw));
     progress_init(&rw.bar, stderr, c->o.quiet);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    signals_catch();
     int64_t t0 = wait_start(c, &rw.bar);
     progress_clear(&rw.bar);
     if (t0 < 0) {
@@ -642,7 +654,7 @@ static int drive(struct run_ctx *c, struct lg_stats *st)
         fprintf(stderr,
                 "tollgate run: stopped by signal %d before the "
                 "start time; nothing sent\n",
-                (int)got_signal);
+                signals_caught());
         return EXIT_RUNTIME;
     }
     c->start_epoch_s = (double)(real_now_ns() - (lg_now_ns() - t0)) / 1e9;
@@ -654,18 +666,17 @@ static int drive(struct run_ctx *c, struct lg_stats *st)
         rc = lg_join(c->g, &c->rec, st);
     }
     progress_fini(&rw.bar);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    signals_restore();
     if (rc != ERR_OK) {
         fprintf(stderr, "tollgate run: %s\n", err_str(rc));
         return EXIT_RUNTIME;
     }
-    if (got_signal)
+    if (signals_caught())
         fprintf(stderr,
                 "tollgate run: stopped by signal %d; writing what "
                 "was covered\n",
-                (int)got_signal);
-    return -1;
+                signals_caught());
+    return CLI_CONTINUE;
 }
 
 static int finish(struct run_ctx *c, const struct lg_stats *st)
@@ -687,21 +698,23 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
         .shards = 1,
     };
     char shown[RUN_SHOWN_TARGET];
-    struct gen_ctx gc = { st,
-                          keys_redact_url(c->target, shown, sizeof(shown)),
-                          c->threads,
-                          c->connections,
-                          c->o.shard_i,
-                          c->o.shard_n,
-                          c->start_epoch_s };
-    int rc = write_results(c->dir, c->sc, c->rec, &s, &gc);
+    struct lg_generator gen = {
+        .st = st,
+        .target = keys_redact_url(c->target, shown, sizeof(shown)),
+        .threads = c->threads,
+        .connections = c->connections,
+        .shard_i = c->o.shard_i,
+        .shard_n = c->o.shard_n,
+        .start_epoch_s = c->start_epoch_s,
+    };
+    int rc = write_results(c->dir, c->sc, c->rec, &s, &gen);
     if (rc == ERR_OK && c->srv) {
         char sub[600];
         snprintf(sub, sizeof(sub), "%s/serve", c->dir);
         serve_stop(c->srv);
         rc = serve_write_results(c->srv, sub);
     }
-    int status = -1;
+    int status = CLI_CONTINUE;
     if (rc != ERR_OK) {
         fprintf(stderr, "tollgate run: writing %s: %s (%s)\n", c->dir,
                 err_str(rc), strerror(errno));
@@ -731,13 +744,13 @@ int cmd_run(int argc, char **argv)
     struct run_ctx c;
     memset(&c, 0, sizeof(c));
     int status = parse_args(&c.o, argc, argv);
-    if (status < 0)
+    if (status == CLI_CONTINUE)
         status = opts_load_scenario("tollgate run", c.o.scenario, c.o.seed,
                                     c.o.duration, &c.o.sets, &c.sc);
     opts_sets_fini(&c.o.sets);
-    if (status < 0)
+    if (status == CLI_CONTINUE)
         status = check_start(&c);
-    if (status >= 0) {
+    if (status != CLI_CONTINUE) {
         scn_free(c.sc);
         return status;
     }
@@ -745,7 +758,7 @@ int cmd_run(int argc, char **argv)
     if (!c.o.out_dir)
         snprintf(c.dir, sizeof(c.dir), "results/%s-run", c.sc->name);
     status = opts_check_out_dir("tollgate run", c.dir);
-    if (status >= 0) {
+    if (status != CLI_CONTINUE) {
         scn_free(c.sc);
         return status;
     }
@@ -754,18 +767,18 @@ int cmd_run(int argc, char **argv)
         scn_free(c.sc);
         return EXIT_RUNTIME;
     }
-    signal(SIGPIPE, SIG_IGN);
+    signals_ignore_pipe();
     struct lg_stats st;
     status = load_keys(&c);
-    if (status < 0)
+    if (status == CLI_CONTINUE)
         status = pick_target(&c);
-    if (status < 0)
+    if (status == CLI_CONTINUE)
         status = make_lg(&c);
-    if (status < 0)
+    if (status == CLI_CONTINUE)
         status = drive(&c, &st);
-    if (status < 0)
+    if (status == CLI_CONTINUE)
         status = finish(&c, &st);
     cleanup(&c);
     curl_global_cleanup();
-    return status < 0 ? EXIT_OK : status;
+    return status == CLI_CONTINUE ? EXIT_OK : status;
 }

@@ -5,21 +5,23 @@
  * serve_start -> wait for SIGINT/SIGTERM (or --stop-after) -> serve_stop
  * -> results directory of every decision served -> exit status.
  *
- * Signals: SIGINT and SIGTERM are blocked before any thread starts, so
- * every server thread inherits the mask and the main thread alone takes
- * them with sigtimedwait; no handler runs inside the server.  SIGPIPE is
- * ignored (a client that goes away must not kill the server).
+ * Signals follow cli/signals.h, like sim and run: the first SIGINT or
+ * SIGTERM stops the server (the handler only sets a flag, whichever
+ * thread takes it; the main thread looks every 200 ms) and results are
+ * written; a second one ends the process at once.  SIGPIPE is ignored (a
+ * client that goes away must not kill the server).
  */
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/opts.h"
+#include "cli/signals.h"
 #include "core/scenario.h"
 #include "core/units.h"
 #include "serve/serve.h"
@@ -110,9 +112,11 @@ static void usage(FILE *out)
         "POST /tollgate/events with e.g. {\"outage\":{\"for\":\"30s\"}} "
         "to inject an event,\n"
         "GET /tollgate/key?account=N for account N's API key.\n"
-        "SIGINT/SIGTERM stop gracefully and write summary.json, "
-        "timeseries.csv,\n"
-        "latency.hgrm, histograms.tgh, events.csv and scenario.yaml.\n"
+        "Ctrl-C (SIGINT) or SIGTERM stops gracefully and writes "
+        "summary.json,\n"
+        "timeseries.csv, latency.hgrm, histograms.tgh, events.csv and "
+        "scenario.yaml;\n"
+        "a second Ctrl-C ends the process at once, without results.\n"
         "\n"
         "Example:\n"
         "  tollgate serve scenarios/free-tier-exhaustion.yaml --listen "
@@ -125,15 +129,6 @@ static void usage(FILE *out)
         "Exit status: 0 ok, 2 usage or invalid scenario, 3 runtime "
         "failure\n"
         "(cannot listen, cannot write results).\n");
-}
-
-static const char *opt_value(int argc, char **argv, int *i)
-{
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "tollgate serve: %s needs a value\n", argv[*i]);
-        return NULL;
-    }
-    return argv[++*i];
 }
 
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" into o->host (static storage in
@@ -164,132 +159,161 @@ static bool parse_listen(const char *s, struct serve_opts *o, char *hostbuf,
     return true;
 }
 
-static int parse_value_opt(struct cli_serve *o, const char *a, const char *v)
+enum {
+    OPT_LISTEN = 256,
+    OPT_SET,
+    OPT_SEED,
+    OPT_ADMIN_ANY,
+    OPT_ADMIN_TOKEN,
+    OPT_THREADS,
+    OPT_TIMEOUT,
+    OPT_REQUEST_TIMEOUT,
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_PER_CLIENT,
+    OPT_STOP_AFTER,
+    OPT_NO_RESULTS
+};
+
+static const struct option longopts[] = {
+    { "listen", required_argument, NULL, OPT_LISTEN },
+    { "output", required_argument, NULL, 'o' },
+    { "set", required_argument, NULL, OPT_SET },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "admin-any", no_argument, NULL, OPT_ADMIN_ANY },
+    { "admin-token", required_argument, NULL, OPT_ADMIN_TOKEN },
+    { "threads", required_argument, NULL, OPT_THREADS },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT },
+    { "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+    { "max-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
+    { "stop-after", required_argument, NULL, OPT_STOP_AFTER },
+    { "no-results", no_argument, NULL, OPT_NO_RESULTS },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* An integer in lo..hi; false when v is anything else. */
+static bool parse_count(const char *v, long lo, long hi, unsigned *out)
 {
-    long n;
     char *end;
-    if (strcmp(a, "--threads") == 0) {
-        n = strtol(v, &end, 10);
-        if (*end != '\0' || n < 1 || n > 64) {
-            fprintf(stderr, "tollgate serve: --threads wants 1..64\n");
-            return EXIT_USAGE;
-        }
-        o->so.threads = (unsigned)n;
-    } else if (strcmp(a, "--stop-after") == 0) {
-        if (units_parse_duration(v, &o->stop_after_ns) != ERR_OK ||
-            o->stop_after_ns <= 0) {
-            fprintf(stderr, "tollgate serve: --stop-after wants a duration "
-                            "like 30s\n");
-            return EXIT_USAGE;
-        }
-    } else if (strcmp(a, "--timeout") == 0 ||
-               strcmp(a, "--request-timeout") == 0) {
-        int64_t ns = 0;
-        if (units_parse_duration(v, &ns) != ERR_OK || ns < 1000000000LL ||
-            ns > 3600 * 1000000000LL) {
-            fprintf(stderr, "tollgate serve: %s wants 1s..1h\n", a);
-            return EXIT_USAGE;
-        }
-        if (strcmp(a, "--timeout") == 0)
-            o->so.timeout_s = (unsigned)(ns / 1000000000LL);
-        else
-            o->so.request_timeout_s = (unsigned)(ns / 1000000000LL);
-    } else if (strcmp(a, "--max-connections") == 0 ||
-               strcmp(a, "--max-per-client") == 0) {
-        n = strtol(v, &end, 10);
-        if (end == v || *end != '\0' || n < 1 || n > 1000000) {
-            fprintf(stderr, "tollgate serve: %s wants 1..1000000\n", a);
-            return EXIT_USAGE;
-        }
-        if (strcmp(a, "--max-connections") == 0)
-            o->so.max_connections = (unsigned)n;
-        else
-            o->so.max_per_ip = (unsigned)n;
-    } else if (strcmp(a, "--admin-token") == 0) {
-        if (v[0] == '\0') {
-            fprintf(stderr, "tollgate serve: --admin-token wants a "
-                            "non-empty token\n");
-            return EXIT_USAGE;
-        }
-        o->so.admin_token = v;
-    } else if (strcmp(a, "--set") == 0) {
-        if (opts_add_set(&o->sets, v) != ERR_OK) {
-            fprintf(stderr, "tollgate serve: --set wants KEY=VALUE\n");
-            return EXIT_USAGE;
-        }
-    }
-    return -1;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+        return false;
+    *out = (unsigned)n;
+    return true;
 }
 
-static bool takes_value(const char *a)
+/* A duration in whole seconds, 1s..1h; false otherwise. */
+static bool parse_secs(const char *v, unsigned *out)
 {
-    static const char *const names[] = { "--listen",
-                                         "-o",
-                                         "--output",
-                                         "--seed",
-                                         "--threads",
-                                         "--stop-after",
-                                         "--set",
-                                         "--timeout",
-                                         "--request-timeout",
-                                         "--max-connections",
-                                         "--max-per-client",
-                                         "--admin-token",
-                                         NULL };
-    for (size_t i = 0; names[i] != NULL; i++)
-        if (strcmp(a, names[i]) == 0)
-            return true;
-    return false;
+    int64_t ns = 0;
+    if (units_parse_duration(v, &ns) != ERR_OK || ns < 1000000000LL ||
+        ns > 3600 * 1000000000LL)
+        return false;
+    *out = (unsigned)(ns / 1000000000LL);
+    return true;
 }
 
-/* Returns -1 to go on, or an exit status. */
+/* The options that take a number or a duration; CLI_CONTINUE or
+ * EXIT_USAGE. */
+static int take_number(struct cli_serve *o, const struct args *a, int c)
+{
+    const char *v = a->arg;
+    switch (c) {
+    case OPT_THREADS:
+        if (!parse_count(v, 1, 64, &o->so.threads))
+            return args_fail(a, "--threads wants 1..64, got '%s'", v);
+        break;
+    case OPT_MAX_CONNECTIONS:
+        if (!parse_count(v, 1, 1000000, &o->so.max_connections))
+            return args_fail(a, "--max-connections wants 1..1000000, got '%s'",
+                             v);
+        break;
+    case OPT_MAX_PER_CLIENT:
+        if (!parse_count(v, 1, 1000000, &o->so.max_per_ip))
+            return args_fail(a, "--max-per-client wants 1..1000000, got '%s'",
+                             v);
+        break;
+    case OPT_TIMEOUT:
+        if (!parse_secs(v, &o->so.timeout_s))
+            return args_fail(a, "--timeout wants 1s..1h, got '%s'", v);
+        break;
+    case OPT_REQUEST_TIMEOUT:
+        if (!parse_secs(v, &o->so.request_timeout_s))
+            return args_fail(a, "--request-timeout wants 1s..1h, got '%s'", v);
+        break;
+    case OPT_STOP_AFTER:
+        if (units_parse_duration(v, &o->stop_after_ns) != ERR_OK ||
+            o->stop_after_ns <= 0)
+            return args_fail(a,
+                             "--stop-after wants a duration like 30s, "
+                             "got '%s'",
+                             v);
+        break;
+    }
+    return CLI_CONTINUE;
+}
+
+/* One option or operand; CLI_CONTINUE or an exit status. */
+static int take(struct cli_serve *o, const struct args *a, int c, char *hostbuf,
+                size_t hostlen)
+{
+    switch (c) {
+    case 'h': usage(stdout); return EXIT_OK;
+    case 'q': o->quiet = true; break;
+    case OPT_ADMIN_ANY: o->so.admin_any = true; break;
+    case OPT_NO_RESULTS: o->no_results = true; break;
+    case 'o': o->out_dir = a->arg; break;
+    case OPT_SEED: o->seed = a->arg; break;
+    case OPT_LISTEN:
+        if (!parse_listen(a->arg, &o->so, hostbuf, hostlen))
+            return args_fail(a,
+                             "--listen wants HOST:PORT, e.g. "
+                             "127.0.0.1:8080; got '%s'",
+                             a->arg);
+        break;
+    case OPT_ADMIN_TOKEN:
+        if (a->arg[0] == '\0')
+            return args_fail(a, "--admin-token wants a non-empty token");
+        o->so.admin_token = a->arg;
+        break;
+    case OPT_SET:
+        if (opts_add_set(&o->sets, a->arg) != ERR_OK)
+            return args_fail(a,
+                             "--set wants KEY=VALUE, e.g. "
+                             "policy.capacity.servers=32; got '%s'",
+                             a->arg);
+        break;
+    case ARGS_OPERAND:
+        if (o->scenario != NULL)
+            return args_fail(a, "one scenario only ('%s')", a->arg);
+        o->scenario = a->arg;
+        break;
+    case ARGS_ERROR: return EXIT_USAGE; /* reported */
+    default: return take_number(o, a, c);
+    }
+    return CLI_CONTINUE;
+}
+
+/* Returns CLI_CONTINUE to go on, or an exit status. */
 static int parse_opts(int argc, char **argv, struct cli_serve *o, char *hostbuf,
                       size_t hostlen)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o->quiet = true;
-        } else if (strcmp(a, "--admin-any") == 0) {
-            o->so.admin_any = true;
-        } else if (strcmp(a, "--no-results") == 0) {
-            o->no_results = true;
-        } else if (takes_value(a)) {
-            if ((v = opt_value(argc, argv, &i)) == NULL)
-                return EXIT_USAGE;
-            if (strcmp(a, "--listen") == 0) {
-                if (!parse_listen(v, &o->so, hostbuf, hostlen)) {
-                    fprintf(stderr, "tollgate serve: --listen wants "
-                                    "HOST:PORT, e.g. 127.0.0.1:8080\n");
-                    return EXIT_USAGE;
-                }
-            } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-                o->out_dir = v;
-            } else if (strcmp(a, "--seed") == 0) {
-                o->seed = v;
-            } else if (parse_value_opt(o, a, v) != -1) {
-                return EXIT_USAGE;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "tollgate serve: unknown option '%s'\n\n", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (o->scenario == NULL) {
-            o->scenario = a;
-        } else {
-            fprintf(stderr, "tollgate serve: one scenario only ('%s')\n", a);
-            return EXIT_USAGE;
-        }
+    struct args a;
+    args_init(&a, "serve", argc, argv, "o:qh", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        int status = take(o, &a, c, hostbuf, hostlen);
+        if (status != CLI_CONTINUE)
+            return status;
     }
     if (o->scenario == NULL) {
         fprintf(stderr, "tollgate serve: which scenario?\n\n");
         usage(stderr);
         return EXIT_USAGE;
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 /* The startup lines: address, then descriptors and caps. */
@@ -319,15 +343,16 @@ static void print_start(const struct cli_serve *o, const struct scenario *sc,
             o->so.admin_token != NULL ? "; admin token set" : "");
 }
 
-/* Waits for SIGINT/SIGTERM (blocked in set) or the deadline. */
-static void wait_stop(const sigset_t *set, int64_t stop_after_ns)
+/* Waits for SIGINT/SIGTERM (cli/signals.h) or the deadline.  The nap
+ * ends early when the signal lands on this thread, and within 200 ms when
+ * a server thread took it. */
+static void wait_stop(int64_t stop_after_ns)
 {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
+    while (!signals_caught()) {
         struct timespec tick = { 0, 200000000L };
-        if (sigtimedwait(set, NULL, &tick) > 0)
-            return;
+        nanosleep(&tick, NULL);
         if (stop_after_ns <= 0)
             continue;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -366,12 +391,8 @@ static int write_results(const struct cli_serve *o, const struct scenario *sc,
 
 static int run(struct cli_serve *o, const struct scenario *sc)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    signals_catch();
+    signals_ignore_pipe();
     o->so.seed = sc->seed;
     struct serve *s = NULL;
     int rc = serve_start(sc, &o->so, &s);
@@ -396,7 +417,7 @@ static int run(struct cli_serve *o, const struct scenario *sc)
         fprintf(stderr, "tollgate serve: warning: --admin-any without an "
                         "admin token: anyone who can connect may inject "
                         "events; set TOLLGATE_ADMIN_TOKEN to require one\n");
-    wait_stop(&set, o->stop_after_ns);
+    wait_stop(o->stop_after_ns);
     serve_stop(s);
     int status = o->no_results ? EXIT_OK : write_results(o, sc, s);
     serve_free(s);
@@ -414,15 +435,15 @@ int cmd_serve(int argc, char **argv)
     if (o.so.admin_token == NULL && env_token != NULL && env_token[0] != '\0')
         o.so.admin_token = env_token; /* the option wins */
     struct scenario *sc = NULL;
-    if (status == -1)
+    if (status == CLI_CONTINUE)
         status = opts_load_scenario("tollgate serve", o.scenario, o.seed, NULL,
                                     &o.sets, &sc);
     char dir[1024];
-    if (status == -1 && !o.no_results) { /* before serving, not at exit */
+    if (status == CLI_CONTINUE && !o.no_results) { /* before serving */
         results_dir(&o, sc, dir, sizeof(dir));
         status = opts_check_out_dir("tollgate serve", dir);
     }
-    if (status == -1)
+    if (status == CLI_CONTINUE)
         status = run(&o, sc);
     scn_free(sc);
     opts_sets_fini(&o.sets);

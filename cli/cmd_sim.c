@@ -6,25 +6,26 @@
  * sim_run per replication -> summary (with ci95 when replicated) ->
  * results directory -> optional expect: check -> a short human summary.
  *
- * Ctrl-C / SIGTERM set a flag the engine looks at every few thousand
- * events; the run then stops, and results for the time covered are still
- * written, marked "complete": false (exit status 0, with a note on
- * stderr).  A second signal kills the process as usual.
+ * Ctrl-C / SIGTERM set a flag (cli/signals.h) the engine looks at every
+ * few thousand events; the run then stops, and results for the time
+ * covered are still written, marked "complete": false (exit status 0,
+ * with a note on stderr).  A second signal kills the process as usual.
  */
 #include "cli/cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "cli/signals.h"
 #include "core/results.h"
 #include "core/scenario.h"
 #include "core/summary.h"
@@ -32,14 +33,6 @@
 #include "sim/sim.h"
 
 #define MAX_REPLICATIONS 1000
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
 
 struct sim_opts {
     const char *scenario;
@@ -98,9 +91,10 @@ static void usage(FILE *out)
         "\n"
         "Writes summary.json, timeseries.csv, latency.hgrm, "
         "histograms.tgh, events.csv\n"
-        "and scenario.yaml.  Ctrl-C stops early and still writes results "
-        "for the time\n"
-        "covered, marked \"complete\": false.\n"
+        "and scenario.yaml.  Ctrl-C (or SIGTERM) stops early and still "
+        "writes results\n"
+        "for the time covered, marked \"complete\": false; a second "
+        "Ctrl-C ends at once.\n"
         "\n"
         "Example:\n"
         "  tollgate sim scenarios/free-tier-exhaustion.yaml --seed 7 "
@@ -116,24 +110,14 @@ static void usage(FILE *out)
         "results).\n");
 }
 
-/* Takes the value of an option that needs one; NULL when missing. */
-static const char *opt_value(int argc, char **argv, int *i)
-{
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "tollgate sim: %s needs a value\n", argv[*i]);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static bool add_set(struct sim_opts *o, const char *kv)
+static bool add_set(struct sim_opts *o, const struct args *a, const char *kv)
 {
     if (opts_add_set(&o->sets, kv) == ERR_OK)
         return true;
-    fprintf(stderr,
-            "tollgate sim: --set wants KEY=VALUE, e.g. "
-            "policy.capacity.servers=32; got '%s'\n",
-            kv);
+    args_fail(a,
+              "--set wants KEY=VALUE, e.g. policy.capacity.servers=32; "
+              "got '%s'",
+              kv);
     return false;
 }
 
@@ -148,60 +132,56 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-/* Returns -1 to go on, or an exit status. */
+enum { OPT_SEED = 256, OPT_DURATION, OPT_REPLICATIONS, OPT_SET, OPT_CHECK };
+
+static const struct option longopts[] = {
+    { "output", required_argument, NULL, 'o' },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "duration", required_argument, NULL, OPT_DURATION },
+    { "replications", required_argument, NULL, OPT_REPLICATIONS },
+    { "set", required_argument, NULL, OPT_SET },
+    { "check", no_argument, NULL, OPT_CHECK },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* One option or operand; CLI_CONTINUE or an exit status. */
+static int take(struct sim_opts *o, const struct args *a, int c)
+{
+    switch (c) {
+    case 'h': usage(stdout); return EXIT_OK;
+    case 'q': o->quiet = true; break;
+    case OPT_CHECK: o->check = true; break;
+    case 'o': o->out_dir = a->arg; break;
+    case OPT_SEED: o->seed = a->arg; break;
+    case OPT_DURATION: o->duration = a->arg; break;
+    case OPT_REPLICATIONS:
+        if (!parse_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
+            return args_fail(a, "--replications wants 1..%d, got '%s'",
+                             MAX_REPLICATIONS, a->arg);
+        break;
+    case OPT_SET: return add_set(o, a, a->arg) ? CLI_CONTINUE : EXIT_USAGE;
+    case ARGS_OPERAND:
+        if (o->scenario != NULL)
+            return args_fail(a, "one scenario only ('%s')", a->arg);
+        o->scenario = a->arg;
+        break;
+    default: return EXIT_USAGE; /* ARGS_ERROR: reported */
+    }
+    return CLI_CONTINUE;
+}
+
+/* Returns CLI_CONTINUE to go on, or an exit status. */
 static int parse_opts(int argc, char **argv, struct sim_opts *o)
 {
     *o = (struct sim_opts){ .replications = 1 };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o->quiet = true;
-        } else if (strcmp(a, "--check") == 0) {
-            o->check = true;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if ((v = opt_value(argc, argv, &i)) == NULL)
-                return EXIT_USAGE;
-            o->out_dir = v;
-        } else if (strcmp(a, "--seed") == 0) {
-            if ((v = opt_value(argc, argv, &i)) == NULL)
-                return EXIT_USAGE;
-            o->seed = v;
-        } else if (strcmp(a, "--duration") == 0) {
-            if ((v = opt_value(argc, argv, &i)) == NULL)
-                return EXIT_USAGE;
-            o->duration = v;
-        } else if (strcmp(a, "--replications") == 0) {
-            if ((v = opt_value(argc, argv, &i)) == NULL)
-                return EXIT_USAGE;
-            if (!parse_long(v, 1, MAX_REPLICATIONS, &o->replications)) {
-                fprintf(stderr,
-                        "tollgate sim: --replications wants 1..%d, got "
-                        "'%s'\n",
-                        MAX_REPLICATIONS, v);
-                return EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--set") == 0) {
-            if ((v = opt_value(argc, argv, &i)) == NULL || !add_set(o, argv[i]))
-                return EXIT_USAGE;
-        } else if (strncmp(a, "--set=", 6) == 0) {
-            if (!add_set(o, argv[i] + 6))
-                return EXIT_USAGE;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr,
-                    "tollgate sim: unknown option '%s' (see 'tollgate sim "
-                    "--help')\n",
-                    a);
-            return EXIT_USAGE;
-        } else if (o->scenario == NULL) {
-            o->scenario = a;
-        } else {
-            fprintf(stderr, "tollgate sim: one scenario only ('%s')\n", a);
-            return EXIT_USAGE;
-        }
+    struct args a;
+    args_init(&a, "sim", argc, argv, "o:qh", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        int status = take(o, &a, c);
+        if (status != CLI_CONTINUE)
+            return status;
     }
     if (o->scenario == NULL) {
         fprintf(stderr,
@@ -211,7 +191,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
                 "(see 'tollgate sim --help')\n");
         return EXIT_USAGE;
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 /* ---- running --------------------------------------------------------------
@@ -259,7 +239,7 @@ static int run_rep(const struct scenario *sc, struct rep *r,
     struct tick_ctx tc = { pg, sc->duration_ns };
     struct sim_config cfg = { .sc = sc,
                               .seed = r->seed,
-                              .stop = &stop_flag,
+                              .stop = signals_flag(),
                               .tick = on_tick,
                               .tick_ctx = &tc };
     rc = sim_run(&cfg, r->rec, &r->stats);
@@ -390,17 +370,6 @@ static void print_summary(const struct scenario *sc, const struct rep *r0,
     printf("  results: %s/\n", dir);
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills as usual */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* Runs the replications; returns how many ran (>= 1) or 0 on error. */
 static size_t run_all(const struct scenario *sc, struct rep *reps, size_t n,
                       struct progress *pg)
@@ -466,20 +435,20 @@ int cmd_sim(int argc, char **argv)
     struct sim_opts o;
     int status = parse_opts(argc, argv, &o);
     struct scenario *sc = NULL;
-    if (status < 0)
+    if (status == CLI_CONTINUE)
         status = opts_load_scenario("tollgate sim", o.scenario, o.seed,
                                     o.duration, &o.sets, &sc);
     opts_sets_fini(&o.sets);
-    if (status < 0) {
+    if (status == CLI_CONTINUE) {
         char dir_buf[4096];
         status = opts_check_out_dir("tollgate sim",
                                     out_dir(&o, sc, dir_buf, sizeof(dir_buf)));
     }
-    if (status >= 0) {
+    if (status != CLI_CONTINUE) {
         scn_free(sc);
         return status;
     }
-    install_signals();
+    signals_catch();
     struct progress pg;
     progress_init(&pg, stderr, o.quiet);
     size_t n = (size_t)o.replications;
@@ -487,6 +456,7 @@ int cmd_sim(int argc, char **argv)
     double t0 = mono_s();
     size_t ran = run_all(sc, reps, n, &pg);
     double wall_s = mono_s() - t0;
+    signals_restore();
     progress_fini(&pg);
     status = ran == 0 ? EXIT_RUNTIME : finish(&o, sc, reps, ran, wall_s);
     for (size_t i = 0; i < n; i++)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/opts.h"
 #include "core/results.h"
 #include "core/scenario.h"
@@ -35,7 +36,7 @@ static void print_help(FILE *out)
             "(repeatable)\n"
             "  --explain        print the scenario with every default "
             "filled in\n"
-            "  -q               print nothing on success\n"
+            "  -q, --quiet      print nothing on success\n"
             "  -h, --help       this help\n\n"
             "Exit status: 0 valid, 2 invalid scenario, unreadable file or "
             "usage error.\n\n"
@@ -137,54 +138,61 @@ struct validate_opts {
     bool explain, quiet;
 };
 
-/* Returns -1 to go on, else the exit status. */
+enum { OPT_SET = 256, OPT_EXPLAIN };
+
+static const struct option longopts[] = {
+    { "set", required_argument, NULL, OPT_SET },
+    { "explain", no_argument, NULL, OPT_EXPLAIN },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+/* One option or operand; CLI_CONTINUE or an exit status. */
+static int take(struct validate_opts *o, const struct args *a, int c)
+{
+    switch (c) {
+    case 'h': print_help(stdout); return EXIT_OK;
+    case OPT_EXPLAIN: o->explain = true; break;
+    case 'q': o->quiet = true; break;
+    case OPT_SET:
+        if (opts_add_set(&o->sets, a->arg) != ERR_OK)
+            return args_fail(a, "--set needs KEY=VALUE, e.g. --set "
+                                "policy.capacity.servers=32");
+        break;
+    case ARGS_OPERAND:
+        if (o->path != NULL)
+            return args_fail(a, "one scenario at a time ('%s' and '%s')",
+                             o->path, a->arg);
+        o->path = a->arg;
+        break;
+    default: return EXIT_USAGE; /* ARGS_ERROR: reported */
+    }
+    return CLI_CONTINUE;
+}
+
+/* Returns CLI_CONTINUE to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct validate_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            print_help(stdout);
-            return EXIT_OK;
-        } else if (strcmp(a, "--explain") == 0) {
-            o->explain = true;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o->quiet = true;
-        } else if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
-            const char *kv =
-                a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-            if (kv == NULL || opts_add_set(&o->sets, kv) != ERR_OK) {
-                fprintf(stderr, "tollgate validate: --set needs KEY=VALUE, "
-                                "e.g. --set policy.capacity.servers=32\n");
-                return EXIT_USAGE;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr,
-                    "tollgate validate: unknown option '%s' (see "
-                    "tollgate validate --help)\n",
-                    a);
-            return EXIT_USAGE;
-        } else if (o->path == NULL) {
-            o->path = a;
-        } else {
-            fprintf(stderr,
-                    "tollgate validate: one scenario at a time "
-                    "('%s' and '%s')\n",
-                    o->path, a);
-            return EXIT_USAGE;
-        }
+    struct args a;
+    args_init(&a, "validate", argc, argv, "qh", longopts);
+    for (int c; (c = args_next(&a)) != ARGS_END;) {
+        int status = take(o, &a, c);
+        if (status != CLI_CONTINUE)
+            return status;
     }
     if (o->path == NULL) {
         print_help(stderr);
         return EXIT_USAGE;
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 int cmd_validate(int argc, char **argv)
 {
     struct validate_opts o = { 0 };
     int status = parse_args(argc, argv, &o);
-    if (status >= 0) {
+    if (status != CLI_CONTINUE) {
         opts_sets_fini(&o.sets);
         return status;
     }

@@ -3,11 +3,15 @@
  *
  * Kept thin on purpose: argv[1] picks a cmd_* function, which parses its own
  * options, calls into sim/loadgen/serve/core and returns an exit status.
+ * `tollgate help COMMAND` is COMMAND --help; an unknown command names the
+ * nearest one.
  */
 #include "cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "cli/args.h"
 
 struct subcommand {
     const char *name;
@@ -40,12 +44,54 @@ static void usage(FILE *out)
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
-            "\nRun 'tollgate COMMAND --help' for the options of a command.\n"
+            "\nRun 'tollgate COMMAND --help' (or 'tollgate help COMMAND') for "
+            "the options of\na command; every long option takes --opt VALUE "
+            "or --opt=VALUE.\n"
             "Exit status: 0 ok, 1 expectations failed, 2 usage or invalid "
             "scenario,\n3 runtime failure.\n\n"
             "Example:\n"
             "  tollgate sim scenarios/free-tier-exhaustion.yaml\n"
             "  tollgate plot results/free-tier-exhaustion-sim\n");
+}
+
+static const struct subcommand *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* "tollgate: unknown command 'simulate'; did you mean 'sim'?" */
+static int unknown(const char *name)
+{
+    const char *names[N_COMMANDS + 1];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    names[N_COMMANDS] = NULL;
+    const char *near = args_suggest(name, names);
+    if (near != NULL)
+        fprintf(stderr, "tollgate: unknown command '%s'; did you mean '%s'?\n",
+                name, near);
+    else
+        fprintf(stderr, "tollgate: unknown command '%s'\n", name);
+    fprintf(stderr, "Run 'tollgate --help' for the commands.\n");
+    return EXIT_USAGE;
+}
+
+/* `tollgate help [COMMAND]`: the overview, or COMMAND --help. */
+static int help(int argc, char **argv)
+{
+    if (argc < 3) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    const struct subcommand *c = find(argv[2]);
+    if (c == NULL)
+        return unknown(argv[2]);
+    char help_opt[] = "--help";
+    char *args[] = { argv[2], help_opt, NULL };
+    return c->fn(2, args);
 }
 
 int main(int argc, char **argv)
@@ -55,8 +101,9 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
-        strcmp(name, "help") == 0) {
+    if (strcmp(name, "help") == 0)
+        return help(argc, argv);
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
         usage(stdout);
         return EXIT_OK;
     }
@@ -64,10 +111,8 @@ int main(int argc, char **argv)
         printf("tollgate %s\n", TOLLGATE_VERSION);
         return EXIT_OK;
     }
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(name, commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "tollgate: unknown command '%s'\n\n", name);
-    usage(stderr);
-    return EXIT_USAGE;
+    const struct subcommand *c = find(name);
+    if (c != NULL)
+        return c->fn(argc - 1, argv + 1);
+    return unknown(name);
 }

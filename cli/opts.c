@@ -54,7 +54,7 @@ void opts_sets_fini(struct opts_sets *s)
     s->n = s->cap = 0;
 }
 
-/* Checks --seed and --duration; -1 when fine, else EXIT_USAGE. */
+/* Checks --seed and --duration; CLI_CONTINUE when fine, else EXIT_USAGE. */
 static int check_seed_duration(const char *prog, const char *seed,
                                const char *duration)
 {
@@ -79,7 +79,7 @@ static int check_seed_duration(const char *prog, const char *seed,
             return EXIT_USAGE;
         }
     }
-    return -1;
+    return CLI_CONTINUE;
 }
 
 int opts_load_scenario(const char *prog, const char *path, const char *seed,
@@ -87,7 +87,7 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
                        struct scenario **out)
 {
     *out = NULL;
-    if (check_seed_duration(prog, seed, duration) >= 0)
+    if (check_seed_duration(prog, seed, duration) != CLI_CONTINUE)
         return EXIT_USAGE;
     if (duration != NULL)
         opts_add_kv(s, "duration", duration);
@@ -102,14 +102,14 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
         scn_diags_print(&d, stderr);
     }
     scn_diags_fini(&d);
-    return rc == ERR_OK ? -1 : EXIT_USAGE;
+    return rc == ERR_OK ? CLI_CONTINUE : EXIT_USAGE;
 }
 
 int opts_check_out_dir(const char *prog, const char *dir)
 {
     char why[1024];
     if (results_check_dir(dir, why, sizeof(why)) == ERR_OK)
-        return -1;
+        return CLI_CONTINUE;
     fprintf(stderr,
             "%s: cannot write results to %s: %s\n"
             "Choose a writable directory with -o DIR.\n",

@@ -9,7 +9,7 @@
  *     if (opts_add_set(&sets, "policy.capacity.servers=32") != ERR_OK)
  *         ... usage error ...
  *     status = opts_load_scenario("tollgate sim", path, seed, duration,
- *                                 &sets, &sc);      (-1: loaded)
+ *                                 &sets, &sc);  (CLI_CONTINUE: loaded)
  *     opts_sets_fini(&sets);
  *
  * KEY is a dotted path into the scenario (list items by name or [index]:
@@ -49,8 +49,9 @@ void opts_sets_fini(struct opts_sets *s);
  * every override of s.  Problems go to stderr, prefixed with prog
  * ("tollgate sim"): a bad option value, or the scenario's located
  * diagnostics (or "prog: path: <error>" when there are none).
- * Returns -1 with a new scenario in *out (the caller scn_frees it), or
- * EXIT_USAGE (2) with *out NULL.  s stays the caller's (opts_sets_fini).
+ * Returns CLI_CONTINUE (cli.h) with a new scenario in *out (the caller
+ * scn_frees it), or EXIT_USAGE (2) with *out NULL.  s stays the caller's
+ * (opts_sets_fini).
  */
 int opts_load_scenario(const char *prog, const char *path, const char *seed,
                        const char *duration, struct opts_sets *s,
@@ -60,7 +61,7 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
  * The output-directory step of sim, run and serve, before any work: checks
  * that results can be written to dir (results_check_dir: missing
  * directories can be created, a file can be written; nothing is left
- * behind).  Returns -1 when they can, else prints "prog: cannot write
+ * behind).  Returns CLI_CONTINUE when they can, else prints "prog: cannot write
  * results to DIR: why" to stderr and returns EXIT_RUNTIME (3).
  */
 int opts_check_out_dir(const char *prog, const char *dir) WARN_UNUSED;

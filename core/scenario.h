@@ -337,6 +337,17 @@ struct scn_classify_rule {
     struct scn_loc loc;
 };
 
+/*
+ * The variables of the live: templates (path, headers, body), as written
+ * inside "${...}": key model region account prompt prompt_tokens
+ * completion_tokens request_id.  This list is the one place they are
+ * named: the scenario checks templates against it (with "did you mean")
+ * and loadgen/template.c renders variable i + 1 of its enum tpl_var for
+ * scn_tpl_vars[i].  NULL-terminated.
+ */
+#define SCN_TPL_N_VARS 8
+extern const char *const scn_tpl_vars[SCN_TPL_N_VARS + 1];
+
 struct scn_live {
     char *target;   /* NULL: run starts the embedded serve */
     char *method;   /* default POST */

@@ -599,15 +599,15 @@ fail:
 /* ---- live ------------------------------------------------------------------
  */
 
-static const char *const tpl_vars[] = { "key",
-                                        "model",
-                                        "region",
-                                        "account",
-                                        "prompt",
-                                        "prompt_tokens",
-                                        "completion_tokens",
-                                        "request_id",
-                                        NULL };
+const char *const scn_tpl_vars[SCN_TPL_N_VARS + 1] = { "key",
+                                                       "model",
+                                                       "region",
+                                                       "account",
+                                                       "prompt",
+                                                       "prompt_tokens",
+                                                       "completion_tokens",
+                                                       "request_id",
+                                                       NULL };
 
 /* Reports ${names} that the load generator would not know. */
 static void check_template(struct scn_ctx *c, const struct ynode *n,
@@ -630,10 +630,10 @@ static void check_template(struct scn_ctx *c, const struct ynode *n,
         char var[64];
         snprintf(var, sizeof(var), "%.*s", (int)(end - p - 2), p + 2);
         bool known = false;
-        for (size_t i = 0; tpl_vars[i] && !known; i++)
-            known = strcmp(var, tpl_vars[i]) == 0;
+        for (size_t i = 0; scn_tpl_vars[i] && !known; i++)
+            known = strcmp(var, scn_tpl_vars[i]) == 0;
         if (!known) {
-            const char *near = scn_suggest(var, tpl_vars);
+            const char *near = scn_suggest(var, scn_tpl_vars);
             scn_err(c, n, NULL, "unknown template variable '${%s}'%s%s%s", var,
                     near ? "; did you mean '${" : "", near ? near : "",
                     near ? "}'?" : "");

@@ -15,16 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const var_names[TPL_VAR_COUNT] = {
-    [TPL_KEY] = "key",
-    [TPL_MODEL] = "model",
-    [TPL_REGION] = "region",
-    [TPL_ACCOUNT] = "account",
-    [TPL_PROMPT] = "prompt",
-    [TPL_PROMPT_TOKENS] = "prompt_tokens",
-    [TPL_COMPLETION_TOKENS] = "completion_tokens",
-    [TPL_REQUEST_ID] = "request_id",
-};
+#include "core/scenario.h"
+
+/* The names are the scenario's (core/scenario.h), in enum order. */
+_Static_assert(TPL_VAR_COUNT == SCN_TPL_N_VARS + 1,
+               "enum tpl_var and scn_tpl_vars disagree");
+
+static const char *var_name(enum tpl_var v)
+{
+    return scn_tpl_vars[v - 1];
+}
 
 static const char filler[] =
     "the quick brown fox jumps over the lazy dog and keeps on running ";
@@ -84,7 +84,8 @@ static void add_seg(struct tpl *t, size_t *cap, enum tpl_var var, size_t off,
 static enum tpl_var lookup(const char *name, size_t n)
 {
     for (int v = 1; v < TPL_VAR_COUNT; v++)
-        if (strlen(var_names[v]) == n && memcmp(var_names[v], name, n) == 0)
+        if (strlen(var_name((enum tpl_var)v)) == n &&
+            memcmp(var_name((enum tpl_var)v), name, n) == 0)
             return (enum tpl_var)v;
     return TPL_LITERAL;
 }
@@ -101,11 +102,18 @@ static size_t parse_var(const char *src, size_t i, enum tpl_var *out, char *err,
     size_t n = (size_t)(close - (src + i + 2));
     *out = lookup(src + i + 2, n);
     if (*out == TPL_LITERAL) {
+        char names[256] = "";
+        for (int v = 1; v < TPL_VAR_COUNT; v++) {
+            size_t used = strlen(names);
+            snprintf(names + used, sizeof(names) - used, "%s%s",
+                     v == 1                   ? ""
+                     : v == TPL_VAR_COUNT - 1 ? " or "
+                                              : ", ",
+                     var_name((enum tpl_var)v));
+        }
         snprintf(err, err_len,
-                 "offset %zu: unknown variable '${%.*s}' (expected key, "
-                 "model, region, account, prompt, prompt_tokens, "
-                 "completion_tokens or request_id)",
-                 i, (int)(n > 40 ? 40 : n), src + i + 2);
+                 "offset %zu: unknown variable '${%.*s}' (expected %s)", i,
+                 (int)(n > 40 ? 40 : n), src + i + 2, names);
         return 0;
     }
     return n + 3;

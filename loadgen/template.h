@@ -7,7 +7,8 @@
  * no allocation once the buffer has reached its working size.
  *
  * Variables: ${key} ${model} ${region} ${account} ${prompt}
- * ${prompt_tokens} ${completion_tokens} ${request_id}.  ${prompt} is
+ * ${prompt_tokens} ${completion_tokens} ${request_id}, named once in
+ * core/scenario.h (scn_tpl_vars, in the order of enum tpl_var).  ${prompt} is
  * filler text of about 4 characters per prompt token (bounded by
  * TPL_MAX_PROMPT_BYTES), made of lower-case words and spaces so that it is
  * safe inside a JSON string, a header or a URL query.  "$$" writes a

@@ -6,10 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "core/scenario.h"
 #include "loadgen/template.h"
 #include "serve/serve_req.h"
 
@@ -88,6 +91,41 @@ static void test_bad_case(void **state)
     tpl_fini(&t); /* safe on a failed compile */
 }
 
+/* The variables are the scenario's list, in enum order, and an unknown
+ * one is answered with every name. */
+static void test_names_are_the_scenarios(void **state)
+{
+    (void)state;
+    char src[64], err[300];
+    for (int i = 0; scn_tpl_vars[i] != NULL; i++) {
+        struct tpl t;
+        snprintf(src, sizeof(src), "${%s}", scn_tpl_vars[i]);
+        assert_int_equal(tpl_compile(src, &t, err, sizeof(err)), ERR_OK);
+        assert_int_equal(t.n_segs, 1);
+        assert_int_equal(t.segs[0].var, i + 1);
+        tpl_fini(&t);
+    }
+    struct tpl t;
+    assert_int_equal(tpl_compile("${nope}", &t, err, sizeof(err)), ERR_PARSE);
+    for (int i = 0; scn_tpl_vars[i] != NULL; i++)
+        assert_non_null(strstr(err, scn_tpl_vars[i]));
+    assert_non_null(strstr(err, "completion_tokens or request_id)"));
+    /* The scenario format's reference lists each of them. */
+    const char *root = getenv("TOLLGATE_SRC");
+    char path[4096], doc[1 << 17];
+    snprintf(path, sizeof(path), "%s/%s", root ? root : ".",
+             "docs/scenario-format.md");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+    doc[n] = '\0';
+    fclose(f);
+    for (int i = 0; scn_tpl_vars[i] != NULL; i++) {
+        snprintf(src, sizeof(src), "`${%s}`", scn_tpl_vars[i]);
+        assert_non_null(strstr(doc, src));
+    }
+}
+
 static void test_filler_size_and_bound(void **state)
 {
     (void)state;
@@ -158,7 +196,7 @@ static void test_buffer_reuse(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_RENDER + N_BAD + 3];
+    struct CMUnitTest tests[N_RENDER + N_BAD + 4];
     size_t n = 0;
     for (size_t i = 0; i < N_RENDER; i++)
         tests[n++] =
@@ -170,6 +208,8 @@ int main(void)
     tests[n++] =
         (struct CMUnitTest)cmocka_unit_test(test_filler_size_and_bound);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_markers);
+    tests[n++] =
+        (struct CMUnitTest)cmocka_unit_test(test_names_are_the_scenarios);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_buffer_reuse);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
