@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/suggest.h"
 
 #define NAME_MAX_LEN 64 /* longer words are never near anything */
 
@@ -52,48 +53,16 @@ int args_fail(const struct args *a, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int distance(const char *s, const char *t)
-{
-    size_t ls = strlen(s), lt = strlen(t);
-    int row[NAME_MAX_LEN + 1];
-    if (ls > NAME_MAX_LEN || lt > NAME_MAX_LEN)
-        return NAME_MAX_LEN;
-    for (size_t j = 0; j <= lt; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= ls; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lt; j++) {
-            int up = row[j];
-            int best = diag + (s[i - 1] != t[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lt];
-}
-
 const char *args_suggest(const char *word, const char *const *names)
 {
-    const char *best = NULL;
-    int best_d = NAME_MAX_LEN;
+    /* A word that starts with a whole name ("--seed42") means that name;
+     * otherwise the nearest by edit distance (core/suggest). */
     for (size_t i = 0; names[i] != NULL; i++) {
         size_t n = strlen(names[i]);
         if (n >= 3 && strncmp(word, names[i], n) == 0)
             return names[i];
-        int d = distance(word, names[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = names[i];
-        }
     }
-    size_t len = strlen(word);
-    int max = len <= 3 ? 1 : len <= 6 ? 2 : 3;
-    return best_d <= max ? best : NULL;
+    return suggest_near(word, names);
 }
 
 /* "--name" or "--name=value" that getopt refused: says why. */

@@ -11,6 +11,7 @@
  * the edit-distance "did you mean" helper.
  */
 #include "core/scenario_int.h"
+#include "core/suggest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -187,48 +188,7 @@ void scn_path_pop(struct scn_ctx *c, size_t mark)
 /* ---- did you mean ----------------------------------------------------------
  */
 
-/* Optimal string alignment distance (Levenshtein plus transpositions),
- * case-insensitive; strings longer than 63 bytes are never close. */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 99;
-    int d[64][64];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
-            int cost = ca != cb;
-            int v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v)
-                v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) &&
-                (a[i - 2] | 0x20) == cb && d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    }
-    return d[la][lb];
-}
-
 const char *scn_suggest(const char *s, const char *const *names)
 {
-    const char *best = NULL;
-    int best_d = 99;
-    for (size_t i = 0; names[i]; i++) {
-        int dd = distance(s, names[i]);
-        if (dd < best_d) {
-            best_d = dd;
-            best = names[i];
-        }
-    }
-    int len = (int)strlen(s);
-    int max = len <= 3 ? 1 : len <= 6 ? 2 : 3;
-    return best_d <= max ? best : NULL;
+    return suggest_near(s, names);
 }
