@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""bench/soak/report.py - the report of one soak (bench/soak/run.sh).
+
+    python3 bench/soak/report.py DIR [--rate R] [--slope-max KB] [--fd-slack N]
+
+Reads DIR/samples.csv (one row per sample: t_s, load1, then rss_kb, fds,
+threads, cpu_s of serve and of run), DIR/run/summary.json and
+DIR/serve/summary.json, and prints per process:
+
+- RSS at the first and last sample and its maximum;
+- the least-squares slope of RSS over the second half of the run (samples
+  at or after half the last sample's time: the first half is warm-up, in
+  which connections open, caches and allocator arenas fill), in KB per
+  minute, and that slope per request run completed (bytes/request);
+- open fds: the first half's maximum, the second half's min and max, the
+  last sample;
+- threads and CPU seconds;
+
+then run's own results and a verdict.  The verdict passes when, for both
+processes, the RSS slope is below --slope-max KB/min and the second half's
+highest fd count is at most the first half's highest plus --fd-slack (a
+leak of descriptors keeps raising the maximum; connections opening and
+closing move within it).  Exit status 0 pass, 1 fail, 2 unreadable input.
+"""
+import argparse
+import csv
+import json
+import os
+import sys
+
+
+def slope_per_min(ts, ys):
+    """Least-squares slope of ys over ts (seconds), per minute."""
+    n = len(ts)
+    if n < 2:
+        return float("nan")
+    mt = sum(ts) / n
+    my = sum(ys) / n
+    sxx = sum((t - mt) ** 2 for t in ts)
+    sxy = sum((t - mt) * (y - my) for t, y in zip(ts, ys))
+    return 60.0 * sxy / sxx if sxx > 0 else float("nan")
+
+
+def load_samples(path):
+    with open(path, newline="") as f:
+        rows = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    if len(rows) < 4:
+        raise ValueError(f"{path}: {len(rows)} samples, need at least 4")
+    return rows
+
+
+def process_stats(rows, who, half):
+    first = [r for r in rows if r["t_s"] < half]
+    second = [r for r in rows if r["t_s"] >= half]
+    rss = [r[who + "_rss_kb"] for r in rows]
+    fds2 = [int(r[who + "_fds"]) for r in second]
+    return {
+        "rss_start": rss[0],
+        "rss_end": rss[-1],
+        "rss_max": max(rss),
+        "slope": slope_per_min([r["t_s"] for r in second],
+                               [r[who + "_rss_kb"] for r in second]),
+        "fds_first_max": max(int(r[who + "_fds"]) for r in first),
+        "fds_min": min(fds2),
+        "fds_max": max(fds2),
+        "fds_end": int(rows[-1][who + "_fds"]),
+        "threads": int(rows[-1][who + "_threads"]),
+        "cpu_s": rows[-1][who + "_cpu_s"] - rows[0][who + "_cpu_s"],
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dir")
+    ap.add_argument("--rate", default="?", help="offered rate, for the header")
+    ap.add_argument("--slope-max", type=float, default=64.0)
+    ap.add_argument("--fd-slack", type=int, default=2)
+    a = ap.parse_args()
+    try:
+        rows = load_samples(os.path.join(a.dir, "samples.csv"))
+        with open(os.path.join(a.dir, "run", "summary.json")) as f:
+            run = json.load(f)
+        serve = None
+        sp = os.path.join(a.dir, "serve", "summary.json")
+        if os.path.exists(sp):
+            with open(sp) as f:
+                serve = json.load(f)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"report: {e}", file=sys.stderr)
+        return 2
+
+    t_end = rows[-1]["t_s"]
+    half = t_end / 2
+    loads = [r["load1"] for r in rows]
+    meta = os.path.join(a.dir, "meta.txt")
+    if os.path.exists(meta):
+        with open(meta) as f:
+            sys.stdout.write(f.read())
+    print(f"# {len(rows)} samples over {t_end:.0f} s; second half from "
+          f"{half:.0f} s ({sum(r['t_s'] >= half for r in rows)} samples); "
+          f"load average (1 min) {loads[0]:.2f} at start, "
+          f"{sum(loads) / len(loads):.2f} mean, {max(loads):.2f} max")
+
+    req = run["requests"]
+    per_min = req["attempts"] / run["duration_s"] * 60 if run["duration_s"] else 0
+    stats = {w: process_stats(rows, w, half) for w in ("serve", "run")}
+    print("process  rss_kb start    end    max  slope_kb/min  bytes/req"
+          "  fds 1st-half-max 2nd-half-min..max end  threads  cpu_s")
+    for w, s in stats.items():
+        bpr = s["slope"] * 1024 / per_min if per_min else float("nan")
+        print(f"{w:<7} {s['rss_start']:>12.0f} {s['rss_end']:>6.0f} "
+              f"{s['rss_max']:>6.0f} {s['slope']:>+13.1f} {bpr:>+10.3f}  "
+              f"{s['fds_first_max']:>18d} {s['fds_min']:>8d}..{s['fds_max']:<4d}"
+              f"{s['fds_end']:>4d} {s['threads']:>8d} {s['cpu_s']:>6.1f}")
+
+    gen = run.get("generator", {})
+    lat = run["latency_ms"]["all"]
+    lag = run.get("schedule_lag_ms", {})
+    reasons = sorted(((n, r) for r, n in run["denied_by_reason"].items() if n),
+                     reverse=True)
+    print(f"run: {req['attempts']} attempts ({req['unique']} unique, retry "
+          f"amplification {run['retry_amplification']:.3f}) over "
+          f"{run['duration_s']:.0f} s = {req['attempts'] / run['duration_s']:.1f}"
+          f"/s (offered {a.rate}/s + retries), ok {req['ok']}, denied "
+          f"{req['denied']} ({100 * run['denial_rate']:.2f}%), transport errors "
+          f"{run.get('transport_errors', 0)}")
+    print("  denied by reason: " + ", ".join(
+        f"{r} {100 * n / req['attempts']:.2f}%" for n, r in reasons))
+    print(f"  latency ms (from intended send): p50 {lat['p50']}  p90 {lat['p90']}  "
+          f"p99 {lat['p99']}  p999 {lat['p999']}  max {lat['max']}")
+    if lag:
+        print(f"  schedule lag ms: p50 {lag['p50']}  p99 {lag['p99']}  max {lag['max']}")
+    print(f"  kept_up {str(gen.get('kept_up')).lower()}  complete "
+          f"{str(run.get('complete')).lower()}  connections peak "
+          f"{gen.get('connections_peak')} of {gen.get('connections')}  dropped "
+          f"{gen.get('dropped_requests')}")
+    if serve:
+        sreq = serve["requests"]
+        print(f"serve: {sreq['attempts']} decisions recorded (run + 1 probe), "
+              f"ok {sreq['ok']}, denied {100 * serve['denial_rate']:.2f}%")
+
+    parts = []
+    ok = True
+    for w, s in stats.items():
+        rss_ok = s["slope"] < a.slope_max
+        fd_ok = s["fds_max"] <= s["fds_first_max"] + a.fd_slack
+        ok = ok and rss_ok and fd_ok
+        parts.append(f"{w} RSS {s['slope']:+.1f} KB/min "
+                     f"({'<' if rss_ok else 'NOT <'} {a.slope_max:g}), fds "
+                     f"{s['fds_min']}..{s['fds_max']} "
+                     f"({'flat' if fd_ok else 'GROWING'}: first half max "
+                     f"{s['fds_first_max']} + {a.fd_slack})")
+    print(("verdict: PASS  " if ok else "verdict: FAIL  ") + "; ".join(parts))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
