@@ -7,17 +7,21 @@ Reads DIR/samples.csv (one row per sample: t_s, load1, then rss_kb, fds,
 threads, cpu_s of serve and of run), DIR/run/summary.json and
 DIR/serve/summary.json, and prints per process:
 
-- RSS at the first and last sample and its maximum;
-- the least-squares slope of RSS over the second half of the run (samples
-  at or after half the last sample's time: the first half is warm-up, in
-  which connections open, caches and allocator arenas fill), in KB per
-  minute, and that slope per request run completed (bytes/request);
+- resident memory at the first and last sample (with --seconds: the last
+  one within run's sending window) and its maximum: VmRSS,
+  and its two parts RssAnon (heap, stacks: what a leak grows) and RssFile
+  (pages of the binary and shared libraries, which the kernel may drop and
+  read back at any time, so VmRSS can fall when nothing was freed);
+- the least-squares slope of each over the second half of the run
+  (samples at or after half the last sample's time: the first half is
+  warm-up, in which connections open, caches and allocator arenas fill),
+  in KB per minute, and that slope per attempt (bytes/request);
 - open fds: the first half's maximum, the second half's min and max, the
   last sample;
 - threads and CPU seconds;
 
 then run's own results and a verdict.  The verdict passes when, for both
-processes, the RSS slope is below --slope-max KB/min and the second half's
+processes, the RssAnon slope is below --slope-max KB/min and the second half's
 highest fd count is at most the first half's highest plus --fd-slack (a
 leak of descriptors keeps raising the maximum; connections opening and
 closing move within it).  Exit status 0 pass, 1 fail, 2 unreadable input.
@@ -52,21 +56,22 @@ def load_samples(path):
 def process_stats(rows, who, half):
     first = [r for r in rows if r["t_s"] < half]
     second = [r for r in rows if r["t_s"] >= half]
-    rss = [r[who + "_rss_kb"] for r in rows]
+    t2 = [r["t_s"] for r in second]
+    out = {}
+    for m in ("rss", "anon", "file"):
+        v = [r[f"{who}_{m}_kb"] for r in rows]
+        out[m] = {"start": v[0], "end": v[-1], "max": max(v),
+                  "slope": slope_per_min(t2, [r[f"{who}_{m}_kb"] for r in second])}
     fds2 = [int(r[who + "_fds"]) for r in second]
-    return {
-        "rss_start": rss[0],
-        "rss_end": rss[-1],
-        "rss_max": max(rss),
-        "slope": slope_per_min([r["t_s"] for r in second],
-                               [r[who + "_rss_kb"] for r in second]),
+    out.update({
         "fds_first_max": max(int(r[who + "_fds"]) for r in first),
         "fds_min": min(fds2),
         "fds_max": max(fds2),
         "fds_end": int(rows[-1][who + "_fds"]),
         "threads": int(rows[-1][who + "_threads"]),
         "cpu_s": rows[-1][who + "_cpu_s"] - rows[0][who + "_cpu_s"],
-    }
+    })
+    return out
 
 
 def main():
@@ -75,6 +80,9 @@ def main():
     ap.add_argument("--rate", default="?", help="offered rate, for the header")
     ap.add_argument("--slope-max", type=float, default=64.0)
     ap.add_argument("--fd-slack", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=0,
+                    help="run's sending window: later samples (run draining "
+                    "and writing its results) are left out of the slopes")
     a = ap.parse_args()
     try:
         rows = load_samples(os.path.join(a.dir, "samples.csv"))
@@ -89,6 +97,10 @@ def main():
         print(f"report: {e}", file=sys.stderr)
         return 2
 
+    if a.seconds > 0:
+        sending = [r for r in rows if r["t_s"] <= a.seconds]
+        if len(sending) >= 4:
+            rows = sending
     t_end = rows[-1]["t_s"]
     half = t_end / 2
     loads = [r["load1"] for r in rows]
@@ -104,14 +116,18 @@ def main():
     req = run["requests"]
     per_min = req["attempts"] / run["duration_s"] * 60 if run["duration_s"] else 0
     stats = {w: process_stats(rows, w, half) for w in ("serve", "run")}
-    print("process  rss_kb start    end    max  slope_kb/min  bytes/req"
-          "  fds 1st-half-max 2nd-half-min..max end  threads  cpu_s")
+    print("memory KB  start    end    max  slope/min (2nd half)  bytes/request")
     for w, s in stats.items():
-        bpr = s["slope"] * 1024 / per_min if per_min else float("nan")
-        print(f"{w:<7} {s['rss_start']:>12.0f} {s['rss_end']:>6.0f} "
-              f"{s['rss_max']:>6.0f} {s['slope']:>+13.1f} {bpr:>+10.3f}  "
-              f"{s['fds_first_max']:>18d} {s['fds_min']:>8d}..{s['fds_max']:<4d}"
-              f"{s['fds_end']:>4d} {s['threads']:>8d} {s['cpu_s']:>6.1f}")
+        for m, label in (("rss", "VmRSS"), ("anon", "RssAnon"), ("file", "RssFile")):
+            v = s[m]
+            bpr = v["slope"] * 1024 / per_min if per_min else float("nan")
+            print(f"{w + ' ' + label:<15} {v['start']:>7.0f} {v['end']:>7.0f} "
+                  f"{v['max']:>7.0f} {v['slope']:>+11.1f} KB {bpr:>+12.3f}")
+    print("fds        1st-half-max  2nd-half min..max  end   threads  cpu_s  cpu_us/request")
+    for w, s in stats.items():
+        us = s["cpu_s"] * 1e6 / req["attempts"] if req["attempts"] else float("nan")
+        print(f"{w:<10} {s['fds_first_max']:>12d} {s['fds_min']:>11d}..{s['fds_max']:<4d}"
+              f" {s['fds_end']:>4d} {s['threads']:>9d} {s['cpu_s']:>6.1f} {us:>15.1f}")
 
     gen = run.get("generator", {})
     lat = run["latency_ms"]["all"]
@@ -142,12 +158,12 @@ def main():
     parts = []
     ok = True
     for w, s in stats.items():
-        rss_ok = s["slope"] < a.slope_max
+        rss_ok = s["anon"]["slope"] < a.slope_max
         fd_ok = s["fds_max"] <= s["fds_first_max"] + a.fd_slack
         ok = ok and rss_ok and fd_ok
-        parts.append(f"{w} RSS {s['slope']:+.1f} KB/min "
-                     f"({'<' if rss_ok else 'NOT <'} {a.slope_max:g}), fds "
-                     f"{s['fds_min']}..{s['fds_max']} "
+        parts.append(f"{w} RssAnon {s['anon']['slope']:+.1f} KB/min "
+                     f"({'<' if rss_ok else 'NOT <'} {a.slope_max:g}; VmRSS "
+                     f"{s['rss']['slope']:+.1f}), fds {s['fds_min']}..{s['fds_max']} "
                      f"({'flat' if fd_ok else 'GROWING'}: first half max "
                      f"{s['fds_first_max']} + {a.fd_slack})")
     print(("verdict: PASS  " if ok else "verdict: FAIL  ") + "; ".join(parts))

@@ -5,7 +5,7 @@
 # sampled into a CSV; then bench/soak/report.py says whether either grew.
 #
 # Usage: bash bench/soak/run.sh [SECONDS] [RATE]
-#   defaults: 600 s at 800 requests/s (offered; retries come on top).
+#   defaults: 600 s at 600 requests/s (offered; retries come on top).
 # Environment:
 #   TG=PATH          tollgate binary (default build-rel/tollgate, else
 #                    build/tollgate)
@@ -26,14 +26,14 @@
 #                    admin routes want a token
 #   PLOT=0           no chart (default: soak.png when gnuplot is there)
 #
-# OUT holds samples.csv (t_s, load1, then per process rss_kb, fds, threads,
-# cpu_s), serve.log, run.log, serve/ and run/ (both results directories),
+# OUT holds samples.csv (t_s, load1, then per process rss_kb (VmRSS),
+# anon_kb (RssAnon), file_kb (RssFile), fds, threads, cpu_s), serve.log, run.log, serve/ and run/ (both results directories),
 # report.txt and soak.png.  Exit status: 0 verdict pass, 1 verdict fail
 # (RSS slope or fds), 3 serve or run failed.  Traffic stays on 127.0.0.1
 # and is bounded by SECONDS.
 set -eu
 SECS=${1:-600}
-RATE=${2:-800}
+RATE=${2:-600}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 if [ -z "${TG:-}" ]; then
@@ -53,7 +53,6 @@ case $RATE in '' | *[!0-9.]*) echo "RATE must be requests per second, not '$RATE
 [ -x "$TG" ] || { echo "no tollgate binary at $TG (set TG=)" >&2; exit 2; }
 
 mkdir -p "$OUT"
-WORK=$OUT
 # shellcheck source=bench/serve/common.sh
 . "$ROOT/bench/serve/common.sh" # BODY, serve_port
 
@@ -103,22 +102,25 @@ RUN_OPTS=()
 RUN_PID=$!
 
 TICK=$(getconf CLK_TCK)
-# sample PID: "rss_kb,fds,threads,cpu_s" of a live process, or "" once gone.
+# sample PID: "rss_kb,anon_kb,file_kb,fds,threads,cpu_s" of a live process
+# (VmRSS, RssAnon, RssFile from /proc/PID/status), or "" once it is gone.
 sample() {
-    local rss thr fds ut st
-    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
-    thr=$(awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+    local st fds ut sy
+    st=$(awk '/^(VmRSS|RssAnon|RssFile|Threads):/ { v[$1] = $2 }
+        END { printf "%s,%s,%s %s", v["VmRSS:"], v["RssAnon:"], v["RssFile:"], v["Threads:"] }' \
+        "/proc/$1/status" 2>/dev/null) || return 0
     fds=$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
     # utime and stime: fields 14 and 15, counted after the ")" of comm
-    read -r ut st < <(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
+    read -r ut sy < <(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
         awk '{ print $12, $13 }') || return 0
-    [ -n "$rss" ] && [ -n "$ut" ] || return 0
-    awk -v r="$rss" -v f="$fds" -v t="$thr" -v c=$((ut + st)) -v hz="$TICK" \
-        'BEGIN { printf "%d,%d,%d,%.2f", r, f, t, c / hz }'
+    case $st in ,* | *,,* | *" ") return 0 ;; esac
+    [ -n "$ut" ] || return 0
+    awk -v m="${st% *}" -v f="$fds" -v t="${st#* }" -v c=$((ut + sy)) -v hz="$TICK" \
+        'BEGIN { printf "%s,%d,%d,%.2f", m, f, t, c / hz }'
 }
 
-echo "t_s,load1,serve_rss_kb,serve_fds,serve_threads,serve_cpu_s,run_rss_kb,run_fds,run_threads,run_cpu_s" \
-    >"$OUT/samples.csv"
+COLS="rss_kb anon_kb file_kb fds threads cpu_s"
+echo "t_s,load1$(for p in serve run; do printf ",${p}_%s" $COLS; done)" >"$OUT/samples.csv"
 echo "# soak: $SECS s at $RATE/s, samples every $EVERY s into $OUT/samples.csv," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 T0=$EPOCHREALTIME
@@ -155,7 +157,7 @@ echo "# load at end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "# $(uname -srm), $(nproc) cores"
 } >"$OUT/meta.txt"
 python3 "$HERE/report.py" "$OUT" --rate "$RATE" --slope-max "$SLOPE_MAX" \
-    --fd-slack "$FD_SLACK" | tee "$OUT/report.txt"
+    --fd-slack "$FD_SLACK" --seconds "$SECS" | tee "$OUT/report.txt"
 VRC=${PIPESTATUS[0]}
 if [ "${PLOT:-1}" != 0 ] && command -v gnuplot >/dev/null; then
     gnuplot -e "dir='$OUT'" "$HERE/plot.gp" && echo "chart: $OUT/soak.png"
