@@ -12,6 +12,8 @@
 #   SCN=FILE         scenario (default bench/soak/soak.yaml; its first
 #                    population's first phase gets the rate)
 #   EVERY=S          seconds between samples (default 5)
+#   SET="K=V ..."    more --set overrides for both processes (no spaces
+#                    inside one), e.g. SET=interval=60s
 #   OUT=DIR          where everything goes (default results/soak-<UTC time>)
 #   SLOPE_MAX=KB     verdict threshold, RSS growth in KB per minute over the
 #                    second half of the run (default 64)
@@ -61,6 +63,7 @@ mkdir -p "$OUT"
 # a few seconds before run's).
 SETS=(--set "accounts[0].traffic.phases[0].rate=$RATE/s"
     --set "duration=$((SECS + 60))s")
+for kv in ${SET:-}; do SETS+=(--set "$kv"); done
 
 SERVE_PID=
 RUN_PID=
