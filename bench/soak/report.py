@@ -45,6 +45,47 @@ def slope_per_min(ts, ys):
     return 60.0 * sxy / sxx if sxx > 0 else float("nan")
 
 
+def varint_len(v):
+    n = 1
+    while v >= 0x80:
+        v >>= 7
+        n += 1
+    return n
+
+
+def series_growth(tgh):
+    """KB per minute that a recorder's time series adds by design, from a
+    histograms.tgh: each finished interval keeps its latency buckets packed
+    (a varint index delta and a varint count per non-zero bucket, one
+    allocation per interval), so memory grows by that much per interval
+    until the scenario's duration is covered.  Returns (KB/min, mean
+    non-zero buckets per interval, interval seconds) or None."""
+    try:
+        with open(tgh) as f:
+            iv_ns, sizes, buckets = None, [], []
+            for line in f:
+                w = line.split()
+                if w and w[0] == "interval_ns":
+                    iv_ns = int(w[1])
+                elif w and w[0] == "iv" and "|" in w:
+                    b = w[w.index("|") + 1:]
+                    n = int(b[0])
+                    size = 0
+                    for pair in b[1:1 + n]:
+                        d, c = pair.split(":")
+                        size += varint_len(int(d)) + varint_len(int(c))
+                    sizes.append(size + 16)  # + malloc chunk header, rounding
+                    buckets.append(n)
+    except OSError:
+        return None
+    if not iv_ns or len(sizes) < 3:
+        return None
+    # the first and the last interval are partial
+    sizes, buckets = sizes[1:-1], buckets[1:-1]
+    per_iv = sum(sizes) / len(sizes)
+    return (per_iv / 1024 * 60e9 / iv_ns, sum(buckets) / len(buckets), iv_ns / 1e9)
+
+
 def load_samples(path):
     with open(path, newline="") as f:
         rows = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
@@ -154,6 +195,16 @@ def main():
         sreq = serve["requests"]
         print(f"serve: {sreq['attempts']} decisions recorded (run + 1 probe), "
               f"ok {sreq['ok']}, denied {100 * serve['denial_rate']:.2f}%")
+
+    for w in ("serve", "run"):
+        g = series_growth(os.path.join(a.dir, w, "histograms.tgh"))
+        if g:
+            note = ("exact: one recorder" if w == "serve" else
+                    f"at least: each of run's {gen.get('threads', '?')} worker "
+                    "threads keeps its own series, merged at the end")
+            print(f"time series of {w}: {g[1]:.0f} non-zero latency buckets per "
+                  f"{g[2]:g} s interval, kept packed: {g[0]:+.1f} KB/min by "
+                  f"design ({note})")
 
     parts = []
     ok = True
