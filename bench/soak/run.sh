@@ -29,7 +29,8 @@
 #   PLOT=0           no chart (default: soak.png when gnuplot is there)
 #
 # OUT holds samples.csv (t_s, load1, then per process rss_kb (VmRSS),
-# anon_kb (RssAnon), file_kb (RssFile), fds, threads, cpu_s), serve.log, run.log, serve/ and run/ (both results directories),
+# anon_kb (RssAnon), file_kb (RssFile), data_kb (VmData), fds, threads,
+# cpu_s), serve.log, run.log, serve/ and run/ (both results directories),
 # report.txt and soak.png.  Exit status: 0 verdict pass, 1 verdict fail
 # (RSS slope or fds), 3 serve or run failed.  Traffic stays on 127.0.0.1
 # and is bounded by SECONDS.
@@ -105,12 +106,14 @@ RUN_OPTS=()
 RUN_PID=$!
 
 TICK=$(getconf CLK_TCK)
-# sample PID: "rss_kb,anon_kb,file_kb,fds,threads,cpu_s" of a live process
-# (VmRSS, RssAnon, RssFile from /proc/PID/status), or "" once it is gone.
+# sample PID: "rss_kb,anon_kb,file_kb,data_kb,fds,threads,cpu_s" of a live
+# process (VmRSS, RssAnon, RssFile, VmData from /proc/PID/status), or "" once
+# it is gone.
 sample() {
     local st fds ut sy
-    st=$(awk '/^(VmRSS|RssAnon|RssFile|Threads):/ { v[$1] = $2 }
-        END { printf "%s,%s,%s %s", v["VmRSS:"], v["RssAnon:"], v["RssFile:"], v["Threads:"] }' \
+    st=$(awk '/^(VmRSS|RssAnon|RssFile|VmData|Threads):/ { v[$1] = $2 }
+        END { printf "%s,%s,%s,%s %s", v["VmRSS:"], v["RssAnon:"], v["RssFile:"],
+            v["VmData:"], v["Threads:"] }' \
         "/proc/$1/status" 2>/dev/null) || return 0
     fds=$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
     # utime and stime: fields 14 and 15, counted after the ")" of comm
@@ -122,7 +125,7 @@ sample() {
         'BEGIN { printf "%s,%d,%d,%.2f", m, f, t, c / hz }'
 }
 
-COLS="rss_kb anon_kb file_kb fds threads cpu_s"
+COLS="rss_kb anon_kb file_kb data_kb fds threads cpu_s"
 echo "t_s,load1$(for p in serve run; do printf ",${p}_%s" $COLS; done)" >"$OUT/samples.csv"
 echo "# soak: $SECS s at $RATE/s, samples every $EVERY s into $OUT/samples.csv," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
