@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/soak/run.sh - soak test: `tollgate run` drives a separately started
 # `tollgate serve` at a steady rate on 127.0.0.1 for SECONDS, while both
-# processes' resident memory (VmRSS), open file descriptors and threads are
-# sampled into a CSV; then bench/soak/report.py says whether either grew.
+# processes' memory (VmRSS, RssAnon, RssFile, VmData), open file descriptors,
+# threads and CPU time are sampled into a CSV; then bench/soak/report.py
+# says whether either grew (bench/soak/README.md: how to read it).
 #
 # Usage: bash bench/soak/run.sh [SECONDS] [RATE]
 #   defaults: 600 s at 600 requests/s (offered; retries come on top).
@@ -15,8 +16,8 @@
 #   SET="K=V ..."    more --set overrides for both processes (no spaces
 #                    inside one), e.g. SET=interval=60s
 #   OUT=DIR          where everything goes (default results/soak-<UTC time>)
-#   SLOPE_MAX=KB     verdict threshold, RSS growth in KB per minute over the
-#                    second half of the run (default 64)
+#   SLOPE_MAX=KB     verdict threshold, RssAnon (and VmData) growth in KB
+#                    per minute over the second half of the run (default 64)
 #   FD_SLACK=N       verdict: the second half may exceed the first half's
 #                    highest fd count by N (default 2)
 #   SERVE_THREADS=N  serve's HTTP threads (default 2)
@@ -32,7 +33,7 @@
 # anon_kb (RssAnon), file_kb (RssFile), data_kb (VmData), fds, threads,
 # cpu_s), serve.log, run.log, serve/ and run/ (both results directories),
 # report.txt and soak.png.  Exit status: 0 verdict pass, 1 verdict fail
-# (RSS slope or fds), 3 serve or run failed.  Traffic stays on 127.0.0.1
+# (memory or fds growing), 3 serve or run failed.  Traffic stays on 127.0.0.1
 # and is bounded by SECONDS.
 set -eu
 SECS=${1:-600}
