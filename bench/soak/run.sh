@@ -60,11 +60,13 @@ mkdir -p "$OUT"
 # shellcheck source=bench/serve/common.sh
 . "$ROOT/bench/serve/common.sh" # BODY, serve_port
 
-# Both processes read the same scenario with the same overrides: the rate
-# and a duration that covers the soak (serve's clock runs from its start,
-# a few seconds before run's).
+# Both processes read the same scenario with the same overrides: the rate,
+# a duration that covers the soak (serve's clock runs from its start, a few
+# seconds before run's) and, for soaks under two minutes, a time-series
+# interval that fits in run's --duration.
 SETS=(--set "accounts[0].traffic.phases[0].rate=$RATE/s"
     --set "duration=$((SECS + 60))s")
+[ "$SECS" -ge 120 ] || SETS+=(--set "interval=$((SECS / 4))s")
 for kv in ${SET:-}; do SETS+=(--set "$kv"); done
 
 SERVE_PID=
