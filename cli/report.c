@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "core/expect.h"
+#include "core/expect_measure.h"
 #include "core/junit.h"
 #include "core/scenario.h"
 #include "core/summary.h"

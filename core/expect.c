@@ -1,5 +1,6 @@
 /*
- * expect.c - parsing and evaluation of `expect:` threshold rules.
+ * expect.c - parsing of `expect:` threshold rules (expect_measure.c
+ * evaluates them against a summary).
  *
  * A rule is one short line ("p99(ok) < 2s"), parsed by hand with a cursor:
  * metric, optional parenthesised argument, comparison, value.  The value's
@@ -25,7 +26,7 @@
 #include <string.h>
 
 #include "core/reason.h"
-#include "core/summary.h"
+#include "core/suggest.h"
 
 #define TOKEN_MAX 64
 
@@ -70,45 +71,14 @@ static size_t read_word(struct cursor *c, char *tok, size_t len)
     return n;
 }
 
-/* Edit distance, for "did you mean"; both strings are short ids. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[TOKEN_MAX + 1];
-    if (la > TOKEN_MAX || lb > TOKEN_MAX)
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The closest outcome id to word, or NULL when nothing is close. */
 static const char *closest_outcome(const char *word)
 {
-    const char *best = NULL;
-    size_t best_d = 3; /* suggest only within two edits */
-    for (int r = 0; r < REASON_COUNT; r++) {
-        size_t d = edit_distance(word, reason_id((enum reason)r));
-        if (d < best_d) {
-            best_d = d;
-            best = reason_id((enum reason)r);
-        }
-    }
-    return best;
+    const char *ids[REASON_COUNT + 1];
+    for (int r = 0; r < REASON_COUNT; r++)
+        ids[r] = reason_id((enum reason)r);
+    ids[REASON_COUNT] = NULL;
+    return suggest_near(word, ids);
 }
 
 static int unknown_outcome(struct cursor *c, const char *word,
@@ -467,89 +437,6 @@ bool expect_holds(const struct expect_rule *r, double measured)
     case EXP_GE: return measured >= r->threshold;
     }
     return false;
-}
-
-/* ---- evaluation ------------------------------------------------------------
- */
-
-static double ratio(int64_t num, int64_t den)
-{
-    return den > 0 ? (double)num / (double)den : 0.0;
-}
-
-static const struct summary_lat *lat_block(const struct summary *s, int who)
-{
-    if (who == EXP_OUTCOME_ALL)
-        return &s->lat_all;
-    if (who == EXP_OUTCOME_DENIED)
-        return &s->lat_denied;
-    if (who == REASON_OK)
-        return &s->lat_ok;
-    if (who > 0 && who < REASON_COUNT)
-        return &s->lat_by_reason[who];
-    return NULL;
-}
-
-/* The block's statistic for quantile q in ms; false when not carried. */
-static bool lat_stat(const struct summary_lat *l, double q, double *ms)
-{
-    static const struct {
-        double q;
-        size_t off;
-    } stats[] = { { 50, offsetof(struct summary_lat, p50) },
-                  { 90, offsetof(struct summary_lat, p90) },
-                  { 95, offsetof(struct summary_lat, p95) },
-                  { 99, offsetof(struct summary_lat, p99) },
-                  { 99.9, offsetof(struct summary_lat, p999) },
-                  { 100, offsetof(struct summary_lat, max) },
-                  { -1, offsetof(struct summary_lat, mean) } };
-    for (size_t k = 0; k < sizeof(stats) / sizeof(stats[0]); k++)
-        if (stats[k].q == q) {
-            memcpy(ms, (const char *)l + stats[k].off, sizeof(*ms));
-            return true;
-        }
-    return false;
-}
-
-static int measure_latency(const struct expect_rule *r, const struct summary *s,
-                           double *measured)
-{
-    const struct summary_lat *l = lat_block(s, r->reason);
-    double ms;
-    if (!l || !lat_stat(l, r->quantile, &ms))
-        return ERR_INVAL;
-    if (l->count > 0)
-        *measured = ms * 1e6;
-    return ERR_OK;
-}
-
-static int64_t count_of(const struct summary *s, int who)
-{
-    if (who < 0)
-        return s->requests.denied;
-    if (who == REASON_OK)
-        return s->requests.ok;
-    return s->denied_by_reason[who];
-}
-
-int expect_measure(const struct expect_rule *r, const struct summary *s,
-                   double *measured)
-{
-    *measured = NAN;
-    switch (r->metric) {
-    case EXP_DENIED:
-        *measured = ratio(r->reason < 0 ? s->requests.denied
-                                        : s->denied_by_reason[r->reason],
-                          s->requests.attempts);
-        return ERR_OK;
-    case EXP_COUNT: *measured = (double)count_of(s, r->reason); return ERR_OK;
-    case EXP_LATENCY: return measure_latency(r, s, measured);
-    case EXP_GOODPUT: *measured = s->goodput_per_s; return ERR_OK;
-    case EXP_RETRY_AMPLIFICATION:
-        *measured = s->retry_amplification;
-        return ERR_OK;
-    }
-    return ERR_INVAL;
 }
 
 /* ns -> "850ms", "1.23s", "120us", "2.5m" with 3 significant digits. */

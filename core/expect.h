@@ -61,22 +61,6 @@ int expect_parse(const char *text, struct expect_rule *out, char *err,
 /* True when measured satisfies the comparison; NaN never does. */
 bool expect_holds(const struct expect_rule *r, double measured);
 
-struct summary;
-
-/*
- * Measures r's metric from a run's summary, in the rule's base unit
- * (threshold's unit): denied(reason) = denied_by_reason / attempts and
- * denied = denied / attempts (0 when there were no attempts); count(x)
- * the attempts with that outcome; pNN(outcome) the summary latency block
- * converted from ms to ns; goodput ok per second; retry_amplification
- * attempts / unique.  A latency of an outcome with no samples measures
- * NaN, which fails every comparison: a bound on something that never
- * happened cannot be verified.  Returns ERR_OK, or ERR_INVAL when the rule
- * names a quantile the summary does not carry (measured is then NaN).
- */
-int expect_measure(const struct expect_rule *r, const struct summary *s,
-                   double *measured) WARN_UNUSED;
-
 /* Formats a value in r's base unit for people: "3.21%", "1.23s",
  * "850ms", "41.2/s", "1523", "1.07"; NaN as "no samples".  Returns buf. */
 char *expect_fmt_value(const struct expect_rule *r, double v, char *buf,

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/expect.h"
+#include "core/expect_measure.h"
 #include "core/reason.h"
 #include "core/summary.h"
 
