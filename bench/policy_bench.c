@@ -20,8 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/policy.h"
-#include "core/rng.h"
+#include "core/model/policy.h"
+#include "core/base/rng.h"
 
 #define SEC 1000000000LL
 #define MIN (60 * SEC)

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/suggest.h"
+#include "core/base/suggest.h"
 
 #define NAME_MAX_LEN 64 /* longer words are never near anything */
 
@@ -56,7 +56,7 @@ int args_fail(const struct args *a, const char *fmt, ...)
 const char *args_suggest(const char *word, const char *const *names)
 {
     /* A word that starts with a whole name ("--seed42") means that name;
-     * otherwise the nearest by edit distance (core/suggest). */
+     * otherwise the nearest by edit distance (core/base/suggest). */
     for (size_t i = 0; names[i] != NULL; i++) {
         size_t n = strlen(names[i]);
         if (n >= 3 && strncmp(word, names[i], n) == 0)

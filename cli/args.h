@@ -38,7 +38,7 @@
 
 #include <getopt.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 enum {
     ARGS_END = -1,    /* no more arguments */

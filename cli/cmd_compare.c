@@ -2,7 +2,7 @@
  * cmd_compare.c - `tollgate compare DIR_A DIR_B`: sim vs live, or before vs
  * after, reason by reason and percentile by percentile.
  *
- * Reads the two summary.json files, has core/compare build the rows
+ * Reads the two summary.json files, has core/results/compare build the rows
  * (tolerances, the 95% interval rule, the row order and compare.csv's
  * format are documented there), prints a side-by-side table and writes
  * the rows to DIR_B/compare.csv (or --csv FILE, "-" for stdout), which
@@ -17,10 +17,10 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "core/compare.h"
-#include "core/results.h"
-#include "core/summary.h"
-#include "core/units.h"
+#include "core/results/compare.h"
+#include "core/results/results.h"
+#include "core/stats/summary.h"
+#include "core/base/units.h"
 
 struct opts {
     const char *dir_a, *dir_b;

@@ -20,9 +20,9 @@
 
 #include "cli/args.h"
 #include "cli/report.h"
-#include "core/results.h"
-#include "core/scenario.h"
-#include "core/summary.h"
+#include "core/results/results.h"
+#include "core/scenario/scenario.h"
+#include "core/stats/summary.h"
 
 static void usage(FILE *out)
 {

@@ -30,12 +30,12 @@
 #include <unistd.h>
 
 #include "cli/args.h"
-#include "core/compare.h"
-#include "core/hist.h"
-#include "core/reason.h"
-#include "core/record.h"
-#include "core/results.h"
-#include "core/summary.h"
+#include "core/results/compare.h"
+#include "core/stats/hist.h"
+#include "core/base/reason.h"
+#include "core/stats/record.h"
+#include "core/results/results.h"
+#include "core/stats/summary.h"
 
 #define PATH_LEN 4096
 #define ARGS_LEN 16384
@@ -272,7 +272,7 @@ static void scenario_name(const char *dir, char *out, size_t len)
 }
 
 /* Short labels A and B for the compare chart from compare.csv's first
- * line (core/compare.h): the directories' last parts. */
+ * line (core/results/compare.h): the directories' last parts. */
 static void compare_labels(const char *dir, char *a, char *b, size_t len)
 {
     char path[PATH_LEN], line[2 * PATH_LEN], da[PATH_LEN], db[PATH_LEN];

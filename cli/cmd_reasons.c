@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "cli/args.h"
-#include "core/reason.h"
+#include "core/base/reason.h"
 
 static void print_help(FILE *out)
 {

@@ -22,8 +22,8 @@
 #include "cli/args.h"
 #include "cli/opts.h"
 #include "cli/signals.h"
-#include "core/scenario.h"
-#include "core/units.h"
+#include "core/scenario/scenario.h"
+#include "core/base/units.h"
 #include "serve/serve.h"
 
 struct cli_serve {

@@ -26,10 +26,10 @@
 #include "cli/progress.h"
 #include "cli/report.h"
 #include "cli/signals.h"
-#include "core/results.h"
-#include "core/scenario.h"
-#include "core/summary.h"
-#include "core/units.h"
+#include "core/results/results.h"
+#include "core/scenario/scenario.h"
+#include "core/stats/summary.h"
+#include "core/base/units.h"
 #include "sim/sim.h"
 
 #define MAX_REPLICATIONS 1000

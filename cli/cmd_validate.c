@@ -13,9 +13,9 @@
 
 #include "cli/args.h"
 #include "cli/opts.h"
-#include "core/results.h"
-#include "core/scenario.h"
-#include "core/units.h"
+#include "core/results/results.h"
+#include "core/scenario/scenario.h"
+#include "core/base/units.h"
 
 static void print_help(FILE *out)
 {

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/results.h"
-#include "core/units.h"
+#include "core/results/results.h"
+#include "core/base/units.h"
 
 void opts_add_kv(struct opts_sets *s, const char *key, const char *value)
 {

@@ -23,8 +23,8 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
-#include "core/scenario.h"
+#include "core/base/err.h"
+#include "core/scenario/scenario.h"
 
 struct opts_sets {
     struct scn_override *items; /* key/value strings owned by the set */

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/units.h"
+#include "core/base/units.h"
 
 #define LINE_MAX_COLS 79
 

@@ -20,9 +20,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/hist.h"
-#include "core/reason.h"
-#include "core/record.h"
+#include "core/stats/hist.h"
+#include "core/base/reason.h"
+#include "core/stats/record.h"
 
 #define PROGRESS_TOP 3 /* denial reasons shown */
 

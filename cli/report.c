@@ -2,9 +2,9 @@
  * report.c - the expect: verdicts shared by check, sim --check and run
  * --check.
  *
- * Each rule is measured on the summary (core/expect), printed with its
+ * Each rule is measured on the summary (core/scenario/expect), printed with its
  * verdict and measured value in the rule's own unit, and optionally
- * collected into a JUnit report (core/junit).  A rule that cannot be
+ * collected into a JUnit report (core/base/junit).  A rule that cannot be
  * measured (a latency of an outcome that never happened) fails, and the
  * line says "no samples" instead of a number.  This file decides nothing
  * about exit codes beyond the three documented in report.h.
@@ -17,11 +17,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/expect.h"
-#include "core/expect_measure.h"
-#include "core/junit.h"
-#include "core/scenario.h"
-#include "core/summary.h"
+#include "core/scenario/expect.h"
+#include "core/stats/expect_measure.h"
+#include "core/base/junit.h"
+#include "core/scenario/scenario.h"
+#include "core/stats/summary.h"
 
 struct verdict {
     char shown[48];    /* measured value with unit */

@@ -2,7 +2,7 @@
  * classify.c - live responses to canonical reasons.
  *
  * The built-in dialects first look for the canonical message of a reason
- * (core/reason.c) inside error.message with a matching status: that is
+ * (core/base/reason.c) inside error.message with a matching status: that is
  * what `tollgate serve` sends, so a serve round trip is exact.  Failing
  * that they read error.code (OpenAI) or error.type (Anthropic), then
  * message keywords, then fall back on the status alone (429 -> rate_limit,

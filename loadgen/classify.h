@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/reason.h"
-#include "core/scenario.h"
+#include "core/base/reason.h"
+#include "core/scenario/scenario.h"
 
 #define CLS_HEADERS_KEEP 2048 /* header bytes kept for custom rules */
 

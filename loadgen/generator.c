@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
+#include "core/base/json.h"
 
 /* A CPU time in ms, or -1 when unknown (negative ns), as documented:
  * -1 ns divided would print as "-0.0". */

@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "loadgen/loadgen.h"
 
 /* What generator.json says about one run.  Borrows everything. */

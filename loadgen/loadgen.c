@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/traffic.h"
+#include "core/model/traffic.h"
 #include "loadgen/curlmem.h"
 #include "loadgen/worker.h"
 

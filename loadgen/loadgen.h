@@ -7,7 +7,7 @@
  * progress (lg_poll) until the run ends by itself or it calls lg_stop();
  * lg_join() waits for the workers and merges their recorders exactly.
  *
- * Open loop: every request of core/traffic leaves at its intended time;
+ * Open loop: every request of core/model/traffic leaves at its intended time;
  * worker w of T (shard I of N) owns the accounts a with
  * a % (N*T) == I + N*w.  Latency = completion - intended time (corrected
  * for coordinated omission), service time = completion - actual send,
@@ -30,11 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
-#include "core/keys.h"
-#include "core/reason.h"
-#include "core/record.h"
-#include "core/scenario.h"
+#include "core/base/err.h"
+#include "core/model/keys.h"
+#include "core/base/reason.h"
+#include "core/stats/record.h"
+#include "core/scenario/scenario.h"
 
 #define LG_MAX_THREADS     SCN_MAX_THREADS /* scenario.h, checked there */
 #define LG_MAX_CONNECTIONS SCN_MAX_CONNECTIONS

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 /*
  * Parses a --start-at TIME into ns since the Unix epoch (UTC):

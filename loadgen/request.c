@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/keys.h"
+#include "core/model/keys.h"
 
 /* libcurl write callback: keep the first bytes up to the cap, then a
  * rolling tail, and discard the rest (returning the full size). */

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "core/traffic.h"
+#include "core/model/traffic.h"
 
 /* ---- pending heap (retries, closed-loop users) ------------------------ */
 

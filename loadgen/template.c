@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/scenario.h"
+#include "core/scenario/scenario.h"
 
-/* The names are the scenario's (core/scenario.h), in enum order. */
+/* The names are the scenario's (core/scenario/scenario.h), in enum order. */
 _Static_assert(TPL_VAR_COUNT == SCN_TPL_N_VARS + 1,
                "enum tpl_var and scn_tpl_vars disagree");
 

@@ -8,8 +8,8 @@
  *
  * Variables: ${key} ${model} ${region} ${account} ${prompt}
  * ${prompt_tokens} ${completion_tokens} ${request_id}, named once in
- * core/scenario.h (scn_tpl_vars, in the order of enum tpl_var).  ${prompt} is
- * filler text of about 4 characters per prompt token (bounded by
+ * core/scenario/scenario.h (scn_tpl_vars, in the order of enum tpl_var).
+ * ${prompt} is filler text of about 4 characters per prompt token (bounded by
  * TPL_MAX_PROMPT_BYTES), made of lower-case words and spaces so that it is
  * safe inside a JSON string, a header or a URL query.  "$$" writes a
  * literal '$'.  Anything else after '$' is an error at compile time.
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 #define TPL_MAX_PROMPT_BYTES (256 * 1024)
 

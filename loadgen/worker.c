@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/client.h"
+#include "core/model/client.h"
 #include "loadgen/curlmem.h"
 #include "loadgen/request.h"
 #include "loadgen/sched.h"

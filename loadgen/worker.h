@@ -16,13 +16,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/hist.h"
-#include "core/keys.h"
-#include "core/reason.h"
-#include "core/record.h"
-#include "core/rng.h"
-#include "core/scenario.h"
-#include "core/traffic.h"
+#include "core/stats/hist.h"
+#include "core/model/keys.h"
+#include "core/base/reason.h"
+#include "core/stats/record.h"
+#include "core/base/rng.h"
+#include "core/scenario/scenario.h"
+#include "core/model/traffic.h"
 #include "loadgen/classify.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/template.h"

@@ -39,9 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/keys.h"
-#include "core/results.h"
-#include "core/summary.h"
+#include "core/model/keys.h"
+#include "core/results/results.h"
+#include "core/stats/summary.h"
 #include "serve/serve_guard.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_model.h"

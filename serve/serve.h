@@ -20,7 +20,7 @@
  *                                                when set, key is off
  *                                                without one)
  *
- * Keys: "Authorization: Bearer K" or "x-api-key: K", K from core/keys
+ * Keys: "Authorization: Bearer K" or "x-api-key: K", K from core/model/keys
  * (deterministic per-account keys, or the scenario's live.keys file).
  * Region: the live.region_header (default X-Client-Region).  Source (for
  * lockouts and scope: source limits): the X-Client-Source header when it
@@ -37,9 +37,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
-#include "core/record.h"
-#include "core/scenario.h"
+#include "core/base/err.h"
+#include "core/stats/record.h"
+#include "core/scenario/scenario.h"
 
 #define SERVE_DEFAULT_HOST       "127.0.0.1"
 #define SERVE_DEFAULT_PORT       8080

@@ -2,7 +2,7 @@
  * serve_admin.c - formats the admin endpoints' bodies from a snapshot.
  *
  * Output goes through open_memstream, so bodies of any size are built in
- * one pass; the JSON goes through core/json's writer (escaping, number
+ * one pass; the JSON goes through core/base/json's writer (escaping, number
  * formatting).  Prometheus histogram buckets are cumulative (le="x" counts
  * every observation <= x), as the exposition format requires.
  *
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
+#include "core/base/json.h"
 
 static const double bucket_le[SERVE_ADMIN_N_BUCKETS] = SERVE_ADMIN_BUCKETS;
 

@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/policy.h"
-#include "core/reason.h"
-#include "core/scenario.h"
+#include "core/model/policy.h"
+#include "core/base/reason.h"
+#include "core/scenario/scenario.h"
 
 /* Upper bounds (seconds) of the latency histogram buckets; +Inf follows. */
 #define SERVE_ADMIN_BUCKETS                                                    \

@@ -41,7 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 #define SERVE_GUARD_TICK_NS 250000000LL /* sweep period */
 #define SERVE_GUARD_SCAN    64          /* connections eviction looks at */

@@ -1,7 +1,7 @@
 /*
  * serve_keys.h - API key to account, for serve's authentication.
  *
- * Two schemes, as core/keys.h defines them: the deterministic per-account
+ * Two schemes, as core/model/keys.h defines them: the deterministic per-account
  * keys ("tg-<account>-<hash>", checked by keys_parse, O(1) and no table),
  * or a keys file (live.keys: line i is account i's key), looked up through
  * an open-addressing hash table built once.  Either way an account id at
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/keys.h"
+#include "core/model/keys.h"
 
 struct serve_keys {
     int64_t n_accounts;

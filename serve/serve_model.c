@@ -11,7 +11,7 @@
  * request with the policy; the queue is polled (starting or expiring
  * waiting requests) and the finished calls are resumed after the lock is
  * dropped.  The shared steps -- events, service times, end of service,
- * gauges -- are core/world's, the same code sim runs in virtual time.
+ * gauges -- are core/model/world's, the same code sim runs in virtual time.
  *
  * Invariants (all under m->lock):
  * - the clock is read after taking the lock, so the policy sees
@@ -31,11 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/capacity.h"
-#include "core/json.h"
-#include "core/results.h"
-#include "core/timeline.h"
-#include "core/world.h"
+#include "core/model/capacity.h"
+#include "core/base/json.h"
+#include "core/results/results.h"
+#include "core/model/timeline.h"
+#include "core/model/world.h"
 #include "serve/serve_admin.h"
 #include "serve/serve_timer.h"
 
@@ -333,7 +333,7 @@ static void timeline_at(void *arg, int64_t t_ns, enum timeline_what what,
 }
 
 /* Gauges of the interval ending at t_end, recorded just before it, with
- * values read now (core/world: one method for every engine). */
+ * values read now (core/model/world: one method for every engine). */
 static void sample_gauges(struct serve_model *m, int64_t t_end, int64_t now)
 {
     world_gauges(&m->w, m->rec, t_end - 1, now, m->n_waiting);

@@ -23,11 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
-#include "core/policy.h"
-#include "core/reason.h"
-#include "core/record.h"
-#include "core/scenario.h"
+#include "core/base/err.h"
+#include "core/model/policy.h"
+#include "core/base/reason.h"
+#include "core/stats/record.h"
+#include "core/scenario/scenario.h"
 #include "serve/serve_scn.h"
 
 /* What the HTTP layer does after serve_model_decide. */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/reason.h"
+#include "core/base/reason.h"
 
 /* Which wire format an API route speaks. */
 enum serve_dialect { SERVE_OPENAI = 0, SERVE_ANTHROPIC };

@@ -11,7 +11,7 @@
  * So the fast path only ever answers for valid JSON, and every error,
  * including the 400 of a malformed body, comes from the full reader.
  *
- * The full reader parses with core/json's DOM parser into a node array on
+ * The full reader parses with core/base/json's DOM parser into a node array on
  * the stack (enough for ordinary chats); a body with more JSON values than
  * that is parsed again with a heap array sized from its length (at most
  * one value per byte), so a large but valid body is never mistaken for a
@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
+#include "core/base/json.h"
 
 #define REQ_STACK_NODES 1024
 #define REQ_MAX_DEPTH   32
@@ -190,7 +190,7 @@ static const char *fast_string(const char *p, const char *end, size_t *len,
 
 /* A number at p; *plain when it is a non-negative integer of at most 15
  * digits (then *v is its value).  Exponents and long literals give up
- * (core/json rejects the non-finite ones). */
+ * (core/base/json rejects the non-finite ones). */
 static const char *fast_number(const char *p, const char *end, bool *plain,
                                int64_t *v)
 {

@@ -4,7 +4,7 @@
  * The policy model needs a model, a prompt size, max_tokens and the
  * moderation / malformed flags of a request; this module extracts them
  * from an OpenAI chat or completions body or an Anthropic messages body,
- * with core/json's bounded parser.  It never fails hard: a body that is
+ * with core/base/json's bounded parser.  It never fails hard: a body that is
  * not valid JSON, or lacks the route's required members, sets bad_json /
  * bad_request and keeps what could be read, so that the policy's
  * evaluation order still decides (an unknown key beats a malformed body).
@@ -55,7 +55,7 @@ void serve_req_parse(enum serve_route route, const char *body, size_t len,
 /* The two readers serve_req_parse uses, for tests that compare them.
  * _fast returns false (and *out is to be ignored) when it gives up on a
  * body; when it returns true, *out is what _full gives.  _full is the
- * reference: core/json's DOM parse of the whole body. */
+ * reference: core/base/json's DOM parse of the whole body. */
 bool serve_req_parse_fast(enum serve_route route, const char *body, size_t len,
                           struct serve_req_info *out);
 void serve_req_parse_full(enum serve_route route, const char *body, size_t len,

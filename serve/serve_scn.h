@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
-#include "core/scenario.h"
+#include "core/base/err.h"
+#include "core/scenario/scenario.h"
 
 #define SERVE_SCN_CODES 676 /* two-letter codes AA..ZZ */
 

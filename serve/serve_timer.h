@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 /* One due entry.  kind and item are the owner's; the heap never looks
  * inside them. */

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 static inline bool ev_before(const struct evq_event *a,
                              const struct evq_event *b)

@@ -4,7 +4,7 @@
  * State: an event queue (sim/evq) of pending engine events; a pool of
  * attempt records ("slots", recycled through a free list, referenced from
  * events by index so the pool can grow by doubling); the next open-loop
- * arrival, pulled lazily from core/traffic and kept outside the heap (the
+ * arrival, pulled lazily from core/model/traffic and kept outside the heap (the
  * main loop takes it when it is strictly earlier than the heap's top, so
  * memory grows with accounts and in-flight attempts, never with the number
  * of requests); the policy, the capacity rule and the recorder.
@@ -38,12 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/capacity.h"
-#include "core/client.h"
-#include "core/policy.h"
-#include "core/reason.h"
-#include "core/rng.h"
-#include "core/traffic.h"
+#include "core/model/capacity.h"
+#include "core/model/client.h"
+#include "core/model/policy.h"
+#include "core/base/reason.h"
+#include "core/base/rng.h"
+#include "core/model/traffic.h"
 #include "sim/evq.h"
 #include "sim/sim_int.h"
 

@@ -2,10 +2,10 @@
  * sim.h - the discrete-event simulator behind `tollgate sim`.
  *
  * sim_run() plays a scenario in virtual time: the scenario's request
- * stream (core/traffic) meets the policy model (core/policy), the
- * capacity rule (core/capacity) and the client model (core/client), and
- * every attempt and final outcome goes to a recorder (core/record).  The
- * same scenario and seed give the same events in the same order, so the
+ * stream (core/model/traffic) meets the policy model (core/model/policy), the
+ * capacity rule (core/model/capacity) and the client model (core/model/client),
+ * and every attempt and final outcome goes to a recorder (core/stats/record).
+ * The same scenario and seed give the same events in the same order, so the
  * results are byte-identical from run to run.
  *
  * What happens to one attempt, at virtual time `now` (its intended send
@@ -19,7 +19,7 @@
  *   4. the client observes the answer rtt after the server finished, or
  *      gives up at its timeout (outcome timeout; the server still does the
  *      work, releases its slot and calls policy_complete);
- *   5. the client retries retryable outcomes per core/client.h, honouring
+ *   5. the client retries retryable outcomes per core/model/client.h, honouring
  *      the decision's retry_after; the final outcome of the logical
  *      request is recorded once.
  * Latency is observed time minus the attempt's intended time (for a retry,
@@ -50,10 +50,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
-#include "core/record.h"
-#include "core/scenario.h"
-#include "core/timeline.h"
+#include "core/base/err.h"
+#include "core/stats/record.h"
+#include "core/scenario/scenario.h"
+#include "core/model/timeline.h"
 
 /* Events processed between two looks at the stop flag and the tick. */
 #define SIM_TICK_EVENTS 4096

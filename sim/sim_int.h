@@ -3,7 +3,7 @@
  *
  * sim.c runs the attempts (slots, capacity, client timeouts, retries) and
  * the main loop; sim_timeline.c connects the world's timeline and gauges
- * (core/world.h) to the event queue.  Nothing outside sim/ includes this
+ * (core/model/world.h) to the event queue.  Nothing outside sim/ includes this
  * header.
  */
 #ifndef TOLLGATE_SIM_INT_H
@@ -13,12 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/policy.h"
-#include "core/record.h"
-#include "core/rng.h"
-#include "core/timeline.h"
-#include "core/traffic.h"
-#include "core/world.h"
+#include "core/model/policy.h"
+#include "core/stats/record.h"
+#include "core/base/rng.h"
+#include "core/model/timeline.h"
+#include "core/model/traffic.h"
+#include "core/model/world.h"
 #include "sim/evq.h"
 #include "sim/sim.h"
 

@@ -1,7 +1,7 @@
 /*
  * sim_timeline.c - the world's timeline and gauges on the event queue.
  *
- * core/world applies event occurrences (policy, events.csv row, capacity)
+ * core/model/world applies event occurrences (policy, events.csv row, capacity)
  * and asks, through sim_timeline_at, for what follows; here those asks
  * become SE_EVENT_START / SE_EVENT_END events, and each occurrence is
  * followed by serving the capacity queue, which may have grown.  Gauges

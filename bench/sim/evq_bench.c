@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "core/rng.h"
+#include "core/base/rng.h"
 #include "sim/evq.h"
 
 static double now_s(void)

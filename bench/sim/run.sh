@@ -79,5 +79,5 @@ awk -v t="$t" -v p="$p" 'BEGIN {
 
 echo "== event queue alone (hold model)"
 cc -O2 -DNDEBUG -std=c11 -D_POSIX_C_SOURCE=200809L -I. bench/sim/evq_bench.c \
-    sim/evq.c core/rng.c core/err.c -lm -o "$out/evq_bench"
+    sim/evq.c core/base/rng.c core/base/err.c -lm -o "$out/evq_bench"
 "$out/evq_bench"

@@ -16,7 +16,7 @@
  */
 #include "fuzz_common.h"
 
-#include "core/reason.h"
+#include "core/base/reason.h"
 #include "loadgen/classify.h"
 #include "loadgen/loadgen.h"
 

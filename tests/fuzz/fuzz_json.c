@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c - core/json's readers.
+ * fuzz_json.c - core/base/json's readers.
  *
  * The input is parsed as a document (json_parse, exact-size buffer) and,
  * when it parses, every node is visited through the accessors: strings
@@ -16,7 +16,7 @@
 
 #include <math.h>
 
-#include "core/json.h"
+#include "core/base/json.h"
 
 #define MAX_NODES  1024
 #define MAX_ESCAPE 4096

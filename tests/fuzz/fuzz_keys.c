@@ -10,7 +10,7 @@
  */
 #include "fuzz_common.h"
 
-#include "core/keys.h"
+#include "core/model/keys.h"
 
 static struct fuzz_file in_file;
 

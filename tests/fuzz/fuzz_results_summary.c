@@ -8,8 +8,8 @@
  */
 #include "fuzz_common.h"
 
-#include "core/results.h"
-#include "core/summary.h"
+#include "core/results/results.h"
+#include "core/stats/summary.h"
 
 static char *write_summary(const struct summary *s)
 {

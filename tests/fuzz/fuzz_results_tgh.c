@@ -8,8 +8,8 @@
  */
 #include "fuzz_common.h"
 
-#include "core/record.h"
-#include "core/results.h"
+#include "core/stats/record.h"
+#include "core/results/results.h"
 
 static struct fuzz_file in_file, again_file;
 

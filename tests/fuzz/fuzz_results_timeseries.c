@@ -7,7 +7,7 @@
  */
 #include "fuzz_common.h"
 
-#include "core/results.h"
+#include "core/results/results.h"
 
 static struct fuzz_file in_file;
 

@@ -9,7 +9,7 @@
 
 #include "fuzz_common.h"
 
-#include "core/scenario.h"
+#include "core/scenario/scenario.h"
 
 #ifndef FUZZ_SRC_DIR
 #define FUZZ_SRC_DIR "."

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/capacity.h"
-#include "core/err.h"
+#include "core/model/capacity.h"
+#include "core/base/err.h"
 
 enum op { ADMIT, RELEASE, POLL, FACTOR, END };
 

@@ -13,7 +13,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 
-#include "core/reason.h"
+#include "core/base/reason.h"
 #include "loadgen/classify.h"
 
 /* ---- responses ------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /*
- * test_client.c - the client retry and timeout rules of core/client.h.
+ * test_client.c - the client retry and timeout rules of core/model/client.h.
  *
  * Every backoff x jitter x retry-after combination is a generated row;
  * fixed rows cover backoff values, caps, saturation, the retry budget,
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "core/client.h"
+#include "core/model/client.h"
 
 #define MS INT64_C(1000000)
 #define S  INT64_C(1000000000)

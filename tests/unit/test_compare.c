@@ -1,5 +1,5 @@
 /*
- * test_compare.c - the rows of `tollgate compare` (core/compare.c): the
+ * test_compare.c - the rows of `tollgate compare` (core/results/compare.c): the
  * rate tolerance in percentage points (boundary included), the relative
  * latency tolerance and its absolute floor, the 95% interval rule (both
  * sides need one), a side without samples, a reason that only one side
@@ -21,8 +21,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/compare.h"
-#include "core/reason.h"
+#include "core/results/compare.h"
+#include "core/base/reason.h"
 
 struct side {
     int64_t attempts;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/dist.h"
+#include "core/base/dist.h"
 
 struct dist_case {
     const char *name;

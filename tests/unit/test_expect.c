@@ -10,10 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/expect.h"
-#include "core/expect_measure.h"
-#include "core/reason.h"
-#include "core/summary.h"
+#include "core/scenario/expect.h"
+#include "core/stats/expect_measure.h"
+#include "core/base/reason.h"
+#include "core/stats/summary.h"
 
 /* ---- valid rules -------------------------------------------------------- */
 

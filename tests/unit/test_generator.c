@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/json.h"
+#include "core/base/json.h"
 #include "loadgen/generator.h"
 
 #define MS 1000000LL

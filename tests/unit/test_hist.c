@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/hist.h"
+#include "core/stats/hist.h"
 
 #define US 1000LL
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/json.h"
+#include "core/base/json.h"
 
 #define MAX_NODES 256
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/junit.h"
+#include "core/base/junit.h"
 
 /* Renders through open_memstream so the whole document can be compared. */
 static char *render(const char *suite, const struct junit_case *c, size_t n,

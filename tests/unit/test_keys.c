@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "core/keys.h"
+#include "core/model/keys.h"
 
 static void test_round_trip(void **state)
 {

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/limiter.h"
-#include "core/rng.h"
+#include "core/model/limiter.h"
+#include "core/base/rng.h"
 
 __extension__ typedef __int128 i128;
 

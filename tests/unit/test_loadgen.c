@@ -31,10 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/keys.h"
-#include "core/record.h"
-#include "core/scenario.h"
-#include "core/traffic.h"
+#include "core/model/keys.h"
+#include "core/stats/record.h"
+#include "core/scenario/scenario.h"
+#include "core/model/traffic.h"
 #include "loadgen/loadgen.h"
 
 /* ---- a tiny keep-alive server ------------------------------------------ */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/policy.h"
+#include "core/model/policy.h"
 
 #define MS   1000000LL
 #define SEC  1000000000LL

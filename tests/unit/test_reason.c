@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/reason.h"
+#include "core/base/reason.h"
 
 struct reason_case {
     const char *name;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/record.h"
+#include "core/stats/record.h"
 
 #define MS 1000000LL
 #define S  1000000000LL

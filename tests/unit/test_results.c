@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "core/json.h"
-#include "core/results.h"
+#include "core/base/json.h"
+#include "core/results/results.h"
 
 #define MS 1000000LL
 #define S  1000000000LL

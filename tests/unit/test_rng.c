@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/rng.h"
+#include "core/base/rng.h"
 
 static void test_same_triple_same_stream(void **state)
 {

@@ -1,6 +1,6 @@
 /*
  * test_scenario.c - the scenario parser and validator through
- * core/scenario.h.
+ * core/scenario/scenario.h.
  *
  * Tables: error rows (a YAML text -> the error code and one diagnostic's
  * line, column and message substring, one row per validation error
@@ -23,10 +23,10 @@
 
 #include <cmocka.h>
 
-#include "core/policy.h"
-#include "core/record.h"
-#include "core/scenario.h"
-#include "core/units.h"
+#include "core/model/policy.h"
+#include "core/stats/record.h"
+#include "core/scenario/scenario.h"
+#include "core/base/units.h"
 
 /* A valid scenario; rows append to it from line 7 on. */
 #define BASE                                                                   \
@@ -498,16 +498,18 @@ static const struct limit_case limit_cases[] = {
       "1h; all events together may visit at most 1000000000 accounts: use "
       "every: 36s or longer" },
     { "too many models", L_MODELS, 265, "more than 256 models" },
-    /* 64 run workers x (200000 rows + histograms): ~4 GB; 31 fit */
+    /* 64 run workers x (35 histograms x 221184 B + 200000 rows x 320 B +
+     * 1 population x 640 B = 71742080 B): 4378 MB; 2 GiB / 71742080 = 29.9,
+     * so 29 fit (the SCN_REC_* charges of scenario.h) */
     /* 10M accounts x 10 limits: 100M states of 24 bytes; 8M accounts fit */
     { "too many limiter states", L_LIMIT_STATES, 19,
       "10000000 accounts x 10 limits (tier 'free' has the most) need a "
       "limiter state each, more than 80000000: use at most 8000000 "
       "accounts" },
     { "run recorders too big", L_RUN_MEMORY, 9,
-      "run keeps a recorder of ~65 MB per worker thread (1 populations, "
-      "200000 time-series rows): 64 threads need ~4183 MB, more than the "
-      "limit of 2048 MB: use at most 31 threads" },
+      "run keeps a recorder of ~68 MB per worker thread (1 populations, "
+      "200000 time-series rows): 64 threads need ~4378 MB, more than the "
+      "limit of 2048 MB: use at most 29 threads" },
     /* 4500 subdivision codes: interning each by a scan of the others (and
      * a realloc per code) took 14 s of CPU for 96000 */
     { "too many regions", L_REGIONS, 8,

@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
-#include "core/json.h"
-#include "core/keys.h"
-#include "core/scenario.h"
-#include "core/units.h"
+#include "core/base/json.h"
+#include "core/model/keys.h"
+#include "core/scenario/scenario.h"
+#include "core/base/units.h"
 #include "serve/serve_admin.h"
 #include "serve/serve_guard.h"
 #include "serve/serve_keys.h"

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/hist.h"
-#include "core/record.h"
-#include "core/traffic.h"
+#include "core/stats/hist.h"
+#include "core/stats/record.h"
+#include "core/model/traffic.h"
 #include "sim/sim.h"
 
 #define S  INT64_C(1000000000)

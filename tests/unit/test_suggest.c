@@ -1,5 +1,5 @@
 /*
- * test_suggest.c - "did you mean" (core/suggest.h): the nearest name by
+ * test_suggest.c - "did you mean" (core/base/suggest.h): the nearest name by
  * optimal string alignment distance, case ignored, within a threshold
  * that grows with the word (1 up to 3 bytes, 2 up to 6, 3 beyond).
  */
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "core/suggest.h"
+#include "core/base/suggest.h"
 
 static const char *const commands[] = { "sim",   "run",      "serve",
                                         "plot",  "check",    "compare",

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/scenario.h"
+#include "core/scenario/scenario.h"
 #include "loadgen/template.h"
 #include "serve/serve_req.h"
 

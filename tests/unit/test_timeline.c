@@ -1,6 +1,6 @@
 /*
  * test_timeline.c - the occurrence rules of scenario events shared by sim
- * and serve (core/timeline.h): which kinds last, first start, length and
+ * and serve (core/model/timeline.h): which kinds last, first start, length and
  * restart gap, with the exact draws (and only those) from the caller's
  * stream; then the occurrence log and its scheduling: worked rows for a
  * small timeline, the end of the run, open-ended timelines, late timers,
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "core/scenario.h"
-#include "core/timeline.h"
+#include "core/scenario/scenario.h"
+#include "core/model/timeline.h"
 
 #define S 1000000000LL
 
@@ -63,7 +63,7 @@ static void test_lasts(void **state)
 {
     const struct lasts_case *c = *state;
     struct scn_event e = event(c->kind, c->timing);
-    assert_int_equal(timeline_lasts(&e), c->lasts);
+    assert_int_equal(scn_event_lasts(&e), c->lasts);
 }
 
 /* Fixed times draw nothing from the stream. */

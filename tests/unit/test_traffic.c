@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "core/traffic.h"
+#include "core/model/traffic.h"
 
 #define S      INT64_C(1000000000)
 #define MS     INT64_C(1000000)

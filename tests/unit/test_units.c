@@ -1,5 +1,5 @@
 /*
- * test_units.c - the value parsers and formatters of core/units.h.
+ * test_units.c - the value parsers and formatters of core/base/units.h.
  *
  * One table of parse rows (every value type, valid and invalid, each
  * error code), one of formatter rows, and round-trip checks: whatever a
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/units.h"
+#include "core/base/units.h"
 
 enum kind { K_DUR, K_RATE, K_RAMP, K_MONEY, K_PRICE, K_FRAC, K_COUNT, K_NUM };
 

@@ -1,5 +1,5 @@
 /*
- * test_world.c - the engine-neutral glue (core/world.h): an event
+ * test_world.c - the engine-neutral glue (core/model/world.h): an event
  * occurrence reaches the policy, the log and the capacity in one step;
  * end of service frees the server, completes the request and charges
  * credit only when it succeeded; service times of unknown models are 0;
@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "core/record.h"
-#include "core/scenario.h"
-#include "core/world.h"
+#include "core/stats/record.h"
+#include "core/scenario/scenario.h"
+#include "core/model/world.h"
 
 #define S 1000000000LL
 

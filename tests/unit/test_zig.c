@@ -15,8 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/capacity.h"
-#include "core/zig.h"
+#include "core/model/capacity.h"
+#include "core/base/zig.h"
 
 static struct zig z; /* about 16 KB: static rather than on the stack */
 

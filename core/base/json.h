@@ -1,0 +1,167 @@
+/*
+ * json.h - a small JSON writer and a bounded DOM parser.
+ *
+ * Parser: json_parse() tokenises a whole document into a caller-provided
+ * array of nodes (no allocation), in document order.  Strings and numbers
+ * point into the input text, which must outlive the document; string
+ * escapes are decoded on demand (json_str_copy).  Hard limits: input bytes,
+ * nesting depth and node count, reported as ERR_TOOBIG; malformed input
+ * (RFC 8259, no extensions) is ERR_PARSE with the byte offset in
+ * doc->err_pos.  Used on serve's and loadgen's hot paths, so it is a single
+ * pass with no allocation.
+ *
+ * Node handles are int indices into doc->nodes; -1 means "absent", and every
+ * accessor accepts -1 and answers "absent / wrong type".  Object children
+ * alternate key (a JSON_STRING node) and value.
+ *
+ * Writer: struct json_w writes pretty or compact JSON to a FILE *,
+ * remembering the first I/O error; numbers are written with the shortest
+ * text that reads back to the same double.
+ */
+#ifndef TOLLGATE_JSON_H
+#define TOLLGATE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/base/err.h"
+
+#define JSON_MAX_BYTES_DEFAULT (16u * 1024 * 1024)
+#define JSON_MAX_DEPTH_DEFAULT 64
+#define JSON_NUM_MAX_CHARS     512 /* longer number literals: ERR_TOOBIG */
+
+enum json_type {
+    JSON_NULL = 0,
+    JSON_FALSE,
+    JSON_TRUE,
+    JSON_NUMBER,
+    JSON_STRING,
+    JSON_ARRAY,
+    JSON_OBJECT
+};
+
+struct json_node {
+    const char *p;   /* string: first byte after the quote (raw, escaped);
+                        number: literal text; containers: the bracket */
+    double num;      /* JSON_NUMBER: value */
+    uint32_t len;    /* string/number: raw bytes; containers: children
+                        (an object counts keys and values) */
+    uint32_t next;   /* index of the next sibling; 0: none */
+    uint8_t type;    /* enum json_type */
+    uint8_t escaped; /* string contains backslash escapes */
+};
+
+struct json_doc {
+    const char *text;
+    size_t len;
+    struct json_node *nodes; /* borrowed */
+    size_t n_nodes;
+    size_t err_pos; /* byte offset of the error after a failed parse */
+};
+
+/*
+ * Parses text[0..len) into nodes[0..max_nodes) and sets *doc (node 0 is the
+ * root).  max_bytes and max_depth of 0 mean the defaults above.  Returns
+ * ERR_OK, ERR_PARSE (malformed, trailing garbage, bad escape, lone
+ * surrogate escape, control character in a string, truncated input,
+ * non-finite number), ERR_TOOBIG (len > max_bytes, depth > max_depth, more
+ * than max_nodes values, number literal longer than JSON_NUM_MAX_CHARS).
+ */
+int json_parse(struct json_doc *doc, const char *text, size_t len,
+               struct json_node *nodes, size_t max_nodes, size_t max_bytes,
+               int max_depth) WARN_UNUSED;
+
+/* Type of node i; JSON_NULL for -1 (check json_ok for presence). */
+enum json_type json_type(const struct json_doc *d, int i);
+bool json_ok(const struct json_doc *d, int i); /* i is a node */
+
+/* Value of member key in object obj; -1 if absent or obj not an object.
+ * Keys are compared after escape decoding. */
+int json_get(const struct json_doc *d, int obj, const char *key);
+/* Element idx of array arr; -1 if out of range / not an array. */
+int json_at(const struct json_doc *d, int arr, size_t idx);
+/* Children: elements of an array, or keys and values of an object. */
+size_t json_len(const struct json_doc *d, int i);
+/* First child of a container (-1 if none) and the next sibling of a child
+ * (-1 at the end).  For objects: key k, value k + 1, next key
+ * json_next(d, k + 1). */
+int json_child(const struct json_doc *d, int i);
+int json_next(const struct json_doc *d, int i);
+
+/* Accessors: false (out untouched) when i is absent or of another type.
+ * json_int64 also fails for non-integers and values outside int64. */
+bool json_num(const struct json_doc *d, int i, double *out);
+bool json_int64(const struct json_doc *d, int i, int64_t *out);
+bool json_bool(const struct json_doc *d, int i, bool *out);
+/* True when string node i equals s (escapes decoded). */
+bool json_str_eq(const struct json_doc *d, int i, const char *s);
+/*
+ * Decodes string node i into buf (NUL-terminated, UTF-8).  Returns
+ * ERR_OK, ERR_INVAL (not a string) or ERR_TOOBIG (does not fit; buf holds
+ * a truncated prefix).  *out_len (may be NULL) receives the decoded length.
+ */
+int json_str_copy(const struct json_doc *d, int i, char *buf, size_t cap,
+                  size_t *out_len) WARN_UNUSED;
+
+/* Convenience lookups of a path of object keys ("error", "type"):
+ * json_path(d, root, "error", "type", NULL) -> node or -1. */
+int json_path(const struct json_doc *d, int i, ...);
+
+/* ---- writer -------------------------------------------------------------- */
+
+#define JSON_W_MAX_DEPTH 32
+
+struct json_w {
+    FILE *out;
+    bool pretty;
+    int depth;
+    bool need_comma[JSON_W_MAX_DEPTH + 1];
+    bool after_key;
+    int err;         /* first error: ERR_IO (errno kept), ERR_RANGE (depth) */
+    int saved_errno; /* errno of the first failed write */
+};
+
+void json_w_init(struct json_w *w, FILE *out, bool pretty);
+void json_w_obj_begin(struct json_w *w);
+void json_w_obj_end(struct json_w *w);
+void json_w_arr_begin(struct json_w *w);
+void json_w_arr_end(struct json_w *w);
+/* Object key; the next call writes its value. */
+void json_w_key(struct json_w *w, const char *key);
+void json_w_str(struct json_w *w, const char *s);
+void json_w_strn(struct json_w *w, const char *s, size_t len);
+/* Shortest round-trip text; NaN and infinities are written as null. */
+void json_w_num(struct json_w *w, double v);
+void json_w_int(struct json_w *w, int64_t v);
+void json_w_uint(struct json_w *w, uint64_t v);
+void json_w_bool(struct json_w *w, bool v);
+void json_w_null(struct json_w *w);
+/* Ends the document (newline when pretty) and returns the first error. */
+int json_w_finish(struct json_w *w) WARN_UNUSED;
+
+/*
+ * Scans the JSON string literal whose opening quote is at *p (*p < end),
+ * validating it exactly as json_parse does (no raw control characters,
+ * valid escapes, surrogates paired).  On success returns true with *p just
+ * past the closing quote, *len the raw bytes between the quotes and
+ * *escaped whether they hold an escape; on failure returns false with *p
+ * where the scan stopped.  For readers that pick values out of a document
+ * without building one (serve's fast request path).
+ */
+bool json_scan_string(const char **p, const char *end, size_t *len,
+                      bool *escaped);
+
+/*
+ * Escapes s[0..len) as the inside of a JSON string (no quotes) into dst
+ * (cap bytes, NUL-terminated).  Returns the escaped length, or (size_t)-1
+ * when it does not fit.  For building response bodies in buffers.
+ */
+size_t json_escape(char *dst, size_t cap, const char *s, size_t len);
+
+/* Formats v with the shortest round-trip %g precision into buf (at least
+ * 32 bytes); non-finite values give "null".  Returns buf. */
+char *json_fmt_num(char *buf, size_t len, double v);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * world.c - the engine-neutral glue of policy, capacity, timeline and
+ * gauges (world.h).
+ *
+ * Every function is one of the steps sim and serve share, written once;
+ * none reads a clock, allocates per request or schedules by itself (the
+ * timeline asks the engine).  The order inside each step is part of the
+ * contract, because the draws and the policy's state depend on it: an
+ * event is applied to the policy before it is logged (its label reads
+ * the scenario only) and before capacity is rescaled (the factor reads
+ * the policy); at the end of service the server is freed before the
+ * error draw and the completion.
+ */
+#include "core/model/world.h"
+
+#include "core/base/err.h"
+
+/* Stream id of the world's draws: (seed, WORLD_STREAM, purpose).  The
+ * value sim has always used, so simulated results keep their draws. */
+#define WORLD_STREAM ((uint64_t)1 << 62)
+
+static const struct scn_model zero_model; /* no such model: no service */
+
+static void scan_policy(struct world *w)
+{
+    const struct scn_policy *p = &w->sc->policy;
+    for (size_t t = 0; t < p->n_tiers; t++) {
+        const struct scn_tier *tier = &p->tiers[t];
+        w->has_credit |= tier->has_credit;
+        for (size_t l = 0; l < tier->n_limits; l++) {
+            w->has_rl_req |= tier->limits[l].kind == LIMIT_REQUESTS;
+            w->has_rl_tok |= tier->limits[l].kind == LIMIT_TOKENS;
+        }
+    }
+}
+
+int world_init(struct world *w, const struct scenario *sc, uint64_t seed,
+               int64_t end_ns, timeline_at_fn *at, void *at_arg)
+{
+    *w = (struct world){ .sc = sc };
+    timeline_init(&w->tl, sc, seed, end_ns, at, at_arg);
+    int rc = capacity_init_policy(&w->cap, &sc->policy);
+    if (rc == ERR_OK)
+        rc = policy_new(sc, seed, &w->pol);
+    if (rc != ERR_OK) {
+        world_fini(w);
+        return rc;
+    }
+    rng_init(&w->svc, seed, WORLD_STREAM, RNG_SERVICE);
+    rng_init(&w->err, seed, WORLD_STREAM, RNG_FAULTS);
+    zig_init(&w->zig);
+    scan_policy(w);
+    return ERR_OK;
+}
+
+void world_fini(struct world *w)
+{
+    if (w == NULL)
+        return;
+    policy_free(w->pol);
+    w->pol = NULL;
+    capacity_fini(&w->cap);
+    timeline_fini(&w->tl);
+}
+
+static void rescale(struct world *w, int64_t now_ns)
+{
+    capacity_set_factor(&w->cap, policy_capacity_factor(w->pol, now_ns));
+}
+
+void world_event_begin(struct world *w, uint32_t ev, int64_t due_ns,
+                       int64_t now_ns)
+{
+    policy_event_start(w->pol, &w->sc->events[ev], now_ns);
+    timeline_begin(&w->tl, ev, due_ns, now_ns);
+    rescale(w, now_ns);
+}
+
+void world_event_finish(struct world *w, uint32_t ev, int64_t due_ns,
+                        int64_t now_ns)
+{
+    policy_event_end(w->pol, &w->sc->events[ev], now_ns);
+    timeline_finish(&w->tl, ev, due_ns);
+    rescale(w, now_ns);
+}
+
+int64_t world_service_ns(struct world *w, int model, int64_t completion_tokens)
+{
+    const struct scn_model *m = &zero_model;
+    if (model >= 0 && (size_t)model < w->sc->policy.n_models)
+        m = &w->sc->policy.models[model];
+    return capacity_service_ns_zig(m, completion_tokens, &w->zig, &w->svc);
+}
+
+enum reason world_end_service(struct world *w, const struct policy_req *rq,
+                              const struct policy_ticket *t, bool holds_server,
+                              int64_t now_ns)
+{
+    if (holds_server)
+        capacity_release(&w->cap);
+    enum reason why = REASON_OK;
+    double p_err = w->sc->policy.server_error;
+    if (p_err > 0 && rng_double(&w->err) < p_err)
+        why = REASON_SERVER_ERROR;
+    policy_complete(w->pol, rq, t, now_ns, why,
+                    why == REASON_OK ? rq->completion_tokens : 0);
+    return why;
+}
+
+void world_gauges(const struct world *w, struct rec *rec, int64_t t_ns,
+                  int64_t now_ns, int64_t in_flight)
+{
+    rec_gauge(rec, REC_G_IN_FLIGHT, t_ns, (double)in_flight);
+    rec_gauge(rec, REC_G_QUEUE_LEN, t_ns, (double)capacity_queued(&w->cap));
+    if (w->has_credit)
+        rec_gauge(rec, REC_G_CREDIT_USD, t_ns,
+                  (double)policy_credit_total(w->pol, now_ns) / 1e12);
+    if (w->has_rl_req)
+        rec_gauge(
+            rec, REC_G_RL_REQUESTS, t_ns,
+            policy_limit_remaining_sampled(w->pol, LIMIT_REQUESTS, now_ns));
+    if (w->has_rl_tok)
+        rec_gauge(rec, REC_G_RL_TOKENS, t_ns,
+                  policy_limit_remaining_sampled(w->pol, LIMIT_TOKENS, now_ns));
+}

@@ -1,0 +1,908 @@
+/*
+ * scenario_events.c - the events:, live: and expect: sections.
+ *
+ * An event is one timing (at:, every:+from:, or random:+mtbf:+mttr:) and
+ * one kind key whose value holds the kind's parameters.  Times are checked
+ * against the duration (an event that can never happen is an error, not a
+ * silent no-op), names against the policy and populations.  random: events
+ * are failures (outage, maintenance, upgrade) whose length comes from mttr.
+ *
+ * scn_parse_events converts events injected into a running scenario
+ * (serve's POST /tollgate/events) with the same per-kind code: a mapping
+ * {kind: parameters} or a list of them, no timing, names looked up in the
+ * existing scenario and never added to it, no ${env:} substitution (the
+ * text comes from a client, not from the operator).
+ *
+ * live: request templates are checked for unknown ${variables} here, so a
+ * typo fails at validate time instead of in the middle of a load test; the
+ * variable list mirrors loadgen/template.c.
+ */
+#include "core/scenario/scenario_int.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/reason.h"
+#include "core/base/units.h"
+
+static const char *const kind_names[] = { SCN_EVENT_KIND_NAMES, NULL };
+static const char *const event_keys[] = {
+    "at", "every", "from", "random", "mtbf", "mttr", SCN_EVENT_KIND_NAMES, NULL
+};
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == EV_KIND_COUNT + 1,
+               "one name per event kind");
+
+/* The parameter keys each kind takes. */
+static const char *const *kind_keys(enum scn_event_kind k)
+{
+    static const char *const down[] = { "for", "capacity", NULL };
+    static const char *const maint[] = { "for", NULL };
+    static const char *const acct[] = { "accounts", "fraction", NULL };
+    static const char *const susp[] = { "accounts", "fraction", "for", NULL };
+    static const char *const feat[] = { "model", "for", NULL };
+    static const char *const perm[] = { "accounts", "fraction", "model", NULL };
+    static const char *const lim[] = { "tier",   "limit",      "requests",
+                                       "tokens", "concurrent", NULL };
+    switch (k) {
+    case EV_OUTAGE:
+    case EV_UPGRADE: return down;
+    case EV_MAINTENANCE: return maint;
+    case EV_SUSPEND: return susp;
+    case EV_SUSPEND_FEATURE: return feat;
+    case EV_REVOKE_PERMISSION: return perm;
+    case EV_SET_LIMIT: return lim;
+    default: return acct;
+    }
+}
+
+/* Key presence, null values included ("outage:" alone is an outage). */
+static const struct ynode *raw_key(const struct ynode *map, const char *key)
+{
+    for (size_t i = 0; map && map->kind == YN_MAP && i < map->n; i++)
+        if (strcmp(map->keys[i]->str, key) == 0)
+            return map->keys[i];
+    return NULL;
+}
+
+static void check_time(struct scn_ctx *c, const struct ynode *ev,
+                       const char *key, int64_t t)
+{
+    int64_t dur = c->sc->duration_ns;
+    /* A file whose events fall after its own end is wrong; a run shortened
+     * on the command line simply ends before them. */
+    if (dur > 0 && t >= dur && !c->duration_overridden) {
+        char a[48], b[48];
+        scn_err(c, scn_map_get(ev, key), key,
+                "%s is not before the end of the scenario (duration %s), so "
+                "the event would never happen",
+                units_fmt_duration(a, sizeof(a), t),
+                units_fmt_duration(b, sizeof(b), dur));
+    }
+}
+
+static void conv_timing(struct scn_ctx *c, const struct ynode *n,
+                        struct scn_event *e)
+{
+    bool at = scn_map_get(n, "at"), every = scn_map_get(n, "every");
+    bool rnd = scn_map_get(n, "random");
+    if (at + every + rnd != 1) {
+        scn_err(c, n, NULL,
+                "an event needs exactly one of at:, every: "
+                "(with from:) or random: (with mtbf: and mttr:)");
+        return;
+    }
+    static const char *const every_only[] = { "from", NULL };
+    static const char *const random_only[] = { "mtbf", "mttr", NULL };
+    for (int k = 0; !every && every_only[k]; k++)
+        if (scn_map_get(n, every_only[k]))
+            scn_err(c, scn_map_get(n, every_only[k]), every_only[k],
+                    "from: goes with every:");
+    for (int k = 0; !rnd && random_only[k]; k++)
+        if (scn_map_get(n, random_only[k]))
+            scn_err(c, scn_map_get(n, random_only[k]), random_only[k],
+                    "%s: goes with random:", random_only[k]);
+    if (at) {
+        e->timing = EVT_ONCE;
+        if (scn_get_duration(c, n, "at", 0, &e->at_ns))
+            check_time(c, n, "at", e->at_ns);
+    } else if (every) {
+        e->timing = EVT_EVERY;
+        scn_get_duration(c, n, "every", SCN_POS, &e->every_ns);
+        if (scn_get_duration(c, n, "from", 0, &e->at_ns))
+            check_time(c, n, "from", e->at_ns);
+    } else {
+        e->timing = EVT_RANDOM;
+        scn_get_duration(c, n, "mtbf", SCN_REQ | SCN_POS, &e->mtbf_ns);
+        scn_get_dist(c, n, "mttr", SCN_REQ, true, &e->mttr);
+    }
+}
+
+/* The kind: the single kind key, or random:'s value. */
+static bool conv_kind(struct scn_ctx *c, const struct ynode *n,
+                      struct scn_event *e)
+{
+    const struct ynode *first = NULL;
+    for (int k = 0; kind_names[k]; k++) {
+        const struct ynode *key = raw_key(n, kind_names[k]);
+        if (key == NULL)
+            continue;
+        if (first) {
+            scn_err(c, key, kind_names[k],
+                    "one event does one thing: "
+                    "'%s' and '%s' are both given "
+                    "(make two events)",
+                    first->str, kind_names[k]);
+            return false;
+        }
+        first = key;
+        e->kind = (enum scn_event_kind)k;
+    }
+    if (e->timing == EVT_RANDOM) {
+        static const char *const failures[] = { "outage", "maintenance",
+                                                "upgrade", NULL };
+        int k = 0;
+        if (!scn_get_enum(c, n, "random", 0, failures, &k))
+            return false;
+        if (first && strcmp(first->str, failures[k]) != 0) {
+            scn_err(c, first, first->str,
+                    "random: %s takes its parameters "
+                    "under %s:, not %s:",
+                    failures[k], failures[k], first->str);
+            return false;
+        }
+        e->kind = (enum scn_event_kind)k; /* EV_OUTAGE.. match the order */
+        return true;
+    }
+    if (first == NULL) {
+        char list[256];
+        scn_err(c, n, NULL, "an event needs a kind: one of %s",
+                scn_join(list, sizeof(list), kind_names));
+    }
+    return first != NULL;
+}
+
+static void event_pop(struct scn_ctx *c, const struct ynode *p,
+                      struct scn_event *e)
+{
+    const struct ynode *a = scn_map_get(p, "accounts");
+    if (a == NULL || !scn_scalar(c, a, "a population name"))
+        return;
+    e->population = scn_pop_index(c->sc, a->str);
+    if (e->population < 0)
+        scn_err(c, a, "accounts", "no population named '%s' in accounts",
+                a->str);
+}
+
+static void event_model(struct scn_ctx *c, const struct ynode *p,
+                        struct scn_event *e)
+{
+    const struct ynode *m = scn_map_get(p, "model");
+    if (m == NULL || !scn_scalar(c, m, "a model name"))
+        return;
+    e->model = scn_model_index(c->sc, m->str);
+    if (e->model < 0)
+        scn_err(c, m, "model", "no model named '%s' in policy.models", m->str);
+}
+
+/* A region code the scenario already has, in any case ("br" is BR); with
+ * names fixed nothing may be added to it.  Reports and returns -1 when the
+ * code is not there. */
+static int region_lookup(struct scn_ctx *c, const struct ynode *n)
+{
+    const char *s = scn_scalar(c, n, "a region code such as BR");
+    if (s == NULL)
+        return -1;
+    char up[SCN_MAX_NAME];
+    size_t i = 0;
+    for (; s[i] != '\0' && i + 1 < sizeof(up); i++)
+        up[i] = (char)toupper((unsigned char)s[i]);
+    up[i] = '\0';
+    int r = s[i] == '\0' ? scn_region_index(c->sc, up) : -1;
+    if (r < 0)
+        scn_err(c, n, NULL,
+                "'%s' is not a region code of this scenario (ISO 3166 such "
+                "as BR)",
+                s);
+    return r;
+}
+
+static void event_regions(struct scn_ctx *c, const struct ynode *p,
+                          const struct ynode *at, struct scn_event *e)
+{
+    size_t count = p && p->kind == YN_SEQ ? p->n : 1;
+    if (p == NULL || p->kind == YN_MAP || count == 0) {
+        scn_err(c, p ? p : at, NULL,
+                "expected a list of region codes such as [BR]");
+        return;
+    }
+    e->regions = xcalloc(count, sizeof(int));
+    for (size_t i = 0; i < count; i++) {
+        const struct ynode *v = p->kind == YN_SEQ ? p->vals[i] : p;
+        int r = c->names_fixed ? region_lookup(c, v) : scn_region(c, v);
+        if (r >= 0)
+            e->regions[e->n_regions++] = r;
+    }
+}
+
+static void event_set_limit(struct scn_ctx *c, const struct ynode *p,
+                            const struct ynode *at, struct scn_event *e)
+{
+    const struct ynode *t = scn_map_get(p, "tier");
+    const struct ynode *l = scn_map_get(p, "limit");
+    if (t == NULL || l == NULL) {
+        scn_err(c, p ? p : at, t ? "limit" : "tier",
+                "set_limit needs tier: and limit: (a limit's name)");
+        return;
+    }
+    if (!scn_scalar(c, t, "a tier name") || !scn_scalar(c, l, "a name"))
+        return;
+    e->tier = scn_tier_index(c->sc, t->str);
+    if (e->tier < 0) {
+        scn_err(c, t, "tier", "no tier named '%s'", t->str);
+        return;
+    }
+    const struct scn_tier *tier = &c->sc->policy.tiers[e->tier];
+    for (size_t i = 0; i < tier->n_limits; i++)
+        if (strcmp(tier->limits[i].name, l->str) == 0)
+            e->limit = (int)i;
+    if (e->limit < 0) {
+        scn_err(c, l, "limit", "tier '%s' has no limit named '%s'", t->str,
+                l->str);
+        return;
+    }
+    static const char *const amount[] = { "requests", "tokens", "concurrent" };
+    const char *want = amount[tier->limits[e->limit].kind];
+    bool wrong = false;
+    for (int k = 0; k < 3; k++)
+        if (k != (int)tier->limits[e->limit].kind &&
+            scn_map_get(p, amount[k])) {
+            scn_err(c, scn_map_get(p, amount[k]), amount[k],
+                    "limit '%s' counts %s: set it with %s:", l->str, want,
+                    want);
+            wrong = true;
+        }
+    scn_get_count(c, p, want, wrong ? 0 : SCN_REQ | SCN_POS, 1000000000000000LL,
+                  &e->amount);
+}
+
+static void conv_params(struct scn_ctx *c, const struct ynode *n,
+                        struct scn_event *e)
+{
+    const char *name = kind_names[e->kind];
+    const struct ynode *p = scn_map_get(n, name);
+    const struct ynode *at = raw_key(n, name);
+    size_t mark = scn_path_key(c, name);
+    if (e->kind == EV_BLOCK_REGION || e->kind == EV_UNBLOCK_REGION) {
+        event_regions(c, p, at ? at : n, e);
+    } else if (scn_check_map(c, p, kind_keys(e->kind))) {
+        if (e->timing == EVT_RANDOM && scn_map_get(p, "for"))
+            scn_err(c, scn_map_get(p, "for"), "for",
+                    "a random event lasts mttr: (remove for:)");
+        else
+            scn_get_duration(c, p, "for", 0, &e->for_ns);
+        scn_get_fraction(c, p, "capacity", 0, &e->capacity);
+        scn_get_fraction(c, p, "fraction", 0, &e->fraction);
+        event_pop(c, p, e);
+        event_model(c, p, e);
+        if (e->kind == EV_SET_LIMIT)
+            event_set_limit(c, p, at ? at : n, e);
+    }
+    scn_path_pop(c, mark);
+}
+
+static void conv_event(struct scn_ctx *c, const struct ynode *n,
+                       struct scn_event *e)
+{
+    e->loc = n->loc;
+    if (!scn_check_map(c, n, event_keys) || n->kind != YN_MAP)
+        return;
+    conv_timing(c, n, e);
+    if (!conv_kind(c, n, e))
+        return;
+    conv_params(c, n, e);
+    if (e->timing == EVT_EVERY && e->for_ns > 0 && e->every_ns > 0 &&
+        e->for_ns >= e->every_ns)
+        scn_err(c, scn_map_get(n, "every"), "every",
+                "every: must be longer than the event's for: (occurrences "
+                "would overlap)");
+}
+
+bool scn_event_lasts(const struct scn_event *ev)
+{
+    switch (ev->kind) {
+    case EV_OUTAGE:
+    case EV_MAINTENANCE:
+    case EV_UPGRADE:
+    case EV_SUSPEND:
+    case EV_SUSPEND_FEATURE: return true;
+    default: return ev->timing == EVT_RANDOM;
+    }
+}
+
+int64_t scn_event_occurrences(const struct scn_event *ev, int64_t duration_ns)
+{
+    switch (ev->timing) {
+    case EVT_ONCE: return ev->at_ns < duration_ns ? 1 : 0;
+    case EVT_EVERY:
+        if (ev->at_ns >= duration_ns || ev->every_ns <= 0)
+            return ev->at_ns < duration_ns ? 1 : 0;
+        return (duration_ns - 1 - ev->at_ns) / ev->every_ns + 1;
+    case EVT_RANDOM:
+        return ev->mtbf_ns > 0 ? (duration_ns - 1) / ev->mtbf_ns + 1 : 0;
+    }
+    return 0;
+}
+
+/* Event i makes the occurrences of all events exceed SCN_MAX_OCCURRENCES;
+ * before is the sum of the events before it. */
+static void too_many_occurrences(struct scn_ctx *c, const struct ynode *n,
+                                 size_t i, int64_t before)
+{
+    const struct scn_event *e = &c->sc->events[i];
+    int64_t dur = c->sc->duration_ns, own = scn_event_occurrences(e, dur);
+    bool every = e->timing == EVT_EVERY;
+    const char *key = every ? "every" : "mtbf";
+    size_t mark = scn_path_index(c, i);
+    int64_t room = SCN_MAX_OCCURRENCES - before;
+    char d[48], step_s[48], want[48];
+    units_fmt_duration(d, sizeof(d), dur);
+    if (room <= 0) {
+        scn_err_toobig(c, scn_map_get(n->vals[i], key), key,
+                       "the events before this one already start %" PRId64
+                       " times in %s, and all events together may start at "
+                       "most %d times: use a longer every: or mtbf: there, "
+                       "fewer events or a shorter duration",
+                       before, d, SCN_MAX_OCCURRENCES);
+    } else {
+        /* the smallest step that fits this event into what is left */
+        int64_t span = every ? dur - e->at_ns : dur;
+        int64_t step = (span - 1) / room + 1;
+        scn_err_toobig(
+            c, scn_map_get(n->vals[i], key), key,
+            "%s: %s starts this event %s%" PRId64 " times in %s%s; "
+            "all events together may start at most %d times: use "
+            "%s: %s or longer, or a shorter duration",
+            key,
+            units_fmt_duration(step_s, sizeof(step_s),
+                               every ? e->every_ns : e->mtbf_ns),
+            every ? "" : "about ", own, d, every ? "" : " (duration / mtbf)",
+            SCN_MAX_OCCURRENCES, key,
+            units_fmt_duration(want, sizeof(want), scn_round_up_ns(step)));
+    }
+    scn_path_pop(c, mark);
+}
+
+/* A run shortened by --set/--duration ends before some events: they are
+ * left out of the scenario (not reported), so the engines, the labels and
+ * the written scenario.yaml all hold only what can happen, and that file
+ * validates again on its own. */
+static void drop_past_end(struct scenario *sc)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        struct scn_event *e = &sc->events[i];
+        if (e->timing != EVT_RANDOM && e->at_ns >= sc->duration_ns) {
+            free(e->regions);
+            continue;
+        }
+        sc->events[w++] = *e;
+    }
+    sc->n_events = w;
+}
+
+/* Accounts one occurrence of e walks in the policy (SCN_MAX_ACCOUNT_VISITS),
+ * counting the walk at its end for a lasting occurrence. */
+static int64_t visits_per_occurrence(const struct scenario *sc,
+                                     const struct scn_event *e)
+{
+    int64_t walked = 0;
+    switch (e->kind) {
+    case EV_BAN:
+    case EV_SUSPEND:
+    case EV_REVOKE_KEYS:
+    case EV_BILLING_FAILURE:
+    case EV_REVOKE_PERMISSION:
+        walked = e->population >= 0 && (size_t)e->population < sc->n_pops
+                     ? sc->pops[e->population].count
+                     : sc->n_accounts;
+        break;
+    case EV_SET_LIMIT: walked = sc->n_accounts; break;
+    default: return 0;
+    }
+    return walked * (scn_event_lasts(e) ? 2 : 1);
+}
+
+/* Events walking accounts stay within SCN_MAX_ACCOUNT_VISITS over the
+ * duration (occurrences are already bounded, so nothing overflows). */
+static void check_visits(struct scn_ctx *c, const struct ynode *n)
+{
+    const struct scenario *sc = c->sc;
+    int64_t sum = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        const struct scn_event *e = &sc->events[i];
+        int64_t per = visits_per_occurrence(sc, e);
+        int64_t own = scn_event_occurrences(e, sc->duration_ns) * per;
+        if (own <= SCN_MAX_ACCOUNT_VISITS - sum) {
+            sum += own;
+            continue;
+        }
+        const char *key = e->timing == EVT_EVERY    ? "every"
+                          : e->timing == EVT_RANDOM ? "mtbf"
+                                                    : "at";
+        char d[48], fit[96] = "a longer every: or mtbf:";
+        int64_t allowed = (SCN_MAX_ACCOUNT_VISITS - sum) / per;
+        if (allowed >= 1 && e->timing != EVT_ONCE) {
+            int64_t span = e->timing == EVT_EVERY ? sc->duration_ns - e->at_ns
+                                                  : sc->duration_ns;
+            char step[48];
+            units_fmt_duration(step, sizeof(step),
+                               scn_round_up_ns((span - 1) / allowed + 1));
+            snprintf(fit, sizeof(fit), "%s: %s or longer", key, step);
+        }
+        size_t mark = scn_path_index(c, i);
+        scn_err_toobig(c, scn_map_get(n->vals[i], key), key,
+                       "this event visits %" PRId64 " accounts each time, "
+                       "%" PRId64 " over %s; all events together may visit "
+                       "at most %lld accounts: use %s, a smaller population "
+                       "(accounts:) or a shorter duration",
+                       per, own,
+                       units_fmt_duration(d, sizeof(d), sc->duration_ns),
+                       SCN_MAX_ACCOUNT_VISITS, fit);
+        scn_path_pop(c, mark);
+        return;
+    }
+}
+
+/* Every event's occurrences over the duration, summed, are bounded: each
+ * one is an events.csv row and a policy update in every engine. */
+static void check_occurrences(struct scn_ctx *c, const struct ynode *n)
+{
+    const struct scenario *sc = c->sc;
+    if (sc->duration_ns <= 0)
+        return;
+    int64_t sum = 0;
+    for (size_t i = 0; i < sc->n_events; i++) {
+        int64_t own = scn_event_occurrences(&sc->events[i], sc->duration_ns);
+        if (own > SCN_MAX_OCCURRENCES - sum) {
+            too_many_occurrences(c, n, i, sum);
+            return;
+        }
+        sum += own;
+    }
+    check_visits(c, n);
+}
+
+void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
+{
+    struct scenario *sc = c->sc;
+    size_t mark = scn_path_key(c, "events");
+    if (n->kind != YN_SEQ) {
+        scn_err(c, n, NULL,
+                "expected a list of events such as "
+                "[ { at: 20m, outage: { for: 5m } } ]");
+        scn_path_pop(c, mark);
+        return;
+    }
+    sc->events = xcalloc(n->n ? n->n : 1, sizeof(*sc->events));
+    sc->n_events = n->n;
+    for (size_t i = 0; i < n->n; i++) {
+        struct scn_event *e = &sc->events[i];
+        scn_event_init(e);
+        size_t m2 = scn_path_index(c, i);
+        conv_event(c, n->vals[i], e);
+        scn_path_pop(c, m2);
+    }
+    check_occurrences(c, n); /* before the drop: it locates by index */
+    if (c->duration_overridden && sc->duration_ns > 0)
+        drop_past_end(sc);
+    scn_path_pop(c, mark);
+}
+
+void scn_event_init(struct scn_event *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->kind = EV_OUTAGE;
+    e->timing = EVT_ONCE;
+    e->population = e->model = e->tier = e->limit = -1;
+    e->fraction = 1;
+}
+
+/* ---- injected events --------------------------------------------------------
+ */
+
+/* A key of an injected map that names no kind. */
+static void bad_kind(struct scn_ctx *c, const struct ynode *key)
+{
+    static const char *const timing[] = { "at",   "every", "from", "random",
+                                          "mtbf", "mttr",  NULL };
+    const char *k = key->str;
+    for (size_t i = 0; timing[i]; i++)
+        if (strcmp(k, timing[i]) == 0) {
+            scn_err(c, key, k,
+                    "an injected event starts when it is received: "
+                    "remove %s:",
+                    k);
+            return;
+        }
+    const char *near = scn_suggest(k, kind_names);
+    char list[256];
+    scn_err(c, key, k, "unknown event kind '%s'%s%s%s (one of %s)", k,
+            near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
+            scn_join(list, sizeof(list), kind_names));
+}
+
+/* One mapping {kind: parameters, ...}: an event per key, appended to
+ * out[*n] (at most max). */
+static void inject_map(struct scn_ctx *c, const struct ynode *n,
+                       struct scn_event *out, size_t max, size_t *count)
+{
+    if (n == NULL || n->kind != YN_MAP || n->n == 0) {
+        scn_err(c, n, NULL,
+                "expected a mapping of event kinds to their parameters, "
+                "such as {\"outage\": {\"for\": \"30s\"}}");
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ynode *key = n->keys[i];
+        int k = 0;
+        while (kind_names[k] && strcmp(kind_names[k], key->str) != 0)
+            k++;
+        if (kind_names[k] == NULL) {
+            bad_kind(c, key);
+            continue;
+        }
+        if (*count >= max) {
+            scn_err_toobig(c, key, NULL, "more than %zu events at once", max);
+            return;
+        }
+        struct scn_event *e = &out[(*count)++];
+        scn_event_init(e);
+        e->kind = (enum scn_event_kind)k;
+        e->loc = key->loc;
+        conv_params(c, n, e);
+    }
+}
+
+int scn_parse_events(const struct scenario *sc, const char *text, size_t len,
+                     struct scn_event *out, size_t max, size_t *n,
+                     struct scn_diags *diags)
+{
+    /* names_fixed: the converters only read sc (region_lookup instead of
+     * scn_region), so the cast does not lead to a write. */
+    struct scn_ctx c = { .d = diags,
+                         .sc = (struct scenario *)sc,
+                         .names_fixed = true };
+    struct ytree t = { 0 };
+    int rc = ERR_TOOBIG;
+    *n = 0;
+    if (len > SCN_MAX_FILE_BYTES) {
+        struct ynode at = { .loc = { 1, 1 }, .ovr = -1 };
+        scn_err_toobig(&c, &at, NULL, "%zu bytes; the limit is %d", len,
+                       SCN_MAX_FILE_BYTES);
+        goto fail;
+    }
+    rc = scn_tree_parse(&c, text, len, &t);
+    if (rc == ERR_PARSE || rc == ERR_TOOBIG)
+        goto fail;
+    if (t.root != NULL && t.root->kind == YN_SEQ) {
+        for (size_t i = 0; i < t.root->n && c.rc != ERR_TOOBIG; i++) {
+            size_t mark = scn_path_index(&c, i);
+            inject_map(&c, t.root->vals[i], out, max, n);
+            scn_path_pop(&c, mark);
+        }
+    } else {
+        inject_map(&c, t.root, out, max, n);
+    }
+    rc = c.rc;
+fail:
+    scn_tree_fini(&t);
+    scn_ctx_fini(&c);
+    if (rc != ERR_OK) {
+        for (size_t i = 0; i < *n; i++)
+            free(out[i].regions);
+        *n = 0;
+    }
+    return rc;
+}
+
+/* ---- live ------------------------------------------------------------------
+ */
+
+const char *const scn_tpl_vars[SCN_TPL_N_VARS + 1] = { "key",
+                                                       "model",
+                                                       "region",
+                                                       "account",
+                                                       "prompt",
+                                                       "prompt_tokens",
+                                                       "completion_tokens",
+                                                       "request_id",
+                                                       NULL };
+
+/* Reports ${names} that the load generator would not know. */
+static void check_template(struct scn_ctx *c, const struct ynode *n,
+                           const char *s)
+{
+    for (const char *p = strchr(s, '$'); p; p = strchr(p, '$')) {
+        if (p[1] == '$') {
+            p += 2;
+            continue;
+        }
+        if (p[1] != '{') {
+            p++;
+            continue;
+        }
+        const char *end = strchr(p, '}');
+        if (end == NULL) {
+            scn_err(c, n, NULL, "'${' without a closing '}'");
+            return;
+        }
+        char var[64];
+        snprintf(var, sizeof(var), "%.*s", (int)(end - p - 2), p + 2);
+        bool known = false;
+        for (size_t i = 0; scn_tpl_vars[i] && !known; i++)
+            known = strcmp(var, scn_tpl_vars[i]) == 0;
+        if (!known) {
+            const char *near = scn_suggest(var, scn_tpl_vars);
+            scn_err(c, n, NULL, "unknown template variable '${%s}'%s%s%s", var,
+                    near ? "; did you mean '${" : "", near ? near : "",
+                    near ? "}'?" : "");
+        }
+        p = end + 1;
+    }
+}
+
+void scn_live_defaults(struct scn_live *l)
+{
+    l->method = xstrdup("POST");
+    l->path = xstrdup("/v1/chat/completions");
+    l->body = xstrdup("{\"model\":\"${model}\",\"max_tokens\":"
+                      "${completion_tokens},\"messages\":[{\"role\":"
+                      "\"user\",\"content\":\"${prompt}\"}]}");
+    l->connections = 64;
+    l->threads = 2;
+    l->timeout_ns = 30 * NS_PER_S;
+    l->region_header = xstrdup("X-Client-Region");
+    l->classify = CLASSIFY_OPENAI;
+}
+
+/* X-Client-Source carries the account: serve attributes lockouts and
+ * scope: source limits to it (a wrong key names no account), as sim does,
+ * so run against serve agrees with sim without a live: section. */
+static void default_headers(struct scn_live *l)
+{
+    char region[SCN_MAX_NAME + 16];
+    snprintf(region, sizeof(region), "%s: ${region}", l->region_header);
+    const char *h[] = { "Authorization: Bearer ${key}",
+                        "Content-Type: application/json", region,
+                        "X-Client-Source: ${account}" };
+    size_t n = sizeof(h) / sizeof(h[0]);
+    l->n_headers = n;
+    l->headers = xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        l->headers[i] = xstrdup(h[i]);
+}
+
+static void conv_headers(struct scn_ctx *c, const struct ynode *n,
+                         struct scn_live *l)
+{
+    size_t mark = scn_path_key(c, "headers");
+    size_t count = n->kind == YN_SEQ ? n->n : 1;
+    if (n->kind == YN_MAP) {
+        scn_err(c, n, NULL, "expected a list of \"Name: value\" strings");
+        scn_path_pop(c, mark);
+        return;
+    }
+    if (count > SCN_MAX_HEADERS) {
+        size_t m2 = scn_path_index(c, SCN_MAX_HEADERS);
+        scn_err_toobig(c, n->vals[SCN_MAX_HEADERS], NULL,
+                       "more than %d request headers: drop some",
+                       SCN_MAX_HEADERS);
+        scn_path_pop(c, m2);
+    }
+    l->headers = xcalloc(count ? count : 1, sizeof(char *));
+    for (size_t i = 0; i < count; i++) {
+        const struct ynode *h = n->kind == YN_SEQ ? n->vals[i] : n;
+        const char *s = scn_scalar(c, h, "a header \"Name: value\"");
+        if (s == NULL)
+            continue;
+        const char *colon = strchr(s, ':');
+        if (colon == NULL || colon == s ||
+            strcspn(s, " \t") < (size_t)(colon - s)) {
+            /* Only the first word: the rest may be a credential. */
+            int word = (int)strcspn(s, " \t:");
+            scn_err(c, h, NULL,
+                    "expected \"Name: value\", got a header starting "
+                    "'%.*s' (the rest is not shown: it may be a secret)",
+                    word < 64 ? word : 64, s);
+        }
+        check_template(c, h, s);
+        l->headers[l->n_headers] = xstrdup(s);
+        scn_note_env(c, h, &l->headers[l->n_headers++]);
+    }
+    scn_path_pop(c, mark);
+}
+
+static void conv_request(struct scn_ctx *c, const struct ynode *n,
+                         struct scn_live *l)
+{
+    static const char *const keys[] = { "method", "path", "headers", "body",
+                                        NULL };
+    size_t mark = scn_path_key(c, "request");
+    if (scn_check_map(c, n, keys)) {
+        if (scn_get_string(c, n, "method", 0, 16, &l->method) &&
+            strspn(l->method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
+                strlen(l->method))
+            scn_err(c, scn_map_get(n, "method"), "method",
+                    "expected an HTTP method such as POST or GET");
+        if (scn_get_string(c, n, "path", 0, 4096, &l->path)) {
+            if (l->path[0] != '/')
+                scn_err(c, scn_map_get(n, "path"), "path",
+                        "a path starts with '/'");
+            check_template(c, scn_map_get(n, "path"), l->path);
+        }
+        if (scn_get_string(c, n, "body", 0, 65536, &l->body))
+            check_template(c, scn_map_get(n, "body"), l->body);
+        if (scn_map_get(n, "headers"))
+            conv_headers(c, scn_map_get(n, "headers"), l);
+    }
+    scn_path_pop(c, mark);
+}
+
+static void conv_rule(struct scn_ctx *c, const struct ynode *n,
+                      struct scn_classify_rule *r)
+{
+    static const char *const keys[] = { "status", "type",   "code",
+                                        "header", "reason", NULL };
+    r->loc = n->loc;
+    r->reason = REASON_OK;
+    if (!scn_check_map(c, n, keys))
+        return;
+    int64_t status = 0;
+    if (scn_get_count(c, n, "status", 0, 599, &status) && status != 0 &&
+        status < 100)
+        scn_err(c, scn_map_get(n, "status"), "status",
+                "an HTTP status is between 100 and 599");
+    r->status = (int)status;
+    scn_get_string(c, n, "type", 0, 256, &r->type);
+    scn_get_string(c, n, "code", 0, 256, &r->code);
+    scn_get_string(c, n, "header", 0, 512, &r->header);
+    const struct ynode *why = scn_map_get(n, "reason");
+    if (why == NULL) {
+        scn_err(c, n, "reason",
+                "missing required key 'reason' (a reason "
+                "id; see 'tollgate reasons')");
+    } else if (scn_scalar(c, why, "a reason id")) {
+        enum reason rs = reason_from_id(why->str);
+        if (rs == REASON_COUNT) {
+            const char *ids[REASON_COUNT + 1];
+            for (int i = 0; i < REASON_COUNT; i++)
+                ids[i] = reason_id((enum reason)i);
+            ids[REASON_COUNT] = NULL;
+            const char *near = scn_suggest(why->str, ids);
+            scn_err(c, why, "reason",
+                    "'%s' is not a reason id%s%s%s "
+                    "(see 'tollgate reasons')",
+                    why->str, near ? "; did you mean '" : "", near ? near : "",
+                    near ? "'?" : "");
+        }
+        r->reason = (int)rs;
+    }
+}
+
+static void conv_classify(struct scn_ctx *c, const struct ynode *n,
+                          struct scn_live *l)
+{
+    static const char *const keys[] = { "rules", NULL };
+    size_t mark = scn_path_key(c, "classify");
+    const struct ynode *rules = scn_map_get(n, "rules");
+    if (scn_check_map(c, n, keys)) {
+        if (rules == NULL || rules->kind != YN_SEQ || rules->n == 0) {
+            scn_err(c, rules ? rules : n, rules ? NULL : "rules",
+                    "expected openai, anthropic or rules: [ { status: 429, "
+                    "code: ..., reason: rate_limit }, ... ]");
+        } else {
+            l->classify = CLASSIFY_RULES;
+            l->rules = xcalloc(rules->n, sizeof(*l->rules));
+            l->n_rules = rules->n;
+            size_t m2 = scn_path_key(c, "rules");
+            for (size_t i = 0; i < rules->n; i++) {
+                size_t m3 = scn_path_index(c, i);
+                conv_rule(c, rules->vals[i], &l->rules[i]);
+                scn_path_pop(c, m3);
+            }
+            scn_path_pop(c, m2);
+        }
+    }
+    scn_path_pop(c, mark);
+}
+
+void scn_conv_live(struct scn_ctx *c, const struct ynode *n)
+{
+    static const char *const keys[] = {
+        "target",  "request",  "keys",          "connections", "threads",
+        "timeout", "classify", "region_header", NULL
+    };
+    static const char *const kinds[] = { "openai", "anthropic", NULL };
+    struct scn_live *l = &c->sc->live;
+    size_t mark = scn_path_key(c, "live");
+    if (scn_check_map(c, n, keys)) {
+        c->sc->has_live = true;
+        if (scn_get_string(c, n, "target", 0, 2048, &l->target) &&
+            strncmp(l->target, "http://", 7) != 0 &&
+            strncmp(l->target, "https://", 8) != 0)
+            scn_err(c, scn_map_get(n, "target"), "target",
+                    "expected a URL such as http://127.0.0.1:8080");
+        scn_get_string(c, n, "region_header", 0, SCN_MAX_NAME - 1,
+                       &l->region_header);
+        if (scn_map_get(n, "request"))
+            conv_request(c, scn_map_get(n, "request"), l);
+        const struct ynode *k = scn_map_get(n, "keys");
+        if (k) {
+            static const char *const kkeys[] = { "file", NULL };
+            size_t m2 = scn_path_key(c, "keys");
+            if (scn_check_map(c, k, kkeys))
+                scn_get_string(c, k, "file", SCN_REQ, 4096, &l->keys_file);
+            scn_path_pop(c, m2);
+        }
+        scn_get_count(c, n, "connections", SCN_POS, SCN_MAX_CONNECTIONS,
+                      &l->connections);
+        scn_get_count(c, n, "threads", SCN_POS, SCN_MAX_THREADS, &l->threads);
+        if (l->connections < l->threads)
+            scn_err(c,
+                    scn_map_get(n, "connections")
+                        ? scn_map_get(n, "connections")
+                        : scn_map_get(n, "threads"),
+                    scn_map_get(n, "connections") ? "connections" : "threads",
+                    "%" PRId64 " connections cannot keep %" PRId64
+                    " threads busy: give at least one connection per thread",
+                    l->connections, l->threads);
+        scn_get_duration(c, n, "timeout", SCN_POS, &l->timeout_ns);
+        const struct ynode *cl = scn_map_get(n, "classify");
+        int kind = 0;
+        if (cl && cl->kind == YN_SCALAR) {
+            if (scn_get_enum(c, n, "classify", 0, kinds, &kind))
+                l->classify = (enum classify_kind)kind;
+        } else if (cl) {
+            conv_classify(c, cl, l);
+        }
+    }
+    if (l->headers == NULL)
+        default_headers(l);
+    scn_path_pop(c, mark);
+}
+
+/* ---- expect
+ * ------------------------------------------------------------------ */
+
+void scn_conv_expect(struct scn_ctx *c, const struct ynode *n)
+{
+    struct scenario *sc = c->sc;
+    size_t mark = scn_path_key(c, "expect");
+    if (n->kind != YN_SEQ) {
+        scn_err(c, n, NULL,
+                "expected a list of rules such as "
+                "[ \"denied(rate_limit) < 5%%\", \"p99(ok) < "
+                "2s\" ]");
+        scn_path_pop(c, mark);
+        return;
+    }
+    sc->expect = xcalloc(n->n ? n->n : 1, sizeof(*sc->expect));
+    for (size_t i = 0; i < n->n; i++) {
+        size_t m2 = scn_path_index(c, i);
+        const struct ynode *v = n->vals[i];
+        const char *s = scn_scalar(c, v, "a rule such as \"denied < 5%\"");
+        char err[256];
+        struct expect_rule *r = &sc->expect[sc->n_expect];
+        if (s && expect_parse(s, r, err, sizeof(err)) != ERR_OK) {
+            scn_err(c, v, NULL, "%s", err);
+        } else if (s) {
+            r->line = v->loc.line;
+            r->col = v->loc.col;
+            sc->n_expect++;
+        }
+        scn_path_pop(c, m2);
+    }
+    scn_path_pop(c, mark);
+}

@@ -1,0 +1,246 @@
+/*
+ * record.h - the recorder: outcome counters, latency histograms and the
+ * per-interval time series of one run (or one thread of one run).
+ *
+ * Times are int64 ns since the start of the run (virtual time in sim,
+ * CLOCK_MONOTONIC minus start in run/serve).  Latency is completion minus
+ * intended send time (coordinated-omission corrected); for live runs the
+ * service time (completion minus actual send) and the schedule lag (actual
+ * minus intended send) are kept too.
+ *
+ * Two views are kept side by side:
+ *  - summary accumulators (per population x outcome counters, histograms
+ *    overall / ok / per reason / per population), which exclude warm-up:
+ *    an attempt or final outcome counts when it completes at or after
+ *    warmup_ns, an offered request when it was intended at or after it;
+ *  - the time series: per interval (interval_ns over duration_ns) offered,
+ *    attempts by outcome, a latency histogram of attempts completed in the
+ *    interval, and gauges.  It keeps everything, warm-up included.  Times
+ *    before 0 fall in the first interval, times at or after duration_ns in
+ *    the last one.
+ *
+ * Memory is fixed at rec_new() except for the per-interval histograms,
+ * which are kept dense for the two most recent intervals and frozen into a
+ * packed copy (non-zero buckets, varints) when recording moves on.
+ * Nothing grows with the number of requests.  The hot path (rec_attempt)
+ * is O(1) and does not allocate, except (a) once per interval, when the
+ * first attempt of a new interval freezes an older one (O(occupied
+ * buckets), a few allocations), and (b) when an attempt completes more than
+ * one interval behind the newest one seen: it is then merged into the
+ * frozen copy, still exactly, at a cost proportional to that interval's
+ * non-zero buckets.  sim, run and serve complete in time order, so (b) is
+ * rare; rec_late() counts it.
+ *
+ * A recorder is single-threaded.  loadgen gives each worker its own and
+ * merges them after join; rec_merge() is exact (counts and bucket counts
+ * add), so merged shards equal what one recorder would have recorded.
+ */
+#ifndef TOLLGATE_RECORD_H
+#define TOLLGATE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/err.h"
+#include "core/stats/hist.h"
+#include "core/base/reason.h"
+#include "core/scenario/scenario.h"
+
+/* The scenario's limits (scenario.h), which the validator checks with a
+ * location; rec_new checks them again only to guard its own API. */
+#define REC_MAX_INTERVALS SCN_MAX_INTERVALS
+#define REC_MAX_POPS      SCN_MAX_POPS
+#define REC_NAME_MAX      64 /* bytes in a population name, NUL included */
+
+/* Gauges of the time series; the last value set in an interval is kept.
+ * Unset gauges read as 0.  Merging adds them (shards and threads each own a
+ * share of the accounts / connections). */
+enum rec_gauge {
+    REC_G_IN_FLIGHT = 0, /* requests sent and not yet completed */
+    REC_G_QUEUE_LEN,     /* capacity queue length */
+    REC_G_CREDIT_USD,    /* credit remaining, all accounts, dollars */
+    REC_G_RL_REQUESTS,   /* rate-limit requests remaining (summed) */
+    REC_G_RL_TOKENS,     /* rate-limit tokens remaining (summed) */
+    REC_GAUGE_COUNT
+};
+
+/* Column name of gauge g in timeseries.csv and histograms.tgh
+ * ("in_flight", "queue_len", "credit_remaining_usd",
+ * "rl_remaining_requests", "rl_remaining_tokens"). */
+const char *rec_gauge_name(enum rec_gauge g);
+
+struct rec_config {
+    int64_t duration_ns; /* > 0: time covered by the series */
+    int64_t interval_ns; /* > 0: series bucket width */
+    int64_t warmup_ns;   /* >= 0: excluded from the summary accumulators */
+    size_t n_pops;       /* >= 1 */
+    const char *const *pop_names; /* n_pops names, copied (truncated to
+                                     REC_NAME_MAX - 1); NULL: "pop<i>" */
+    bool live; /* keep service-time and schedule-lag histograms (run) */
+};
+
+/*
+ * Final outcomes that are not an answer: the load generator (run) lost the
+ * request.  With them every logical request ends in exactly one final
+ * outcome, so the final outcomes of a run add up to its unique requests
+ * even when the generator fell behind.  sim and serve never lose one.
+ */
+enum rec_lost {
+    REC_NOT_SENT = 0,        /* its first attempt, or a retry that was due,
+                                was never sent: no connection came free
+                                within its client timeout, or the run's
+                                drain time ran out first */
+    REC_ABANDONED_IN_FLIGHT, /* an attempt was sent and had no answer when
+                                the run ended (drain time over, or
+                                stopped) */
+    REC_LOST_COUNT
+};
+
+/* Name of l in summary.json and histograms.tgh ("not_sent",
+ * "abandoned_in_flight"); never a reason id. */
+const char *rec_lost_name(enum rec_lost l);
+
+/* Counters of one interval (time series) or of one population (summary). */
+struct rec_counts {
+    int64_t offered;               /* unique requests intended here */
+    int64_t outcome[REASON_COUNT]; /* attempts by outcome, [REASON_OK] = ok */
+    int64_t final[REASON_COUNT];   /* logical requests by final outcome
+                                      (summary accumulators only; 0 in
+                                      interval counters) */
+    int64_t lost[REC_LOST_COUNT];  /* logical requests the generator lost,
+                                      by enum rec_lost (summary only, like
+                                      final) */
+};
+
+struct rec;
+
+/*
+ * Creates a recorder for cfg (copied).  Returns ERR_INVAL when a field is
+ * out of its documented domain, ERR_TOOBIG when duration / interval exceeds
+ * REC_MAX_INTERVALS or n_pops exceeds REC_MAX_POPS.  *out is owned by the
+ * caller (rec_free).
+ */
+int rec_new(const struct rec_config *cfg, struct rec **out) WARN_UNUSED;
+
+struct scenario;
+/*
+ * A recorder for a run of sc (record_scenario.c): its interval (or, when
+ * it has none, one interval of duration_ns), warm-up and population names
+ * (at least one population), over duration_ns (sc->duration_ns for sim
+ * and serve, the run's length for run); live as in rec_config.  Errors as
+ * rec_new.
+ */
+int rec_new_scenario(const struct scenario *sc, int64_t duration_ns, bool live,
+                     struct rec **out) WARN_UNUSED;
+/* Frees r; accepts NULL. */
+void rec_free(struct rec *r);
+/* Forgets everything recorded; keeps the configuration. */
+void rec_reset(struct rec *r);
+
+/* ---- hot path -------------------------------------------------------------
+ * pop must be in [0, n_pops) and outcome in [0, REASON_COUNT) (asserted).
+ */
+
+/* A new logical request (not a retry) was generated for intended_ns. */
+void rec_offered(struct rec *r, int pop, int64_t intended_ns);
+
+/*
+ * One attempt (first try or retry) completed at done_ns with outcome.
+ * intended_ns is when it should have been sent (for a retry: when the retry
+ * was scheduled), sent_ns when it was actually sent (= intended_ns in sim).
+ * Returns false when a latency was outside the histogram range (negative
+ * or above HIST_MAX_NS): the attempt is still counted, the value is not,
+ * and rec_dropped() counts it.
+ */
+bool rec_attempt(struct rec *r, int pop, enum reason outcome,
+                 int64_t intended_ns, int64_t sent_ns, int64_t done_ns);
+
+/* A logical request ended at done_ns with its final outcome (after any
+ * retries).  Feeds requests.unique accounting of final outcomes. */
+void rec_final(struct rec *r, int pop, enum reason outcome, int64_t done_ns);
+
+/* A logical request ended at done_ns without an answer because the load
+ * generator lost it (enum rec_lost): its final outcome instead of
+ * rec_final's.  Counted like rec_final (warm-up excluded). */
+void rec_final_lost(struct rec *r, int pop, enum rec_lost why, int64_t done_ns);
+
+/* Sets gauge g for the interval containing t_ns (last value wins). */
+void rec_gauge(struct rec *r, enum rec_gauge g, int64_t t_ns, double value);
+
+/* A transport-level error (connect/reset/DNS/timeout) happened at t_ns. */
+void rec_transport_error(struct rec *r, int64_t t_ns);
+
+/* ---- end of recording -----------------------------------------------------
+ */
+
+/*
+ * Marks the end of the covered time (end_ns, clamped to [0, duration_ns])
+ * and whether the run covered its whole duration, and freezes the dense
+ * interval histograms into their sparse form.  Recording after it is still
+ * allowed.  A recorder that was never finished covers duration_ns and is
+ * complete.
+ */
+void rec_finish(struct rec *r, int64_t end_ns, bool complete);
+
+/*
+ * Adds src into dst exactly: counters, histograms, per-interval series
+ * (aligned by index), gauges (added), dropped/transport counters; end is
+ * the later of the two, complete the AND.  Returns ERR_INVAL when the two
+ * configurations differ (duration, interval, warm-up, populations by name
+ * and order, live).
+ */
+int rec_merge(struct rec *dst, const struct rec *src) WARN_UNUSED;
+
+/* ---- reading ------------------------------------------------------------- */
+
+const struct rec_config *rec_config(const struct rec *r); /* names NULL */
+size_t rec_n_pops(const struct rec *r);
+const char *rec_pop_name(const struct rec *r, size_t pop);
+size_t rec_n_intervals(const struct rec *r); /* ceil(duration/interval) */
+/* Intervals that the covered time touches: ceil(end / interval), >= 1. */
+size_t rec_n_covered(const struct rec *r);
+int64_t rec_end_ns(const struct rec *r);
+bool rec_complete(const struct rec *r);
+/* Index of the interval holding t_ns (clamped as described above). */
+size_t rec_interval_of(const struct rec *r, int64_t t_ns);
+
+/* Summary accumulators (warm-up excluded) of population pop, or summed
+ * over all populations when pop < 0. */
+void rec_counts_get(const struct rec *r, int pop, struct rec_counts *out);
+
+/* Summary latency histograms (warm-up excluded), borrowed from r:
+ * outcome REASON_OK..REASON_COUNT-1; rec_lat_all covers every outcome.
+ * Attempts are staged per (population, outcome) and added into these
+ * views when they are read (and by rec_finish / rec_merge), so a read
+ * updates r's internal state although r is const: like every other call,
+ * not concurrently with other calls on the same recorder. */
+const struct hist *rec_lat(const struct rec *r, enum reason outcome);
+const struct hist *rec_lat_all(const struct rec *r);
+/* Per population: every outcome / ok only. */
+const struct hist *rec_pop_lat_all(const struct rec *r, size_t pop);
+const struct hist *rec_pop_lat_ok(const struct rec *r, size_t pop);
+/* Live only (NULL otherwise): service time and schedule lag. */
+const struct hist *rec_service(const struct rec *r);
+const struct hist *rec_lag(const struct rec *r);
+
+int64_t rec_dropped(const struct rec *r);          /* out-of-range values */
+int64_t rec_transport_errors(const struct rec *r); /* warm-up excluded */
+int64_t rec_late(const struct rec *r); /* attempts recorded > 1 interval late */
+
+/* Interval i (< rec_n_intervals): its counters (final[] is zero) ... */
+void rec_interval_counts(const struct rec *r, size_t i, struct rec_counts *out);
+/* ... its gauges (unset ones 0), set[] may be NULL ... */
+void rec_interval_gauges(const struct rec *r, size_t i,
+                         double out[REC_GAUGE_COUNT],
+                         bool set[REC_GAUGE_COUNT]);
+/* ... and adds its latency histogram (all outcomes) into h. */
+void rec_interval_lat_add(const struct rec *r, size_t i, struct hist *h);
+
+/* Transport errors counted in interval i. */
+int64_t rec_interval_transport_errors(const struct rec *r, size_t i);
+
+/* Approximate heap bytes held by r (for memory tests and --verbose). */
+size_t rec_bytes(const struct rec *r);
+
+#endif
