@@ -13,6 +13,7 @@
  */
 #include "core/results/results.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,7 +355,9 @@ static bool csv_i64(const char **p, int64_t *out)
 static bool csv_f64(const char **p, double *out)
 {
     char *e;
-    if (**p == ' ' || **p == '\n' || **p == ',' || **p == '\0')
+    /* strtod skips any leading white space, line breaks included: a field
+     * starting with one (a form feed, say) would read into the next row. */
+    if (isspace((unsigned char)**p) || **p == ',' || **p == '\0')
         return false;
     double v = strtod(*p, &e);
     if (e == *p || (*e != ',' && *e != '\n' && *e != '\0'))

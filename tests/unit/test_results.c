@@ -534,6 +534,23 @@ static void test_timeseries_contract(void **state)
     assert_int_equal(results_read_timeseries(p, &rows, &n, err, sizeof(err)),
                      ERR_PARSE);
     assert_non_null(strstr(err, ":2:"));
+    /* A float field that starts with white space (here a form feed before
+     * p50_ms) is refused: strtod would skip it, and a line break too, and
+     * read two rows as one (found by the results_timeseries fuzzer). */
+    size_t cols = 1;
+    for (const char *q = want_header; *q; q++)
+        cols += *q == ',';
+    size_t p50 = 5 + (REASON_COUNT - 1);
+    char *ff = malloc(strlen(want_header) + 4 * cols + 8);
+    char *w = ff + sprintf(ff, "%s\n", want_header);
+    for (size_t k = 0; k < cols; k++)
+        w += sprintf(w, "%s%s", k ? "," : "", k == p50 ? "\f0" : "0");
+    sprintf(w, "\n");
+    put_file(d, RESULTS_TIMESERIES, ff);
+    free(ff);
+    assert_int_equal(results_read_timeseries(p, &rows, &n, err, sizeof(err)),
+                     ERR_PARSE);
+    assert_non_null(strstr(err, ":2:"));
     rmtree(d);
     rec_free(r);
     rec_free(scratch);
