@@ -6,7 +6,8 @@
  * decoded into a small and a large buffer, numbers read as double and
  * int64, object members looked up by their decoded key.  Properties:
  *   - json_get finds every key an object holds;
- *   - a number written by json_fmt_num reads back as the same double;
+ *   - a number written by json_fmt_num reads back as the same double
+ *     (sign of zero included);
  *   - json_scan_string accepts a lone string literal exactly when
  *     json_parse accepts it as a document;
  *   - any bytes escaped by json_escape (and by the writer's json_w_strn),
@@ -53,7 +54,8 @@ static void visit_number(const struct json_doc *d, int i)
     if (json_parse(&d2, buf, strlen(buf), nodes2, 4, 0, 0) != ERR_OK)
         fuzz_fail("json_fmt_num(%.17g) gives '%s', not JSON", v, buf);
     double w = NAN;
-    if (isfinite(v) && (!json_num(&d2, 0, &w) || w != v))
+    if (isfinite(v) &&
+        (!json_num(&d2, 0, &w) || w != v || signbit(w) != signbit(v)))
         fuzz_fail("json_fmt_num(%.17g) = '%s' reads back as %.17g", v, buf, w);
 }
 
