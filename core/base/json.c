@@ -218,7 +218,9 @@ static int parse_number(struct pstate *ps)
         int64_t acc = 0;
         for (const char *q = start + (*start == '-'); q < e; q++)
             acc = acc * 10 + (*q - '0');
-        v = (double)(*start == '-' ? -acc : acc);
+        v = (double)acc;
+        if (*start == '-')
+            v = -v; /* "-0" is -0.0, as json_fmt_num writes it */
     } else {
         char buf[JSON_NUM_MAX_CHARS + 1];
         memcpy(buf, start, len);
