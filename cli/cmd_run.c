@@ -376,7 +376,7 @@ static int write_results(const char *dir, const struct scenario *sc,
     if (rc == ERR_OK)
         rc = results_write_scenario(dir, sc);
     if (rc == ERR_OK)
-        rc = results_write_timeline(dir, sc, rows, n, end);
+        rc = results_write_timeline(dir, rows, n, end);
     if (rc == ERR_OK)
         rc = results_write_atomic(dir, "generator.json", lg_generator_write,
                                   (void *)gen);

@@ -288,7 +288,7 @@ static int write_results(const char *dir, const struct scenario *sc,
 {
     int rc = results_write_all(dir, reps[0].rec, sum);
     if (rc == ERR_OK)
-        rc = results_write_timeline(dir, sc, reps[0].stats.rows,
+        rc = results_write_timeline(dir, reps[0].stats.rows,
                                     reps[0].stats.n_rows, reps[0].stats.end_ns);
     if (rc == ERR_OK)
         rc = results_write_scenario(dir, sc);

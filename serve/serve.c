@@ -1182,7 +1182,7 @@ int serve_start(const struct scenario *sc, const struct serve_opts *o,
             atomic_init(&s->fixed[r][d], NULL);
     atomic_init(&s->suspended, 0);
     init_names(s);
-    serve_scn_init(&s->scn, sc, SERVE_MAX_INJECTED);
+    serve_scn_init(&s->scn, sc);
     int rc = load_keys(s);
     if (rc != ERR_OK)
         goto fail;

@@ -53,7 +53,6 @@
  * this of being ready for it (serve_guard.h). */
 #define SERVE_DEFAULT_REQUEST_TIMEOUT_S 10
 #define SERVE_DEFAULT_THREADS           2
-#define SERVE_MAX_INJECTED              1024 /* events POST /tollgate/events may add */
 
 struct serve_opts {
     const char *host; /* numeric IPv4/IPv6 address to listen on */

@@ -485,12 +485,11 @@ void serve_model_free(struct serve_model *m)
 
 /* ---- injected events ----------------------------------------------------- */
 
-static void report_row(struct json_w *w, const struct serve_model *m,
-                       const struct timeline_row *row)
+static void report_row(struct json_w *w, const struct timeline_row *row)
 {
     json_w_obj_begin(w);
     json_w_key(w, "kind");
-    json_w_str(w, scn_event_kind_name(m->sc->events[row->ev].kind));
+    json_w_str(w, scn_event_kind_name(row->kind));
     json_w_key(w, "label");
     json_w_str(w, row->label);
     json_w_key(w, "start_s");
@@ -525,8 +524,8 @@ static char *json_message(const char *key, const char *msg)
 static int start_injected(struct serve_model *m, struct scn_event *evs,
                           size_t n, FILE *f, struct serve_call **ready)
 {
-    if (m->stopped || m->scn->n_injected + n > m->scn->n_spare)
-        return ERR_TOOBIG;
+    if (m->stopped || m->w.tl.n_added + n > TIMELINE_MAX_ADDED)
+        return ERR_TOOBIG; /* nothing added: the caller frees evs */
     int64_t now = serve_model_now(m);
     struct json_w w;
     json_w_init(&w, f, false);
@@ -534,10 +533,11 @@ static int start_injected(struct serve_model *m, struct scn_event *evs,
     json_w_key(&w, "applied");
     json_w_arr_begin(&w);
     for (size_t i = 0; i < n; i++) {
-        const struct scn_event *slot = serve_scn_commit(m->scn, &evs[i]);
-        int idx = (int)(slot - m->sc->events);
-        event_start(m, idx, now, now, ready);
-        report_row(&w, m, &m->w.tl.rows[m->w.tl.n_rows - 1]);
+        uint32_t id;
+        if (world_inject(&m->w, &evs[i], now, &id) != ERR_OK)
+            abort(); /* room was checked above */
+        update_capacity(m, now, ready);
+        report_row(&w, &m->w.tl.rows[m->w.tl.n_rows - 1]);
     }
     json_w_arr_end(&w);
     json_w_obj_end(&w);
@@ -611,11 +611,11 @@ static void snap_events(struct serve_model *m, struct serve_admin_snap *s,
     for (size_t i = 0; i < s->n_events; i++) {
         const struct timeline_row *r = &tl->rows[first + i];
         struct serve_admin_event *e = &s->events[i];
-        e->kind = scn_event_kind_name(m->sc->events[r->ev].kind);
+        e->kind = scn_event_kind_name(r->kind);
         memcpy(e->label, r->label, sizeof(e->label));
         e->start_s = (double)r->start_ns / 1e9;
         e->end_s = r->end_ns == INT64_MAX ? -1 : (double)r->end_ns / 1e9;
-        e->injected = (size_t)r->ev >= m->scn->n_events_orig;
+        e->injected = (size_t)r->ev >= m->sc->n_events;
         e->active = r->end_ns > now && r->end_ns != r->start_ns;
     }
 }
@@ -674,6 +674,6 @@ char *serve_model_metrics(struct serve_model *m, size_t *len)
 
 int serve_model_write_events(const struct serve_model *m, const char *dir)
 {
-    return results_write_timeline(dir, m->sc, m->w.tl.rows, m->w.tl.n_rows,
+    return results_write_timeline(dir, m->w.tl.rows, m->w.tl.n_rows,
                                   rec_end_ns(m->rec));
 }

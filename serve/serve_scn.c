@@ -1,17 +1,14 @@
 /*
- * serve_scn.c - the scenario copy serve decides with, region lookup, and
- * the spare slots injected events are committed into.
+ * serve_scn.c - the scenario copy serve decides with, and region lookup.
  *
- * The copy shares every array of the original except events (own array:
- * original events, then spare slots) and regions (own table: original
- * codes, then the two-letter codes the original lacks).  Indices of the
- * original are preserved, so populations, blocked regions and events of
- * the scenario mean what they meant.
+ * The copy shares every array of the original except regions (own
+ * table: original codes, then the two-letter codes the original lacks).
+ * Indices of the original are preserved, so populations, blocked regions
+ * and events of the scenario mean what they meant.
  *
  * Injected events are parsed by core (scn_parse_events) against the copy,
  * so that any two-letter region code resolves to its slot here.  Nothing
- * is applied here: the model commits the parsed events into spare slots
- * and starts them under its lock.
+ * is applied here: the model hands them to its world (world_inject).
  */
 #include "serve/serve_scn.h"
 
@@ -53,33 +50,15 @@ static void init_regions(struct serve_scn *s, const struct scenario *orig)
     s->sc.n_regions = n;
 }
 
-void serve_scn_init(struct serve_scn *s, const struct scenario *orig,
-                    size_t n_spare)
+void serve_scn_init(struct serve_scn *s, const struct scenario *orig)
 {
     memset(s, 0, sizeof(*s));
     s->sc = *orig;
-    s->n_events_orig = orig->n_events;
-    s->n_spare = n_spare;
-    s->sc.n_events = orig->n_events + n_spare;
-    s->sc.events = xcalloc(s->sc.n_events, sizeof(*s->sc.events));
-    if (orig->n_events > 0)
-        memcpy(s->sc.events, orig->events,
-               orig->n_events * sizeof(*s->sc.events));
-    for (size_t i = orig->n_events; i < s->sc.n_events; i++) {
-        struct scn_event *e = &s->sc.events[i];
-        scn_event_init(e);
-        e->kind = EV_MAINTENANCE; /* never started until committed */
-        e->at_ns = INT64_MAX;
-    }
     init_regions(s, orig);
 }
 
 void serve_scn_fini(struct serve_scn *s)
 {
-    if (s->sc.events != NULL)
-        for (size_t i = 0; i < s->n_injected; i++)
-            free(s->sc.events[s->n_events_orig + i].regions);
-    free(s->sc.events);
     free(s->sc.regions);
     memset(s, 0, sizeof(*s));
 }
@@ -94,15 +73,4 @@ int serve_scn_region(const struct serve_scn *s, const char *code, size_t len)
             memcmp(s->sc.regions[r], code, len) == 0)
             return (int)r;
     return 0;
-}
-
-const struct scn_event *serve_scn_commit(struct serve_scn *s,
-                                         const struct scn_event *ev)
-{
-    if (s->n_injected >= s->n_spare)
-        return NULL;
-    struct scn_event *slot = &s->sc.events[s->n_events_orig + s->n_injected];
-    *slot = *ev;
-    s->n_injected++;
-    return slot;
 }

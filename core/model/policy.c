@@ -147,7 +147,8 @@ int policy_new(const struct scenario *sc, uint64_t seed, struct policy **out)
     p->conf = xcalloc(nt * L, sizeof(*p->conf));
     p->tiers = xcalloc(nt, sizeof(*p->tiers));
     p->model_until_ns = xcalloc(sc->policy.n_models, sizeof(int64_t));
-    p->ev_occ = xcalloc(sc->n_events, sizeof(*p->ev_occ));
+    p->n_ev_occ = sc->n_events + 1;
+    p->ev_occ = xcalloc(p->n_ev_occ, sizeof(*p->ev_occ));
     p->perm_words = (sc->policy.n_models + 63) / 64;
     if (sc->policy.has_moderation) {
         int64_t k = sc->policy.mod_ban_after > sc->policy.mod_suspend_after

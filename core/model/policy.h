@@ -155,17 +155,19 @@ void policy_prefetch(const struct policy *p, int64_t account);
 /* ---- events ---------------------------------------------------------- */
 
 /*
- * Applies the start of an event occurrence at now_ns.  ev must point into
- * the scenario's events array (its index seeds which accounts a fraction
- * selects: account a is selected by a hash of (seed, event index,
- * occurrence, a), so the choice is reproducible and independent of
- * request order).  The occurrence number counts the starts of that event
- * so far.  Kinds with a duration (outage, maintenance, upgrade, suspend,
- * suspend_feature) last ev->for_ns from now_ns whether or not
- * policy_event_end is called; for_ns 0 means until policy_event_end.
+ * Applies the start of an occurrence of event ev (read during the call
+ * only) at now_ns.  id names the event for the policy: the scenario's
+ * events are 0..n_events-1, events added at run time (core/model/timeline)
+ * follow.  It seeds which accounts a fraction selects: account a is
+ * selected by a hash of (seed, id, occurrence, a), so the choice is
+ * reproducible and independent of request order.  The occurrence number
+ * counts the starts of that event so far.  Kinds with a duration (outage,
+ * maintenance, upgrade, suspend, suspend_feature) last ev->for_ns from now_ns
+ * whether or not policy_event_end is called; for_ns 0 means until
+ * policy_event_end.
  */
 void policy_event_start(struct policy *p, const struct scn_event *ev,
-                        int64_t now_ns);
+                        uint32_t id, int64_t now_ns);
 
 /*
  * Undoes an occurrence of ev: ends the oldest still active outage /
@@ -176,7 +178,7 @@ void policy_event_start(struct policy *p, const struct scn_event *ev,
  * them again for unblock_region); restores a set_limit's amount.
  * Harmless when nothing is active.
  */
-void policy_event_end(struct policy *p, const struct scn_event *ev,
+void policy_event_end(struct policy *p, const struct scn_event *ev, uint32_t id,
                       int64_t now_ns);
 
 /* ---- capacity coupling ------------------------------------------------- */

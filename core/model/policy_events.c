@@ -21,7 +21,6 @@
  */
 #include "core/model/policy.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,25 +271,34 @@ static void apply(struct policy *p, const struct scn_event *ev, int idx,
     }
 }
 
-static int event_index(const struct policy *p, const struct scn_event *ev)
+/* The occurrence counter of event id; the array grows for events added
+ * at run time. */
+static uint32_t *occ_of(struct policy *p, uint32_t id)
 {
-    assert(ev >= p->sc->events && ev < p->sc->events + p->sc->n_events);
-    return (int)(ev - p->sc->events);
+    if (id >= p->n_ev_occ) {
+        size_t n = p->n_ev_occ ? p->n_ev_occ : 16;
+        while (n <= id)
+            n *= 2;
+        p->ev_occ = xrealloc(p->ev_occ, n * sizeof(*p->ev_occ));
+        memset(p->ev_occ + p->n_ev_occ, 0,
+               (n - p->n_ev_occ) * sizeof(*p->ev_occ));
+        p->n_ev_occ = n;
+    }
+    return &p->ev_occ[id];
 }
 
 void policy_event_start(struct policy *p, const struct scn_event *ev,
-                        int64_t now_ns)
+                        uint32_t id, int64_t now_ns)
 {
-    int idx = event_index(p, ev);
-    apply(p, ev, idx, p->ev_occ[idx]++, now_ns, true);
+    uint32_t *occ = occ_of(p, id);
+    apply(p, ev, (int)id, (*occ)++, now_ns, true);
 }
 
-void policy_event_end(struct policy *p, const struct scn_event *ev,
+void policy_event_end(struct policy *p, const struct scn_event *ev, uint32_t id,
                       int64_t now_ns)
 {
-    int idx = event_index(p, ev);
-    uint32_t occ = p->ev_occ[idx] ? p->ev_occ[idx] - 1 : 0;
-    apply(p, ev, idx, occ, now_ns, false);
+    uint32_t *occ = occ_of(p, id);
+    apply(p, ev, (int)id, *occ ? *occ - 1 : 0, now_ns, false);
 }
 
 double policy_capacity_factor(const struct policy *p, int64_t now_ns)

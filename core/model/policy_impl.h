@@ -157,7 +157,8 @@ struct policy {
     struct active_ev *active;
     size_t n_active, cap_active;
 
-    uint32_t *ev_occ; /* starts per scenario event */
+    uint32_t *ev_occ; /* starts per event id (scenario's, then run-time) */
+    size_t n_ev_occ;  /* its length; grows for run-time events */
 
     struct smap src;
     size_t n_locks; /* lockout records ever created */

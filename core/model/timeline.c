@@ -53,22 +53,64 @@ void timeline_init(struct timeline *tl, const struct scenario *sc,
                    void *at_arg)
 {
     *tl = (struct timeline){
-        .sc = sc, .end_ns = end_ns, .at = at, .at_arg = at_arg
+        .sc = sc, .end_ns = end_ns, .seed = seed, .at = at, .at_arg = at_arg
     };
     tl->streams = xcalloc(sc->n_events + 1, sizeof(*tl->streams));
     for (size_t i = 0; i < sc->n_events; i++)
         rng_init(&tl->streams[i], seed, TIMELINE_STREAM + i, RNG_EVENTS);
 }
 
+struct timeline_added {
+    struct scn_event ev;
+    struct rng stream; /* (seed, TIMELINE_STREAM + id, RNG_EVENTS) */
+};
+
 void timeline_fini(struct timeline *tl)
 {
     if (tl == NULL)
         return;
+    for (size_t i = 0; i < tl->n_added; i++) {
+        free(tl->added[i]->ev.regions);
+        free(tl->added[i]);
+    }
+    free(tl->added);
+    tl->added = NULL;
+    tl->n_added = tl->cap_added = 0;
     free(tl->streams);
     free(tl->rows);
     tl->streams = NULL;
     tl->rows = NULL;
     tl->n_rows = tl->cap_rows = 0;
+}
+
+const struct scn_event *timeline_event(const struct timeline *tl, uint32_t id)
+{
+    if (id < tl->sc->n_events)
+        return &tl->sc->events[id];
+    return &tl->added[id - tl->sc->n_events]->ev;
+}
+
+static struct rng *stream_of(struct timeline *tl, uint32_t id)
+{
+    if (id < tl->sc->n_events)
+        return &tl->streams[id];
+    return &tl->added[id - tl->sc->n_events]->stream;
+}
+
+int timeline_add(struct timeline *tl, const struct scn_event *ev, uint32_t *id)
+{
+    if (tl->n_added >= TIMELINE_MAX_ADDED)
+        return ERR_TOOBIG;
+    if (tl->n_added == tl->cap_added) {
+        tl->cap_added = tl->cap_added ? 2 * tl->cap_added : 8;
+        tl->added = xrealloc(tl->added, tl->cap_added * sizeof(*tl->added));
+    }
+    struct timeline_added *a = xcalloc(1, sizeof(*a));
+    a->ev = *ev;
+    *id = (uint32_t)(tl->sc->n_events + tl->n_added);
+    rng_init(&a->stream, tl->seed, TIMELINE_STREAM + *id, RNG_EVENTS);
+    tl->added[tl->n_added++] = a;
+    return ERR_OK;
 }
 
 void timeline_schedule(struct timeline *tl)
@@ -88,10 +130,11 @@ static struct timeline_row *add_row(struct timeline *tl, uint32_t ev,
         tl->rows = xrealloc(tl->rows, tl->cap_rows * sizeof(*tl->rows));
     }
     struct timeline_row *row = &tl->rows[tl->n_rows++];
+    const struct scn_event *e = timeline_event(tl, ev);
+    row->kind = e->kind;
     row->start_ns = row->end_ns = now_ns;
     row->ev = ev;
-    scn_event_label(tl->sc, &tl->sc->events[ev], row->label,
-                    sizeof(row->label));
+    scn_event_label(tl->sc, e, row->label, sizeof(row->label));
     return row;
 }
 
@@ -104,10 +147,10 @@ static int64_t later(int64_t t, int64_t d)
 const struct timeline_row *timeline_begin(struct timeline *tl, uint32_t ev,
                                           int64_t due_ns, int64_t now_ns)
 {
-    const struct scn_event *e = &tl->sc->events[ev];
+    const struct scn_event *e = timeline_event(tl, ev);
     struct timeline_row *row = add_row(tl, ev, now_ns);
     if (scn_event_lasts(e)) {
-        int64_t len = timeline_length_ns(e, &tl->streams[ev]);
+        int64_t len = timeline_length_ns(e, stream_of(tl, ev));
         int64_t end = len > 0 ? later(due_ns, len) : INT64_MAX;
         if (end < tl->end_ns) {
             row->end_ns = end;
@@ -126,7 +169,7 @@ const struct timeline_row *timeline_begin(struct timeline *tl, uint32_t ev,
 
 void timeline_finish(struct timeline *tl, uint32_t ev, int64_t due_ns)
 {
-    int64_t gap = timeline_gap_ns(&tl->sc->events[ev], &tl->streams[ev]);
+    int64_t gap = timeline_gap_ns(timeline_event(tl, ev), stream_of(tl, ev));
     if (gap < 0)
         return;
     int64_t next = later(due_ns, gap);

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/base/err.h"
 #include "core/base/rng.h"
 #include "core/scenario/scenario.h"
 
@@ -52,11 +53,12 @@ int64_t timeline_gap_ns(const struct scn_event *ev, struct rng *r);
 
 /* One occurrence of a scenario event: a row of events.csv. */
 struct timeline_row {
+    enum scn_event_kind kind;
     int64_t start_ns;
     int64_t end_ns; /* = start_ns for kinds that act once; the timeline's
                        end (INT64_MAX when open-ended) for lasting ones
                        that do not end before it */
-    uint32_t ev;    /* index into the scenario's events */
+    uint32_t ev;    /* event id (timeline_event) */
     char label[96]; /* what it did, e.g. "capacity 50%", "hobbyists 5%" */
 };
 
@@ -68,15 +70,23 @@ enum timeline_what { TIMELINE_START, TIMELINE_END };
 typedef void timeline_at_fn(void *arg, int64_t t_ns, enum timeline_what what,
                             uint32_t ev);
 
+/* Most events a timeline takes at run time (timeline_add). */
+#define TIMELINE_MAX_ADDED 4096
+
+struct timeline_added; /* an event added at run time (timeline.c) */
+
 struct timeline {
     const struct scenario *sc; /* borrowed: must outlive the timeline */
     int64_t end_ns;            /* nothing is scheduled at or after it;
                                   INT64_MAX: open-ended (serve) */
+    uint64_t seed;             /* the run's, for added events' streams */
     struct rng *streams;       /* one per scenario event */
     timeline_at_fn *at;
     void *at_arg;
     struct timeline_row *rows; /* occurrences in the order they began */
     size_t n_rows, cap_rows;
+    struct timeline_added **added; /* run-time events, ids n_events.. */
+    size_t n_added, cap_added;
 };
 
 /* Initialises tl (caller's storage) for sc's events with the run's seed;
@@ -87,6 +97,22 @@ void timeline_init(struct timeline *tl, const struct scenario *sc,
 
 /* Frees what tl owns (the rows too, unless taken); accepts NULL. */
 void timeline_fini(struct timeline *tl);
+
+/*
+ * Events by id: the scenario's are 0..sc->n_events-1; events added while
+ * a run goes on (serve's POST /tollgate/events) get the next ids.  The
+ * scenario stays immutable: an added event lives in the timeline.
+ */
+const struct scn_event *timeline_event(const struct timeline *tl, uint32_t id);
+
+/*
+ * Adds ev (a one-off event without timing, e.g. from scn_parse_events;
+ * the timeline takes its allocated members) and gives its id in *id, for
+ * timeline_begin / world_event_begin.  ERR_TOOBIG when TIMELINE_MAX_ADDED
+ * events were added already (ev is then left to the caller).
+ */
+int timeline_add(struct timeline *tl, const struct scn_event *ev,
+                 uint32_t *id) WARN_UNUSED;
 
 /* Asks for every event's first occurrence that falls in [0, end). */
 void timeline_schedule(struct timeline *tl);

@@ -71,7 +71,7 @@ static void rescale(struct world *w, int64_t now_ns)
 void world_event_begin(struct world *w, uint32_t ev, int64_t due_ns,
                        int64_t now_ns)
 {
-    policy_event_start(w->pol, &w->sc->events[ev], now_ns);
+    policy_event_start(w->pol, timeline_event(&w->tl, ev), ev, now_ns);
     timeline_begin(&w->tl, ev, due_ns, now_ns);
     rescale(w, now_ns);
 }
@@ -79,9 +79,18 @@ void world_event_begin(struct world *w, uint32_t ev, int64_t due_ns,
 void world_event_finish(struct world *w, uint32_t ev, int64_t due_ns,
                         int64_t now_ns)
 {
-    policy_event_end(w->pol, &w->sc->events[ev], now_ns);
+    policy_event_end(w->pol, timeline_event(&w->tl, ev), ev, now_ns);
     timeline_finish(&w->tl, ev, due_ns);
     rescale(w, now_ns);
+}
+
+int world_inject(struct world *w, const struct scn_event *ev, int64_t now_ns,
+                 uint32_t *id)
+{
+    int rc = timeline_add(&w->tl, ev, id);
+    if (rc == ERR_OK)
+        world_event_begin(w, *id, now_ns, now_ns);
+    return rc;
 }
 
 int64_t world_service_ns(struct world *w, int model, int64_t completion_tokens)

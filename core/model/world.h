@@ -76,6 +76,16 @@ void world_event_begin(struct world *w, uint32_t ev, int64_t due_ns,
 void world_event_finish(struct world *w, uint32_t ev, int64_t due_ns,
                         int64_t now_ns);
 
+/*
+ * An event that arrives while the run goes on (serve's POST
+ * /tollgate/events; one-off, no timing): added to the timeline, which owns
+ * it and its allocated members from now on, and begun at now_ns.  *id
+ * gets its event id.  ERR_TOOBIG when the timeline holds
+ * TIMELINE_MAX_ADDED added events already (ev stays the caller's).
+ */
+int world_inject(struct world *w, const struct scn_event *ev, int64_t now_ns,
+                 uint32_t *id) WARN_UNUSED;
+
 /* Service time in ns of a request for model (policy index) asking for
  * completion_tokens; 0 when the scenario has no such model. */
 int64_t world_service_ns(struct world *w, int model, int64_t completion_tokens);

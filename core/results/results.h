@@ -90,12 +90,11 @@ int results_write_hgrm(const char *dir, const struct rec *r) WARN_UNUSED;
 int results_write_tgh(const char *dir, const struct rec *r) WARN_UNUSED;
 int results_write_events(const char *dir, const struct results_event *ev,
                          size_t n) WARN_UNUSED;
-/* events.csv from a timeline's rows (any order; sc names their kinds):
- * sorted by start then event, rows that begin after end_ns left out, ends
- * clamped to end_ns (results_timeline.c). */
-int results_write_timeline(const char *dir, const struct scenario *sc,
-                           const struct timeline_row *rows, size_t n,
-                           int64_t end_ns) WARN_UNUSED;
+/* events.csv from a timeline's rows (any order): sorted by start then
+ * event, rows that begin after end_ns left out, ends clamped to end_ns
+ * (results_timeline.c). */
+int results_write_timeline(const char *dir, const struct timeline_row *rows,
+                           size_t n, int64_t end_ns) WARN_UNUSED;
 /* scenario.yaml through scn_write() (in results_scenario.c, so that
  * users of the rest need not link the scenario module). */
 int results_write_scenario(const char *dir,

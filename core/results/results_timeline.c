@@ -17,9 +17,8 @@
 #include "core/scenario/scenario.h"
 #include "core/model/timeline.h"
 
-int results_write_timeline(const char *dir, const struct scenario *sc,
-                           const struct timeline_row *rows, size_t n,
-                           int64_t end_ns)
+int results_write_timeline(const char *dir, const struct timeline_row *rows,
+                           size_t n, int64_t end_ns)
 {
     struct timeline_row *sorted = xcalloc(n ? n : 1, sizeof(*sorted));
     if (n > 0)
@@ -29,13 +28,13 @@ int results_write_timeline(const char *dir, const struct scenario *sc,
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const struct timeline_row *r = &sorted[i];
-        if (r->start_ns > end_ns || r->ev >= sc->n_events)
+        if (r->start_ns > end_ns)
             continue;
         int64_t end = r->end_ns > end_ns ? end_ns : r->end_ns;
-        ev[k++] = (struct results_event){
-            (double)r->start_ns / 1e9, (double)end / 1e9,
-            scn_event_kind_name(sc->events[r->ev].kind), r->label
-        };
+        ev[k++] =
+            (struct results_event){ (double)r->start_ns / 1e9,
+                                    (double)end / 1e9,
+                                    scn_event_kind_name(r->kind), r->label };
     }
     int rc = results_write_events(dir, ev, k);
     free(ev);

@@ -283,12 +283,12 @@ static enum reason bad_key(struct policy *p, int pop, int64_t i, int64_t t)
 
 static void start(struct policy *p, int e, int64_t t)
 {
-    policy_event_start(p, &events[e], t);
+    policy_event_start(p, &events[e], (uint32_t)e, t);
 }
 
 static void end(struct policy *p, int e, int64_t t)
 {
-    policy_event_end(p, &events[e], t);
+    policy_event_end(p, &events[e], (uint32_t)e, t);
 }
 
 static enum reason plain(struct policy *p, int pop, int64_t t)

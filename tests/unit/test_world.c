@@ -171,6 +171,52 @@ static void test_gauges(void **state)
     rec_free(rec);
 }
 
+/* An event injected at run time (serve's POST /tollgate/events): it gets
+ * the id after the scenario's one event, the policy applies it (a 25%
+ * upgrade leaves 1 of 4 servers), it is logged with its kind and label,
+ * and its end is asked for at now + for; the scenario is not touched. */
+static void test_inject(void **state)
+{
+    struct fixture *f = *state;
+    struct scn_event ev;
+    scn_event_init(&ev);
+    ev.kind = EV_UPGRADE;
+    ev.capacity = 0.25;
+    ev.for_ns = 3 * S;
+    uint32_t id = 99;
+    assert_int_equal(world_inject(&f->w, &ev, 20 * S, &id), ERR_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(f->sc->n_events, 1);
+    assert_int_equal(timeline_event(&f->w.tl, id)->kind, EV_UPGRADE);
+    assert_int_equal(f->w.cap.active, 1);
+    assert_int_equal(f->w.tl.n_rows, 1);
+    assert_int_equal(f->w.tl.rows[0].kind, EV_UPGRADE);
+    assert_int_equal(f->w.tl.rows[0].ev, 1);
+    assert_string_equal(f->w.tl.rows[0].label, "capacity 25%");
+    assert_int_equal(f->asked_t, 23 * S);
+    assert_int_equal(f->asked_what, TIMELINE_END);
+    world_event_finish(&f->w, id, 23 * S, 23 * S);
+    assert_int_equal(f->w.cap.active, 4);
+}
+
+/* The timeline takes TIMELINE_MAX_ADDED events, then refuses (the caller
+ * keeps the event); ids are consecutive after the scenario's. */
+static void test_inject_limit(void **state)
+{
+    struct fixture *f = *state;
+    struct scn_event ev;
+    scn_event_init(&ev);
+    ev.kind = EV_BAN;
+    uint32_t id = 0;
+    for (uint32_t k = 0; k < TIMELINE_MAX_ADDED; k++) {
+        assert_int_equal(timeline_add(&f->w.tl, &ev, &id), ERR_OK);
+        assert_int_equal(id, 1 + k);
+    }
+    assert_int_equal(timeline_add(&f->w.tl, &ev, &id), ERR_TOOBIG);
+    assert_int_equal(world_inject(&f->w, &ev, 0, &id), ERR_TOOBIG);
+    assert_int_equal(f->w.tl.n_rows, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +224,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_end_service, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gauges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inject, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inject_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
