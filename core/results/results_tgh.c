@@ -372,6 +372,16 @@ static int rd_head(struct rd *d, struct tgh_head *h)
     return rc;
 }
 
+/* A population name as the writer writes it: no control bytes (a NUL
+ * would cut it short, and the file would not write back the same). */
+static bool name_ok(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
 static int rd_make_rec(struct rd *d, const struct tgh_head *h)
 {
     size_t np = (size_t)h->pops;
@@ -382,7 +392,8 @@ static int rd_make_rec(struct rd *d, const struct tgh_head *h)
         int64_t idx;
         if (!rd_line(d) || !rd_word(d, "pop") || !rd_i64(d, &idx) ||
             idx != (int64_t)p || d->p >= d->eol || *d->p != ' ' ||
-            d->eol - d->p - 1 >= REC_NAME_MAX || d->eol - d->p < 2)
+            d->eol - d->p - 1 >= REC_NAME_MAX || d->eol - d->p < 2 ||
+            !name_ok(d->p + 1, (size_t)(d->eol - d->p - 1)))
             rc = rd_fail(d, "expected 'pop <index> <name>' in order");
         else
             memcpy(names[p], d->p + 1, (size_t)(d->eol - d->p - 1));

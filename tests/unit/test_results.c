@@ -660,6 +660,10 @@ static const struct tgh_case tgh_cases[] = {
     { "bad interval width", "interval_ns 1000000000", "interval_ns 0",
       ERR_PARSE },
     { "pop out of order", "pop 0 all", "pop 1 all", ERR_PARSE },
+    /* a NUL in a name cut it short and it did not write back (the fuzzer's
+     * regress/results_tgh/pop-name-with-nul); any control byte is refused */
+    { "control byte in a pop name", "pop 0 all users", "pop 0 all\tusers",
+      ERR_PARSE },
     { "popcounts short", "popcounts 0 3 2 1 2 1", "popcounts 0 3 2 1",
       ERR_PARSE },
     { "negative count", "popcounts 0 3 2 1", "popcounts 0 3 -2 1", ERR_PARSE },
