@@ -15,14 +15,13 @@
  * while reading).  Admin routes answer loopback peers only unless
  * admin_any, and want the admin token where serve_reply_admin_need says
  * so.  serve_guard closes connections that miss the whole-request
- * deadline and makes room at the connection cap.  Responses are built outside
- * the model lock.  A success is answered with the response its connection kept
- * from the last one (struct sconn): when the body length is the same, only the
- * body bytes and the x-ratelimit values that changed are replaced, which saves
- * libmicrohttpd's allocations for a new response and its headers.
+ * deadline and makes room at the connection cap.  Responses are built
+ * outside the model lock.  A success is answered with the response its
+ * connection kept from the last one (serve_kept.h).
  *
  * Not here: policy logic (serve_model.c), body formats (serve_reply.c,
- * serve_admin.c), request parsing (serve_req.c).
+ * serve_admin.c), request parsing (serve_req.c), the kept success
+ * response (serve_kept.c), x-ratelimit headers (serve_rlhdr.c).
  */
 #include "serve/serve.h"
 
@@ -43,10 +42,12 @@
 #include "core/results/results.h"
 #include "core/stats/summary.h"
 #include "serve/serve_guard.h"
+#include "serve/serve_kept.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_model.h"
 #include "serve/serve_reply.h"
 #include "serve/serve_req.h"
+#include "serve/serve_rlhdr.h"
 #include "serve/serve_scn.h"
 #include "serve/serve_timer.h"
 
@@ -55,7 +56,6 @@
  * of their own). */
 #define INLINE_BODY      576
 #define ADMIN_BODY_LIMIT (64 * 1024)
-#define CONN_BODY        1024 /* success bodies a connection keeps */
 
 struct serve {
     const struct scenario *sc; /* borrowed, as given */
@@ -132,64 +132,18 @@ enum wait_state {
     WAIT_GONE
 };
 
-/* The x-ratelimit headers of an API answer, in the order they are sent
- * (after Content-Type): the limits, which rarely change, first; the
- * values that change from request to request last, so that a kept
- * response (struct sconn) replaces only its tail. */
-enum api_hdr {
-    AH_LIMIT_REQ,
-    AH_LIMIT_TOK,
-    AH_RESET_REQ,
-    AH_RESET_TOK,
-    AH_REMAIN_REQ,
-    AH_REMAIN_TOK,
-    AH_COUNT
-};
-
-static const char *const api_hdr_names[AH_COUNT] = {
-    "x-ratelimit-limit-requests",     "x-ratelimit-limit-tokens",
-    "x-ratelimit-reset-requests",     "x-ratelimit-reset-tokens",
-    "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
-};
-
-/* Header values as numbers (limits and remaining counts, resets in
- * milliseconds); NOT_SENT is a header not sent (the tier has no limit of
- * that kind).  Index AH_* + kind, kind 0 requests, 1 tokens. */
-#define NOT_SENT INT64_MIN
-struct api_vals {
-    int64_t v[AH_COUNT];
-};
-
-/* The same as text; "" when not sent. */
-struct api_hdrs {
-    char v[AH_COUNT][32];
-};
-
 /* Per connection (libmicrohttpd's socket context): the request in
  * progress (one at a time on a connection; reset for each), and the
- * response of the last success answered on it, kept for the next one.
- * libmicrohttpd drops its own reference to a response when the request
- * completes, before it reads the next request on the connection, so the
- * kept one is free to change when the next answer is built.  Its body
- * lives here (MHD_RESPMEM_PERSISTENT) until the connection closes. */
+ * response of the last success answered on it, kept for the next one
+ * (serve_kept.h). */
 struct sconn {
     struct serve_guard_conn guard; /* request deadline, eviction */
-    struct MHD_Response *r;        /* our reference, or NULL */
-    size_t body_len;               /* r's body length */
-    int64_t date_s;                /* r's Date header (Unix seconds) */
-    struct api_vals vals;          /* the x-ratelimit values r carries */
-    struct api_hdrs hdrs;          /* and their text */
+    struct serve_kept kept;        /* the last success's response */
     bool closed; /* closed while q was active: on_completed frees */
     /* references: libmicrohttpd's (until the connection and its last
      * request are done) and the model's (while it keeps a call waiting);
      * the last one frees */
     atomic_int refs;
-    /* what body holds: a success body of this route and model (NONE:
-     * nothing usable) and where its numbers are */
-    enum serve_route route;
-    char model[SERVE_REQ_MODEL_MAX];
-    struct serve_reply_nums nums;
-    char body[CONN_BODY];
     struct sreq q;
 };
 
@@ -272,59 +226,6 @@ static void add_i64_header(struct MHD_Response *r, const char *name, int64_t v)
     MHD_add_response_header(r, name, buf);
 }
 
-static void kind_vals(struct api_vals *a, const struct policy_hdr *h, int kind)
-{
-    if (!h->present) {
-        a->v[AH_LIMIT_REQ + kind] = NOT_SENT;
-        a->v[AH_RESET_REQ + kind] = NOT_SENT;
-        a->v[AH_REMAIN_REQ + kind] = NOT_SENT;
-        return;
-    }
-    a->v[AH_LIMIT_REQ + kind] = h->limit;
-    /* whole milliseconds, rounded up: "59.991s", not "59.990777407s" */
-    a->v[AH_RESET_REQ + kind] =
-        h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
-    a->v[AH_REMAIN_REQ + kind] = h->remaining < 0 ? 0 : h->remaining;
-}
-
-static void api_vals_of(struct api_vals *a, const struct policy_decision *d)
-{
-    kind_vals(a, &d->req, 0);
-    kind_vals(a, &d->tok, 1);
-}
-
-/* The text of values from..AH_COUNT-1. */
-static void format_api_hdrs(struct api_hdrs *h, const struct api_vals *a,
-                            int from)
-{
-    for (int i = from; i < AH_COUNT; i++) {
-        if (a->v[i] == NOT_SENT)
-            h->v[i][0] = '\0';
-        else if (i == AH_RESET_REQ || i == AH_RESET_TOK)
-            serve_reply_reset(h->v[i], a->v[i]);
-        else
-            serve_reply_i64(h->v[i], a->v[i]);
-    }
-}
-
-/* Adds headers from..AH_COUNT-1 that are sent. */
-static void add_api_hdrs(struct MHD_Response *r, const struct api_hdrs *a,
-                         int from)
-{
-    for (int i = from; i < AH_COUNT; i++)
-        if (a->v[i][0] != '\0')
-            MHD_add_response_header(r, api_hdr_names[i], a->v[i]);
-}
-
-/* A new API response: Content-Type, then the x-ratelimit headers. */
-static struct MHD_Response *api_response(struct MHD_Response *r,
-                                         const struct api_hdrs *a)
-{
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    add_api_hdrs(r, a, 0);
-    return r;
-}
-
 /* retry-after and retry-after-ms when the model knows the wait (a
  * limit's refill, a timed event's end); none when it does not (overload,
  * server errors, open-ended or random events): the client then backs off
@@ -337,101 +238,7 @@ static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
     add_i64_header(r, "retry-after-ms", (retry_ns + 999999) / 1000000);
 }
 
-/* A success body that does not fit a connection's buffer: a response of
- * its own. */
-static enum MHD_Result answer_ok_alone(struct sreq *q,
-                                       const struct serve_reply_ok *ok,
-                                       size_t n, const struct api_vals *a)
-{
-    struct api_hdrs h;
-    format_api_hdrs(&h, a, 0);
-    char *big = xmalloc(n + 1);
-    serve_reply_success(big, n + 1, ok);
-    return queue_and_drop(q->conn, 200,
-                          api_response(take_response(big, n), &h));
-}
-
-/* Replaces the headers of kept response c->r whose values differ from
- * a, and those after them (removed and added again, so that the order
- * stays). */
-static void update_api_hdrs(struct sconn *c, const struct api_vals *a)
-{
-    int from = 0;
-    while (from < AH_COUNT && c->vals.v[from] == a->v[from])
-        from++;
-    if (from == AH_COUNT)
-        return;
-    for (int i = from; i < AH_COUNT; i++)
-        if (c->vals.v[i] != NOT_SENT)
-            MHD_del_response_header(c->r, api_hdr_names[i], c->hdrs.v[i]);
-    c->vals = *a;
-    format_api_hdrs(&c->hdrs, a, from);
-    add_api_hdrs(c->r, &c->hdrs, from);
-}
-
-/* Rewrites the numbers of the kept body in place when ok's body differs
- * from it in them only (same route, model and number lengths) and the
- * kept response's Date is still current. */
-static bool rewrite_nums(struct sconn *c, const struct serve_reply_ok *ok,
-                         int64_t now_s)
-{
-    if (c->r == NULL || now_s != c->date_s || ok->route != c->route ||
-        strcmp(ok->model, c->model) != 0)
-        return false;
-    struct serve_reply_nums u;
-    serve_reply_ok_nums(ok, &u);
-    if (u.n != c->nums.n)
-        return false;
-    for (size_t i = 0; i < u.n; i++)
-        if (u.len[i] != c->nums.len[i])
-            return false;
-    for (size_t i = 0; i < u.n; i++)
-        memcpy(c->body + c->nums.at[i], u.text[i], u.len[i]);
-    return true;
-}
-
-/* Formats ok's body into c->body; returns its length (>= CONN_BODY: it
- * did not fit, and c->body holds nothing usable). */
-static size_t format_body(struct sconn *c, const struct serve_reply_ok *ok)
-{
-    size_t n = serve_reply_success_nums(c->body, sizeof(c->body), ok, &c->nums);
-    c->route = SERVE_ROUTE_NONE;
-    if (n >= sizeof(c->body))
-        return n;
-    size_t m = strlen(ok->model);
-    if (m >= sizeof(c->model))
-        return n; /* never: q->model has the same size */
-    memcpy(c->model, ok->model, m + 1);
-    c->route = ok->route;
-    return n;
-}
-
-/* A new kept response for the n bytes in c->body, dated now_s. */
-static enum MHD_Result queue_new_kept(struct sreq *q, struct sconn *c, size_t n,
-                                      int64_t now_s, const struct api_vals *a)
-{
-    c->r = MHD_create_response_from_buffer(n, c->body, MHD_RESPMEM_PERSISTENT);
-    c->body_len = n;
-    c->date_s = now_s;
-    if (now_s >= 0) {
-        char date[SERVE_REPLY_DATE_LEN + 1];
-        serve_reply_http_date(date, now_s);
-        MHD_add_response_header(c->r, "Date", date);
-    }
-    c->vals = *a;
-    format_api_hdrs(&c->hdrs, a, 0);
-    api_response(c->r, &c->hdrs);
-    return MHD_queue_response(q->conn, 200, c->r);
-}
-
-/* A success, in the connection's kept response when its body has the
- * same length and its Date the same second as the last one (then only
- * the body bytes that differ -- the numbers, when route and model are
- * the same -- and the changed header values are replaced; MHD let go of
- * it when the last request on this connection completed), else in a new
- * kept response.  The kept response carries its own Date header (first,
- * where libmicrohttpd writes its own, which it then leaves out), so that
- * it is formatted once a second rather than for every answer. */
+/* A success, in the connection's kept response (serve_kept.h). */
 static enum MHD_Result answer_ok(struct sreq *q)
 {
     int64_t now_s = (int64_t)time(NULL);
@@ -444,22 +251,10 @@ static enum MHD_Result answer_ok(struct sreq *q)
         .prompt_tokens = q->call.rq.prompt_tokens,
         .completion_tokens = q->call.rq.completion_tokens,
     };
-    struct api_vals a;
-    api_vals_of(&a, &q->call.dec);
-    struct sconn *c = conn_state(q->conn);
-    if (!rewrite_nums(c, &ok, now_s)) {
-        size_t n = format_body(c, &ok);
-        if (n >= sizeof(c->body))
-            return answer_ok_alone(q, &ok, n, &a);
-        if (c->r != NULL && (n != c->body_len || now_s != c->date_s)) {
-            MHD_destroy_response(c->r);
-            c->r = NULL;
-        }
-        if (c->r == NULL)
-            return queue_new_kept(q, c, n, now_s, &a);
-    }
-    update_api_hdrs(c, &a);
-    return MHD_queue_response(q->conn, 200, c->r);
+    struct serve_rl_vals a;
+    serve_rl_vals_of(&a, &q->call.dec);
+    return serve_kept_answer(&conn_state(q->conn)->kept, q->conn, &ok, now_s,
+                             &a);
 }
 
 static struct MHD_Response *error_response(struct sreq *q, unsigned *status)
@@ -518,11 +313,11 @@ static enum MHD_Result answer_api(struct sreq *q)
     if (fixed_denial(q))
         return answer_fixed(q);
     unsigned status = 200;
-    struct api_vals a;
-    struct api_hdrs h;
-    api_vals_of(&a, &q->call.dec);
-    format_api_hdrs(&h, &a, 0);
-    struct MHD_Response *r = api_response(error_response(q, &status), &h);
+    struct serve_rl_vals a;
+    struct serve_rl_text h;
+    serve_rl_vals_of(&a, &q->call.dec);
+    serve_rl_format(&h, &a, 0);
+    struct MHD_Response *r = serve_rl_response(error_response(q, &status), &h);
     if (reason_retryable(q->call.outcome))
         add_retry_headers(r, q->call.retry_ns);
     return queue_and_drop(q->conn, status, r);
@@ -990,8 +785,7 @@ static void release_conn(struct sconn *c)
 {
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (c->r != NULL)
-        MHD_destroy_response(c->r); /* MHD's own reference, if any, stays */
+    serve_kept_free(&c->kept); /* MHD's own reference, if any, stays */
     free(c);
 }
 
@@ -1026,10 +820,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
     struct serve *s = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         struct sconn *c = xmalloc(sizeof(*c));
-        c->r = NULL;
-        c->body_len = 0;
+        serve_kept_init(&c->kept);
         c->closed = false;
-        c->route = SERVE_ROUTE_NONE;
         c->q.active = false;
         atomic_init(&c->refs, 1);
         atomic_init(&c->guard.state, 0);
