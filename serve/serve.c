@@ -43,6 +43,7 @@
 #include "core/stats/summary.h"
 #include "serve/serve_guard.h"
 #include "serve/serve_kept.h"
+#include "serve/serve_hdr.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_model.h"
 #include "serve/serve_reply.h"
@@ -80,17 +81,6 @@ struct serve {
     bool stopped;
 };
 
-/* The request headers serve reads, collected in one pass over the
- * request's headers when they arrive (a lookup per name would walk them
- * each time).  The first of repeated headers counts, as with
- * MHD_lookup_connection_value.  Values are NUL-terminated and live as
- * long as the request. */
-struct req_headers {
-    const char *region_name; /* the scenario's region header */
-    size_t region_name_len;
-    const char *authorization, *api_key, *source, *region, *content_length;
-};
-
 struct sreq {
     struct serve *s;
     struct MHD_Connection *conn;
@@ -107,7 +97,7 @@ struct sreq {
     atomic_uint wait; /* enum wait_state: the model's hold on the call */
     bool model_unknown;
     char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
-    struct req_headers hdr;          /* read with the first call */
+    struct serve_hdr hdr;            /* read with the first call */
     struct serve_call call;
     bool active; /* between the first call and on_completed */
     char inline_body[INLINE_BODY];
@@ -325,102 +315,15 @@ static enum MHD_Result answer_api(struct sreq *q)
 
 /* ---- API requests -------------------------------------------------------- */
 
-static bool name_is(const char *key, size_t key_len, const char *name,
-                    size_t name_len)
-{
-    return key_len == name_len && strcasecmp(key, name) == 0;
-}
-
-#define NAME_IS(key, len, lit) name_is(key, len, lit, sizeof(lit) - 1)
-
-static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
-                                 const char *key, size_t key_len,
-                                 const char *value, size_t value_len)
-{
-    struct req_headers *h = cls;
-    (void)kind;
-    (void)value_len;
-    if (h->region == NULL &&
-        name_is(key, key_len, h->region_name, h->region_name_len))
-        h->region = value; /* any name, even one of those below */
-    if (h->authorization == NULL && NAME_IS(key, key_len, "Authorization"))
-        h->authorization = value;
-    else if (h->api_key == NULL && NAME_IS(key, key_len, "x-api-key"))
-        h->api_key = value;
-    else if (h->source == NULL && NAME_IS(key, key_len, "X-Client-Source"))
-        h->source = value;
-    else if (h->content_length == NULL &&
-             NAME_IS(key, key_len, "Content-Length"))
-        h->content_length = value;
-    return MHD_YES;
-}
-
-static void read_headers(const struct serve *s, struct MHD_Connection *c,
-                         struct req_headers *h)
-{
-    memset(h, 0, sizeof(*h));
-    h->region_name = s->region_header;
-    h->region_name_len = strlen(s->region_header);
-    MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_header, h);
-}
-
-/* The API key (Bearer first, else x-api-key) and its length; NULL when
- * neither carries one. */
-static const char *request_key(const struct req_headers *h, size_t *len)
-{
-    const char *k = serve_reply_key(h->authorization, h->api_key);
-    *len = k != NULL ? strlen(k) : 0;
-    return k;
-}
-
-/* A non-negative decimal integer (digits only, saturating at INT64_MAX),
- * or -1. */
-static int64_t parse_i64(const char *s)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    int64_t v = 0;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        int d = *s - '0';
-        v = v > (INT64_MAX - d) / 10 ? INT64_MAX : v * 10 + d;
-    }
-    return *s == '\0' ? v : -1;
-}
-
-/* A source id for a peer address, away from account ids. */
-static int64_t peer_source(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    uint64_t h = 0xcbf29ce484222325ULL;
-    if (ci != NULL && ci->client_addr != NULL) {
-        const struct sockaddr *sa = ci->client_addr;
-        const unsigned char *p = NULL;
-        size_t n = 0;
-        if (sa->sa_family == AF_INET) {
-            p = (const unsigned char *)&((const struct sockaddr_in *)sa)
-                    ->sin_addr;
-            n = 4;
-        } else if (sa->sa_family == AF_INET6) {
-            p = (const unsigned char *)&((const struct sockaddr_in6 *)sa)
-                    ->sin6_addr;
-            n = 16;
-        }
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ p[i]) * 0x100000001b3ULL;
-    }
-    return (int64_t)((h >> 2) | (1ULL << 61));
-}
-
 /* Account, population, source and region of the request. */
 static void identify(struct serve *s, struct sreq *q)
 {
     struct policy_req *rq = &q->call.rq;
-    const struct req_headers *h = &q->hdr;
+    const struct serve_hdr *h = &q->hdr;
     size_t key_len = 0;
-    const char *key = request_key(h, &key_len);
+    const char *key = serve_hdr_key(h, &key_len);
     int64_t acct = key ? serve_keys_lookup(&s->keys, key, key_len) : -1;
-    int64_t src = parse_i64(h->source);
+    int64_t src = serve_hdr_i64(h->source);
     rq->invalid_key = acct < 0;
     if (acct < 0)
         acct = src >= 0 && src < s->sc->n_accounts ? src : 0;
@@ -430,7 +333,7 @@ static void identify(struct serve *s, struct sreq *q)
         rq->pop = 0;
     rq->source = src >= 0           ? src
                  : !rq->invalid_key ? acct
-                                    : peer_source(q->conn);
+                                    : serve_hdr_peer_source(q->conn);
     rq->region =
         h->region ? serve_scn_region(&s->scn, h->region, strlen(h->region)) : 0;
 }
@@ -506,7 +409,7 @@ static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
 static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
 {
     size_t key_len = 0;
-    const char *key = request_key(&q->hdr, &key_len);
+    const char *key = serve_hdr_key(&q->hdr, &key_len);
     if (key == NULL || serve_keys_lookup(&s->keys, key, key_len) < 0) {
         q->call.outcome = REASON_INVALID_KEY;
         q->call.retry_ns = -1;
@@ -525,33 +428,12 @@ static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
 
 /* ---- admin requests ------------------------------------------------------ */
 
-static bool peer_is_loopback(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL)
-        return false;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET) {
-        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-        return (a >> 24) == 127;
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a =
-            &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        if (IN6_IS_ADDR_LOOPBACK(a))
-            return true;
-        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
-    }
-    return false;
-}
-
 /* Whether q may use its admin route (docs/serve.md, "Security"): from
  * loopback unless admin_any, and with the admin token where the route
  * needs it.  Queues the refusal otherwise. */
 static bool admin_allowed(struct serve *s, struct sreq *q)
 {
-    if (!s->opts.admin_any && !peer_is_loopback(q->conn)) {
+    if (!s->opts.admin_any && !serve_hdr_peer_is_loopback(q->conn)) {
         send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
                          "Admin endpoints answer loopback only.");
         return false;
@@ -580,7 +462,7 @@ static bool admin_allowed(struct serve *s, struct sreq *q)
  * and scripts need not reimplement the key scheme. */
 static enum MHD_Result answer_key(struct serve *s, struct sreq *q)
 {
-    int64_t a = parse_i64(
+    int64_t a = serve_hdr_i64(
         MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, "account"));
     char key[KEYS_MAX_LEN + 1], buf[KEYS_MAX_LEN + 64];
     if (a < 0 || a >= s->sc->n_accounts)
@@ -709,10 +591,10 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
         return send_plain_error(q->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                                 "method_not_allowed",
                                 "Method not allowed for this URL.");
-    read_headers(s, q->conn, &q->hdr);
+    serve_hdr_read(q->conn, s->region_header, &q->hdr);
     if (serve_reply_is_admin(q->route) && !admin_allowed(s, q))
         return MHD_YES; /* refused */
-    int64_t cl = parse_i64(q->hdr.content_length);
+    int64_t cl = serve_hdr_i64(q->hdr.content_length);
     if (cl > 0 && (uint64_t)cl > limit_of(s, q->route)) {
         q->too_big = true;
         return reject_too_big(s, q);
