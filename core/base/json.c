@@ -371,19 +371,11 @@ int json_parse(struct json_doc *doc, const char *text, size_t len,
  * Every step checks p < end before it reads *p.
  */
 
-static bool cur_fail(struct json_cur *c, int err)
+bool json_cur_fail(struct json_cur *c, int err)
 {
     if (c->err == ERR_OK)
         c->err = err;
     return false;
-}
-
-static void cur_ws(struct json_cur *c)
-{
-    const char *p = c->p, *end = c->end;
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-        p++;
-    c->p = p;
 }
 
 void json_cur_init(struct json_cur *c, const char *text, size_t len,
@@ -399,90 +391,17 @@ void json_cur_init(struct json_cur *c, const char *text, size_t len,
     c->err = len > UINT32_MAX ? ERR_TOOBIG : ERR_OK; /* as json_parse */
 }
 
-int json_cur_peek(struct json_cur *c)
+bool json_cur_number_(struct json_cur *c, struct json_num *out)
 {
-    if (c->err != ERR_OK)
-        return -1;
-    cur_ws(c);
-    return c->p < c->end ? (unsigned char)*c->p : -1;
-}
-
-bool json_cur_open(struct json_cur *c, char bracket)
-{
-    if (json_cur_peek(c) != (unsigned char)bracket ||
-        (bracket != '{' && bracket != '['))
-        return cur_fail(c, ERR_PARSE);
-    if (c->depth >= c->max_depth)
-        return cur_fail(c, ERR_TOOBIG);
-    uint64_t bit = 1ULL << c->depth;
-    c->objs = bracket == '{' ? c->objs | bit : c->objs & ~bit;
-    c->depth++;
-    c->p++;
-    c->first = true;
-    return true;
-}
-
-bool json_cur_next(struct json_cur *c, struct json_str *key)
-{
-    if (c->depth == 0)
-        return cur_fail(c, ERR_PARSE);
-    bool obj = (c->objs >> (c->depth - 1)) & 1;
-    char close = obj ? '}' : ']';
-    int ch = json_cur_peek(c);
-    if (ch < 0)
-        return cur_fail(c, ERR_PARSE);
-    if (ch == close) {
-        c->p++;
-        c->depth--;
-        c->first = false; /* the container was a value of its parent */
-        return false;
-    }
-    if (!c->first) {
-        if (ch != ',')
-            return cur_fail(c, ERR_PARSE);
-        c->p++;
-    }
-    c->first = false;
-    if (!obj)
-        return true;
-    struct json_str k;
-    if (json_cur_peek(c) != '"' || !json_cur_string(c, &k))
-        return cur_fail(c, ERR_PARSE);
-    if (json_cur_peek(c) != ':')
-        return cur_fail(c, ERR_PARSE);
-    c->p++;
-    if (key != NULL)
-        *key = k;
-    return true;
-}
-
-bool json_cur_string(struct json_cur *c, struct json_str *out)
-{
-    if (json_cur_peek(c) != '"')
-        return cur_fail(c, ERR_PARSE);
-    const char *start = c->p + 1;
-    size_t len = 0;
-    bool escaped = false;
-    if (!json_scan_string(&c->p, c->end, &len, &escaped))
-        return cur_fail(c, ERR_PARSE);
-    if (out != NULL)
-        *out = (struct json_str){ start, len, escaped };
-    return true;
-}
-
-bool json_cur_number(struct json_cur *c, struct json_num *out)
-{
-    if (json_cur_peek(c) < 0)
-        return cur_fail(c, ERR_PARSE);
     bool is_int;
     const char *start = c->p;
     const char *e = scan_number(start, c->end, &is_int);
     if (e == NULL)
-        return cur_fail(c, ERR_PARSE);
+        return json_cur_fail(c, ERR_PARSE);
     double v;
     int rc = number_value(start, e, is_int, &v);
     if (rc != ERR_OK)
-        return cur_fail(c, rc);
+        return json_cur_fail(c, rc);
     c->p = e;
     if (out != NULL)
         *out = (struct json_num){ start, (size_t)(e - start), v, is_int };
@@ -492,7 +411,7 @@ bool json_cur_number(struct json_cur *c, struct json_num *out)
 static bool cur_literal(struct json_cur *c, const char *word, size_t n)
 {
     if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
-        return cur_fail(c, ERR_PARSE);
+        return json_cur_fail(c, ERR_PARSE);
     c->p += n;
     return true;
 }
@@ -500,7 +419,7 @@ static bool cur_literal(struct json_cur *c, const char *word, size_t n)
 bool json_cur_skip(struct json_cur *c)
 {
     switch (json_cur_peek(c)) {
-    case -1: return cur_fail(c, ERR_PARSE);
+    case -1: return json_cur_fail(c, ERR_PARSE);
     case '{':
     case '[':
         if (!json_cur_open(c, *c->p))
@@ -522,7 +441,7 @@ bool json_cur_end(struct json_cur *c)
     if (c->err != ERR_OK)
         return false;
     if (c->depth != 0 || json_cur_peek(c) != -1)
-        return cur_fail(c, ERR_PARSE);
+        return json_cur_fail(c, ERR_PARSE);
     return true;
 }
 

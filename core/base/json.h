@@ -190,6 +190,14 @@ bool json_scan_string(const char **p, const char *end, size_t *len,
 
 #define JSON_CUR_MAX_DEPTH 64 /* cap of max_depth */
 
+/* The hot steps below are inlined into their readers (see "inline
+ * steps"); GCC otherwise keeps json_cur_next out of line. */
+#if defined(__GNUC__)
+#define JSON_CUR_INLINE static inline __attribute__((always_inline))
+#else
+#define JSON_CUR_INLINE static inline
+#endif
+
 struct json_cur {
     const char *p;   /* next byte */
     const char *end; /* text + len */
@@ -224,25 +232,26 @@ void json_cur_init(struct json_cur *c, const char *text, size_t len,
 
 /* Skips whitespace and returns the next byte (the first of the next
  * value, or a bracket or comma), or -1 at the end of the text or after
- * an error.  Does not fail by itself. */
-int json_cur_peek(struct json_cur *c);
+ * an error.  Does not fail by itself.  Inline: readers call it before
+ * every value, and compact JSON has no whitespace to skip. */
+static inline int json_cur_peek(struct json_cur *c);
 
 /* Enters the object ('{') or array ('[') at the cursor; fails when the
  * next value is not one, or at the depth limit. */
-bool json_cur_open(struct json_cur *c, char bracket);
+static inline bool json_cur_open(struct json_cur *c, char bracket);
 
 /* The next item of the innermost open container: true with the cursor at
  * its value (and, in an object, *key filled; key may be NULL), false at
  * the closing bracket (consumed) or on an error (c->err set). */
-bool json_cur_next(struct json_cur *c, struct json_str *key);
+JSON_CUR_INLINE bool json_cur_next(struct json_cur *c, struct json_str *key);
 
 /* Reads the string at the cursor; fails when the next value is not a
  * valid string.  out may be NULL. */
-bool json_cur_string(struct json_cur *c, struct json_str *out);
+static inline bool json_cur_string(struct json_cur *c, struct json_str *out);
 
 /* Reads the number at the cursor (finite, as json_parse); out may be
  * NULL. */
-bool json_cur_number(struct json_cur *c, struct json_num *out);
+JSON_CUR_INLINE bool json_cur_number(struct json_cur *c, struct json_num *out);
 
 /* Validates and skips the value at the cursor, whatever it is. */
 bool json_cur_skip(struct json_cur *c);
@@ -250,6 +259,150 @@ bool json_cur_skip(struct json_cur *c);
 /* True when no error occurred, every container is closed and only
  * whitespace is left. */
 bool json_cur_end(struct json_cur *c);
+
+/* ---- cursor: inline steps --------------------------------------------------
+ * The steps a reader takes for every member (peek, open, next, string)
+ * are defined here so that they inline into the reader: serve's request
+ * reader calls them a dozen times per request. */
+
+/* Records the first error (sticky) and returns false. */
+bool json_cur_fail(struct json_cur *c, int err);
+
+/* p after whitespace (compact JSON has none: one test). */
+static inline const char *json_cur_ws_(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+        p++;
+    return p;
+}
+
+static inline int json_cur_peek(struct json_cur *c)
+{
+    if (c->err != ERR_OK)
+        return -1;
+    c->p = json_cur_ws_(c->p, c->end);
+    return c->p < c->end ? (unsigned char)*c->p : -1;
+}
+
+static inline bool json_cur_open(struct json_cur *c, char bracket)
+{
+    if (json_cur_peek(c) != (unsigned char)bracket ||
+        (bracket != '{' && bracket != '[')) {
+        json_cur_fail(c, ERR_PARSE);
+        return false;
+    }
+    if (c->depth >= c->max_depth) {
+        json_cur_fail(c, ERR_TOOBIG);
+        return false;
+    }
+    uint64_t bit = 1ULL << c->depth;
+    c->objs = bracket == '{' ? c->objs | bit : c->objs & ~bit;
+    c->depth++;
+    c->p++;
+    c->first = true;
+    return true;
+}
+
+/* The hot step of every reader, so it works on a local pointer and
+ * stores the cursor once. */
+JSON_CUR_INLINE bool json_cur_next(struct json_cur *c, struct json_str *key)
+{
+    if (c->err != ERR_OK || c->depth == 0) {
+        json_cur_fail(c, ERR_PARSE);
+        return false;
+    }
+    const char *end = c->end, *p = json_cur_ws_(c->p, end);
+    bool obj = (c->objs >> (c->depth - 1)) & 1;
+    if (p == end)
+        goto bad;
+    if (*p == (obj ? '}' : ']')) {
+        c->p = p + 1;
+        c->depth--;
+        c->first = false; /* the container was a value of its parent */
+        return false;
+    }
+    if (!c->first) {
+        if (*p != ',')
+            goto bad;
+        p = json_cur_ws_(p + 1, end);
+    }
+    c->first = false;
+    if (obj) {
+        struct json_str k;
+        if (p == end || *p != '"')
+            goto bad;
+        k.p = p + 1;
+        if (!json_scan_string(&p, end, &k.len, &k.escaped))
+            goto bad;
+        p = json_cur_ws_(p, end);
+        if (p == end || *p != ':')
+            goto bad;
+        p++;
+        if (key != NULL)
+            *key = k;
+    } else if (key != NULL) {
+        *key = (struct json_str){ NULL, 0, false }; /* arrays have none */
+    }
+    c->p = p;
+    return true;
+bad:
+    c->p = p;
+    {
+        json_cur_fail(c, ERR_PARSE);
+        return false;
+    }
+}
+
+static inline bool json_cur_string(struct json_cur *c, struct json_str *out)
+{
+    if (c->err != ERR_OK)
+        return false;
+    const char *p = json_cur_ws_(c->p, c->end);
+    if (p == c->end || *p != '"') {
+        c->p = p;
+        {
+            json_cur_fail(c, ERR_PARSE);
+            return false;
+        }
+    }
+    struct json_str s = { p + 1, 0, false };
+    bool ok = json_scan_string(&p, c->end, &s.len, &s.escaped);
+    c->p = p;
+    if (!ok) {
+        json_cur_fail(c, ERR_PARSE);
+        return false;
+    }
+    if (out != NULL)
+        *out = s;
+    return true;
+}
+
+/* json_cur_number past its common case (the cursor at the first byte). */
+bool json_cur_number_(struct json_cur *c, struct json_num *out);
+
+/* The common case inline: a short non-negative integer (a count) -- at
+ * most 15 digits, no leading zero, then neither a fraction nor an
+ * exponent; anything else is json_cur_number_'s. */
+JSON_CUR_INLINE bool json_cur_number(struct json_cur *c, struct json_num *out)
+{
+    if (json_cur_peek(c) < 0) {
+        json_cur_fail(c, ERR_PARSE);
+        return false;
+    }
+    const char *start = c->p, *end = c->end, *e = start;
+    int64_t acc = 0;
+    while (e < end && *e >= '0' && *e <= '9' && e - start < 15)
+        acc = acc * 10 + (*e++ - '0');
+    if (e == start || (*start == '0' && e - start > 1) ||
+        (e < end &&
+         (*e == '.' || *e == 'e' || *e == 'E' || (*e >= '0' && *e <= '9'))))
+        return json_cur_number_(c, out);
+    c->p = e;
+    if (out != NULL)
+        *out =
+            (struct json_num){ start, (size_t)(e - start), (double)acc, true };
+    return true;
+}
 
 /*
  * Escapes s[0..len) as the inside of a JSON string (no quotes) into dst
