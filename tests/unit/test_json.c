@@ -631,6 +631,14 @@ static void test_cur_numbers(void **state)
         { "1e999", ERR_PARSE, 0, false },
         { "-", ERR_PARSE, 0, false },
         { "01", ERR_OK, 0, true }, /* the number is 0; "1" is left */
+        /* the inline short-integer case and its edges */
+        { "0", ERR_OK, 0, true },
+        { "123456789012345", ERR_OK, 123456789012345.0, true },
+        { "1234567890123456", ERR_OK, 1234567890123456.0, true },
+        { "7.5", ERR_OK, 7.5, false },
+        { "7e2", ERR_OK, 700, false },
+        { "7E-1", ERR_OK, 0.7, false },
+        { "7.", ERR_PARSE, 0, false },
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         size_t len = strlen(rows[i].text);
