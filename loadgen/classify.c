@@ -15,9 +15,11 @@
  * (reset, DNS, TLS, closed mid-response, empty reply) -> network.
  *
  * Everything here is a pure function of its arguments; nothing allocates,
- * so workers call it on the hot path.  The JSON scanner reads only what it
- * needs and stops at a depth of 8 or at the end of the (possibly cut)
- * body, keeping what it found so far.
+ * so workers call it on the hot path.  Error bodies are read with
+ * core/base/json's cursor, which validates as it goes: the reader takes
+ * only what it needs and stops at the first problem -- a malformed or
+ * cut-off body, nesting deeper than CLS_JSON_DEPTH -- keeping what it
+ * found so far.
  */
 #include "loadgen/classify.h"
 
@@ -26,6 +28,8 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/base/json.h"
 
 /* ---- small string helpers ------------------------------------------- */
 
@@ -68,138 +72,71 @@ static const char *find(const char *p, size_t n, const char *needle)
     return NULL;
 }
 
-/* ---- a minimal JSON scanner ----------------------------------------- */
+/* ---- error bodies --------------------------------------------------- */
 
-struct scan {
-    const char *p, *end;
-};
+/* Containers the reader opens at most (the root is one); deeper nesting
+ * ends the reading like a malformed body. */
+#define CLS_JSON_DEPTH 9
 
-static void ws(struct scan *s)
+static struct cls_str cls_of(const struct json_str *s)
 {
-    while (s->p < s->end &&
-           (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-        s->p++;
+    return (struct cls_str){ s->p, s->len };
 }
 
-static bool lit(struct scan *s, char c)
+/* Reads the members of the error object (the cursor inside it); stops
+ * at the first problem. */
+static void error_object(struct json_cur *c, struct cls_err *e)
 {
-    ws(s);
-    if (s->p < s->end && *s->p == c) {
-        s->p++;
-        return true;
-    }
-    return false;
-}
-
-/* A string; out gets its raw bytes between the quotes. */
-static bool string(struct scan *s, struct cls_str *out)
-{
-    if (!lit(s, '"'))
-        return false;
-    const char *start = s->p;
-    while (s->p < s->end && *s->p != '"') {
-        if (*s->p == '\\')
-            s->p++;
-        s->p++;
-    }
-    if (s->p >= s->end)
-        return false;
-    out->p = start;
-    out->n = (size_t)(s->p - start);
-    s->p++;
-    return true;
-}
-
-static bool skip_value(struct scan *s, int depth);
-
-static bool skip_container(struct scan *s, char close, int depth)
-{
-    if (lit(s, close))
-        return true;
-    do {
-        struct cls_str k;
-        if (close == '}' && (!string(s, &k) || !lit(s, ':')))
-            return false;
-        if (!skip_value(s, depth + 1))
-            return false;
-    } while (lit(s, ','));
-    return lit(s, close);
-}
-
-static bool skip_value(struct scan *s, int depth)
-{
-    ws(s);
-    if (s->p >= s->end || depth > 8)
-        return false;
-    struct cls_str tmp;
-    switch (*s->p) {
-    case '"': return string(s, &tmp);
-    case '{': s->p++; return skip_container(s, '}', depth);
-    case '[': s->p++; return skip_container(s, ']', depth);
-    default:
-        while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']')
-            s->p++;
-        return s->p < s->end;
-    }
-}
-
-/* Reads the members of the error object; stops at the first problem. */
-static void error_object(struct scan *s, struct cls_err *e)
-{
-    if (lit(s, '}'))
-        return;
-    do {
-        struct cls_str k, v;
-        if (!string(s, &k) || !lit(s, ':'))
-            return;
-        ws(s);
-        bool is_str = s->p < s->end && *s->p == '"';
-        if (is_str && (eq(k, "type") || eq(k, "code") || eq(k, "message"))) {
-            if (!string(s, &v))
+    struct json_str k, v;
+    while (json_cur_next(c, &k)) {
+        struct cls_str key = cls_of(&k);
+        bool is_str = json_cur_peek(c) == '"';
+        if (is_str &&
+            (eq(key, "type") || eq(key, "code") || eq(key, "message"))) {
+            if (!json_cur_string(c, &v))
                 return;
-            if (eq(k, "type"))
-                e->type = v;
-            else if (eq(k, "code"))
-                e->code = v;
+            if (eq(key, "type"))
+                e->type = cls_of(&v);
+            else if (eq(key, "code"))
+                e->code = cls_of(&v);
             else
-                e->message = v;
-        } else if (!skip_value(s, 1)) {
+                e->message = cls_of(&v);
+        } else if (!json_cur_skip(c)) {
             return;
         }
-    } while (lit(s, ','));
+    }
 }
 
 bool cls_json_error(const char *body, size_t len, struct cls_err *out)
 {
     memset(out, 0, sizeof(*out));
-    struct scan s = { body, body + len };
+    struct json_cur c;
+    struct json_str k, v;
     struct cls_err top = { 0 };
     bool found = false;
-    if (!lit(&s, '{'))
+    json_cur_init(&c, body, len, CLS_JSON_DEPTH);
+    if (json_cur_peek(&c) != '{' || !json_cur_open(&c, '{'))
         return false;
-    do {
-        struct cls_str k, v;
-        if (!string(&s, &k) || !lit(&s, ':'))
-            break;
-        ws(&s);
-        char c = s.p < s.end ? *s.p : 0;
-        if (eq(k, "error") && c == '{') {
-            s.p++;
-            error_object(&s, out);
+    while (json_cur_next(&c, &k)) {
+        struct cls_str key = cls_of(&k);
+        int ch = json_cur_peek(&c);
+        if (eq(key, "error") && ch == '{') {
+            if (json_cur_open(&c, '{'))
+                error_object(&c, out);
             found = true;
             break; /* all we need; the rest may be cut off */
-        } else if (c == '"' &&
-                   (eq(k, "error") || eq(k, "message") || eq(k, "code"))) {
-            if (!string(&s, &v))
+        } else if (ch == '"' && (eq(key, "error") || eq(key, "message") ||
+                                 eq(key, "code"))) {
+            if (!json_cur_string(&c, &v))
                 break;
-            if (eq(k, "code"))
-                top.code = v;
+            if (eq(key, "code"))
+                top.code = cls_of(&v);
             else
-                top.message = v;
-        } else if (!skip_value(&s, 1)) {
+                top.message = cls_of(&v);
+        } else if (!json_cur_skip(&c)) {
             break;
         }
-    } while (lit(&s, ','));
+    }
     if (!found && (top.message.p || top.code.p)) {
         *out = top;
         found = true;

@@ -15,14 +15,17 @@
  * while reading).  Admin routes answer loopback peers only unless
  * admin_any, and want the admin token where serve_reply_admin_need says
  * so.  serve_guard closes connections that miss the whole-request
- * deadline and makes room at the connection cap.  Responses are built outside
- * the model lock.  A success is answered with the response its connection kept
- * from the last one (struct sconn): when the body length is the same, only the
- * body bytes and the x-ratelimit values that changed are replaced, which saves
- * libmicrohttpd's allocations for a new response and its headers.
+ * deadline and makes room at the connection cap.  Responses are built
+ * outside the model lock.  A success is answered with the response its
+ * connection kept from the last one (serve_kept.h).
  *
- * Not here: policy logic (serve_model.c), body formats (serve_reply.c,
- * serve_admin.c), request parsing (serve_req.c).
+ * Here: the libmicrohttpd callbacks (a request's life, its body,
+ * routing, suspension), identifying and deciding an API request, and the
+ * server's lifecycle.  Not here: the answers (serve_answer.c), the
+ * request and connection state (serve_conn.h), request headers
+ * (serve_hdr.c), policy logic (serve_model.c), body formats
+ * (serve_reply.c, serve_admin.c), request bodies (serve_req.c), the kept
+ * success response (serve_kept.c), x-ratelimit headers (serve_rlhdr.c).
  */
 #include "serve/serve.h"
 
@@ -34,164 +37,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "core/model/keys.h"
 #include "core/results/results.h"
 #include "core/stats/summary.h"
-#include "serve/serve_guard.h"
-#include "serve/serve_keys.h"
-#include "serve/serve_model.h"
-#include "serve/serve_reply.h"
-#include "serve/serve_req.h"
-#include "serve/serve_scn.h"
+#include "serve/serve_answer.h"
+#include "serve/serve_conn.h"
 #include "serve/serve_timer.h"
 
 #define EMPTY_BODY "" /* body of a request that sent none */
-/* Request bodies up to this size live inside the request (no allocation
- * of their own). */
-#define INLINE_BODY      576
-#define ADMIN_BODY_LIMIT (64 * 1024)
-#define CONN_BODY        1024 /* success bodies a connection keeps */
-
-struct serve {
-    const struct scenario *sc; /* borrowed, as given */
-    struct serve_opts opts;
-    struct serve_scn scn; /* the copy decided with */
-    struct keys keys_file;
-    struct serve_keys keys;
-    struct serve_model *model;
-    struct serve_guard *guard;
-    struct serve_limits limits;
-    struct MHD_Daemon *d;
-    int port;
-    const char *region_header;
-    char **model_names; /* for GET /v1/models */
-    size_t n_models;
-    /* answers that are the same bytes every time (no rate-limit or retry
-     * headers, a message without details), built once per reason and
-     * dialect and queued on every connection that gets them */
-    _Atomic(struct MHD_Response *) fixed[REASON_COUNT][2];
-    atomic_uint_fast64_t next_id;  /* response ids */
-    atomic_int_fast64_t suspended; /* suspended and not yet completed */
-    bool stopped;
-};
-
-/* The request headers serve reads, collected in one pass over the
- * request's headers when they arrive (a lookup per name would walk them
- * each time).  The first of repeated headers counts, as with
- * MHD_lookup_connection_value.  Values are NUL-terminated and live as
- * long as the request. */
-struct req_headers {
-    const char *region_name; /* the scenario's region header */
-    size_t region_name_len;
-    const char *authorization, *api_key, *source, *region, *content_length;
-};
-
-struct sreq {
-    struct serve *s;
-    struct MHD_Connection *conn;
-    enum serve_route route;
-    int64_t arrive_ns;
-    char *body;
-    size_t len, cap;   /* cap 0: body is the static empty string */
-    bool body_heap;    /* body is allocated (else inline or static) */
-    size_t expect_len; /* Content-Length, 0 when absent */
-    bool too_big;
-    bool answered;    /* a response is queued: ignore the rest */
-    bool decided;     /* the model has it (answer when resumed) */
-    bool suspended;   /* counted in s->suspended */
-    atomic_uint wait; /* enum wait_state: the model's hold on the call */
-    bool model_unknown;
-    char model[SERVE_REQ_MODEL_MAX]; /* echoed in the answer */
-    struct req_headers hdr;          /* read with the first call */
-    struct serve_call call;
-    bool active; /* between the first call and on_completed */
-    char inline_body[INLINE_BODY];
-};
-
-/* A call the model keeps waiting (service time, capacity queue), from the
- * model's suspend callback to its resume callback.  The connection is not
- * suspended in the handler call that decided (libmicrohttpd 0.9.75 would
- * go on reading after the resume and drop a connection whose client
- * half-closed after sending: it closes on the end of the stream before
- * it answers) but in the next one, once libmicrohttpd has stopped
- * reading it (a request fully received and not yet answered is polled,
- * not read).  Transitions: PENDING -> SUSPENDED (handler), PENDING or
- * SUSPENDED -> DONE (resume callback), PENDING -> GONE (the connection
- * closed before it was suspended; the resume callback then only drops
- * the model's reference). */
-enum wait_state {
-    WAIT_NONE = 0,
-    WAIT_PENDING,
-    WAIT_SUSPENDED,
-    WAIT_DONE,
-    WAIT_GONE
-};
-
-/* The x-ratelimit headers of an API answer, in the order they are sent
- * (after Content-Type): the limits, which rarely change, first; the
- * values that change from request to request last, so that a kept
- * response (struct sconn) replaces only its tail. */
-enum api_hdr {
-    AH_LIMIT_REQ,
-    AH_LIMIT_TOK,
-    AH_RESET_REQ,
-    AH_RESET_TOK,
-    AH_REMAIN_REQ,
-    AH_REMAIN_TOK,
-    AH_COUNT
-};
-
-static const char *const api_hdr_names[AH_COUNT] = {
-    "x-ratelimit-limit-requests",     "x-ratelimit-limit-tokens",
-    "x-ratelimit-reset-requests",     "x-ratelimit-reset-tokens",
-    "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
-};
-
-/* Header values as numbers (limits and remaining counts, resets in
- * milliseconds); NOT_SENT is a header not sent (the tier has no limit of
- * that kind).  Index AH_* + kind, kind 0 requests, 1 tokens. */
-#define NOT_SENT INT64_MIN
-struct api_vals {
-    int64_t v[AH_COUNT];
-};
-
-/* The same as text; "" when not sent. */
-struct api_hdrs {
-    char v[AH_COUNT][32];
-};
-
-/* Per connection (libmicrohttpd's socket context): the request in
- * progress (one at a time on a connection; reset for each), and the
- * response of the last success answered on it, kept for the next one.
- * libmicrohttpd drops its own reference to a response when the request
- * completes, before it reads the next request on the connection, so the
- * kept one is free to change when the next answer is built.  Its body
- * lives here (MHD_RESPMEM_PERSISTENT) until the connection closes. */
-struct sconn {
-    struct serve_guard_conn guard; /* request deadline, eviction */
-    struct MHD_Response *r;        /* our reference, or NULL */
-    size_t body_len;               /* r's body length */
-    int64_t date_s;                /* r's Date header (Unix seconds) */
-    struct api_vals vals;          /* the x-ratelimit values r carries */
-    struct api_hdrs hdrs;          /* and their text */
-    bool closed; /* closed while q was active: on_completed frees */
-    /* references: libmicrohttpd's (until the connection and its last
-     * request are done) and the model's (while it keeps a call waiting);
-     * the last one frees */
-    atomic_int refs;
-    /* what body holds: a success body of this route and model (NONE:
-     * nothing usable) and where its numbers are */
-    enum serve_route route;
-    char model[SERVE_REQ_MODEL_MAX];
-    struct serve_reply_nums nums;
-    char body[CONN_BODY];
-    struct sreq q;
-};
 
 void serve_opts_init(struct serve_opts *o)
 {
@@ -206,426 +62,17 @@ void serve_opts_init(struct serve_opts *o)
     o->request_timeout_s = SERVE_DEFAULT_REQUEST_TIMEOUT_S;
 }
 
-/* ---- responses ----------------------------------------------------------- */
-
-static struct sconn *conn_state(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci->socket_context;
-}
-
-/* The connection a request is part of (q lives inside it). */
-static struct sconn *conn_of(struct sreq *q)
-{
-    return (struct sconn *)(void *)((char *)q - offsetof(struct sconn, q));
-}
-
-/* Queues r and drops the caller's reference. */
-static enum MHD_Result queue_and_drop(struct MHD_Connection *c, unsigned status,
-                                      struct MHD_Response *r)
-{
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ok;
-}
-
-static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
-                                 struct MHD_Response *r)
-{
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    return queue_and_drop(c, status, r);
-}
-
-static struct MHD_Response *copy_response(const char *body, size_t len)
-{
-    return MHD_create_response_from_buffer(len, (void *)body,
-                                           MHD_RESPMEM_MUST_COPY);
-}
-
-static struct MHD_Response *take_response(char *body, size_t len)
-{
-    return MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-}
-
-/* A plain error that is not a policy decision (404, 405, 403, 413). */
-static enum MHD_Result send_plain_error(struct MHD_Connection *c,
-                                        unsigned status, const char *code,
-                                        const char *msg)
-{
-    char buf[512];
-    int n = snprintf(buf, sizeof(buf),
-                     "{\"error\":{\"message\":\"%s\",\"type\":"
-                     "\"invalid_request_error\",\"param\":null,\"code\":"
-                     "\"%s\"}}",
-                     msg, code);
-    size_t len = n < 0                      ? 0
-                 : (size_t)n >= sizeof(buf) ? sizeof(buf) - 1
-                                            : (size_t)n;
-    return send_body(c, status, copy_response(buf, len));
-}
-
-static void add_i64_header(struct MHD_Response *r, const char *name, int64_t v)
-{
-    char buf[24];
-    serve_reply_i64(buf, v);
-    MHD_add_response_header(r, name, buf);
-}
-
-static void kind_vals(struct api_vals *a, const struct policy_hdr *h, int kind)
-{
-    if (!h->present) {
-        a->v[AH_LIMIT_REQ + kind] = NOT_SENT;
-        a->v[AH_RESET_REQ + kind] = NOT_SENT;
-        a->v[AH_REMAIN_REQ + kind] = NOT_SENT;
-        return;
-    }
-    a->v[AH_LIMIT_REQ + kind] = h->limit;
-    /* whole milliseconds, rounded up: "59.991s", not "59.990777407s" */
-    a->v[AH_RESET_REQ + kind] =
-        h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999) / 1000000;
-    a->v[AH_REMAIN_REQ + kind] = h->remaining < 0 ? 0 : h->remaining;
-}
-
-static void api_vals_of(struct api_vals *a, const struct policy_decision *d)
-{
-    kind_vals(a, &d->req, 0);
-    kind_vals(a, &d->tok, 1);
-}
-
-/* The text of values from..AH_COUNT-1. */
-static void format_api_hdrs(struct api_hdrs *h, const struct api_vals *a,
-                            int from)
-{
-    for (int i = from; i < AH_COUNT; i++) {
-        if (a->v[i] == NOT_SENT)
-            h->v[i][0] = '\0';
-        else if (i == AH_RESET_REQ || i == AH_RESET_TOK)
-            serve_reply_reset(h->v[i], a->v[i]);
-        else
-            serve_reply_i64(h->v[i], a->v[i]);
-    }
-}
-
-/* Adds headers from..AH_COUNT-1 that are sent. */
-static void add_api_hdrs(struct MHD_Response *r, const struct api_hdrs *a,
-                         int from)
-{
-    for (int i = from; i < AH_COUNT; i++)
-        if (a->v[i][0] != '\0')
-            MHD_add_response_header(r, api_hdr_names[i], a->v[i]);
-}
-
-/* A new API response: Content-Type, then the x-ratelimit headers. */
-static struct MHD_Response *api_response(struct MHD_Response *r,
-                                         const struct api_hdrs *a)
-{
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    add_api_hdrs(r, a, 0);
-    return r;
-}
-
-/* retry-after and retry-after-ms when the model knows the wait (a
- * limit's refill, a timed event's end); none when it does not (overload,
- * server errors, open-ended or random events): the client then backs off
- * on its own, exactly as the simulator's client does without a hint. */
-static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
-{
-    if (retry_ns <= 0)
-        return;
-    add_i64_header(r, "retry-after", serve_reply_retry_after_s(retry_ns));
-    add_i64_header(r, "retry-after-ms", (retry_ns + 999999) / 1000000);
-}
-
-/* A success body that does not fit a connection's buffer: a response of
- * its own. */
-static enum MHD_Result answer_ok_alone(struct sreq *q,
-                                       const struct serve_reply_ok *ok,
-                                       size_t n, const struct api_vals *a)
-{
-    struct api_hdrs h;
-    format_api_hdrs(&h, a, 0);
-    char *big = xmalloc(n + 1);
-    serve_reply_success(big, n + 1, ok);
-    return queue_and_drop(q->conn, 200,
-                          api_response(take_response(big, n), &h));
-}
-
-/* Replaces the headers of kept response c->r whose values differ from
- * a, and those after them (removed and added again, so that the order
- * stays). */
-static void update_api_hdrs(struct sconn *c, const struct api_vals *a)
-{
-    int from = 0;
-    while (from < AH_COUNT && c->vals.v[from] == a->v[from])
-        from++;
-    if (from == AH_COUNT)
-        return;
-    for (int i = from; i < AH_COUNT; i++)
-        if (c->vals.v[i] != NOT_SENT)
-            MHD_del_response_header(c->r, api_hdr_names[i], c->hdrs.v[i]);
-    c->vals = *a;
-    format_api_hdrs(&c->hdrs, a, from);
-    add_api_hdrs(c->r, &c->hdrs, from);
-}
-
-/* Rewrites the numbers of the kept body in place when ok's body differs
- * from it in them only (same route, model and number lengths) and the
- * kept response's Date is still current. */
-static bool rewrite_nums(struct sconn *c, const struct serve_reply_ok *ok,
-                         int64_t now_s)
-{
-    if (c->r == NULL || now_s != c->date_s || ok->route != c->route ||
-        strcmp(ok->model, c->model) != 0)
-        return false;
-    struct serve_reply_nums u;
-    serve_reply_ok_nums(ok, &u);
-    if (u.n != c->nums.n)
-        return false;
-    for (size_t i = 0; i < u.n; i++)
-        if (u.len[i] != c->nums.len[i])
-            return false;
-    for (size_t i = 0; i < u.n; i++)
-        memcpy(c->body + c->nums.at[i], u.text[i], u.len[i]);
-    return true;
-}
-
-/* Formats ok's body into c->body; returns its length (>= CONN_BODY: it
- * did not fit, and c->body holds nothing usable). */
-static size_t format_body(struct sconn *c, const struct serve_reply_ok *ok)
-{
-    size_t n = serve_reply_success_nums(c->body, sizeof(c->body), ok, &c->nums);
-    c->route = SERVE_ROUTE_NONE;
-    if (n >= sizeof(c->body))
-        return n;
-    size_t m = strlen(ok->model);
-    if (m >= sizeof(c->model))
-        return n; /* never: q->model has the same size */
-    memcpy(c->model, ok->model, m + 1);
-    c->route = ok->route;
-    return n;
-}
-
-/* A new kept response for the n bytes in c->body, dated now_s. */
-static enum MHD_Result queue_new_kept(struct sreq *q, struct sconn *c, size_t n,
-                                      int64_t now_s, const struct api_vals *a)
-{
-    c->r = MHD_create_response_from_buffer(n, c->body, MHD_RESPMEM_PERSISTENT);
-    c->body_len = n;
-    c->date_s = now_s;
-    if (now_s >= 0) {
-        char date[SERVE_REPLY_DATE_LEN + 1];
-        serve_reply_http_date(date, now_s);
-        MHD_add_response_header(c->r, "Date", date);
-    }
-    c->vals = *a;
-    format_api_hdrs(&c->hdrs, a, 0);
-    api_response(c->r, &c->hdrs);
-    return MHD_queue_response(q->conn, 200, c->r);
-}
-
-/* A success, in the connection's kept response when its body has the
- * same length and its Date the same second as the last one (then only
- * the body bytes that differ -- the numbers, when route and model are
- * the same -- and the changed header values are replaced; MHD let go of
- * it when the last request on this connection completed), else in a new
- * kept response.  The kept response carries its own Date header (first,
- * where libmicrohttpd writes its own, which it then leaves out), so that
- * it is formatted once a second rather than for every answer. */
-static enum MHD_Result answer_ok(struct sreq *q)
-{
-    int64_t now_s = (int64_t)time(NULL);
-    struct serve_reply_ok ok = {
-        .route = q->route,
-        .id =
-            atomic_fetch_add_explicit(&q->s->next_id, 1, memory_order_relaxed),
-        .created_s = now_s,
-        .model = q->model,
-        .prompt_tokens = q->call.rq.prompt_tokens,
-        .completion_tokens = q->call.rq.completion_tokens,
-    };
-    struct api_vals a;
-    api_vals_of(&a, &q->call.dec);
-    struct sconn *c = conn_state(q->conn);
-    if (!rewrite_nums(c, &ok, now_s)) {
-        size_t n = format_body(c, &ok);
-        if (n >= sizeof(c->body))
-            return answer_ok_alone(q, &ok, n, &a);
-        if (c->r != NULL && (n != c->body_len || now_s != c->date_s)) {
-            MHD_destroy_response(c->r);
-            c->r = NULL;
-        }
-        if (c->r == NULL)
-            return queue_new_kept(q, c, n, now_s, &a);
-    }
-    update_api_hdrs(c, &a);
-    return MHD_queue_response(q->conn, 200, c->r);
-}
-
-static struct MHD_Response *error_response(struct sreq *q, unsigned *status)
-{
-    enum serve_dialect dia = serve_reply_dialect(q->route);
-    struct serve_reply_denial d = {
-        .reason = q->call.outcome,
-        .dialect = dia,
-        .limit_name = q->call.limit_name,
-        .limit = q->call.limit_amount,
-        .retry_ns = q->call.retry_ns,
-        .model = q->model_unknown ? q->model : NULL,
-    };
-    char buf[1024];
-    size_t n = serve_reply_error(buf, sizeof(buf), &d);
-    *status = (unsigned)serve_reply_status(d.reason, dia);
-    if (n >= sizeof(buf))
-        n = sizeof(buf) - 1; /* messages are short; never reached */
-    return copy_response(buf, n);
-}
-
-/* A denial whose answer depends on its reason and dialect only. */
-static bool fixed_denial(const struct sreq *q)
-{
-    const struct serve_call *c = &q->call;
-    return c->outcome != REASON_OK && !reason_retryable(c->outcome) &&
-           !c->dec.req.present && !c->dec.tok.present &&
-           c->limit_name == NULL && !q->model_unknown;
-}
-
-/* Queues the shared answer of a fixed denial, built by the first request
- * that needs it (a racing builder's copy is dropped). */
-static enum MHD_Result answer_fixed(struct sreq *q)
-{
-    enum serve_dialect dia = serve_reply_dialect(q->route);
-    _Atomic(struct MHD_Response *) *slot = &q->s->fixed[q->call.outcome][dia];
-    struct MHD_Response *r = atomic_load_explicit(slot, memory_order_acquire);
-    unsigned status = (unsigned)serve_reply_status(q->call.outcome, dia);
-    if (r == NULL) {
-        struct MHD_Response *mine = error_response(q, &status);
-        MHD_add_response_header(mine, "Content-Type", "application/json");
-        if (atomic_compare_exchange_strong_explicit(
-                slot, &r, mine, memory_order_acq_rel, memory_order_acquire))
-            r = mine;
-        else
-            MHD_destroy_response(mine); /* r: the one that won */
-    }
-    return MHD_queue_response(q->conn, status, r);
-}
-
-/* Answers a decided API request. */
-static enum MHD_Result answer_api(struct sreq *q)
-{
-    if (q->call.outcome == REASON_OK)
-        return answer_ok(q);
-    if (fixed_denial(q))
-        return answer_fixed(q);
-    unsigned status = 200;
-    struct api_vals a;
-    struct api_hdrs h;
-    api_vals_of(&a, &q->call.dec);
-    format_api_hdrs(&h, &a, 0);
-    struct MHD_Response *r = api_response(error_response(q, &status), &h);
-    if (reason_retryable(q->call.outcome))
-        add_retry_headers(r, q->call.retry_ns);
-    return queue_and_drop(q->conn, status, r);
-}
-
 /* ---- API requests -------------------------------------------------------- */
-
-static bool name_is(const char *key, size_t key_len, const char *name,
-                    size_t name_len)
-{
-    return key_len == name_len && strcasecmp(key, name) == 0;
-}
-
-#define NAME_IS(key, len, lit) name_is(key, len, lit, sizeof(lit) - 1)
-
-static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
-                                 const char *key, size_t key_len,
-                                 const char *value, size_t value_len)
-{
-    struct req_headers *h = cls;
-    (void)kind;
-    (void)value_len;
-    if (h->region == NULL &&
-        name_is(key, key_len, h->region_name, h->region_name_len))
-        h->region = value; /* any name, even one of those below */
-    if (h->authorization == NULL && NAME_IS(key, key_len, "Authorization"))
-        h->authorization = value;
-    else if (h->api_key == NULL && NAME_IS(key, key_len, "x-api-key"))
-        h->api_key = value;
-    else if (h->source == NULL && NAME_IS(key, key_len, "X-Client-Source"))
-        h->source = value;
-    else if (h->content_length == NULL &&
-             NAME_IS(key, key_len, "Content-Length"))
-        h->content_length = value;
-    return MHD_YES;
-}
-
-static void read_headers(const struct serve *s, struct MHD_Connection *c,
-                         struct req_headers *h)
-{
-    memset(h, 0, sizeof(*h));
-    h->region_name = s->region_header;
-    h->region_name_len = strlen(s->region_header);
-    MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_header, h);
-}
-
-/* The API key (Bearer first, else x-api-key) and its length; NULL when
- * neither carries one. */
-static const char *request_key(const struct req_headers *h, size_t *len)
-{
-    const char *k = serve_reply_key(h->authorization, h->api_key);
-    *len = k != NULL ? strlen(k) : 0;
-    return k;
-}
-
-/* A non-negative decimal integer (digits only, saturating at INT64_MAX),
- * or -1. */
-static int64_t parse_i64(const char *s)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    int64_t v = 0;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        int d = *s - '0';
-        v = v > (INT64_MAX - d) / 10 ? INT64_MAX : v * 10 + d;
-    }
-    return *s == '\0' ? v : -1;
-}
-
-/* A source id for a peer address, away from account ids. */
-static int64_t peer_source(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    uint64_t h = 0xcbf29ce484222325ULL;
-    if (ci != NULL && ci->client_addr != NULL) {
-        const struct sockaddr *sa = ci->client_addr;
-        const unsigned char *p = NULL;
-        size_t n = 0;
-        if (sa->sa_family == AF_INET) {
-            p = (const unsigned char *)&((const struct sockaddr_in *)sa)
-                    ->sin_addr;
-            n = 4;
-        } else if (sa->sa_family == AF_INET6) {
-            p = (const unsigned char *)&((const struct sockaddr_in6 *)sa)
-                    ->sin6_addr;
-            n = 16;
-        }
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ p[i]) * 0x100000001b3ULL;
-    }
-    return (int64_t)((h >> 2) | (1ULL << 61));
-}
 
 /* Account, population, source and region of the request. */
 static void identify(struct serve *s, struct sreq *q)
 {
     struct policy_req *rq = &q->call.rq;
-    const struct req_headers *h = &q->hdr;
+    const struct serve_hdr *h = &q->hdr;
     size_t key_len = 0;
-    const char *key = request_key(h, &key_len);
+    const char *key = serve_hdr_key(h, &key_len);
     int64_t acct = key ? serve_keys_lookup(&s->keys, key, key_len) : -1;
-    int64_t src = parse_i64(h->source);
+    int64_t src = serve_hdr_i64(h->source);
     rq->invalid_key = acct < 0;
     if (acct < 0)
         acct = src >= 0 && src < s->sc->n_accounts ? src : 0;
@@ -635,7 +82,7 @@ static void identify(struct serve *s, struct sreq *q)
         rq->pop = 0;
     rq->source = src >= 0           ? src
                  : !rq->invalid_key ? acct
-                                    : peer_source(q->conn);
+                                    : serve_hdr_peer_source(q->conn);
     rq->region =
         h->region ? serve_scn_region(&s->scn, h->region, strlen(h->region)) : 0;
 }
@@ -679,9 +126,9 @@ static enum MHD_Result reject_too_big(struct serve *s, struct sreq *q)
                            q->arrive_ns);
     }
     q->answered = true;
-    return send_plain_error(q->conn, MHD_HTTP_CONTENT_TOO_LARGE,
-                            "request_too_large",
-                            "The request body is too large.");
+    return serve_answer_plain_error(q->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                                    "request_too_large",
+                                    "The request body is too large.");
 }
 
 static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
@@ -704,130 +151,7 @@ static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
     q->decided = true;
     if (serve_model_decide(s->model, &q->call) == SERVE_SUSPENDED)
         return MHD_YES;
-    return answer_api(q);
-}
-
-/* GET /v1/models: needs a valid key, is not a policy decision. */
-static enum MHD_Result answer_models(struct serve *s, struct sreq *q)
-{
-    size_t key_len = 0;
-    const char *key = request_key(&q->hdr, &key_len);
-    if (key == NULL || serve_keys_lookup(&s->keys, key, key_len) < 0) {
-        q->call.outcome = REASON_INVALID_KEY;
-        q->call.retry_ns = -1;
-        unsigned status = 401;
-        return send_body(q->conn, status, error_response(q, &status));
-    }
-    char buf[4096];
-    const char *const *names = (const char *const *)s->model_names;
-    size_t n = serve_reply_models(buf, sizeof(buf), names, s->n_models);
-    if (n < sizeof(buf))
-        return send_body(q->conn, 200, copy_response(buf, n));
-    char *big = xmalloc(n + 1);
-    serve_reply_models(big, n + 1, names, s->n_models);
-    return send_body(q->conn, 200, take_response(big, n));
-}
-
-/* ---- admin requests ------------------------------------------------------ */
-
-static bool peer_is_loopback(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL)
-        return false;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET) {
-        uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-        return (a >> 24) == 127;
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a =
-            &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        if (IN6_IS_ADDR_LOOPBACK(a))
-            return true;
-        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
-    }
-    return false;
-}
-
-/* Whether q may use its admin route (docs/serve.md, "Security"): from
- * loopback unless admin_any, and with the admin token where the route
- * needs it.  Queues the refusal otherwise. */
-static bool admin_allowed(struct serve *s, struct sreq *q)
-{
-    if (!s->opts.admin_any && !peer_is_loopback(q->conn)) {
-        send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "forbidden",
-                         "Admin endpoints answer loopback only.");
-        return false;
-    }
-    const char *token = s->opts.admin_token;
-    switch (serve_reply_admin_need(q->route, token != NULL)) {
-    case SERVE_ADMIN_OPEN: return true;
-    case SERVE_ADMIN_OFF:
-        send_plain_error(q->conn, MHD_HTTP_FORBIDDEN, "key_route_off",
-                         "GET /tollgate/key is off: start serve with "
-                         "--admin-token (or TOLLGATE_ADMIN_TOKEN) and send "
-                         "Authorization: Bearer <token>.");
-        return false;
-    case SERVE_ADMIN_TOKEN:
-        if (serve_reply_admin_ok(q->hdr.authorization, token))
-            return true;
-        send_plain_error(q->conn, MHD_HTTP_UNAUTHORIZED, "invalid_admin_token",
-                         "This admin route wants Authorization: Bearer "
-                         "<admin token>.");
-        return false;
-    }
-    return false;
-}
-
-/* GET /tollgate/key?account=N: the key of account N, so that curl users
- * and scripts need not reimplement the key scheme. */
-static enum MHD_Result answer_key(struct serve *s, struct sreq *q)
-{
-    int64_t a = parse_i64(
-        MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, "account"));
-    char key[KEYS_MAX_LEN + 1], buf[KEYS_MAX_LEN + 64];
-    if (a < 0 || a >= s->sc->n_accounts)
-        return send_plain_error(q->conn, MHD_HTTP_NOT_FOUND, "no_such_account",
-                                "account=N wants 0 <= N < accounts.");
-    if (s->keys.file != NULL)
-        snprintf(key, sizeof(key), "%s", s->keys.file->key[a]);
-    else if (keys_for_account(a, key, sizeof(key)) == 0)
-        key[0] = '\0';
-    int n = snprintf(buf, sizeof(buf), "{\"account\":%lld,\"key\":\"",
-                     (long long)a);
-    size_t len = (size_t)n;
-    len += serve_reply_escape(buf + len, sizeof(buf) - len, key);
-    len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\"}");
-    if (len >= sizeof(buf))
-        len = sizeof(buf) - 1;
-    return send_body(q->conn, 200, copy_response(buf, len));
-}
-
-static enum MHD_Result answer_admin(struct serve *s, struct sreq *q)
-{
-    size_t len = 0;
-    char *body = NULL;
-    struct MHD_Response *r;
-    unsigned status = 200;
-    if (q->route == SERVE_ROUTE_ADMIN_METRICS) {
-        body = serve_model_metrics(s->model, &len);
-        r = take_response(body, len);
-        MHD_add_response_header(r, "Content-Type",
-                                "text/plain; version=0.0.4; charset=utf-8");
-        enum MHD_Result ok = MHD_queue_response(q->conn, status, r);
-        MHD_destroy_response(r);
-        return ok;
-    }
-    if (q->route == SERVE_ROUTE_ADMIN_STATE) {
-        body = serve_model_state(s->model, &len);
-    } else {
-        int rc = serve_model_inject(s->model, q->body, q->len, &body);
-        status = rc == ERR_OK ? 200 : rc == ERR_TOOBIG ? 409 : 400;
-        len = strlen(body);
-    }
-    return send_body(q->conn, status, take_response(body, len));
+    return serve_answer_api(q);
 }
 
 /* ---- libmicrohttpd callbacks --------------------------------------------- */
@@ -908,16 +232,16 @@ static enum MHD_Result on_headers(struct serve *s, struct sreq *q,
     bool method_ok = true;
     q->route = serve_reply_route(method, url, &method_ok);
     if (q->route == SERVE_ROUTE_NONE)
-        return send_plain_error(q->conn, MHD_HTTP_NOT_FOUND, "unknown_url",
-                                "Unknown request URL.");
+        return serve_answer_plain_error(q->conn, MHD_HTTP_NOT_FOUND,
+                                        "unknown_url", "Unknown request URL.");
     if (!method_ok)
-        return send_plain_error(q->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                "method_not_allowed",
-                                "Method not allowed for this URL.");
-    read_headers(s, q->conn, &q->hdr);
-    if (serve_reply_is_admin(q->route) && !admin_allowed(s, q))
+        return serve_answer_plain_error(q->conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                        "method_not_allowed",
+                                        "Method not allowed for this URL.");
+    serve_hdr_read(q->conn, s->region_header, &q->hdr);
+    if (serve_reply_is_admin(q->route) && !serve_answer_admin_allowed(s, q))
         return MHD_YES; /* refused */
-    int64_t cl = parse_i64(q->hdr.content_length);
+    int64_t cl = serve_hdr_i64(q->hdr.content_length);
     if (cl > 0 && (uint64_t)cl > limit_of(s, q->route)) {
         q->too_big = true;
         return reject_too_big(s, q);
@@ -966,15 +290,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             MHD_suspend_connection(conn);
             return MHD_YES;
         }
-        return answer_api(q); /* DONE: the model has answered */
+        return serve_answer_api(q); /* DONE: the model has answered */
     }
     switch (q->route) {
     case SERVE_ROUTE_CHAT:
     case SERVE_ROUTE_COMPLETIONS:
     case SERVE_ROUTE_MESSAGES: return decide_api(s, q);
-    case SERVE_ROUTE_MODELS: return answer_models(s, q);
-    case SERVE_ROUTE_ADMIN_KEY: return answer_key(s, q);
-    default: return answer_admin(s, q);
+    case SERVE_ROUTE_MODELS: return serve_answer_models(s, q);
+    case SERVE_ROUTE_ADMIN_KEY: return serve_answer_key(s, q);
+    default: return serve_answer_admin(s, q);
     }
 }
 
@@ -990,8 +314,7 @@ static void release_conn(struct sconn *c)
 {
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (c->r != NULL)
-        MHD_destroy_response(c->r); /* MHD's own reference, if any, stays */
+    serve_kept_free(&c->kept); /* MHD's own reference, if any, stays */
     free(c);
 }
 
@@ -1026,10 +349,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
     struct serve *s = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         struct sconn *c = xmalloc(sizeof(*c));
-        c->r = NULL;
-        c->body_len = 0;
+        serve_kept_init(&c->kept);
         c->closed = false;
-        c->route = SERVE_ROUTE_NONE;
         c->q.active = false;
         atomic_init(&c->refs, 1);
         atomic_init(&c->guard.state, 0);

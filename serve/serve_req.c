@@ -2,12 +2,13 @@
  * serve_req.c - request body extraction for the policy model.
  *
  * Two readers with one meaning.  The fast path is a single validating
- * scan that builds nothing and picks out what the policy needs on the way
- * (serve answers tens of thousands of bodies a second); whenever it meets
- * something it does not handle exactly -- a syntax error, an escaped key
- * or model name, a repeated member it reads, a max_tokens that is not a
- * plain non-negative integer, a number with an exponent, deep nesting, a
- * root that is not an object -- it gives up and the full reader decides.
+ * scan with core/base/json's cursor that builds nothing and picks out
+ * what the policy needs on the way (serve answers tens of thousands of
+ * bodies a second); whenever it meets something it does not handle
+ * exactly -- a syntax error, an escaped key of an object it reads, an
+ * escaped model name, a repeated member it reads, a max_tokens that is
+ * not a plain non-negative integer, deep nesting, a root that is not an
+ * object -- it gives up and the full reader decides.
  * So the fast path only ever answers for valid JSON, and every error,
  * including the 400 of a malformed body, comes from the full reader.
  *
@@ -153,301 +154,140 @@ static void scan_marks(const char *body, size_t len, struct serve_req_info *out)
 }
 
 /* ---- fast path ------------------------------------------------------------
- * Each scanner takes p at the first byte of its value and returns the
- * byte after it, or NULL to give up (then the full reader decides).
- *
- * Bounds: the reader never reads body[len] or beyond; the body need not
- * be NUL-terminated (tests/unit/test_serve.c runs it on exact-size heap
- * copies under AddressSanitizer).  Every place that hands a scanner "the
- * first byte of a value" -- after a key's colon (fast_key), after a
- * comma (fast_next), after an opening bracket (fast_empty) -- gives up
- * instead when that is the end of the body, so a scanner may read *p
- * without checking. */
+ * A core/base/json cursor over the body, which validates everything it
+ * passes and never reads body[len] or beyond (the body need not be
+ * NUL-terminated; tests/unit/test_serve.c runs it on exact-size heap
+ * copies under AddressSanitizer).  Each reader below takes the cursor at
+ * the first byte of its value and returns false to give up (a cursor
+ * error, or something the fast path leaves to the full reader); f->bad
+ * collects members of the wrong type or missing (bad_request). */
 
-#define FAST_MAX_DEPTH 16 /* well below REQ_MAX_DEPTH */
-#define FAST_MAX_NUM   64 /* longer number literals: the full reader */
+#define FAST_MAX_DEPTH 16 /* open containers; well below REQ_MAX_DEPTH */
+#define FAST_MAX_INT   15 /* digits of a max_tokens the fast path reads */
 
 struct fast {
-    const char *end;
+    struct json_cur c;
     enum serve_route route;
-    bool bad; /* a member of the wrong type or missing (bad_request) */
+    bool bad;
 };
 
-static const char *ws(const char *p, const char *end)
+static bool key_is(const struct json_str *k, const char *name)
 {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-        p++;
-    return p;
+    return strlen(name) == k->len && memcmp(k->p, name, k->len) == 0;
 }
 
-/* A string at p (the opening quote): *len raw bytes between the quotes,
- * *escaped when it holds an escape. */
-static const char *fast_string(const char *p, const char *end, size_t *len,
-                               bool *escaped)
+/* The next member of the open object; escaped keys give up: they could
+ * decode to a member the policy reads. */
+static bool fast_member_key(struct fast *f, struct json_str *k, bool *more)
 {
-    return json_scan_string(&p, end, len, escaped) ? p : NULL;
+    *more = json_cur_next(&f->c, k);
+    return f->c.err == ERR_OK && !(*more && k->escaped);
 }
 
-/* A number at p; *plain when it is a non-negative integer of at most 15
- * digits (then *v is its value).  Exponents and long literals give up
- * (core/base/json rejects the non-finite ones). */
-static const char *fast_number(const char *p, const char *end, bool *plain,
-                               int64_t *v)
+/* A string's raw bytes added to *bytes (escapes count as sent). */
+static bool fast_text_string(struct fast *f, size_t *bytes)
 {
-    const char *start = p;
-    *plain = true;
-    if (p < end && *p == '-') {
-        p++;
-        *plain = false;
-    }
-    if (p == end || *p < '0' || *p > '9')
-        return NULL;
-    const char *digits = p;
-    if (*p == '0')
-        p++;
-    else
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
-    if (*plain && p - digits <= 15) {
-        int64_t acc = 0;
-        for (const char *q = digits; q < p; q++)
-            acc = acc * 10 + (*q - '0');
-        *v = acc;
-    } else {
-        *plain = false;
-    }
-    if (p < end && *p == '.') {
-        const char *q = ++p;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
-        if (p == q)
-            return NULL;
-        *plain = false;
-    }
-    if ((p < end && (*p == 'e' || *p == 'E')) || p - start > FAST_MAX_NUM)
-        return NULL;
-    return p;
-}
-
-static const char *fast_value(struct fast *f, const char *p, int depth);
-
-/* An object's next key at p (after '{' or ','): the key's bytes in
- * *key and *len, p after the colon.  Escaped keys give up: they could decode
- * to a member the policy reads. */
-static const char *fast_key(struct fast *f, const char *p, const char **key,
-                            size_t *len)
-{
-    bool escaped;
-    p = ws(p, f->end);
-    if (p == f->end || *p != '"')
-        return NULL;
-    *key = p + 1;
-    p = fast_string(p, f->end, len, &escaped);
-    if (p == NULL || escaped)
-        return NULL;
-    p = ws(p, f->end);
-    if (p == f->end || *p != ':')
-        return NULL;
-    p = ws(p + 1, f->end);
-    return p < f->end ? p : NULL; /* a value must follow */
-}
-
-/* After a member or element: ',' (more: *more) or the closing bracket. */
-static const char *fast_next(struct fast *f, const char *p, char close,
-                             bool *more)
-{
-    p = ws(p, f->end);
-    if (p == f->end)
-        return NULL;
-    *more = *p == ',';
-    if (!*more && *p != close)
-        return NULL;
-    p = ws(p + 1, f->end);
-    return *more && p == f->end ? NULL : p; /* after ',': more must come */
-}
-
-/* p at an opening bracket: true (and p past the close) when empty; else
- * p at the first element, or NULL (give up) at the end of the body. */
-static bool fast_empty(struct fast *f, const char **p, char close)
-{
-    *p = ws(*p + 1, f->end);
-    if (*p == f->end) {
-        *p = NULL;
+    struct json_str s;
+    if (!json_cur_string(&f->c, &s))
         return false;
-    }
-    if (**p == close) {
-        (*p)++;
-        return true;
-    }
-    return false;
-}
-
-static bool key_is(const char *key, size_t len, const char *name)
-{
-    return strlen(name) == len && memcmp(key, name, len) == 0;
-}
-
-static const char *fast_container(struct fast *f, const char *p, int depth)
-{
-    char close = *p == '{' ? '}' : ']';
-    bool obj = *p == '{', more = true;
-    if (depth >= FAST_MAX_DEPTH)
-        return NULL;
-    if (fast_empty(f, &p, close))
-        return p;
-    while (more && p != NULL) {
-        const char *key;
-        size_t klen;
-        if (obj && (p = fast_key(f, p, &key, &klen)) == NULL)
-            return NULL;
-        if ((p = fast_value(f, p, depth + 1)) == NULL)
-            return NULL;
-        p = fast_next(f, p, close, &more);
-    }
-    return p;
-}
-
-/* Any value: validated and skipped. */
-static const char *fast_value(struct fast *f, const char *p, int depth)
-{
-    size_t len;
-    bool flag;
-    int64_t v;
-    p = ws(p, f->end);
-    if (p == f->end)
-        return NULL;
-    switch (*p) {
-    case '{':
-    case '[': return fast_container(f, p, depth);
-    case '"': return fast_string(p, f->end, &len, &flag);
-    case 't': return f->end - p >= 4 && !memcmp(p, "true", 4) ? p + 4 : NULL;
-    case 'f': return f->end - p >= 5 && !memcmp(p, "false", 5) ? p + 5 : NULL;
-    case 'n': return f->end - p >= 4 && !memcmp(p, "null", 4) ? p + 4 : NULL;
-    default: return fast_number(p, f->end, &flag, &v);
-    }
+    *bytes += s.len;
+    return true;
 }
 
 /* A content part object: the bytes of its first "text" member when that
  * is a string. */
-static const char *fast_part(struct fast *f, const char *p, int depth,
-                             size_t *bytes)
+static bool fast_part(struct fast *f, size_t *bytes)
 {
-    bool more = true, seen = false;
-    if (depth >= FAST_MAX_DEPTH)
-        return NULL;
-    if (fast_empty(f, &p, '}'))
-        return p;
-    while (more && p != NULL) {
-        const char *key;
-        size_t klen, len;
-        bool escaped;
-        if ((p = fast_key(f, p, &key, &klen)) == NULL)
-            return NULL;
-        if (key_is(key, klen, "text")) {
+    bool more, seen = false;
+    struct json_str k;
+    if (!json_cur_open(&f->c, '{'))
+        return false;
+    while (fast_member_key(f, &k, &more) && more) {
+        bool ok;
+        if (key_is(&k, "text")) {
             if (seen)
-                return NULL; /* the first one counts: full reader */
+                return false; /* the first one counts: full reader */
             seen = true;
-            if (*p == '"') {
-                p = fast_string(p, f->end, &len, &escaped);
-                *bytes += len;
-            } else {
-                p = fast_value(f, p, depth + 1);
-            }
+            ok = json_cur_peek(&f->c) == '"' ? fast_text_string(f, bytes)
+                                             : json_cur_skip(&f->c);
         } else {
-            p = fast_value(f, p, depth + 1);
+            ok = json_cur_skip(&f->c);
         }
-        if (p == NULL)
-            return NULL;
-        p = fast_next(f, p, '}', &more);
+        if (!ok)
+            return false;
     }
-    return p;
+    return f->c.err == ERR_OK;
 }
 
 /* Prompt text: a string, or an array of strings and text parts. */
-static const char *fast_text(struct fast *f, const char *p, int depth,
-                             size_t *bytes)
+static bool fast_text(struct fast *f, size_t *bytes)
 {
-    size_t len;
-    bool escaped, more = true;
-    if (*p == '"') {
-        p = fast_string(p, f->end, &len, &escaped);
-        *bytes += len;
-        return p;
-    }
-    if (*p != '[') {
+    int ch = json_cur_peek(&f->c);
+    if (ch == '"')
+        return fast_text_string(f, bytes);
+    if (ch != '[') {
         f->bad = true;
-        return fast_value(f, p, depth);
+        return json_cur_skip(&f->c);
     }
-    if (depth >= FAST_MAX_DEPTH)
-        return NULL;
-    if (fast_empty(f, &p, ']'))
-        return p;
-    while (more && p != NULL) {
-        if (*p == '"') {
-            p = fast_string(p, f->end, &len, &escaped);
-            *bytes += len;
-        } else if (*p == '{') {
-            p = fast_part(f, p, depth + 1, bytes);
+    if (!json_cur_open(&f->c, '['))
+        return false;
+    while (json_cur_next(&f->c, NULL)) {
+        bool ok;
+        ch = json_cur_peek(&f->c);
+        if (ch == '"') {
+            ok = fast_text_string(f, bytes);
+        } else if (ch == '{') {
+            ok = fast_part(f, bytes);
         } else {
             f->bad = true;
-            p = fast_value(f, p, depth + 1);
+            ok = json_cur_skip(&f->c);
         }
-        if (p == NULL)
-            return NULL;
-        p = fast_next(f, p, ']', &more);
+        if (!ok)
+            return false;
     }
-    return p;
+    return f->c.err == ERR_OK;
 }
 
 /* One element of messages: an object whose first "content" is text. */
-static const char *fast_message(struct fast *f, const char *p, int depth,
-                                size_t *bytes)
+static bool fast_message(struct fast *f, size_t *bytes)
 {
-    bool more = true, seen = false;
-    if (*p != '{') {
+    bool more, seen = false;
+    struct json_str k;
+    if (json_cur_peek(&f->c) != '{') {
         f->bad = true;
-        return fast_value(f, p, depth);
+        return json_cur_skip(&f->c);
     }
-    if (depth >= FAST_MAX_DEPTH)
-        return NULL;
-    if (!fast_empty(f, &p, '}')) {
-        while (more && p != NULL) {
-            const char *key;
-            size_t klen;
-            if ((p = fast_key(f, p, &key, &klen)) == NULL)
-                return NULL;
-            if (key_is(key, klen, "content")) {
-                if (seen)
-                    return NULL;
-                seen = true;
-                p = fast_text(f, p, depth + 1, bytes);
-            } else {
-                p = fast_value(f, p, depth + 1);
-            }
-            if (p == NULL)
-                return NULL;
-            p = fast_next(f, p, '}', &more);
+    if (!json_cur_open(&f->c, '{'))
+        return false;
+    while (fast_member_key(f, &k, &more) && more) {
+        bool ok;
+        if (key_is(&k, "content")) {
+            if (seen)
+                return false;
+            seen = true;
+            ok = fast_text(f, bytes);
+        } else {
+            ok = json_cur_skip(&f->c);
         }
+        if (!ok)
+            return false;
     }
     f->bad = f->bad || !seen;
-    return p;
+    return f->c.err == ERR_OK;
 }
 
-static const char *fast_messages(struct fast *f, const char *p, size_t *bytes)
+static bool fast_messages(struct fast *f, size_t *bytes)
 {
-    bool more = true;
-    if (*p != '[') {
+    if (json_cur_peek(&f->c) != '[') {
         f->bad = true;
-        return fast_value(f, p, 1);
+        return json_cur_skip(&f->c);
     }
-    if (fast_empty(f, &p, ']'))
-        return p;
-    while (more && p != NULL) {
-        if ((p = fast_message(f, p, 2, bytes)) == NULL)
-            return NULL;
-        p = fast_next(f, p, ']', &more);
-    }
-    return p;
+    if (!json_cur_open(&f->c, '['))
+        return false;
+    while (json_cur_next(&f->c, NULL))
+        if (!fast_message(f, bytes))
+            return false;
+    return f->c.err == ERR_OK;
 }
 
 /* The members of the root object the policy reads. */
@@ -456,86 +296,83 @@ struct fast_top {
     int64_t mt_v, mct_v;
 };
 
-static const char *fast_model(struct fast *f, const char *p,
-                              struct serve_req_info *out)
+static bool fast_model(struct fast *f, struct serve_req_info *out)
 {
-    size_t len;
-    bool escaped;
-    if (*p != '"')
-        return fast_value(f, p, 1); /* not a string: no model */
-    const char *start = p + 1;
-    p = fast_string(p, f->end, &len, &escaped);
-    if (p == NULL || escaped || len >= sizeof(out->model))
-        return NULL; /* decoding or truncation: the full reader */
-    memcpy(out->model, start, len);
-    out->model[len] = '\0';
+    struct json_str s;
+    if (json_cur_peek(&f->c) != '"')
+        return json_cur_skip(&f->c); /* not a string: no model */
+    if (!json_cur_string(&f->c, &s) || s.escaped || s.len >= sizeof(out->model))
+        return false; /* decoding or truncation: the full reader */
+    memcpy(out->model, s.p, s.len);
+    out->model[s.len] = '\0';
     out->has_model = true;
-    return p;
+    return true;
 }
 
-static const char *fast_member(struct fast *f, const char *p, const char *key,
-                               size_t klen, struct fast_top *t,
-                               struct serve_req_info *out)
+/* A number at the cursor when it is a non-negative integer literal of at
+ * most FAST_MAX_INT digits (*plain, with its value in *v); any other
+ * value is skipped (*plain false). */
+static bool fast_count(struct fast *f, bool *plain, int64_t *v)
 {
-    bool *seen = NULL, plain = false;
-    const char *q = NULL;
-    if (key_is(key, klen, "model")) {
+    struct json_num n;
+    int ch = json_cur_peek(&f->c);
+    *plain = false;
+    if (ch < '0' || ch > '9')
+        return json_cur_skip(&f->c);
+    if (!json_cur_number(&f->c, &n))
+        return false;
+    *plain = n.is_int && n.len <= FAST_MAX_INT;
+    if (*plain)
+        *v = (int64_t)n.v; /* exact: at most 15 digits */
+    return true;
+}
+
+static bool fast_member(struct fast *f, const struct json_str *k,
+                        struct fast_top *t, struct serve_req_info *out)
+{
+    bool *seen, ok, plain = false;
+    if (key_is(k, "model")) {
         seen = &t->model;
-        q = *seen ? NULL : fast_model(f, p, out);
-    } else if (key_is(key, klen, "max_tokens")) {
+        ok = !*seen && fast_model(f, out);
+    } else if (key_is(k, "max_tokens")) {
         seen = &t->mt;
-        q = *seen || *p == '-' || *p < '0' || *p > '9'
-                ? NULL
-                : fast_number(p, f->end, &plain, &t->mt_v);
-        q = plain ? q : NULL; /* null, negative, fraction: full reader */
-    } else if (key_is(key, klen, "max_completion_tokens")) {
+        /* null, negative, fraction, exponent: the full reader */
+        ok = !*seen && fast_count(f, &plain, &t->mt_v) && plain;
+    } else if (key_is(k, "max_completion_tokens")) {
         seen = &t->mct;
-        if ((*p >= '0' && *p <= '9') && !*seen)
-            q = fast_number(p, f->end, &t->mct_plain, &t->mct_v);
-        else
-            q = *seen ? NULL : fast_value(f, p, 1);
-    } else if (f->route != SERVE_ROUTE_COMPLETIONS &&
-               key_is(key, klen, "messages")) {
+        ok = !*seen && fast_count(f, &t->mct_plain, &t->mct_v);
+    } else if (f->route != SERVE_ROUTE_COMPLETIONS && key_is(k, "messages")) {
         seen = &t->messages;
-        q = *seen ? NULL : fast_messages(f, p, &out->prompt_bytes);
-    } else if (f->route == SERVE_ROUTE_MESSAGES &&
-               key_is(key, klen, "system")) {
+        ok = !*seen && fast_messages(f, &out->prompt_bytes);
+    } else if (f->route == SERVE_ROUTE_MESSAGES && key_is(k, "system")) {
         seen = &t->system;
-        q = *seen ? NULL : fast_text(f, p, 1, &out->prompt_bytes);
-    } else if (f->route == SERVE_ROUTE_COMPLETIONS &&
-               key_is(key, klen, "prompt")) {
+        ok = !*seen && fast_text(f, &out->prompt_bytes);
+    } else if (f->route == SERVE_ROUTE_COMPLETIONS && key_is(k, "prompt")) {
         seen = &t->prompt;
-        q = *seen ? NULL : fast_text(f, p, 1, &out->prompt_bytes);
+        ok = !*seen && fast_text(f, &out->prompt_bytes);
     } else {
-        return fast_value(f, p, 1);
+        return json_cur_skip(&f->c);
     }
     *seen = true;
-    return q;
+    return ok;
 }
 
 /* The fast path: true when it read body[0..len) completely into *out. */
 static bool fast_parse(enum serve_route route, const char *body, size_t len,
                        struct serve_req_info *out)
 {
-    struct fast f = { body + len, route, false };
+    struct fast f = { .route = route, .bad = false };
     struct fast_top t;
+    struct json_str k;
+    bool more;
     memset(&t, 0, sizeof(t));
-    const char *p = ws(body, f.end);
-    bool more = true;
-    if (len > UINT32_MAX || p == f.end || *p != '{')
+    json_cur_init(&f.c, body, len, FAST_MAX_DEPTH);
+    if (json_cur_peek(&f.c) != '{' || !json_cur_open(&f.c, '{'))
         return false; /* not an object: the full reader says how bad */
-    if (fast_empty(&f, &p, '}'))
-        more = false;
-    while (more && p != NULL) {
-        const char *key;
-        size_t klen;
-        if ((p = fast_key(&f, p, &key, &klen)) == NULL)
+    while (fast_member_key(&f, &k, &more) && more)
+        if (!fast_member(&f, &k, &t, out))
             return false;
-        if ((p = fast_member(&f, p, key, klen, &t, out)) == NULL)
-            return false;
-        p = fast_next(&f, p, '}', &more);
-    }
-    if (p == NULL || ws(p, f.end) != f.end)
+    if (!json_cur_end(&f.c))
         return false;
     if (t.mt) {
         out->max_tokens = t.mt_v;

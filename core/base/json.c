@@ -15,7 +15,10 @@
  * Writer: tracks nesting and commas; after the first failed write it writes
  * nothing more and json_w_finish() reports ERR_IO with that write's errno.
  *
- * Not here: streaming parse, comments, NaN/Infinity literals, duplicate
+ * Cursor: the parser's grammar (scan_number, json_scan_string, the same
+ * number rules) one step per call, with the nesting in a bit stack.
+ *
+ * Not here: comments, NaN/Infinity literals, duplicate
  * key detection (json_get returns the first match).
  */
 #include "core/base/json.h"
@@ -197,6 +200,32 @@ static const char *scan_number(const char *p, const char *end, bool *is_int)
     return p;
 }
 
+/* The value of the number literal start..e (scanned by scan_number):
+ * ERR_OK with *v, ERR_TOOBIG (longer than JSON_NUM_MAX_CHARS) or
+ * ERR_PARSE (not finite). */
+static int number_value(const char *start, const char *e, bool is_int,
+                        double *v)
+{
+    size_t len = (size_t)(e - start);
+    if (len > JSON_NUM_MAX_CHARS)
+        return ERR_TOOBIG;
+    size_t digits = len - (*start == '-');
+    if (is_int && digits <= 15) {
+        int64_t acc = 0;
+        for (const char *q = start + (*start == '-'); q < e; q++)
+            acc = acc * 10 + (*q - '0');
+        *v = (double)acc;
+        if (*start == '-')
+            *v = -*v; /* "-0" is -0.0, as json_fmt_num writes it */
+        return ERR_OK;
+    }
+    char buf[JSON_NUM_MAX_CHARS + 1];
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    *v = strtod(buf, NULL);
+    return isfinite(*v) ? ERR_OK : ERR_PARSE;
+}
+
 static int parse_number(struct pstate *ps)
 {
     bool is_int;
@@ -206,31 +235,15 @@ static int parse_number(struct pstate *ps)
         ps->p = start;
         return fail(ps, ERR_PARSE);
     }
-    size_t len = (size_t)(e - start);
-    if (len > JSON_NUM_MAX_CHARS)
-        return fail(ps, ERR_TOOBIG);
+    double v;
+    int rc = number_value(start, e, is_int, &v);
+    if (rc != ERR_OK)
+        return fail(ps, rc);
     int i = new_node(ps, JSON_NUMBER);
     if (i < 0)
         return -1;
-    double v;
-    size_t digits = len - (*start == '-');
-    if (is_int && digits <= 15) {
-        int64_t acc = 0;
-        for (const char *q = start + (*start == '-'); q < e; q++)
-            acc = acc * 10 + (*q - '0');
-        v = (double)acc;
-        if (*start == '-')
-            v = -v; /* "-0" is -0.0, as json_fmt_num writes it */
-    } else {
-        char buf[JSON_NUM_MAX_CHARS + 1];
-        memcpy(buf, start, len);
-        buf[len] = '\0';
-        v = strtod(buf, NULL);
-        if (!isfinite(v))
-            return fail(ps, ERR_PARSE);
-    }
     ps->nodes[i].num = v;
-    ps->nodes[i].len = (uint32_t)len;
+    ps->nodes[i].len = (uint32_t)(e - start);
     ps->p = e;
     return i;
 }
@@ -351,6 +364,87 @@ int json_parse(struct json_doc *doc, const char *text, size_t len,
     doc->n_nodes = ps.n;
     doc->err_pos = 0;
     return ERR_OK;
+}
+
+/* ---- cursor -----------------------------------------------------------------
+ * The same grammar as the parser, driven by the reader: the cursor keeps
+ * the nesting (a bit per open container: object or array) so that
+ * json_cur_next knows which bracket closes and whether a key comes.
+ * Every step checks p < end before it reads *p.
+ */
+
+bool json_cur_fail(struct json_cur *c, int err)
+{
+    if (c->err == ERR_OK)
+        c->err = err;
+    return false;
+}
+
+void json_cur_init(struct json_cur *c, const char *text, size_t len,
+                   int max_depth)
+{
+    memset(c, 0, sizeof(*c));
+    c->p = text;
+    c->end = text + len;
+    if (max_depth <= 0)
+        max_depth = JSON_MAX_DEPTH_DEFAULT;
+    c->max_depth =
+        max_depth > JSON_CUR_MAX_DEPTH ? JSON_CUR_MAX_DEPTH : max_depth;
+    c->err = len > UINT32_MAX ? ERR_TOOBIG : ERR_OK; /* as json_parse */
+}
+
+bool json_cur_number_(struct json_cur *c, struct json_num *out)
+{
+    bool is_int;
+    const char *start = c->p;
+    const char *e = scan_number(start, c->end, &is_int);
+    if (e == NULL)
+        return json_cur_fail(c, ERR_PARSE);
+    double v;
+    int rc = number_value(start, e, is_int, &v);
+    if (rc != ERR_OK)
+        return json_cur_fail(c, rc);
+    c->p = e;
+    if (out != NULL)
+        *out = (struct json_num){ start, (size_t)(e - start), v, is_int };
+    return true;
+}
+
+static bool cur_literal(struct json_cur *c, const char *word, size_t n)
+{
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+        return json_cur_fail(c, ERR_PARSE);
+    c->p += n;
+    return true;
+}
+
+bool json_cur_skip(struct json_cur *c)
+{
+    switch (json_cur_peek(c)) {
+    case -1: return json_cur_fail(c, ERR_PARSE);
+    case '{':
+    case '[':
+        if (!json_cur_open(c, *c->p))
+            return false;
+        while (json_cur_next(c, NULL))
+            if (!json_cur_skip(c))
+                return false;
+        return c->err == ERR_OK;
+    case '"': return json_cur_string(c, NULL);
+    case 't': return cur_literal(c, "true", 4);
+    case 'f': return cur_literal(c, "false", 5);
+    case 'n': return cur_literal(c, "null", 4);
+    default: return json_cur_number(c, NULL);
+    }
+}
+
+bool json_cur_end(struct json_cur *c)
+{
+    if (c->err != ERR_OK)
+        return false;
+    if (c->depth != 0 || json_cur_peek(c) != -1)
+        return json_cur_fail(c, ERR_PARSE);
+    return true;
 }
 
 /* ---- lookups ----------------------------------------------------------------

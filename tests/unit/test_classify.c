@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -351,6 +352,44 @@ static void test_json_error_fields(void **state)
     assert_memory_equal(e.message.p, "boom", 4);
 }
 
+/* The reader stops at the first problem and keeps what it found before
+ * it: fields before a malformed value or nesting over the limit count,
+ * fields after it do not. */
+static void test_json_error_stops(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body;
+        bool found;
+        const char *code; /* error.code, or NULL when not found */
+    } rows[] = {
+        { "{\"error\":{\"code\":\"a\",\"x\":tru,\"type\":\"t\"}}", true, "a" },
+        { "{\"error\":{\"x\":tru,\"code\":\"a\"}}", true, NULL },
+        { "{\"x\":tru,\"error\":{\"code\":\"a\"}}", false, NULL },
+        { "{\"code\":\"c\",\"x\":[[[[[[[[[1]]]]]]]]],\"error\":{\"code\":\"a\"}"
+          "}",
+          true, "c" }, /* 10 containers deep: stops, keeps the flat code */
+        { "{\"x\":[[[[[[[[1]]]]]]]],\"error\":{\"code\":\"a\"}}", true, "a" },
+        { "{\"error\":{\"code\":\"a\\qb\"}}", true, NULL }, /* bad escape */
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        size_t len = strlen(rows[i].body);
+        char *b = malloc(len); /* exact size: no NUL after the body */
+        memcpy(b, rows[i].body, len);
+        struct cls_err e;
+        bool found = cls_json_error(b, len, &e);
+        if (found != rows[i].found)
+            fail_msg("row %zu: found %d", i, found);
+        if (rows[i].code == NULL)
+            assert_null(e.code.p);
+        else if (e.code.p == NULL || e.code.n != strlen(rows[i].code) ||
+                 memcmp(e.code.p, rows[i].code, e.code.n) != 0)
+            fail_msg("row %zu: code <%.*s>", i, (int)e.code.n,
+                     e.code.p ? e.code.p : "");
+        free(b);
+    }
+}
+
 /* Every reason serve answers with (canonical status, code and message)
  * comes back as itself in both dialects. */
 static void test_round_trip_table(void **state)
@@ -386,7 +425,7 @@ static void test_round_trip_table(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_RESP + N_TR + N_HDR + 4];
+    struct CMUnitTest tests[N_RESP + N_TR + N_HDR + 5];
     size_t n = 0;
     for (size_t i = 0; i < N_RESP; i++)
         tests[n++] = (struct CMUnitTest){ resp_cases[i].name, test_resp_case,
@@ -400,6 +439,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_status_line_resets);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_custom_rules);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_json_error_fields);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_json_error_stops);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip_table);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /*
- * test_json.c - JSON parser (valid and invalid rows, limits, accessors)
- * and writer (exact output, shortest numbers, escapes, I/O errors).
+ * test_json.c - JSON parser (valid and invalid rows, limits, accessors),
+ * cursor (agreement with the parser, reading traces, depth, truncation on
+ * exact-size buffers) and writer (exact output, shortest numbers, escapes,
+ * I/O errors).
  */
 #include <errno.h>
 #include <math.h>
@@ -419,12 +421,265 @@ static void test_escape(void **state)
     assert_int_equal(json_escape(buf, 5, "abcd", 4), 4);
 }
 
+/* ---- cursor ---------------------------------------------------------------
+ * Every text is copied into a heap buffer of exactly its length (no NUL
+ * after it), so AddressSanitizer reports any read past the end. */
+
+static char *exact_copy(const char *text, size_t len)
+{
+    char *b = malloc(len > 0 ? len : 1);
+    memcpy(b, text, len);
+    return b;
+}
+
+/* Validates text with the cursor as a whole document: ERR_OK or the
+ * cursor's error. */
+static int cur_validate(const char *text, size_t len, int max_depth)
+{
+    char *b = exact_copy(text, len);
+    struct json_cur c;
+    json_cur_init(&c, b, len, max_depth);
+    bool ok = json_cur_skip(&c) && json_cur_end(&c);
+    int rc = ok ? ERR_OK : c.err;
+    assert_true(ok == (c.err == ERR_OK));
+    free(b);
+    return rc;
+}
+
+/* The cursor accepts exactly what json_parse accepts, with the same
+ * error (every row of parse_cases; none of them hits the node limit). */
+static void test_cur_agrees(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+        const struct parse_case *pc = &parse_cases[i];
+        int got = cur_validate(pc->text, strlen(pc->text), 0);
+        if (got != pc->want)
+            fail_msg("%s: cursor %d, parser %d", pc->name, got, pc->want);
+    }
+}
+
+/* A reading of a document as a trace: { key: value ... } [ ... ], s(raw)
+ * for strings (s!(raw) when escaped), i(v) integers, n(v) other numbers,
+ * "lit" for true/false/null (skipped). */
+static void walk(struct json_cur *c, char *out, size_t cap)
+{
+    size_t n = strlen(out);
+    int ch = json_cur_peek(c);
+    struct json_str str;
+    struct json_num num;
+    if (ch == '{' || ch == '[') {
+        json_cur_open(c, (char)ch);
+        snprintf(out + n, cap - n, "%c", ch);
+        while (json_cur_next(c, &str)) {
+            n = strlen(out);
+            if (ch == '{')
+                snprintf(out + n, cap - n, " %.*s:", (int)str.len, str.p);
+            else
+                snprintf(out + n, cap - n, " ");
+            walk(c, out, cap);
+        }
+        n = strlen(out);
+        snprintf(out + n, cap - n, " %c", ch == '{' ? '}' : ']');
+    } else if (ch == '"') {
+        if (json_cur_string(c, &str))
+            snprintf(out + n, cap - n, "s%s(%.*s)", str.escaped ? "!" : "",
+                     (int)str.len, str.p);
+    } else if (ch == 't' || ch == 'f' || ch == 'n') {
+        if (json_cur_skip(c))
+            snprintf(out + n, cap - n, "lit");
+    } else if (json_cur_number(c, &num)) {
+        snprintf(out + n, cap - n, "%s(%g)", num.is_int ? "i" : "n", num.v);
+    }
+}
+
+static const struct {
+    const char *text, *trace;
+    int err;
+} walk_cases[] = {
+    { "{}", "{ }", ERR_OK },
+    { " [ ] ", "[ ]", ERR_OK },
+    { "{\"a\":1,\"b\":[true,{\"c\":\"x\\ny\"}],\"d\":null}",
+      "{ a:i(1) b:[ lit { c:s!(x\\ny) } ] d:lit }", ERR_OK },
+    { "[-0.5,2e3,0,-7]", "[ n(-0.5) n(2000) i(0) i(-7) ]", ERR_OK },
+    { "\"caf\xc3\xa9 \\ud83d\\ude00\"", "s!(caf\xc3\xa9 \\ud83d\\ude00)",
+      ERR_OK },
+    { "[[[[]]]]", "[ [ [ [ ] ] ] ]", ERR_OK },
+    { "{\"k\\u0065y\":\"v\"}", "{ k\\u0065y:s(v) }", ERR_OK },
+    /* the trace keeps what was read before the error */
+    { "{\"a\":1,\"b\":x}", "{ a:i(1) b: }", ERR_PARSE },
+    { "[1,2", "[ i(1) i(2) ]", ERR_PARSE },
+    { "[1 2]", "[ i(1) ]", ERR_PARSE },
+    { "{\"a\" 1}", "{ }", ERR_PARSE },
+    { "[1e999]", "[  ]", ERR_PARSE },
+};
+
+static void test_cur_walk(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(walk_cases) / sizeof(walk_cases[0]); i++) {
+        size_t len = strlen(walk_cases[i].text);
+        char *b = exact_copy(walk_cases[i].text, len);
+        char out[256] = "";
+        struct json_cur c;
+        json_cur_init(&c, b, len, 0);
+        walk(&c, out, sizeof(out));
+        json_cur_end(&c);
+        if (strcmp(out, walk_cases[i].trace) != 0 || c.err != walk_cases[i].err)
+            fail_msg("case %zu: trace \"%s\" err %d, want \"%s\" err %d", i,
+                     out, c.err, walk_cases[i].trace, walk_cases[i].err);
+        free(b);
+    }
+}
+
+/* Errors stick: after the first, every call fails and c.p stays where
+ * the scan stopped. */
+static void test_cur_sticky(void **state)
+{
+    (void)state;
+    const char text[] = "[1,x,2]";
+    char *b = exact_copy(text, sizeof(text) - 1);
+    struct json_cur c;
+    json_cur_init(&c, b, sizeof(text) - 1, 0);
+    assert_true(json_cur_open(&c, '['));
+    assert_true(json_cur_next(&c, NULL));
+    assert_true(json_cur_number(&c, NULL));
+    assert_true(json_cur_next(&c, NULL));
+    assert_false(json_cur_number(&c, NULL));
+    assert_int_equal(c.err, ERR_PARSE);
+    assert_int_equal(c.p - b, 3);
+    assert_int_equal(json_cur_peek(&c), -1);
+    assert_false(json_cur_next(&c, NULL));
+    assert_false(json_cur_skip(&c));
+    assert_false(json_cur_end(&c));
+    assert_int_equal(c.p - b, 3);
+    /* a wrong bracket, a key outside any container */
+    json_cur_init(&c, b, sizeof(text) - 1, 0);
+    assert_false(json_cur_open(&c, '{'));
+    json_cur_init(&c, b, sizeof(text) - 1, 0);
+    assert_false(json_cur_next(&c, NULL));
+    free(b);
+}
+
+/* Skipping a nested value lands on the member after it. */
+static void test_cur_skip_nested(void **state)
+{
+    (void)state;
+    const char text[] =
+        "{\"skip\":{\"a\":[1,{\"b\":[]},\"]}\"],\"c\":{}},\"k\":25}";
+    char *b = exact_copy(text, sizeof(text) - 1);
+    struct json_cur c;
+    struct json_str key;
+    struct json_num num;
+    json_cur_init(&c, b, sizeof(text) - 1, 0);
+    assert_true(json_cur_open(&c, '{'));
+    assert_true(json_cur_next(&c, &key));
+    assert_int_equal(key.len, 4);
+    assert_true(json_cur_skip(&c));
+    assert_int_equal(c.depth, 1);
+    assert_true(json_cur_next(&c, &key));
+    assert_memory_equal(key.p, "k", 1);
+    assert_true(json_cur_number(&c, &num));
+    assert_true(num.is_int && num.v == 25.0 && num.len == 2);
+    assert_false(json_cur_next(&c, &key));
+    assert_true(json_cur_end(&c));
+    free(b);
+}
+
+/* max_depth open containers are fine, one more is ERR_TOOBIG; the
+ * default is the parser's; larger limits are capped. */
+static void test_cur_depth(void **state)
+{
+    (void)state;
+    static const struct {
+        int depth, max_depth, want;
+    } rows[] = {
+        { 3, 3, ERR_OK },
+        { 4, 3, ERR_TOOBIG },
+        { JSON_MAX_DEPTH_DEFAULT, 0, ERR_OK },
+        { JSON_MAX_DEPTH_DEFAULT + 1, 0, ERR_TOOBIG },
+        { JSON_CUR_MAX_DEPTH, 1000, ERR_OK },
+        { JSON_CUR_MAX_DEPTH + 1, 1000, ERR_TOOBIG },
+        { 100000, 1000, ERR_TOOBIG },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char *t = nested(rows[i].depth);
+        int got = cur_validate(t, strlen(t), rows[i].max_depth);
+        free(t);
+        if (got != rows[i].want)
+            fail_msg("row %zu: got %d, want %d", i, got, rows[i].want);
+    }
+}
+
+/* Every proper prefix of a valid document is invalid, read from a buffer
+ * of exactly the prefix's length. */
+static void test_cur_truncated(void **state)
+{
+    (void)state;
+    const char *text =
+        "{\"model\":\"m\",\"n\":-1.5e2,\"s\":\"a\\u00e9\\ud83d\\ude00\\\"\","
+        "\"t\":[true,false,null,{}],\"x\":[]}";
+    size_t len = strlen(text);
+    assert_int_equal(cur_validate(text, len, 0), ERR_OK);
+    for (size_t n = 0; n < len; n++)
+        if (cur_validate(text, n, 0) != ERR_PARSE)
+            fail_msg("prefix of %zu bytes accepted", n);
+}
+
+/* Numbers: value, integer flag, the parser's limits. */
+static void test_cur_numbers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int err;
+        double v;
+        bool is_int;
+    } rows[] = {
+        { "42", ERR_OK, 42, true },
+        { "-0", ERR_OK, 0, true },
+        { "-12.5e1", ERR_OK, -125, false },
+        { "123456789012345678", ERR_OK, 123456789012345678.0, true },
+        { "1e999", ERR_PARSE, 0, false },
+        { "-", ERR_PARSE, 0, false },
+        { "01", ERR_OK, 0, true }, /* the number is 0; "1" is left */
+        /* the inline short-integer case and its edges */
+        { "0", ERR_OK, 0, true },
+        { "123456789012345", ERR_OK, 123456789012345.0, true },
+        { "1234567890123456", ERR_OK, 1234567890123456.0, true },
+        { "7.5", ERR_OK, 7.5, false },
+        { "7e2", ERR_OK, 700, false },
+        { "7E-1", ERR_OK, 0.7, false },
+        { "7.", ERR_PARSE, 0, false },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        size_t len = strlen(rows[i].text);
+        char *b = exact_copy(rows[i].text, len);
+        struct json_cur c;
+        struct json_num num;
+        json_cur_init(&c, b, len, 0);
+        bool ok = json_cur_number(&c, &num);
+        assert_int_equal(c.err, rows[i].err);
+        if (ok) {
+            assert_true(num.v == rows[i].v);
+            assert_int_equal(num.is_int, rows[i].is_int);
+        }
+        free(b);
+    }
+    char num[JSON_NUM_MAX_CHARS + 1];
+    memset(num, '1', sizeof(num));
+    assert_int_equal(cur_validate(num, sizeof(num), 0), ERR_TOOBIG);
+    assert_int_equal(cur_validate(num, sizeof(num) - 1, 0),
+                     ERR_PARSE); /* 512 digits: does not fit a double */
+    assert_int_equal(cur_validate(num, 300, 0), ERR_OK);
+}
+
 #define N_PARSE (sizeof(parse_cases) / sizeof(parse_cases[0]))
 #define N_NUM   (sizeof(num_cases) / sizeof(num_cases[0]))
 
 int main(void)
 {
-    struct CMUnitTest tests[N_PARSE + N_NUM + 16];
+    struct CMUnitTest tests[N_PARSE + N_NUM + 24];
     size_t n = 0;
     for (size_t i = 0; i < N_PARSE; i++)
         tests[n++] = (struct CMUnitTest){ parse_cases[i].name, test_parse_case,
@@ -443,6 +698,13 @@ int main(void)
         cmocka_unit_test(test_writer_pretty),
         cmocka_unit_test(test_writer_errors),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_cur_agrees),
+        cmocka_unit_test(test_cur_walk),
+        cmocka_unit_test(test_cur_sticky),
+        cmocka_unit_test(test_cur_skip_nested),
+        cmocka_unit_test(test_cur_depth),
+        cmocka_unit_test(test_cur_truncated),
+        cmocka_unit_test(test_cur_numbers),
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         tests[n++] = fixed[i];

@@ -24,6 +24,7 @@
 #include "core/base/units.h"
 #include "serve/serve_admin.h"
 #include "serve/serve_guard.h"
+#include "serve/serve_hdr.h"
 #include "serve/serve_keys.h"
 #include "serve/serve_reply.h"
 #include "serve/serve_scn.h"
@@ -212,6 +213,41 @@ static void test_key_scheme(void **state)
 }
 
 /* ---- numbers ------------------------------------------------------------- */
+
+/* Header numbers (Content-Length, X-Client-Source, ?account=): digits
+ * only, saturating, else -1. */
+static const struct {
+    const char *in;
+    int64_t want;
+} hdr_i64_cases[] = {
+    { "0", 0 },
+    { "42", 42 },
+    { "007", 7 },
+    { "9223372036854775807", INT64_MAX },
+    { "9223372036854775808", INT64_MAX },
+    { "99999999999999999999999", INT64_MAX },
+    { NULL, -1 },
+    { "", -1 },
+    { "-1", -1 },
+    { "+1", -1 },
+    { " 1", -1 },
+    { "1 ", -1 },
+    { "12a", -1 },
+    { "0x10", -1 },
+};
+
+static void test_hdr_i64(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(hdr_i64_cases) / sizeof(hdr_i64_cases[0]);
+         i++) {
+        int64_t got = serve_hdr_i64(hdr_i64_cases[i].in);
+        if (got != hdr_i64_cases[i].want)
+            fail_msg("case %zu \"%s\": got %lld, want %lld", i,
+                     hdr_i64_cases[i].in ? hdr_i64_cases[i].in : "(null)",
+                     (long long)got, (long long)hdr_i64_cases[i].want);
+    }
+}
 
 static void test_estimate_tokens(void **state)
 {
@@ -1421,6 +1457,7 @@ int main(void)
         cmocka_unit_test(test_guard_evict),
         cmocka_unit_test(test_guard_thread),
         cmocka_unit_test(test_guard_caps),
+        cmocka_unit_test(test_hdr_i64),
     };
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         tests[n++] = plain[i];
