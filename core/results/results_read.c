@@ -315,19 +315,29 @@ out:
     return rc;
 }
 
-int results_read_summary(const char *path, struct summary *s, char *err,
-                         size_t err_len)
+/* The whole file at path (at most RESULTS_MAX_FILE_BYTES) into *text, or
+ * the error in err ("path: why", errno kept). */
+static int load(const char *path, char **text, size_t *len, char *err,
+                size_t err_len)
 {
-    char *text;
-    size_t len;
-    int rc = results_slurp(path, RESULTS_MAX_FILE_BYTES, &text, &len);
+    int rc = results_slurp(path, RESULTS_MAX_FILE_BYTES, text, len);
     if (rc != ERR_OK) {
         int saved = errno;
         set_err(err, err_len, path, 0,
                 rc == ERR_IO ? strerror(errno) : err_str(rc));
         errno = saved;
-        return rc;
     }
+    return rc;
+}
+
+int results_read_summary(const char *path, struct summary *s, char *err,
+                         size_t err_len)
+{
+    char *text;
+    size_t len;
+    int rc = load(path, &text, &len, err, err_len);
+    if (rc != ERR_OK)
+        return rc;
     rc = results_parse_summary(path, text, len, s, err, err_len);
     free(text);
     return rc;
@@ -392,14 +402,9 @@ int results_read_timeseries(const char *path, struct results_ts_row **rows,
 {
     char *text;
     size_t len;
-    int rc = results_slurp(path, RESULTS_MAX_FILE_BYTES, &text, &len);
-    if (rc != ERR_OK) {
-        int saved = errno;
-        set_err(err, err_len, path, 0,
-                rc == ERR_IO ? strerror(errno) : err_str(rc));
-        errno = saved;
+    int rc = load(path, &text, &len, err, err_len);
+    if (rc != ERR_OK)
         return rc;
-    }
     const char *h = results_ts_header(), *p = text;
     size_t hl = strlen(h), cap = 0, k = 0;
     struct results_ts_row *out = NULL;
