@@ -26,45 +26,53 @@
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "Usage: tollgate merge -o OUT DIR... [--check [--junit FILE]] [-q]\n\n"
-        "Combines the results directories of shards of one run into "
-        "OUT, exactly:\ncounters and histogram buckets are added, so "
-        "OUT holds what a single\nunsharded run would have written "
-        "(summary.json, timeseries.csv,\nlatency.hgrm, histograms.tgh; "
-        "scenario.yaml and events.csv of the first DIR).\n\n"
-        "  -o, --output OUT  directory to write (created if missing; "
-        "must not be a DIR)\n"
-        "  --check           then evaluate the scenario's expect: rules "
-        "on the merged result\n"
-        "  --junit FILE      with --check, also write a JUnit XML "
-        "report\n"
-        "  -q, --quiet       no summary line (rule verdicts still print)\n"
-        "  -h, --help        this help\n\n"
-        "Every DIR needs histograms.tgh and summary.json from the same "
-        "scenario,\nduration, interval, warm-up and populations.\n\n"
-        "Example (two shards of one load test, then the CI gate):\n"
-        "  tollgate run s.yaml --shard 0/2 -o out/s0   # on host A\n"
-        "  tollgate run s.yaml --shard 1/2 -o out/s1   # on host B\n"
-        "  tollgate merge -o out/all out/s0 out/s1 --check\n\n"
-        "Exit status: 0 merged, 1 an expect: rule failed (--check), 2 "
-        "usage or\ninvalid input, 3 I/O error.\n");
+    fprintf(out,
+            "Usage: tollgate merge -o OUT DIR... [--partial] [--check [--junit "
+            "FILE]] [-q]\n\n"
+            "Combines the results directories of shards of one run into "
+            "OUT, exactly:\ncounters and histogram buckets are added, so "
+            "OUT holds what a single\nunsharded run would have written "
+            "(summary.json, timeseries.csv,\nlatency.hgrm, histograms.tgh; "
+            "scenario.yaml and events.csv of the first DIR).\n\n"
+            "  -o, --output OUT  directory to write (created if missing; "
+            "must not be a DIR)\n"
+            "  --partial         allow a set that misses shards; OUT is "
+            "marked partial\n"
+            "                    (\"shards\" in summary.json) and warns\n"
+            "  --check           then evaluate the scenario's expect: rules "
+            "on the merged result\n"
+            "  --junit FILE      with --check, also write a JUnit XML "
+            "report\n"
+            "  -q, --quiet       no summary line (rule verdicts still print)\n"
+            "  -h, --help        this help\n\n"
+            "Every DIR needs histograms.tgh and summary.json of one run: the "
+            "same\nscenario, mode, seed, duration, interval, warm-up and "
+            "populations (the\nmessage names the field that differs).  Each "
+            "shard must come exactly once:\na directory given twice, two "
+            "copies of one shard, or a missing shard is\nrefused (--partial "
+            "lets a missing one through, marked).\n\n"
+            "Example (two shards of one load test, then the CI gate):\n"
+            "  tollgate run s.yaml --shard 0/2 -o out/s0   # on host A\n"
+            "  tollgate run s.yaml --shard 1/2 -o out/s1   # on host B\n"
+            "  tollgate merge -o out/all out/s0 out/s1 --check\n\n"
+            "Exit status: 0 merged, 1 an expect: rule failed (--check), 2 "
+            "usage or\ninvalid input, 3 I/O error.\n");
 }
 
 struct merge_opts {
     const char *out;
     const char **dirs;
     size_t n_dirs;
-    bool check, quiet;
+    bool check, quiet, partial;
     const char *junit;
 };
 
-enum { OPT_CHECK = 256, OPT_JUNIT };
+enum { OPT_CHECK = 256, OPT_JUNIT, OPT_PARTIAL };
 
 static const struct option longopts[] = {
     { "output", required_argument, NULL, 'o' },
     { "check", no_argument, NULL, OPT_CHECK },
+    { "partial", no_argument, NULL, OPT_PARTIAL },
     { "junit", required_argument, NULL, OPT_JUNIT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
@@ -82,6 +90,7 @@ static int parse_args(int argc, char **argv, struct merge_opts *o)
         case 'o': o->out = a.arg; break;
         case OPT_JUNIT: o->junit = a.arg; break;
         case OPT_CHECK: o->check = true; break;
+        case OPT_PARTIAL: o->partial = true; break;
         case 'q': o->quiet = true; break;
         case ARGS_OPERAND: o->dirs[o->n_dirs++] = a.arg; break;
         default: return EXIT_USAGE; /* ARGS_ERROR: reported */
@@ -121,6 +130,7 @@ static int describe(const struct merge_opts *o, struct summary *s)
                (long long)s->requests.attempts, (long long)s->requests.ok,
                (long long)s->requests.denied, 100.0 * s->denial_rate,
                s->lat_all.p99, s->complete ? "" : " (incomplete)");
+    warn_list_print(&s->warnings, "tollgate merge", stderr);
     return EXIT_OK;
 }
 
@@ -159,7 +169,7 @@ int cmd_merge(int argc, char **argv)
     if (rc != CLI_CONTINUE)
         goto out;
     char err[1024] = "";
-    int e = results_merge(o.out, o.dirs, o.n_dirs, err, sizeof(err));
+    int e = results_merge(o.out, o.dirs, o.n_dirs, o.partial, err, sizeof(err));
     if (e != ERR_OK) {
         fprintf(stderr, "tollgate merge: %s\n", err[0] ? err : err_str(e));
         rc = status_of(e);

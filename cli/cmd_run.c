@@ -697,6 +697,7 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
         .waited_for_connection = st->conn_waits,
         .shards = 1,
     };
+    summary_shards_set(&s.shards, c->o.shard_i, c->o.shard_n);
     char shown[RUN_SHOWN_TARGET];
     struct lg_generator gen = {
         .st = st,

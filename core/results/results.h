@@ -160,14 +160,20 @@ int results_slurp(const char *path, size_t max_bytes, char **out,
  * mode and seed of the first input), timeseries.csv, latency.hgrm and
  * histograms.tgh, plus the first input's scenario.yaml and events.csv when
  * present.  The result equals what one recorder that saw every shard's
- * requests would have written.  Returns ERR_IO (unreadable input or
+ * requests would have written.  Every shard must come exactly once
+ * (summary.json's "shards" says which each input holds; an unsharded run
+ * is the whole run): a directory given twice or a shard held by two inputs
+ * is refused, and so is a set that misses shards unless allow_partial,
+ * which writes a result marked "partial" with a warning.  The inputs'
+ * warnings are kept (their union).  Returns ERR_IO (unreadable input or
  * unwritable output; errno kept), ERR_PARSE / ERR_TOOBIG (bad input file),
- * ERR_INVAL (n == 0, out_dir is an input, or the inputs are not shards of
- * one scenario: different scenario name, duration, interval, warm-up or
+ * ERR_INVAL (n == 0, out_dir is an input, a shard twice or missing, or the
+ * inputs are not shards of one run: the message names the field that
+ * differs -- scenario, mode, seed, duration, interval, warm-up, engine or
  * populations), with a message in err.
  */
 int results_merge(const char *out_dir, const char *const *in_dirs, size_t n,
-                  char *err, size_t err_len) WARN_UNUSED;
+                  bool allow_partial, char *err, size_t err_len) WARN_UNUSED;
 
 /* The timeseries.csv header line (no newline), for readers and plots. */
 const char *results_ts_header(void);

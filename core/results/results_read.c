@@ -239,6 +239,68 @@ static void sj_generator(struct sj *j, int root, struct summary *s)
     g->shards = sj_int(j, o, "shards");
 }
 
+/* "warnings": a list of strings (absent in older files: none). */
+static void sj_warnings(struct sj *j, int root, struct summary *s)
+{
+    int o = json_get(j->d, root, "warnings");
+    if (o < 0)
+        return;
+    if (json_type(j->d, o) != JSON_ARRAY) {
+        j->bad = true;
+        return;
+    }
+    char buf[WARN_MAX_TEXT];
+    for (int k = json_child(j->d, o); k >= 0; k = json_next(j->d, k)) {
+        int e = json_str_copy(j->d, k, buf, sizeof(buf), NULL);
+        if (e == ERR_INVAL)
+            j->bad = true;
+        else
+            warn_add_text(&s->warnings, buf); /* ERR_TOOBIG: cut, as added */
+    }
+}
+
+/* One [lo, hi] pair of "shards"."covered", in order after prev_hi. */
+static bool sj_range(struct sj *j, int k, int64_t of, int64_t prev_hi,
+                     struct summary_range *r)
+{
+    return json_type(j->d, k) == JSON_ARRAY && json_len(j->d, k) == 2 &&
+           json_int64(j->d, json_at(j->d, k, 0), &r->lo) &&
+           json_int64(j->d, json_at(j->d, k, 1), &r->hi) &&
+           r->lo > prev_hi + 1 && r->lo <= r->hi && r->hi < of;
+}
+
+/* "shards": {"of": N, "covered": [[lo, hi]...], "partial": b}, canonical
+ * only (N > 1, ranges sorted, coalesced, not the whole run), so a file
+ * reads back as the merge that wrote it. */
+static void sj_shards(struct sj *j, int root, struct summary *s)
+{
+    int o = json_get(j->d, root, "shards");
+    if (o < 0)
+        return;
+    struct summary_shards *sh = &s->shards;
+    int cov = json_get(j->d, o, "covered");
+    int part = json_get(j->d, o, "partial");
+    int64_t of = 0;
+    if (!json_int64(j->d, json_get(j->d, o, "of"), &of) || of < 2 ||
+        json_type(j->d, cov) != JSON_ARRAY || json_len(j->d, cov) == 0 ||
+        (part >= 0 && !json_bool(j->d, part, &sh->partial))) {
+        j->bad = true;
+        return;
+    }
+    sh->count = of;
+    sh->ranges = xcalloc(json_len(j->d, cov), sizeof(*sh->ranges));
+    int64_t prev = -2;
+    for (int k = json_child(j->d, cov); k >= 0; k = json_next(j->d, k)) {
+        if (!sj_range(j, k, of, prev, &sh->ranges[sh->n])) {
+            j->bad = true;
+            return;
+        }
+        prev = sh->ranges[sh->n++].hi;
+    }
+    if (summary_shards_missing(sh) < 0)
+        j->bad = true; /* a whole run is written without "shards" */
+}
+
 static void sj_rest(struct sj *j, int root, struct summary *s)
 {
     sj_str(j, root, "tool", s->tool);
@@ -267,6 +329,8 @@ static void sj_rest(struct sj *j, int root, struct summary *s)
                       &s->latency_uncorrected, NULL, NULL);
     s->transport_errors = sj_int(j, root, "transport_errors");
     sj_generator(j, root, s);
+    sj_warnings(j, root, s);
+    sj_shards(j, root, s);
     s->dropped = sj_int(j, root, "dropped_values");
     int ci = json_get(j->d, root, "ci95");
     if (ci >= 0) {

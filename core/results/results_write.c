@@ -393,12 +393,42 @@ static void w_tail(struct json_w *w, const struct summary *s)
     }
 }
 
+/* "warnings" (always, [] when none) and, for part of a run, "shards". */
+static void w_guard(struct json_w *w, const struct summary *s)
+{
+    json_w_key(w, "warnings");
+    json_w_arr_begin(w);
+    for (size_t i = 0; i < s->warnings.n; i++)
+        json_w_str(w, s->warnings.items[i]);
+    json_w_arr_end(w);
+    const struct summary_shards *sh = &s->shards;
+    if (sh->count <= 1)
+        return;
+    json_w_key(w, "shards");
+    json_w_obj_begin(w);
+    json_w_key(w, "of");
+    json_w_int(w, sh->count);
+    json_w_key(w, "covered");
+    json_w_arr_begin(w);
+    for (size_t i = 0; i < sh->n; i++) {
+        json_w_arr_begin(w);
+        json_w_int(w, sh->ranges[i].lo);
+        json_w_int(w, sh->ranges[i].hi);
+        json_w_arr_end(w);
+    }
+    json_w_arr_end(w);
+    json_w_key(w, "partial");
+    json_w_bool(w, sh->partial);
+    json_w_obj_end(w);
+}
+
 int results_fwrite_summary(FILE *out, const struct summary *s)
 {
     struct json_w w;
     json_w_init(&w, out, true);
     json_w_obj_begin(&w);
     w_head(&w, s);
+    w_guard(&w, s);
     w_requests(&w, &s->requests);
     w_by_reason(&w, "denied_by_reason", s->denied_by_reason, 1);
     w_final(&w, s);

@@ -45,6 +45,8 @@ void summary_fini(struct summary *s)
     if (s == NULL)
         return;
     free(s->pops);
+    warn_list_fini(&s->warnings);
+    summary_shards_fini(&s->shards);
     summary_init(s);
 }
 
@@ -157,6 +159,10 @@ void summary_copy(struct summary *dst, const struct summary *src)
     summary_fini(dst);
     *dst = *src;
     dst->pops = NULL;
+    warn_list_init(&dst->warnings);
+    warn_list_copy(&dst->warnings, &src->warnings);
+    dst->shards.ranges = NULL;
+    summary_shards_copy(&dst->shards, &src->shards);
     if (src->n_pops > 0) {
         dst->pops = xcalloc(src->n_pops, sizeof(*dst->pops));
         memcpy(dst->pops, src->pops, src->n_pops * sizeof(*dst->pops));

@@ -21,6 +21,7 @@
 
 #include "core/base/err.h"
 #include "core/base/reason.h"
+#include "core/base/warn.h"
 #include "core/stats/record.h"
 
 #define SUMMARY_STR_MAX 64
@@ -71,6 +72,21 @@ struct summary_gen {
                                       ended: no answer recorded */
 };
 
+/* Which shards of a run a result holds ("shards" in summary.json, written
+ * only for part of a run).  A whole run -- unsharded, or every shard
+ * merged -- is count 0 with no ranges (what summary_init gives), so a
+ * complete merge writes what an unsharded run writes.  Otherwise count > 1
+ * and the ranges are sorted, disjoint and not adjacent (coalesced). */
+struct summary_range {
+    int64_t lo, hi; /* shard indices lo..hi, inclusive */
+};
+struct summary_shards {
+    int64_t count;                /* N of --shard I/N; 0: a whole run */
+    struct summary_range *ranges; /* owned */
+    size_t n;
+    bool partial; /* merged with --partial while shards were missing */
+};
+
 struct summary {
     char tool[SUMMARY_STR_MAX];     /* "tollgate" */
     char version[SUMMARY_STR_MAX];  /* TOLLGATE_VERSION */
@@ -109,6 +125,11 @@ struct summary {
     struct summary_gen generator;
 
     int64_t dropped; /* latency values outside the histogram range */
+
+    /* Guard rails: what makes this result differ from what was written
+     * ("warnings"), and which shards it covers ("shards"). */
+    struct warn_list warnings;
+    struct summary_shards shards;
 
     int replications; /* 1 for a single run */
     bool has_ci95;
@@ -153,6 +174,30 @@ void summary_gen_add(struct summary_gen *acc, const struct summary_gen *g);
 
 /* Deep copy (dst summary_init'ed or finalised). */
 void summary_copy(struct summary *dst, const struct summary *src);
+
+/* ---- shards (summary_shards.c) ---- */
+
+/* Marks sh as shard index of count (0 <= index < count; count 1 is the
+ * whole run).  sh is initialised or finalised. */
+void summary_shards_set(struct summary_shards *sh, int64_t index,
+                        int64_t count);
+/* Adds src's shards to acc (a whole run counts as shard 0 of 1, so two
+ * whole runs overlap); a set that becomes complete is normalised.  Returns
+ * ERR_OK; ERR_RANGE when the counts differ; ERR_INVAL when a shard of src is
+ * already in acc, with that shard in *dup.  acc is unchanged on error. */
+int summary_shards_add(struct summary_shards *acc,
+                       const struct summary_shards *src,
+                       int64_t *dup) WARN_UNUSED;
+/* The first shard index missing from sh, or -1 when it covers all. */
+int64_t summary_shards_missing(const struct summary_shards *sh);
+/* A complete set becomes the whole-run form (count 0, no ranges). */
+void summary_shards_normalize(struct summary_shards *sh);
+/* "0-3,5 of 8" (or "the whole run") into buf; returns buf. */
+char *summary_shards_fmt(char *buf, size_t len,
+                         const struct summary_shards *sh);
+void summary_shards_copy(struct summary_shards *dst,
+                         const struct summary_shards *src);
+void summary_shards_fini(struct summary_shards *sh);
 
 /* Student-t 0.975 quantile for df degrees of freedom (df >= 1). */
 double summary_t975(int df);

@@ -139,14 +139,22 @@ static void put_file(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
-static void write_dir(const char *dir, const struct rec *r, const char *mode)
+/* A results directory of r as shard i of n (n 1: a whole run). */
+static void write_shard(const char *dir, const struct rec *r, const char *mode,
+                        int i, int n)
 {
     struct summary s;
     summary_init(&s);
     struct summary_meta m = { "unit-scenario", mode, 42 };
     summary_from_record(&s, r, &m);
+    summary_shards_set(&s.shards, i, n);
     assert_int_equal(results_write_all(dir, r, &s), ERR_OK);
     summary_fini(&s);
+}
+
+static void write_dir(const char *dir, const struct rec *r, const char *mode)
+{
+    write_shard(dir, r, mode, 0, 1);
 }
 
 /* ---- summary.json -----------------------------------------------------------
@@ -243,11 +251,12 @@ static void test_final_adds_up(void **state)
         char *dirs[2] = { tmpdir(), tmpdir() }, *out = tmpdir();
         for (int i = 0; i < 2; i++) {
             rec_finish(sh[i], 30 * S, true);
-            write_dir(dirs[i], sh[i], live ? "run" : "sim");
+            write_shard(dirs[i], sh[i], live ? "run" : "sim", i, 2);
         }
         char err[256] = "", path[512];
         const char *in[2] = { dirs[0], dirs[1] };
-        assert_int_equal(results_merge(out, in, 2, err, sizeof(err)), ERR_OK);
+        assert_int_equal(results_merge(out, in, 2, false, err, sizeof(err)),
+                         ERR_OK);
         snprintf(path, sizeof(path), "%s/%s", out, RESULTS_SUMMARY);
         struct summary m;
         summary_init(&m);
@@ -457,6 +466,26 @@ static const struct sj_case sj_cases[] = {
     { "complete is a number",
       "{\"requests\":{},\"denied_by_reason\":{},\"complete\":1}", ERR_PARSE },
     { "truncated", "{\"requests\":{\"attempts\":3", ERR_PARSE },
+#define SJ_MIN                                                                 \
+    "{\"requests\":{\"attempts\":3,\"unique\":2,\"ok\":1,\"denied\":2},"       \
+    "\"denied_by_reason\":{\"rate_limit\":2},"
+    { "warnings as strings", SJ_MIN "\"warnings\":[\"a: b\",\"c\"]}", ERR_OK },
+    { "warnings not a list", SJ_MIN "\"warnings\":\"a\"}", ERR_PARSE },
+    { "warning not a string", SJ_MIN "\"warnings\":[1]}", ERR_PARSE },
+    { "shard 1 of 2",
+      SJ_MIN "\"shards\":{\"of\":2,\"covered\":[[1,1]],\"partial\":false}}",
+      ERR_OK },
+    { "shards of 1", SJ_MIN "\"shards\":{\"of\":1,\"covered\":[[0,0]]}}",
+      ERR_PARSE },
+    { "shards covering all",
+      SJ_MIN "\"shards\":{\"of\":2,\"covered\":[[0,1]]}}", ERR_PARSE },
+    { "shard ranges not coalesced",
+      SJ_MIN "\"shards\":{\"of\":4,\"covered\":[[0,0],[1,1]]}}", ERR_PARSE },
+    { "shard ranges unsorted",
+      SJ_MIN "\"shards\":{\"of\":4,\"covered\":[[2,2],[0,0]]}}", ERR_PARSE },
+    { "shard past the count",
+      SJ_MIN "\"shards\":{\"of\":4,\"covered\":[[3,4]]}}", ERR_PARSE },
+    { "shards without covered", SJ_MIN "\"shards\":{\"of\":4}}", ERR_PARSE },
 };
 
 static void test_sj_case(void **state)
@@ -750,7 +779,7 @@ static void test_merge_dirs_exact(void **state)
     for (int i = 0; i < 3; i++) {
         rec_finish(sh[i], 30 * S, true);
         dirs[i] = tmpdir();
-        write_dir(dirs[i], sh[i], "run");
+        write_shard(dirs[i], sh[i], "run", i, 3);
     }
     put_file(dirs[0], RESULTS_SCENARIO, "name: unit-scenario\n");
     put_file(dirs[0], RESULTS_EVENTS, "start_s,end_s,kind,label\n");
@@ -758,7 +787,8 @@ static void test_merge_dirs_exact(void **state)
     write_dir(single, all, "run");
     char err[256] = "";
     const char *in[3] = { dirs[0], dirs[1], dirs[2] };
-    assert_int_equal(results_merge(out, in, 3, err, sizeof(err)), ERR_OK);
+    assert_int_equal(results_merge(out, in, 3, false, err, sizeof(err)),
+                     ERR_OK);
     const char *same[] = { RESULTS_SUMMARY, RESULTS_TIMESERIES, RESULTS_HGRM,
                            RESULTS_TGH };
     for (size_t k = 0; k < 4; k++) {
@@ -771,19 +801,22 @@ static void test_merge_dirs_exact(void **state)
     assert_string_equal(sc, "name: unit-scenario\n");
     free(sc);
     /* errors: no inputs, output is an input, missing input, not shards */
-    assert_int_equal(results_merge(out, in, 0, err, sizeof(err)), ERR_INVAL);
-    assert_int_equal(results_merge(dirs[1], in, 3, err, sizeof(err)),
+    assert_int_equal(results_merge(out, in, 0, false, err, sizeof(err)),
+                     ERR_INVAL);
+    assert_int_equal(results_merge(dirs[1], in, 3, false, err, sizeof(err)),
                      ERR_INVAL);
     const char *missing[] = { "/nonexistent/tollgate" };
     errno = 0;
-    assert_int_equal(results_merge(out, missing, 1, err, sizeof(err)), ERR_IO);
+    assert_int_equal(results_merge(out, missing, 1, false, err, sizeof(err)),
+                     ERR_IO);
     assert_int_equal(errno, ENOENT);
     assert_non_null(strstr(err, "/nonexistent/tollgate/summary.json"));
     struct rec_config other = { 60 * S, S, 2 * S, 2, pop_names, true };
     struct rec *o = NULL;
     assert_int_equal(rec_new(&other, &o), ERR_OK);
     write_dir(dirs[2], o, "run");
-    assert_int_equal(results_merge(out, in, 3, err, sizeof(err)), ERR_INVAL);
+    assert_int_equal(results_merge(out, in, 3, false, err, sizeof(err)),
+                     ERR_INVAL);
     assert_non_null(strstr(err, "not a shard"));
     rec_free(o);
     for (int i = 0; i < 3; i++) {
@@ -793,6 +826,201 @@ static void test_merge_dirs_exact(void **state)
     rmtree(single);
     rmtree(out);
     rec_free(all);
+}
+
+/* ---- merge guards: each shard once, all of them, one run ---------------- */
+
+/* One input of a merge: shard i of n, with these run fields. */
+struct shard_spec {
+    int i, n;
+    const char *mode;
+    uint64_t seed;
+    int64_t duration_s, interval_s;
+    const char *warning; /* NULL: none */
+};
+
+struct guard_case {
+    const char *name;
+    struct shard_spec in[2];
+    size_t n_in;
+    bool twice;   /* the first directory again as the second input */
+    bool partial; /* --partial */
+    int want;
+    const char *want_msg;   /* substring of err (ERR_OK: of a warning) */
+    int64_t want_shards_of; /* ERR_OK: merged "shards"."of" (0: whole) */
+};
+
+#define SH(i, n)                                                               \
+    {                                                                          \
+        i, n, "run", 42, 30, 1, NULL                                           \
+    }
+static const struct guard_case guard_cases[] = {
+    { "two shards of two merge whole",
+      { SH(0, 2), SH(1, 2) },
+      2,
+      false,
+      false,
+      ERR_OK,
+      NULL,
+      0 },
+    { "a directory twice is refused",
+      { SH(0, 2), SH(1, 2) },
+      2,
+      true,
+      false,
+      ERR_INVAL,
+      "is given twice",
+      0 },
+    { "two copies of a shard are refused",
+      { SH(0, 2), SH(0, 2) },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "shard 0 is already in the merge",
+      0 },
+    { "two whole runs are refused",
+      { SH(0, 1), SH(0, 1) },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "shard 0 is already in the merge",
+      0 },
+    { "a whole run and a shard are refused",
+      { SH(0, 1), SH(1, 2) },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "shard 1 is already in the merge",
+      0 },
+    { "one shard of two is incomplete",
+      { SH(0, 2) },
+      1,
+      false,
+      false,
+      ERR_INVAL,
+      "shard 1 is missing",
+      0 },
+    { "--partial marks a missing shard",
+      { SH(1, 3), SH(0, 3) },
+      2,
+      false,
+      true,
+      ERR_OK,
+      "partial result: holds shards 0-1 of 3",
+      3 },
+    { "shard counts differ",
+      { SH(0, 2), SH(1, 3) },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "shard count (1 of 3 here, 0 of 2 so far)",
+      0 },
+    { "mode differs",
+      { SH(0, 2), { 1, 2, "sim", 42, 30, 1, NULL } },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "mode (sim here, run in",
+      0 },
+    { "seed differs",
+      { SH(0, 2), { 1, 2, "run", 7, 30, 1, NULL } },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "seed (7 here, 42 in",
+      0 },
+    { "duration differs",
+      { SH(0, 2), { 1, 2, "run", 42, 60, 1, NULL } },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "duration (1m here, 30s in",
+      0 },
+    { "interval differs",
+      { SH(0, 2), { 1, 2, "run", 42, 30, 2, NULL } },
+      2,
+      false,
+      false,
+      ERR_INVAL,
+      "interval (2s here, 1s in",
+      0 },
+    { "warnings are kept, once each",
+      { { 0, 2, "run", 42, 30, 1, "w: a" },
+        { 1, 2, "run", 42, 30, 1, "w: a" } },
+      2,
+      false,
+      false,
+      ERR_OK,
+      "w: a",
+      0 },
+};
+#undef SH
+
+static char *write_spec(const struct shard_spec *sp)
+{
+    struct rec_config cfg = {
+        sp->duration_s * S, sp->interval_s * S, 0, 2, pop_names, true
+    };
+    struct rec *r = NULL;
+    assert_int_equal(rec_new(&cfg, &r), ERR_OK);
+    rec_finish(r, sp->duration_s * S, true);
+    struct summary s;
+    summary_init(&s);
+    struct summary_meta m = { "unit-scenario", sp->mode, sp->seed };
+    summary_from_record(&s, r, &m);
+    summary_shards_set(&s.shards, sp->i, sp->n);
+    if (sp->warning != NULL)
+        warn_add_text(&s.warnings, sp->warning);
+    char *dir = tmpdir();
+    assert_int_equal(results_write_all(dir, r, &s), ERR_OK);
+    summary_fini(&s);
+    rec_free(r);
+    return dir;
+}
+
+static void test_guard_case(void **state)
+{
+    const struct guard_case *c = *state;
+    char *dirs[2] = { NULL, NULL }, *out = tmpdir();
+    const char *in[2];
+    for (size_t k = 0; k < c->n_in; k++)
+        in[k] = dirs[k] = write_spec(&c->in[k]);
+    if (c->twice)
+        in[1] = dirs[0];
+    char err[512] = "";
+    int rc = results_merge(out, in, c->n_in, c->partial, err, sizeof(err));
+    assert_int_equal(rc, c->want);
+    if (rc != ERR_OK) {
+        if (strstr(err, c->want_msg) == NULL)
+            fail_msg("message '%s' lacks '%s'", err, c->want_msg);
+    } else {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", out, RESULTS_SUMMARY);
+        struct summary m;
+        summary_init(&m);
+        assert_int_equal(results_read_summary(path, &m, err, sizeof(err)),
+                         ERR_OK);
+        assert_int_equal(m.shards.count, c->want_shards_of);
+        assert_true(m.shards.partial == (c->want_shards_of > 0));
+        if (c->want_msg != NULL) {
+            assert_int_equal(m.warnings.n, 1);
+            assert_non_null(strstr(m.warnings.items[0], c->want_msg));
+        } else {
+            assert_int_equal(m.warnings.n, 0);
+        }
+        summary_fini(&m);
+    }
+    for (size_t k = 0; k < 2; k++)
+        if (dirs[k] != NULL)
+            rmtree(dirs[k]);
+    rmtree(out);
 }
 
 /* Merged live shards add their generator blocks; one late shard makes
@@ -817,13 +1045,15 @@ static void test_merge_generator(void **state)
             summary_from_record(&s, sh[i], &m);
             s.has_generator = with;
             s.generator = gen[i];
+            summary_shards_set(&s.shards, i, 2);
             dirs[i] = tmpdir();
             assert_int_equal(results_write_all(dirs[i], sh[i], &s), ERR_OK);
             summary_fini(&s);
         }
         char err[256] = "", path[512];
         const char *in[2] = { dirs[0], dirs[1] };
-        assert_int_equal(results_merge(out, in, 2, err, sizeof(err)), ERR_OK);
+        assert_int_equal(results_merge(out, in, 2, false, err, sizeof(err)),
+                         ERR_OK);
         snprintf(path, sizeof(path), "%s/%s", out, RESULTS_SUMMARY);
         struct summary m;
         summary_init(&m);
@@ -963,8 +1193,12 @@ static void test_hgrm_file(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_SJ + N_TGH + 16];
+    enum { N_GUARD = sizeof(guard_cases) / sizeof(guard_cases[0]) };
+    struct CMUnitTest tests[N_SJ + N_TGH + N_GUARD + 16];
     size_t n = 0;
+    for (size_t i = 0; i < N_GUARD; i++)
+        tests[n++] = (struct CMUnitTest){ guard_cases[i].name, test_guard_case,
+                                          NULL, NULL, (void *)&guard_cases[i] };
     for (size_t i = 0; i < N_SJ; i++)
         tests[n++] = (struct CMUnitTest){ sj_cases[i].name, test_sj_case, NULL,
                                           NULL, (void *)&sj_cases[i] };
