@@ -679,6 +679,29 @@ static int drive(struct run_ctx *c, struct lg_stats *st)
     return CLI_CONTINUE;
 }
 
+struct write_ctx {
+    struct run_ctx *c;
+    const struct summary *s;
+    const struct lg_generator *gen;
+};
+
+/* Every file of the result into dir (a new directory, opts_write_dir),
+ * the embedded serve's own results in dir/serve. */
+static int write_files(void *ctx, const char *dir)
+{
+    struct write_ctx *w = ctx;
+    int rc = write_results(dir, w->c->sc, w->c->rec, w->s, w->gen);
+    if (rc == ERR_OK && w->c->srv) {
+        size_t n = strlen(dir) + sizeof("/serve");
+        char *sub = xmalloc(n);
+        snprintf(sub, n, "%s/serve", dir);
+        serve_stop(w->c->srv);
+        rc = serve_write_results(w->c->srv, sub);
+        free(sub);
+    }
+    return rc;
+}
+
 static int finish(struct run_ctx *c, const struct lg_stats *st)
 {
     struct summary s;
@@ -708,18 +731,11 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
         .shard_n = c->o.shard_n,
         .start_epoch_s = c->start_epoch_s,
     };
-    int rc = write_results(c->dir, c->sc, c->rec, &s, &gen);
-    if (rc == ERR_OK && c->srv) {
-        char sub[600];
-        snprintf(sub, sizeof(sub), "%s/serve", c->dir);
-        serve_stop(c->srv);
-        rc = serve_write_results(c->srv, sub);
-    }
+    struct write_ctx w = { c, &s, &gen };
+    int rc = opts_write_dir("tollgate run", c->dir, write_files, &w);
     int status = CLI_CONTINUE;
     if (rc != ERR_OK) {
-        fprintf(stderr, "tollgate run: writing %s: %s (%s)\n", c->dir,
-                err_str(rc), strerror(errno));
-        status = EXIT_RUNTIME;
+        status = EXIT_RUNTIME; /* reported */
     } else {
         print_report(&s, st, c->connections, c->dir);
         if (c->o.check)

@@ -373,17 +373,19 @@ static void results_dir(const struct cli_serve *o, const struct scenario *sc,
         snprintf(dir, len, "results/%s-serve", sc->name);
 }
 
+/* serve's files into dir (a new directory, opts_write_dir). */
+static int write_files(void *ctx, const char *dir)
+{
+    return serve_write_results(ctx, dir);
+}
+
 static int write_results(const struct cli_serve *o, const struct scenario *sc,
                          const struct serve *s)
 {
     char dir[1024];
     results_dir(o, sc, dir, sizeof(dir));
-    int rc = serve_write_results(s, dir);
-    if (rc != ERR_OK) {
-        fprintf(stderr, "tollgate serve: cannot write results to %s: %s\n", dir,
-                strerror(errno));
-        return EXIT_RUNTIME;
-    }
+    if (opts_write_dir("tollgate serve", dir, write_files, (void *)s) != ERR_OK)
+        return EXIT_RUNTIME; /* reported */
     if (!o->quiet)
         fprintf(stderr, "tollgate serve: results in %s\n", dir);
     return EXIT_OK;

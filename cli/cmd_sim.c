@@ -282,22 +282,35 @@ static int write_replications(const char *dir, const struct rep *reps, size_t n)
     return ERR_OK;
 }
 
-static int write_results(const char *dir, const struct scenario *sc,
-                         const struct rep *reps, size_t n,
-                         const struct summary *sum)
+struct write_ctx {
+    const struct scenario *sc;
+    const struct rep *reps;
+    size_t n;
+    const struct summary *sum;
+};
+
+/* Every file of the result into dir (a new directory, opts_write_dir). */
+static int write_files(void *ctx, const char *dir)
 {
-    int rc = results_write_all(dir, reps[0].rec, sum);
+    const struct write_ctx *w = ctx;
+    const struct rep *reps = w->reps;
+    int rc = results_write_all(dir, reps[0].rec, w->sum);
     if (rc == ERR_OK)
         rc = results_write_timeline(dir, reps[0].stats.rows,
                                     reps[0].stats.n_rows, reps[0].stats.end_ns);
     if (rc == ERR_OK)
-        rc = results_write_scenario(dir, sc);
-    if (rc == ERR_OK && n > 1)
-        rc = write_replications(dir, reps, n);
-    if (rc != ERR_OK)
-        fprintf(stderr, "tollgate sim: writing %s: %s (%s)\n", dir, err_str(rc),
-                strerror(errno));
+        rc = results_write_scenario(dir, w->sc);
+    if (rc == ERR_OK && w->n > 1)
+        rc = write_replications(dir, reps, w->n);
     return rc;
+}
+
+static int write_results(const char *dir, const struct scenario *sc,
+                         const struct rep *reps, size_t n,
+                         const struct summary *sum)
+{
+    struct write_ctx w = { sc, reps, n, sum };
+    return opts_write_dir("tollgate sim", dir, write_files, &w);
 }
 
 /* ---- reporting -------------------------------------------------------------

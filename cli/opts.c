@@ -105,9 +105,32 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
     return rc == ERR_OK ? CLI_CONTINUE : EXIT_USAGE;
 }
 
+int opts_write_dir(const char *prog, const char *dir, opts_write_fn *fn,
+                   void *ctx)
+{
+    char why[1024];
+    struct results_stage st;
+    int rc = results_stage_begin(&st, dir, why, sizeof(why));
+    if (rc == ERR_OK) {
+        rc = fn(ctx, st.tmp);
+        if (rc != ERR_OK)
+            snprintf(why, sizeof(why), "%s (%s)", err_str(rc), strerror(errno));
+    }
+    if (rc == ERR_OK)
+        rc = results_stage_commit(&st, why, sizeof(why));
+    results_stage_fini(&st);
+    if (rc != ERR_OK)
+        fprintf(stderr, "%s: writing %s: %s\n", prog, dir, why);
+    return rc;
+}
+
 int opts_check_out_dir(const char *prog, const char *dir)
 {
     char why[1024];
+    if (results_dir_replaceable(dir, why, sizeof(why)) != ERR_OK) {
+        fprintf(stderr, "%s: %s\n", prog, why);
+        return errno == EEXIST ? EXIT_USAGE : EXIT_RUNTIME;
+    }
     if (results_check_dir(dir, why, sizeof(why)) == ERR_OK)
         return CLI_CONTINUE;
     fprintf(stderr,

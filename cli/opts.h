@@ -59,11 +59,25 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
 
 /*
  * The output-directory step of sim, run and serve, before any work: checks
- * that results can be written to dir (results_check_dir: missing
+ * that dir may be replaced by a result (missing, empty or a tollgate
+ * results directory; anything else is refused with EXIT_USAGE (2)) and
+ * that results can be written there (results_check_dir: missing
  * directories can be created, a file can be written; nothing is left
  * behind).  Returns CLI_CONTINUE when they can, else prints "prog: cannot write
  * results to DIR: why" to stderr and returns EXIT_RUNTIME (3).
  */
 int opts_check_out_dir(const char *prog, const char *dir) WARN_UNUSED;
+
+/*
+ * Writes a results directory as a whole: fn(ctx, tmp) writes every file
+ * into tmp, a new directory beside dir, which then replaces dir in one
+ * step (results_stage_*), so no file of an earlier run survives and a
+ * crash leaves the old or the new result.  dir must be missing, empty or
+ * a results directory (opts_check_out_dir said so before the work).
+ * Returns ERR_OK, or the error after printing "prog: writing DIR: why".
+ */
+typedef int opts_write_fn(void *ctx, const char *tmp);
+int opts_write_dir(const char *prog, const char *dir, opts_write_fn *fn,
+                   void *ctx) WARN_UNUSED;
 
 #endif

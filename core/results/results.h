@@ -51,6 +51,39 @@ int results_mkdir(const char *dir) WARN_UNUSED;
  * that could not be created or written. */
 int results_check_dir(const char *dir, char *err, size_t err_len) WARN_UNUSED;
 
+/* ---- replacing a results directory as a whole (results_dir.c) ---------- */
+
+/* A results directory being written: writers write into tmp, a new
+ * directory beside dir; commit puts it in dir's place in one step and
+ * removes the old tree.  See results_dir.c for what a crash leaves. */
+struct results_stage {
+    char *dir; /* final path, trailing slashes removed */
+    char *tmp; /* where to write; NULL after commit */
+};
+
+/* ERR_OK when dir may be replaced by a new result: it is missing, empty,
+ * or a tollgate results directory (summary.json with "tool":
+ * "tollgate").  ERR_IO (errno kept) with a message in err otherwise: not
+ * a directory, unreadable, '.' or '..', or a non-empty directory of
+ * something else (refused, since replacing it would delete it). */
+int results_dir_replaceable(const char *dir, char *err,
+                            size_t err_len) WARN_UNUSED;
+/* Checks dir (results_dir_replaceable), creates its missing parents and
+ * the temporary sibling.  ERR_IO with a message in err.  Call
+ * results_stage_fini in every case. */
+int results_stage_begin(struct results_stage *st, const char *dir, char *err,
+                        size_t err_len) WARN_UNUSED;
+/* Puts st->tmp in place of st->dir (atomically where the system can
+ * exchange two directories) and removes the old one.  ERR_IO with a
+ * message in err; dir is then unchanged. */
+int results_stage_commit(struct results_stage *st, char *err,
+                         size_t err_len) WARN_UNUSED;
+/* Removes the temporary directory if it was not committed; frees.
+ * Accepts NULL. */
+void results_stage_fini(struct results_stage *st);
+/* rm -r path (a file or a directory tree; missing is fine).  ERR_IO. */
+int results_rmtree(const char *path) WARN_UNUSED;
+
 /* Writes one file atomically: fn(ctx, tmp) writes the content (returning
  * an enum err), then flush + fsync + rename to dir/name.  On any failure
  * the temporary file is removed and the error returned (ERR_IO: errno of

@@ -249,6 +249,20 @@ static int write_merged(const char *out_dir, const struct merge_acc *a,
     return rc;
 }
 
+/* The merged result replaces out_dir as a whole (results_stage_*). */
+static int write_staged(const char *out_dir, const struct merge_acc *a,
+                        char *err, size_t err_len)
+{
+    struct results_stage st;
+    int rc = results_stage_begin(&st, out_dir, err, err_len);
+    if (rc == ERR_OK)
+        rc = write_merged(st.tmp, a, err, err_len);
+    if (rc == ERR_OK)
+        rc = results_stage_commit(&st, err, err_len);
+    results_stage_fini(&st);
+    return rc;
+}
+
 int results_merge(const char *out_dir, const char *const *in_dirs, size_t n,
                   bool allow_partial, char *err, size_t err_len)
 {
@@ -266,6 +280,8 @@ int results_merge(const char *out_dir, const char *const *in_dirs, size_t n,
                                 "twice",
                                 in_dirs[i], in_dirs[k]);
     }
+    if (results_dir_replaceable(out_dir, err, err_len) != ERR_OK)
+        return errno == EEXIST ? ERR_INVAL : ERR_IO; /* refused: usage */
     struct merge_acc a = { .first = in_dirs[0] };
     summary_init(&a.meta);
     int rc = ERR_OK;
@@ -274,7 +290,7 @@ int results_merge(const char *out_dir, const char *const *in_dirs, size_t n,
     if (rc == ERR_OK)
         rc = check_complete(&a, allow_partial, err, err_len);
     if (rc == ERR_OK)
-        rc = write_merged(out_dir, &a, err, err_len);
+        rc = write_staged(out_dir, &a, err, err_len);
     rec_free(a.rec);
     summary_fini(&a.meta);
     return rc;

@@ -1023,6 +1023,48 @@ static void test_guard_case(void **state)
     rmtree(out);
 }
 
+/* A results directory is replaced as a whole: a stale file does not
+ * survive a commit, an aborted stage leaves the old result, a foreign
+ * non-empty directory is refused (EEXIST) and untouched. */
+static void test_stage_replaces_whole(void **state)
+{
+    (void)state;
+    struct rec *r = mk(false);
+    rec_finish(r, 30 * S, true);
+    char *d = tmpdir(), err[512] = "", path[600];
+    write_dir(d, r, "sim");
+    put_file(d, "bad", "stale\n"); /* an earlier run's extra file */
+    struct results_stage st;
+    assert_int_equal(results_stage_begin(&st, d, err, sizeof(err)), ERR_OK);
+    write_dir(st.tmp, r, "sim");
+    snprintf(path, sizeof(path), "%s", st.tmp);
+    results_stage_fini(&st); /* aborted: old result kept, temp gone */
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof(path), "%s/bad", d);
+    assert_int_equal(access(path, F_OK), 0);
+    assert_int_equal(results_stage_begin(&st, d, err, sizeof(err)), ERR_OK);
+    write_dir(st.tmp, r, "sim");
+    assert_int_equal(results_stage_commit(&st, err, sizeof(err)), ERR_OK);
+    results_stage_fini(&st);
+    assert_int_equal(access(path, F_OK), -1); /* stale file gone */
+    snprintf(path, sizeof(path), "%s/%s", d, RESULTS_SUMMARY);
+    assert_int_equal(access(path, F_OK), 0);
+    /* foreign: a file that is not ours */
+    remove(path);
+    put_file(d, "bad", "mine\n");
+    errno = 0;
+    assert_int_equal(results_stage_begin(&st, d, err, sizeof(err)), ERR_IO);
+    assert_int_equal(errno, EEXIST);
+    assert_non_null(strstr(err, "not a tollgate results directory"));
+    results_stage_fini(&st);
+    char *text = slurp(d, "bad");
+    assert_string_equal(text, "mine\n");
+    free(text);
+    assert_int_equal(results_dir_replaceable(".", err, sizeof(err)), ERR_IO);
+    rmtree(d);
+    rec_free(r);
+}
+
 /* Merged live shards add their generator blocks; one late shard makes
  * the merged run late.  Without the block (sim) the merge has none. */
 static void test_merge_generator(void **state)
@@ -1214,6 +1256,7 @@ int main(void)
         cmocka_unit_test(test_tgh_roundtrip),
         cmocka_unit_test(test_merge_dirs_exact),
         cmocka_unit_test(test_merge_generator),
+        cmocka_unit_test(test_stage_replaces_whole),
         cmocka_unit_test(test_atomic_and_errors),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_hgrm_file),
