@@ -708,6 +708,7 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
     summary_init(&s);
     struct summary_meta meta = { c->sc->name, "run", c->sc->seed };
     summary_from_record(&s, c->rec, &meta);
+    warn_list_copy(&s.warnings, &c->sc->warnings);
     s.has_generator = true;
     s.generator = (struct summary_gen){
         .kept_up = st->kept_up,

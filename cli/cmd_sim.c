@@ -250,6 +250,7 @@ static int run_rep(const struct scenario *sc, struct rep *r,
     }
     struct summary_meta meta = { sc->name, "sim", r->seed };
     summary_from_record(&r->sum, r->rec, &meta);
+    warn_list_copy(&r->sum.warnings, &sc->warnings);
     return ERR_OK;
 }
 

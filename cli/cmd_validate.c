@@ -38,8 +38,13 @@ static void print_help(FILE *out)
             "filled in\n"
             "  -q, --quiet      print nothing on success\n"
             "  -h, --help       this help\n\n"
-            "Exit status: 0 valid, 2 invalid scenario, unreadable file or "
-            "usage error.\n\n"
+            "Warnings (on stderr, as \"tollgate validate: warning: "
+            "file:line:col: ...\")\nname what a run would do differently "
+            "from what the file says, such as\ntraffic phases that end "
+            "before the run or events a shortened run never\nreaches; "
+            "sim and run print the same and record them in summary.json.\n\n"
+            "Exit status: 0 valid (warnings or not), 2 invalid scenario, "
+            "unreadable file or\nusage error.\n\n"
             "Example:\n"
             "  tollgate validate scenarios/capacity-planning.yaml "
             "--set policy.capacity.servers=32\n"
@@ -207,11 +212,13 @@ int cmd_validate(int argc, char **argv)
                 n == 1 ? "" : "s", err_str(rc));
         status = EXIT_USAGE;
     } else if (o.explain) {
+        warn_list_print(&sc->warnings, "tollgate validate", stderr);
         status = results_fwrite_scenario(stdout, sc) == ERR_OK ? EXIT_OK
                                                                : EXIT_RUNTIME;
     } else {
         if (!o.quiet)
             print_summary(o.path, sc);
+        warn_list_print(&sc->warnings, "tollgate validate", stderr);
         status = EXIT_OK;
     }
     scn_free(sc);

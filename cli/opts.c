@@ -100,6 +100,8 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
         if (d.n == 0)
             fprintf(stderr, "%s: %s: %s\n", prog, path, err_str(rc));
         scn_diags_print(&d, stderr);
+    } else {
+        warn_list_print(&(*out)->warnings, prog, stderr);
     }
     scn_diags_fini(&d);
     return rc == ERR_OK ? CLI_CONTINUE : EXIT_USAGE;

@@ -48,7 +48,9 @@ void opts_sets_fini(struct opts_sets *s);
  * ones, so that results' scenario.yaml records them; then reads path with
  * every override of s.  Problems go to stderr, prefixed with prog
  * ("tollgate sim"): a bad option value, or the scenario's located
- * diagnostics (or "prog: path: <error>" when there are none).
+ * diagnostics (or "prog: path: <error>" when there are none); so do the
+ * warnings of a valid scenario ("prog: warning: ...", sc->warnings, which
+ * the caller also records in its summary).
  * Returns CLI_CONTINUE (cli.h) with a new scenario in *out (the caller
  * scn_frees it), or EXIT_USAGE (2) with *out NULL.  s stays the caller's
  * (opts_sets_fini).

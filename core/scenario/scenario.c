@@ -339,6 +339,7 @@ void scn_free(struct scenario *sc)
 {
     if (sc == NULL)
         return;
+    warn_list_fini(&sc->warnings);
     for (size_t i = 0; i < sc->policy.n_tiers; i++)
         free(sc->policy.tiers[i].limits);
     free(sc->policy.tiers);

@@ -22,6 +22,7 @@
 
 #include "core/base/dist.h"
 #include "core/base/err.h"
+#include "core/base/warn.h"
 #include "core/scenario/expect.h"
 
 /* Input limits: a hostile file cannot make the parser exhaust memory. */
@@ -398,6 +399,11 @@ struct scenario {
         char *text;        /* "Authorization: Bearer ${env:KEY}" */
     } * env_texts;
     size_t n_env_texts;
+    /* What the engines will do differently from what the file and the
+     * overrides say, without it being an error (an event after a
+     * shortened run's end, traffic phases that end early): validate, sim
+     * and run print these, and the results record them. */
+    struct warn_list warnings;
 };
 
 /* A --set KEY=VALUE override: dotted path into the YAML tree, e.g.

@@ -154,6 +154,39 @@ static void conv_skew(struct scn_ctx *c, const struct ynode *t,
     scn_path_pop(c, mark);
 }
 
+/* Phases that end before the run does leave the population silent for
+ * the rest of it, whether the duration came from the file or from the
+ * command line: a warning, named by the times involved.  Phases that run
+ * past the file's own duration are cut there: also a warning.  A duration
+ * given on the command line asks for the first part of the run, so the
+ * phases it cuts are what was asked for (the events it cuts are named, in
+ * scenario_events.c, since the run no longer shows them). */
+static void check_phase_span(struct scn_ctx *c, const struct ynode *phases,
+                             const struct scn_population *p)
+{
+    int64_t total = 0, dur = c->sc->duration_ns;
+    for (size_t i = 0; i < p->n_phases; i++)
+        total += p->phases[i].for_ns; /* each bounded by SCN_MAX_DURATION */
+    if (dur <= 0 || total <= 0 || total == dur ||
+        (total > dur && c->duration_overridden))
+        return;
+    char t[48], d[48];
+    units_fmt_duration(t, sizeof(t), total);
+    units_fmt_duration(d, sizeof(d), dur);
+    const char *from =
+        c->duration_overridden ? ", set on the command line" : "";
+    if (total < dur)
+        scn_warn(c, phases, "phases",
+                 "the phases end at %s, before the end of the run (duration "
+                 "%s%s): population '%s' sends nothing from %s on",
+                 t, d, from, p->name, t);
+    else
+        scn_warn(c, phases, "phases",
+                 "the phases run to %s, past the end of the run (duration "
+                 "%s): population '%s' is cut at %s",
+                 t, d, p->name, d);
+}
+
 static void conv_traffic(struct scn_ctx *c, const struct ynode *pn,
                          struct scn_population *p)
 {
@@ -193,7 +226,9 @@ static void conv_traffic(struct scn_ctx *c, const struct ynode *pn,
                         closed_only[k]);
         if (phases)
             conv_phases(c, phases, p);
-        else
+        if (phases && c->rc == ERR_OK)
+            check_phase_span(c, phases, p);
+        else if (!phases)
             scn_err(c, n, "phases",
                     "missing required key 'phases' (open "
                     "loop); or use arrival: closed with "

@@ -143,6 +143,33 @@ void scn_err(struct scn_ctx *c, const struct ynode *n, const char *sub,
         c->rc = ERR_INVAL;
 }
 
+void scn_warn(struct scn_ctx *c, const struct ynode *n, const char *sub,
+              const char *fmt, ...)
+{
+    char msg[1024], where[SCN_PATH_MAX + 64];
+    if (c->names_fixed) /* sc is someone else's, read-only */
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    bool from_set = n && n->ovr >= 0 && (size_t)n->ovr < c->n_ovr;
+    if (n && !from_set && n->loc.line > 0)
+        snprintf(where, sizeof(where), "%s:%d:%d", c->d->file, n->loc.line,
+                 n->loc.col);
+    else
+        snprintf(where, sizeof(where), "%s", c->d->file);
+    if (from_set) {
+        size_t len = strlen(msg);
+        snprintf(msg + len, sizeof(msg) - len, " (from --set %s=%s)",
+                 c->ovr[n->ovr].key, c->ovr[n->ovr].value);
+    }
+    const char *key = c->path;
+    warn_add(&c->sc->warnings, where, "%s%s%s%s%s", key,
+             sub && c->path_len ? "." : "", sub ? sub : "",
+             key[0] || sub ? ": " : "", msg);
+}
+
 void scn_err_toobig(struct scn_ctx *c, const struct ynode *n, const char *sub,
                     const char *fmt, ...)
 {

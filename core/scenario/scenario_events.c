@@ -371,15 +371,28 @@ static void too_many_occurrences(struct scn_ctx *c, const struct ynode *n,
 }
 
 /* A run shortened by --set/--duration ends before some events: they are
- * left out of the scenario (not reported), so the engines, the labels and
- * the written scenario.yaml all hold only what can happen, and that file
- * validates again on its own. */
-static void drop_past_end(struct scenario *sc)
+ * left out of the scenario, so the engines, the labels and the written
+ * scenario.yaml all hold only what can happen, and that file validates
+ * again on its own; each one is a warning (by index, kind and time), since
+ * the run no longer does what the file says. */
+static void drop_past_end(struct scn_ctx *c, const struct ynode *n)
 {
+    struct scenario *sc = c->sc;
     size_t w = 0;
     for (size_t i = 0; i < sc->n_events; i++) {
         struct scn_event *e = &sc->events[i];
         if (e->timing != EVT_RANDOM && e->at_ns >= sc->duration_ns) {
+            const struct ynode *ev = n->vals[i];
+            const struct ynode *at = scn_map_get(ev, "at");
+            char t[48], d[48];
+            size_t m = scn_path_index(c, i);
+            scn_warn(c, at ? at : scn_map_get(ev, "from"), NULL,
+                     "%s at %s is at or after the end of the run (duration "
+                     "%s, set on the command line), so it never happens",
+                     kind_names[e->kind],
+                     units_fmt_duration(t, sizeof(t), e->at_ns),
+                     units_fmt_duration(d, sizeof(d), sc->duration_ns));
+            scn_path_pop(c, m);
             free(e->regions);
             continue;
         }
@@ -492,7 +505,7 @@ void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
     }
     check_occurrences(c, n); /* before the drop: it locates by index */
     if (c->duration_overridden && sc->duration_ns > 0)
-        drop_past_end(sc);
+        drop_past_end(c, n);
     scn_path_pop(c, mark);
 }
 

@@ -118,6 +118,11 @@ int64_t scn_round_up_ns(int64_t ns);
  * plus sub (NULL: none). */
 void scn_err(struct scn_ctx *c, const struct ynode *n, const char *sub,
              const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* Records a warning (sc->warnings) at node n: "file:line:col: key:
+ * message", or "file: key: message (from --set K=V)" for a node an
+ * override supplied.  The result stays valid. */
+void scn_warn(struct scn_ctx *c, const struct ynode *n, const char *sub,
+              const char *fmt, ...) PRINTF_LIKE(4, 5);
 /* Same, and marks the result ERR_TOOBIG. */
 void scn_err_toobig(struct scn_ctx *c, const struct ynode *n, const char *sub,
                     const char *fmt, ...) PRINTF_LIKE(4, 5);

@@ -315,6 +315,7 @@ int summary_replicate(struct summary *out, const struct summary *reps, size_t n)
     summary_fini(out);
     const size_t st = sizeof(*reps);
     const struct summary *s0 = &reps[0];
+    warn_list_copy(&out->warnings, &s0->warnings); /* one scenario */
     memcpy(out->scenario, s0->scenario, SUMMARY_STR_MAX);
     memcpy(out->mode, s0->mode, SUMMARY_STR_MAX);
     out->seed = s0->seed;

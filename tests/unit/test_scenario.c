@@ -862,6 +862,62 @@ static void test_set_order(void **state)
     scn_diags_fini(&d);
 }
 
+/* ---- warnings: valid, but not what the text seems to say ---------------- */
+
+struct warn_case {
+    const char *name;
+    const char *yaml;
+    const char *key, *value; /* one --set override; key NULL: none */
+    size_t n;                /* warnings wanted */
+    const char *want;        /* substring of the first one (n > 0) */
+};
+
+#define ONE_POP(dur, phase)                                                    \
+    "name: t\nduration: " dur "\naccounts:\n  - name: p\n    count: 10\n"      \
+    "    traffic: { phases: [ { for: " phase ", rate: 1/s } ] }\n"
+
+static const struct warn_case warn_cases[] = {
+    { "phases as long as the run: none", BASE, NULL, NULL, 0, NULL },
+    { "phases end early in the file", ONE_POP("2h", "1h"), NULL, NULL, 1,
+      "t.yaml:6:24: accounts[0].traffic.phases: the phases end at 1h, before "
+      "the end of the run (duration 2h): population 'p' sends nothing from 1h "
+      "on" },
+    { "phases end early after --set duration", BASE, "duration", "2h", 1,
+      "the phases end at 1h, before the end of the run (duration 2h, set on "
+      "the command line)" },
+    { "phases past the file's end", ONE_POP("30m", "1h"), NULL, NULL, 1,
+      "the phases run to 1h, past the end of the run (duration 30m): "
+      "population 'p' is cut at 30m" },
+    { "a shortened run cuts phases as asked", BASE, "duration", "30m", 0,
+      NULL },
+    { "a shortened run names the events it drops",
+      BASE "events:\n  - { at: 10m, outage: { for: 1m } }\n"
+           "  - { at: 40m, outage: { for: 1m } }\n"
+           "  - { at: 50m, ban: { accounts: p } }\n",
+      "duration", "30m", 2,
+      "t.yaml:9:11: events[1]: outage at 40m is at or after the end of the run "
+      "(duration 30m, set on the command line), so it never happens" },
+};
+
+static void test_warn(void **state)
+{
+    const struct warn_case *c = *state;
+    struct scn_override o = { c->key, c->value };
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    int rc = parse(c->yaml, &o, c->key ? 1 : 0, &sc, &d);
+    if (rc != ERR_OK)
+        dump_diags(&d);
+    assert_int_equal(rc, ERR_OK);
+    if (sc->warnings.n != c->n)
+        warn_list_print(&sc->warnings, "test", stderr);
+    assert_int_equal(sc->warnings.n, c->n);
+    if (c->n > 0 && strstr(sc->warnings.items[0], c->want) == NULL)
+        fail_msg("'%s' lacks '%s'", sc->warnings.items[0], c->want);
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
 /* ---- ${env:} ------------------------------------------------------------- */
 
 struct env_case {
@@ -2246,8 +2302,11 @@ int main(void)
     static struct CMUnitTest
         tests[N(err_cases) + N(limit_cases) + N(set_cases) + N(env_cases) +
               N(interval_cases) + N(label_cases) + N(inject_cases) +
-              N(anchor_cases) + N(edge_cases) + 18];
+              N(anchor_cases) + N(edge_cases) + N(warn_cases) + 18];
     size_t n = 0;
+    for (size_t i = 0; i < N(warn_cases); i++)
+        tests[n++] = (struct CMUnitTest){ warn_cases[i].name, test_warn, NULL,
+                                          NULL, (void *)&warn_cases[i] };
     for (size_t i = 0; i < N(err_cases); i++)
         tests[n++] = (struct CMUnitTest){ err_cases[i].name, test_err, NULL,
                                           NULL, (void *)&err_cases[i] };
