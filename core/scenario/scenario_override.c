@@ -121,6 +121,22 @@ static const char *next_seg(const char *s, char *name, size_t name_len,
     return s;
 }
 
+/* The item name of seq nearest to name ("did you mean"), or NULL; the
+ * candidate list holds at most SUGGEST_ITEMS names. */
+#define SUGGEST_ITEMS 256
+static const char *near_item(const struct ynode *seq, const char *name)
+{
+    const char *names[SUGGEST_ITEMS + 1];
+    size_t k = 0;
+    for (size_t i = 0; i < seq->n && k < SUGGEST_ITEMS; i++) {
+        const struct ynode *v = scn_map_get(seq->vals[i], "name");
+        if (v && v->kind == YN_SCALAR)
+            names[k++] = v->str;
+    }
+    names[k] = NULL;
+    return scn_suggest(name, names);
+}
+
 static bool all_digits(const char *s)
 {
     if (*s == '\0')
@@ -169,8 +185,11 @@ static struct ynode **step_name(struct scn_ctx *c, struct ynode **slot,
             all_digits(name) ? strtol(name, NULL, 10) : item_named(n, name);
         if (idx >= 0 && (size_t)idx < n->n)
             return &n->vals[idx];
-        scn_err(c, NULL, NULL, "--set %s=%s: '%s' has no item named '%s'",
-                c->ovr[i].key, c->ovr[i].value, done[0] ? done : "(top)", name);
+        const char *near = all_digits(name) ? NULL : near_item(n, name);
+        scn_err(c, NULL, NULL, "--set %s=%s: '%s' has no item named '%s'%s%s%s",
+                c->ovr[i].key, c->ovr[i].value, done[0] ? done : "(top)", name,
+                near ? "; did you mean '" : "", near ? near : "",
+                near ? "'?" : "");
         return NULL;
     }
     scn_err(c, NULL, NULL, "--set %s=%s: '%s' is a single value, not a map",

@@ -817,6 +817,11 @@ static const struct set_case set_cases[] = {
     /* YAML cannot hold it, so scenario.yaml could not either */
     { "value not UTF-8", BASE, "description", "a\xc3(", ERR_INVAL,
       "--set description=...: the value is not UTF-8 text", NULL },
+    { "item near a name", BASE2, "policy.tiers.free.limits.rpmm.requests", "5",
+      ERR_INVAL,
+      "'policy.tiers.free.limits' has no item named 'rpmm'; did you mean "
+      "'rpm'?",
+      NULL },
     { "value with a surrogate", BASE, "description", "\xed\xa0\x80", ERR_INVAL,
       "not UTF-8 text", NULL },
 };
