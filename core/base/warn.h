@@ -10,7 +10,7 @@
  * results_read reads it back and merge keeps the union.
  *
  * Each warning is one line of text, "WHERE: MESSAGE", WHERE being a
- * location such as "scenarios/a.yaml:12:7" or an option such as
+ * location such as "api.yaml:12:7" or an option such as
  * "--duration".  The list keeps insertion order, holds no duplicates (an
  * identical line is added once) and at most WARN_MAX lines; later ones are
  * counted in dropped, so a scenario with a million bad rows cannot make it

@@ -219,6 +219,7 @@ static void convert(struct scn_ctx *c, const struct ynode *root)
     if (scn_map_get(root, "expect"))
         scn_conv_expect(c, scn_map_get(root, "expect"));
     check_run_memory(c, root);
+    scn_check_region_reach(c, root);
 }
 
 /* Located errors in file order; unlocated ones (--set, I/O) last. */

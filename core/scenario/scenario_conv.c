@@ -485,6 +485,28 @@ int scn_region(struct scn_ctx *c, const struct ynode *n)
     const char *s = scn_scalar(c, n, "a region code such as US");
     if (s == NULL)
         return -1;
+    const char *alias, *why, *what;
+    if (scn_region_is_group(s, &what)) {
+        scn_err(c, n, NULL,
+                "%s is a group of countries (%s); a population sends from one "
+                "region: name its countries (e.g. { DE: 0.6, FR: 0.4 })",
+                s, what);
+        return -1;
+    }
+    if (region_code_ok(s) && !scn_region_country_ok(s)) {
+        alias = scn_region_alias(s, &why);
+        if (alias != NULL)
+            scn_err(c, n, NULL,
+                    "'%s' is not an ISO 3166 code; did you mean "
+                    "'%s'? (%s)",
+                    s, alias, why);
+        else
+            scn_err(c, n, NULL,
+                    "'%.2s' is not an ISO 3166-1 alpha-2 country code (such "
+                    "as US, IN, BR, DE; groups: EU, EEA; ZZ for unknown)",
+                    s);
+        return -1;
+    }
     if (!region_code_ok(s)) {
         char up[8] = "";
         for (size_t i = 0; i < 7 && s[i]; i++)

@@ -213,13 +213,12 @@ static void event_regions(struct scn_ctx *c, const struct ynode *p,
                 "expected a list of region codes such as [BR]");
         return;
     }
-    e->regions = xcalloc(count, sizeof(int));
-    for (size_t i = 0; i < count; i++) {
-        const struct ynode *v = p->kind == YN_SEQ ? p->vals[i] : p;
-        int r = c->names_fixed ? region_lookup(c, v) : scn_region(c, v);
-        if (r >= 0)
-            e->regions[e->n_regions++] = r;
-    }
+    struct scn_region_list l = { 0 };
+    for (size_t i = 0; i < count; i++)
+        scn_region_list_add(c, p->kind == YN_SEQ ? p->vals[i] : p, &l,
+                            c->names_fixed ? region_lookup : scn_region);
+    e->regions = l.items ? l.items : xcalloc(1, sizeof(int));
+    e->n_regions = l.n;
 }
 
 static void event_set_limit(struct scn_ctx *c, const struct ynode *p,

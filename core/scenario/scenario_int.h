@@ -192,6 +192,30 @@ int scn_region(struct scn_ctx *c, const struct ynode *n);
  * kept in c (scn_ctx_fini frees it). */
 int scn_region_intern(struct scn_ctx *c, const struct ynode *n,
                       const char *code);
+/* ---- scenario_region.c ---- */
+
+/* Whether the first two bytes of cc are an ISO 3166-1 alpha-2 code (or
+ * ZZ, XK). */
+bool scn_region_country_ok(const char *cc);
+/* The ISO code for a code people write instead ("UK" -> "GB"), with why
+ * in *why (may be NULL); NULL when code is no such alias. */
+const char *scn_region_alias(const char *code, const char **why);
+/* Whether s names a group of regions (EU, EEA); *what describes it. */
+bool scn_region_is_group(const char *s, const char **what);
+/* A growing list of region indices without duplicates. */
+struct scn_region_list {
+    int *items; /* owned by whoever takes it */
+    size_t n, cap;
+};
+/* Adds what list item v stands for: a group's members, or one(c, v) for a
+ * single code (scn_region, or a lookup when names are fixed). */
+void scn_region_list_add(struct scn_ctx *c, const struct ynode *v,
+                         struct scn_region_list *l,
+                         int (*one)(struct scn_ctx *, const struct ynode *));
+/* After conversion: warns at each blocked code or group (policy.regions.
+ * blocked, block_region events) that no population sends from. */
+void scn_check_region_reach(struct scn_ctx *c, const struct ynode *root);
+
 /* Frees what the context holds (the region index). */
 void scn_ctx_fini(struct scn_ctx *c);
 /* A categorical weights value: a map {name: weight}, a list of names

@@ -340,13 +340,12 @@ static void conv_blocked(struct scn_ctx *c, const struct ynode *n)
     if (scn_check_map(c, n, keys) && b) {
         size_t m2 = scn_path_key(c, "blocked");
         size_t count = b->kind == YN_SEQ ? b->n : 1;
-        p->blocked_regions = xcalloc(count, sizeof(int));
-        for (size_t i = 0; i < count; i++) {
-            const struct ynode *v = b->kind == YN_SEQ ? b->vals[i] : b;
-            int r = scn_region(c, v);
-            if (r >= 0)
-                p->blocked_regions[p->n_blocked_regions++] = r;
-        }
+        struct scn_region_list l = { 0 };
+        for (size_t i = 0; i < count; i++)
+            scn_region_list_add(c, b->kind == YN_SEQ ? b->vals[i] : b, &l,
+                                scn_region);
+        p->blocked_regions = l.items ? l.items : xcalloc(1, sizeof(int));
+        p->n_blocked_regions = l.n;
         scn_path_pop(c, m2);
     }
     scn_path_pop(c, mark);

@@ -50,7 +50,7 @@ no_siblings "sim"
 
 "$TG" run "$W/s.yaml" -q -o "$D" >/dev/null || fail "run"
 has generator.json run
-has serve/summary.json run
+has serve run # the embedded serve's own results
 for f in replications compare.csv plots; do hasnt "$f" "run after sim"; done
 no_siblings "run"
 

@@ -237,6 +237,21 @@ static const struct err_case err_cases[] = {
       "region codes are upper case: write 'US'" },
     { "region not a code", BASE "policy:\n  regions: { blocked: [USA] }\n",
       ERR_INVAL, 8, 24, "not a region code" },
+    { "region XX is no country", BASE "    regions: { XX: 1 }\n", ERR_INVAL, 7,
+      16, "'XX' is not an ISO 3166-1 alpha-2 country code" },
+    { "region QQ is no country", BASE "policy:\n  regions: { blocked: [QQ] }\n",
+      ERR_INVAL, 8, 24, "'QQ' is not an ISO 3166-1 alpha-2 country code" },
+    { "region UK means GB",
+      BASE "events:\n  - { at: 5m, block_region: [UK] }\n", ERR_INVAL, 8, 30,
+      "'UK' is not an ISO 3166 code; did you mean 'GB'?" },
+    { "region EL means GR", BASE "    regions: { EL: 1 }\n", ERR_INVAL, 7, 16,
+      "did you mean 'GR'?" },
+    { "subdivision of no country", BASE "    regions: { QQ-CA: 1 }\n",
+      ERR_INVAL, 7, 16, "'QQ' is not an ISO 3166-1 alpha-2 country code" },
+    { "a population is not from a group", BASE "    regions: { EU: 1 }\n",
+      ERR_INVAL, 7, 16,
+      "EU is a group of countries (the European Union's 27 member states "
+      "(since 2020-02-01)); a population sends from one region" },
     { "event after the end",
       BASE "events:\n  - { at: 2h, outage: { for: 5m } }\n", ERR_INVAL, 8, 11,
       "would never happen" },
@@ -596,7 +611,7 @@ static char *limit_text(enum limit_kind_t k)
         for (int i = 0; i < 4500; i++) {
             if (i == 3000)
                 p += sprintf(p, " ] } }\nevents: [ { at: 1m, block_region: [");
-            p += sprintf(p, "%sAA-%c%c%c", i % 3000 ? ", " : " ", 'A' + i / 676,
+            p += sprintf(p, "%sUS-%c%c%c", i % 3000 ? ", " : " ", 'A' + i / 676,
                          'A' + i / 26 % 26, 'A' + i % 26);
         }
         sprintf(p, " ] } ]\n");
@@ -881,7 +896,31 @@ struct warn_case {
     "name: t\nduration: " dur "\naccounts:\n  - name: p\n    count: 10\n"      \
     "    traffic: { phases: [ { for: " phase ", rate: 1/s } ] }\n"
 
+#define FROM(regions, block)                                                   \
+    BASE "    regions: " regions "\npolicy:\n  regions: { blocked: " block     \
+         " }\n"
+
 static const struct warn_case warn_cases[] = {
+    { "blocking a population's region", FROM("{ DE: 1 }", "[DE]"), NULL, NULL,
+      0, NULL },
+    { "blocking EU reaches a DE population", FROM("{ DE: 1 }", "[EU]"), NULL,
+      NULL, 0, NULL },
+    { "blocking EU reaches nobody", FROM("{ US: 1 }", "[EU]"), NULL, NULL, 1,
+      "t.yaml:9:24: policy.regions.blocked[0]: no population sends from any "
+      "EU country, so this denies nothing" },
+    { "blocking a code nobody sends from", FROM("{ US: 1 }", "[US, CN]"), NULL,
+      NULL, 1,
+      "t.yaml:9:28: policy.regions.blocked[1]: no population sends from CN, so "
+      "this denies nothing" },
+    { "blocking US does not block US-CA", FROM("{ US-CA: 1 }", "[US]"), NULL,
+      NULL, 1,
+      "no population sends from US itself, so this denies nothing (a code "
+      "matches exactly: US-CA is not blocked by US; name the subdivisions)" },
+    { "a block_region event nobody is hit by",
+      BASE "events:\n  - { at: 5m, block_region: [BR] }\n", NULL, NULL, 1,
+      "t.yaml:8:30: events[0].block_region[0]: no population sends from BR" },
+    { "a zero weight does not count", FROM("{ US: 1, CN: 0 }", "[CN]"), NULL,
+      NULL, 1, "no population sends from CN" },
     { "phases as long as the run: none", BASE, NULL, NULL, 0, NULL },
     { "phases end early in the file", ONE_POP("2h", "1h"), NULL, NULL, 1,
       "t.yaml:6:24: accounts[0].traffic.phases: the phases end at 1h, before "
@@ -903,6 +942,32 @@ static const struct warn_case warn_cases[] = {
       "t.yaml:9:11: events[1]: outage at 40m is at or after the end of the run "
       "(duration 30m, set on the command line), so it never happens" },
 };
+
+/* Groups expand where a list of regions is written, without duplicates:
+ * [EU, DE, EEA] blocks the 30 EEA countries once each. */
+static void test_region_groups(void **state)
+{
+    (void)state;
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    assert_int_equal(
+        parse(FROM("{ DE: 1, NO: 1 }",
+                   "[EU, DE]") "events:\n  - { at: 5m, block_region: [EEA] }\n",
+              NULL, 0, &sc, &d),
+        ERR_OK);
+    assert_int_equal(sc->policy.n_blocked_regions, 27);
+    assert_int_equal(sc->events[0].n_regions, 30);
+    bool no = false;
+    for (size_t i = 0; i < sc->events[0].n_regions; i++)
+        no = no || strcmp(sc->regions[sc->events[0].regions[i]], "NO") == 0;
+    assert_true(no);
+    for (size_t i = 0; i < sc->policy.n_blocked_regions; i++)
+        assert_string_not_equal(sc->regions[sc->policy.blocked_regions[i]],
+                                "NO");
+    assert_int_equal(sc->warnings.n, 0);
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
 
 static void test_warn(void **state)
 {
@@ -2307,7 +2372,7 @@ int main(void)
     static struct CMUnitTest
         tests[N(err_cases) + N(limit_cases) + N(set_cases) + N(env_cases) +
               N(interval_cases) + N(label_cases) + N(inject_cases) +
-              N(anchor_cases) + N(edge_cases) + N(warn_cases) + 18];
+              N(anchor_cases) + N(edge_cases) + N(warn_cases) + 19];
     size_t n = 0;
     for (size_t i = 0; i < N(warn_cases); i++)
         tests[n++] = (struct CMUnitTest){ warn_cases[i].name, test_warn, NULL,
@@ -2344,6 +2409,7 @@ int main(void)
                                  (void *)&anchor_cases[i] };
     const struct CMUnitTest rest[] = {
         cmocka_unit_test(test_set_order),
+        cmocka_unit_test(test_region_groups),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_merge_keys),
