@@ -40,7 +40,8 @@ struct run_opts {
     int threads, connections;
     const char *duration, *seed;
     int64_t max_requests;
-    int64_t drain_ns; /* --drain; 0: loadgen's default */
+    int64_t drain_ns;       /* --drain; 0: loadgen's default */
+    int64_t start_slack_ns; /* --start-slack; RUN_START_SLACK_NS */
     int shard_i, shard_n;
     const char *shard, *start_at; /* as given */
     int64_t start_at_ns;          /* --start-at, ns since the epoch */
@@ -49,15 +50,19 @@ struct run_opts {
     bool insecure, check, quiet;
 };
 
+/* How late --start-at may be by default (--start-slack). */
+#define RUN_START_SLACK_NS 1000000000LL
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: tollgate run SCENARIO [--target URL] [-o DIR] "
             "[--threads N]\n"
-            "         [--connections N] [--duration D] [--max-requests N]\n"
-            "         [--shard I/N|auto/N] [--start-at TIME [--late-ok]] "
-            "[--seed N]\n"
-            "         [--drain D] [--set KEY=VALUE]... [--insecure] [--check] "
+            "         [--connections N] [--duration D] [--interval D] "
+            "[--max-requests N]\n"
+            "         [--shard I/N|auto/N] [--start-at TIME [--start-slack D] "
+            "[--late-ok]]\n         [--seed N]"
+            " [--drain D] [--set KEY=VALUE]... [--insecure] [--check] "
             "[-q]\n\n"
             "Sends the scenario's requests to a live endpoint at their "
             "intended times\n(open loop; closed-loop populations as "
@@ -74,6 +79,10 @@ static void usage(FILE *out)
             "live.connections)\n"
             "  --duration D        sending window, e.g. 30s (overrides "
             "duration)\n"
+            "  --interval D        time-series bucket, e.g. 1s (overrides "
+            "interval; default\n"
+            "                      a round value near duration/600, at "
+            "least 1s)\n"
             "  --max-requests N    stop after N logical requests of this "
             "shard (open loop:\n"
             "                      exactly the first N by intended time)\n"
@@ -88,8 +97,10 @@ static void usage(FILE *out)
             "such as\n"
             "                      2025-11-27T10:00:00Z); give every shard "
             "the same TIME\n"
-            "  --late-ok           start even when TIME is more than one "
-            "interval past\n"
+            "  --start-slack D     how late TIME may be when the shard "
+            "starts (default 1s)\n"
+            "  --late-ok           start even when TIME is more than the "
+            "slack past\n"
             "                      (the late part of the schedule is sent "
             "at once, as lag)\n"
             "  --drain D           after the window, wait at most D for "
@@ -138,6 +149,8 @@ enum {
     OPT_THREADS,
     OPT_CONNECTIONS,
     OPT_DURATION,
+    OPT_INTERVAL,
+    OPT_START_SLACK,
     OPT_MAX_REQUESTS,
     OPT_SHARD,
     OPT_START_AT,
@@ -155,6 +168,8 @@ static const struct option longopts[] = {
     { "threads", required_argument, NULL, OPT_THREADS },
     { "connections", required_argument, NULL, OPT_CONNECTIONS },
     { "duration", required_argument, NULL, OPT_DURATION },
+    { "interval", required_argument, NULL, OPT_INTERVAL },
+    { "start-slack", required_argument, NULL, OPT_START_SLACK },
     { "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
     { "shard", required_argument, NULL, OPT_SHARD },
     { "start-at", required_argument, NULL, OPT_START_AT },
@@ -197,6 +212,14 @@ static int take_number(struct run_opts *o, const struct args *a, int c)
     case OPT_MAX_REQUESTS:
         st = int_opt(a, "max-requests", 1, INT64_MAX, &o->max_requests);
         break;
+    case OPT_START_SLACK:
+        if (units_parse_duration(a->arg, &o->start_slack_ns) != ERR_OK ||
+            o->start_slack_ns < 0)
+            st = args_fail(a,
+                           "--start-slack wants a duration like 1s or 0s, "
+                           "got '%s'",
+                           a->arg);
+        break;
     case OPT_DRAIN:
         if (units_parse_duration(a->arg, &o->drain_ns) != ERR_OK ||
             o->drain_ns <= 0)
@@ -221,12 +244,14 @@ static int take(struct run_opts *o, const struct args *a, int c)
     case OPT_TARGET: o->target = a->arg; break;
     case 'o': o->out_dir = a->arg; break;
     case OPT_DURATION: o->duration = a->arg; break;
+    case OPT_INTERVAL: return opts_add_interval(a, &o->sets);
     case OPT_SEED: o->seed = a->arg; break;
     case OPT_SHARD: o->shard = a->arg; break;
     case OPT_START_AT: o->start_at = a->arg; break;
     case OPT_THREADS:
     case OPT_CONNECTIONS:
     case OPT_MAX_REQUESTS:
+    case OPT_START_SLACK:
     case OPT_DRAIN: return take_number(o, a, c);
     case OPT_SET:
         if (opts_add_set(&o->sets, a->arg) != ERR_OK)
@@ -273,6 +298,7 @@ static int plan(struct run_opts *o)
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
+    o->start_slack_ns = RUN_START_SLACK_NS;
     o->shard_n = 1;
     struct args a;
     args_init(&a, "run", argc, argv, "o:qh", longopts);
@@ -586,21 +612,23 @@ static int64_t real_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* A start time more than one interval past is refused (exit 2) unless
- * --late-ok: the shard would miss the start of its schedule. */
+/* A start time more than --start-slack past (default RUN_START_SLACK_NS)
+ * is refused (exit 2) unless --late-ok: the shard would miss the start of
+ * its schedule.  The slack is its own setting, not the time-series
+ * interval: how late a shard may join is a property of how shards are
+ * launched, not of the chart's resolution. */
 static int check_start(const struct run_ctx *c)
 {
     if (!c->o.start_at)
         return CLI_CONTINUE;
-    int64_t iv =
-        c->sc->interval_ns > 0 ? c->sc->interval_ns : c->sc->duration_ns;
+    int64_t slack = c->o.start_slack_ns;
     int64_t late = real_now_ns() - c->o.start_at_ns;
-    if (late <= iv || c->o.late_ok)
+    if (late <= slack || c->o.late_ok)
         return CLI_CONTINUE;
     fprintf(stderr,
-            "tollgate run: --start-at %s was %.3f s ago, more than one "
-            "interval (%.3f s); --late-ok starts anyway\n",
-            c->o.start_at, (double)late / 1e9, (double)iv / 1e9);
+            "tollgate run: --start-at %s was %.3f s ago, more than the "
+            "slack of %.3f s (--start-slack); --late-ok starts anyway\n",
+            c->o.start_at, (double)late / 1e9, (double)slack / 1e9);
     return EXIT_USAGE;
 }
 
@@ -766,6 +794,8 @@ int cmd_run(int argc, char **argv)
         status = opts_load_scenario("tollgate run", c.o.scenario, c.o.seed,
                                     c.o.duration, &c.o.sets, &c.sc);
     opts_sets_fini(&c.o.sets);
+    if (status == CLI_CONTINUE)
+        warn_list_print(&c.sc->warnings, "tollgate run", stderr);
     if (status == CLI_CONTINUE)
         status = check_start(&c);
     if (status != CLI_CONTINUE) {

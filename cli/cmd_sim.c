@@ -48,7 +48,8 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "Usage: tollgate sim SCENARIO [-o DIR] [--seed N] [--duration D]\n"
+        "Usage: tollgate sim SCENARIO [-o DIR] [--seed N] [--duration D] "
+        "[--interval D]\n"
         "                    [--replications N] [--set KEY=VALUE]... "
         "[--check] [-q]\n"
         "\n"
@@ -64,6 +65,11 @@ static void usage(FILE *out)
         "seed:)\n"
         "  --duration D          simulated time, e.g. 30m, 2h, 7d "
         "(default: duration:)\n"
+        "  --interval D          time-series bucket, e.g. 1s, 10s, 1m "
+        "(default: interval:,\n"
+        "                        else a round value near duration/600, "
+        "at least 1s\n"
+        "                        unless the run is shorter than 10s)\n"
         "  --replications N      run N seeds (seed, seed+1, ...); "
         "summary.json holds\n"
         "                        the means and ci95 half-widths (Student "
@@ -132,12 +138,20 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-enum { OPT_SEED = 256, OPT_DURATION, OPT_REPLICATIONS, OPT_SET, OPT_CHECK };
+enum {
+    OPT_SEED = 256,
+    OPT_DURATION,
+    OPT_INTERVAL,
+    OPT_REPLICATIONS,
+    OPT_SET,
+    OPT_CHECK
+};
 
 static const struct option longopts[] = {
     { "output", required_argument, NULL, 'o' },
     { "seed", required_argument, NULL, OPT_SEED },
     { "duration", required_argument, NULL, OPT_DURATION },
+    { "interval", required_argument, NULL, OPT_INTERVAL },
     { "replications", required_argument, NULL, OPT_REPLICATIONS },
     { "set", required_argument, NULL, OPT_SET },
     { "check", no_argument, NULL, OPT_CHECK },
@@ -156,6 +170,7 @@ static int take(struct sim_opts *o, const struct args *a, int c)
     case 'o': o->out_dir = a->arg; break;
     case OPT_SEED: o->seed = a->arg; break;
     case OPT_DURATION: o->duration = a->arg; break;
+    case OPT_INTERVAL: return opts_add_interval(a, &o->sets);
     case OPT_REPLICATIONS:
         if (!parse_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
             return args_fail(a, "--replications wants 1..%d, got '%s'",
@@ -453,6 +468,8 @@ int cmd_sim(int argc, char **argv)
         status = opts_load_scenario("tollgate sim", o.scenario, o.seed,
                                     o.duration, &o.sets, &sc);
     opts_sets_fini(&o.sets);
+    if (status == CLI_CONTINUE)
+        warn_list_print(&sc->warnings, "tollgate sim", stderr);
     if (status == CLI_CONTINUE) {
         char dir_buf[4096];
         status = opts_check_out_dir("tollgate sim",

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/results/results.h"
 #include "core/base/units.h"
@@ -100,8 +101,6 @@ int opts_load_scenario(const char *prog, const char *path, const char *seed,
         if (d.n == 0)
             fprintf(stderr, "%s: %s: %s\n", prog, path, err_str(rc));
         scn_diags_print(&d, stderr);
-    } else {
-        warn_list_print(&(*out)->warnings, prog, stderr);
     }
     scn_diags_fini(&d);
     return rc == ERR_OK ? CLI_CONTINUE : EXIT_USAGE;
@@ -126,12 +125,25 @@ int opts_write_dir(const char *prog, const char *dir, opts_write_fn *fn,
     return rc;
 }
 
+int opts_add_interval(const struct args *a, struct opts_sets *s)
+{
+    int64_t ns;
+    if (units_parse_duration(a->arg, &ns) != ERR_OK || ns <= 0)
+        return args_fail(a,
+                         "--interval wants a positive duration like 1s, 10s, "
+                         "1m; got '%s'",
+                         a->arg);
+    opts_add_kv(s, "interval", a->arg);
+    return CLI_CONTINUE;
+}
+
 int opts_check_out_dir(const char *prog, const char *dir)
 {
     char why[1024];
-    if (results_dir_replaceable(dir, why, sizeof(why)) != ERR_OK) {
+    if (results_dir_replaceable(dir, why, sizeof(why)) != ERR_OK &&
+        errno == EEXIST) {
         fprintf(stderr, "%s: %s\n", prog, why);
-        return errno == EEXIST ? EXIT_USAGE : EXIT_RUNTIME;
+        return EXIT_USAGE;
     }
     if (results_check_dir(dir, why, sizeof(why)) == ERR_OK)
         return CLI_CONTINUE;

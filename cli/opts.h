@@ -38,6 +38,11 @@ int opts_add_set(struct opts_sets *s, const char *arg) WARN_UNUSED;
 /* Adds one override from separate key and value (copied). */
 void opts_add_kv(struct opts_sets *s, const char *key, const char *value);
 
+struct args;
+/* --interval D (a->arg): checks it is a positive duration and adds it as
+ * the override interval=D.  CLI_CONTINUE, or EXIT_USAGE after args_fail. */
+int opts_add_interval(const struct args *a, struct opts_sets *s) WARN_UNUSED;
+
 /* Frees the strings and the array; s may be zeroed or NULL. */
 void opts_sets_fini(struct opts_sets *s);
 
@@ -48,9 +53,10 @@ void opts_sets_fini(struct opts_sets *s);
  * ones, so that results' scenario.yaml records them; then reads path with
  * every override of s.  Problems go to stderr, prefixed with prog
  * ("tollgate sim"): a bad option value, or the scenario's located
- * diagnostics (or "prog: path: <error>" when there are none); so do the
- * warnings of a valid scenario ("prog: warning: ...", sc->warnings, which
- * the caller also records in its summary).
+ * diagnostics (or "prog: path: <error>" when there are none).  The
+ * warnings of a valid scenario (sc->warnings) are the caller's to print
+ * and record: sim and run do; serve does not, since its traffic comes
+ * from outside and not from the populations they are about.
  * Returns CLI_CONTINUE (cli.h) with a new scenario in *out (the caller
  * scn_frees it), or EXIT_USAGE (2) with *out NULL.  s stays the caller's
  * (opts_sets_fini).

@@ -584,7 +584,6 @@ int serve_write_results(const struct serve *s, const char *dir)
     summary_init(&sum);
     struct summary_meta meta = { s->sc->name, "serve", s->opts.seed };
     summary_from_record(&sum, r, &meta);
-    warn_list_copy(&sum.warnings, &s->sc->warnings);
     int rc = results_write_all(dir, r, &sum);
     summary_fini(&sum);
     if (rc == ERR_OK)

@@ -32,23 +32,34 @@ static const char *const top_keys[] = { "name",     "description", "seed",
                                         "policy",   "accounts",    "events",
                                         "live",     "expect",      NULL };
 
-/* duration/600 rounded to the nearest 1, 2 or 5 times a power of ten (at
- * least 1ms, at most the duration). */
+/* The default time-series interval.  A chart reads well with a few
+ * hundred points and with buckets long enough to hold more than a
+ * handful of requests each, and a bucket size reads well when it is a
+ * round time.  So: the step of this ladder nearest (by ratio) to
+ * duration/600, at least SCN_INTERVAL_FLOOR_NS (1s), and at most
+ * duration/10 so that even a short run has ten rows (below 10s the floor
+ * gives way: the largest step that fits, 1ms at least).
+ * Examples: 30s -> 1s, 10m -> 1s, 1h -> 5s, 2h -> 10s, 1d -> 2m, 5s ->
+ * 500ms. */
 static int64_t default_interval(int64_t duration_ns)
 {
-    int64_t want = duration_ns / 600, best = NS_PER_MS;
-    for (int64_t p = NS_PER_MS; p <= duration_ns && p < INT64_MAX / 10;
-         p *= 10) {
-        static const int steps[] = { 1, 2, 5 };
-        for (int i = 0; i < 3; i++) {
-            int64_t s = p * steps[i];
-            if (s > duration_ns)
-                break;
-            int64_t ds = s > want ? s - want : want - s;
-            int64_t db = best > want ? best - want : want - best;
-            if (ds < db)
-                best = s;
-        }
+    static const int64_t ladder[] = {
+        NS_PER_MS,        2 * NS_PER_MS,    5 * NS_PER_MS,   10 * NS_PER_MS,
+        20 * NS_PER_MS,   50 * NS_PER_MS,   100 * NS_PER_MS, 200 * NS_PER_MS,
+        500 * NS_PER_MS,  NS_PER_S,         2 * NS_PER_S,    5 * NS_PER_S,
+        10 * NS_PER_S,    15 * NS_PER_S,    30 * NS_PER_S,   60 * NS_PER_S,
+        120 * NS_PER_S,   300 * NS_PER_S,   600 * NS_PER_S,  900 * NS_PER_S,
+        1800 * NS_PER_S,  3600 * NS_PER_S,  7200 * NS_PER_S, 21600 * NS_PER_S,
+        43200 * NS_PER_S, 86400 * NS_PER_S,
+    };
+    size_t n = sizeof(ladder) / sizeof(ladder[0]);
+    double want = (double)duration_ns / 600.0;
+    int64_t cap = duration_ns / 10, best = ladder[0];
+    for (size_t i = 0; i < n && ladder[i] <= cap; i++) {
+        double r = (double)ladder[i] / want, rb = (double)best / want;
+        if ((r < 1 ? 1 / r : r) < (rb < 1 ? 1 / rb : rb) ||
+            best < SCN_INTERVAL_FLOOR_NS)
+            best = ladder[i];
     }
     return best < duration_ns ? best : duration_ns;
 }

@@ -83,6 +83,10 @@
  * too (scn_run_recorder_bytes; run checks --threads against it). */
 #define SCN_MAX_RUN_RECORDER_BYTES (2LL * 1024 * 1024 * 1024)
 
+/* The default interval is at least this long (unless the run is shorter
+ * than ten of it): scenario.c's default_interval. */
+#define SCN_INTERVAL_FLOOR_NS 1000000000LL
+
 struct scn_loc {
     int line, col; /* 1-based; 0 when the value came from a default */
 };

@@ -10,7 +10,8 @@
 # JOB_COMPLETION_INDEX for one shard and SLURM_PROCID for the other
 # (--shard auto/2); both begin their schedule at the --start-at instant
 # (generator.json start_epoch_s within 50 ms of it); a start time more
-# than one interval past is refused (exit 2) unless --late-ok; bad TIME
+# than --start-slack (default 1s) past is refused (exit 2) unless
+# --late-ok or a larger --start-slack; bad TIME
 # and auto without an index variable are usage errors.  The merged
 # summary's "generator" block adds the shards'.  Bounded: about 10 s on
 # 127.0.0.1.
@@ -102,7 +103,8 @@ bad |= gen["shards"] != 2 or gen["sent"] != g0["sent"] + g1["sent"] or gen["thre
 sys.exit(1 if bad else 0)
 PY
 
-# Late start: refused past one interval (exit 2), --late-ok runs it.
+# Late start: refused past the slack (exit 2), --late-ok runs it, and so
+# does a slack that covers it.
 expect_rc() { # WANT CMD...
   local want=$1 rc
   shift
@@ -114,9 +116,13 @@ expect_rc() { # WANT CMD...
 }
 PAST=$(date -u -d '-30 seconds' +%Y-%m-%dT%H:%M:%SZ)
 expect_rc 2 "$TG" run "$WORK/shards.yaml" -q -o "$WORK/late" --start-at "$PAST"
-grep -q "more than one interval" "$WORK/rc.err" || fail "late: message"
+grep -q "more than the slack of 1.000 s (--start-slack)" "$WORK/rc.err" || fail "late: message"
+expect_rc 2 "$TG" run "$WORK/shards.yaml" -q -o "$WORK/late" --start-at "$PAST" --start-slack 10s
 expect_rc 0 "$TG" run "$WORK/shards.yaml" -q -o "$WORK/late" --duration 1s \
   --start-at "$PAST" --late-ok
+expect_rc 0 "$TG" run "$WORK/shards.yaml" -q -o "$WORK/late" --duration 1s \
+  --start-at "$PAST" --start-slack 5m
+expect_rc 2 "$TG" run "$WORK/shards.yaml" -q --start-at "$PAST" --start-slack -1s
 expect_rc 2 "$TG" run "$WORK/shards.yaml" -q --start-at 2025-02-30T00:00:00Z
 expect_rc 2 "$TG" run "$WORK/shards.yaml" -q --shard auto/2
 expect_rc 2 "$TG" run "$WORK/shards.yaml" -q --late-ok

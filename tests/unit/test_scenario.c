@@ -1266,11 +1266,15 @@ static const struct interval_case interval_cases[] = {
     { "interval of 2h is 10s", "2h", 10 * NS_PER_S },
     { "interval of 1h is 5s", "1h", 5 * NS_PER_S },
     { "interval of 10m is 1s", "10m", NS_PER_S },
-    { "interval of 1d is 100s", "1d", 100 * NS_PER_S },
-    { "interval of 7d is 1000s", "7d", 1000 * NS_PER_S },
+    { "interval of 1d is 2m", "1d", 120 * NS_PER_S },
+    { "interval of 7d is 15m", "7d", 900 * NS_PER_S },
     { "interval of 30m is 2s", "30m", 2 * NS_PER_S },
-    { "interval of 1s is 2ms", "1s", 2 * NS_PER_MS },
-    { "interval of 100ms is 1ms", "100ms", NS_PER_MS },
+    { "interval of 30s is the 1s floor", "30s", NS_PER_S },
+    { "interval of 10s is the 1s floor", "10s", NS_PER_S },
+    { "interval of 5s: ten rows of 500ms", "5s", 500 * NS_PER_MS },
+    { "interval of 1s: ten rows of 100ms", "1s", 100 * NS_PER_MS },
+    { "interval of 100ms: ten rows of 10ms", "100ms", 10 * NS_PER_MS },
+    { "interval of 5ms is 1ms at least", "5ms", NS_PER_MS },
 };
 
 static void test_interval(void **state)
