@@ -258,16 +258,28 @@ static bool occurring_reasons(const char *dir, char *out, size_t len)
     return true;
 }
 
-static void scenario_name(const char *dir, char *out, size_t len)
+/* The chart title: the scenario name, and what the charts show when it is
+ * not the whole of one run -- the first seed of replications (the time
+ * series and histograms are that seed's; summary.json holds the means) or
+ * a partial merge. */
+static void chart_title(const char *dir, char *out, size_t len)
 {
-    char path[PATH_LEN];
+    char path[PATH_LEN], shards[128];
     struct summary s;
     summary_init(&s);
     snprintf(path, sizeof(path), "%s/%s", dir, RESULTS_SUMMARY);
-    if (results_read_summary(path, &s, NULL, 0) == ERR_OK && s.scenario[0])
-        snprintf(out, len, "%s", s.scenario);
-    else
+    if (results_read_summary(path, &s, NULL, 0) != ERR_OK || !s.scenario[0]) {
         snprintf(out, len, "%s", dir);
+    } else if (s.replications > 1) {
+        snprintf(out, len, "%s (seed %llu, the first of %d replications)",
+                 s.scenario, (unsigned long long)s.seed, s.replications);
+    } else if (s.shards.count > 1) {
+        snprintf(out, len, "%s (%s: shards %s)", s.scenario,
+                 s.shards.partial ? "partial merge" : "one shard",
+                 summary_shards_fmt(shards, sizeof(shards), &s.shards));
+    } else {
+        snprintf(out, len, "%s", s.scenario);
+    }
     summary_fini(&s);
 }
 
@@ -418,7 +430,7 @@ int cmd_plot(int argc, char **argv)
     rc = prepare(&o, outdir, sizeof(outdir));
     if (rc != EXIT_OK)
         return rc;
-    scenario_name(o.dir, name, sizeof(name));
+    chart_title(o.dir, name, sizeof(name));
     compare_labels(o.dir, la, lb, sizeof(la));
     vars[0] = '\0';
     add_var(vars, sizeof(vars), "dir", o.dir);

@@ -94,9 +94,42 @@ if (n_ev > 0) {
     stats evf using (_j = _j + 1, ev_l[_j] = csv_label(strcol(1)), 0) nooutput
     set datafile separator comma
 }
+# A block_region row is an instant in events.csv (the block is an action),
+# but the block lasts: it is drawn as a span to the first later
+# unblock_region row with the same label (the same regions), or to the end
+# of the run, and that unblock row is not drawn again.  Labels name the
+# kind and what it hit ("ban startups 20%"); events that start within
+# 1.5% of the axis of an earlier one get their label set one line over, so
+# simultaneous events do not print over each other.
+if (n_ev > 0) {
+    array ev_skip[n_ev]; array ev_off[n_ev]
+    do for [_a = 1:n_ev] { ev_skip[_a] = 0; ev_off[_a] = 0 }
+    do for [_a = 1:n_ev] {
+        if (ev_k[_a] eq "block_region" && ev_e[_a] <= ev_s[_a]) {
+            ev_e[_a] = t_end
+            _found = 0
+            do for [_b = _a + 1:n_ev] {
+                if (!_found && ev_k[_b] eq "unblock_region" && \
+                    ev_l[_b] eq ev_l[_a]) {
+                    ev_e[_a] = ev_s[_b]; ev_skip[_b] = 1; _found = 1
+                }
+            }
+        }
+    }
+    do for [_a = 2:n_ev] {
+        do for [_b = 1:_a - 1] {
+            if (!ev_skip[_a] && !ev_skip[_b] && \
+                abs(ev_s[_a] - ev_s[_b]) < 0.015 * t_end) {
+                ev_off[_a] = ev_off[_a] + 1
+            }
+        }
+    }
+}
+ev_text(e) = ev_k[e] . (strlen(ev_l[e]) > 0 ? " " . ev_l[e] : "")
 draw_events = "do for [_e = 1:n_ev] { \
     _x0 = ev_s[_e] / tdiv; _x1 = ev_e[_e] / tdiv; \
-    if (_x1 > _x0) { \
+    if (ev_skip[_e]) { \
+    } else { if (_x1 > _x0) { \
         set object (100 + _e) rect from first _x0, graph 0 to first _x1, graph 1 \
             behind fc rgb event_color(ev_k[_e]) fs transparent solid 0.15 noborder \
     } else { \
@@ -104,10 +137,9 @@ draw_events = "do for [_e = 1:n_ev] { \
             nohead dt 2 lw 1.5 lc rgb event_color(ev_k[_e]) back \
     }; \
     if (ev_labels) { \
-        _t = strlen(ev_l[_e]) > 0 ? ev_l[_e] : ev_k[_e]; \
-        set label (100 + _e) _t at first _x0, graph 0.98 rotate by 90 right \
-            offset 1, 0 font ',9' tc rgb '#333333' boxed front \
-    } \
+        set label (100 + _e) ev_text(_e) at first _x0, graph 0.98 rotate by 90 right \
+            offset 1 + 1.9 * ev_off[_e], 0 font ',9' tc rgb '#333333' boxed front \
+    } } \
 }"
 ev_labels = 1
 clear_events = "unset object; unset arrow; unset label"

@@ -53,9 +53,18 @@ set key outside bottom center horizontal samplen 2 width 1 font ",10"
 set title "denial rate per reason (% of attempts)" font ",12"
 set ylabel "% of attempts"
 set xrange [-0.6:(n_rate > 0 ? n_rate : 1) - 0.4]
-set yrange [0:*]
+# The range is set, not autoscaled: a whisker below 0 is dropped by a
+# fixed 0 minimum, and with every rate at 0 (nothing denied on either
+# side) autoscaling would leave an empty [0:0].
+rate_top = 0
+stats cf using (_t = column("a") + column("allowed"), \
+    _t = column("b") > _t ? column("b") : _t, \
+    (@is_rate && _t > rate_top) ? (rate_top = _t) : 0, 0) nooutput
+set yrange [0:(rate_top > 0 ? 1.05 * rate_top : 1)]
 set offsets 0, 0, graph 0.12, 0
 if (n_rate == 0) { set label 1 "no denials on either side" at graph 0.5, graph 0.5 center }
+stats cf using ((@is_rate && column("a") + column("b") > 0) ? 1 : 0) nooutput
+if (n_rate > 0 && STATS_sum == 0) { set label 1 "no denials on either side" at graph 0.5, graph 0.5 center }
 ab_max = '(column("a") > column("b") ? column("a") : column("b"))'
 plot cf using ($0 - 0.2):(@is_rate ? column("a") : NaN):(rate_color(strcol("name"))):xtic(rate_label(strcol("name"))) \
         with boxes lc rgb variable fs solid 0.85 notitle, \
@@ -72,17 +81,24 @@ unset label 1
 set title "latency percentiles" font ",12"
 set ylabel "latency"
 set xrange [n_rate - 0.6:n_all - 0.4]
+# The range comes from the positive latencies only (a simulation without
+# service times has 0 ms everywhere, which a log axis cannot show), found
+# with side effects so that stats never meets a value outside the axis.
+lo = 1e300; hi = 0
+set yrange [*:*]
+stats cf using (_a = column("a"), _b = column("b"), \
+    _m = (_a > 0 && (_b <= 0 || _a < _b)) ? _a : _b, \
+    (!(@is_rate) && _m > 0 && _m < lo) ? (lo = _m) : 0, \
+    (!(@is_rate) && @ab_max + column("allowed") > hi) ? \
+        (hi = @ab_max + column("allowed")) : 0, 0) nooutput
+lat_zero = lo > hi
+if (lat_zero) { lo = 0.001; hi = 1 }
 set logscale y
 eval set_lat_tics
-STATS_records = 0; STATS_max = 0; STATS_sum = 0
-stats cf using (@is_rate ? NaN : (column("a") < column("b") ? column("a") : column("b"))) nooutput
-lo = STATS_records > 0 ? STATS_min : 1
-STATS_records = 0; STATS_max = 0; STATS_sum = 0
-stats cf using (@is_rate ? NaN : @ab_max + column("allowed")) nooutput
-hi = STATS_records > 0 ? STATS_max : 1000
 eval lat_range(lo, hi)
 set offsets 0, 0, 0, 0
 if (n_lat == 0) { set label 1 "no latency samples" at graph 0.5, graph 0.5 center }
+if (n_lat > 0 && lat_zero) { set label 1 "every latency is 0 ms on both sides" at graph 0.5, graph 0.5 center }
 plot cf using ($0 - 0.2):(@is_rate ? NaN : column("a")):(lat_color(strcol("name"))):xtic(strcol("name")) \
         with boxes lc rgb variable fs solid 0.85 notitle, \
      cf using ($0 + 0.2):(@is_rate ? NaN : column("b")):(lat_color(strcol("name"))) \

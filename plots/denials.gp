@@ -52,10 +52,14 @@ STATS_max = 0
 stats ts using (rate("offered")) nooutput
 peak_off = STATS_max
 if (peak_off > 0 && peak_att > 3 * peak_off) {
-    set yrange [0:3 * peak_off]
+    # Where the peak is, found before the range is set: stats ignores
+    # points outside the current yrange, and the peak is outside it.
+    set yrange [*:*]
     stats ts using (rate("attempts") >= peak_att ? xt($1) : NaN) nooutput
+    peak_at = STATS_min
+    set yrange [0:3 * peak_off]
     set label 2 sprintf("clipped: peak %.4g/s at %.4g %s", peak_att, \
-        STATS_min, tunit) at graph 0, graph 1.02 left front \
+        peak_at, tunit) at graph 0, graph 1.02 left front \
         font ",9" tc rgb "#444444"
 } else {
     set yrange [0:*]
