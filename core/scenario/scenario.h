@@ -235,7 +235,18 @@ struct scn_phase {
 };
 
 enum backoff_kind { BACKOFF_EXPONENTIAL = 0, BACKOFF_CONSTANT, BACKOFF_LINEAR };
-enum jitter_kind { JITTER_FULL = 0, JITTER_EQUAL, JITTER_NONE };
+enum jitter_kind { JITTER_FULL = 0, JITTER_EQUAL, JITTER_NONE, JITTER_QUARTER };
+
+/* What a client does with the server's retry-after hint (client.h has the
+ * formulas).  Zero is ignore, so a hand-built client ignores hints; the
+ * parser's default is RETRY_AFTER_OPENAI. */
+enum retry_after_kind {
+    RETRY_AFTER_IGNORE = 0,   /* the jittered backoff alone */
+    RETRY_AFTER_HONOR,        /* max(backoff, hint): exact, a herd */
+    RETRY_AFTER_HONOR_JITTER, /* max(backoff, hint + up to hint / 4) */
+    RETRY_AFTER_OPENAI        /* hint exactly when 0 < hint <= 60s, else
+                                 the backoff (the official OpenAI SDKs) */
+};
 
 struct scn_client {
     int64_t timeout_ns; /* default 60s */
@@ -244,7 +255,7 @@ struct scn_client {
     int64_t backoff_base_ns; /* default 500ms */
     int64_t backoff_cap_ns;  /* default 20s */
     enum jitter_kind jitter;
-    bool honor_retry_after; /* default true */
+    enum retry_after_kind retry_after; /* default RETRY_AFTER_OPENAI */
 };
 
 struct scn_population {

@@ -321,7 +321,9 @@ static void write_client(FILE *f, const struct scn_client *c)
 {
     static const char *const backoffs[] = { "exponential", "constant",
                                             "linear" };
-    static const char *const jitters[] = { "full", "equal", "none" };
+    static const char *const jitters[] = { "full", "equal", "none", "quarter" };
+    static const char *const hints[] = { "ignore", "honor", "honor_jitter",
+                                         "openai" };
     fprintf(f, "    client:\n");
     kv_dur(f, 6, "timeout", c->timeout_ns);
     fprintf(f, "      retry:\n");
@@ -330,7 +332,7 @@ static void write_client(FILE *f, const struct scn_client *c)
     kv_dur(f, 8, "base", c->backoff_base_ns);
     kv_dur(f, 8, "cap", c->backoff_cap_ns);
     kv(f, 8, "jitter", jitters[c->jitter]);
-    kv(f, 8, "retry_after", c->honor_retry_after ? "honor" : "ignore");
+    kv(f, 8, "retry_after", hints[c->retry_after]);
 }
 
 static void write_pop(FILE *f, const struct scenario *sc,
