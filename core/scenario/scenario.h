@@ -65,6 +65,10 @@
  * random: duration / mtbf): each is an events.csv row and a policy
  * update. */
 #define SCN_MAX_OCCURRENCES 100000
+/* A traffic event multiplies rates by at most this; and the product of a
+ * population's factors above 1 times its highest phase rate stays within
+ * the 1e9/s a phase may ask for. */
+#define SCN_MAX_TRAFFIC_FACTOR 1000
 /* Accounts visited by events over the duration: a ban, suspend,
  * revoke_keys, billing_failure or revoke_permission occurrence walks its
  * population (every account when it names none), a set_limit occurrence
@@ -299,6 +303,7 @@ enum scn_event_kind {
     EV_REVOKE_PERMISSION,
     EV_BILLING_FAILURE,
     EV_SET_LIMIT,
+    EV_TRAFFIC, /* offered open-loop traffic x factor while it lasts */
     EV_KIND_COUNT
 };
 
@@ -328,6 +333,8 @@ struct scn_event {
     int tier;       /* set_limit */
     int limit;      /* set_limit: index into that tier's limits */
     int64_t amount; /* set_limit: new requests/tokens/concurrent */
+    double factor;  /* traffic: rate multiplier in [0, SCN_MAX_TRAFFIC_FACTOR]
+                       over [start, start + for) (for 0: to the end) */
     struct scn_loc loc;
 };
 

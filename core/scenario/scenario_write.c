@@ -373,8 +373,9 @@ static void write_event_params(FILE *f, const struct scenario *sc,
     }
     fprintf(f, "    %s:\n", kind);
     bool down = e->kind == EV_OUTAGE || e->kind == EV_UPGRADE;
+    bool traffic = e->kind == EV_TRAFFIC;
     bool timed = down || e->kind == EV_MAINTENANCE || e->kind == EV_SUSPEND ||
-                 e->kind == EV_SUSPEND_FEATURE;
+                 e->kind == EV_SUSPEND_FEATURE || traffic;
     bool acct = !down && e->kind != EV_MAINTENANCE &&
                 e->kind != EV_SUSPEND_FEATURE && e->kind != EV_SET_LIMIT;
     if (timed && e->timing != EVT_RANDOM)
@@ -386,8 +387,12 @@ static void write_event_params(FILE *f, const struct scenario *sc,
         put_name(f, sc->pops[e->population].name);
         fputc('\n', f);
     }
-    if (acct)
+    if (acct && !traffic)
         kv_frac(f, 6, "fraction", e->fraction);
+    if (traffic) {
+        char b[48];
+        kv(f, 6, "factor", units_fmt_number(b, sizeof(b), e->factor));
+    }
     if ((e->kind == EV_SUSPEND_FEATURE || e->kind == EV_REVOKE_PERMISSION) &&
         e->model >= 0) {
         fprintf(f, "      model: ");
