@@ -83,7 +83,7 @@ static int64_t with_hint(const struct scn_client *c, int64_t j, int64_t h,
     case RETRY_AFTER_IGNORE: return j;
     case RETRY_AFTER_HONOR: return h > j ? h : j;
     case RETRY_AFTER_HONOR_JITTER: {
-        int64_t t = sat_add(h, uniform_incl(r, h / 4));
+        int64_t t = sat_add(h, uniform_incl(r, h));
         return t > j ? t : j;
     }
     case RETRY_AFTER_OPENAI:

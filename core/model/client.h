@@ -34,9 +34,11 @@
  *        honor         max(j, h): the hint is a floor, never capped, and
  *                      exact, so every client told "until the outage
  *                      ends" retries at that same instant (a herd)
- *        honor_jitter  max(j, h + u), u uniform integer in [0, floor(h / 4)]
- *                      (one more rng_below draw, after the jitter's): a
- *                      floor spread over at most a quarter of the hint
+ *        honor_jitter  max(j, h + u), u uniform integer in [0, h] (one
+ *                      more rng_below draw, after the jitter's): full
+ *                      jitter on top of the hint, so the wait is at
+ *                      least h and at most 2h (or j); a herd told to come
+ *                      back at T arrives spread over [T, T + its hint]
  *        openai        h when 0 < h <= CLIENT_OPENAI_HINT_MAX_NS (60s),
  *                      else j: what the official OpenAI SDKs do; a short
  *                      hint is obeyed exactly (a herd), even below j, and

@@ -247,7 +247,7 @@ enum jitter_kind { JITTER_FULL = 0, JITTER_EQUAL, JITTER_NONE, JITTER_QUARTER };
 enum retry_after_kind {
     RETRY_AFTER_IGNORE = 0,   /* the jittered backoff alone */
     RETRY_AFTER_HONOR,        /* max(backoff, hint): exact, a herd */
-    RETRY_AFTER_HONOR_JITTER, /* max(backoff, hint + up to hint / 4) */
+    RETRY_AFTER_HONOR_JITTER, /* max(backoff, hint + up to hint) */
     RETRY_AFTER_OPENAI        /* hint exactly when 0 < hint <= 60s, else
                                  the backoff (the official OpenAI SDKs) */
 };
