@@ -161,3 +161,14 @@ struct scn_phase *traffic_shape_phases(const struct scenario *sc, int pop,
     *n = w;
     return out;
 }
+
+double traffic_offered(const struct scenario *sc, int pop)
+{
+    size_t n = 0;
+    struct scn_phase *ph = traffic_shape_phases(sc, pop, &n);
+    if (ph == NULL)
+        return scn_pop_offered(sc, (size_t)pop);
+    double total = scn_phases_offered(ph, n, sc->duration_ns);
+    free(ph);
+    return total;
+}

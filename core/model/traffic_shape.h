@@ -41,4 +41,8 @@ double traffic_factor_at(const struct scenario *sc, int pop, int64_t t_ns);
 struct scn_phase *traffic_shape_phases(const struct scenario *sc, int pop,
                                        size_t *n);
 
+/* scn_pop_offered with the traffic events applied: the expected unique
+ * requests population pop offers (-1 for a closed loop). */
+double traffic_offered(const struct scenario *sc, int pop);
+
 #endif

@@ -466,6 +466,13 @@ int scn_pop_of_account(const struct scenario *sc, int64_t account);
  * rate depends on service times. */
 double scn_pop_offered(const struct scenario *sc, size_t pop);
 
+/* The same integral over n phases run back to back from 0 and cut at
+ * duration_ns (scn_pop_offered applies it to a population's phases;
+ * traffic_offered in core/model/traffic_shape.h to the phases traffic
+ * events shape). */
+double scn_phases_offered(const struct scn_phase *phases, size_t n,
+                          int64_t duration_ns);
+
 /* What the validator charges for a recorder (core/stats/record.c asserts
  * at compile time that its real sizes fit): one latency histogram, one
  * time-series row, one population's counters and name. */

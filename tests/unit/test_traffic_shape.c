@@ -140,6 +140,9 @@ static void test_count_case(void **state)
     assert_int_equal(count(sc, 0, c->lo_s * S, c->hi_s * S), c->want_window);
     assert_int_equal(count(sc, 0, 0, END + MS), c->want_total);
     assert_int_equal(count(sc, 1, 0, END + MS), c->want_b);
+    /* what validate prints: the shaped phases' integral */
+    assert_true(fabs(traffic_offered(sc, 0) - (double)c->want_total) < 1e-6);
+    assert_true(fabs(traffic_offered(sc, 1) - (double)c->want_b) < 1e-6);
     scn_free(sc);
     scn_diags_fini(&d);
 }
