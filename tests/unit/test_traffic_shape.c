@@ -32,25 +32,34 @@
 #define S  INT64_C(1000000000)
 #define MS INT64_C(1000000)
 
-/* A scenario of 30 minutes: population a (uniform unless said, phases
- * given by the row) and b (uniform 10/s), then the row's events. */
-static struct scenario *parse(const char *arrival, const char *phases,
-                              const char *events, struct scn_diags *d)
+#define B_UNIFORM "{ arrival: uniform, phases: [ { for: 30m, rate: 10/s } ] }"
+
+/* A scenario of 30 minutes with populations a and b (traffic: values
+ * given) and the events, into buf. */
+static void scenario_text(char *buf, size_t len, const char *a, const char *b,
+                          const char *events)
 {
-    char text[2048];
-    snprintf(text, sizeof(text),
+    snprintf(buf, len,
              "name: t\n"
              "duration: 30m\n"
              "accounts:\n"
              "  - name: a\n"
              "    count: 10\n"
-             "    traffic: { arrival: %s, phases: %s }\n"
+             "    traffic: %s\n"
              "  - name: b\n"
              "    count: 10\n"
-             "    traffic: { arrival: uniform, phases: [ { for: 30m, rate: "
-             "10/s } ] }\n"
+             "    traffic: %s\n"
              "events:\n%s",
-             arrival, phases, events);
+             a, b, events);
+}
+
+/* a with the given arrival and phases, b uniform 10/s, then the events. */
+static struct scenario *parse(const char *arrival, const char *phases,
+                              const char *events, struct scn_diags *d)
+{
+    char a[512], text[2048];
+    snprintf(a, sizeof(a), "{ arrival: %s, phases: %s }", arrival, phases);
+    scenario_text(text, sizeof(text), a, B_UNIFORM, events);
     struct scenario *sc = NULL;
     scn_diags_init(d, "t.yaml");
     if (scn_parse_buffer("t.yaml", text, strlen(text), NULL, 0, &sc, d) !=
@@ -289,22 +298,10 @@ static void test_bad_case(void **state)
 {
     const struct bad_case *c = *state;
     char text[2048];
-    const char *b = c->arrival_b
-                        ? "{ arrival: closed, users: 5, think: 1s }"
-                        : "{ arrival: uniform, phases: [ { for: 30m, rate: "
-                          "10/s } ] }";
-    snprintf(text, sizeof(text),
-             "name: t\n"
-             "duration: 30m\n"
-             "accounts:\n"
-             "  - name: a\n"
-             "    count: 10\n"
-             "    traffic: { phases: [ { for: 30m, rate: 10/s } ] }\n"
-             "  - name: b\n"
-             "    count: 10\n"
-             "    traffic: %s\n"
-             "events:\n%s",
-             b, c->events);
+    const char *b =
+        c->arrival_b ? "{ arrival: closed, users: 5, think: 1s }" : B_UNIFORM;
+    scenario_text(text, sizeof(text),
+                  "{ phases: [ { for: 30m, rate: 10/s } ] }", b, c->events);
     struct scenario *sc = NULL;
     struct scn_diags d;
     scn_diags_init(&d, "t.yaml");
