@@ -106,6 +106,6 @@ void warn_list_print(const struct warn_list *w, const char *prog, FILE *out)
     for (size_t i = 0; i < w->n; i++)
         fprintf(out, "%s: warning: %s\n", prog, w->items[i]);
     if (w->dropped > 0)
-        fprintf(out, "%s: warning: ... and %zu more warnings not shown\n",
-                prog, w->dropped);
+        fprintf(out, "%s: warning: ... and %zu more warnings not shown\n", prog,
+                w->dropped);
 }

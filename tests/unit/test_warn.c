@@ -120,10 +120,9 @@ static void test_print(void **state)
     assert_non_null(f);
     warn_list_print(&w, "tollgate sim", f);
     fclose(f);
-    assert_string_equal(buf,
-                        "tollgate sim: warning: f:1:2: m\n"
-                        "tollgate sim: warning: ... and 3 more warnings "
-                        "not shown\n");
+    assert_string_equal(buf, "tollgate sim: warning: f:1:2: m\n"
+                             "tollgate sim: warning: ... and 3 more warnings "
+                             "not shown\n");
     warn_list_fini(&w);
 }
 
