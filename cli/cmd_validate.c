@@ -219,6 +219,7 @@ int cmd_validate(int argc, char **argv)
     } else {
         if (!o.quiet)
             print_summary(o.path, sc);
+        fflush(stdout); /* the summary before the warnings on a terminal */
         warn_list_print(&sc->warnings, "tollgate validate", stderr);
         status = EXIT_OK;
     }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/scenario/scenario.h"
 
@@ -212,6 +213,10 @@ struct scn_region_list {
 void scn_region_list_add(struct scn_ctx *c, const struct ynode *v,
                          struct scn_region_list *l,
                          int (*one)(struct scn_ctx *, const struct ynode *));
+/* Writes the list r[0..n) of region indices as a YAML flow list, a group
+ * for each group whose countries are all there (scn_write). */
+void scn_region_list_write(FILE *f, const struct scenario *sc, const int *r,
+                           size_t n);
 /* After conversion: warns at each blocked code or group (policy.regions.
  * blocked, block_region events) that no population sends from. */
 void scn_check_region_reach(struct scn_ctx *c, const struct ynode *root);

@@ -173,6 +173,43 @@ void scn_region_list_add(struct scn_ctx *c, const struct ynode *v,
                 g->name);
 }
 
+/* ---- writing a list back ------------------------------------------------ */
+
+/* The number of members of g when r[0..n) starts with all of them in
+ * the group's order (what expanding the group gives), else 0. */
+static size_t group_run(const struct scenario *sc,
+                        const struct scn_region_group *g, const int *r,
+                        size_t n)
+{
+    size_t m = 0;
+    for (; g->members[m]; m++)
+        if (m >= n || strcmp(sc->regions[r[m]], g->members[m]) != 0)
+            return 0;
+    return m;
+}
+
+void scn_region_list_write(FILE *f, const struct scenario *sc, const int *r,
+                           size_t n)
+{
+    /* A group's countries, listed together in its order (as the group
+     * expanded), are written as the group, the larger first (EEA contains
+     * EU), so a written scenario reads like the one given and validates
+     * again without a warning per country.  Everything stays in place, so
+     * the region codes are interned in the same order when it is read
+     * back. */
+    size_t ng = sizeof(groups) / sizeof(groups[0]);
+    fputc('[', f);
+    for (size_t i = 0, k = 0; i < n; k++) {
+        size_t run = 0, gi = ng;
+        while (run == 0 && gi-- > 0)
+            run = group_run(sc, &groups[gi], r + i, n - i);
+        fprintf(f, "%s%s", k ? ", " : "",
+                run ? groups[gi].name : sc->regions[r[i]]);
+        i += run ? run : 1;
+    }
+    fputc(']', f);
+}
+
 /* ---- does a block reach anyone? ----------------------------------------- */
 
 /* Whether some population sends from region r (weight > 0). */

@@ -18,6 +18,7 @@
  * environment gives the same values.
  */
 #include "core/scenario/scenario.h"
+#include "core/scenario/scenario_int.h"
 
 #include <string.h>
 
@@ -187,10 +188,7 @@ static void write_model(FILE *f, const struct scn_model *m)
 static void write_region_list(FILE *f, const struct scenario *sc, const int *r,
                               size_t n)
 {
-    fputc('[', f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s", i ? ", " : "", sc->regions[r[i]]);
-    fputc(']', f);
+    scn_region_list_write(f, sc, r, n);
 }
 
 static void write_guards(FILE *f, const struct scn_policy *p)

@@ -2331,6 +2331,29 @@ static void test_round_trip_full(void **state)
                "    traffic: { phases: [ { for: 1h, rate: 1.234567/s } ] }\n");
 }
 
+/* Region groups are written back as groups when all their countries are
+ * listed (so the written file validates without a warning per country),
+ * and the text is a fixpoint. */
+static void test_round_trip_region_groups(void **state)
+{
+    (void)state;
+    const char *text = FROM(
+        "{ DE: 1, NO: 1 }",
+        "[CN, EU, DE]") "events:\n  - { at: 5m, block_region: [EEA, NO] }\n"
+                        "  - { at: 6m, unblock_region: [FR, DE] }\n";
+    round_trip("groups", text);
+    struct scenario *sc = NULL;
+    struct scn_diags d;
+    assert_int_equal(parse(text, NULL, 0, &sc, &d), ERR_OK);
+    char *w = write_str(sc);
+    assert_non_null(strstr(w, "blocked: [CN, EU]"));
+    assert_non_null(strstr(w, "block_region: [EEA]"));
+    assert_non_null(strstr(w, "unblock_region: [FR, DE]"));
+    free(w);
+    scn_free(sc);
+    scn_diags_fini(&d);
+}
+
 static char *read_all(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -2376,7 +2399,7 @@ int main(void)
     static struct CMUnitTest
         tests[N(err_cases) + N(limit_cases) + N(set_cases) + N(env_cases) +
               N(interval_cases) + N(label_cases) + N(inject_cases) +
-              N(anchor_cases) + N(edge_cases) + N(warn_cases) + 19];
+              N(anchor_cases) + N(edge_cases) + N(warn_cases) + 20];
     size_t n = 0;
     for (size_t i = 0; i < N(warn_cases); i++)
         tests[n++] = (struct CMUnitTest){ warn_cases[i].name, test_warn, NULL,
@@ -2414,6 +2437,7 @@ int main(void)
     const struct CMUnitTest rest[] = {
         cmocka_unit_test(test_set_order),
         cmocka_unit_test(test_region_groups),
+        cmocka_unit_test(test_round_trip_region_groups),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_merge_keys),
