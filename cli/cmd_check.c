@@ -116,6 +116,9 @@ int cmd_check(int argc, char **argv)
                     "tollgate check: warning: summary.json is for '%s', "
                     "scenario.yaml for '%s'\n",
                     s.scenario, sc->name);
+        /* The run's own warnings (a partial merge, dropped events): the
+         * verdicts below are about that result. */
+        warn_list_print(&s.warnings, "tollgate check", stderr);
         rc = report_check(sc, &s, stdout, junit);
     }
     scn_free(sc);
