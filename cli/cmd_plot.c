@@ -371,11 +371,22 @@ static int draw(const char *scripts, const char *chart, const char *vars,
     return EXIT_OK;
 }
 
+/* A comparison directory (tollgate compare -o DIR): compare.csv and no
+ * run's results. */
+static bool comparison_only(const char *dir)
+{
+    char ts[PATH_LEN], cmp[PATH_LEN];
+    snprintf(ts, sizeof(ts), "%s/%s", dir, RESULTS_TIMESERIES);
+    snprintf(cmp, sizeof(cmp), "%s/compare.csv", dir);
+    return !is_file(ts, false) && is_file(cmp, false);
+}
+
 static int prepare(const struct opts *o, char *outdir, size_t len)
 {
     char ts[PATH_LEN];
     snprintf(ts, sizeof(ts), "%s/%s", o->dir, RESULTS_TIMESERIES);
-    if (!is_file(ts, false)) {
+    bool cmp_only = comparison_only(o->dir);
+    if (!cmp_only && !is_file(ts, false)) {
         fprintf(stderr,
                 "tollgate plot: cannot read %s (is %s a results "
                 "directory?)\n",
@@ -391,7 +402,7 @@ static int prepare(const struct opts *o, char *outdir, size_t len)
                 strerror(errno));
         return EXIT_RUNTIME;
     }
-    if (write_outcome_hgrms(o->dir, outdir) != ERR_OK)
+    if (!cmp_only && write_outcome_hgrms(o->dir, outdir) != ERR_OK)
         return EXIT_RUNTIME;
     return EXIT_OK;
 }
@@ -430,8 +441,10 @@ int cmd_plot(int argc, char **argv)
     if (occurring_reasons(o.dir, reasons, sizeof(reasons)))
         add_var(vars, sizeof(vars), "reasons", reasons);
     fflush(stdout);
+    bool cmp_only = comparison_only(o.dir);
     for (size_t i = 0; i < N_CHARTS; i++) {
-        if (!has_input(o.dir, charts[i]))
+        if (!has_input(o.dir, charts[i]) ||
+            (cmp_only && strcmp(charts[i], "compare") != 0))
             continue;
         if (draw(scripts, charts[i], vars, outdir, o.fmt) != EXIT_OK)
             rc = EXIT_RUNTIME;
