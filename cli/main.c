@@ -4,7 +4,8 @@
  * Kept thin on purpose: argv[1] picks a cmd_* function, which parses its own
  * options, calls into sim/loadgen/serve/core and returns an exit status.
  * `tollgate help COMMAND` is COMMAND --help; an unknown command names the
- * nearest one.
+ * nearest one.  --version prints the version and the source revision
+ * written at build time (packaging/revision.cmake).
  */
 #include "cli/cli.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "generated/revision.h" /* TOLLGATE_REVISION, written at build time */
 
 struct subcommand {
     const char *name;
@@ -108,7 +110,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-        printf("tollgate %s\n", TOLLGATE_VERSION);
+        printf("tollgate %s (revision %s)\n", TOLLGATE_VERSION,
+               TOLLGATE_REVISION);
         return EXIT_OK;
     }
     const struct subcommand *c = find(name);
