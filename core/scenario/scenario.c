@@ -157,7 +157,10 @@ int64_t scn_run_recorder_bytes(const struct scenario *sc, int64_t threads)
                        ? scn_interval_rows(sc->duration_ns, sc->interval_ns)
                        : 1;
     int64_t pops = sc->n_pops ? (int64_t)sc->n_pops : 1;
-    int64_t hists = REASON_COUNT + 1 + 2 + 2 + 3 * pops;
+    /* Per level (attempts, requests): by outcome, overall, two ring
+     * slots and two per population; then denied, service, lag, attempts
+     * per request and a third per population (the worker's own). */
+    int64_t hists = 2 * (REASON_COUNT + 1 + 2 + 2 * pops) + 4 + pops;
     return threads * (hists * SCN_REC_HIST_BYTES + rows * SCN_REC_ROW_BYTES +
                       pops * SCN_REC_POP_BYTES);
 }

@@ -452,14 +452,15 @@ double scn_pop_offered(const struct scenario *sc, size_t pop);
  * at compile time that its real sizes fit): one latency histogram, one
  * time-series row, one population's counters and name. */
 #define SCN_REC_HIST_BYTES (27648 * 8)
-#define SCN_REC_ROW_BYTES  320
+#define SCN_REC_ROW_BYTES  640
 #define SCN_REC_POP_BYTES  640
 
 /* Bytes of the recorders of a run of sc with threads worker threads, each
- * holding a histogram per outcome, overall, denied, service, lag and
- * three per population, plus its rows and populations (the SCN_REC_*
- * sizes above: an upper bound); at most SCN_MAX_RUN_RECORDER_BYTES for a
- * valid scenario with its live.threads. */
+ * holding, for attempts and for requests, a histogram per outcome,
+ * overall, two ring slots and two per population, then denied, service,
+ * lag, attempts per request and one more per population, plus its rows and
+ * populations (the SCN_REC_* sizes above: an upper bound); at most
+ * SCN_MAX_RUN_RECORDER_BYTES for a valid scenario with its live.threads. */
 int64_t scn_run_recorder_bytes(const struct scenario *sc, int64_t threads);
 
 /* Time-series rows for duration / interval (both > 0): the intervals

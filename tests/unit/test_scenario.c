@@ -507,9 +507,9 @@ static const struct limit_case limit_cases[] = {
       "limiter state each, more than 80000000: use at most 8000000 "
       "accounts" },
     { "run recorders too big", L_RUN_MEMORY, 9,
-      "run keeps a recorder of ~68 MB per worker thread (1 populations, "
-      "200000 time-series rows): 64 threads need ~4378 MB, more than the "
-      "limit of 2048 MB: use at most 29 threads" },
+      "run keeps a recorder of ~136 MB per worker thread (1 populations, "
+      "200000 time-series rows): 64 threads need ~8744 MB, more than the "
+      "limit of 2048 MB: use at most 14 threads" },
     /* 4500 subdivision codes: interning each by a scan of the others (and
      * a realloc per code) took 14 s of CPU for 96000 */
     { "too many regions", L_REGIONS, 8,
