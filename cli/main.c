@@ -49,6 +49,8 @@ static void usage(FILE *out)
             "\nRun 'tollgate COMMAND --help' (or 'tollgate help COMMAND') for "
             "the options of\na command; every long option takes --opt VALUE "
             "or --opt=VALUE.\n"
+            "'tollgate --version' prints the version and source revision; "
+            "'man tollgate'\nhas every command and option.\n"
             "Exit status: 0 ok, 1 expectations failed, 2 usage or invalid "
             "scenario,\n3 runtime failure.\n\n"
             "Example:\n"

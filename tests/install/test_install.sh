@@ -44,7 +44,7 @@ for f in bin/tollgate share/tollgate/plots/denials.gp \
     share/tollgate/plots/common.gp share/tollgate/plots/palette.gp \
     share/tollgate/scenarios/free-tier-exhaustion.yaml \
     share/tollgate/scenarios/kitchen-sink.yaml \
-    share/man/man1/tollgate.1 share/man/man5/tollgate-scenario.5 \
+    share/man/man1/tollgate.1.gz share/man/man5/tollgate-scenario.5.gz \
     share/bash-completion/completions/tollgate \
     share/zsh/vendor-completions/_tollgate \
     share/doc/tollgate/LICENSE; do
@@ -119,6 +119,10 @@ for page in tollgate tollgate-scenario; do
     grep -q "^NAME" <<<"$out" || fail "man -M PREFIX/share/man $page: $out"
 done
 
+# The installed pages are the tree's, gzip'd.
+cmp <(gzip -dc "$P/share/man/man1/tollgate.1.gz") "$SRC/man/tollgate.1" ||
+    fail "installed tollgate.1.gz is not man/tollgate.1"
+
 # Bash completion, from the installed file, against the installed binary.
 comp=$(bash -c 'source "$1/share/bash-completion/completions/tollgate"
     COMP_WORDS=("$1/bin/tollgate" me); COMP_CWORD=1; _tollgate
@@ -127,6 +131,10 @@ comp=$(bash -c 'source "$1/share/bash-completion/completions/tollgate"
     echo "${COMPREPLY[*]}"' _ "$P")
 [ "$comp" = "$(printf 'merge\n--max-requests')" ] ||
     fail "bash completion gave '$comp'"
+if command -v zsh >/dev/null; then
+    zsh -n "$P/share/zsh/vendor-completions/_tollgate" ||
+        fail "zsh cannot parse the zsh completion"
+fi
 
 # revision.cmake's order: given > git > archive file > unknown.
 rev() { # SRCDIR [REVISION] -> the header's revision

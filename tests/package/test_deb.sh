@@ -120,7 +120,7 @@ DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq tollgate >"$TMP/rm.log" 2>&
     fail "apt-get remove: $(cat "$TMP/rm.log")"
 INSTALLED=0
 for p in /usr/bin/tollgate /usr/share/tollgate /usr/share/man/man1/tollgate.1.gz \
-    /usr/share/man/man1/tollgate.1 /usr/share/bash-completion/completions/tollgate; do
+    /usr/share/bash-completion/completions/tollgate; do
     [ ! -e "$p" ] || fail "$p is left after removal"
 done
 
