@@ -131,9 +131,20 @@ comp=$(bash -c 'source "$1/share/bash-completion/completions/tollgate"
     echo "${COMPREPLY[*]}"' _ "$P")
 [ "$comp" = "$(printf 'merge\n--max-requests')" ] ||
     fail "bash completion gave '$comp'"
+# The zsh completion's function with zsh's completion builtins stubbed
+# (they only run inside the line editor): commands, then options.
 if command -v zsh >/dev/null; then
-    zsh -n "$P/share/zsh/vendor-completions/_tollgate" ||
-        fail "zsh cannot parse the zsh completion"
+    comp=$(zsh -f -c '_call_program() { shift; eval "$@"; }
+        _describe() { print -l -- ${(P)4}; }
+        compadd() { print -l -- ${(P)2}; }
+        source "$1/share/zsh/vendor-completions/_tollgate" 2>/dev/null
+        words=("$1/bin/tollgate" me); CURRENT=2; _tollgate | grep "^merge:"
+        words=("$1/bin/tollgate" run --max-r); CURRENT=3; PREFIX=--max-r
+        _tollgate | grep -c -e --max-requests -e --drain' _ "$P")
+    [ "$comp" = "$(printf 'merge:combine shard results exactly\n2')" ] ||
+        fail "zsh completion gave '$comp'"
+else
+    echo "SKIP zsh completion: zsh is not installed"
 fi
 
 # revision.cmake's order: given > git > archive file > unknown.
