@@ -71,6 +71,7 @@ if ! (cd "$TMP" && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     echo "FAIL test_deb: apt-get install"
     exit 1
 fi
+[ -s /usr/share/doc/tollgate/copyright ] || fail "no /usr/share/doc/tollgate/copyright"
 [ "$(command -v tollgate)" = /usr/bin/tollgate ] ||
     fail "tollgate on PATH is $(command -v tollgate), not /usr/bin/tollgate"
 
