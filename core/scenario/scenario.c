@@ -422,13 +422,19 @@ double scn_pop_offered(const struct scenario *sc, size_t pop)
     const struct scn_population *p = &sc->pops[pop];
     if (p->arrival == ARRIVAL_CLOSED)
         return -1;
+    return scn_phases_offered(p->phases, p->n_phases, sc->duration_ns);
+}
+
+double scn_phases_offered(const struct scn_phase *phases, size_t n,
+                          int64_t duration_ns)
+{
     double total = 0;
     int64_t t = 0;
-    for (size_t i = 0; i < p->n_phases && t < sc->duration_ns; i++) {
-        const struct scn_phase *ph = &p->phases[i];
+    for (size_t i = 0; i < n && t < duration_ns; i++) {
+        const struct scn_phase *ph = &phases[i];
         int64_t len = ph->for_ns;
-        if (len > sc->duration_ns - t)
-            len = sc->duration_ns - t;
+        if (len > duration_ns - t)
+            len = duration_ns - t;
         double frac = (double)len / (double)ph->for_ns;
         double end_rate = ph->rate_from_per_s +
                           (ph->rate_to_per_s - ph->rate_from_per_s) * frac;

@@ -1108,7 +1108,7 @@ static void test_defaults(void **state)
     assert_int_equal(pop->client.backoff_base_ns, 500 * NS_PER_MS);
     assert_int_equal(pop->client.backoff_cap_ns, 20 * NS_PER_S);
     assert_int_equal(pop->client.jitter, JITTER_FULL);
-    assert_true(pop->client.honor_retry_after);
+    assert_int_equal(pop->client.retry_after, RETRY_AFTER_OPENAI);
     assert_int_equal(pop->phases[0].diurnal_period_ns, 86400 * NS_PER_S);
     assert_true(pop->phases[0].diurnal_amplitude == 0);
     /* live: defaults filled although there is no live: section. */
@@ -1553,7 +1553,7 @@ static void test_full_accounts(const struct scenario *sc)
     assert_int_equal(h->client.retry_max, 2);
     assert_int_equal(h->client.backoff, BACKOFF_LINEAR);
     assert_int_equal(h->client.jitter, JITTER_EQUAL);
-    assert_false(h->client.honor_retry_after);
+    assert_int_equal(h->client.retry_after, RETRY_AFTER_IGNORE);
     assert_int_equal(b->first_account, 1000);
     assert_int_equal(sc->n_accounts, 1005);
     assert_int_equal(b->regions.n, 2);
