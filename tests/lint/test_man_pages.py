@@ -11,7 +11,8 @@
     `tollgate validate`;
   - every key and value name the scenario parser accepts (the string
     tables of core/scenario/scenario*.c and SCN_EVENT_KIND_NAMES) appears
-    in tollgate-scenario.5, so a new key cannot go undocumented there.
+    in tollgate-scenario.5, so a new key cannot go undocumented there, and
+    every event kind is an item of its EVENTS section.
 
 Usage: test_man_pages.py TOLLGATE_BINARY SOURCE_DIR
 """
@@ -69,6 +70,30 @@ def example_validates(binary, bad):
                        + out.stderr)
 
 
+def event_kinds():
+    hdr = open('core/scenario/scenario_int.h', encoding='utf-8').read()
+    m = re.search(r'#define SCN_EVENT_KIND_NAMES((?:.*\\\n)*.*)', hdr)
+    return set(re.findall(r'"([^"]+)"', m.group(1))) if m else set()
+
+
+def kinds_documented(bad):
+    """Each event kind is an item (.It Ic KIND) of the EVENTS section: a
+    word found anywhere would miss a new kind named like some key."""
+    kinds = event_kinds()
+    if len(kinds) < 10:
+        bad.append('found only %d event kinds: has SCN_EVENT_KIND_NAMES '
+                   'moved?' % len(kinds))
+    page = open('man/tollgate-scenario.5', encoding='utf-8').read()
+    m = re.search(r'^\.Sh EVENTS\n(.*?)^\.Sh ', page, re.S | re.M)
+    items = set()
+    for line in (m.group(1) if m else '').splitlines():
+        if line.startswith('.It Ic '):
+            items |= set(re.findall(r'[a-z_]+', line[len('.It Ic '):]))
+    for k in sorted(kinds - items):
+        bad.append('tollgate-scenario.5: event kind %r is not an item '
+                   '(.It Ic %s) under EVENTS' % (k, k))
+
+
 def parser_names():
     names = set()
     for f in glob.glob('core/scenario/scenario*.c'):
@@ -79,11 +104,7 @@ def parser_names():
         for m in re.finditer(r'const char \*const \w+\[\]\s*=\s*\{(.*?)\};',
                              src, re.S):
             names |= set(re.findall(r'"([^"]+)"', m.group(1)))
-    hdr = open('core/scenario/scenario_int.h', encoding='utf-8').read()
-    m = re.search(r'#define SCN_EVENT_KIND_NAMES((?:.*\\\n)*.*)', hdr)
-    if m:
-        names |= set(re.findall(r'"([^"]+)"', m.group(1)))
-    return names
+    return names | event_kinds()
 
 
 def names_documented(bad):
@@ -106,6 +127,7 @@ def main():
     groff_render(bad)
     example_validates(binary, bad)
     names_documented(bad)
+    kinds_documented(bad)
     for b in bad:
         print('FAIL: ' + b)
     if bad:
