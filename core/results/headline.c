@@ -174,7 +174,7 @@ static void text_levels(FILE *out, const struct summary *s)
                 s->tries.mean, s->tries.p99, s->tries.max);
     text_level(out, &at, false);
     fprintf(out,
-            "  retry amplification %.3g attempts per request, goodput "
+            "  retry amplification %.2f attempts per request, goodput "
             "%.4g ok/s\n",
             s->retry_amplification, s->goodput_per_s);
 }
@@ -255,7 +255,7 @@ static void md_levels(FILE *out, const struct summary *s)
     md_level_row(out, &rq);
     md_level_row(out, &at);
     fprintf(out,
-            "\nRetry amplification %.3g attempts per request; goodput "
+            "\nRetry amplification %.2f attempts per request; goodput "
             "%.4g ok/s.",
             s->retry_amplification, s->goodput_per_s);
     if (rq.known && rq.lost > 0)

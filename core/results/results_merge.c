@@ -234,6 +234,9 @@ static int write_merged(const char *out_dir, const struct merge_acc *a,
     s.generator = meta->generator;
     warn_list_copy(&s.warnings, &meta->warnings);
     summary_shards_copy(&s.shards, &meta->shards);
+    if (s.shards.partial)
+        s.complete = false; /* a part of the run: check fails it unless
+                               told to accept incomplete results */
     int rc = results_write_all(out_dir, acc, &s);
     summary_fini(&s);
     if (rc != ERR_OK) {

@@ -62,8 +62,10 @@ expect_rc 0 "$TG" merge -o "$W/p" --partial "$W/s1"
 grep -q "warning: merge: partial result: holds shards 1 of 2" "$W/err" || fail "partial not warned"
 grep -q '"partial": true' "$W/p/summary.json" || fail "partial not recorded"
 grep -q '"merge: partial result' "$W/p/summary.json" || fail "partial warning not recorded"
-"$TG" check "$W/p" >/dev/null 2>"$W/err"
+grep -q '"complete": false' "$W/p/summary.json" || fail "a partial merge is complete"
+expect_rc 1 "$TG" check "$W/p"
 grep -q "tollgate check: warning: merge: partial result" "$W/err" || fail "check does not repeat the warning"
+expect_rc 0 "$TG" check "$W/p" --accept-incomplete
 
 # two shards holding the same requests: counts double, percentiles stay
 expect_rc 0 "$TG" merge -o "$W/m" "$W/s0" "$W/s1"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_results_dir.sh - a results directory holds exactly one run: reusing
-# -o DIR across sim, sim --replications, run (embedded serve), compare,
-# plot and merge leaves no file of an earlier command (generator.json,
+# -o DIR across sim, sim --replications, run (embedded serve), plot and
+# merge (and a compare.csv an older compare wrote into it) leaves no file of an earlier command (generator.json,
 # serve/, replications/, compare.csv, plots/); a non-empty directory that
 # is not a results directory is refused and left alone; nothing is left
 # beside DIR.  Bounded: one 2 s run on 127.0.0.1, short simulations.
@@ -39,9 +39,10 @@ no_siblings() {
 "$TG" sim "$W/s.yaml" -q --replications 2 -o "$D" || fail "sim --replications"
 has replications/seed-3/summary.json "sim --replications"
 "$TG" sim "$W/s.yaml" -q -o "$W/b" || fail "sim b"
-"$TG" compare "$W/b" "$D" >/dev/null; rc=$?
+"$TG" compare "$W/b" "$D" -o "$W/cmp" >/dev/null; rc=$?
 [ "$rc" -le 1 ] || fail "compare exited $rc"
-has compare.csv compare
+hasnt compare.csv "compare -o elsewhere"
+echo "written by an older compare" >"$D/compare.csv" # older versions wrote it here
 if command -v gnuplot >/dev/null; then
     "$TG" plot "$D" >/dev/null 2>&1 # the charts are test_plot.sh's; here only that plots/ exists
     has plots plot
@@ -59,7 +60,7 @@ for f in generator.json serve replications compare.csv plots; do hasnt "$f" "sim
 grep -q '"mode": "sim"' "$D/summary.json" || fail "summary.json is not the sim's"
 
 "$TG" sim "$W/s.yaml" -q -o "$W/a" || fail "sim a"
-"$TG" compare "$W/b" "$W/a" >/dev/null
+echo "written by an older compare" >"$D/compare.csv"
 "$TG" merge -q -o "$D" "$W/a" || fail "merge into a results directory"
 hasnt compare.csv "merge"
 no_siblings "merge"

@@ -1035,6 +1035,7 @@ static void test_guard_case(void **state)
                          ERR_OK);
         assert_int_equal(m.shards.count, c->want_shards_of);
         assert_true(m.shards.partial == (c->want_shards_of > 0));
+        assert_true(m.complete == (c->want_shards_of == 0));
         if (c->want_msg != NULL) {
             assert_int_equal(m.warnings.n, 1);
             assert_non_null(strstr(m.warnings.items[0], c->want_msg));
