@@ -443,6 +443,11 @@ static bool ts_parse_row(const char **p, struct results_ts_row *row)
          csv_f64(p, &row->p99_ms) && csv_f64(p, &row->max_ms);
     for (int g = 0; g < REC_GAUGE_COUNT && ok; g++)
         ok = csv_f64(p, &row->gauge[g]);
+    for (int o = 0; o < REASON_COUNT && ok; o++)
+        ok = csv_i64(p, &row->final[o]);
+    ok = ok && csv_i64(p, &row->final_lost) && csv_f64(p, &row->req_p50_ms) &&
+         csv_f64(p, &row->req_p90_ms) && csv_f64(p, &row->req_p99_ms) &&
+         csv_f64(p, &row->req_max_ms);
     if (!ok || (**p != '\n' && **p != '\0'))
         return false;
     if (**p == '\n')
@@ -476,7 +481,8 @@ int results_read_timeseries(const char *path, struct results_ts_row **rows,
         if (!ts_parse_row(&p, &out[k])) {
             char msg[64];
             snprintf(msg, sizeof(msg), "malformed row (%d columns expected)",
-                     5 + REASON_N_DENIAL + 4 + REC_GAUGE_COUNT);
+                     5 + REASON_N_DENIAL + 4 + REC_GAUGE_COUNT + REASON_COUNT +
+                         5);
             set_err(err, err_len, path, (int)k + 2, msg);
             rc = ERR_PARSE;
             goto done;
