@@ -227,6 +227,9 @@ static void sj_request_level(struct sj *j, int root, struct summary *s)
     int br = json_get(j->d, json_get(j->d, o, "latency_ms"), "by_reason");
     for (int r = 1; r < REASON_COUNT; r++)
         sj_lat(j, br, reason_id(r), &s->rq_by_reason[r], NULL, NULL);
+    int eb = json_get(j->d, o, "ended_by");
+    for (int e = 0; eb >= 0 && e < REC_END_COUNT; e++)
+        s->rq.ended[e] = sj_int(j, eb, rec_end_name(e));
     int t = json_get(j->d, o, "attempts_per_request");
     if (t >= 0) {
         s->tries.mean = sj_num(j, t, "mean");

@@ -312,6 +312,15 @@ static void w_request_level(struct json_w *w, const struct summary *s)
     json_w_key(w, "request_level");
     json_w_obj_begin(w);
     w_rq_counts(w, &s->rq);
+    json_w_key(w, "ended_by");
+    json_w_obj_begin(w);
+    for (int e = 0; e < REC_END_COUNT; e++) {
+        json_w_key(w, rec_end_name(e));
+        json_w_int(w, s->rq.ended[e]);
+    }
+    json_w_key(w, "lost");
+    json_w_int(w, s->rq.lost);
+    json_w_obj_end(w);
     w_tries(w, &s->tries);
     json_w_key(w, "latency_ms");
     json_w_obj_begin(w);

@@ -86,7 +86,8 @@ static void feed(struct rec **shards, size_t n_shards, struct rec *all)
                 continue;
             }
             rec_attempt(t[i], pop, o, intended, sent, done);
-            rec_request(t[i], pop, o, 1 + k % 3, intended, done);
+            rec_request(t[i], pop, o, (enum rec_end)(k % REC_END_COUNT),
+                        1 + k % 3, intended, done);
             /* gauges add across shards: set them in shard 0 only, so the
              * merged sum equals the single recorder's last value */
             if (k % (int)(50 * n_shards) == 0)
@@ -601,6 +602,23 @@ static void assert_rec_equal(const struct rec *a, const struct rec *b)
         assert_true(hist_equal(rec_service(a), rec_service(b)));
         assert_true(hist_equal(rec_lag(a), rec_lag(b)));
     }
+    /* the request level: its histograms, attempts per request, ends */
+    for (int o = 0; o < REASON_COUNT; o++)
+        assert_true(hist_equal(rec_lvl_lat(a, REC_REQUEST, o),
+                               rec_lvl_lat(b, REC_REQUEST, o)));
+    assert_true(hist_equal(rec_lvl_lat_all(a, REC_REQUEST),
+                           rec_lvl_lat_all(b, REC_REQUEST)));
+    for (size_t p = 0; p < rec_n_pops(a); p++) {
+        assert_true(hist_equal(rec_lvl_pop_all(a, REC_REQUEST, p),
+                               rec_lvl_pop_all(b, REC_REQUEST, p)));
+        assert_true(hist_equal(rec_lvl_pop_ok(a, REC_REQUEST, p),
+                               rec_lvl_pop_ok(b, REC_REQUEST, p)));
+    }
+    assert_true(hist_equal(rec_tries(a), rec_tries(b)));
+    int64_t ea[REC_END_COUNT], eb[REC_END_COUNT];
+    rec_ends(a, ea);
+    rec_ends(b, eb);
+    assert_memory_equal(ea, eb, sizeof(ea));
     assert_int_equal(rec_dropped(a), rec_dropped(b));
     assert_int_equal(rec_transport_errors(a), rec_transport_errors(b));
     assert_int_equal(rec_end_ns(a), rec_end_ns(b));
@@ -622,6 +640,11 @@ static void assert_rec_equal(const struct rec *a, const struct rec *b)
         hist_reset(&hb);
         rec_interval_lat_add(a, i, &ha);
         rec_interval_lat_add(b, i, &hb);
+        assert_true(hist_equal(&ha, &hb));
+        hist_reset(&ha);
+        hist_reset(&hb);
+        rec_interval_lvl_lat_add(a, REC_REQUEST, i, &ha);
+        rec_interval_lvl_lat_add(b, REC_REQUEST, i, &hb);
         assert_true(hist_equal(&ha, &hb));
     }
     hist_fini(&ha);
