@@ -25,24 +25,23 @@ set multiplot title sprintf("%s: latency per interval", name) font ",14"
 set lmargin at screen 0.08
 set rmargin at screen 0.84
 set ylabel "latency"
+# One range for both panels, so that their heights compare.  Found with
+# side effects, before the axis turns logarithmic, so that stats never
+# meets an invalid point (a run whose requests all took 0 ms has none at
+# the request level, and stats would warn and undefine its results).
+lo = 1e300; hi = 0; n_req = 0
+stats ts using (_v = pos("p50_ms"), (_v == _v && _v < lo) ? (lo = _v) : 0, \
+    _v = pos_req("req_p50_ms"), (_v == _v && _v < lo) ? (lo = _v) : 0, \
+    n_req = n_req + (_v == _v ? 1 : 0), \
+    _v = pos("max_ms"), (_v == _v && _v > hi) ? (hi = _v) : 0, \
+    _v = pos_req("req_max_ms"), (_v == _v && _v > hi) ? (hi = _v) : 0, \
+    0) nooutput
+if (lo > hi) { lo = 1; hi = 1000 }
 set logscale y
 eval set_lat_tics
 set grid mytics lc rgb "#f0f0f0" lt 1
 set key at screen 0.86, screen 0.92 left top vertical Left reverse \
     samplen 2 spacing 1.1
-# One range for both panels, so that their heights compare.
-STATS_records = 0
-stats ts using (pos("p50_ms")) nooutput
-lo = STATS_records > 0 ? STATS_min : 1
-STATS_records = 0
-stats ts using (pos_req("req_p50_ms")) nooutput
-lo = STATS_records > 0 && STATS_min < lo ? STATS_min : lo
-STATS_records = 0
-stats ts using (pos("max_ms")) nooutput
-hi = STATS_records > 0 ? STATS_max : 1000
-STATS_records = 0
-stats ts using (pos_req("req_max_ms")) nooutput
-hi = STATS_records > 0 && STATS_max > hi ? STATS_max : hi
 eval lat_range(lo, hi)
 
 eval draw_events
@@ -73,12 +72,20 @@ unset key
 set label 4 "requests (what your callers see): end to end, retries and " . \
     "waits included" at graph 0, graph 1.04 left front font ",10" \
     tc rgb "#333333"
-plot ts using (xt($1)):(pos_req("req_max_ms")) with lines lw 1 \
-        lc rgb "#bdbdbd" notitle, \
-     ts using (xt($1)):(pos_req("req_p99_ms")) with lines lw 2 \
-        lc rgb "#b71c1c" notitle, \
-     ts using (xt($1)):(pos_req("req_p90_ms")) with lines lw 2 \
-        lc rgb "#ef6c00" notitle, \
-     ts using (xt($1)):(pos_req("req_p50_ms")) with lines lw 2 \
-        lc rgb "#1565c0" notitle
+# No interval with a request latency above 0 ms (every request answered at
+# once): an empty panel that says so, not a plot of nothing (which warns).
+if (n_req == 0) {
+    set label 5 "no request took longer than 0 ms end to end" \
+        at graph 0.5, graph 0.5 center font ",12" tc rgb "#333333"
+    plot NaN notitle
+} else {
+    plot ts using (xt($1)):(pos_req("req_max_ms")) with lines lw 1 \
+            lc rgb "#bdbdbd" notitle, \
+         ts using (xt($1)):(pos_req("req_p99_ms")) with lines lw 2 \
+            lc rgb "#b71c1c" notitle, \
+         ts using (xt($1)):(pos_req("req_p90_ms")) with lines lw 2 \
+            lc rgb "#ef6c00" notitle, \
+         ts using (xt($1)):(pos_req("req_p50_ms")) with lines lw 2 \
+            lc rgb "#1565c0" notitle
+}
 unset multiplot
