@@ -13,8 +13,13 @@ if [ "${1:-}" = "--test" ]; then
   # nginx: integration target; clang-format: CI style check;
   # clang + libclang-rt-14-dev: the libFuzzer targets (Debian 12 ships
   # libFuzzer in clang-14's runtime package);
-  # python3-simpy, wrk, hey, apache2-utils: benchmark peers.
-  pkgs+=(nginx-light clang-format python3 curl openssl clang libclang-rt-14-dev)
+  # python3-simpy, wrk, hey, apache2-utils: benchmark peers;
+  # slurmctld, slurmd, slurm-client, munge: the one-node Slurm cluster of
+  # tests/integration/test_deploy_slurm.sh; iproute2: the network
+  # namespaces of test_deploy_netns.sh; yamllint, python3-yaml: the
+  # offline check of the Kubernetes manifests (test_deploy_k8s.sh).
+  pkgs+=(nginx-light clang-format python3 curl openssl clang libclang-rt-14-dev
+         slurmctld slurmd slurm-client munge iproute2 yamllint python3-yaml)
 fi
 
 missing=()

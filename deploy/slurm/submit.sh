@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# submit.sh - run a scenario as N Slurm array tasks, then merge and check.
+#
+#   deploy/slurm/submit.sh [options] SCENARIO
+#
+#   -n N          shards (array tasks), default 4
+#   -r DIR        results directory on a filesystem every node sees
+#                 (default: ./results/<scenario file name>-<UTC time>)
+#   -t URL        target endpoint (default: the scenario's live.target)
+#   -l SECONDS    lead time: shards start this long after submission
+#                 (default 60; more than the cluster needs to start N tasks)
+#   -a "ARGS"     more `tollgate run` options for every shard
+#   -s "ARGS"     more sbatch options for both jobs (partition, account...)
+#   -w            wait for the gather job; exit with its status (= check's)
+#
+# Prints the two job ids and where results land.  The binary is `tollgate`
+# on PATH unless TG names it.  Exit status with -w: that of `tollgate check`
+# on the merged result (0 pass, 1 a rule fails), 3 when a shard is missing
+# or incomplete, other non-zero when Slurm could not run the pipeline.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+n=4 results="" target="" lead=60 run_args="" sb_args="" wait=0
+usage() {
+  sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'
+  exit "$1"
+}
+while getopts "n:r:t:l:a:s:wh" o; do
+  case $o in
+  n) n=$OPTARG ;;
+  r) results=$OPTARG ;;
+  t) target=$OPTARG ;;
+  l) lead=$OPTARG ;;
+  a) run_args=$OPTARG ;;
+  s) sb_args=$OPTARG ;;
+  w) wait=1 ;;
+  h) usage 0 ;;
+  *) usage 2 >&2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || usage 2 >&2
+[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: -n wants N >= 1" >&2; exit 2; }
+[[ "$lead" =~ ^[0-9]+$ ]] || { echo "submit.sh: -l wants whole seconds" >&2; exit 2; }
+scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+[ -f "$scenario" ] || { echo "submit.sh: no scenario $1" >&2; exit 2; }
+[ -n "$results" ] || results=results/$(basename "$scenario" .yaml)-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$results"
+results=$(cd "$results" && pwd)
+"${TG:-tollgate}" validate "$scenario" >/dev/null
+
+export TG_SCENARIO=$scenario TG_SHARDS=$n TG_RESULTS=$results TG_DEPLOY
+export TG_TARGET=$target TG_RUN_ARGS=$run_args TG=${TG:-tollgate}
+TG_DEPLOY=$(dirname "$here")
+TG_START_AT=$(($(date +%s) + lead))
+export TG_START_AT
+# shellcheck disable=SC2086 # sb_args: a list of options
+shards=$(sbatch --parsable $sb_args --array="0-$((n - 1))" --export=ALL \
+  --chdir="$results" "$here/shards.sbatch")
+shards=${shards%%;*}
+echo "submit.sh: $n shards as array job $shards, start at" \
+  "$(date -u -d "@$TG_START_AT" +%Y-%m-%dT%H:%M:%SZ)"
+echo "submit.sh: shards in $results/shard-I, merged result in $results/merged," \
+  "job logs in $results"
+gather_args=(--parsable --dependency="afterany:$shards" --kill-on-invalid-dep=no
+  --export=ALL --chdir="$results")
+if [ "$wait" = 0 ]; then
+  # shellcheck disable=SC2086
+  gather=$(sbatch "${gather_args[@]}" $sb_args "$here/gather.sbatch")
+  echo "submit.sh: gather job ${gather%%;*}"
+  exit 0
+fi
+# --wait: sbatch returns when the job ends, with the job's exit status.
+set +e
+# shellcheck disable=SC2086
+sbatch --wait "${gather_args[@]}" $sb_args "$here/gather.sbatch"
+rc=$?
+set -e
+echo "submit.sh: gather job ended with exit status $rc"
+exit "$rc"
