@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# ctest-labels: deploy
+# deploy/k8s without a cluster: the manifests pass yamllint and the
+# structural checks of k8s_pod.py (Indexed Job, completions = parallelism
+# = TG_SHARDS, env references, ConfigMap keys, volumes, one RWX claim);
+# then each pod of the shards Job is run locally by the container's
+# entrypoint with the environment Kubernetes would set (JOB_COMPLETION_INDEX
+# 0..3, the ConfigMap values, $(VAR) expanded, mount paths mapped to temp
+# directories) against a `tollgate serve` on 127.0.0.1; every shard writes
+# shard-I labelled I/4, the gather pod merges and checks (exit 0) and the
+# merged counts per reason equal an unsharded run exactly (deterministic
+# policy).  The re-run manifest replaces shard 1 alone (TG_SHARD_INDEX),
+# and the entrypoint outside an Indexed Job is a usage error.  Bounded:
+# about 15 s.
+source "$(dirname "$0")/run_common.sh"
+command -v yamllint >/dev/null ||
+  fail "yamllint is not installed (scripts/setup.sh --test installs it)"
+python3 -c 'import yaml' 2>/dev/null ||
+  fail "python3-yaml is not installed (scripts/setup.sh --test installs it)"
+
+K8S=$SRC/deploy/k8s
+yamllint -c "$K8S/.yamllint" \
+  "$K8S"/*.yaml || fail "yamllint"
+python3 "$SRC/tests/integration/k8s_pod.py" check "$K8S" || fail "manifest checks"
+
+mkdir -p "$WORK/cm" "$WORK/pv"
+cat >"$WORK/cm/scenario.yaml" <<'YAML'
+name: k8s-shards
+seed: 3
+duration: 2s
+interval: 500ms
+policy:
+  tiers:
+    free: { limits: [ { name: rph, requests: 5, per: 1h } ] }
+  models:
+    mini: { input: 0.15/1M, output: 0.60/1M }
+accounts:
+  - name: users
+    count: 10
+    tier: free
+    invalid_key: 10%
+    tokens: { prompt: 20, completion: 10 }
+    traffic: { arrival: uniform, phases: [ { for: 2s, rate: 100/s } ] }
+live:
+  connections: 4
+  threads: 1
+expect:
+  - count(rate_limit) > 0
+YAML
+
+serve_up() { # a fresh serve of the scenario; sets URL
+  local port
+  port=$(free_port)
+  "$TG" serve "$WORK/cm/scenario.yaml" --listen "127.0.0.1:$port" \
+    --no-results -q --stop-after 60s >"$WORK/serve.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$port"
+  URL=http://127.0.0.1:$port
+}
+
+export TG
+MOUNTS="{\"/results\": \"$WORK/pv\", \"/etc/tollgate\": \"$WORK/cm\"}"
+pod() { # MANIFEST INDEX START_AT
+  python3 "$SRC/tests/integration/k8s_pod.py" run "$K8S/$1" "$2" \
+    "{\"TG_RUN\": \"run1\", \"TG_START_AT\": \"$3\", \"TG_TARGET\": \"$URL\"}" \
+    "$MOUNTS" "$K8S/entrypoint.sh"
+}
+
+serve_up
+START=$(($(date +%s) + 3))
+pids=()
+for i in 0 1 2 3; do
+  pod shards-job.yaml "$i" "$START" >"$WORK/pod$i.log" 2>&1 &
+  pids+=($!)
+done
+for i in 0 1 2 3; do
+  wait "${pids[$i]}" || { cat "$WORK/pod$i.log"; fail "pod $i failed"; }
+  grep -q "\"shard\": \"$i/4\"" "$WORK/pv/run1/shard-$i/generator.json" ||
+    fail "shard-$i is not labelled $i/4"
+done
+pod gather-job.yaml - "$START" >"$WORK/gather.log" 2>&1 ||
+  { cat "$WORK/gather.log"; fail "gather pod failed"; }
+cat "$WORK/gather.log"
+stop_last
+
+serve_up
+"$TG" run "$WORK/cm/scenario.yaml" --target "$URL" -q -o "$WORK/one" >/dev/null ||
+  fail "unsharded run"
+stop_last
+python3 - "$WORK" <<'PY' || fail "merged vs unsharded"
+import json, sys
+w = sys.argv[1]
+m = json.load(open(f"{w}/pv/run1/merged/summary.json"))
+one = json.load(open(f"{w}/one/summary.json"))
+print(f"merged {m['requests']} {m['denied_by_reason']['rate_limit']} rate_limit; "
+      f"unsharded {one['requests']} {one['denied_by_reason']['rate_limit']}")
+same = m["requests"] == one["requests"] and m["denied_by_reason"] == one["denied_by_reason"]
+sys.exit(0 if same and one["requests"]["attempts"] == 200
+         and one["denied_by_reason"]["rate_limit"] > 0
+         and one["denied_by_reason"]["invalid_key"] > 0 else 1)
+PY
+
+# Re-run shard 1 alone (shard-rerun-job.yaml sets TG_SHARD_INDEX=1).
+rm -rf "$WORK/pv/run1/shard-1"
+pod gather-job.yaml - "$START" >"$WORK/gather2.log" 2>&1 && fail "gather without shard 1 passed"
+grep -q "shard 1/4: missing" "$WORK/gather2.log" || { cat "$WORK/gather2.log"; fail "no missing-shard message"; }
+serve_up
+pod shard-rerun-job.yaml - "$(($(date +%s) + 1))" >"$WORK/rerun.log" 2>&1 ||
+  { cat "$WORK/rerun.log"; fail "re-run pod failed"; }
+stop_last
+grep -q '"shard": "1/4"' "$WORK/pv/run1/shard-1/generator.json" || fail "re-run is not shard 1/4"
+pod gather-job.yaml - "$START" >"$WORK/gather3.log" 2>&1 ||
+  { cat "$WORK/gather3.log"; fail "gather after the re-run"; }
+
+# Outside an Indexed Job the entrypoint says so (exit 2).
+set +e
+env -i PATH="$PATH" TG="$TG" "$K8S/entrypoint.sh" shard >"$WORK/noidx.log" 2>&1
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "JOB_COMPLETION_INDEX" "$WORK/noidx.log" || fail "no-index: exit $rc"
+echo "PASS test_deploy_k8s"
