@@ -11,6 +11,9 @@
 #                 (default 60; more than the cluster needs to start N tasks)
 #   -a "ARGS"     more `tollgate run` options for every shard
 #   -s "ARGS"     more sbatch options for both jobs (partition, account...)
+#   -i LIST       re-run only these shards (e.g. 3 or 3,7) into the results
+#                 directory of an earlier submission (-r DIR, same -n), at a
+#                 new start time; the gather job then merges all N again
 #   -w            wait for the gather job; exit with its status (= check's)
 #
 # Prints the two job ids and where results land.  The binary is `tollgate`
@@ -19,12 +22,12 @@
 # or incomplete, other non-zero when Slurm could not run the pipeline.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-n=4 results="" target="" lead=60 run_args="" sb_args="" wait=0
+n=4 results="" target="" lead=60 run_args="" sb_args="" wait=0 only=""
 usage() {
-  sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'
+  awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
   exit "$1"
 }
-while getopts "n:r:t:l:a:s:wh" o; do
+while getopts "n:r:t:l:a:s:i:wh" o; do
   case $o in
   n) n=$OPTARG ;;
   r) results=$OPTARG ;;
@@ -32,6 +35,7 @@ while getopts "n:r:t:l:a:s:wh" o; do
   l) lead=$OPTARG ;;
   a) run_args=$OPTARG ;;
   s) sb_args=$OPTARG ;;
+  i) only=$OPTARG ;;
   w) wait=1 ;;
   h) usage 0 ;;
   *) usage 2 >&2 ;;
@@ -41,6 +45,15 @@ shift $((OPTIND - 1))
 [ $# -eq 1 ] || usage 2 >&2
 [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "submit.sh: -n wants N >= 1" >&2; exit 2; }
 [[ "$lead" =~ ^[0-9]+$ ]] || { echo "submit.sh: -l wants whole seconds" >&2; exit 2; }
+array=0-$((n - 1))
+if [ -n "$only" ]; then
+  [[ "$only" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "submit.sh: -i wants shard numbers like 3,7" >&2; exit 2; }
+  [ -n "$results" ] || { echo "submit.sh: -i needs -r DIR of the earlier submission" >&2; exit 2; }
+  for k in ${only//,/ }; do
+    [ "$k" -lt "$n" ] || { echo "submit.sh: shard $k is not below -n $n" >&2; exit 2; }
+  done
+  array=$only
+fi
 scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 [ -f "$scenario" ] || { echo "submit.sh: no scenario $1" >&2; exit 2; }
 [ -n "$results" ] || results=results/$(basename "$scenario" .yaml)-$(date -u +%Y%m%dT%H%M%SZ)
@@ -48,16 +61,15 @@ mkdir -p "$results"
 results=$(cd "$results" && pwd)
 "${TG:-tollgate}" validate "$scenario" >/dev/null
 
-export TG_SCENARIO=$scenario TG_SHARDS=$n TG_RESULTS=$results TG_DEPLOY
-export TG_TARGET=$target TG_RUN_ARGS=$run_args TG=${TG:-tollgate}
 TG_DEPLOY=$(dirname "$here")
 TG_START_AT=$(($(date +%s) + lead))
-export TG_START_AT
+export TG_SCENARIO=$scenario TG_SHARDS=$n TG_RESULTS=$results TG_DEPLOY
+export TG_TARGET=$target TG_RUN_ARGS=$run_args TG=${TG:-tollgate} TG_START_AT
 # shellcheck disable=SC2086 # sb_args: a list of options
-shards=$(sbatch --parsable $sb_args --array="0-$((n - 1))" --export=ALL \
+shards=$(sbatch --parsable $sb_args --array="$array" --export=ALL \
   --chdir="$results" "$here/shards.sbatch")
 shards=${shards%%;*}
-echo "submit.sh: $n shards as array job $shards, start at" \
+echo "submit.sh: shards $array of $n as array job $shards, start at" \
   "$(date -u -d "@$TG_START_AT" +%Y-%m-%dT%H:%M:%SZ)"
 echo "submit.sh: shards in $results/shard-I, merged result in $results/merged," \
   "job logs in $results"
@@ -70,9 +82,13 @@ if [ "$wait" = 0 ]; then
   exit 0
 fi
 # --wait: sbatch returns when the job ends, with the job's exit status.
-set +e
+# It runs in the background so that a signal to this script stops it too.
 # shellcheck disable=SC2086
-sbatch --wait "${gather_args[@]}" $sb_args "$here/gather.sbatch"
+sbatch --wait "${gather_args[@]}" $sb_args "$here/gather.sbatch" &
+waiter=$!
+trap 'kill "$waiter" 2>/dev/null' TERM INT HUP
+set +e
+wait "$waiter"
 rc=$?
 set -e
 echo "submit.sh: gather job ended with exit status $rc"

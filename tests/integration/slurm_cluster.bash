@@ -11,21 +11,44 @@
 #
 # slurm_up CPUS: starts the cluster; exports SLURM_CONF so sbatch, squeue,
 # scancel talk to it.  slurm_down: cancels every job, waits for them to
-# end (bounded) and stops the daemons.
+# end (bounded) and stops the daemons.  Every client call is bounded by
+# `timeout`: without a controller they retry for minutes.
 
 SLURM_DIR=""
 
 slurm_down() {
   [ -n "$SLURM_DIR" ] || return 0
-  scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
+  timeout 5 scancel --full --quiet --user="$(id -un)" 2>/dev/null || true
   for _ in $(seq 1 40); do
-    squeue -h 2>/dev/null | grep -q . || break
+    timeout 2 squeue -h 2>/dev/null | grep -q . || break
     sleep 0.25
   done
   for f in slurmd slurmctld munged; do
     [ -f "$SLURM_DIR/$f.pid" ] && kill "$(cat "$SLURM_DIR/$f.pid")" 2>/dev/null || true
   done
   SLURM_DIR=""
+}
+
+# two_ports: two distinct free TCP ports on 127.0.0.1 below the usual
+# ephemeral range (32768-60999), where outgoing connections do not take
+# them between this check and the daemons' bind.
+two_ports() {
+  python3 - <<'PORTS'
+import random, socket
+ports = []
+while len(ports) < 2:
+    p = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        if p not in ports:
+            ports.append(p)
+    except OSError:
+        pass
+    finally:
+        s.close()
+print(*ports)
+PORTS
 }
 
 slurm_up() {
@@ -46,12 +69,31 @@ slurm_up() {
     sleep 0.05
   done
   [ -S "$d/munge/munge.socket" ] || { cat "$d/munged.log"; fail "munged did not start"; }
+  export SLURM_CONF=$d/slurm.conf
+  for attempt in 1 2 3; do
+    slurm_daemons "$cpus" "$host" && return 0
+    echo "slurm_up: attempt $attempt: the daemons did not come up" >&2
+    tail -n 5 "$d/slurmctld.log" "$d/slurmd.log" >&2 2>/dev/null || true
+    for f in slurmd slurmctld; do
+      [ -f "$d/$f.pid" ] && kill "$(cat "$d/$f.pid")" 2>/dev/null || true
+      rm -f "$d/$f.pid"
+    done
+    sleep 1
+  done
+  fail "the one-node Slurm cluster did not come up"
+}
+
+# slurm_daemons CPUS HOST: a config with fresh ports, then slurmctld and
+# slurmd; 0 once the node is idle (30 s at most), 1 when it is not.
+slurm_daemons() {
+  local cpus=$1 host=$2 d=$SLURM_DIR ports ctld
+  read -r -a ports <<<"$(two_ports)"
   cat >"$d/slurm.conf" <<CONF
 ClusterName=tgtest
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
-SlurmctldPort=$(free_port)
-SlurmdPort=$(free_port)
+SlurmctldPort=${ports[0]}
+SlurmdPort=${ports[1]}
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$d/munge/munge.socket
@@ -77,15 +119,15 @@ MinJobAge=600
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=tg Nodes=$host Default=YES MaxTime=10 State=UP OverSubscribe=NO
 CONF
-  export SLURM_CONF=$d/slurm.conf
   slurmctld -D -i -f "$d/slurm.conf" >"$d/slurmctld.out" 2>&1 &
-  PIDS+=($!)
+  ctld=$!
+  PIDS+=($ctld)
   slurmd -D -f "$d/slurm.conf" >"$d/slurmd.out" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 120); do
-    sinfo -h -o '%T' 2>/dev/null | grep -Eq '^idle' && return 0
-    sleep 0.25
+  for _ in $(seq 1 60); do
+    kill -0 "$ctld" 2>/dev/null || return 1
+    timeout 3 sinfo -h -o '%T' 2>/dev/null | grep -Eq '^idle' && return 0
+    sleep 0.5
   done
-  tail -20 "$d/slurmctld.log" "$d/slurmd.log" "$d"/*.out 2>/dev/null
-  fail "the one-node Slurm cluster did not come up in 30 s"
+  return 1
 }

@@ -138,7 +138,7 @@ duration: 4s
 interval: 500ms
 policy:
   tiers:
-    free: { limits: [ { name: rps, requests: 4, per: 1s } ] }
+    free: { limits: [ { name: r5s, requests: 10, per: 5s } ] }
   models:
     mini: { input: 0.15/1M, output: 0.60/1M }
   network: { rtt: ${RTT_MS}ms }

@@ -13,10 +13,11 @@
 #      within 100 ms of the agreed --start-at.
 #   B. the same with an expect: rule that fails: the pipeline exits 1.
 #   C. shard 1 cancelled (scancel, SIGTERM) while it runs: the pipeline
-#      exits 3 and says which shard is missing; nothing is merged.
+#      exits 3 and says which shard is missing; nothing is merged.  Then
+#      submit.sh -i 1 re-runs that shard alone and the pipeline passes.
 # A, B and C run at once.  Skips (exit 77) only without root or when the
 # Slurm packages are not installed (scripts/setup.sh --test installs them).
-# Bounded: about 40 s.
+# Bounded: about a minute.
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP: test_deploy_slurm needs root (slurmd runs jobs as their user)"
   exit 77
@@ -30,7 +31,16 @@ for c in slurmctld slurmd munged sbatch squeue scancel sinfo; do
 done
 source "$(dirname "$0")/run_common.sh"
 source "$(dirname "$0")/slurm_cluster.bash"
-trap 'slurm_down; [ -n "${TG_KEEP:-}" ] || cleanup' EXIT
+SUBMITS=()
+# stop_submits: the submit.sh pipelines still waiting, and their sbatch.
+stop_submits() {
+  for p in "${SUBMITS[@]:-}"; do
+    [ -n "$p" ] || continue
+    pkill -P "$p" 2>/dev/null || true
+    kill "$p" 2>/dev/null || true
+  done
+}
+trap 'stop_submits; slurm_down; [ -n "${TG_KEEP:-}" ] || cleanup' EXIT
 
 write_scenario() { # FILE RULE
   cat >"$1" <<YAML
@@ -74,35 +84,38 @@ serve_up() { # NAME SCENARIO: a fresh serve; sets URL
 }
 
 slurm_up 16
-echo "one-node cluster up: $(sinfo -h -o '%N %c CPUs %T')"
+echo "one-node cluster up: $(timeout 5 sinfo -h -o '%N %c CPUs %T')"
 export TG
 DEPLOY=$SRC/deploy/slurm
-declare -A RC
+declare -A RC URLS
 for p in A B C; do
   scn=$WORK/pass.yaml
   [ "$p" = B ] && scn=$WORK/fail.yaml
   serve_up "$p" "$scn"
-  "$DEPLOY/submit.sh" -n 2 -l 6 -t "$URL" -r "$WORK/$p" -w "$scn" \
+  URLS[$p]=$URL
+  timeout 150 "$DEPLOY/submit.sh" -n 2 -l 6 -t "$URL" -r "$WORK/$p" -w "$scn" \
     >"$WORK/$p.out" 2>&1 &
   RC[$p]=$!
+  SUBMITS+=($!)
 done
 
-# C: cancel task 1 of its array once it has been running for a second.
+# C: cancel task 1 of its array one second into its 3 s schedule.
 cjob=""
 for _ in $(seq 1 100); do
-  cjob=$(sed -n 's/.*shards as array job \([0-9]*\),.*/\1/p' "$WORK/C.out")
+  cjob=$(sed -n 's/.* as array job \([0-9]*\), start at.*/\1/p' "$WORK/C.out" 2>/dev/null || true)
+  cstart=$(sed -n 's/.* as array job [0-9]*, start at \(.*\)$/\1/p' "$WORK/C.out" 2>/dev/null || true)
   [ -n "$cjob" ] && break
   sleep 0.1
 done
 [ -n "$cjob" ] || { cat "$WORK/C.out"; fail "C: no array job id"; }
-start_c=$(python3 -c "import time; print(int(time.time()) + 7)")
-for _ in $(seq 1 200); do
-  state=$(squeue -h -j "${cjob}_1" -o '%T' 2>/dev/null || true)
-  [ "$state" = RUNNING ] && [ "$(date +%s)" -ge "$start_c" ] && break
+kill_at=$(($(date -u -d "$cstart" +%s) + 1))
+state=""
+while [ "$(date +%s)" -lt "$kill_at" ]; do
   sleep 0.1
 done
-[ "$state" = RUNNING ] || fail "C: task 1 never ran (state '$state')"
-scancel "${cjob}_1"
+state=$(timeout 5 squeue -h -j "${cjob}_1" -o '%T' 2>/dev/null || true)
+[ "$state" = RUNNING ] || fail "C: task 1 is not running at start + 1 s (state '$state')"
+timeout 5 scancel "${cjob}_1"
 
 for p in A B C; do
   set +e
@@ -124,6 +137,13 @@ grep -q "shard 1/2: .*\(failed\|killed\|missing\)" "$WORK"/C/tollgate-gather-*.o
 [ ! -e "$WORK/C/merged" ] || fail "C: a merged result was written"
 [ -d "$WORK/C/shard-0" ] || fail "C: shard 0 should have finished"
 grep -q '<failure' "$WORK/B/merged/junit.xml" || fail "B: junit.xml has no failure"
+
+# C, continued: re-run shard 1 alone into the same results; the pipeline
+# now passes and the merged result has both shards' requests.
+timeout 120 "$DEPLOY/submit.sh" -n 2 -i 1 -l 3 -t "${URLS[C]}" -r "$WORK/C" -w \
+  "$WORK/pass.yaml" >"$WORK/C2.out" 2>&1 || { cat "$WORK/C2.out"; fail "C: re-run of shard 1"; }
+grep -q '"attempts": 360,' "$WORK/C/merged/summary.json" || fail "C: merged after the re-run"
+[ ! -e "$WORK/C/shard-1.failed" ] || fail "C: the failed shard's leftovers stayed"
 
 # A against an unsharded run of the same scenario and seed.
 serve_up one "$WORK/pass.yaml"
