@@ -19,7 +19,8 @@
 # Prints the two job ids and where results land.  The binary is `tollgate`
 # on PATH unless TG names it.  Exit status with -w: that of `tollgate check`
 # on the merged result (0 pass, 1 a rule fails), 3 when a shard is missing
-# or incomplete, other non-zero when Slurm could not run the pipeline.
+# or incomplete, 4 when the gather job ended without running (cancelled),
+# 128+N when a signal N ended it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=4 results="" target="" lead=60 run_args="" sb_args="" wait=0 only=""
@@ -73,23 +74,35 @@ echo "submit.sh: shards $array of $n as array job $shards, start at" \
   "$(date -u -d "@$TG_START_AT" +%Y-%m-%dT%H:%M:%SZ)"
 echo "submit.sh: shards in $results/shard-I, merged result in $results/merged," \
   "job logs in $results"
-gather_args=(--parsable --dependency="afterany:$shards" --kill-on-invalid-dep=no
-  --export=ALL --chdir="$results")
-if [ "$wait" = 0 ]; then
-  # shellcheck disable=SC2086
-  gather=$(sbatch "${gather_args[@]}" $sb_args "$here/gather.sbatch")
-  echo "submit.sh: gather job ${gather%%;*}"
-  exit 0
+# shellcheck disable=SC2086 # sb_args: a list of options
+gather=$(sbatch --parsable --dependency="afterany:$shards" --kill-on-invalid-dep=no \
+  --export=ALL --chdir="$results" $sb_args "$here/gather.sbatch")
+gather=${gather%%;*}
+echo "submit.sh: gather job $gather"
+[ "$wait" = 1 ] || exit 0
+
+# -w: poll the controller every TG_POLL seconds (default 2) until the
+# gather job has ended, then exit with its exit code.  (sbatch --wait
+# polls with growing intervals, up to half a minute late.)  Needs the
+# controller to keep ended jobs for longer than that: MinJobAge, 300 s by
+# default.
+trap 'echo "submit.sh: stopped waiting; the jobs go on (scancel $shards $gather)" >&2
+  exit 130' INT TERM HUP
+while :; do
+  line=$(scontrol show job -o "$gather" 2>/dev/null || true)
+  state=$(sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' <<<"$line")
+  case $state in
+  PENDING | CONFIGURING | RUNNING | COMPLETING | SUSPENDED | REQUEUED | RESIZING | "") ;;
+  *) break ;;
+  esac
+  [ -n "$state" ] || { echo "submit.sh: gather job $gather is unknown to the controller" >&2; exit 4; }
+  sleep "${TG_POLL:-2}"
+done
+code=$(sed -n 's/.* ExitCode=\([0-9]*\):\([0-9]*\).*/\1 \2/p' <<<"$line")
+rc=${code%% *}
+[ "${code##* }" = 0 ] || rc=$((128 + ${code##* }))
+if [ "$state" != COMPLETED ] && [ "$rc" = 0 ]; then
+  rc=4 # cancelled or killed before it could say anything
 fi
-# --wait: sbatch returns when the job ends, with the job's exit status.
-# It runs in the background so that a signal to this script stops it too.
-# shellcheck disable=SC2086
-sbatch --wait "${gather_args[@]}" $sb_args "$here/gather.sbatch" &
-waiter=$!
-trap 'kill "$waiter" 2>/dev/null' TERM INT HUP
-set +e
-wait "$waiter"
-rc=$?
-set -e
-echo "submit.sh: gather job ended with exit status $rc"
+echo "submit.sh: gather job $gather $state, exit status $rc"
 exit "$rc"
