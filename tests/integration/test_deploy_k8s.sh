@@ -67,7 +67,7 @@ pod() { # MANIFEST INDEX START_AT
 }
 
 serve_up
-START=$(($(date +%s) + 3))
+START=$(($(date +%s) + 5))
 pids=()
 for i in 0 1 2 3; do
   pod shards-job.yaml "$i" "$START" >"$WORK/pod$i.log" 2>&1 &
@@ -105,7 +105,7 @@ rm -rf "$WORK/pv/run1/shard-1"
 pod gather-job.yaml - "$START" >"$WORK/gather2.log" 2>&1 && fail "gather without shard 1 passed"
 grep -q "shard 1/4: missing" "$WORK/gather2.log" || { cat "$WORK/gather2.log"; fail "no missing-shard message"; }
 serve_up
-pod shard-rerun-job.yaml - "$(($(date +%s) + 1))" >"$WORK/rerun.log" 2>&1 ||
+pod shard-rerun-job.yaml - "$(($(date +%s) + 4))" >"$WORK/rerun.log" 2>&1 ||
   { cat "$WORK/rerun.log"; fail "re-run pod failed"; }
 stop_last
 grep -q '"shard": "1/4"' "$WORK/pv/run1/shard-1/generator.json" || fail "re-run is not shard 1/4"

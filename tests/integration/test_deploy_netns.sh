@@ -81,7 +81,7 @@ serve_up() { # SCENARIO PORT: a fresh serve in the server namespace
 # --start-at, then merge into OUT.
 shards() {
   local start
-  start=$(python3 -c 'import time; print(f"{time.time() + 1.5:.3f}")')
+  start=$(python3 -c 'import time; print(f"{time.time() + 3:.3f}")')
   nsx "$NS_0" "$TG" run "$1" --target "$3" --shard 0/2 --start-at "$start" -q \
     -o "$2.s0" >"$2.s0.log" 2>&1 &
   local p0=$!

@@ -140,7 +140,7 @@ grep -q '<failure' "$WORK/B/merged/junit.xml" || fail "B: junit.xml has no failu
 
 # C, continued: re-run shard 1 alone into the same results; the pipeline
 # now passes and the merged result has both shards' requests.
-timeout 120 "$DEPLOY/submit.sh" -n 2 -i 1 -l 3 -t "${URLS[C]}" -r "$WORK/C" -w \
+timeout 120 "$DEPLOY/submit.sh" -n 2 -i 1 -l 5 -t "${URLS[C]}" -r "$WORK/C" -w \
   "$WORK/pass.yaml" >"$WORK/C2.out" 2>&1 || { cat "$WORK/C2.out"; fail "C: re-run of shard 1"; }
 grep -q '"attempts": 360,' "$WORK/C/merged/summary.json" || fail "C: merged after the re-run"
 [ ! -e "$WORK/C/shard-1.failed" ] || fail "C: the failed shard's leftovers stayed"

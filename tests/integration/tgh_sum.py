@@ -2,11 +2,12 @@
 """tgh_sum.py MERGED SHARD... - is MERGED/histograms.tgh the exact sum of
 the shards' histograms.tgh?
 
-An independent reader of the format in docs/results-format.md (version 1),
-so that `tollgate merge` is checked by code that shares nothing with it:
-every `hist` line is decoded bucket by bucket (first index, then
-increases), every `popcounts` and `iv` count field is read, and the merged
-file must hold exactly the per-key sums of the shards' values.  Gauges are
+An independent reader of the format in docs/results-format.md (versions
+1 and 2), so that `tollgate merge` is checked by code that shares nothing
+with it: every `hist` line is decoded bucket by bucket (first index, then
+increases), every `popcounts`, `poplost`, `iv` and `ivreq` field is read,
+and the merged file must hold exactly the per-key sums of the shards'
+values.  Gauges are
 summed too.  Prints one line per kind of record and exits 1 on the first
 difference, naming the record and the bucket.
 """
@@ -29,6 +30,14 @@ def parse(path):
             elif w[0] == "popcounts":
                 recs[("popcounts", w[1])] = Counter(
                     {i: int(v) for i, v in enumerate(w[2:])})
+            elif w[0] == "ivreq":
+                bar = w.index("|")
+                c = Counter({i: int(v) for i, v in enumerate(w[2:bar])})
+                c.update({("b", k): v for k, v in decode(w[bar + 1:]).items()})
+                recs[("ivreq", w[1])] = c
+            elif w[0] == "poplost":
+                recs[("poplost", w[1])] = Counter(
+                    {w[i]: int(w[i + 1]) for i in range(2, len(w) - 1, 2)})
             elif w[0] == "iv":
                 bar = w.index("|")
                 # OFFERED TRANSPORT_ERRORS MASK G1..G5 COUNTS...: the mask
