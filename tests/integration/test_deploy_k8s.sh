@@ -3,6 +3,8 @@
 # deploy/k8s without a cluster: the manifests pass yamllint and the
 # structural checks of k8s_pod.py (Indexed Job, completions = parallelism
 # = TG_SHARDS, env references, ConfigMap keys, volumes, one RWX claim);
+# the Containerfile copies files that exist and installs the packages of
+# every library tollgate links;
 # then each pod of the shards Job is run locally by the container's
 # entrypoint with the environment Kubernetes would set (JOB_COMPLETION_INDEX
 # 0..3, the ConfigMap values, $(VAR) expanded, mount paths mapped to temp
@@ -22,6 +24,35 @@ K8S=$SRC/deploy/k8s
 yamllint -c "$K8S/.yamllint" \
   "$K8S"/*.yaml || fail "yamllint"
 python3 "$SRC/tests/integration/k8s_pod.py" check "$K8S" || fail "manifest checks"
+
+# The container recipe, without building it (no container engine needed):
+# every file it copies exists, its build stage installs the build packages
+# of scripts/setup.sh (gnuplot aside: plots are not made in the image), and
+# its runtime stage installs the Debian package of every shared library
+# tollgate links (libc6 is in every Debian image).
+CF=$K8S/Containerfile
+grep -q '^FROM debian:12 AS build' "$CF" && grep -q '^FROM debian:12-slim' "$CF" ||
+  fail "Containerfile: not the two Debian 12 stages"
+while read -r -a words; do
+  for ((k = 1; k < ${#words[@]} - 1; k++)); do
+    [ -e "$SRC/${words[$k]}" ] || fail "Containerfile copies a missing ${words[$k]}"
+  done
+done < <(grep '^COPY ' "$CF" | grep -v -- '--from=')
+build_stage=$(sed -n '/^FROM debian:12 AS build/,/^FROM /p' "$CF" | tr -s ' \\\t' '\n')
+runtime_stage=$(sed -n '/^FROM debian:12-slim/,$p' "$CF" | tr -s ' \\\t' '\n')
+for pkg in $(sed -n '/^pkgs=(/,/)/p' "$SRC/scripts/setup.sh" | tr -d '()' | sed 's/pkgs=//'); do
+  [ "$pkg" = gnuplot-nox ] && continue
+  grep -qx "$pkg" <<<"$build_stage" || fail "Containerfile build stage lacks $pkg"
+done
+for lib in $(readelf -d "$TG" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+  path=$(ldd "$TG" | awk -v l="$lib" '$1 == l { print $3 }')
+  pkg=$({ dpkg -S "$path" || dpkg -S "$(readlink -f "$path")"; } 2>/dev/null |
+    head -n 1 | cut -d: -f1)
+  [ -n "$pkg" ] || fail "no Debian package owns $lib ($path)"
+  [ "$pkg" = libc6 ] && continue
+  grep -qx "$pkg" <<<"$runtime_stage" || fail "Containerfile runtime stage lacks $pkg ($lib)"
+  echo "Containerfile: $lib from $pkg"
+done
 
 mkdir -p "$WORK/cm" "$WORK/pv"
 cat >"$WORK/cm/scenario.yaml" <<'YAML'
