@@ -11,8 +11,9 @@
 # directories) against a `tollgate serve` on 127.0.0.1; every shard writes
 # shard-I labelled I/4, the gather pod merges and checks (exit 0) and the
 # merged counts per reason equal an unsharded run exactly (deterministic
-# policy).  The re-run manifest replaces shard 1 alone (TG_SHARD_INDEX),
-# and the entrypoint outside an Indexed Job is a usage error.  Bounded:
+# policy).  The re-run manifest replaces shard 1 alone (TG_SHARD_INDEX);
+# gather refuses a missing, killed (.partial), incomplete or mislabelled
+# shard (exit 3); the entrypoint outside an Indexed Job is a usage error.  Bounded:
 # about 15 s.
 source "$(dirname "$0")/run_common.sh"
 command -v yamllint >/dev/null ||
@@ -138,6 +139,33 @@ stop_last
 grep -q '"shard": "1/4"' "$WORK/pv/run1/shard-1/generator.json" || fail "re-run is not shard 1/4"
 pod gather-job.yaml - "$START" >"$WORK/gather3.log" 2>&1 ||
   { cat "$WORK/gather3.log"; fail "gather after the re-run"; }
+
+# What gather refuses (exit 3, naming the shard, nothing merged): a shard
+# killed outright (only its .partial directory), one stopped early
+# ("complete": false), one holding another shard's results.
+R=$WORK/pv/run1
+gather_refuses() { # WHY: gather must exit 3 and print WHY
+  rm -rf "$R/merged"
+  set +e
+  pod gather-job.yaml - "$START" >"$WORK/refuse.log" 2>&1
+  local rc=$?
+  set -e
+  [ "$rc" = 3 ] && grep -q "$1" "$WORK/refuse.log" && [ ! -e "$R/merged" ] ||
+    { cat "$WORK/refuse.log"; fail "gather: exit $rc, want 3 and '$1'"; }
+}
+mv "$R/shard-2" "$R/.shard-2.partial"
+gather_refuses "shard 2/4: killed while running"
+mv "$R/.shard-2.partial" "$R/shard-2"
+sed -i 's/"complete": true/"complete": false/' "$R/shard-2/summary.json"
+gather_refuses "shard 2/4: incomplete"
+sed -i 's/"complete": false/"complete": true/' "$R/shard-2/summary.json"
+mv "$R/shard-3" "$WORK/shard-3.saved"
+cp -r "$R/shard-0" "$R/shard-3"
+gather_refuses "shard 3/4: labelled shard 0/4, want 3/4"
+rm -rf "$R/shard-3"
+mv "$WORK/shard-3.saved" "$R/shard-3"
+pod gather-job.yaml - "$START" >"$WORK/gather4.log" 2>&1 ||
+  { cat "$WORK/gather4.log"; fail "gather with every shard restored"; }
 
 # Outside an Indexed Job the entrypoint says so (exit 2).
 set +e
