@@ -227,37 +227,11 @@ static double mono_s(void)
 /* ---- writing ----------------------------------------------------------------
  */
 
-static int write_replications(const char *dir, const struct rep *reps, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        /* The bounded %.4000s keeps the result inside sub; longer
-         * directory names are refused rather than cut. */
-        char sub[4096];
-        if (strlen(dir) > 4000)
-            return ERR_TOOBIG;
-        snprintf(sub, sizeof(sub), "%.4000s/replications/seed-%" PRIu64, dir,
-                 reps[i].seed);
-        int rc = results_mkdir(sub);
-        if (rc == ERR_OK)
-            rc = results_write_summary(sub, &reps[i].sum);
-        if (rc != ERR_OK)
-            return rc;
-    }
-    return ERR_OK;
-}
-
 static int write_results(const char *dir, const struct scenario *sc,
                          const struct rep *reps, size_t n,
                          const struct summary *sum)
 {
-    int rc = results_write_all(dir, reps[0].rec, sum);
-    if (rc == ERR_OK)
-        rc = results_write_timeline(dir, reps[0].stats.rows,
-                                    reps[0].stats.n_rows, reps[0].stats.end_ns);
-    if (rc == ERR_OK)
-        rc = results_write_scenario(dir, sc);
-    if (rc == ERR_OK && n > 1)
-        rc = write_replications(dir, reps, n);
+    int rc = reps_write(dir, sc, reps, n, sum);
     if (rc != ERR_OK)
         fprintf(stderr, "tollgate sim: writing %s: %s (%s)\n", dir, err_str(rc),
                 strerror(errno));

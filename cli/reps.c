@@ -17,9 +17,11 @@
 #include "cli/reps.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/results/results.h"
 #include "sim/sim_pool.h"
 
 void reps_point_init(struct reps_point *pt, const struct scenario *sc, size_t n)
@@ -212,5 +214,38 @@ int reps_summary(const struct reps_point *pt, size_t ran, struct summary *out)
         sums[i] = pt->reps[i].sum;
     int rc = summary_replicate(out, sums, ran);
     free(sums);
+    return rc;
+}
+
+static int write_seeds(const char *dir, const struct rep *reps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* The bounded %.4000s keeps the result inside sub; longer
+         * directory names are refused rather than cut. */
+        char sub[4096];
+        if (strlen(dir) > 4000)
+            return ERR_TOOBIG;
+        snprintf(sub, sizeof(sub), "%.4000s/replications/seed-%" PRIu64, dir,
+                 reps[i].seed);
+        int rc = results_mkdir(sub);
+        if (rc == ERR_OK)
+            rc = results_write_summary(sub, &reps[i].sum);
+        if (rc != ERR_OK)
+            return rc;
+    }
+    return ERR_OK;
+}
+
+int reps_write(const char *dir, const struct scenario *sc,
+               const struct rep *reps, size_t n, const struct summary *sum)
+{
+    int rc = results_write_all(dir, reps[0].rec, sum);
+    if (rc == ERR_OK)
+        rc = results_write_timeline(dir, reps[0].stats.rows,
+                                    reps[0].stats.n_rows, reps[0].stats.end_ns);
+    if (rc == ERR_OK)
+        rc = results_write_scenario(dir, sc);
+    if (rc == ERR_OK && n > 1)
+        rc = write_seeds(dir, reps, n);
     return rc;
 }

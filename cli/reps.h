@@ -88,4 +88,15 @@ size_t reps_ran(const struct reps_point *pt);
 int reps_summary(const struct reps_point *pt, size_t ran,
                  struct summary *out) WARN_UNUSED;
 
+/*
+ * Writes a results directory from the first n replications and their
+ * combined summary sum: the first replication's time series, histograms
+ * and events, sc as scenario.yaml, and with n > 1 each seed's summary in
+ * dir/replications/seed-<s>/.  Returns ERR_OK or the writers' error
+ * (errno tells more for ERR_IO); ERR_TOOBIG for a dir over 4000 bytes.
+ */
+int reps_write(const char *dir, const struct scenario *sc,
+               const struct rep *reps, size_t n,
+               const struct summary *sum) WARN_UNUSED;
+
 #endif
