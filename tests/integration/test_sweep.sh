@@ -145,6 +145,14 @@ head -1 "$W/par1/sweep.csv" | grep -q '^point,dir,policy.capacity.servers,accoun
 awk -F, 'NR > 1 { print $5, $6 }' "$W/par1/sweep.csv" | tr '\n' ' ' |
     grep -q '^8 0 10 0 8 1 10 1 $' || fail "x/series columns"
 
+# the chart of each metric (two series: the second axis's two values)
+if command -v gnuplot >/dev/null; then
+    expect_rc 0 "$TG" plot "$W/par1"
+    for m in denied p99_ok_ goodput; do
+        [ -s "$W/par1/plots/sweep-$m.png" ] || fail "no sweep-$m.png"
+    done
+fi
+
 # ---- errors -------------------------------------------------------------------
 expect_rc 2 "$TG" sweep "$W/mmcc.yaml"
 grep -q "nothing to sweep" "$W/err" || fail "no axis not explained"
