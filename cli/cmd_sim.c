@@ -337,6 +337,9 @@ static int finish(const struct sim_opts *o, const struct scenario *sc,
                 "tollgate sim: interrupted at t=%.3fs, partial results "
                 "written\n",
                 (double)reps[n - 1].stats.end_ns / 1e9);
+    if (reps[0].stats.trace_report != NULL) /* also DIR/trace.txt */
+        fprintf(stderr, "tollgate sim: trace replay (seed %" PRIu64 "): %s",
+                reps[0].seed, reps[0].stats.trace_report);
     if (!o->quiet && status == EXIT_OK)
         print_summary(sc, &reps[0], sum, n, wall_s, dir);
     if (o->check && status == EXIT_OK)

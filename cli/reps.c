@@ -236,6 +236,11 @@ static int write_seeds(const char *dir, const struct rep *reps, size_t n)
     return ERR_OK;
 }
 
+static int write_text(void *ctx, FILE *out)
+{
+    return fputs(ctx, out) < 0 ? ERR_IO : ERR_OK;
+}
+
 int reps_write(const char *dir, const struct scenario *sc,
                const struct rep *reps, size_t n, const struct summary *sum)
 {
@@ -247,5 +252,8 @@ int reps_write(const char *dir, const struct scenario *sc,
         rc = results_write_scenario(dir, sc);
     if (rc == ERR_OK && n > 1)
         rc = write_seeds(dir, reps, n);
+    if (rc == ERR_OK && reps[0].stats.trace_report != NULL)
+        rc = results_write_atomic(dir, "trace.txt", write_text,
+                                  reps[0].stats.trace_report);
     return rc;
 }
