@@ -34,6 +34,11 @@ struct time_case {
 static const struct time_case time_cases[] = {
     { "seconds", "12.5", true, 12.5 },
     { "epoch", "1714564800", true, 1714564800 },
+    { "epoch ms fraction", "1714564800.250", true, 1714564800.25 },
+    { "negative falls back to strtod", "-5", true, -5 },
+    { "exponent falls back to strtod", "1.5e3", true, 1500 },
+    { "17 digits fall back to strtod", "12345678901234567", true,
+      12345678901234567.0 },
     /* 2024-05-01 is day 19844 since 1970: 19844 x 86400 = 1714521600 */
     { "iso Z", "2024-05-01T12:00:00Z", true, 1714521600 + 43200 },
     { "iso space, no zone", "2024-05-01 12:00:00", true, 1714521600 + 43200 },
