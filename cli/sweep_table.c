@@ -49,7 +49,8 @@ int sweep_metric_parse(const char *text, struct sweep_metric *m, char *err,
 const char *sweep_metric_unit(const struct sweep_metric *m)
 {
     switch (m->rule.metric) {
-    case EXP_DENIED: return "fraction";
+    case EXP_DENIED:
+    case EXP_LOST: return "fraction";
     case EXP_COUNT: return "count";
     case EXP_LATENCY: return "ms";
     case EXP_GOODPUT: return "per_s";
