@@ -9,7 +9,8 @@
 #     and first line;
 #   - `run` (embedded serve on 127.0.0.1, a 6 s trace) sends exactly the
 #     file's requests;
-#   - scenario errors: a missing file, trace with phases or arrival:.
+#   - scenario errors: a missing file, trace with phases or arrival:, a
+#     traffic: event on a trace population.
 # Usage: test_trace_replay.sh TOLLGATE_BINARY REPO_ROOT
 set -u
 TG=$1
@@ -113,4 +114,10 @@ expect_rc 2 "$TG" validate "$W/both.yaml"
 sed 's/    traffic:/    traffic:\n      arrival: uniform/' "$W/csv.yaml" >"$W/arr.yaml"
 expect_rc 2 "$TG" validate "$W/arr.yaml"
 grep -q "brings its own arrival times" "$W/err" || { cat "$W/err"; fail "trace + arrival"; }
+cat "$W/csv.yaml" - >"$W/ev.yaml" <<'YAML'
+events:
+  - { at: 1m, traffic: { factor: 2, for: 1m } }
+YAML
+expect_rc 2 "$TG" validate "$W/ev.yaml"
+grep -q "replays a trace at its recorded times" "$W/err" || { cat "$W/err"; fail "traffic event on a trace"; }
 echo PASS
