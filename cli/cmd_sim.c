@@ -131,17 +131,6 @@ static bool add_set(struct sim_opts *o, const struct args *a, const char *kv)
     return false;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 enum {
     OPT_SEED = 256,
     OPT_DURATION,
@@ -175,12 +164,12 @@ static int take(struct sim_opts *o, const struct args *a, int c)
     case OPT_SEED: o->seed = a->arg; break;
     case OPT_DURATION: o->duration = a->arg; break;
     case OPT_REPLICATIONS:
-        if (!parse_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
+        if (!args_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
             return args_fail(a, "--replications wants 1..%d, got '%s'",
                              MAX_REPLICATIONS, a->arg);
         break;
     case OPT_JOBS:
-        if (!parse_long(a->arg, 1, SIM_POOL_MAX_JOBS, &o->jobs))
+        if (!args_long(a->arg, 1, SIM_POOL_MAX_JOBS, &o->jobs))
             return args_fail(a, "--jobs wants 1..%d, got '%s'",
                              SIM_POOL_MAX_JOBS, a->arg);
         break;

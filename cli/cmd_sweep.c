@@ -151,17 +151,6 @@ static const struct option longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 static int add_axis(struct sweep_opts *o, const struct args *a)
 {
     if (o->n_axes == SWEEP_MAX_AXES)
@@ -189,10 +178,10 @@ static int add_metric(struct sweep_opts *o, const struct args *a,
 static int take_number(struct sweep_opts *o, const struct args *a, int c)
 {
     if (c == OPT_REPLICATIONS) {
-        if (!parse_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
+        if (!args_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
             return args_fail(a, "--replications wants 1..%d, got '%s'",
                              MAX_REPLICATIONS, a->arg);
-    } else if (!parse_long(a->arg, 1, SIM_POOL_MAX_JOBS, &o->jobs)) {
+    } else if (!args_long(a->arg, 1, SIM_POOL_MAX_JOBS, &o->jobs)) {
         return args_fail(a, "--jobs wants 1..%d, got '%s'", SIM_POOL_MAX_JOBS,
                          a->arg);
     }

@@ -2,8 +2,11 @@
 # ctest-labels: threaded
 # test_sim_jobs.sh - `sim --replications N --jobs J` gives byte-identical
 # results directories for every J (the replications run on J threads and
-# are combined in seed order); --jobs is checked; an interrupted parallel
-# run still writes complete-marked-false results.
+# are combined in seed order), and so do `sweep` grids and --find
+# searches; --jobs is checked; an interrupted parallel run still writes
+# complete-marked-false results.  (The threads of these commands run
+# under ThreadSanitizer here; test_sweep.sh's long queueing checks do
+# not.)
 # Usage: test_sim_jobs.sh TOLLGATE_BINARY REPO_ROOT
 set -u
 TG=$1
@@ -41,6 +44,17 @@ wait "$pid"; rc=$?
 [ "$rc" = 0 ] || { cat "$W/err"; fail "interrupted sim exited $rc"; }
 grep -q '"complete": false' "$W/int/summary.json" || fail "not marked partial"
 grep -q "interrupted at" "$W/err" || fail "no interruption note"
+
+# sweep grids and --find searches: the same bytes for --jobs 1 and 2
+for j in 1 2; do
+    expect_rc 0 "$TG" sweep "$SC" --vary policy.capacity.servers=60,72 \
+        --duration 10m --replications 2 --jobs "$j" -q -o "$W/sw$j"
+    expect_rc 0 "$TG" sweep "$SC" --find policy.capacity.servers=60..80:10 \
+        --until 'denied(overloaded) < 50%' --duration 10m --replications 2 \
+        --jobs "$j" -q -o "$W/fd$j"
+done
+diff -r "$W/sw1" "$W/sw2" >/dev/null || fail "sweep --jobs 2 differs from --jobs 1"
+diff -r "$W/fd1" "$W/fd2" >/dev/null || fail "sweep --find --jobs 2 differs"
 
 expect_rc 2 "$TG" sim "$SC" --jobs 0
 grep -q -- "--jobs wants 1..256" "$W/err" || fail "--jobs 0 not explained"

@@ -1,5 +1,4 @@
 #!/bin/bash
-# ctest-labels: threaded
 # test_sweep.sh - `tollgate sweep` against queueing theory and itself:
 #   - a grid over the servers of an M/M/c/c system reproduces Erlang B
 #     at every point, and over an M/M/c queue Erlang C's mean response,

@@ -159,6 +159,8 @@ static void test_threads_identical(void **state)
             assert_false(
                 serial.len[i] == serial.len[0] &&
                 memcmp(serial.json[i], serial.json[0], serial.len[0]) == 0);
+    }
+    for (size_t i = 0; i < N_SEEDS; i++) {
         free(serial.json[i]);
         free(par.json[i]);
     }
