@@ -11,8 +11,8 @@
 #    overhead of the threads (CPU time of --jobs 2 / --jobs 1), and checks
 #    that both wrote byte-identical directories.  Output goes to /dev/shm
 #    so that the result files' fsyncs do not weigh in.
-# 3. Trace replay (when bench/sweep/trace.sh exists: it generates the
-#    trace): see that script.
+# 3. Trace replay next to synthetic arrivals, and its memory on a
+#    10M-line trace: bench/sweep/trace.sh.
 # The machine is shared: a speedup needs the second core to be idle, so
 # the load average is printed with every pair; quote the pairs measured
 # at low load.
@@ -58,6 +58,4 @@ printf '%s\n' "${speedups[@]}" | median | awk '{printf "median wall-time speedup
 printf '%s\n' "${overheads[@]}" | median | awk '{printf "median CPU time ratio (jobs 2 / jobs 1): %.3f\n", $1}'
 echo "outputs byte-identical in every pair"
 
-if [ -f bench/sweep/trace.sh ]; then
-    TG=$tg OUT=$out bash bench/sweep/trace.sh
-fi
+TG=$tg OUT=$out bash bench/sweep/trace.sh
