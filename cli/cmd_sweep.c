@@ -121,7 +121,9 @@ static void usage(FILE *out)
             "\n"
             "Exit status: 0 ok, 1 --find found no value where RULE holds, 2 "
             "usage or\n"
-            "invalid scenario at some point, 3 runtime failure.\n",
+            "invalid scenario at some point, 3 runtime failure, 128 + N "
+            "stopped by signal N\n"
+            "(Ctrl-C: 130; what completed is written).\n",
             SWEEP_MAX_AXES, SWEEP_MAX_POINTS, DEFAULT_REPLICATIONS);
 }
 
@@ -548,7 +550,8 @@ static int run_grid(struct sweep_opts *o)
             st = EXIT_RUNTIME;
         }
     }
-    if (st == CLI_CONTINUE && signals_caught())
+    int sig = signals_caught();
+    if (st == CLI_CONTINUE && sig > 0)
         fprintf(stderr, "tollgate sweep: interrupted, partial results "
                         "written\n");
     if (st == CLI_CONTINUE && !o->quiet)
@@ -556,6 +559,8 @@ static int run_grid(struct sweep_opts *o)
     if (st == CLI_CONTINUE && o->plot && sweep_plot(dir) != EXIT_OK)
         st = EXIT_RUNTIME;
     grid_fini(&g);
+    if (st == CLI_CONTINUE && sig > 0) /* as sim: 128 + the signal */
+        return EXIT_SIGNAL_BASE + sig;
     return st == CLI_CONTINUE ? EXIT_OK : st;
 }
 

@@ -181,8 +181,8 @@ static int probe(struct finder *f, size_t idx)
                verdict_name(pr->v));
         fflush(stdout);
     }
-    if (signals_caught())
-        st = EXIT_RUNTIME;
+    if (st == CLI_CONTINUE && signals_caught() > 0) /* as sim */
+        st = EXIT_SIGNAL_BASE + signals_caught();
     reps_point_fini(&pt);
     scn_free(sc);
     return st;

@@ -4,7 +4,7 @@
 # results directories for every J (the replications run on J threads and
 # are combined in seed order), and so do `sweep` grids and --find
 # searches; --jobs is checked; an interrupted parallel run still writes
-# complete-marked-false results.  (The threads of these commands run
+# complete-marked-false results (exit 128 + SIGINT).  (The threads of these commands run
 # under ThreadSanitizer here; test_sweep.sh's long queueing checks do
 # not.)
 # Usage: test_sim_jobs.sh TOLLGATE_BINARY REPO_ROOT
@@ -41,7 +41,7 @@ pid=$!
 sleep 1
 kill -INT "$pid"
 wait "$pid"; rc=$?
-[ "$rc" = 0 ] || { cat "$W/err"; fail "interrupted sim exited $rc"; }
+[ "$rc" = 130 ] || { cat "$W/err"; fail "interrupted sim exited $rc, want 130"; }
 grep -q '"complete": false' "$W/int/summary.json" || fail "not marked partial"
 grep -q "interrupted at" "$W/err" || fail "no interruption note"
 
