@@ -318,13 +318,13 @@ static void conv_traffic(struct scn_ctx *c, const struct ynode *pn,
             conv_trace(c, trace, p);
         else if (phases)
             conv_phases(c, phases, p);
-        if (phases && c->rc == ERR_OK)
-            check_phase_span(c, phases, p);
-        else if (!phases)
+        else
             scn_err(c, n, "phases",
                     "missing required key 'phases' (open "
                     "loop); or use arrival: closed with "
                     "users:");
+        if (phases && !trace && c->rc == ERR_OK)
+            check_phase_span(c, phases, p);
     }
     scn_path_pop(c, mark);
 }
