@@ -63,6 +63,7 @@ struct serve_model {
     struct rec *rec;
     struct serve_call *wait_head; /* waiting (suspended) calls */
     int64_t n_waiting;
+    uint64_t n_local; /* calls that came without a key: their keys */
     bool stopped;
     int64_t stop_ns;
     int64_t decisions[REASON_COUNT];
@@ -149,8 +150,8 @@ static void resume_all(struct serve_model *m, struct serve_call *ready)
 static enum reason end_service(struct serve_model *m, struct serve_call *c,
                                int64_t now)
 {
-    enum reason why =
-        world_end_service(&m->w, &c->rq, &c->dec.ticket, c->holds_server, now);
+    enum reason why = world_end_service(&m->w, &c->rq, &c->dec.ticket,
+                                        c->holds_server, now, c->key);
     c->holds_server = false;
     c->retry_ns = why == REASON_OK ? -1 : 0;
     return why;
@@ -158,7 +159,8 @@ static enum reason end_service(struct serve_model *m, struct serve_call *c,
 
 static int64_t service_ns(struct serve_model *m, const struct serve_call *c)
 {
-    return world_service_ns(&m->w, c->rq.model, c->rq.completion_tokens);
+    return world_service_ns(&m->w, c->rq.model, c->rq.completion_tokens,
+                            c->key);
 }
 
 /* A waiting call that a server just took: arm its completion (or finish
@@ -264,6 +266,8 @@ enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
     c->retry_ns = -1;
     pthread_mutex_lock(&m->lock);
     int64_t now = serve_model_now(m);
+    if (!c->keyed) /* another client: a stream of serve's own, by arrival */
+        c->key = (struct world_key){ WORLD_KEY_LOCAL | m->n_local++, 0 };
     if (m->stopped) {
         memset(&c->dec, 0, sizeof(c->dec));
         c->dec.ticket.tier = -1; /* inert: nothing to complete */

@@ -207,6 +207,12 @@ static void make_preq(const struct sim_req *q, struct policy_req *rq)
     };
 }
 
+/* The key of a slot's current attempt for the world's draws. */
+static struct world_key attempt_key(const struct sim_slot *s)
+{
+    return (struct world_key){ s->rq.id, (uint32_t)s->attempts };
+}
+
 static void policy_finish(struct sim_engine *e, struct sim_slot *s,
                           enum reason why)
 {
@@ -363,7 +369,8 @@ static void answer_now(struct sim_engine *e, uint32_t i, enum reason why)
 static void start_service(struct sim_engine *e, uint32_t i)
 {
     struct sim_slot *s = &e->slots[i];
-    int64_t svc = world_service_ns(&e->w, s->rq.model, s->rq.completion_tokens);
+    int64_t svc = world_service_ns(&e->w, s->rq.model, s->rq.completion_tokens,
+                                   attempt_key(s));
     s->server = SRV_RUNNING;
     s->reply_ns = e->now + svc + s->rtt_ns; /* predicted */
     sim_push(e, e->now + svc, SE_DONE, account_hint(s->rq.account), i);
@@ -473,7 +480,8 @@ static void on_done(struct sim_engine *e, uint32_t i)
     struct sim_slot *s = &e->slots[i];
     struct policy_req rq;
     make_preq(&s->rq, &rq);
-    enum reason why = world_end_service(&e->w, &rq, &s->ticket, true, e->now);
+    enum reason why =
+        world_end_service(&e->w, &rq, &s->ticket, true, e->now, attempt_key(s));
     s->server = SRV_IDLE;
     s->outcome = (uint8_t)why;
     if (e->w.cap.len > 0) /* somebody waits for the freed server */
