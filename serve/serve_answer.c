@@ -112,6 +112,9 @@ static struct MHD_Response *error_response(struct sreq *q, unsigned *status)
         .limit = q->call.limit_amount,
         .retry_ns = q->call.retry_ns,
         .model = q->model_unknown ? q->model : NULL,
+        .too_large = q->call.too_large,
+        .requested = q->call.requested,
+        .req_model = q->model,
     };
     char buf[1024];
     size_t n = serve_reply_error(buf, sizeof(buf), &d);

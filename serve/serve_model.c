@@ -210,6 +210,10 @@ static void denial_details(struct serve_model *m, struct serve_call *c)
     c->retry_ns = reason_retryable(d->reason) ? d->retry_after_ns : -1;
     c->limit_name = NULL;
     c->limit_amount = -1;
+    c->too_large = d->too_large;
+    c->requested = d->requested;
+    if (d->too_large)
+        c->retry_ns = -1; /* no wait makes it pass: no hint at all */
     if (d->limit < 0 || d->tier < 0)
         return;
     const struct scn_tier *t = &m->sc->policy.tiers[d->tier];
@@ -263,6 +267,7 @@ enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
     c->holds_server = c->waiting = false;
     c->limit_name = NULL;
     c->limit_amount = -1;
+    c->too_large = false;
     c->retry_ns = -1;
     pthread_mutex_lock(&m->lock);
     int64_t now = serve_model_now(m);
@@ -272,7 +277,7 @@ enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
         memset(&c->dec, 0, sizeof(c->dec));
         c->dec.ticket.tier = -1; /* inert: nothing to complete */
         c->outcome = REASON_OUTAGE;
-        c->retry_ns = 0;
+        c->retry_ns = -1; /* stopping: no known wait */
     } else if (policy_decide(m->w.pol, &c->rq, now, &c->dec) != REASON_OK) {
         c->outcome = c->dec.reason;
         denial_details(m, c);
@@ -460,7 +465,7 @@ void serve_model_stop(struct serve_model *m)
         m->stop_ns = now;
         while (m->wait_head != NULL) {
             struct serve_call *c = m->wait_head;
-            c->retry_ns = 0;
+            c->retry_ns = -1; /* the server is going away: no known wait */
             finish_waiting(m, c, REASON_OUTAGE, now, &ready);
         }
         int64_t end = now < m->sc->duration_ns ? now : m->sc->duration_ns;

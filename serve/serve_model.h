@@ -53,6 +53,8 @@ struct serve_call {
     int64_t retry_ns;           /* retry hint for the answer; -1: none */
     const char *limit_name;     /* denying limit's name, or NULL */
     int64_t limit_amount;       /* its amount in force; -1: unknown */
+    bool too_large;             /* that limit can never admit it */
+    int64_t requested;          /* what it asked of that limit */
 
     /* private to the model (under its lock) */
     bool holds_server;              /* capacity counts it: release it */

@@ -370,9 +370,43 @@ int serve_reply_status(enum reason r, enum serve_dialect d)
     return d == SERVE_ANTHROPIC ? ri->anthropic_status : ri->http_status;
 }
 
+/* The message of a request too large for its limit (see the header). */
+static void put_too_large(struct out *o, const struct serve_reply_denial *d)
+{
+    const char *name = d->limit_name != NULL ? d->limit_name : "the limit";
+    const char *unit = d->reason == REASON_TOKEN_LIMIT ? "tokens" : "requests";
+    if (d->dialect == SERVE_ANTHROPIC) {
+        puts_(o, "This request would exceed the rate limit for ");
+        puts_(o, unit);
+        puts_(o, " on ");
+        put_escaped(o, name);
+        puts_(o, " (");
+        put_i64(o, d->limit);
+        puts_(o, "): Requested ");
+        put_i64(o, d->requested);
+        puts_(o, ". Please reduce the prompt length or the maximum tokens "
+                 "requested.");
+        return;
+    }
+    puts_(o, "Request too large for ");
+    put_escaped(o, d->req_model != NULL ? d->req_model : "the model");
+    puts_(o, " on ");
+    put_escaped(o, name);
+    puts_(o, ": Limit ");
+    put_i64(o, d->limit);
+    puts_(o, ", Requested ");
+    put_i64(o, d->requested);
+    puts_(o, ". The input or output tokens must be reduced in order to run "
+             "successfully.");
+}
+
 static void put_message(struct out *o, const struct serve_reply_denial *d)
 {
     const struct reason_info *ri = reason_get(d->reason);
+    if (d->too_large && d->limit >= 0) {
+        put_too_large(o, d);
+        return;
+    }
     if (d->model != NULL && (d->reason == REASON_FEATURE_SUSPENDED ||
                              d->reason == REASON_PERMISSION_REVOKED ||
                              d->reason == REASON_BAD_REQUEST)) {
@@ -388,7 +422,7 @@ static void put_message(struct out *o, const struct serve_reply_denial *d)
         put_i64(o, d->limit);
         puts_(o, ".");
     }
-    if (d->retry_ns >= 0 && ri->retryable) {
+    if (d->retry_ns > 0 && ri->retryable) { /* 0: no known wait */
         char tmp[48];
         int64_t ms = (d->retry_ns + 999999) / 1000000;
         if (ms < 1000)

@@ -435,7 +435,9 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
     struct policy_decision d;
     enum reason r = policy_decide(e->w.pol, &rq, e->now, &d);
     if (r != REASON_OK) {
-        if (d.retry_after_ns > 0)
+        if (d.too_large)
+            s->retry_after_ns = CLIENT_RETRY_NEVER;
+        else if (d.retry_after_ns > 0)
             s->retry_after_ns = d.retry_after_ns;
         answer_now(e, i, r);
         return;

@@ -619,6 +619,17 @@ bool lim_try(const struct lim_conf *c, const union lim_state *s, int64_t cost,
     return ok;
 }
 
+bool lim_too_large(const struct lim_conf *c, int64_t cost)
+{
+    if (c->kind == LIMIT_CONCURRENT)
+        return c->amount == 0;
+    switch (c->algo) {
+    case LIM_TOKEN_BUCKET: return cost > c->burst;
+    case LIM_LEAKY_BUCKET: return false;
+    default: return cost > c->amount;
+    }
+}
+
 void lim_commit(const struct lim_conf *c, union lim_state *s,
                 const union lim_state *next, int64_t cost, int64_t now_ns)
 {

@@ -153,6 +153,15 @@ void lim_state_rescale(const struct lim_conf *from, const struct lim_conf *to,
  */
 bool lim_try(const struct lim_conf *c, const union lim_state *s, int64_t cost,
              int64_t now_ns, union lim_state *next, int64_t *retry_after_ns);
+
+/*
+ * Whether a request of cost units exceeds what c can ever admit, whatever
+ * its state: more than a token bucket's burst, more than a window's
+ * amount, a concurrency limit of 0.  Retrying such a request cannot help.
+ * A leaky bucket (nginx) is never too large: a fresh or long-idle key
+ * admits any cost (nginx starts a node with excess 0).
+ */
+bool lim_too_large(const struct lim_conf *c, int64_t cost);
 void lim_commit(const struct lim_conf *c, union lim_state *s,
                 const union lim_state *next, int64_t cost, int64_t now_ns);
 

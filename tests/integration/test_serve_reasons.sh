@@ -42,6 +42,23 @@ chat "$(key 1)" '{"model":"mini","max_tokens":200,"messages":[{"role":"user","co
 # retry-after (serve sends one only when the model knows the wait)
 deny token_limit 429 rate_limit_exceeded
 check "token_limit: type tokens" body_has '"type":"tokens"'
+# answered as OpenAI answers a request above the limit itself: no "try
+# again in 0ms", the limit and what was asked
+check "token_limit: too large, limit and request named" \
+    body_has 'Request too large for mini on tpm: Limit 100, Requested 203.'
+check "token_limit: no wait offered" not body_has 'try again'
+post /v1/messages "$(key 1)" '{"model":"mini","max_tokens":200,"messages":[{"role":"user","content":"hello world"}]}'
+check "anthropic too large: 429" status_is 429
+check "anthropic too large: rate_limit_error" body_has '"type":"rate_limit_error"'
+check "anthropic too large: asks to reduce, no later try" \
+    body_has 'Please reduce the prompt length or the maximum tokens requested."'
+check "anthropic too large: no retry-after" not hdr_match '^retry-after:'
+# no capacity block: unlimited servers, said so a script can read
+admin_get /tollgate/state
+check "state: unlimited servers" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+sys.exit(0 if s["servers"] is None and s["servers_unlimited"] is True else 1)' "$WORK/body"
 
 # --- credit: grant, prepaid, usage cap (first request overdraws) ------------
 for acct in 2 3 4; do

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include <errno.h>
 
 #include "core/base/reason.h"
+#include "core/model/client.h"
 #include "loadgen/classify.h"
 
 /* ---- responses ------------------------------------------------------- */
@@ -208,6 +210,85 @@ static void test_resp_case(void **state)
     r.body = c->body;
     r.body_len = strlen(c->body);
     assert_string_equal(reason_id(cls_classify(&cfg, &r)), reason_id(c->want));
+}
+
+/* ---- requests too large for a limit ---------------------------------- */
+
+/* Real-API shaped denials: whether the answer says the request can never
+ * pass (retry_after_ns becomes CLIENT_RETRY_NEVER) or may pass later
+ * (the retry-after header, or -1, is kept). */
+struct big_case {
+    const char *name;
+    enum classify_kind kind;
+    const char *retry_after; /* header value, or NULL */
+    const char *body;
+    enum reason want;
+    int64_t want_retry_ns;
+};
+static const struct big_case big_cases[] = {
+    /* OpenAI's answer to a request above the TPM limit itself */
+    { "openai request too large", CLASSIFY_OPENAI, NULL,
+      "{\"error\":{\"message\":\"Request too large for gpt-4o in "
+      "organization org-x on tokens per min (TPM): Limit 30000, Requested "
+      "30601. The input or output tokens must be reduced in order to run "
+      "successfully.\",\"type\":\"tokens\",\"param\":null,"
+      "\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER },
+    /* an ordinary TPM denial: try again later, with its retry-after */
+    { "openai tpm reached", CLASSIFY_OPENAI, "2",
+      "{\"error\":{\"message\":\"Rate limit reached for gpt-4o in "
+      "organization org-x on tokens per min (TPM): Limit 30000, Used 29000, "
+      "Requested 2000. Please try again in 2s.\",\"type\":\"tokens\","
+      "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, 2000000000LL },
+    /* Anthropic's input-token denial offers a later try: retryable */
+    { "anthropic itpm reached", CLASSIFY_ANTHROPIC, NULL,
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"This request would exceed the rate limit for your "
+      "organization of 20,000 input tokens per minute. Please reduce the "
+      "prompt length or the maximum tokens requested, or try again "
+      "later.\"}}",
+      REASON_TOKEN_LIMIT, -1 },
+    /* tollgate serve's Anthropic answer to a request above the limit */
+    { "anthropic too large (serve)", CLASSIFY_ANTHROPIC, NULL,
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"This request would exceed the rate limit for tokens on "
+      "tpm (1000): Requested 1500. Please reduce the prompt length or the "
+      "maximum tokens requested.\"}}",
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER },
+    { "openai too large (serve)", CLASSIFY_OPENAI, NULL,
+      "{\"error\":{\"message\":\"Request too large for mini on tpm: "
+      "Limit 1000, Requested 1500. The input or output tokens must be "
+      "reduced in order to run successfully.\",\"type\":\"tokens\","
+      "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER },
+    /* "reduce" in another reason's message changes nothing */
+    { "bad request mentions reduce", CLASSIFY_OPENAI, NULL,
+      "{\"error\":{\"message\":\"This model's maximum context length is "
+      "8192 tokens; the input or output tokens must be reduced.\","
+      "\"type\":\"invalid_request_error\",\"param\":null,"
+      "\"code\":\"context_length_exceeded\"}}",
+      REASON_BAD_REQUEST, -1 },
+};
+
+static void test_big_case(void **state)
+{
+    const struct big_case *c = *state;
+    struct cls_config cfg = { .kind = c->kind };
+    struct cls_resp r = { 0 };
+    cls_resp_reset(&r);
+    cls_header(&r, "HTTP/1.1 429 Too Many Requests\r\n", 32);
+    if (c->retry_after != NULL) {
+        char line[64];
+        int n =
+            snprintf(line, sizeof(line), "retry-after: %s\r\n", c->retry_after);
+        cls_header(&r, line, (size_t)n);
+    }
+    r.status = c->want == REASON_BAD_REQUEST ? 400 : 429;
+    r.body = c->body;
+    r.body_len = strlen(c->body);
+    assert_string_equal(reason_id(cls_classify(&cfg, &r)), reason_id(c->want));
+    assert_int_equal(r.retry_after_ns, c->want_retry_ns);
 }
 
 /* ---- transport ------------------------------------------------------- */
@@ -425,7 +506,8 @@ static void test_round_trip_table(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_RESP + N_TR + N_HDR + 5];
+    enum { N_BIG = sizeof(big_cases) / sizeof(big_cases[0]) };
+    struct CMUnitTest tests[N_RESP + N_TR + N_HDR + N_BIG + 5];
     size_t n = 0;
     for (size_t i = 0; i < N_RESP; i++)
         tests[n++] = (struct CMUnitTest){ resp_cases[i].name, test_resp_case,
@@ -436,6 +518,9 @@ int main(void)
     for (size_t i = 0; i < N_HDR; i++)
         tests[n++] = (struct CMUnitTest){ hdr_cases[i].name, test_hdr_case,
                                           NULL, NULL, (void *)&hdr_cases[i] };
+    for (size_t i = 0; i < N_BIG; i++)
+        tests[n++] = (struct CMUnitTest){ big_cases[i].name, test_big_case,
+                                          NULL, NULL, (void *)&big_cases[i] };
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_status_line_resets);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_custom_rules);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_json_error_fields);

@@ -649,6 +649,61 @@ static void test_too_large(void **state)
     }
 }
 
+/* lim_too_large: above the capacity of the algorithm, whatever the
+ * state.  Token bucket: burst (here 500 of amount 1000); windows: the
+ * amount; leaky bucket: never (a fresh nginx node admits any cost);
+ * concurrency: only a limit of 0. */
+struct tl_case {
+    const char *name;
+    enum lim_algo algo;
+    enum limit_kind kind;
+    int64_t amount, burst, cost;
+    bool want;
+};
+static const struct tl_case tl_cases[] = {
+    { "bucket at burst", LIM_TOKEN_BUCKET, LIMIT_TOKENS, 1000, 500, 500,
+      false },
+    { "bucket above burst", LIM_TOKEN_BUCKET, LIMIT_TOKENS, 1000, 500, 501,
+      true },
+    { "fixed at amount", LIM_FIXED_WINDOW, LIMIT_TOKENS, 1000, 0, 1000, false },
+    { "fixed above amount", LIM_FIXED_WINDOW, LIMIT_TOKENS, 1000, 0, 1001,
+      true },
+    { "sliding above amount", LIM_SLIDING_WINDOW, LIMIT_TOKENS, 1000, 0, 1001,
+      true },
+    { "counter above amount", LIM_SLIDING_COUNTER, LIMIT_TOKENS, 1000, 0, 1001,
+      true },
+    { "leaky never", LIM_LEAKY_BUCKET, LIMIT_TOKENS, 1000, 0, 1000000, false },
+};
+
+static void test_too_large_static(void **state)
+{
+    const struct tl_case *t = *state;
+    struct lim_conf c = make(t->algo, t->kind, t->amount, MIN, t->burst, 0);
+    assert_int_equal(lim_too_large(&c, t->cost), t->want);
+    if (t->want && t->algo != LIM_LEAKY_BUCKET) { /* and the peek agrees */
+        union lim_state s;
+        lim_state_init(&s);
+        struct lim_result r;
+        assert_false(lim_check(&c, &s, t->cost, 0, &r));
+        assert_true(r.too_large);
+        lim_state_fini(&s, c.algo);
+    }
+}
+
+static void test_too_large_concurrent(void **state)
+{
+    (void)state;
+    struct lim_conf c;
+    assert_int_equal(
+        lim_conf_make(&c, LIM_TOKEN_BUCKET, LIMIT_CONCURRENT, 0, 0, 0, 0),
+        ERR_OK);
+    assert_true(lim_too_large(&c, 1));
+    assert_int_equal(
+        lim_conf_make(&c, LIM_TOKEN_BUCKET, LIMIT_CONCURRENT, 2, 0, 0, 0),
+        ERR_OK);
+    assert_false(lim_too_large(&c, 1));
+}
+
 /* set_limit: a token bucket carried to a new amount keeps its level. */
 static void test_rescale(void **state)
 {
@@ -669,7 +724,8 @@ int main(void)
 {
     enum { NSEQ = sizeof(seq_cases) / sizeof(seq_cases[0]) };
     enum { NHDR = sizeof(hdr_cases) / sizeof(hdr_cases[0]) };
-    struct CMUnitTest tests[NSEQ + NHDR + 15];
+    enum { NTL = sizeof(tl_cases) / sizeof(tl_cases[0]) };
+    struct CMUnitTest tests[NSEQ + NHDR + NTL + 16];
     size_t n = 0;
     for (size_t i = 0; i < NSEQ; i++)
         tests[n++] = (struct CMUnitTest){ seq_cases[i].name, test_seq_case,
@@ -677,6 +733,10 @@ int main(void)
     for (size_t i = 0; i < NHDR; i++)
         tests[n++] = (struct CMUnitTest){ hdr_cases[i].name, test_hdr_case,
                                           NULL, NULL, (void *)&hdr_cases[i] };
+    for (size_t i = 0; i < NTL; i++)
+        tests[n++] =
+            (struct CMUnitTest){ tl_cases[i].name, test_too_large_static, NULL,
+                                 NULL, (void *)&tl_cases[i] };
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_nginx_rate_rounding),
         cmocka_unit_test(test_nginx_burst0_every_kth),
@@ -692,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_conf_errors),
         cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_too_large_concurrent),
         cmocka_unit_test(test_rescale),
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
