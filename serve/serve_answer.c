@@ -97,7 +97,8 @@ static enum MHD_Result answer_ok(struct sreq *q)
         .completion_tokens = q->call.rq.completion_tokens,
     };
     struct serve_rl_vals a;
-    serve_rl_vals_of(&a, &q->call.dec);
+    serve_rl_vals_of(&a, &q->call.dec, serve_reply_dialect(q->route), now_s,
+                     (int64_t)ok.id);
     return serve_kept_answer(&conn_state(q->conn)->kept, q->conn, &ok, now_s,
                              &a);
 }
@@ -163,7 +164,10 @@ enum MHD_Result serve_answer_api(struct sreq *q)
     unsigned status = 200;
     struct serve_rl_vals a;
     struct serve_rl_text h;
-    serve_rl_vals_of(&a, &q->call.dec);
+    int64_t id = (int64_t)atomic_fetch_add_explicit(&q->s->next_id, 1,
+                                                    memory_order_relaxed);
+    serve_rl_vals_of(&a, &q->call.dec, serve_reply_dialect(q->route),
+                     (int64_t)time(NULL), id);
     serve_rl_format(&h, &a, 0);
     struct MHD_Response *r = serve_rl_response(error_response(q, &status), &h);
     if (reason_retryable(q->call.outcome))

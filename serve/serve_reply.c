@@ -127,22 +127,63 @@ static void put2(char *p, unsigned v)
     p[1] = (char)('0' + v % 10);
 }
 
-size_t serve_reply_http_date(char *buf, int64_t unix_s)
+/* The civil date and time of Unix second unix_s >= 0. */
+struct civil {
+    int64_t year, secs; /* secs: of the day */
+    unsigned month, day, wday;
+};
+
+static struct civil civil_of(int64_t unix_s)
 {
-    static const char days[] = "SunMonTueWedThuFriSat";
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     /* civil date from days since 1970-01-01 (H. Hinnant's algorithm) */
-    int64_t z = unix_s / 86400, secs = unix_s % 86400;
-    unsigned wday = (unsigned)((z + 4) % 7); /* 1970-01-01 was a Thursday */
+    struct civil c;
+    int64_t z = unix_s / 86400;
+    c.secs = unix_s % 86400;
+    c.wday = (unsigned)((z + 4) % 7); /* 1970-01-01 was a Thursday */
     z += 719468;
     int64_t era = z / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
     unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     unsigned mp = (5 * doy + 2) / 153;
-    unsigned day = doy - (153 * mp + 2) / 5 + 1;
-    unsigned month = mp < 10 ? mp + 3 : mp - 9; /* 1..12 */
-    int64_t year = (int64_t)yoe + era * 400 + (month <= 2);
+    c.day = doy - (153 * mp + 2) / 5 + 1;
+    c.month = mp < 10 ? mp + 3 : mp - 9; /* 1..12 */
+    c.year = (int64_t)yoe + era * 400 + (c.month <= 2);
+    return c;
+}
+
+/* hh:mm:ss of secs (of the day) at buf. */
+static void put_clock(char *buf, int64_t secs)
+{
+    put2(buf, (unsigned)(secs / 3600));
+    buf[2] = ':';
+    put2(buf + 3, (unsigned)(secs / 60 % 60));
+    buf[5] = ':';
+    put2(buf + 6, (unsigned)(secs % 60));
+}
+
+size_t serve_reply_rfc3339(char *buf, int64_t unix_s)
+{
+    struct civil c = civil_of(unix_s);
+    put2(buf, (unsigned)(c.year / 100 % 100));
+    put2(buf + 2, (unsigned)(c.year % 100));
+    buf[4] = '-';
+    put2(buf + 5, c.month);
+    buf[7] = '-';
+    put2(buf + 8, c.day);
+    buf[10] = 'T';
+    put_clock(buf + 11, c.secs);
+    memcpy(buf + 19, "Z", 2);
+    return SERVE_REPLY_RFC3339_LEN;
+}
+
+size_t serve_reply_http_date(char *buf, int64_t unix_s)
+{
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    struct civil c = civil_of(unix_s);
+    unsigned wday = c.wday, day = c.day, month = c.month;
+    int64_t year = c.year, secs = c.secs;
     memcpy(buf, days + 3 * wday, 3);
     memcpy(buf + 3, ", ", 2);
     put2(buf + 5, day);
@@ -152,11 +193,7 @@ size_t serve_reply_http_date(char *buf, int64_t unix_s)
     put2(buf + 12, (unsigned)(year / 100 % 100));
     put2(buf + 14, (unsigned)(year % 100));
     buf[16] = ' ';
-    put2(buf + 17, (unsigned)(secs / 3600));
-    buf[19] = ':';
-    put2(buf + 20, (unsigned)(secs / 60 % 60));
-    buf[22] = ':';
-    put2(buf + 23, (unsigned)(secs % 60));
+    put_clock(buf + 17, secs);
     memcpy(buf + 25, " GMT", 5);
     return SERVE_REPLY_DATE_LEN;
 }

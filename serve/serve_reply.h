@@ -173,6 +173,12 @@ size_t serve_reply_reset(char *buf, int64_t ms);
 #define SERVE_REPLY_DATE_LEN 29
 size_t serve_reply_http_date(char *buf, int64_t unix_s);
 
+/* The RFC 3339 UTC time of Unix second unix_s >= 0 ("2026-12-07T09:41:00Z",
+ * Anthropic's rate-limit resets); buf holds SERVE_REPLY_RFC3339_LEN + 1
+ * bytes; returns SERVE_REPLY_RFC3339_LEN. */
+#define SERVE_REPLY_RFC3339_LEN 20
+size_t serve_reply_rfc3339(char *buf, int64_t unix_s);
+
 /* Writes s JSON-escaped (without quotes) into buf; snprintf semantics. */
 size_t serve_reply_escape(char *buf, size_t len, const char *s);
 

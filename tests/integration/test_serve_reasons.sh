@@ -25,6 +25,8 @@ check "ok: usage = charged" body_has '"prompt_tokens":3,"completion_tokens":10,"
 check "ok: x-ratelimit-limit-requests" hdr_has 'x-ratelimit-limit-requests: 1000'
 check "ok: x-ratelimit-remaining-requests" hdr_has 'x-ratelimit-remaining-requests: 999'
 check "ok: no retry-after" not hdr_has 'retry-after:'
+check "ok: x-request-id" hdr_match '^x-request-id: req_[0-9]+$'
+check "ok: no Anthropic family on an OpenAI route" not hdr_match '^anthropic-'
 
 # --- rate_limit (rpm 1) ------------------------------------------------------
 chat "$(key 0)" "$CHAT"
@@ -167,9 +169,30 @@ post /v1/messages "$(key 13)" '{"model":"mini","max_tokens":7,"system":"abcd","m
 check "anthropic ok: 200" status_is 200
 check "anthropic ok: message" body_has '"type":"message"'
 check "anthropic ok: usage" body_has '"usage":{"input_tokens":2,"output_tokens":7}'
+# Anthropic's own header family: limit, remaining, and the reset as the
+# RFC 3339 second it happens; request-id; no OpenAI family
+check "anthropic ok: requests-limit" hdr_has 'anthropic-ratelimit-requests-limit: 1000'
+check "anthropic ok: requests-remaining" \
+    hdr_match '^anthropic-ratelimit-requests-remaining: [0-9]+$'
+check "anthropic ok: reset as RFC 3339" \
+    hdr_match '^anthropic-ratelimit-requests-reset: 20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z$'
+check "anthropic ok: reset within a minute of the Date" python3 -c '
+import sys, email.utils, datetime
+h = dict(l.rstrip("\r\n").split(": ", 1) for l in open(sys.argv[1]) if ": " in l)
+h = {k.lower(): v for k, v in h.items()}
+date = email.utils.parsedate_to_datetime(h["date"])
+reset = datetime.datetime.strptime(h["anthropic-ratelimit-requests-reset"],
+                                   "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+sys.exit(0 if 0 <= (reset - date).total_seconds() <= 61 else 1)' "$WORK/hdr"
+check "anthropic ok: request-id" hdr_match '^request-id: req_[0-9]+$'
+check "anthropic ok: no x-ratelimit family" not hdr_match '^x-ratelimit-'
+check "anthropic ok: no x-request-id" not hdr_match '^x-request-id:'
 post /v1/messages "$(key 0)" '{"model":"mini","max_tokens":7,"messages":[]}'
 check "anthropic rate_limit: 429" status_is 429
 check "anthropic rate_limit: error type" body_has '{"type":"error","error":{"type":"rate_limit_error"'
+check "anthropic rate_limit: remaining 0" hdr_has 'anthropic-ratelimit-requests-remaining: 0'
+check "anthropic rate_limit: retry-after" hdr_match '^retry-after: [0-9]+$'
+check "anthropic rate_limit: request-id" hdr_match '^request-id: req_[0-9]+$'
 post /v1/completions "$(key 13)" '{"model":"mini","prompt":"12345678","max_tokens":3}'
 check "completions: text_completion" body_has '"object":"text_completion"'
 check "completions: usage" body_has '"prompt_tokens":2,"completion_tokens":3'

@@ -38,95 +38,59 @@ struct kept_case {
     uint64_t id;
     const char *model;
     int64_t prompt, completion, now_s;
-    struct serve_rl_vals vals;
-    bool reused; /* the kept response answers again */
+    int64_t rl[SERVE_RL_ID]; /* rate-limit values, SERVE_RL_* order */
+    bool reused;             /* the kept response answers again */
 };
 
 /* Run in this order on one connection. */
+/* clang-format off */
 static const struct kept_case cases[] = {
     /* nothing kept yet */
-    { "first success: a new response",
-      SERVE_ROUTE_CHAT,
-      1,
-      "mini",
-      10,
-      20,
-      1000,
-      { { 60, 40000, 1000, 2000, 59, 39970 } },
-      false },
+    { "first success: a new response", SERVE_ROUTE_CHAT, 1, "mini", 10, 20,
+      1000, { 60, 40000, 1000, 2000, 59, 39970 }, false },
     /* same second, route and model, numbers of the same lengths: digits
-     * rewritten in place; only the remaining counts changed */
-    { "same shape: rewritten in place",
-      SERVE_ROUTE_CHAT,
-      2,
-      "mini",
-      30,
-      40,
-      1000,
-      { { 60, 40000, 1000, 2000, 58, 39900 } },
-      true },
+     * rewritten in place; the remaining counts and the id changed */
+    { "same shape: rewritten in place", SERVE_ROUTE_CHAT, 2, "mini", 30, 40,
+      1000, { 60, 40000, 1000, 2000, 58, 39900 }, true },
     /* a reset moved: it and every header after it are replaced */
-    { "a reset changed: headers replaced",
-      SERVE_ROUTE_CHAT,
-      3,
-      "mini",
-      30,
-      40,
-      1000,
-      { { 60, 40000, 999, 1999, 57, 39830 } },
-      true },
+    { "a reset changed: headers replaced", SERVE_ROUTE_CHAT, 3, "mini", 30,
+      40, 1000, { 60, 40000, 999, 1999, 57, 39830 }, true },
     /* id 10 is one digit longer: the body length changes */
-    { "longer number: a new response",
-      SERVE_ROUTE_CHAT,
-      10,
-      "mini",
-      30,
-      40,
-      1000,
-      { { 60, 40000, 999, 1999, 56, 39760 } },
-      false },
+    { "longer number: a new response", SERVE_ROUTE_CHAT, 10, "mini", 30, 40,
+      1000, { 60, 40000, 999, 1999, 56, 39760 }, false },
     /* the next second: the kept Date is stale */
-    { "next second: a new response",
-      SERVE_ROUTE_CHAT,
-      11,
-      "mini",
-      30,
-      40,
-      1001,
-      { { 60, 40000, 999, 1999, 55, 39690 } },
-      false },
+    { "next second: a new response", SERVE_ROUTE_CHAT, 11, "mini", 30, 40,
+      1001, { 60, 40000, 999, 1999, 55, 39690 }, false },
     /* another model of the same length: formatted over the same bytes */
-    { "other model, same length: reused",
-      SERVE_ROUTE_CHAT,
-      12,
-      "maxi",
-      30,
-      40,
-      1001,
-      { { 60, 40000, 999, 1999, 54, 39620 } },
-      true },
+    { "other model, same length: reused", SERVE_ROUTE_CHAT, 12, "maxi", 30,
+      40, 1001, { 60, 40000, 999, 1999, 54, 39620 }, true },
     /* the token limit went away: its headers are no longer sent */
-    { "token headers dropped",
-      SERVE_ROUTE_CHAT,
-      13,
-      "maxi",
-      30,
-      40,
-      1001,
-      { { 60, NS, 999, NS, 53, NS } },
-      true },
-    /* Anthropic's message body has another length */
-    { "other route: a new response",
-      SERVE_ROUTE_MESSAGES,
-      14,
-      "maxi",
-      30,
-      40,
-      1001,
-      { { 60, 40000, 999, 1999, 52, 39550 } },
-      false },
+    { "token headers dropped", SERVE_ROUTE_CHAT, 13, "maxi", 30, 40, 1001,
+      { 60, NS, 999, NS, 53, NS }, true },
+    /* Anthropic's message body has another length, and Anthropic's
+     * header family (resets as RFC 3339 times) */
+    { "other route: a new response", SERVE_ROUTE_MESSAGES, 14, "maxi", 30, 40,
+      1001, { 60, 40000, 999, 1999, 52, 39550 }, false },
+    /* same second and shape: reused, Anthropic names kept in order */
+    { "anthropic: rewritten in place", SERVE_ROUTE_MESSAGES, 15, "maxi", 30,
+      40, 1001, { 60, 40000, 998, 1998, 51, 39480 }, true },
+    /* back to the OpenAI family: other names, a new response */
+    { "dialect change: a new response", SERVE_ROUTE_CHAT, 16, "maxi", 30, 40,
+      1001, { 60, 40000, 998, 1998, 50, 39410 }, false },
 };
+/* clang-format on */
 enum { N_CASES = sizeof(cases) / sizeof(cases[0]) };
+
+/* A row's header values: its limits, and its id, dialect and second. */
+static struct serve_rl_vals vals_of(const struct kept_case *c)
+{
+    struct serve_rl_vals a;
+    memcpy(a.v, c->rl, sizeof(c->rl));
+    a.v[SERVE_RL_ID] = (int64_t)c->id;
+    a.dialect = serve_reply_dialect(c->route);
+    a.now_s = c->now_s;
+    return a;
+}
 
 /* Shared with the daemon's thread (see the top). */
 static struct serve_kept kept;
@@ -154,8 +118,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct serve_reply_ok ok = { c->route, c->id,     c->now_s,
                                  c->model, c->prompt, c->completion };
     struct MHD_Response *before = kept.r;
-    enum MHD_Result res =
-        serve_kept_answer(&kept, conn, &ok, c->now_s, &c->vals);
+    struct serve_rl_vals a = vals_of(c);
+    enum MHD_Result res = serve_kept_answer(&kept, conn, &ok, c->now_s, &a);
     seen.reused[i] = before != NULL && kept.r == before;
     seen.answered[i] = res == MHD_YES;
     return res;
@@ -222,14 +186,19 @@ static void check_row(size_t i, const char *resp, size_t len)
     header_of(resp, "Date", got, sizeof(got));
     assert_string_equal(got, date);
     struct serve_rl_text t;
-    serve_rl_format(&t, &c->vals, 0);
+    struct serve_rl_vals a = vals_of(c);
+    serve_rl_format(&t, &a, 0);
+    const char *const *names = serve_rl_names[a.dialect];
+    const char *const *others = serve_rl_names[!a.dialect];
     const char *prev = resp;
     for (int h = 0; h < SERVE_RL_COUNT; h++) {
-        header_of(resp, serve_rl_names[h], got, sizeof(got));
+        header_of(resp, others[h], got, sizeof(got));
+        assert_string_equal(got, ""); /* never the other family */
+        header_of(resp, names[h], got, sizeof(got));
         assert_string_equal(got, t.v[h]);
         if (t.v[h][0] == '\0')
             continue;
-        const char *at = strstr(resp, serve_rl_names[h]);
+        const char *at = strstr(resp, names[h]);
         assert_true(at > prev); /* the documented order */
         prev = at;
     }

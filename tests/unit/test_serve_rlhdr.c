@@ -24,8 +24,8 @@
 struct vals_case {
     const char *name;
     struct policy_hdr req, tok;
-    int64_t want[SERVE_RL_COUNT]; /* limit r/t, reset r/t, remaining r/t */
-    const char *text[SERVE_RL_COUNT];
+    int64_t want[SERVE_RL_ID]; /* limit r/t, reset r/t, remaining r/t */
+    const char *text[SERVE_RL_ID];
 };
 
 static const struct vals_case vals_cases[] = {
@@ -69,13 +69,15 @@ static void test_vals(void **state)
     d.req = c->req;
     d.tok = c->tok;
     struct serve_rl_vals a;
-    serve_rl_vals_of(&a, &d);
-    for (int i = 0; i < SERVE_RL_COUNT; i++)
+    serve_rl_vals_of(&a, &d, SERVE_OPENAI, 0, 42);
+    for (int i = 0; i < SERVE_RL_ID; i++)
         assert_int_equal(a.v[i], c->want[i]);
+    assert_int_equal(a.v[SERVE_RL_ID], 42);
     struct serve_rl_text t;
     serve_rl_format(&t, &a, 0);
-    for (int i = 0; i < SERVE_RL_COUNT; i++)
+    for (int i = 0; i < SERVE_RL_ID; i++)
         assert_string_equal(t.v[i], c->text[i]);
+    assert_string_equal(t.v[SERVE_RL_ID], "req_42");
 }
 
 /* Formatting from index `from` leaves the texts before it alone (a kept
@@ -83,7 +85,9 @@ static void test_vals(void **state)
 static void test_format_from(void **state)
 {
     (void)state;
-    struct serve_rl_vals a = { { 60, 40000, 1000, 2000, 7, 8 } };
+    struct serve_rl_vals a = { { 60, 40000, 1000, 2000, 7, 8, 5 },
+                               SERVE_OPENAI,
+                               0 };
     struct serve_rl_text t;
     for (int i = 0; i < SERVE_RL_COUNT; i++)
         strcpy(t.v[i], "old");
@@ -92,19 +96,63 @@ static void test_format_from(void **state)
     assert_string_equal(t.v[SERVE_RL_RESET_TOK], "old");
     assert_string_equal(t.v[SERVE_RL_REMAIN_REQ], "7");
     assert_string_equal(t.v[SERVE_RL_REMAIN_TOK], "8");
+    assert_string_equal(t.v[SERVE_RL_ID], "req_5");
 }
 
-/* The names are OpenAI's, in the documented order. */
+/* The names of each family, in the documented order: OpenAI's and
+ * Anthropic's, as their APIs send them. */
 static void test_names(void **state)
 {
     (void)state;
-    static const char *const want[SERVE_RL_COUNT] = {
-        "x-ratelimit-limit-requests",     "x-ratelimit-limit-tokens",
-        "x-ratelimit-reset-requests",     "x-ratelimit-reset-tokens",
-        "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
+    static const char *const want[2][SERVE_RL_COUNT] = {
+        { "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens",
+          "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens",
+          "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens",
+          "x-request-id" },
+        { "anthropic-ratelimit-requests-limit",
+          "anthropic-ratelimit-tokens-limit",
+          "anthropic-ratelimit-requests-reset",
+          "anthropic-ratelimit-tokens-reset",
+          "anthropic-ratelimit-requests-remaining",
+          "anthropic-ratelimit-tokens-remaining", "request-id" },
     };
-    for (int i = 0; i < SERVE_RL_COUNT; i++)
-        assert_string_equal(serve_rl_names[i], want[i]);
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < SERVE_RL_COUNT; i++)
+            assert_string_equal(serve_rl_names[d][i], want[d][i]);
+}
+
+/* Anthropic's resets are the RFC 3339 second they happen, rounded up:
+ * at 2026-12-07T09:40:59Z (Unix 1796636459) a reset in 20 ms is the next
+ * second, 09:41:00Z; 59.991 s is 60 s later, 09:41:59Z; 0 is now; 6 min
+ * crosses the hour, 09:46:59Z; one day, 2026-12-08.  The same values in
+ * the OpenAI family stay durations. */
+struct rfc_case {
+    const char *name;
+    int64_t ms;
+    const char *anthropic, *openai;
+};
+static const struct rfc_case rfc_cases[] = {
+    { "20 ms: next second", 20, "2026-12-07T09:41:00Z", "20ms" },
+    { "59.991 s", 59991, "2026-12-07T09:41:59Z", "59.991s" },
+    { "now", 0, "2026-12-07T09:40:59Z", "0s" },
+    { "6 minutes", 360000, "2026-12-07T09:46:59Z", "6m0s" },
+    { "one day", 86400000, "2026-12-08T09:40:59Z", "24h0m0s" },
+};
+
+static void test_rfc_case(void **state)
+{
+    const struct rfc_case *c = *state;
+    for (int d = 0; d < 2; d++) {
+        struct serve_rl_vals a = { { 1, 1, c->ms, NS, 1, NS, 7 },
+                                   (enum serve_dialect)d,
+                                   1796636459 };
+        struct serve_rl_text t;
+        serve_rl_format(&t, &a, 0);
+        assert_string_equal(t.v[SERVE_RL_RESET_REQ],
+                            d == SERVE_ANTHROPIC ? c->anthropic : c->openai);
+        assert_string_equal(t.v[SERVE_RL_RESET_TOK], "");
+        assert_string_equal(t.v[SERVE_RL_ID], "req_7");
+    }
 }
 
 /* Collects the names of r's headers in the order they were added. */
@@ -130,7 +178,7 @@ static void test_response(void **state)
 {
     (void)state;
     struct serve_rl_text t;
-    struct serve_rl_vals a = { { 3, NS, 20, NS, 0, NS } };
+    struct serve_rl_vals a = { { 3, NS, 20, NS, 0, NS, 9 }, SERVE_OPENAI, 0 };
     serve_rl_format(&t, &a, 0);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -146,16 +194,20 @@ static void test_response(void **state)
         MHD_get_response_header(r, "x-ratelimit-remaining-requests"), "0");
     assert_null(MHD_get_response_header(r, "x-ratelimit-limit-tokens"));
     assert_null(MHD_get_response_header(r, "x-ratelimit-remaining-tokens"));
+    assert_string_equal(MHD_get_response_header(r, "x-request-id"), "req_9");
     struct order o = { { NULL }, 0 };
     MHD_get_response_headers(r, collect, &o);
-    assert_int_equal(o.n, 4);
+    assert_int_equal(o.n, 5);
     assert_string_equal(o.names[0], "Content-Type");
     assert_string_equal(o.names[1], "x-ratelimit-limit-requests");
     assert_string_equal(o.names[2], "x-ratelimit-reset-requests");
     assert_string_equal(o.names[3], "x-ratelimit-remaining-requests");
+    assert_string_equal(o.names[4], "x-request-id");
     MHD_destroy_response(r);
 
-    struct serve_rl_vals b = { { 60, 40000, 1000, 2000, 7, 8 } };
+    struct serve_rl_vals b = { { 60, 40000, 1000, 2000, 7, 8, NS },
+                               SERVE_OPENAI,
+                               0 };
     serve_rl_format(&t, &b, 0);
     r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     serve_rl_add(r, &t, SERVE_RL_REMAIN_REQ);
@@ -171,8 +223,12 @@ static void test_response(void **state)
 int main(void)
 {
     enum { N = sizeof(vals_cases) / sizeof(vals_cases[0]) };
-    struct CMUnitTest tests[N + 3];
+    enum { NR = sizeof(rfc_cases) / sizeof(rfc_cases[0]) };
+    struct CMUnitTest tests[N + NR + 3];
     size_t n = 0;
+    for (size_t i = 0; i < NR; i++)
+        tests[n++] = (struct CMUnitTest){ rfc_cases[i].name, test_rfc_case,
+                                          NULL, NULL, (void *)&rfc_cases[i] };
     for (size_t i = 0; i < N; i++)
         tests[n++] = (struct CMUnitTest){ vals_cases[i].name, test_vals, NULL,
                                           NULL, (void *)&vals_cases[i] };
