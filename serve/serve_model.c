@@ -44,7 +44,14 @@
          */
 #define MAX_INJECT_BATCH 64
 
-enum timer_kind { TK_DONE = 1, TK_QUEUE, TK_EV_START, TK_EV_END, TK_GAUGES };
+enum timer_kind {
+    TK_DONE = 1,
+    TK_QUEUE,
+    TK_EV_START,
+    TK_EV_END,
+    TK_GAUGES,
+    TK_ADMIT /* a limit stops holding a call (nginx without nodelay) */
+};
 
 struct serve_model {
     struct serve_scn *scn;       /* borrowed; slots written under lock */
@@ -202,6 +209,25 @@ static void drain_queue(struct serve_model *m, int64_t now,
     }
 }
 
+/* A waiting call that a limit held (policy_decision.delay_ns) goes
+ * through the capacity rule now, as admit() does for a call that was
+ * never held. */
+static void admit_waiting(struct serve_model *m, struct serve_call *c,
+                          int64_t now, struct serve_call **ready)
+{
+    uint64_t tag = (uint64_t)(uintptr_t)c;
+    switch (capacity_admit(&m->w.cap, tag, now)) {
+    case CAPACITY_REJECTED:
+        policy_complete(m->w.pol, &c->rq, &c->dec.ticket, now,
+                        REASON_OVERLOADED, 0);
+        finish_waiting(m, c, REASON_OVERLOADED, now, ready);
+        break;
+    case CAPACITY_STARTED: start_waiting(m, c, now, ready); break;
+    case CAPACITY_QUEUED:
+    default: drain_queue(m, now, ready); break; /* arms the queue deadline */
+    }
+}
+
 /* ---- decisions ----------------------------------------------------------- */
 
 static void denial_details(struct serve_model *m, struct serve_call *c)
@@ -282,6 +308,11 @@ enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
         c->outcome = c->dec.reason;
         denial_details(m, c);
         record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
+    } else if (c->dec.delay_ns > 0) { /* a limit holds it first (nginx) */
+        m->suspend_fn(c->owner);
+        wait_link(m, c);
+        timer_at(m, now + c->dec.delay_ns, TK_ADMIT, c);
+        next = SERVE_SUSPENDED;
     } else {
         next = admit(m, c, now, &ready);
     }
@@ -358,6 +389,7 @@ static void on_entry(struct serve_model *m, const struct serve_timer_entry *e,
         finish_waiting(m, c, end_service(m, c, now), now, ready);
         break;
     }
+    case TK_ADMIT: admit_waiting(m, e->item, now, ready); break;
     case TK_QUEUE:
         if (e->due_ns - t0_of(m) >= m->armed_ns)
             m->armed_ns = INT64_MAX;

@@ -51,7 +51,12 @@
 #define STREAM_ID ((uint64_t)1 << 62)
 
 enum client_state { CL_DONE = 0, CL_PENDING_SEND, CL_WAITING };
-enum server_state { SRV_IDLE = 0, SRV_QUEUED, SRV_RUNNING };
+enum server_state {
+    SRV_IDLE = 0,
+    SRV_QUEUED,
+    SRV_RUNNING,
+    SRV_DELAYED /* held by a limit (nginx without nodelay): SE_ADMIT comes */
+};
 
 enum { FAULT_INVALID_KEY = 1, FAULT_VIOLATION = 2, FAULT_BAD_REQUEST = 4 };
 
@@ -410,6 +415,8 @@ static void arm_queue_timer(struct sim_engine *e)
     }
 }
 
+static void admit_attempt(struct sim_engine *e, uint32_t i);
+
 static void send_attempt(struct sim_engine *e, uint32_t i)
 {
     struct sim_slot *s = &e->slots[i];
@@ -443,6 +450,22 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
         return;
     }
     s->ticket = d.ticket;
+    if (d.delay_ns > 0) { /* a limit holds it first, as nginx does */
+        s->server = SRV_DELAYED;
+        sim_push(e, e->now + d.delay_ns, SE_ADMIT, account_hint(s->rq.account),
+                 i);
+        watch_deadline(e, i); /* its answer time is not known yet */
+        return;
+    }
+    admit_attempt(e, i);
+}
+
+/* Capacity admission of attempt i, which the policy admitted (at once, or
+ * after a limit held it: its client may have given up meanwhile). */
+static void admit_attempt(struct sim_engine *e, uint32_t i)
+{
+    struct sim_slot *s = &e->slots[i];
+    s->server = SRV_IDLE;
     switch (capacity_admit(&e->w.cap, i, e->now)) {
     case CAPACITY_STARTED: start_service(e, i); break;
     case CAPACITY_QUEUED:
@@ -451,10 +474,14 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
         break;
     case CAPACITY_REJECTED:
         policy_finish(e, s, REASON_OVERLOADED);
+        if (s->client != CL_WAITING) { /* nobody waits for the answer */
+            slot_release_if_idle(e, i);
+            return;
+        }
         answer_now(e, i, REASON_OVERLOADED);
         return;
     }
-    if (s->reply_ns > s->deadline_ns)
+    if (s->client == CL_WAITING && s->reply_ns > s->deadline_ns)
         watch_deadline(e, i);
 }
 
@@ -564,6 +591,7 @@ static void dispatch(struct sim_engine *e, const struct evq_event *ev)
     case SE_USER: on_user(e, (int)ev->arg, (int64_t)ev->data); break;
     case SE_SEND: send_attempt(e, i); break;
     case SE_DONE: on_done(e, i); break;
+    case SE_ADMIT: admit_attempt(e, i); break;
     case SE_CLIENT_TIMEOUT: on_client_timeouts(e, (int)ev->arg); break;
     case SE_QUEUE_TIMEOUT: on_queue_timer(e); break;
     case SE_EVENT_START: sim_timeline_start(e, ev->arg); break;
@@ -614,7 +642,7 @@ static bool drain_step(struct sim_engine *e)
     if (e->in_flight == 0 || !evq_pop(&e->q, &ev))
         return false;
     assert(ev.kind == SE_DONE || ev.kind == SE_CLIENT_TIMEOUT ||
-           ev.kind == SE_QUEUE_TIMEOUT);
+           ev.kind == SE_QUEUE_TIMEOUT || ev.kind == SE_ADMIT);
     e->now = ev.time_ns;
     dispatch(e, &ev);
     return true;

@@ -427,6 +427,9 @@ static void limits_charge(struct policy *p, const struct acct *a,
                 d->ticket.held_mask |= 1u << i;
         } else if (next) {
             lim_commit(&conf[i], s, &next[i], cost, now_ns);
+            int64_t hold = lim_delay_ns(&conf[i], s);
+            if (hold > d->delay_ns)
+                d->delay_ns = hold; /* nginx waits out the longest */
         } else {
             lim_charge(&conf[i], s, cost, now_ns);
         }
@@ -547,6 +550,7 @@ enum reason policy_decide(struct policy *p, const struct policy_req *rq,
     out->retry_after_ns = 0;
     out->too_large = false;
     out->requested = 0;
+    out->delay_ns = 0;
     out->req = (struct policy_hdr){ 0 };
     out->tok = (struct policy_hdr){ 0 };
     out->ticket.tier = -1;

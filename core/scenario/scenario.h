@@ -141,6 +141,12 @@ struct scn_limit {
     int64_t per_ns;    /* window; 0 for LIMIT_CONCURRENT */
     int64_t burst;     /* token bucket capacity (default amount); leaky
                           bucket: nginx burst (default 0) */
+    bool delays;       /* leaky bucket: excess requests within the burst
+                          are delayed (nginx limit_req without nodelay);
+                          false (default): answered at once (nodelay) */
+    int64_t delay;     /* with delays: nginx delay=N, excess requests
+                          admitted at once before the rest is delayed
+                          (0: plain limit_req without nodelay) */
     bool count_denied; /* requests this limit rejects still consume it */
     enum limit_scope scope;
     struct scn_loc loc;

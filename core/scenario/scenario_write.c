@@ -135,6 +135,8 @@ static void write_limit(FILE *f, const struct scn_limit *l)
         if (l->algorithm == LIM_TOKEN_BUCKET ||
             l->algorithm == LIM_LEAKY_BUCKET)
             kv_int(f, 10, "burst", l->burst);
+        if (l->algorithm == LIM_LEAKY_BUCKET && l->delays)
+            kv_int(f, 10, "delay", l->delay);
     }
     kv(f, 10, "count_denied", l->count_denied ? "true" : "false");
     kv(f, 10, "scope", scopes[l->scope]);

@@ -704,6 +704,49 @@ static void test_too_large_concurrent(void **state)
     assert_false(lim_too_large(&c, 1));
 }
 
+/* lim_delay_ns: nginx limit_req without nodelay, rate 50r/s (rate_ms
+ * 50000), burst 20, arrivals every 10 ms from a fresh key: each admitted
+ * request adds 1000 and 10 ms leak 500, so the k-th request (k from 0)
+ * leaves excess 500 k (the first leaves 0: a new node).  Hold =
+ * (excess - delay x 1000) x 1000 / 50000 ms: request 10 with delay 0
+ * leaves 5000, held 100 ms; with delay=4, (5000 - 4000) / 50 = 20 ms;
+ * request 4 with delay=4 leaves 2000 <= 4000: not held.  nodelay never
+ * holds. */
+struct hold_case {
+    const char *name;
+    bool delays;
+    int64_t delay, k, want_ms;
+};
+static const struct hold_case hold_cases[] = {
+    { "hold: first request", true, 0, 0, 0 },
+    { "hold: 10th, no delay=", true, 0, 10, 100 },
+    { "hold: 10th, delay=4", true, 4, 10, 20 },
+    { "hold: 4th, delay=4", true, 4, 4, 0 },
+    { "hold: 40th at the burst", true, 0, 40, 400 },
+    { "hold: nodelay", false, 0, 10, 0 },
+};
+
+static void test_hold_case(void **state)
+{
+    const struct hold_case *c = *state;
+    struct scn_limit l = { .kind = LIMIT_REQUESTS,
+                           .algorithm = LIM_LEAKY_BUCKET,
+                           .amount = 50,
+                           .per_ns = SEC,
+                           .burst = 20,
+                           .delays = c->delays,
+                           .delay = c->delay };
+    struct lim_conf conf;
+    assert_int_equal(lim_conf_init(&conf, &l), ERR_OK);
+    union lim_state s;
+    lim_state_init(&s);
+    struct lim_result r;
+    for (int64_t k = 0; k <= c->k; k++)
+        assert_true(lim_check(&conf, &s, 1, k * 10 * MS, &r));
+    assert_int_equal(s.lb.excess, 500 * c->k);
+    assert_int_equal(lim_delay_ns(&conf, &s), c->want_ms * MS);
+}
+
 /* set_limit: a token bucket carried to a new amount keeps its level. */
 static void test_rescale(void **state)
 {
@@ -725,7 +768,8 @@ int main(void)
     enum { NSEQ = sizeof(seq_cases) / sizeof(seq_cases[0]) };
     enum { NHDR = sizeof(hdr_cases) / sizeof(hdr_cases[0]) };
     enum { NTL = sizeof(tl_cases) / sizeof(tl_cases[0]) };
-    struct CMUnitTest tests[NSEQ + NHDR + NTL + 16];
+    enum { NHOLD = sizeof(hold_cases) / sizeof(hold_cases[0]) };
+    struct CMUnitTest tests[NSEQ + NHDR + NTL + NHOLD + 16];
     size_t n = 0;
     for (size_t i = 0; i < NSEQ; i++)
         tests[n++] = (struct CMUnitTest){ seq_cases[i].name, test_seq_case,
@@ -737,6 +781,9 @@ int main(void)
         tests[n++] =
             (struct CMUnitTest){ tl_cases[i].name, test_too_large_static, NULL,
                                  NULL, (void *)&tl_cases[i] };
+    for (size_t i = 0; i < NHOLD; i++)
+        tests[n++] = (struct CMUnitTest){ hold_cases[i].name, test_hold_case,
+                                          NULL, NULL, (void *)&hold_cases[i] };
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_nginx_rate_rounding),
         cmocka_unit_test(test_nginx_burst0_every_kth),
