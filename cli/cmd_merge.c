@@ -20,6 +20,7 @@
 
 #include "cli/args.h"
 #include "cli/report.h"
+#include "core/results/headline.h"
 #include "core/results/results.h"
 #include "core/scenario/scenario.h"
 #include "core/stats/summary.h"
@@ -114,13 +115,15 @@ static int describe(const struct merge_opts *o, struct summary *s)
         fprintf(stderr, "tollgate merge: %s\n", err);
         return status_of(e);
     }
-    if (!o->quiet)
-        printf("merged %zu director%s into %s: %lld attempts, %lld ok, "
-               "%lld denied (%.2f%%), p99 %.3f ms%s\n",
-               o->n_dirs, o->n_dirs == 1 ? "y" : "ies", o->out,
-               (long long)s->requests.attempts, (long long)s->requests.ok,
-               (long long)s->requests.denied, 100.0 * s->denial_rate,
-               s->lat_all.p99, s->complete ? "" : " (incomplete)");
+    if (!o->quiet) {
+        printf("merged %zu director%s into %s%s\n", o->n_dirs,
+               o->n_dirs == 1 ? "y" : "ies", o->out,
+               s->complete ? "" : " (incomplete)");
+        fflush(stdout);
+        if (headline_write(stdout, s, HL_TEXT, headline_default_sections(s)) !=
+            ERR_OK)
+            return EXIT_RUNTIME;
+    }
     return EXIT_OK;
 }
 

@@ -23,6 +23,7 @@
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "core/results/headline.h"
 #include "cli/signals.h"
 #include "core/model/keys.h"
 #include "core/results/results.h"
@@ -429,35 +430,23 @@ static void warn_generator(const struct lg_stats *st, int connections)
 static void print_report(const struct summary *s, const struct lg_stats *st,
                          int connections, const char *dir)
 {
-    const int64_t *lost = s->final_lost;
-    printf("run %s: %" PRId64 " attempts, %" PRId64 " ok, %" PRId64
-           " denied (%.2f%%), goodput %.1f/s over %.1fs%s\n",
-           s->scenario, s->requests.attempts, s->requests.ok,
-           s->requests.denied, 100.0 * s->denial_rate, s->goodput_per_s,
-           s->duration_s,
+    printf("tollgate run: %s, %.1f s%s\n", s->scenario, s->duration_s,
            s->complete   ? ""
            : st->stopped ? " (stopped early)"
                          : " (incomplete: answers missing)");
-    for (int r = 1; r < REASON_COUNT; r++)
-        if (s->denied_by_reason[r] > 0)
-            printf("  %-22s %10" PRId64 "  %6.2f%%\n",
-                   reason_id((enum reason)r), s->denied_by_reason[r],
-                   100.0 * (double)s->denied_by_reason[r] /
-                       (double)s->requests.attempts);
+    fflush(stdout);
+    if (headline_write(stdout, s, HL_TEXT, headline_default_sections(s)) !=
+        ERR_OK)
+        fprintf(stderr, "tollgate run: writing the summary failed\n");
+    const int64_t *lost = s->final_lost;
     if (lost[REC_NOT_SENT] + lost[REC_ABANDONED_IN_FLIGHT] > 0)
-        printf("final outcomes of %" PRId64 " unique requests: %" PRId64
-               " from their attempts, %" PRId64 " not_sent, %" PRId64
-               " abandoned_in_flight\n",
-               s->requests.unique,
-               s->requests.unique - lost[REC_NOT_SENT] -
-                   lost[REC_ABANDONED_IN_FLIGHT],
+        printf("  lost by the load generator: %" PRId64 " not_sent, %" PRId64
+               " abandoned_in_flight (not the target's answers)\n",
                lost[REC_NOT_SENT], lost[REC_ABANDONED_IN_FLIGHT]);
-    printf("latency ms (from intended send): p50 %.3f  p90 %.3f  p99 %.3f  "
-           "max %.3f\n",
-           s->lat_all.p50, s->lat_all.p90, s->lat_all.p99, s->lat_all.max);
-    printf("schedule lag ms: p50 %.3f  p99 %.3f  max %.3f;  results in %s\n",
+    printf("  schedule lag: p50 %.3f ms  p99 %.3f ms  max %.3f ms\n",
            (double)st->lag_p50_ns / 1e6, (double)st->lag_p99_ns / 1e6,
-           (double)st->lag_max_ns / 1e6, dir);
+           (double)st->lag_max_ns / 1e6);
+    printf("  results: %s\n", dir);
     warn_generator(st, connections);
 }
 

@@ -25,6 +25,7 @@
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "core/results/headline.h"
 #include "cli/signals.h"
 #include "core/results/results.h"
 #include "core/scenario/scenario.h"
@@ -303,44 +304,11 @@ static int write_results(const char *dir, const struct scenario *sc,
 /* ---- reporting -------------------------------------------------------------
  */
 
-/* Three significant digits: "812ms", "4.07s", "95.2us". */
-static void fmt_ms(char *buf, size_t len, double ms)
-{
-    if (ms >= 1000)
-        snprintf(buf, len, "%.3gs", ms / 1000);
-    else if (ms >= 1)
-        snprintf(buf, len, "%.3gms", ms);
-    else
-        snprintf(buf, len, "%.3gus", ms * 1000);
-}
-
-static void print_top_reasons(const struct summary *s)
-{
-    bool used[REASON_COUNT] = { false };
-    printf("  top reasons:");
-    int shown = 0;
-    for (int k = 0; k < 3; k++) {
-        int best = -1;
-        for (int r = 1; r < REASON_COUNT; r++)
-            if (!used[r] && s->denied_by_reason[r] > 0 &&
-                (best < 0 ||
-                 s->denied_by_reason[r] > s->denied_by_reason[best]))
-                best = r;
-        if (best < 0)
-            break;
-        used[best] = true;
-        printf("%s %s %.2f%%", shown++ ? "," : "", reason_id(best),
-               100.0 * (double)s->denied_by_reason[best] /
-                   (double)s->requests.attempts);
-    }
-    printf("%s\n", shown ? "" : " none");
-}
-
 static void print_summary(const struct scenario *sc, const struct rep *r0,
                           const struct summary *s, size_t n_reps, double wall_s,
                           const char *dir)
 {
-    char a[32], b[32];
+    char a[32];
     units_fmt_duration(a, sizeof(a), progress_round_ns(r0->stats.end_ns));
     printf("tollgate sim: %s, seed %" PRIu64 ", %s simulated in %.2f s",
            sc->name, r0->seed, a, wall_s);
@@ -348,21 +316,14 @@ static void print_summary(const struct scenario *sc, const struct rep *r0,
         printf(" (%.2fM attempts/s)",
                (double)r0->stats.attempts * (double)n_reps / wall_s / 1e6);
     printf("%s\n", s->complete ? "" : " [interrupted: partial]");
-    printf("  attempts %" PRId64 "  unique %" PRId64 "  ok %" PRId64
-           "  denied %" PRId64 " (%.2f%%)\n",
-           s->requests.attempts, s->requests.unique, s->requests.ok,
-           s->requests.denied, 100.0 * s->denial_rate);
-    if (s->requests.attempts > 0)
-        print_top_reasons(s);
-    fmt_ms(a, sizeof(a), s->lat_ok.p50);
-    fmt_ms(b, sizeof(b), s->lat_ok.p99);
-    if (s->lat_ok.count > 0)
-        printf("  latency ok: p50 %s  p99 %s\n", a, b);
+    fflush(stdout);
+    if (headline_write(stdout, s, HL_TEXT, headline_default_sections(s)) !=
+        ERR_OK)
+        fprintf(stderr, "tollgate sim: writing the summary failed\n");
     if (n_reps > 1)
         printf("  %zu replications (seeds %" PRIu64 "..%" PRIu64
-               "): denial rate %.2f%% +- %.2f%% (95%%)\n",
-               n_reps, r0->seed, r0->seed + n_reps - 1, 100.0 * s->denial_rate,
-               100.0 * s->ci95.denial_rate);
+               "): +- values are 95%% confidence half-widths\n",
+               n_reps, r0->seed, r0->seed + n_reps - 1);
     printf("  engine: %" PRIu64 " events, peak %zu pending, %zu attempt "
            "records (%.1f MB)\n",
            r0->stats.events, r0->stats.peak_pending, r0->stats.peak_slots,

@@ -13,6 +13,7 @@
 
 #include "cli/args.h"
 #include "cli/opts.h"
+#include "core/model/traffic_shape.h"
 #include "core/results/results.h"
 #include "core/scenario/scenario.h"
 #include "core/base/units.h"
@@ -98,7 +99,7 @@ static void print_pop(const struct scenario *sc, size_t i)
     printf("  pop  %-12s %lld accounts, tier %s, %s", p->name,
            (long long)p->count, sc->policy.tiers[p->tier].name,
            arrivals[p->arrival]);
-    double offered = scn_pop_offered(sc, i);
+    double offered = traffic_offered(sc, (int)i);
     if (offered >= 0)
         printf(", ~%.0f requests offered (%.3g/s average)", offered,
                offered / ((double)sc->duration_ns / 1e9));
@@ -121,7 +122,7 @@ static void print_summary(const char *path, const struct scenario *sc)
     double total = 0;
     for (size_t i = 0; i < sc->n_pops; i++) {
         print_pop(sc, i);
-        double o = scn_pop_offered(sc, i);
+        double o = traffic_offered(sc, (int)i);
         total += o > 0 ? o : 0;
     }
     printf("  %lld accounts, ~%.0f open-loop requests, %zu model%s, "

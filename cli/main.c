@@ -24,6 +24,7 @@ static const struct subcommand commands[] = {
     { "run", cmd_run, "drive a live endpoint with the scenario's traffic" },
     { "serve", cmd_serve, "answer like the real API, from the policy model" },
     { "plot", cmd_plot, "chart a results directory with gnuplot" },
+    { "report", cmd_report, "print a results directory's summary again" },
     { "check", cmd_check, "evaluate the scenario's expect: rules" },
     { "compare", cmd_compare, "compare two results directories" },
     { "merge", cmd_merge, "combine shard results exactly" },

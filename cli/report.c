@@ -33,13 +33,14 @@ static void judge(const struct expect_rule *r, const struct summary *s,
                   struct verdict *v)
 {
     double m;
-    int e = expect_measure(r, s, &m);
+    char why[160];
+    int e = expect_measure_explain(r, s, &m, why, sizeof(why));
     expect_fmt_value(r, m, v->shown, sizeof(v->shown));
     v->pass = e == ERR_OK && expect_holds(r, m);
     v->message[0] = '\0';
     if (e != ERR_OK)
-        snprintf(v->message, sizeof(v->message),
-                 "cannot be measured from summary.json: %s", err_str(e));
+        snprintf(v->message, sizeof(v->message), "cannot be measured: %s",
+                 why[0] ? why : err_str(e));
     else if (!v->pass)
         snprintf(v->message, sizeof(v->message), "measured %s, expected %s",
                  v->shown, r->text);

@@ -150,6 +150,7 @@ bool lg_sched_take(struct lg_worker *w, int64_t now, struct lg_req *out)
         out->fresh_user = false;
     }
     if (out->attempts == 0) {
+        out->first_ns = out->intended_ns;
         rec_offered(w->rec, out->tr.pop, out->intended_ns);
         w->local.offered++;
     }

@@ -255,7 +255,7 @@ static void snap_publish(struct lg_worker *w, bool done)
 static void drop(struct lg_worker *w, struct lg_req *r, int64_t now)
 {
     w->dropped++;
-    rec_final_lost(w->rec, r->tr.pop, REC_NOT_SENT, now);
+    rec_request_lost(w->rec, r->tr.pop, REC_NOT_SENT, r->attempts, r->first_ns);
     if (r->user >= 0)
         lg_sched_user(w, r->tr.pop, r->user,
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
@@ -363,13 +363,14 @@ static void follow_up(struct lg_worker *w, struct lg_req *r, enum reason why,
     const struct scn_population *p = &w->sh->sc->pops[r->tr.pop];
     int64_t delay = 0;
     r->last = why;
+    r->last_ns = now;
     if (client_retry_keyed(&p->client, w->sh->cfg.seed, r->tr.id, r->attempts,
                            why, retry_after_ns, &delay)) {
         r->intended_ns = now + delay;
         lg_sched_push(w, r);
         return;
     }
-    rec_final(w->rec, r->tr.pop, why, now);
+    rec_request(w->rec, r->tr.pop, why, r->attempts, r->first_ns, now);
     if (r->user >= 0)
         lg_sched_user(w, r->tr.pop, r->user,
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
@@ -491,10 +492,9 @@ static void wait_events(struct lg_worker *w, int64_t wake_ns, bool sending)
  * Completions libcurl already has are recorded first; an attempt still
  * in flight is abandoned (no answer); a retry waiting in the heap was due
  * after the window (or after a stop) and ends as its last attempt did,
- * as in sim. */
+ * when that attempt's answer came, as in sim. */
 static void finish(struct lg_worker *w, int64_t end_ns)
 {
-    int64_t now = end_ns;
     harvest(w);
     for (int i = 0; i < w->n_slots; i++) {
         struct lg_slot *s = &w->slots[i];
@@ -502,13 +502,16 @@ static void finish(struct lg_worker *w, int64_t end_ns)
             curl_multi_remove_handle(w->multi, s->easy);
             s->busy = false;
             w->aborted++;
-            rec_final_lost(w->rec, s->req.tr.pop, REC_ABANDONED_IN_FLIGHT, now);
+            rec_request_lost(w->rec, s->req.tr.pop, REC_ABANDONED_IN_FLIGHT,
+                             s->req.attempts, s->req.first_ns);
         }
     }
     for (size_t i = 0; i < w->heap.n; i++)
         if (w->heap.v[i].attempts > 0) {
             w->retries_unsent++;
-            rec_final(w->rec, w->heap.v[i].tr.pop, w->heap.v[i].last, now);
+            const struct lg_req *q = &w->heap.v[i];
+            rec_request(w->rec, q->tr.pop, q->last, q->attempts, q->first_ns,
+                        q->last_ns);
         }
     w->in_flight = 0;
     w->end_ns = end_ns;

@@ -66,6 +66,8 @@ struct lg_shared {
 struct lg_req {
     struct traffic_req tr;
     int64_t intended_ns; /* intended send time of the next attempt */
+    int64_t first_ns;    /* intended send time of the first attempt */
+    int64_t last_ns;     /* when the last attempt's answer came */
     int64_t user;        /* closed-loop user, -1 for open loop */
     int attempts;        /* attempts made so far */
     bool fresh_user;     /* closed loop: attributes not drawn yet */

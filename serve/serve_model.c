@@ -102,7 +102,9 @@ static void record(struct serve_model *m, int pop, enum reason outcome,
         return;
     rec_offered(m->rec, pop, arrive_ns);
     rec_attempt(m->rec, pop, outcome, arrive_ns, arrive_ns, now);
-    rec_final(m->rec, pop, outcome, now);
+    /* serve cannot tell a retry from a new request: each one it answers
+     * is a request of one attempt. */
+    (void)rec_request(m->rec, pop, outcome, 1, arrive_ns, now);
     m->decisions[outcome]++;
     serve_admin_lat_add(&m->lat, now - arrive_ns);
 }

@@ -64,7 +64,8 @@ enum { FAULT_INVALID_KEY = 1, FAULT_VIOLATION = 2, FAULT_BAD_REQUEST = 4 };
  * the fields the engine does not need, narrowed (models and regions are
  * fewer than SCN_MAX_LIST, so int16 holds their indices). */
 struct sim_req {
-    uint64_t id; /* traffic_req.id: keys the client's retry draws */
+    uint64_t id;      /* traffic_req.id: keys the client's retry draws */
+    int64_t first_ns; /* its first attempt's intended send time */
     int64_t account;
     int64_t prompt_tokens;
     int64_t completion_tokens;
@@ -87,7 +88,8 @@ struct sim_slot {
     int64_t rtt_ns;         /* round trip added to what the client sees */
     int64_t deadline_ns;    /* client gives up; INT64_MAX: never */
     int64_t retry_after_ns; /* the server's hint, -1: none */
-    int64_t user;           /* closed-loop user; -1: open loop */
+    int32_t user;           /* closed-loop user (< SCN_MAX_USERS); -1: open
+                               loop */
     int32_t attempts;       /* this is attempt number `attempts` (1..) */
     uint32_t gen;           /* bumped per attempt: stale timeouts */
     uint32_t next_free;
@@ -99,6 +101,7 @@ struct sim_slot {
 };
 
 _Static_assert(sizeof(struct sim_slot) == 128, "a slot is two cache lines");
+_Static_assert(SCN_MAX_USERS <= INT32_MAX, "a user index fits a slot's int32");
 
 /*
  * Client deadlines of one population.  Its timeout is one constant and
@@ -184,6 +187,7 @@ void sim_push(struct sim_engine *e, int64_t t, enum sim_ev_kind k, uint32_t arg,
 static void sreq_set(struct sim_req *q, const struct traffic_req *tr)
 {
     q->id = tr->id;
+    q->first_ns = tr->t_ns;
     q->account = tr->account;
     q->prompt_tokens = tr->prompt_tokens;
     q->completion_tokens = tr->completion_tokens;
@@ -296,7 +300,7 @@ static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
         sim_push(e, at, SE_SEND, account_hint(r->rq.account), j);
         return;
     }
-    rec_final(e->rec, s->rq.pop, why, seen_ns);
+    rec_request(e->rec, s->rq.pop, why, s->attempts, s->rq.first_ns, seen_ns);
     e->stats->finals++;
     schedule_next_user(e, s, seen_ns);
     slot_release_if_idle(e, i);
@@ -492,7 +496,7 @@ static void start_request(struct sim_engine *e, const struct traffic_req *tr,
     uint32_t i = slot_alloc(e);
     struct sim_slot *s = &e->slots[i];
     sreq_set(&s->rq, tr);
-    s->user = user;
+    s->user = (int32_t)user; /* fits: users < SCN_MAX_USERS */
     s->attempts = 1;
     s->intended_ns = tr->t_ns;
     s->server = SRV_IDLE;

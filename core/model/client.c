@@ -60,9 +60,36 @@ static int64_t jittered(const struct scn_client *c, int64_t b, struct rng *r)
     switch (c->jitter) {
     case JITTER_FULL: return uniform_incl(r, b);
     case JITTER_EQUAL: return b / 2 + uniform_incl(r, b - b / 2);
+    case JITTER_QUARTER: return b - uniform_incl(r, b / 4);
     case JITTER_NONE: return b;
     }
     return b;
+}
+
+/* x + y for x, y >= 0, saturating at INT64_MAX. */
+static int64_t sat_add(int64_t x, int64_t y)
+{
+    return x > INT64_MAX - y ? INT64_MAX : x + y;
+}
+
+/* Step 4 of the rule: the jittered backoff j combined with the hint h
+ * (-1: none) as c->retry_after says. */
+static int64_t with_hint(const struct scn_client *c, int64_t j, int64_t h,
+                         struct rng *r)
+{
+    if (h < 0)
+        return j;
+    switch (c->retry_after) {
+    case RETRY_AFTER_IGNORE: return j;
+    case RETRY_AFTER_HONOR: return h > j ? h : j;
+    case RETRY_AFTER_HONOR_JITTER: {
+        int64_t t = sat_add(h, uniform_incl(r, h));
+        return t > j ? t : j;
+    }
+    case RETRY_AFTER_OPENAI:
+        return h > 0 && h <= CLIENT_OPENAI_HINT_MAX_NS ? h : j;
+    }
+    return j;
 }
 
 bool client_retry(const struct scn_client *c, int attempts, enum reason why,
@@ -75,10 +102,8 @@ bool client_retry(const struct scn_client *c, int attempts, enum reason why,
         return false;
     if (attempts > c->retry_max)
         return false;
-    int64_t d = jittered(c, client_backoff_ns(c, attempts - 1), r);
-    if (c->honor_retry_after && retry_after_ns >= 0 && retry_after_ns > d)
-        d = retry_after_ns;
-    *delay_ns = d;
+    int64_t j = jittered(c, client_backoff_ns(c, attempts - 1), r);
+    *delay_ns = with_hint(c, j, retry_after_ns, r);
     return true;
 }
 

@@ -23,13 +23,28 @@
  *        constant     b_k = base
  *        linear       b_k = base x (k + 1)
  *      (saturating, never overflowing), then jittered:
- *        full   uniform integer in [0, b_k]            (one rng_below draw)
- *        equal  floor(b_k / 2) + uniform in [0, b_k - floor(b_k / 2)]
- *                                                       (one rng_below draw)
- *        none   b_k                                     (no draw);
- *   4. if honor_retry_after and the server sent a retry-after
- *      (retry_after_ns >= 0), the wait is max(jittered backoff,
- *      retry_after_ns): the server's hint is a floor, never capped.
+ *        full     uniform integer in [0, b_k]           (one rng_below draw)
+ *        equal    floor(b_k / 2) + uniform in [0, b_k - floor(b_k / 2)]
+ *                                                        (one rng_below draw)
+ *        quarter  b_k - uniform in [0, floor(b_k / 4)]  (one rng_below draw;
+ *                 the official OpenAI SDKs' b x (1 - U / 4), U in [0, 1))
+ *        none     b_k                                    (no draw);
+ *   4. the server's retry-after hint h (retry_after_ns >= 0; -1: none) and
+ *      the jittered backoff j combine by c->retry_after:
+ *        ignore        j
+ *        honor         max(j, h): the hint is a floor, never capped, and
+ *                      exact, so every client told "until the outage
+ *                      ends" retries at that same instant (a herd)
+ *        honor_jitter  max(j, h + u), u uniform integer in [0, h] (one
+ *                      more rng_below draw, after the jitter's): full
+ *                      jitter on top of the hint, so the wait is at
+ *                      least h and at most 2h (or j); a herd told to come
+ *                      back at T arrives spread over [T, T + its hint]
+ *        openai        h when 0 < h <= CLIENT_OPENAI_HINT_MAX_NS (60s),
+ *                      else j: what the official OpenAI SDKs do; a short
+ *                      hint is obeyed exactly (a herd), even below j, and
+ *                      a longer one is ignored, not capped.
+ *      Without a hint every kind waits j.
  * No rng draw happens when the answer is "do not retry".
  */
 #ifndef TOLLGATE_CLIENT_H
@@ -46,6 +61,10 @@
 #include "core/base/reason.h"
 #include "core/base/rng.h"
 #include "core/scenario/scenario.h"
+
+/* The longest retry-after hint the openai kind obeys: 60s, as the
+ * official Python (0 < h <= 60s) and Node (0 <= h < 60s) SDKs do. */
+#define CLIENT_OPENAI_HINT_MAX_NS (INT64_C(60) * 1000000000)
 
 /* Decides whether the client retries after an attempt that ended with
  * why.  attempts >= 1 counts the attempts made so far (first included);

@@ -33,6 +33,7 @@
 
 #include "core/base/err.h"
 #include "core/base/zig.h"
+#include "core/model/traffic_shape.h"
 
 #define ID_POP_SHIFT      51
 #define ID_CLOSED_BIT     (UINT64_C(1) << 63)
@@ -88,9 +89,12 @@ struct phase_fn {
 
 struct pop_gen {
     const struct scn_population *p;
-    const struct zig *zig; /* the generator's tables */
-    bool done;             /* no further arrivals */
-    bool poisson;          /* else uniform */
+    const struct scn_phase *phases; /* p's, or shaped by traffic events */
+    size_t n_phases;
+    struct scn_phase *shaped; /* owned; NULL: no traffic event applies */
+    const struct zig *zig;    /* the generator's tables */
+    bool done;                /* no further arrivals */
+    bool poisson;             /* else uniform */
     struct rng arrivals, pick;
     struct zipf zipf;
     struct alias_slot *alias; /* zipf table; NULL: use zipf */
@@ -250,10 +254,9 @@ static double phase_invert(struct pop_gen *g, double y)
 /* Enters phase g->phase (starting at g->start_ns); false past the last. */
 static bool enter_phase(struct pop_gen *g)
 {
-    const struct scn_population *p = g->p;
-    if (g->phase >= p->n_phases)
+    if (g->phase >= g->n_phases)
         return false;
-    const struct scn_phase *ph = &p->phases[g->phase];
+    const struct scn_phase *ph = &g->phases[g->phase];
     g->end_ns = g->start_ns + ph->for_ns;
     phase_prepare(&g->fn, ph, g->start_ns);
     double d = (double)ph->for_ns / 1e9, r_end;
@@ -398,6 +401,10 @@ static void pop_init(struct traffic *t, struct pop_gen *g, size_t i)
         return;
     }
     g->poisson = p->arrival == ARRIVAL_POISSON;
+    g->shaped = traffic_shape_phases(t->sc, (int)i, &g->n_phases);
+    g->phases = g->shaped ? g->shaped : p->phases;
+    if (g->shaped == NULL)
+        g->n_phases = p->n_phases;
     if (p->has_skew && p->count > 0) {
         if ((uint64_t)p->count <= TRAFFIC_ALIAS_MAX)
             g->alias = alias_zipf((uint64_t)p->count, p->skew_s);
@@ -567,6 +574,7 @@ void traffic_free(struct traffic *t)
     for (size_t i = 0; i < t->n_pops; i++) {
         free(t->pops[i].users);
         free(t->pops[i].alias);
+        free(t->pops[i].shaped);
     }
     free(t->pops);
     free(t->heap);
@@ -650,7 +658,8 @@ double traffic_rate_at(const struct scenario *sc, int pop, int64_t t_ns)
         if (t_ns < start + ph->for_ns) {
             struct phase_fn f;
             phase_prepare(&f, ph, start);
-            return phase_rate(&f, (double)(t_ns - start) / 1e9);
+            return phase_rate(&f, (double)(t_ns - start) / 1e9) *
+                   traffic_factor_at(sc, pop, t_ns);
         }
         start += ph->for_ns;
     }

@@ -21,7 +21,9 @@
  *   where t is scenario time (not phase time), so a daily cycle continues
  *   across phases; A is clamped to [-1, 1] and P <= 0 means no diurnal
  *   term.  After the last phase, and from the scenario duration on, the
- *   population sends nothing.
+ *   population sends nothing.  Traffic events multiply r(t) by the
+ *   factors in force at t (traffic_shape.h): the generator runs on the
+ *   phases split and scaled by them.
  * - poisson: a nonhomogeneous Poisson process with exactly that rate
  *   (inversion of the integrated rate Lambda(t) with unit exponential
  *   increments, drawn by the exponential ziggurat of core/base/zig.h). uniform:
@@ -110,7 +112,8 @@ int64_t traffic_closed_account(const struct traffic *t, int pop, int64_t user);
 bool traffic_owns(const struct traffic *t, int64_t account);
 
 /* The instantaneous open-loop rate of pop at t_ns (per second), with
- * ramps and diurnal shape: what the arrival process is modulated by. */
+ * ramps, diurnal shape and traffic events (x traffic_factor_at, see
+ * traffic_shape.h): what the arrival process is modulated by. */
 double traffic_rate_at(const struct scenario *sc, int pop, int64_t t_ns);
 
 #endif

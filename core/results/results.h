@@ -35,7 +35,7 @@
 #define RESULTS_SCENARIO   "scenario.yaml"
 
 #define RESULTS_MAX_FILE_BYTES (512u * 1024 * 1024) /* reader input limit */
-#define RESULTS_TGH_VERSION    1
+#define RESULTS_TGH_VERSION    2
 
 struct scenario;
 struct timeline_row;

@@ -196,6 +196,53 @@ static void sj_latency(struct sj *j, int root, struct summary *s)
     s->has_ci95 = s->has_ci95 || has;
 }
 
+/* The counts, rates and latencies of a "request_level" object o. */
+static void sj_rq(struct sj *j, int o, struct summary_rq *q,
+                  struct summary_ci95 *ci, bool *has_ci)
+{
+    q->requests = sj_int(j, o, "requests");
+    q->ok = sj_int(j, o, "ok");
+    q->denied = sj_int(j, o, "denied");
+    q->lost = sj_int(j, o, "lost");
+    q->denial_rate = sj_num(j, o, "denial_rate");
+    q->lost_rate = sj_num(j, o, "lost_rate");
+    int lat = json_get(j->d, o, "latency_ms");
+    sj_lat(j, lat, "all", &q->lat_all, ci ? &ci->rq_lat_all : NULL, has_ci);
+    sj_lat(j, lat, "ok", &q->lat_ok, ci ? &ci->rq_lat_ok : NULL, has_ci);
+    sj_lat(j, lat, "denied", &q->lat_denied, NULL, NULL);
+}
+
+static void sj_request_level(struct sj *j, int root, struct summary *s)
+{
+    int o = json_get(j->d, root, "request_level");
+    if (o < 0)
+        return;
+    if (json_type(j->d, o) != JSON_OBJECT) {
+        j->bad = true;
+        return;
+    }
+    s->has_rq = true;
+    bool has = false;
+    sj_rq(j, o, &s->rq, &s->ci95, &has);
+    int br = json_get(j->d, json_get(j->d, o, "latency_ms"), "by_reason");
+    for (int r = 1; r < REASON_COUNT; r++)
+        sj_lat(j, br, reason_id(r), &s->rq_by_reason[r], NULL, NULL);
+    int t = json_get(j->d, o, "attempts_per_request");
+    if (t >= 0) {
+        s->tries.mean = sj_num(j, t, "mean");
+        s->tries.p50 = sj_int(j, t, "p50");
+        s->tries.p90 = sj_int(j, t, "p90");
+        s->tries.p99 = sj_int(j, t, "p99");
+        s->tries.max = sj_int(j, t, "max");
+    }
+    int ci = json_get(j->d, o, "ci95");
+    if (ci >= 0) {
+        s->ci95.rq_denial_rate = sj_num(j, ci, "denial_rate");
+        has = true;
+    }
+    s->has_ci95 = s->has_ci95 || has;
+}
+
 static void sj_pops(struct sj *j, int root, struct summary *s)
 {
     int o = json_get(j->d, root, "populations");
@@ -213,6 +260,11 @@ static void sj_pops(struct sj *j, int root, struct summary *s)
         int lat = json_get(j->d, k + 1, "latency_ms");
         sj_lat(j, lat, "all", &sp->lat_all, NULL, NULL);
         sj_lat(j, lat, "ok", &sp->lat_ok, NULL, NULL);
+        int rq = json_get(j->d, k + 1, "request_level");
+        if (rq >= 0) {
+            sj_rq(j, rq, &sp->rq, NULL, NULL);
+            sj_by_reason(j, rq, "final_by_reason", sp->final_by_reason, 1);
+        }
     }
 }
 
@@ -261,6 +313,7 @@ static void sj_rest(struct sj *j, int root, struct summary *s)
     s->goodput_per_s = sj_num(j, root, "goodput_per_s");
     s->retry_amplification = sj_num(j, root, "retry_amplification");
     sj_latency(j, root, s);
+    sj_request_level(j, root, s);
     sj_pops(j, root, s);
     s->live = sj_lat(j, root, "schedule_lag_ms", &s->schedule_lag, NULL, NULL);
     s->live |= sj_lat(j, root, "latency_uncorrected_ms",

@@ -82,6 +82,11 @@ static int put_header(FILE *out, const struct rec *r)
     for (int g = 0; g < REC_GAUGE_COUNT; g++)
         if (fprintf(out, " %s", rec_gauge_name(g)) < 0)
             return ERR_IO;
+    if (fputs("\nlost", out) < 0)
+        return ERR_IO;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        if (fprintf(out, " %s", rec_lost_name(l)) < 0)
+            return ERR_IO;
     if (fprintf(out,
                 "\nduration_ns %lld\ninterval_ns %lld\nwarmup_ns %lld\n"
                 "live %d\nend_ns %lld\ncomplete %d\ndropped %lld\n"
@@ -98,9 +103,30 @@ static int put_header(FILE *out, const struct rec *r)
     return ERR_OK;
 }
 
+/* The summary histograms of level k: attempts unprefixed ("all",
+ * "outcome <id>", "pop_all <p>", "pop_ok <p>"), requests with "req_". */
+static int put_level_hists(FILE *out, const struct rec *r, enum rec_level k)
+{
+    const char *pre = k == REC_REQUEST ? "req_" : "";
+    char label[96];
+    snprintf(label, sizeof(label), "%sall", pre);
+    int rc = put_hist(out, label, rec_lvl_lat_all(r, k));
+    for (int o = 0; o < REASON_COUNT && rc == ERR_OK; o++) {
+        snprintf(label, sizeof(label), "%soutcome %s", pre, reason_id(o));
+        rc = put_hist(out, label, rec_lvl_lat(r, k, o));
+    }
+    for (size_t p = 0; p < rec_n_pops(r) && rc == ERR_OK; p++) {
+        snprintf(label, sizeof(label), "%spop_all %zu", pre, p);
+        rc = put_hist(out, label, rec_lvl_pop_all(r, k, p));
+        snprintf(label, sizeof(label), "%spop_ok %zu", pre, p);
+        if (rc == ERR_OK)
+            rc = put_hist(out, label, rec_lvl_pop_ok(r, k, p));
+    }
+    return rc;
+}
+
 static int put_summary_hists(FILE *out, const struct rec *r)
 {
-    char label[96];
     int rc = ERR_OK;
     for (size_t p = 0; p < rec_n_pops(r) && rc == ERR_OK; p++) {
         struct rec_counts c;
@@ -117,19 +143,10 @@ static int put_summary_hists(FILE *out, const struct rec *r)
         if (rc == ERR_OK)
             rc = put_lost(out, p, &c);
     }
+    for (int k = 0; k < REC_LEVELS && rc == ERR_OK; k++)
+        rc = put_level_hists(out, r, k);
     if (rc == ERR_OK)
-        rc = put_hist(out, "all", rec_lat_all(r));
-    for (int o = 0; o < REASON_COUNT && rc == ERR_OK; o++) {
-        snprintf(label, sizeof(label), "outcome %s", reason_id(o));
-        rc = put_hist(out, label, rec_lat(r, o));
-    }
-    for (size_t p = 0; p < rec_n_pops(r) && rc == ERR_OK; p++) {
-        snprintf(label, sizeof(label), "pop_all %zu", p);
-        rc = put_hist(out, label, rec_pop_lat_all(r, p));
-        snprintf(label, sizeof(label), "pop_ok %zu", p);
-        if (rc == ERR_OK)
-            rc = put_hist(out, label, rec_pop_lat_ok(r, p));
-    }
+        rc = put_hist(out, "tries", rec_tries(r));
     if (rc == ERR_OK && rec_config(r)->live) {
         rc = put_hist(out, "service", rec_service(r));
         if (rc == ERR_OK)
@@ -153,7 +170,7 @@ static bool ival_empty(const struct rec_counts *c, const bool set[],
 }
 
 static int put_interval(FILE *out, const struct rec *r, size_t i,
-                        struct hist *h)
+                        struct hist_sparse *s)
 {
     struct rec_counts c;
     double g[REC_GAUGE_COUNT];
@@ -174,13 +191,37 @@ static int put_interval(FILE *out, const struct rec *r, size_t i,
             return ERR_IO;
     if (put_counts(out, c.outcome) != ERR_OK || fputs(" | ", out) < 0)
         return ERR_IO;
-    hist_reset(h);
-    rec_interval_lat_add(r, i, h);
-    struct hist_sparse s;
-    hist_sparse_init(&s);
-    hist_sparse_set(&s, h);
-    int rc = hist_sparse_write(&s, out);
-    hist_sparse_fini(&s);
+    rec_interval_lvl_lat_sparse(r, REC_ATTEMPT, i, s);
+    int rc = hist_sparse_write(s, out);
+    if (rc == ERR_OK && fputc('\n', out) == EOF)
+        rc = ERR_IO;
+    return rc;
+}
+
+/* "ivreq <i> <final by outcome> <lost> | <latency>": the requests first
+ * intended in interval i by final outcome, those lost, and the latency
+ * of the requests completed in it; nothing when all are empty. */
+static int put_interval_req(FILE *out, const struct rec *r, size_t i,
+                            struct hist_sparse *s)
+{
+    struct rec_counts c;
+    rec_interval_counts(r, i, &c);
+    rec_interval_lvl_lat_sparse(r, REC_REQUEST, i, s);
+    bool any = s->n != 0;
+    for (int o = 0; o < REASON_COUNT; o++)
+        any = any || c.final[o] != 0;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        any = any || c.lost[l] != 0;
+    if (!any)
+        return ERR_OK;
+    if (fprintf(out, "ivreq %zu", i) < 0 || put_counts(out, c.final) != ERR_OK)
+        return ERR_IO;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        if (fprintf(out, " %lld", (long long)c.lost[l]) < 0)
+            return ERR_IO;
+    if (fputs(" | ", out) < 0)
+        return ERR_IO;
+    int rc = hist_sparse_write(s, out);
     if (rc == ERR_OK && fputc('\n', out) == EOF)
         rc = ERR_IO;
     return rc;
@@ -191,11 +232,14 @@ int results_fwrite_tgh(FILE *out, const struct rec *r)
     int rc = put_header(out, r);
     if (rc == ERR_OK)
         rc = put_summary_hists(out, r);
-    struct hist h;
-    hist_init(&h);
-    for (size_t i = 0; i < rec_n_intervals(r) && rc == ERR_OK; i++)
-        rc = put_interval(out, r, i, &h);
-    hist_fini(&h);
+    struct hist_sparse s;
+    hist_sparse_init(&s);
+    for (size_t i = 0; i < rec_n_intervals(r) && rc == ERR_OK; i++) {
+        rc = put_interval(out, r, i, &s);
+        if (rc == ERR_OK)
+            rc = put_interval_req(out, r, i, &s);
+    }
+    hist_sparse_fini(&s);
     if (rc == ERR_OK && fputs("end\n", out) < 0)
         rc = ERR_IO;
     return rc;
@@ -215,6 +259,8 @@ struct rd {
     int n_out;
     int gmap[REC_GAUGE_COUNT]; /* file column -> enum rec_gauge */
     int n_gauge;
+    int lmap[REC_LOST_COUNT]; /* file column -> enum rec_lost */
+    int n_lost;
     struct rec *rec;
 };
 
@@ -327,7 +373,17 @@ static int rd_columns(struct rd *d)
             return rd_fail(d, "unknown gauge name");
         d->gmap[d->n_gauge++] = g;
     }
-    return rd_eol(d) ? ERR_OK : rd_fail(d, "malformed 'gauges' line");
+    if (!rd_eol(d) || !rd_line(d) || !rd_word(d, "lost"))
+        return rd_fail(d, "expected 'lost' line");
+    while (rd_token(d, tok, sizeof(tok))) {
+        int l = 0;
+        while (l < REC_LOST_COUNT && strcmp(rec_lost_name(l), tok) != 0)
+            l++;
+        if (l == REC_LOST_COUNT || d->n_lost == REC_LOST_COUNT)
+            return rd_fail(d, "unknown name in 'lost' line");
+        d->lmap[d->n_lost++] = l;
+    }
+    return rd_eol(d) ? ERR_OK : rd_fail(d, "malformed 'lost' line");
 }
 
 /* "key <int>" line. */
@@ -352,6 +408,9 @@ static int rd_head(struct rd *d, struct tgh_head *h)
     if (!rd_line(d) || !rd_word(d, TGH_MAGIC) || !rd_i64(d, &version) ||
         !rd_eol(d))
         return rd_fail(d, "not a histograms.tgh file");
+    if (version == 1)
+        return rd_fail(d, "written by an older tollgate (format 1, without "
+                          "request-level records): run it again to merge it");
     if (version != RESULTS_TGH_VERSION)
         return rd_fail(d, "unsupported histograms.tgh version");
     int rc = rd_columns(d);
@@ -471,30 +530,46 @@ static int rd_sparse(struct rd *d, struct hist_sparse *s)
     return ERR_OK;
 }
 
-/* Which summary histogram a "hist" line names; NULL if none. */
-static struct hist *rd_hist_target(struct rd *d)
+/* Which summary histogram of level k a "hist" line names after its
+ * prefix; NULL if none. */
+static struct hist *rd_level_target(struct rd *d, enum rec_level k)
 {
     char tok[64];
     int64_t p;
-    if (rd_word(d, " all"))
-        return rec_lat_all_mut(d->rec);
-    if (rd_word(d, " outcome")) {
+    if (rd_word(d, "all"))
+        return rec_lvl_lat_all_mut(d->rec, k);
+    if (rd_word(d, "outcome")) {
         enum reason o =
             rd_token(d, tok, sizeof(tok)) ? reason_from_id(tok) : REASON_COUNT;
-        return o == REASON_COUNT ? NULL : rec_lat_mut(d->rec, o);
+        return o == REASON_COUNT ? NULL : rec_lvl_lat_mut(d->rec, k, o);
     }
-    bool all = rd_word(d, " pop_all");
-    if (all || rd_word(d, " pop_ok")) {
+    bool all = rd_word(d, "pop_all");
+    if (all || rd_word(d, "pop_ok")) {
         if (!rd_i64(d, &p) || p < 0 || (size_t)p >= rec_n_pops(d->rec))
             return NULL;
-        return all ? rec_pop_lat_all_mut(d->rec, (size_t)p)
-                   : rec_pop_lat_ok_mut(d->rec, (size_t)p);
+        return all ? rec_lvl_pop_all_mut(d->rec, k, (size_t)p)
+                   : rec_lvl_pop_ok_mut(d->rec, k, (size_t)p);
     }
-    if (rd_word(d, " service"))
-        return rec_service_mut(d->rec);
-    if (rd_word(d, " lag"))
-        return rec_lag_mut(d->rec);
     return NULL;
+}
+
+/* Which summary histogram a "hist" line names; NULL if none. */
+static struct hist *rd_hist_target(struct rd *d)
+{
+    if (d->p >= d->eol || *d->p != ' ')
+        return NULL;
+    d->p++;
+    if (rd_word(d, "service"))
+        return rec_service_mut(d->rec);
+    if (rd_word(d, "lag"))
+        return rec_lag_mut(d->rec);
+    if (rd_word(d, "tries"))
+        return rec_tries_mut(d->rec);
+    if (d->eol - d->p > 4 && memcmp(d->p, "req_", 4) == 0) {
+        d->p += 4;
+        return rd_level_target(d, REC_REQUEST);
+    }
+    return rd_level_target(d, REC_ATTEMPT);
 }
 
 static int rd_hist(struct rd *d)
@@ -542,6 +617,28 @@ static int rd_interval(struct rd *d)
     return rc;
 }
 
+static int rd_interval_req(struct rd *d)
+{
+    int64_t i, final[REASON_COUNT], lost[REC_LOST_COUNT] = { 0 }, v;
+    if (!rd_i64(d, &i) || i < 0 || (size_t)i >= rec_n_intervals(d->rec) ||
+        !rd_outcomes(d, final))
+        return rd_fail(d, "malformed 'ivreq' line");
+    for (int k = 0; k < d->n_lost; k++) {
+        if (!rd_i64(d, &v) || v < 0)
+            return rd_fail(d, "malformed lost count in 'ivreq' line");
+        lost[d->lmap[k]] = v;
+    }
+    if (!rd_word(d, " |"))
+        return rd_fail(d, "malformed 'ivreq' line");
+    struct hist_sparse s;
+    hist_sparse_init(&s);
+    int rc = rd_sparse(d, &s);
+    if (rc == ERR_OK)
+        rec_interval_req_load(d->rec, (size_t)i, final, lost, &s);
+    hist_sparse_fini(&s);
+    return rc;
+}
+
 static int rd_body(struct rd *d)
 {
     while (rd_line(d)) {
@@ -554,6 +651,8 @@ static int rd_body(struct rd *d)
             rc = rd_hist(d);
         else if (rd_word(d, "iv"))
             rc = rd_interval(d);
+        else if (rd_word(d, "ivreq"))
+            rc = rd_interval_req(d);
         else if (rd_word(d, "end") && rd_eol(d))
             return d->next == d->end ? ERR_OK : rd_fail(d, "data after 'end'");
         else

@@ -275,6 +275,66 @@ static void w_final(struct json_w *w, const struct summary *s)
     json_w_obj_end(w);
 }
 
+/* The counts and rates of a request-level block (top level and pops). */
+static void w_rq_counts(struct json_w *w, const struct summary_rq *q)
+{
+    const char *names[] = { "requests", "ok", "denied", "lost" };
+    const int64_t vals[] = { q->requests, q->ok, q->denied, q->lost };
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        json_w_key(w, names[i]);
+        json_w_int(w, vals[i]);
+    }
+    json_w_key(w, "denial_rate");
+    json_w_num(w, q->denial_rate);
+    json_w_key(w, "lost_rate");
+    json_w_num(w, q->lost_rate);
+}
+
+static void w_tries(struct json_w *w, const struct summary_tries *t)
+{
+    json_w_key(w, "attempts_per_request");
+    json_w_obj_begin(w);
+    json_w_key(w, "mean");
+    json_w_num(w, t->mean);
+    const char *names[] = { "p50", "p90", "p99", "max" };
+    const int64_t vals[] = { t->p50, t->p90, t->p99, t->max };
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        json_w_key(w, names[i]);
+        json_w_int(w, vals[i]);
+    }
+    json_w_obj_end(w);
+}
+
+/* "request_level": what the callers see (docs/results-format.md). */
+static void w_request_level(struct json_w *w, const struct summary *s)
+{
+    const struct summary_ci95 *ci = s->has_ci95 ? &s->ci95 : NULL;
+    json_w_key(w, "request_level");
+    json_w_obj_begin(w);
+    w_rq_counts(w, &s->rq);
+    w_tries(w, &s->tries);
+    json_w_key(w, "latency_ms");
+    json_w_obj_begin(w);
+    w_lat(w, "all", &s->rq.lat_all, ci ? &ci->rq_lat_all : NULL);
+    w_lat(w, "ok", &s->rq.lat_ok, ci ? &ci->rq_lat_ok : NULL);
+    w_lat(w, "denied", &s->rq.lat_denied, NULL);
+    json_w_key(w, "by_reason");
+    json_w_obj_begin(w);
+    for (int o = 1; o < REASON_COUNT; o++)
+        if (s->rq_by_reason[o].count > 0)
+            w_lat(w, reason_id(o), &s->rq_by_reason[o], NULL);
+    json_w_obj_end(w);
+    json_w_obj_end(w);
+    if (ci != NULL) {
+        json_w_key(w, "ci95");
+        json_w_obj_begin(w);
+        json_w_key(w, "denial_rate");
+        json_w_num(w, ci->rq_denial_rate);
+        json_w_obj_end(w);
+    }
+    json_w_obj_end(w);
+}
+
 static void w_latency(struct json_w *w, const struct summary *s)
 {
     const struct summary_ci95 *ci = s->has_ci95 ? &s->ci95 : NULL;
@@ -308,6 +368,18 @@ static void w_pops(struct json_w *w, const struct summary *s)
         w_lat(w, "all", &sp->lat_all, NULL);
         w_lat(w, "ok", &sp->lat_ok, NULL);
         json_w_obj_end(w);
+        if (s->has_rq) {
+            json_w_key(w, "request_level");
+            json_w_obj_begin(w);
+            w_rq_counts(w, &sp->rq);
+            w_by_reason(w, "final_by_reason", sp->final_by_reason, 1);
+            json_w_key(w, "latency_ms");
+            json_w_obj_begin(w);
+            w_lat(w, "all", &sp->rq.lat_all, NULL);
+            w_lat(w, "ok", &sp->rq.lat_ok, NULL);
+            json_w_obj_end(w);
+            json_w_obj_end(w);
+        }
         json_w_obj_end(w);
     }
     json_w_obj_end(w);
@@ -402,6 +474,8 @@ int results_fwrite_summary(FILE *out, const struct summary *s)
     w_requests(&w, &s->requests);
     w_by_reason(&w, "denied_by_reason", s->denied_by_reason, 1);
     w_final(&w, s);
+    if (s->has_rq)
+        w_request_level(&w, s);
     w_rates(&w, s);
     w_latency(&w, s);
     w_pops(&w, s);
@@ -431,7 +505,8 @@ const char *results_ts_header(void)
     return header;
 }
 
-static int ts_row(FILE *out, const struct rec *r, size_t i, struct hist *h)
+static int ts_row(FILE *out, const struct rec *r, size_t i,
+                  struct hist_sparse *h)
 {
     char b[4][40];
     struct rec_counts c;
@@ -448,13 +523,13 @@ static int ts_row(FILE *out, const struct rec *r, size_t i, struct hist *h)
     for (int o = 1; o < REASON_COUNT; o++)
         if (fprintf(out, ",%lld", (long long)c.outcome[o]) < 0)
             return ERR_IO;
-    hist_reset(h);
-    rec_interval_lat_add(r, i, h);
-    if (fprintf(out, ",%s,%s,%s,%s",
-                json_fmt_num(b[0], 40, (double)hist_percentile(h, 50) / 1e6),
-                json_fmt_num(b[1], 40, (double)hist_percentile(h, 90) / 1e6),
-                json_fmt_num(b[2], 40, (double)hist_percentile(h, 99) / 1e6),
-                json_fmt_num(b[3], 40, (double)hist_max(h) / 1e6)) < 0)
+    rec_interval_lvl_lat_sparse(r, REC_ATTEMPT, i, h);
+    if (fprintf(
+            out, ",%s,%s,%s,%s",
+            json_fmt_num(b[0], 40, (double)hist_sparse_percentile(h, 50) / 1e6),
+            json_fmt_num(b[1], 40, (double)hist_sparse_percentile(h, 90) / 1e6),
+            json_fmt_num(b[2], 40, (double)hist_sparse_percentile(h, 99) / 1e6),
+            json_fmt_num(b[3], 40, (double)hist_sparse_max(h) / 1e6)) < 0)
         return ERR_IO;
     double g[REC_GAUGE_COUNT];
     rec_interval_gauges(r, i, g, NULL);
@@ -468,13 +543,13 @@ int results_fwrite_timeseries(FILE *out, const struct rec *r)
 {
     if (fprintf(out, "%s\n", results_ts_header()) < 0)
         return ERR_IO;
-    struct hist h;
-    hist_init(&h);
+    struct hist_sparse h;
+    hist_sparse_init(&h);
     int rc = ERR_OK;
     size_t n = rec_n_covered(r);
     for (size_t i = 0; i < n && rc == ERR_OK; i++)
         rc = ts_row(out, r, i, &h);
-    hist_fini(&h);
+    hist_sparse_fini(&h);
     return rc;
 }
 

@@ -144,13 +144,22 @@ static int parse_denied(struct cursor *c, struct expect_rule *r)
 static int parse_count(struct cursor *c, struct expect_rule *r)
 {
     char tok[TOKEN_MAX];
-    const char *what = "ok, denied or a denial reason id";
+    const char *what = r->level == EXP_REQUESTS
+                           ? "ok, denied, lost or a denial reason id"
+                           : "ok, denied or a denial reason id";
     int e = read_arg(c, "count", tok, sizeof(tok), what);
     if (e != ERR_OK)
         return e;
     r->metric = EXP_COUNT;
     if (strcmp(tok, "denied") == 0) {
         r->reason = -1;
+        return ERR_OK;
+    }
+    if (strcmp(tok, "lost") == 0) {
+        if (r->level != EXP_REQUESTS)
+            return fail(c, "lost requests are counted per request: write "
+                           "requests.count(lost)");
+        r->reason = EXP_OUTCOME_LOST;
         return ERR_OK;
     }
     return outcome_id(c, tok, what, r);
@@ -174,16 +183,29 @@ static bool quantile_of(const char *w, double *q)
     return false;
 }
 
+/* pNN(outcome); after an explicit level the outcome may be left out
+ * (all).  Per population only all and ok are kept. */
 static int parse_latency(struct cursor *c, const char *name, double q,
-                         struct expect_rule *r)
+                         bool explicit_level, struct expect_rule *r)
 {
     char tok[TOKEN_MAX];
-    const char *what = "ok, all, denied or a denial reason id";
+    const char *what = r->pop[0] ? "ok or all (per population)"
+                                 : "ok, all, denied or a denial reason id";
+    r->metric = EXP_LATENCY;
+    r->quantile = q;
+    skip_space(c);
+    if (explicit_level && c->s[c->i] != '(') {
+        r->reason = EXP_OUTCOME_ALL;
+        return ERR_OK;
+    }
     int e = read_arg(c, name, tok, sizeof(tok), what);
     if (e != ERR_OK)
         return e;
-    r->metric = EXP_LATENCY;
-    r->quantile = q;
+    if (r->pop[0] && strcmp(tok, "all") != 0 && strcmp(tok, "ok") != 0)
+        return fail(c,
+                    "'%s(%s)' per population: only %s(all) and %s(ok) are "
+                    "kept for each population",
+                    name, tok, name, name);
     if (strcmp(tok, "all") == 0) {
         r->reason = EXP_OUTCOME_ALL;
         return ERR_OK;
@@ -195,35 +217,121 @@ static int parse_latency(struct cursor *c, const char *name, double q,
     return outcome_id(c, tok, what, r);
 }
 
+/* "population(NAME)." in front of a rule: NAME into r->pop.  Nothing
+ * when the rule does not start with it. */
+static int parse_scope(struct cursor *c, struct expect_rule *r)
+{
+    static const char kw[] = "population";
+    skip_space(c);
+    const char *p = c->s + c->i;
+    if (strncmp(p, kw, sizeof(kw) - 1) != 0)
+        return ERR_OK;
+    p += sizeof(kw) - 1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p != '(')
+        return ERR_OK; /* not a scope: the metric parser reports it */
+    const char *name = p + 1, *close = strchr(name, ')');
+    if (close == NULL)
+        return fail(c, "missing ')' after 'population(%s'", name);
+    while (name < close && (*name == ' ' || *name == '\t'))
+        name++;
+    size_t n = (size_t)(close - name);
+    while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+        n--;
+    if (n == 0)
+        return fail(c, "empty population name in 'population()': expected "
+                       "one of the scenario's accounts: names");
+    if (n >= sizeof(r->pop))
+        return fail(c, "population name longer than %zu characters",
+                    sizeof(r->pop) - 1);
+    memcpy(r->pop, name, n);
+    r->pop[n] = '\0';
+    p = close + 1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p != '.')
+        return fail(c,
+                    "expected '.' and a metric after 'population(%s)', e.g. "
+                    "population(%s).requests.denied < 5%%",
+                    r->pop, r->pop);
+    c->i = (size_t)(p + 1 - c->s);
+    return ERR_OK;
+}
+
+/* Strips a "requests." or "attempts." prefix off w into r->level; true
+ * when w had one.  *rest is the metric word after it. */
+static bool level_prefix(const char *w, struct expect_rule *r,
+                         const char **rest)
+{
+    static const struct {
+        const char *prefix;
+        enum expect_level level;
+    } lv[] = { { "requests.", EXP_REQUESTS }, { "attempts.", EXP_ATTEMPTS } };
+    for (size_t k = 0; k < sizeof(lv) / sizeof(lv[0]); k++) {
+        size_t n = strlen(lv[k].prefix);
+        if (strncmp(w, lv[k].prefix, n) == 0) {
+            r->level = lv[k].level;
+            *rest = w + n;
+            return true;
+        }
+    }
+    *rest = w;
+    return false;
+}
+
 static int parse_metric(struct cursor *c, struct expect_rule *r)
 {
     char w[TOKEN_MAX];
     double q;
+    int e = parse_scope(c, r);
+    if (e != ERR_OK)
+        return e;
     if (read_word(c, w, sizeof(w)) == 0)
         return fail(c,
                     "expected a metric at '%s': denied, denied(REASON), "
                     "count(OUTCOME), p99(OUTCOME), goodput or "
-                    "retry_amplification",
+                    "retry_amplification, optionally after requests. or "
+                    "attempts.",
                     c->s + c->i);
-    if (strcmp(w, "denied") == 0)
+    const char *m;
+    bool lvl = level_prefix(w, r, &m);
+    if (strcmp(w, "requests") == 0 || strcmp(w, "attempts") == 0 ||
+        (lvl && *m == '\0'))
+        return fail(
+            c,
+            "expected a metric after '%s.', e.g. %s.denied < 5%% or "
+            "%s.p99 < 2s",
+            lvl ? (r->level == EXP_REQUESTS ? "requests" : "attempts") : w,
+            lvl ? (r->level == EXP_REQUESTS ? "requests" : "attempts") : w,
+            lvl ? (r->level == EXP_REQUESTS ? "requests" : "attempts") : w);
+    if (strcmp(m, "denied") == 0)
         return parse_denied(c, r);
-    if (strcmp(w, "count") == 0)
+    if (strcmp(m, "count") == 0)
         return parse_count(c, r);
-    if (quantile_of(w, &q))
-        return parse_latency(c, w, q, r);
-    if (strcmp(w, "goodput") == 0) {
-        r->metric = EXP_GOODPUT;
+    if (quantile_of(m, &q))
+        return parse_latency(c, m, q, lvl, r);
+    if (strcmp(m, "lost") == 0) {
+        if (r->level != EXP_REQUESTS)
+            return fail(c, "'lost' is a share of requests: write "
+                           "requests.lost");
+        r->metric = EXP_LOST;
         return ERR_OK;
     }
-    if (strcmp(w, "retry_amplification") == 0) {
-        r->metric = EXP_RETRY_AMPLIFICATION;
+    if (strcmp(m, "goodput") == 0 || strcmp(m, "retry_amplification") == 0) {
+        if (lvl)
+            return fail(c,
+                        "'%s' has no level: it relates attempts to requests; "
+                        "write it without '%s.'",
+                        m, r->level == EXP_REQUESTS ? "requests" : "attempts");
+        r->metric = m[0] == 'g' ? EXP_GOODPUT : EXP_RETRY_AMPLIFICATION;
         return ERR_OK;
     }
     return fail(c,
                 "unknown metric '%s': expected denied, denied(REASON), "
                 "count(OUTCOME), p50/p90/p95/p99/p999/max/mean(OUTCOME), "
-                "goodput or retry_amplification",
-                w);
+                "goodput or retry_amplification (requests.lost for requests)",
+                m);
 }
 
 static int parse_cmp(struct cursor *c, struct expect_rule *r)
@@ -292,8 +400,8 @@ static int parse_fraction(struct cursor *c, const char *v, double *out)
                     v);
     if (x > 1.0)
         return fail(c,
-                    "threshold '%s' is above 100%%: a denial rate is a "
-                    "fraction of attempts",
+                    "threshold '%s' is above 100%%: a share is a fraction "
+                    "of attempts or requests",
                     v);
     *out = x;
     return ERR_OK;
@@ -376,7 +484,8 @@ static int parse_value(struct cursor *c, struct expect_rule *r)
                     "word, e.g. 2s, 5%% or 40/s",
                     v);
     switch (r->metric) {
-    case EXP_DENIED: return parse_fraction(c, v, &r->threshold);
+    case EXP_DENIED:
+    case EXP_LOST: return parse_fraction(c, v, &r->threshold);
     case EXP_LATENCY: return parse_duration(c, v, &r->threshold);
     case EXP_GOODPUT: return parse_rate(c, v, &r->threshold);
     case EXP_COUNT:
@@ -463,6 +572,7 @@ char *expect_fmt_value(const struct expect_rule *r, double v, char *buf,
     }
     switch (r->metric) {
     case EXP_DENIED:
+    case EXP_LOST:
         /* tiny non-zero rates stay visible next to "> 0" rules */
         snprintf(buf, len, v > 0 && v < 1e-5 ? "%.2e%%" : "%.3g%%", v * 100);
         break;

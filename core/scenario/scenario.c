@@ -157,7 +157,10 @@ int64_t scn_run_recorder_bytes(const struct scenario *sc, int64_t threads)
                        ? scn_interval_rows(sc->duration_ns, sc->interval_ns)
                        : 1;
     int64_t pops = sc->n_pops ? (int64_t)sc->n_pops : 1;
-    int64_t hists = REASON_COUNT + 1 + 2 + 2 + 3 * pops;
+    /* Per level (attempts, requests): by outcome, overall, two ring
+     * slots and two per population; then denied, service, lag, attempts
+     * per request and a third per population (the worker's own). */
+    int64_t hists = 2 * (REASON_COUNT + 1 + 2 + 2 * pops) + 4 + pops;
     return threads * (hists * SCN_REC_HIST_BYTES + rows * SCN_REC_ROW_BYTES +
                       pops * SCN_REC_POP_BYTES);
 }
@@ -419,13 +422,19 @@ double scn_pop_offered(const struct scenario *sc, size_t pop)
     const struct scn_population *p = &sc->pops[pop];
     if (p->arrival == ARRIVAL_CLOSED)
         return -1;
+    return scn_phases_offered(p->phases, p->n_phases, sc->duration_ns);
+}
+
+double scn_phases_offered(const struct scn_phase *phases, size_t n,
+                          int64_t duration_ns)
+{
     double total = 0;
     int64_t t = 0;
-    for (size_t i = 0; i < p->n_phases && t < sc->duration_ns; i++) {
-        const struct scn_phase *ph = &p->phases[i];
+    for (size_t i = 0; i < n && t < duration_ns; i++) {
+        const struct scn_phase *ph = &phases[i];
         int64_t len = ph->for_ns;
-        if (len > sc->duration_ns - t)
-            len = sc->duration_ns - t;
+        if (len > duration_ns - t)
+            len = duration_ns - t;
         double frac = (double)len / (double)ph->for_ns;
         double end_rate = ph->rate_from_per_s +
                           (ph->rate_to_per_s - ph->rate_from_per_s) * frac;

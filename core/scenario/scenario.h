@@ -65,6 +65,10 @@
  * random: duration / mtbf): each is an events.csv row and a policy
  * update. */
 #define SCN_MAX_OCCURRENCES 100000
+/* A traffic event multiplies rates by at most this; and the product of a
+ * population's factors above 1 times its highest phase rate stays within
+ * the 1e9/s a phase may ask for. */
+#define SCN_MAX_TRAFFIC_FACTOR 1000
 /* Accounts visited by events over the duration: a ban, suspend,
  * revoke_keys, billing_failure or revoke_permission occurrence walks its
  * population (every account when it names none), a set_limit occurrence
@@ -241,7 +245,18 @@ struct scn_phase {
 };
 
 enum backoff_kind { BACKOFF_EXPONENTIAL = 0, BACKOFF_CONSTANT, BACKOFF_LINEAR };
-enum jitter_kind { JITTER_FULL = 0, JITTER_EQUAL, JITTER_NONE };
+enum jitter_kind { JITTER_FULL = 0, JITTER_EQUAL, JITTER_NONE, JITTER_QUARTER };
+
+/* What a client does with the server's retry-after hint (client.h has the
+ * formulas).  Zero is ignore, so a hand-built client ignores hints; the
+ * parser's default is RETRY_AFTER_OPENAI. */
+enum retry_after_kind {
+    RETRY_AFTER_IGNORE = 0,   /* the jittered backoff alone */
+    RETRY_AFTER_HONOR,        /* max(backoff, hint): exact, a herd */
+    RETRY_AFTER_HONOR_JITTER, /* max(backoff, hint + up to hint) */
+    RETRY_AFTER_OPENAI        /* hint exactly when 0 < hint <= 60s, else
+                                 the backoff (the official OpenAI SDKs) */
+};
 
 struct scn_client {
     int64_t timeout_ns; /* default 60s */
@@ -250,7 +265,7 @@ struct scn_client {
     int64_t backoff_base_ns; /* default 500ms */
     int64_t backoff_cap_ns;  /* default 20s */
     enum jitter_kind jitter;
-    bool honor_retry_after; /* default true */
+    enum retry_after_kind retry_after; /* default RETRY_AFTER_OPENAI */
 };
 
 struct scn_population {
@@ -294,6 +309,7 @@ enum scn_event_kind {
     EV_REVOKE_PERMISSION,
     EV_BILLING_FAILURE,
     EV_SET_LIMIT,
+    EV_TRAFFIC, /* offered open-loop traffic x factor while it lasts */
     EV_KIND_COUNT
 };
 
@@ -323,6 +339,8 @@ struct scn_event {
     int tier;       /* set_limit */
     int limit;      /* set_limit: index into that tier's limits */
     int64_t amount; /* set_limit: new requests/tokens/concurrent */
+    double factor;  /* traffic: rate multiplier in [0, SCN_MAX_TRAFFIC_FACTOR]
+                       over [start, start + for) (for 0: to the end) */
     struct scn_loc loc;
 };
 
@@ -454,18 +472,26 @@ int scn_pop_of_account(const struct scenario *sc, int64_t account);
  * rate depends on service times. */
 double scn_pop_offered(const struct scenario *sc, size_t pop);
 
+/* The same integral over n phases run back to back from 0 and cut at
+ * duration_ns (scn_pop_offered applies it to a population's phases;
+ * traffic_offered in core/model/traffic_shape.h to the phases traffic
+ * events shape). */
+double scn_phases_offered(const struct scn_phase *phases, size_t n,
+                          int64_t duration_ns);
+
 /* What the validator charges for a recorder (core/stats/record.c asserts
  * at compile time that its real sizes fit): one latency histogram, one
  * time-series row, one population's counters and name. */
 #define SCN_REC_HIST_BYTES (27648 * 8)
-#define SCN_REC_ROW_BYTES  320
+#define SCN_REC_ROW_BYTES  640
 #define SCN_REC_POP_BYTES  640
 
 /* Bytes of the recorders of a run of sc with threads worker threads, each
- * holding a histogram per outcome, overall, denied, service, lag and
- * three per population, plus its rows and populations (the SCN_REC_*
- * sizes above: an upper bound); at most SCN_MAX_RUN_RECORDER_BYTES for a
- * valid scenario with its live.threads. */
+ * holding, for attempts and for requests, a histogram per outcome,
+ * overall, two ring slots and two per population, then denied, service,
+ * lag, attempts per request and one more per population, plus its rows and
+ * populations (the SCN_REC_* sizes above: an upper bound); at most
+ * SCN_MAX_RUN_RECORDER_BYTES for a valid scenario with its live.threads. */
 int64_t scn_run_recorder_bytes(const struct scenario *sc, int64_t threads);
 
 /* Time-series rows for duration / interval (both > 0): the intervals

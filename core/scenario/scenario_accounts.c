@@ -35,8 +35,12 @@ static const char *const arrival_names[] = { "poisson", "uniform", "closed",
                                              NULL };
 static const char *const backoff_names[] = { "exponential", "constant",
                                              "linear", NULL };
-static const char *const jitter_names[] = { "full", "equal", "none", NULL };
-static const char *const retry_after_names[] = { "honor", "ignore", NULL };
+static const char *const jitter_names[] = { "full", "equal", "none", "quarter",
+                                            NULL };
+/* In enum retry_after_kind order. */
+static const char *const retry_after_names[] = { "ignore", "honor",
+                                                 "honor_jitter", "openai",
+                                                 NULL };
 
 static int resolve_region(struct scn_ctx *c, const struct ynode *n,
                           const char *name)
@@ -208,7 +212,7 @@ static void conv_client(struct scn_ctx *c, const struct ynode *pn,
     cl->timeout_ns = 60 * NS_PER_S;
     cl->backoff_base_ns = 500 * NS_PER_MS;
     cl->backoff_cap_ns = 20 * NS_PER_S;
-    cl->honor_retry_after = true;
+    cl->retry_after = RETRY_AFTER_OPENAI;
     const struct ynode *n = scn_map_get(pn, "client");
     if (n == NULL)
         return;
@@ -229,7 +233,7 @@ static void conv_client(struct scn_ctx *c, const struct ynode *pn,
             if (scn_get_enum(c, r, "jitter", 0, jitter_names, &jitter))
                 cl->jitter = (enum jitter_kind)jitter;
             if (scn_get_enum(c, r, "retry_after", 0, retry_after_names, &ra))
-                cl->honor_retry_after = ra == 0;
+                cl->retry_after = (enum retry_after_kind)ra;
             if (cl->backoff_cap_ns < cl->backoff_base_ns)
                 scn_err(c, scn_map_get(r, "cap"), "cap",
                         "cap is shorter than base");

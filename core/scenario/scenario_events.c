@@ -41,7 +41,9 @@ static const char *const *kind_keys(enum scn_event_kind k)
     static const char *const perm[] = { "accounts", "fraction", "model", NULL };
     static const char *const lim[] = { "tier",   "limit",      "requests",
                                        "tokens", "concurrent", NULL };
+    static const char *const traf[] = { "factor", "for", "accounts", NULL };
     switch (k) {
+    case EV_TRAFFIC: return traf;
     case EV_OUTAGE:
     case EV_UPGRADE: return down;
     case EV_MAINTENANCE: return maint;
@@ -263,6 +265,40 @@ static void event_set_limit(struct scn_ctx *c, const struct ynode *p,
                   &e->amount);
 }
 
+/* traffic: a factor (required, 0..SCN_MAX_TRAFFIC_FACTOR) on open-loop
+ * populations only: a closed loop's offered traffic follows its users,
+ * so multiplying "every population" with a closed one among them would
+ * silently leave that one alone. */
+static void event_traffic(struct scn_ctx *c, const struct ynode *p,
+                          const struct ynode *at, struct scn_event *e)
+{
+    const struct scenario *sc = c->sc;
+    if (scn_get_number(c, p, "factor", SCN_REQ, &e->factor) &&
+        e->factor > SCN_MAX_TRAFFIC_FACTOR)
+        scn_err(c, scn_map_get(p, "factor"), "factor",
+                "factor %g is above %d (offered traffic x factor)", e->factor,
+                SCN_MAX_TRAFFIC_FACTOR);
+    if (e->population >= 0) {
+        if (sc->pops[e->population].arrival == ARRIVAL_CLOSED)
+            scn_err(c, scn_map_get(p, "accounts"), "accounts",
+                    "population '%s' is a closed loop (users:), whose "
+                    "offered traffic follows its users: traffic: "
+                    "multiplies open-loop phases only",
+                    sc->pops[e->population].name);
+        return;
+    }
+    for (size_t i = 0; i < sc->n_pops; i++)
+        if (sc->pops[i].arrival == ARRIVAL_CLOSED) {
+            scn_err(c, p ? p : at, NULL,
+                    "traffic: without accounts: multiplies every "
+                    "population, but '%s' is a closed loop (users:), whose "
+                    "offered traffic follows its users: name an open-loop "
+                    "population with accounts:",
+                    sc->pops[i].name);
+            return;
+        }
+}
+
 static void conv_params(struct scn_ctx *c, const struct ynode *n,
                         struct scn_event *e)
 {
@@ -284,6 +320,8 @@ static void conv_params(struct scn_ctx *c, const struct ynode *n,
         event_model(c, p, e);
         if (e->kind == EV_SET_LIMIT)
             event_set_limit(c, p, at ? at : n, e);
+        if (e->kind == EV_TRAFFIC)
+            event_traffic(c, p, at ? at : n, e);
     }
     scn_path_pop(c, mark);
 }
@@ -303,6 +341,10 @@ static void conv_event(struct scn_ctx *c, const struct ynode *n,
         scn_err(c, scn_map_get(n, "every"), "every",
                 "every: must be longer than the event's for: (occurrences "
                 "would overlap)");
+    if (e->kind == EV_TRAFFIC && e->timing == EVT_EVERY && e->for_ns == 0)
+        scn_err(c, scn_map_get(n, "every"), "every",
+                "a repeated traffic event needs for: (without it every "
+                "occurrence would last to the end and multiply the next)");
 }
 
 bool scn_event_lasts(const struct scn_event *ev)
@@ -312,7 +354,8 @@ bool scn_event_lasts(const struct scn_event *ev)
     case EV_MAINTENANCE:
     case EV_UPGRADE:
     case EV_SUSPEND:
-    case EV_SUSPEND_FEATURE: return true;
+    case EV_SUSPEND_FEATURE:
+    case EV_TRAFFIC: return true;
     default: return ev->timing == EVT_RANDOM;
     }
 }
@@ -470,6 +513,49 @@ static void check_occurrences(struct scn_ctx *c, const struct ynode *n)
     check_visits(c, n);
 }
 
+/* The highest rate a population's phases ask for, per second. */
+static double top_rate(const struct scn_population *p)
+{
+    double top = 0;
+    for (size_t i = 0; i < p->n_phases; i++) {
+        const struct scn_phase *ph = &p->phases[i];
+        double r = ph->rate_from_per_s > ph->rate_to_per_s ? ph->rate_from_per_s
+                                                           : ph->rate_to_per_s;
+        top = r > top ? r : top;
+    }
+    return top;
+}
+
+/* Traffic events that could all overlap keep every population within the
+ * 1e9/s a phase may ask for (the bound is the product of all factors
+ * above 1, whether or not they overlap: simple and conservative). */
+static void check_traffic(struct scn_ctx *c, const struct ynode *n)
+{
+    const struct scenario *sc = c->sc;
+    for (size_t p = 0; p < sc->n_pops; p++) {
+        double top = top_rate(&sc->pops[p]);
+        for (size_t i = 0; i < sc->n_events; i++) {
+            const struct scn_event *e = &sc->events[i];
+            if (e->kind != EV_TRAFFIC || e->factor <= 1 ||
+                (e->population >= 0 && (size_t)e->population != p))
+                continue;
+            top *= e->factor;
+            if (top <= 1e9)
+                continue;
+            size_t mark = scn_path_index(c, i);
+            const struct ynode *ev = scn_map_get(n->vals[i], "traffic");
+            scn_err(c, scn_map_get(ev, "factor"), "factor",
+                    "with this factor population '%s' could be offered "
+                    "%.3g/s (its highest phase rate times the traffic "
+                    "factors above 1 of the events up to here), above the "
+                    "1e9/s a phase may ask for",
+                    sc->pops[p].name, top);
+            scn_path_pop(c, mark);
+            return;
+        }
+    }
+}
+
 void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
 {
     struct scenario *sc = c->sc;
@@ -491,6 +577,7 @@ void scn_conv_events(struct scn_ctx *c, const struct ynode *n)
         scn_path_pop(c, m2);
     }
     check_occurrences(c, n); /* before the drop: it locates by index */
+    check_traffic(c, n);
     if (c->duration_overridden && sc->duration_ns > 0)
         drop_past_end(sc);
     scn_path_pop(c, mark);
@@ -547,6 +634,12 @@ static void inject_map(struct scn_ctx *c, const struct ynode *n,
             k++;
         if (kind_names[k] == NULL) {
             bad_kind(c, key);
+            continue;
+        }
+        if (k == EV_TRAFFIC) {
+            scn_err(c, key, key->str,
+                    "traffic is offered by the clients (sim, run), not by "
+                    "serve: a traffic event cannot be injected");
             continue;
         }
         if (*count >= max) {

@@ -52,7 +52,7 @@ struct ynode {
 #define SCN_EVENT_KIND_NAMES                                                   \
     "outage", "maintenance", "upgrade", "ban", "suspend", "revoke_keys",       \
         "block_region", "unblock_region", "suspend_feature",                   \
-        "revoke_permission", "billing_failure", "set_limit"
+        "revoke_permission", "billing_failure", "set_limit", "traffic"
 
 /* The tree and its budget. */
 struct ytree {

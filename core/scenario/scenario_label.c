@@ -4,7 +4,7 @@
  * One label per event occurrence is written to events.csv by every mode
  * (sim's timeline, serve's timeline and its /tollgate/state document), so
  * the text is made here once: "capacity 50%", "hobbyists 5%", "BR CN",
- * "mini", "hobbyists mini", "free.rpm=1", with " random" appended for
+ * "mini", "hobbyists mini", "free.rpm=1", "x2 all", with " random" appended for
  * stochastic events.  Names are cut to fixed widths so that both names of
  * a two-name label stay visible in a 96-byte row; the golden events.csv
  * files pin the exact text.
@@ -86,6 +86,10 @@ char *scn_event_label(const struct scenario *sc, const struct scn_event *ev,
                  model_name(sc, ev->model));
         break;
     case EV_SET_LIMIT: label_limit(sc, ev, buf, len); break;
+    case EV_TRAFFIC:
+        snprintf(buf, len, "x%g %.60s", ev->factor,
+                 pop_name(sc, ev->population));
+        break;
     case EV_MAINTENANCE:
     case EV_KIND_COUNT: break;
     }

@@ -323,7 +323,9 @@ static void write_client(FILE *f, const struct scn_client *c)
 {
     static const char *const backoffs[] = { "exponential", "constant",
                                             "linear" };
-    static const char *const jitters[] = { "full", "equal", "none" };
+    static const char *const jitters[] = { "full", "equal", "none", "quarter" };
+    static const char *const hints[] = { "ignore", "honor", "honor_jitter",
+                                         "openai" };
     fprintf(f, "    client:\n");
     kv_dur(f, 6, "timeout", c->timeout_ns);
     fprintf(f, "      retry:\n");
@@ -332,7 +334,7 @@ static void write_client(FILE *f, const struct scn_client *c)
     kv_dur(f, 8, "base", c->backoff_base_ns);
     kv_dur(f, 8, "cap", c->backoff_cap_ns);
     kv(f, 8, "jitter", jitters[c->jitter]);
-    kv(f, 8, "retry_after", c->honor_retry_after ? "honor" : "ignore");
+    kv(f, 8, "retry_after", hints[c->retry_after]);
 }
 
 static void write_pop(FILE *f, const struct scenario *sc,
@@ -373,8 +375,9 @@ static void write_event_params(FILE *f, const struct scenario *sc,
     }
     fprintf(f, "    %s:\n", kind);
     bool down = e->kind == EV_OUTAGE || e->kind == EV_UPGRADE;
+    bool traffic = e->kind == EV_TRAFFIC;
     bool timed = down || e->kind == EV_MAINTENANCE || e->kind == EV_SUSPEND ||
-                 e->kind == EV_SUSPEND_FEATURE;
+                 e->kind == EV_SUSPEND_FEATURE || traffic;
     bool acct = !down && e->kind != EV_MAINTENANCE &&
                 e->kind != EV_SUSPEND_FEATURE && e->kind != EV_SET_LIMIT;
     if (timed && e->timing != EVT_RANDOM)
@@ -386,8 +389,12 @@ static void write_event_params(FILE *f, const struct scenario *sc,
         put_name(f, sc->pops[e->population].name);
         fputc('\n', f);
     }
-    if (acct)
+    if (acct && !traffic)
         kv_frac(f, 6, "fraction", e->fraction);
+    if (traffic) {
+        char b[48];
+        kv(f, 6, "factor", units_fmt_number(b, sizeof(b), e->factor));
+    }
     if ((e->kind == EV_SUSPEND_FEATURE || e->kind == EV_REVOKE_PERMISSION) &&
         e->model >= 0) {
         fprintf(f, "      model: ");

@@ -22,4 +22,15 @@
 int expect_measure(const struct expect_rule *r, const struct summary *s,
                    double *measured) WARN_UNUSED;
 
+/* As expect_measure, with the reason a rule cannot be measured written
+ * into why (when not NULL): a population the results do not have, a
+ * request-level rule on results that predate that level, a statistic the
+ * summary does not carry.  The request level reads summary.json's
+ * request_level (shares of the requests that ended, end-to-end
+ * latencies, final outcomes); a population scope reads that
+ * population's block. */
+int expect_measure_explain(const struct expect_rule *r, const struct summary *s,
+                           double *measured, char *why,
+                           size_t why_len) WARN_UNUSED;
+
 #endif

@@ -164,29 +164,51 @@ int64_t hist_count(const struct hist *h)
     return h->total;
 }
 
-int64_t hist_percentile(const struct hist *h, double p)
+/* Nearest rank (ceil) of percentile p among total values, in [1, total];
+ * the tiny shrink keeps a product like 0.999 * 1000 = 999.0000000000001
+ * at 999. */
+static int64_t percentile_rank(int64_t total, double p)
 {
-    if (h->total == 0)
-        return 0;
     if (!(p > 0))
         p = 0;
     if (p > 100)
         p = 100;
-    /* Rank of the wanted value, nearest-rank (ceil); the tiny shrink keeps
-     * a product like 0.999 * 1000 = 999.0000000000001 at 999. */
-    double x = p / 100.0 * (double)h->total;
+    double x = p / 100.0 * (double)total;
     int64_t rank = (int64_t)ceil(x * (1.0 - 1e-12));
     if (rank < 1)
         rank = 1;
-    if (rank > h->total)
-        rank = h->total;
-    int64_t cum = 0;
+    return rank > total ? total : rank;
+}
+
+int64_t hist_percentile(const struct hist *h, double p)
+{
+    if (h->total == 0)
+        return 0;
+    int64_t rank = percentile_rank(h->total, p), cum = 0;
     for (int32_t i = h->min_idx; i <= h->max_idx; i++) {
         cum += h->counts[i];
         if (cum >= rank)
             return hist_index_highest(i);
     }
     return hist_index_highest(h->max_idx);
+}
+
+int64_t hist_sparse_percentile(const struct hist_sparse *s, double p)
+{
+    if (s->total == 0 || s->n == 0)
+        return 0;
+    int64_t rank = percentile_rank(s->total, p), cum = 0;
+    for (uint32_t k = 0; k < s->n; k++) {
+        cum += s->count[k];
+        if (cum >= rank)
+            return hist_index_highest((int32_t)s->idx[k]);
+    }
+    return hist_index_highest((int32_t)s->idx[s->n - 1]);
+}
+
+int64_t hist_sparse_max(const struct hist_sparse *s)
+{
+    return s->n == 0 ? 0 : hist_index_highest((int32_t)s->idx[s->n - 1]);
 }
 
 int64_t hist_max(const struct hist *h)

@@ -159,6 +159,11 @@ struct hist_sparse {
     int64_t total;  /* sum of count */
 };
 
+/* hist_percentile and hist_max of the histogram s stands for, in
+ * O(s->n). */
+int64_t hist_sparse_percentile(const struct hist_sparse *s, double p);
+int64_t hist_sparse_max(const struct hist_sparse *s);
+
 /* Empty sparse histogram (no allocation). */
 void hist_sparse_init(struct hist_sparse *s);
 void hist_sparse_fini(struct hist_sparse *s);

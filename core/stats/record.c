@@ -26,7 +26,12 @@
  * slot's owner is merged into the frozen copy directly (rare: out-of-order
  * completions; counted as late).
  * The value of interval i is therefore always ival[i].lat plus the slot's
- * dense histogram when the slot owns i: exact at all times.
+ * dense histogram when the slot owns i: exact at all times.  Each slot
+ * lists the buckets it touched, so that freezing and resetting it cost
+ * O(touched buckets), not O(the range between its lowest and highest
+ * bucket): end-to-end request latencies of one interval can span
+ * milliseconds to minutes (16,000 buckets) with few values.
+ * There is one pair of slots per level: attempts and requests.
  *
  * Not here: threads (one recorder per thread), clocks, output formats.
  */
@@ -41,10 +46,35 @@
 struct ival {
     int64_t offered;
     int64_t outcome[REASON_COUNT];
+    int64_t final[REASON_COUNT];  /* requests started here, by final outcome */
+    int64_t lost[REC_LOST_COUNT]; /* ... and those the generator lost */
     int64_t transport_errors;
     double gauge[REC_GAUGE_COUNT];
-    uint8_t gauge_set;      /* bit g set when gauge g was set */
-    struct hist_packed lat; /* frozen latency buckets (packed) */
+    uint8_t gauge_set;                  /* bit g set when gauge g was set */
+    struct hist_packed lat[REC_LEVELS]; /* frozen latency buckets (packed):
+                                           attempts and requests completed
+                                           here */
+};
+
+/* A dense per-interval histogram and the buckets it touched (unsorted,
+ * each once): touched[0..n_touched) are exactly its non-zero buckets. */
+struct slot {
+    struct hist h;
+    uint32_t *touched; /* HIST_COUNTS_LEN entries */
+    uint32_t n_touched;
+    int64_t owner; /* interval owning the slot; -1: none */
+};
+
+/* The summary views of one level (enum rec_level) and their staging. */
+struct level {
+    struct hist by[REASON_COUNT]; /* by (final) outcome */
+    struct hist all;
+    struct hist *pop_all, *pop_ok; /* n_pops each */
+    /* Staging: n_pops * REASON_COUNT histograms, counts NULL unless
+     * staged[] lists them (holding counts not folded yet). */
+    struct hist *stage;
+    uint32_t *staged;
+    size_t n_staged;
 };
 
 struct rec {
@@ -52,20 +82,12 @@ struct rec {
     char (*names)[REC_NAME_MAX];
     size_t n_iv;
     struct ival *iv;
-    struct hist ring[2];
-    int64_t ring_owner[2]; /* interval owning each slot; -1: none */
+    struct slot ring[REC_LEVELS][2];
 
     struct rec_counts *pop_counts; /* n_pops, warm-up excluded */
-    struct hist *pop_all, *pop_ok; /* n_pops each */
-    struct hist lat[REASON_COUNT]; /* by outcome */
-    struct hist lat_all;
+    struct level lv[REC_LEVELS];
+    struct hist tries;        /* attempts per request, as k us */
     struct hist service, lag; /* initialised only when cfg.live */
-
-    /* Staging: n_pops * REASON_COUNT histograms, counts NULL unless
-     * staged[] lists them (holding counts not folded yet). */
-    struct hist *stage;
-    uint32_t *staged;
-    size_t n_staged;
 
     int64_t dropped, transport_errors, late;
     int64_t end_ns;
@@ -124,6 +146,112 @@ static void copy_names(struct rec *r, const char *const *names)
     }
 }
 
+static void slot_init(struct slot *sl)
+{
+    hist_init(&sl->h);
+    sl->touched = xcalloc(HIST_COUNTS_LEN, sizeof(*sl->touched));
+    sl->n_touched = 0;
+    sl->owner = -1;
+}
+
+static void slot_fini(struct slot *sl)
+{
+    hist_fini(&sl->h);
+    free(sl->touched);
+}
+
+static inline void slot_add(struct slot *sl, int32_t idx, int64_t n)
+{
+    if (sl->h.counts[idx] == 0 && n > 0)
+        sl->touched[sl->n_touched++] = (uint32_t)idx;
+    hist_add_index(&sl->h, idx, n);
+}
+
+static void slot_add_sparse(struct slot *sl, const struct hist_sparse *s)
+{
+    for (uint32_t k = 0; k < s->n; k++)
+        slot_add(sl, (int32_t)s->idx[k], s->count[k]);
+}
+
+/* Empties the slot's histogram in O(touched); keeps its owner. */
+static void slot_reset(struct slot *sl)
+{
+    for (uint32_t k = 0; k < sl->n_touched; k++)
+        sl->h.counts[sl->touched[k]] = 0;
+    sl->n_touched = 0;
+    sl->h.total = 0;
+    sl->h.min_idx = HIST_COUNTS_LEN;
+    sl->h.max_idx = -1;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The slot's histogram in sparse form into out, in O(t log t) for t
+ * touched buckets.  Sorts the touched list in place, which changes no
+ * observable state (hence const, as fold()). */
+static void slot_sparse(const struct slot *csl, struct hist_sparse *out)
+{
+    struct slot *sl = (struct slot *)csl;
+    qsort(sl->touched, sl->n_touched, sizeof(*sl->touched), cmp_u32);
+    struct hist_sparse s = { sl->n_touched, sl->touched, NULL, sl->h.total };
+    s.count = xcalloc(sl->n_touched ? sl->n_touched : 1, sizeof(*s.count));
+    for (uint32_t k = 0; k < sl->n_touched; k++)
+        s.count[k] = sl->h.counts[sl->touched[k]];
+    hist_sparse_fini(out);
+    hist_sparse_merge(out, &s);
+    free(s.count);
+}
+
+static void level_init(struct level *l, size_t np)
+{
+    for (int o = 0; o < REASON_COUNT; o++)
+        hist_init(&l->by[o]);
+    hist_init(&l->all);
+    l->pop_all = xcalloc(np, sizeof(*l->pop_all));
+    l->pop_ok = xcalloc(np, sizeof(*l->pop_ok));
+    for (size_t p = 0; p < np; p++) {
+        hist_init(&l->pop_all[p]);
+        hist_init(&l->pop_ok[p]);
+    }
+    l->stage = xcalloc(np * REASON_COUNT, sizeof(*l->stage));
+    l->staged = xcalloc(np * REASON_COUNT, sizeof(*l->staged));
+}
+
+static void level_fini(struct level *l, size_t np)
+{
+    for (int o = 0; o < REASON_COUNT; o++)
+        hist_fini(&l->by[o]);
+    hist_fini(&l->all);
+    for (size_t p = 0; p < np; p++) {
+        hist_fini(&l->pop_all[p]);
+        hist_fini(&l->pop_ok[p]);
+    }
+    free(l->pop_all);
+    free(l->pop_ok);
+    for (size_t k = 0; k < np * REASON_COUNT; k++)
+        hist_fini(&l->stage[k]);
+    free(l->stage);
+    free(l->staged);
+}
+
+static void level_reset(struct level *l, size_t np)
+{
+    for (int o = 0; o < REASON_COUNT; o++)
+        hist_reset(&l->by[o]);
+    hist_reset(&l->all);
+    for (size_t p = 0; p < np; p++) {
+        hist_reset(&l->pop_all[p]);
+        hist_reset(&l->pop_ok[p]);
+    }
+    for (size_t k = 0; k < l->n_staged; k++)
+        hist_fini(&l->stage[l->staged[k]]);
+    l->n_staged = 0;
+}
+
 int rec_new(const struct rec_config *cfg, struct rec **out)
 {
     int rc = check_config(cfg);
@@ -135,27 +263,17 @@ int rec_new(const struct rec_config *cfg, struct rec **out)
     copy_names(r, cfg->pop_names);
     r->n_iv = (size_t)scn_interval_rows(cfg->duration_ns, cfg->interval_ns);
     r->iv = xcalloc(r->n_iv, sizeof(*r->iv));
-    for (int s = 0; s < 2; s++) {
-        hist_init(&r->ring[s]);
-        r->ring_owner[s] = -1;
+    for (int k = 0; k < REC_LEVELS; k++) {
+        for (int s = 0; s < 2; s++)
+            slot_init(&r->ring[k][s]);
+        level_init(&r->lv[k], cfg->n_pops);
     }
-    size_t np = cfg->n_pops;
-    r->pop_counts = xcalloc(np, sizeof(*r->pop_counts));
-    r->pop_all = xcalloc(np, sizeof(*r->pop_all));
-    r->pop_ok = xcalloc(np, sizeof(*r->pop_ok));
-    for (size_t p = 0; p < np; p++) {
-        hist_init(&r->pop_all[p]);
-        hist_init(&r->pop_ok[p]);
-    }
-    for (int o = 0; o < REASON_COUNT; o++)
-        hist_init(&r->lat[o]);
-    hist_init(&r->lat_all);
+    r->pop_counts = xcalloc(cfg->n_pops, sizeof(*r->pop_counts));
+    hist_init(&r->tries);
     if (cfg->live) {
         hist_init(&r->service);
         hist_init(&r->lag);
     }
-    r->stage = xcalloc(np * REASON_COUNT, sizeof(*r->stage));
-    r->staged = xcalloc(np * REASON_COUNT, sizeof(*r->staged));
     r->end_ns = cfg->duration_ns;
     r->complete = true;
     *out = r;
@@ -166,30 +284,21 @@ void rec_free(struct rec *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->n_iv; i++) { /* read-only: pages stay shared */
-        free(r->iv[i].lat.buf);
-    }
+    for (size_t i = 0; i < r->n_iv; i++) /* read-only: pages stay shared */
+        for (int k = 0; k < REC_LEVELS; k++)
+            free(r->iv[i].lat[k].buf);
     free(r->iv);
-    hist_fini(&r->ring[0]);
-    hist_fini(&r->ring[1]);
-    for (size_t p = 0; p < r->cfg.n_pops; p++) {
-        hist_fini(&r->pop_all[p]);
-        hist_fini(&r->pop_ok[p]);
+    for (int k = 0; k < REC_LEVELS; k++) {
+        for (int s = 0; s < 2; s++)
+            slot_fini(&r->ring[k][s]);
+        level_fini(&r->lv[k], r->cfg.n_pops);
     }
-    free(r->pop_all);
-    free(r->pop_ok);
     free(r->pop_counts);
-    for (int o = 0; o < REASON_COUNT; o++)
-        hist_fini(&r->lat[o]);
-    hist_fini(&r->lat_all);
+    hist_fini(&r->tries);
     if (r->cfg.live) {
         hist_fini(&r->service);
         hist_fini(&r->lag);
     }
-    for (size_t k = 0; k < r->cfg.n_pops * REASON_COUNT; k++)
-        hist_fini(&r->stage[k]);
-    free(r->stage);
-    free(r->staged);
     free(r->names);
     free(r);
 }
@@ -197,28 +306,23 @@ void rec_free(struct rec *r)
 void rec_reset(struct rec *r)
 {
     for (size_t i = 0; i < r->n_iv; i++) {
-        hist_packed_fini(&r->iv[i].lat);
+        for (int k = 0; k < REC_LEVELS; k++)
+            hist_packed_fini(&r->iv[i].lat[k]);
         memset(&r->iv[i], 0, sizeof(r->iv[i]));
     }
-    for (int s = 0; s < 2; s++) {
-        hist_reset(&r->ring[s]);
-        r->ring_owner[s] = -1;
+    for (int k = 0; k < REC_LEVELS; k++) {
+        for (int s = 0; s < 2; s++) {
+            slot_reset(&r->ring[k][s]);
+            r->ring[k][s].owner = -1;
+        }
+        level_reset(&r->lv[k], r->cfg.n_pops);
     }
-    for (size_t p = 0; p < r->cfg.n_pops; p++) {
-        memset(&r->pop_counts[p], 0, sizeof(r->pop_counts[p]));
-        hist_reset(&r->pop_all[p]);
-        hist_reset(&r->pop_ok[p]);
-    }
-    for (int o = 0; o < REASON_COUNT; o++)
-        hist_reset(&r->lat[o]);
-    hist_reset(&r->lat_all);
+    memset(r->pop_counts, 0, r->cfg.n_pops * sizeof(*r->pop_counts));
+    hist_reset(&r->tries);
     if (r->cfg.live) {
         hist_reset(&r->service);
         hist_reset(&r->lag);
     }
-    for (size_t k = 0; k < r->n_staged; k++)
-        hist_fini(&r->stage[r->staged[k]]);
-    r->n_staged = 0;
     r->dropped = r->transport_errors = r->late = 0;
     r->end_ns = r->cfg.duration_ns;
     r->complete = true;
@@ -235,78 +339,83 @@ size_t rec_interval_of(const struct rec *r, int64_t t_ns)
     return i >= (int64_t)r->n_iv ? r->n_iv - 1 : (size_t)i;
 }
 
-/* Moves the dense slot's content into its owner's sparse copy. */
-static void freeze_slot(struct rec *r, int s)
+/* Moves level k's dense slot s into its owner's sparse copy. */
+static void freeze_slot(struct rec *r, int k, int s)
 {
-    int64_t owner = r->ring_owner[s];
-    struct hist *h = &r->ring[s];
-    if (owner >= 0 && h->total > 0) {
-        struct hist_packed *lat = &r->iv[owner].lat;
-        if (lat->n == 0) {
-            hist_packed_set(lat, h);
-        } else {
-            struct hist_sparse tmp;
-            hist_sparse_init(&tmp);
-            hist_sparse_set(&tmp, h);
+    struct slot *sl = &r->ring[k][s];
+    if (sl->owner >= 0 && sl->h.total > 0) {
+        struct hist_sparse tmp;
+        hist_sparse_init(&tmp);
+        slot_sparse(sl, &tmp);
+        struct hist_packed *lat = &r->iv[sl->owner].lat[k];
+        if (lat->n == 0)
+            hist_packed_set_sparse(lat, &tmp);
+        else
             hist_packed_merge(lat, &tmp);
-            hist_sparse_fini(&tmp);
-        }
-        hist_reset(h);
+        hist_sparse_fini(&tmp);
+        slot_reset(sl);
     }
-    r->ring_owner[s] = -1;
+    sl->owner = -1;
 }
 
-static void ival_record(struct rec *r, size_t i, int32_t idx)
+static void ival_record(struct rec *r, int k, size_t i, int32_t idx)
 {
-    int s = (int)(i & 1);
-    if (r->ring_owner[s] != (int64_t)i) {
-        if (r->ring_owner[s] > (int64_t)i) { /* older than the slot: late */
+    struct slot *sl = &r->ring[k][i & 1];
+    if (sl->owner != (int64_t)i) {
+        if (sl->owner > (int64_t)i) { /* older than the slot: late */
             struct hist_sparse one = { 1, (uint32_t[]){ (uint32_t)idx },
                                        (int64_t[]){ 1 }, 1 };
-            hist_packed_merge(&r->iv[i].lat, &one);
+            hist_packed_merge(&r->iv[i].lat[k], &one);
             r->late++;
             return;
         }
-        freeze_slot(r, s);
-        r->ring_owner[s] = (int64_t)i;
+        freeze_slot(r, k, (int)(i & 1));
+        sl->owner = (int64_t)i;
     }
-    hist_add_index(&r->ring[s], idx, 1);
+    slot_add(sl, idx, 1);
 }
 
 /* ---- summary staging -------------------------------------------------------
  */
 
-/* Adds every staged histogram into the summary views and empties it.
- * Takes a const recorder because readers call it: the views are a cache of
- * the staged counts, and every recorder is a heap object created non-const
- * by rec_new, so writing through the cast is defined. */
+/* Adds every staged histogram of l into its views and empties it. */
+static void fold_level(struct level *l)
+{
+    for (size_t k = 0; k < l->n_staged; k++) {
+        uint32_t s = l->staged[k];
+        size_t pop = s / REASON_COUNT;
+        int o = (int)(s % REASON_COUNT);
+        struct hist *h = &l->stage[s];
+        hist_merge(&l->by[o], h);
+        hist_merge(&l->all, h);
+        hist_merge(&l->pop_all[pop], h);
+        if (o == REASON_OK)
+            hist_merge(&l->pop_ok[pop], h);
+        hist_fini(h); /* its memory too: folds are rare (end, reads) */
+    }
+    l->n_staged = 0;
+}
+
+/* Folds both levels.  Takes a const recorder because readers call it: the
+ * views are a cache of the staged counts, and every recorder is a heap
+ * object created non-const by rec_new, so writing through the cast is
+ * defined. */
 static void fold(const struct rec *cr)
 {
     struct rec *r = (struct rec *)cr;
-    for (size_t k = 0; k < r->n_staged; k++) {
-        uint32_t s = r->staged[k];
-        size_t pop = s / REASON_COUNT;
-        int o = (int)(s % REASON_COUNT);
-        struct hist *h = &r->stage[s];
-        hist_merge(&r->lat[o], h);
-        hist_merge(&r->lat_all, h);
-        hist_merge(&r->pop_all[pop], h);
-        if (o == REASON_OK)
-            hist_merge(&r->pop_ok[pop], h);
-        hist_fini(h); /* its memory too: folds are rare (end, reads) */
-    }
-    r->n_staged = 0;
+    for (int k = 0; k < REC_LEVELS; k++)
+        fold_level(&r->lv[k]);
 }
 
-/* Records bucket idx for (pop, outcome) in its staging histogram. */
-static inline void stage_add(struct rec *r, int pop, enum reason outcome,
+/* Records bucket idx for (pop, outcome) in l's staging histogram. */
+static inline void stage_add(struct level *l, int pop, enum reason outcome,
                              int32_t idx)
 {
     uint32_t s = (uint32_t)pop * REASON_COUNT + (uint32_t)outcome;
-    struct hist *h = &r->stage[s];
+    struct hist *h = &l->stage[s];
     if (h->counts == NULL) {
         hist_init(h);
-        r->staged[r->n_staged++] = s;
+        l->staged[l->n_staged++] = s;
     }
     hist_add_index(h, idx, 1);
 }
@@ -331,7 +440,7 @@ static bool attempt_summary(struct rec *r, int pop, enum reason outcome,
     bool in_range = idx >= 0;
     r->pop_counts[pop].outcome[outcome]++;
     if (in_range)
-        stage_add(r, pop, outcome, idx);
+        stage_add(&r->lv[REC_ATTEMPT], pop, outcome, idx);
     if (r->cfg.live) {
         in_range &= hist_record(&r->service, done_ns - sent_ns);
         in_range &= hist_record(&r->lag, sent_ns - intended_ns);
@@ -349,7 +458,7 @@ bool rec_attempt(struct rec *r, int pop, enum reason outcome,
     bool in_range = idx >= 0;
     r->iv[i].outcome[outcome]++;
     if (in_range)
-        ival_record(r, i, idx);
+        ival_record(r, REC_ATTEMPT, i, idx);
     if (done_ns >= r->cfg.warmup_ns)
         in_range &= attempt_summary(r, pop, outcome, idx, sent_ns, done_ns,
                                     intended_ns);
@@ -358,20 +467,40 @@ bool rec_attempt(struct rec *r, int pop, enum reason outcome,
     return in_range;
 }
 
-void rec_final(struct rec *r, int pop, enum reason outcome, int64_t done_ns)
+bool rec_request(struct rec *r, int pop, enum reason outcome, int attempts,
+                 int64_t first_ns, int64_t done_ns)
 {
     assert(pop >= 0 && (size_t)pop < r->cfg.n_pops);
     assert((int)outcome >= 0 && outcome < REASON_COUNT);
-    if (done_ns >= r->cfg.warmup_ns)
+    assert(attempts >= 1);
+    r->iv[rec_interval_of(r, first_ns)].final[outcome]++;
+    int32_t idx = hist_index_of(done_ns - first_ns);
+    bool in_range = idx >= 0;
+    if (in_range)
+        ival_record(r, REC_REQUEST, rec_interval_of(r, done_ns), idx);
+    if (first_ns >= r->cfg.warmup_ns) {
         r->pop_counts[pop].final[outcome]++;
+        if (in_range)
+            stage_add(&r->lv[REC_REQUEST], pop, outcome, idx);
+        in_range &= hist_record(&r->tries, attempts * HIST_UNIT_NS);
+    }
+    if (!in_range)
+        r->dropped++;
+    return in_range;
 }
 
-void rec_final_lost(struct rec *r, int pop, enum rec_lost why, int64_t done_ns)
+void rec_request_lost(struct rec *r, int pop, enum rec_lost why, int attempts,
+                      int64_t first_ns)
 {
     assert(pop >= 0 && (size_t)pop < r->cfg.n_pops);
     assert((int)why >= 0 && why < REC_LOST_COUNT);
-    if (done_ns >= r->cfg.warmup_ns)
+    assert(attempts >= 0);
+    r->iv[rec_interval_of(r, first_ns)].lost[why]++;
+    if (first_ns >= r->cfg.warmup_ns) {
         r->pop_counts[pop].lost[why]++;
+        if (!hist_record(&r->tries, attempts * HIST_UNIT_NS))
+            r->dropped++;
+    }
 }
 
 void rec_gauge(struct rec *r, enum rec_gauge g, int64_t t_ns, double value)
@@ -395,8 +524,10 @@ void rec_transport_error(struct rec *r, int64_t t_ns)
 void rec_finish(struct rec *r, int64_t end_ns, bool complete)
 {
     fold(r);
-    freeze_slot(r, 0);
-    freeze_slot(r, 1);
+    for (int k = 0; k < REC_LEVELS; k++) {
+        freeze_slot(r, k, 0);
+        freeze_slot(r, k, 1);
+    }
     if (end_ns < 0)
         end_ns = 0;
     if (end_ns > r->cfg.duration_ns)
@@ -429,15 +560,31 @@ static void counts_add(struct rec_counts *d, const struct rec_counts *s)
         d->lost[l] += s->lost[l];
 }
 
-/* Adds a sparse histogram into interval i of dst, dense slot or frozen. */
-static void ival_add_sparse(struct rec *dst, size_t i,
+/* Adds a sparse histogram into level k of interval i of dst, dense slot
+ * or frozen. */
+static void ival_add_sparse(struct rec *dst, int k, size_t i,
                             const struct hist_sparse *s)
 {
-    int slot = (int)(i & 1);
-    if (dst->ring_owner[slot] == (int64_t)i)
-        hist_sparse_add_to(s, &dst->ring[slot]);
+    struct slot *sl = &dst->ring[k][i & 1];
+    if (sl->owner == (int64_t)i)
+        slot_add_sparse(sl, s);
     else
-        hist_packed_merge(&dst->iv[i].lat, s);
+        hist_packed_merge(&dst->iv[i].lat[k], s);
+}
+
+static void ival_merge_lat(struct rec *dst, const struct rec *src, int k,
+                           size_t i, struct hist_sparse *tmp)
+{
+    const struct ival *s = &src->iv[i];
+    if (s->lat[k].n > 0) {
+        hist_packed_to_sparse(&s->lat[k], tmp);
+        ival_add_sparse(dst, k, i, tmp);
+    }
+    const struct slot *sl = &src->ring[k][i & 1];
+    if (sl->owner == (int64_t)i && sl->h.total > 0) {
+        slot_sparse(sl, tmp);
+        ival_add_sparse(dst, k, i, tmp);
+    }
 }
 
 static void ival_merge(struct rec *dst, const struct rec *src, size_t i)
@@ -445,8 +592,12 @@ static void ival_merge(struct rec *dst, const struct rec *src, size_t i)
     struct ival *d = &dst->iv[i];
     const struct ival *s = &src->iv[i];
     d->offered += s->offered;
-    for (int o = 0; o < REASON_COUNT; o++)
+    for (int o = 0; o < REASON_COUNT; o++) {
         d->outcome[o] += s->outcome[o];
+        d->final[o] += s->final[o];
+    }
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        d->lost[l] += s->lost[l];
     d->transport_errors += s->transport_errors;
     for (int g = 0; g < REC_GAUGE_COUNT; g++) {
         if (s->gauge_set & (1u << g)) {
@@ -457,16 +608,20 @@ static void ival_merge(struct rec *dst, const struct rec *src, size_t i)
     }
     struct hist_sparse tmp;
     hist_sparse_init(&tmp);
-    if (s->lat.n > 0) {
-        hist_packed_to_sparse(&s->lat, &tmp);
-        ival_add_sparse(dst, i, &tmp);
-    }
-    int slot = (int)(i & 1);
-    if (src->ring_owner[slot] == (int64_t)i && src->ring[slot].total > 0) {
-        hist_sparse_set(&tmp, &src->ring[slot]);
-        ival_add_sparse(dst, i, &tmp);
-    }
+    for (int k = 0; k < REC_LEVELS; k++)
+        ival_merge_lat(dst, src, k, i, &tmp);
     hist_sparse_fini(&tmp);
+}
+
+static void level_merge(struct level *d, const struct level *s, size_t np)
+{
+    for (size_t p = 0; p < np; p++) {
+        hist_merge(&d->pop_all[p], &s->pop_all[p]);
+        hist_merge(&d->pop_ok[p], &s->pop_ok[p]);
+    }
+    for (int o = 0; o < REASON_COUNT; o++)
+        hist_merge(&d->by[o], &s->by[o]);
+    hist_merge(&d->all, &s->all);
 }
 
 int rec_merge(struct rec *dst, const struct rec *src)
@@ -477,14 +632,11 @@ int rec_merge(struct rec *dst, const struct rec *src)
     fold(src);
     for (size_t i = 0; i < dst->n_iv; i++)
         ival_merge(dst, src, i);
-    for (size_t p = 0; p < dst->cfg.n_pops; p++) {
+    for (size_t p = 0; p < dst->cfg.n_pops; p++)
         counts_add(&dst->pop_counts[p], &src->pop_counts[p]);
-        hist_merge(&dst->pop_all[p], &src->pop_all[p]);
-        hist_merge(&dst->pop_ok[p], &src->pop_ok[p]);
-    }
-    for (int o = 0; o < REASON_COUNT; o++)
-        hist_merge(&dst->lat[o], &src->lat[o]);
-    hist_merge(&dst->lat_all, &src->lat_all);
+    for (int k = 0; k < REC_LEVELS; k++)
+        level_merge(&dst->lv[k], &src->lv[k], dst->cfg.n_pops);
+    hist_merge(&dst->tries, &src->tries);
     if (dst->cfg.live) {
         hist_merge(&dst->service, &src->service);
         hist_merge(&dst->lag, &src->lag);
@@ -547,31 +699,61 @@ void rec_counts_get(const struct rec *r, int pop, struct rec_counts *out)
             counts_add(out, &r->pop_counts[p]);
 }
 
-const struct hist *rec_lat(const struct rec *r, enum reason outcome)
+const struct hist *rec_lvl_lat(const struct rec *r, enum rec_level k,
+                               enum reason outcome)
 {
+    assert((int)k >= 0 && k < REC_LEVELS);
     assert((int)outcome >= 0 && outcome < REASON_COUNT);
     fold(r);
-    return &r->lat[outcome];
+    return &r->lv[k].by[outcome];
+}
+
+const struct hist *rec_lvl_lat_all(const struct rec *r, enum rec_level k)
+{
+    assert((int)k >= 0 && k < REC_LEVELS);
+    fold(r);
+    return &r->lv[k].all;
+}
+
+const struct hist *rec_lvl_pop_all(const struct rec *r, enum rec_level k,
+                                   size_t pop)
+{
+    assert((int)k >= 0 && k < REC_LEVELS && pop < r->cfg.n_pops);
+    fold(r);
+    return &r->lv[k].pop_all[pop];
+}
+
+const struct hist *rec_lvl_pop_ok(const struct rec *r, enum rec_level k,
+                                  size_t pop)
+{
+    assert((int)k >= 0 && k < REC_LEVELS && pop < r->cfg.n_pops);
+    fold(r);
+    return &r->lv[k].pop_ok[pop];
+}
+
+const struct hist *rec_lat(const struct rec *r, enum reason outcome)
+{
+    return rec_lvl_lat(r, REC_ATTEMPT, outcome);
 }
 
 const struct hist *rec_lat_all(const struct rec *r)
 {
-    fold(r);
-    return &r->lat_all;
+    return rec_lvl_lat_all(r, REC_ATTEMPT);
 }
 
 const struct hist *rec_pop_lat_all(const struct rec *r, size_t pop)
 {
-    assert(pop < r->cfg.n_pops);
-    fold(r);
-    return &r->pop_all[pop];
+    return rec_lvl_pop_all(r, REC_ATTEMPT, pop);
 }
 
 const struct hist *rec_pop_lat_ok(const struct rec *r, size_t pop)
 {
-    assert(pop < r->cfg.n_pops);
-    fold(r);
-    return &r->pop_ok[pop];
+    return rec_lvl_pop_ok(r, REC_ATTEMPT, pop);
+}
+
+const struct hist *rec_tries(const struct rec *r)
+{
+    return &r->tries;
 }
 
 const struct hist *rec_service(const struct rec *r)
@@ -605,6 +787,8 @@ void rec_interval_counts(const struct rec *r, size_t i, struct rec_counts *out)
     memset(out, 0, sizeof(*out));
     out->offered = r->iv[i].offered;
     memcpy(out->outcome, r->iv[i].outcome, sizeof(out->outcome));
+    memcpy(out->final, r->iv[i].final, sizeof(out->final));
+    memcpy(out->lost, r->iv[i].lost, sizeof(out->lost));
 }
 
 void rec_interval_gauges(const struct rec *r, size_t i,
@@ -619,13 +803,34 @@ void rec_interval_gauges(const struct rec *r, size_t i,
     }
 }
 
+void rec_interval_lvl_lat_add(const struct rec *r, enum rec_level k, size_t i,
+                              struct hist *h)
+{
+    assert(i < r->n_iv && (int)k >= 0 && k < REC_LEVELS);
+    hist_packed_add_to(&r->iv[i].lat[k], h);
+    const struct slot *sl = &r->ring[k][i & 1];
+    if (sl->owner == (int64_t)i)
+        hist_merge(h, &sl->h);
+}
+
+void rec_interval_lvl_lat_sparse(const struct rec *r, enum rec_level k,
+                                 size_t i, struct hist_sparse *out)
+{
+    assert(i < r->n_iv && (int)k >= 0 && k < REC_LEVELS);
+    hist_packed_to_sparse(&r->iv[i].lat[k], out);
+    const struct slot *sl = &r->ring[k][i & 1];
+    if (sl->owner == (int64_t)i && sl->h.total > 0) {
+        struct hist_sparse ring;
+        hist_sparse_init(&ring);
+        slot_sparse(sl, &ring);
+        hist_sparse_merge(out, &ring);
+        hist_sparse_fini(&ring);
+    }
+}
+
 void rec_interval_lat_add(const struct rec *r, size_t i, struct hist *h)
 {
-    assert(i < r->n_iv);
-    hist_packed_add_to(&r->iv[i].lat, h);
-    int s = (int)(i & 1);
-    if (r->ring_owner[s] == (int64_t)i)
-        hist_merge(h, &r->ring[s]);
+    rec_interval_lvl_lat_add(r, REC_ATTEMPT, i, h);
 }
 
 int64_t rec_interval_transport_errors(const struct rec *r, size_t i)
@@ -636,21 +841,35 @@ int64_t rec_interval_transport_errors(const struct rec *r, size_t i)
 
 size_t rec_bytes(const struct rec *r)
 {
-    size_t n_hist =
-        2 + 2 * r->cfg.n_pops + REASON_COUNT + 1 + (r->cfg.live ? 2 : 0);
-    size_t b = sizeof(*r) + n_hist * HIST_COUNTS_LEN * sizeof(int64_t);
+    size_t np = r->cfg.n_pops;
+    size_t n_hist = REC_LEVELS * (2 + 2 * np + REASON_COUNT + 1) + 1 +
+                    (r->cfg.live ? 2 : 0);
+    size_t b = sizeof(*r) + n_hist * HIST_COUNTS_LEN * sizeof(int64_t) +
+               REC_LEVELS * 2 * HIST_COUNTS_LEN * sizeof(uint32_t);
     b += r->n_iv * sizeof(*r->iv) +
-         r->cfg.n_pops * (sizeof(*r->names) + sizeof(*r->pop_counts));
+         np * (sizeof(*r->names) + sizeof(*r->pop_counts));
     for (size_t i = 0; i < r->n_iv; i++)
-        b += r->iv[i].lat.len;
-    for (size_t k = 0; k < r->cfg.n_pops * REASON_COUNT; k++)
-        if (r->stage[k].counts != NULL)
-            b += HIST_COUNTS_LEN * sizeof(int64_t);
+        for (int k = 0; k < REC_LEVELS; k++)
+            b += r->iv[i].lat[k].len;
+    for (int k = 0; k < REC_LEVELS; k++)
+        for (size_t s = 0; s < np * REASON_COUNT; s++)
+            if (r->lv[k].stage[s].counts != NULL)
+                b += HIST_COUNTS_LEN * sizeof(int64_t);
     return b;
 }
 
 /* ---- raw access for readers ------------------------------------------------
  */
+
+/* Drops the dense slot of level k that owns interval i, if any. */
+static void ring_release(struct rec *r, int k, size_t i)
+{
+    struct slot *sl = &r->ring[k][i & 1];
+    if (sl->owner == (int64_t)i) {
+        slot_reset(sl);
+        sl->owner = -1;
+    }
+}
 
 void rec_interval_load(struct rec *r, size_t i, const struct rec_counts *c,
                        const double gauge[REC_GAUGE_COUNT],
@@ -659,11 +878,7 @@ void rec_interval_load(struct rec *r, size_t i, const struct rec_counts *c,
 {
     assert(i < r->n_iv);
     struct ival *iv = &r->iv[i];
-    int s = (int)(i & 1);
-    if (r->ring_owner[s] == (int64_t)i) {
-        hist_reset(&r->ring[s]);
-        r->ring_owner[s] = -1;
-    }
+    ring_release(r, REC_ATTEMPT, i);
     iv->offered = c->offered;
     memcpy(iv->outcome, c->outcome, sizeof(iv->outcome));
     iv->gauge_set = 0;
@@ -671,35 +886,47 @@ void rec_interval_load(struct rec *r, size_t i, const struct rec_counts *c,
         iv->gauge[g] = set[g] ? gauge[g] : 0.0;
         iv->gauge_set |= (uint8_t)((set[g] ? 1u : 0u) << g);
     }
-    hist_packed_set_sparse(&iv->lat, lat);
+    hist_packed_set_sparse(&iv->lat[REC_ATTEMPT], lat);
     iv->transport_errors = transport_errors;
 }
 
-struct hist *rec_lat_mut(struct rec *r, enum reason outcome)
+void rec_interval_req_load(struct rec *r, size_t i,
+                           const int64_t final[REASON_COUNT],
+                           const int64_t lost[REC_LOST_COUNT],
+                           const struct hist_sparse *lat)
 {
-    assert((int)outcome >= 0 && outcome < REASON_COUNT);
-    fold(r);
-    return &r->lat[outcome];
+    assert(i < r->n_iv);
+    struct ival *iv = &r->iv[i];
+    ring_release(r, REC_REQUEST, i);
+    memcpy(iv->final, final, sizeof(iv->final));
+    memcpy(iv->lost, lost, sizeof(iv->lost));
+    hist_packed_set_sparse(&iv->lat[REC_REQUEST], lat);
 }
 
-struct hist *rec_lat_all_mut(struct rec *r)
+struct hist *rec_lvl_lat_mut(struct rec *r, enum rec_level k,
+                             enum reason outcome)
 {
-    fold(r);
-    return &r->lat_all;
+    return (struct hist *)rec_lvl_lat(r, k, outcome);
 }
 
-struct hist *rec_pop_lat_all_mut(struct rec *r, size_t pop)
+struct hist *rec_lvl_lat_all_mut(struct rec *r, enum rec_level k)
 {
-    assert(pop < r->cfg.n_pops);
-    fold(r);
-    return &r->pop_all[pop];
+    return (struct hist *)rec_lvl_lat_all(r, k);
 }
 
-struct hist *rec_pop_lat_ok_mut(struct rec *r, size_t pop)
+struct hist *rec_lvl_pop_all_mut(struct rec *r, enum rec_level k, size_t pop)
 {
-    assert(pop < r->cfg.n_pops);
-    fold(r);
-    return &r->pop_ok[pop];
+    return (struct hist *)rec_lvl_pop_all(r, k, pop);
+}
+
+struct hist *rec_lvl_pop_ok_mut(struct rec *r, enum rec_level k, size_t pop)
+{
+    return (struct hist *)rec_lvl_pop_ok(r, k, pop);
+}
+
+struct hist *rec_tries_mut(struct rec *r)
+{
+    return &r->tries;
 }
 
 struct hist *rec_service_mut(struct rec *r)

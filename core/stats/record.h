@@ -8,16 +8,29 @@
  * service time (completion minus actual send) and the schedule lag (actual
  * minus intended send) are kept too.
  *
+ * Two levels are recorded (enum rec_level):
+ *  - attempts, what the API sees: every try, retries included; latency is
+ *    completion minus the attempt's intended send;
+ *  - requests, what the callers see: one record per logical request when
+ *    it ends (rec_request), with its final outcome (that of its last
+ *    attempt, or how the load generator lost it), its number of attempts,
+ *    and its end-to-end latency from the first intended send to the final
+ *    answer, backoff and retry-after waits included.
+ *
  * Two views are kept side by side:
  *  - summary accumulators (per population x outcome counters, histograms
- *    overall / ok / per reason / per population), which exclude warm-up:
- *    an attempt or final outcome counts when it completes at or after
- *    warmup_ns, an offered request when it was intended at or after it;
+ *    overall / ok / per outcome / per population, for both levels), which
+ *    exclude warm-up: an attempt counts when it completes at or after
+ *    warmup_ns; an offered request, and its final outcome, when it was
+ *    first intended at or after it (so the final outcomes of the requests
+ *    that ended add up to the offered ones);
  *  - the time series: per interval (interval_ns over duration_ns) offered,
- *    attempts by outcome, a latency histogram of attempts completed in the
- *    interval, and gauges.  It keeps everything, warm-up included.  Times
- *    before 0 fall in the first interval, times at or after duration_ns in
- *    the last one.
+ *    attempts by outcome, requests by final outcome counted in the
+ *    interval in which they were first intended (so a chart lines them up
+ *    with the events that caused them), latency histograms of the attempts
+ *    and of the requests completed in the interval, and gauges.  It keeps
+ * everything, warm-up included.  Times before 0 fall in the first interval,
+ * times at or after duration_ns in the last one.
  *
  * Memory is fixed at rec_new() except for the per-interval histograms,
  * which are kept dense for the two most recent intervals and frozen into a
@@ -65,6 +78,13 @@ enum rec_gauge {
     REC_GAUGE_COUNT
 };
 
+/* The two levels of recording. */
+enum rec_level {
+    REC_ATTEMPT = 0, /* every attempt: what the API sees */
+    REC_REQUEST,     /* every logical request: what its caller sees */
+    REC_LEVELS
+};
+
 /* Column name of gauge g in timeseries.csv and histograms.tgh
  * ("in_flight", "queue_len", "credit_remaining_usd",
  * "rl_remaining_requests", "rl_remaining_tokens"). */
@@ -106,11 +126,10 @@ struct rec_counts {
     int64_t offered;               /* unique requests intended here */
     int64_t outcome[REASON_COUNT]; /* attempts by outcome, [REASON_OK] = ok */
     int64_t final[REASON_COUNT];   /* logical requests by final outcome
-                                      (summary accumulators only; 0 in
-                                      interval counters) */
+                                      (an interval's: those first intended
+                                      in it) */
     int64_t lost[REC_LOST_COUNT];  /* logical requests the generator lost,
-                                      by enum rec_lost (summary only, like
-                                      final) */
+                                      by enum rec_lost (like final) */
 };
 
 struct rec;
@@ -156,14 +175,24 @@ void rec_offered(struct rec *r, int pop, int64_t intended_ns);
 bool rec_attempt(struct rec *r, int pop, enum reason outcome,
                  int64_t intended_ns, int64_t sent_ns, int64_t done_ns);
 
-/* A logical request ended at done_ns with its final outcome (after any
- * retries).  Feeds requests.unique accounting of final outcomes. */
-void rec_final(struct rec *r, int pop, enum reason outcome, int64_t done_ns);
+/*
+ * A logical request ended: outcome is that of its last attempt, after
+ * attempts (>= 1) attempts; first_ns is when its first attempt was
+ * intended, done_ns when its caller saw the final answer.  Its end-to-end
+ * latency done_ns - first_ns includes every backoff and retry-after wait.
+ * Returns false when that latency (or the attempt count) was outside the
+ * histogram range: the request is still counted, the value is not, and
+ * rec_dropped() counts it.
+ */
+bool rec_request(struct rec *r, int pop, enum reason outcome, int attempts,
+                 int64_t first_ns, int64_t done_ns);
 
-/* A logical request ended at done_ns without an answer because the load
- * generator lost it (enum rec_lost): its final outcome instead of
- * rec_final's.  Counted like rec_final (warm-up excluded). */
-void rec_final_lost(struct rec *r, int pop, enum rec_lost why, int64_t done_ns);
+/* A logical request ended without an answer because the load generator
+ * lost it (enum rec_lost) after attempts (>= 0) attempts: its final
+ * outcome instead of rec_request's.  No latency is recorded (there was no
+ * answer); counted like rec_request (warm-up by first_ns). */
+void rec_request_lost(struct rec *r, int pop, enum rec_lost why, int attempts,
+                      int64_t first_ns);
 
 /* Sets gauge g for the interval containing t_ns (last value wins). */
 void rec_gauge(struct rec *r, enum rec_gauge g, int64_t t_ns, double value);
@@ -209,7 +238,21 @@ size_t rec_interval_of(const struct rec *r, int64_t t_ns);
  * over all populations when pop < 0. */
 void rec_counts_get(const struct rec *r, int pop, struct rec_counts *out);
 
-/* Summary latency histograms (warm-up excluded), borrowed from r:
+/* Summary latency histograms of level k (warm-up excluded), borrowed from
+ * r, as the attempt-level functions below; for REC_REQUEST outcome is the
+ * final outcome and the latency is end to end. */
+const struct hist *rec_lvl_lat(const struct rec *r, enum rec_level k,
+                               enum reason outcome);
+const struct hist *rec_lvl_lat_all(const struct rec *r, enum rec_level k);
+const struct hist *rec_lvl_pop_all(const struct rec *r, enum rec_level k,
+                                   size_t pop);
+const struct hist *rec_lvl_pop_ok(const struct rec *r, enum rec_level k,
+                                  size_t pop);
+/* Attempts per request (lost ones included), each recorded as k
+ * microseconds (k ns * HIST_UNIT_NS): exact below 2048 attempts. */
+const struct hist *rec_tries(const struct rec *r);
+
+/* Attempt-level summary latency histograms (warm-up excluded), borrowed from r:
  * outcome REASON_OK..REASON_COUNT-1; rec_lat_all covers every outcome.
  * Attempts are staged per (population, outcome) and added into these
  * views when they are read (and by rec_finish / rec_merge), so a read
@@ -228,14 +271,22 @@ int64_t rec_dropped(const struct rec *r);          /* out-of-range values */
 int64_t rec_transport_errors(const struct rec *r); /* warm-up excluded */
 int64_t rec_late(const struct rec *r); /* attempts recorded > 1 interval late */
 
-/* Interval i (< rec_n_intervals): its counters (final[] is zero) ... */
+/* Interval i (< rec_n_intervals): its counters (final[] and lost[]: the
+ * requests first intended in it) ... */
 void rec_interval_counts(const struct rec *r, size_t i, struct rec_counts *out);
 /* ... its gauges (unset ones 0), set[] may be NULL ... */
 void rec_interval_gauges(const struct rec *r, size_t i,
                          double out[REC_GAUGE_COUNT],
                          bool set[REC_GAUGE_COUNT]);
-/* ... and adds its latency histogram (all outcomes) into h. */
+/* ... and adds its attempt latency histogram (all outcomes) into h, or
+ * that of level k (requests: those completed in interval i). */
 void rec_interval_lat_add(const struct rec *r, size_t i, struct hist *h);
+void rec_interval_lvl_lat_add(const struct rec *r, enum rec_level k, size_t i,
+                              struct hist *h);
+/* The same histogram in sparse form into out (replacing its content), in
+ * O(non-zero buckets) once the recorder is finished: what writers use. */
+void rec_interval_lvl_lat_sparse(const struct rec *r, enum rec_level k,
+                                 size_t i, struct hist_sparse *out);
 
 /* Transport errors counted in interval i. */
 int64_t rec_interval_transport_errors(const struct rec *r, size_t i);

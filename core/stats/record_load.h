@@ -23,11 +23,19 @@ void rec_interval_load(struct rec *r, size_t i, const struct rec_counts *c,
                        const double gauge[REC_GAUGE_COUNT],
                        const bool set[REC_GAUGE_COUNT],
                        const struct hist_sparse *lat, int64_t transport_errors);
+/* Sets interval i's request-level state: final outcomes, lost requests
+ * and the latency histogram of the requests completed in it. */
+void rec_interval_req_load(struct rec *r, size_t i,
+                           const int64_t final[REASON_COUNT],
+                           const int64_t lost[REC_LOST_COUNT],
+                           const struct hist_sparse *lat);
 /* Mutable summary histograms and counters for the reader. */
-struct hist *rec_lat_mut(struct rec *r, enum reason outcome);
-struct hist *rec_lat_all_mut(struct rec *r);
-struct hist *rec_pop_lat_all_mut(struct rec *r, size_t pop);
-struct hist *rec_pop_lat_ok_mut(struct rec *r, size_t pop);
+struct hist *rec_lvl_lat_mut(struct rec *r, enum rec_level k,
+                             enum reason outcome);
+struct hist *rec_lvl_lat_all_mut(struct rec *r, enum rec_level k);
+struct hist *rec_lvl_pop_all_mut(struct rec *r, enum rec_level k, size_t pop);
+struct hist *rec_lvl_pop_ok_mut(struct rec *r, enum rec_level k, size_t pop);
+struct hist *rec_tries_mut(struct rec *r);
 struct hist *rec_service_mut(struct rec *r);
 struct hist *rec_lag_mut(struct rec *r);
 void rec_pop_counts_load(struct rec *r, size_t pop, const struct rec_counts *c);

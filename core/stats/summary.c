@@ -89,6 +89,64 @@ static void fill_latency(struct summary *s, const struct rec *r)
     hist_fini(&denied);
 }
 
+/* The request level of counters c (lost counted as lost) and the
+ * request histograms all / ok / denied (denied may be NULL: not kept). */
+static void fill_rq(struct summary_rq *q, const struct rec_counts *c,
+                    const struct hist *all, const struct hist *ok,
+                    const struct hist *denied)
+{
+    memset(q, 0, sizeof(*q));
+    q->ok = c->final[REASON_OK];
+    for (int o = 1; o < REASON_COUNT; o++)
+        q->denied += c->final[o];
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        q->lost += c->lost[l];
+    q->requests = q->ok + q->denied + q->lost;
+    if (q->requests > 0) {
+        q->denial_rate = (double)q->denied / (double)q->requests;
+        q->lost_rate = (double)q->lost / (double)q->requests;
+    }
+    summary_lat_from_hist(&q->lat_all, all);
+    summary_lat_from_hist(&q->lat_ok, ok);
+    if (denied != NULL)
+        summary_lat_from_hist(&q->lat_denied, denied);
+}
+
+/* Attempts per request from the recorder's histogram (k attempts stored
+ * as k us, one bucket each below 2048: exact). */
+static void fill_tries(struct summary_tries *t, const struct hist *h)
+{
+    memset(t, 0, sizeof(*t));
+    if (hist_count(h) == 0)
+        return;
+    double sum = 0;
+    for (int32_t i = h->min_idx; i <= h->max_idx; i++)
+        sum += (double)h->counts[i] *
+               (double)(hist_index_lowest(i) / HIST_UNIT_NS);
+    t->mean = sum / (double)hist_count(h);
+    t->p50 = hist_percentile(h, 50) / HIST_UNIT_NS;
+    t->p90 = hist_percentile(h, 90) / HIST_UNIT_NS;
+    t->p99 = hist_percentile(h, 99) / HIST_UNIT_NS;
+    t->max = hist_max(h) / HIST_UNIT_NS;
+}
+
+static void fill_request_level(struct summary *s, const struct rec *r,
+                               const struct rec_counts *tot)
+{
+    struct hist denied;
+    hist_init(&denied);
+    for (int o = 1; o < REASON_COUNT; o++) {
+        const struct hist *h = rec_lvl_lat(r, REC_REQUEST, o);
+        summary_lat_from_hist(&s->rq_by_reason[o], h);
+        hist_merge(&denied, h);
+    }
+    fill_rq(&s->rq, tot, rec_lvl_lat_all(r, REC_REQUEST),
+            rec_lvl_lat(r, REC_REQUEST, REASON_OK), &denied);
+    hist_fini(&denied);
+    fill_tries(&s->tries, rec_tries(r));
+    s->has_rq = true;
+}
+
 static void fill_pops(struct summary *s, const struct rec *r)
 {
     s->n_pops = rec_n_pops(r);
@@ -101,6 +159,10 @@ static void fill_pops(struct summary *s, const struct rec *r)
         fill_requests(&sp->requests, sp->denied_by_reason, &c);
         summary_lat_from_hist(&sp->lat_all, rec_pop_lat_all(r, p));
         summary_lat_from_hist(&sp->lat_ok, rec_pop_lat_ok(r, p));
+        fill_rq(&sp->rq, &c, rec_lvl_pop_all(r, REC_REQUEST, p),
+                rec_lvl_pop_ok(r, REC_REQUEST, p), NULL);
+        for (int o = 1; o < REASON_COUNT; o++)
+            sp->final_by_reason[o] = c.final[o];
     }
 }
 
@@ -129,6 +191,7 @@ void summary_from_record(struct summary *s, const struct rec *r,
         q->unique ? (double)q->attempts / (double)q->unique : 1.0;
 
     fill_latency(s, r);
+    fill_request_level(s, r, &tot);
     fill_pops(s, r);
     s->live = rec_config(r)->live;
     if (s->live) {
@@ -268,6 +331,37 @@ static void req_combine(struct summary_req *out, int64_t by_reason[],
         by_reason[o] = mean_count(&by_reason0[o], stride, n);
 }
 
+/* Means of a request-level block at base (stride bytes apart); ci may be
+ * NULL.  Counts are rounded means, rates and latencies plain means. */
+static void rq_combine(struct summary_rq *out, double *ci_rate,
+                       struct summary_lat *ci_all, struct summary_lat *ci_ok,
+                       const struct summary_rq *base, size_t stride, size_t n)
+{
+    out->requests = mean_count(&base->requests, stride, n);
+    out->ok = mean_count(&base->ok, stride, n);
+    out->denied = mean_count(&base->denied, stride, n);
+    out->lost = mean_count(&base->lost, stride, n);
+    double dummy;
+    rate_combine(&out->denial_rate, ci_rate ? ci_rate : &dummy,
+                 &base->denial_rate, stride, n);
+    rate_combine(&out->lost_rate, &dummy, &base->lost_rate, stride, n);
+    lat_combine(&out->lat_all, ci_all, &base->lat_all, stride, n);
+    lat_combine(&out->lat_ok, ci_ok, &base->lat_ok, stride, n);
+    lat_combine(&out->lat_denied, NULL, &base->lat_denied, stride, n);
+}
+
+static void tries_combine(struct summary_tries *out,
+                          const struct summary_tries *base, size_t stride,
+                          size_t n)
+{
+    double ci;
+    rate_combine(&out->mean, &ci, &base->mean, stride, n);
+    out->p50 = mean_count(&base->p50, stride, n);
+    out->p90 = mean_count(&base->p90, stride, n);
+    out->p99 = mean_count(&base->p99, stride, n);
+    out->max = mean_count(&base->max, stride, n);
+}
+
 static bool same_pops(const struct summary *reps, size_t n)
 {
     for (size_t r = 1; r < n; r++) {
@@ -298,6 +392,10 @@ static void pops_combine(struct summary *out, const struct summary *reps,
                     tmp[0].denied_by_reason, sizeof(*tmp), n);
         lat_combine(&op->lat_all, NULL, &tmp[0].lat_all, sizeof(*tmp), n);
         lat_combine(&op->lat_ok, NULL, &tmp[0].lat_ok, sizeof(*tmp), n);
+        rq_combine(&op->rq, NULL, NULL, NULL, &tmp[0].rq, sizeof(*tmp), n);
+        for (int o = 0; o < REASON_COUNT; o++)
+            op->final_by_reason[o] =
+                mean_count(&tmp[0].final_by_reason[o], sizeof(*tmp), n);
         free(tmp);
     }
 }
@@ -337,6 +435,12 @@ int summary_replicate(struct summary *out, const struct summary *reps, size_t n)
     for (int o = 1; o < REASON_COUNT; o++)
         lat_combine(&out->lat_by_reason[o], &ci->lat_by_reason[o],
                     &s0->lat_by_reason[o], st, n);
+    out->has_rq = s0->has_rq;
+    rq_combine(&out->rq, &ci->rq_denial_rate, &ci->rq_lat_all, &ci->rq_lat_ok,
+               &s0->rq, st, n);
+    for (int o = 1; o < REASON_COUNT; o++)
+        lat_combine(&out->rq_by_reason[o], NULL, &s0->rq_by_reason[o], st, n);
+    tries_combine(&out->tries, &s0->tries, st, n);
     lat_combine(&out->schedule_lag, NULL, &s0->schedule_lag, st, n);
     lat_combine(&out->latency_uncorrected, NULL, &s0->latency_uncorrected, st,
                 n);

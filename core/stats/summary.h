@@ -39,16 +39,47 @@ struct summary_req {
     int64_t denied;   /* attempts denied (attempts - ok) */
 };
 
+/*
+ * The request level ("request_level" in summary.json): what the callers
+ * see.  Every logical request that ended counts once, by its final
+ * outcome, with its end-to-end latency (first intended send to final
+ * answer, backoff and retry-after waits included).  ok + denied + lost =
+ * requests; requests equals requests.unique of the attempt level once
+ * every request has ended (always in sim; in run unless it was stopped
+ * and not drained).
+ */
+struct summary_rq {
+    int64_t requests;   /* requests that ended */
+    int64_t ok;         /* final outcome ok */
+    int64_t denied;     /* final outcome a denial reason */
+    int64_t lost;       /* lost by the load generator (run only) */
+    double denial_rate; /* denied / requests (0 when none) */
+    double lost_rate;   /* lost / requests (0 when none) */
+    struct summary_lat lat_all, lat_ok, lat_denied; /* end to end; lost
+                                                       requests have none */
+};
+
+/* Attempts per request ("attempts_per_request"), lost requests included. */
+struct summary_tries {
+    double mean;
+    int64_t p50, p90, p99, max;
+};
+
 struct summary_pop {
     char name[SUMMARY_STR_MAX];
     struct summary_req requests;
     int64_t denied_by_reason[REASON_COUNT]; /* [REASON_OK] is 0 */
     struct summary_lat lat_all, lat_ok;     /* "latency_ms": {"all","ok"} */
+    struct summary_rq rq;                   /* "request_level" */
+    int64_t final_by_reason[REASON_COUNT];  /* requests by final denial
+                                               reason; [REASON_OK] is 0 */
 };
 
 /* 95% confidence half-widths (only when replications > 1). */
 struct summary_ci95 {
     double denial_rate, goodput_per_s, retry_amplification;
+    double rq_denial_rate;                    /* request level */
+    struct summary_lat rq_lat_all, rq_lat_ok; /* request level */
     struct summary_lat lat_all, lat_ok, lat_denied;
     struct summary_lat lat_by_reason[REASON_COUNT]; /* [REASON_OK] unused */
 };
@@ -97,6 +128,14 @@ struct summary {
     struct summary_lat lat_denied; /* every denial ("denied"; addition) */
     struct summary_lat lat_by_reason[REASON_COUNT]; /* [REASON_OK] unused;
                                   written for reasons with count > 0 */
+
+    /* The request level (struct summary_rq); its by-reason counts are
+     * final_by_outcome above. */
+    bool has_rq; /* the request level is known (false only when read from
+                    a summary.json written before it existed) */
+    struct summary_rq rq;
+    struct summary_lat rq_by_reason[REASON_COUNT]; /* [REASON_OK] unused */
+    struct summary_tries tries;
 
     struct summary_pop *pops; /* owned */
     size_t n_pops;

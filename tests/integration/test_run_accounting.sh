@@ -67,8 +67,10 @@ sys.exit(0 if (d["requests"]["unique"] == 5 == d["final_outcome"]["abandoned_in_
                and d["requests"]["attempts"] == 0 and d["complete"] is False) else 1)
 PY
 grep -q "(incomplete: answers missing)" "$WORK/silent.out" || fail "silent: stdout does not say incomplete"
-grep -q "final outcomes of 5 unique requests: 0 from their attempts, 0 not_sent, 5 abandoned_in_flight" \
-  "$WORK/silent.out" || fail "silent: stdout has no counts"
+grep -q "requests (what your callers see): 5, ok 0, denied 0 (0.00%), lost 5 (100.00%)" \
+  "$WORK/silent.out" || fail "silent: stdout has no request counts"
+grep -q "lost by the load generator: 0 not_sent, 5 abandoned_in_flight" \
+  "$WORK/silent.out" || fail "silent: stdout has no lost counts"
 grep -q "5 requests were still in flight when the run ended" "$WORK/silent.err" ||
   fail "silent: no warning"
 grep -q '"drain_s": 0.300' "$WORK/silent/generator.json" || fail "silent: drain_s"

@@ -32,7 +32,7 @@ static struct scn_client make_client(enum backoff_kind b, enum jitter_kind j,
     c.backoff_base_ns = 500 * MS;
     c.backoff_cap_ns = 20 * S;
     c.jitter = j;
-    c.honor_retry_after = honor;
+    c.retry_after = honor ? RETRY_AFTER_HONOR : RETRY_AFTER_IGNORE;
     return c;
 }
 
@@ -52,7 +52,7 @@ struct combo {
     enum ra_mode ra;
 };
 
-static struct combo combos[3 * 3 * RA_N];
+static struct combo combos[3 * 4 * RA_N];
 
 /* Backoff before jitter for the third attempt's retry (k = 2), base
  * 500ms, cap 20s: written out, not computed by the rule under test. */
@@ -88,6 +88,9 @@ static void test_combo(void **state)
             want =
                 b / 2 + (int64_t)rng_below(&replay, (uint64_t)(b - b / 2) + 1);
             lo = b / 2;
+        } else if (c->jitter == JITTER_QUARTER) {
+            want = b - (int64_t)rng_below(&replay, (uint64_t)(b / 4) + 1);
+            lo = b - b / 4;
         }
         assert_true(same_state(&r, &replay)); /* exactly that many draws */
         if (c->ra == RA_BELOW || c->ra == RA_ABOVE) {
@@ -103,12 +106,12 @@ static void test_combo(void **state)
 static size_t build_combos(void)
 {
     static const char *bn[] = { "exponential", "constant", "linear" };
-    static const char *jn[] = { "full", "equal", "none" };
+    static const char *jn[] = { "full", "equal", "none", "quarter" };
     static const char *rn[] = { "no retry-after", "retry-after below",
                                 "retry-after above", "retry-after ignored" };
     size_t n = 0;
     for (int b = 0; b < 3; b++)
-        for (int j = 0; j < 3; j++)
+        for (int j = 0; j < 4; j++)
             for (int ra = 0; ra < RA_N; ra++) {
                 struct combo *c = &combos[n++];
                 snprintf(c->name, sizeof(c->name), "%s/%s/%s", bn[b], jn[j],
@@ -280,6 +283,125 @@ static void test_jitter_ends(void **state)
     }
 }
 
+/* ---- retry-after kinds ----------------------------------------------------
+ */
+
+/* The hint against an exponential backoff of base 500ms, first retry (b_0
+ * = 500ms), jitter none unless said: each want is worked out by hand from
+ * the formulas in client.h.  honor_jitter rows give the range of h + u,
+ * u in [0, h], and are checked against the replayed draw. */
+struct hint_case {
+    const char *name;
+    enum retry_after_kind kind;
+    enum jitter_kind jitter;
+    int64_t hint_ns; /* -1: none */
+    int64_t lo_ns, hi_ns;
+};
+
+#define NONE JITTER_NONE
+#define IGN  RETRY_AFTER_IGNORE
+#define HON  RETRY_AFTER_HONOR
+#define HJ   RETRY_AFTER_HONOR_JITTER
+#define OAI  RETRY_AFTER_OPENAI
+
+static const struct hint_case hint_cases[] = {
+    { "ignore: 5s hint, waits b", IGN, NONE, 5 * S, 500 * MS, 500 * MS },
+    { "honor: 5s hint is the wait", HON, NONE, 5 * S, 5 * S, 5 * S },
+    { "honor: 100ms hint is a floor below b", HON, NONE, 100 * MS, 500 * MS,
+      500 * MS },
+    { "honor: 90s hint is never capped", HON, NONE, 90 * S, 90 * S, 90 * S },
+    { "honor: no hint waits b", HON, NONE, -1, 500 * MS, 500 * MS },
+    { "honor_jitter: 4s hint, 4s..8s", HJ, NONE, 4 * S, 4 * S, 8 * S },
+    { "honor_jitter: 90s hint, 90s..180s", HJ, NONE, 90 * S, 90 * S, 180 * S },
+    { "honor_jitter: 100ms hint under b", HJ, NONE, 100 * MS, 500 * MS,
+      500 * MS },
+    { "honor_jitter: 3ns hint draws u in {0}", HJ, NONE, 3, 500 * MS,
+      500 * MS },
+    { "honor_jitter: no hint, no extra draw", HJ, NONE, -1, 500 * MS,
+      500 * MS },
+    { "honor_jitter: full jitter then hint", HJ, JITTER_FULL, 2 * S, 2 * S,
+      4 * S },
+    { "openai: 5s hint exactly", OAI, NONE, 5 * S, 5 * S, 5 * S },
+    { "openai: 100ms hint exactly, below b", OAI, NONE, 100 * MS, 100 * MS,
+      100 * MS },
+    { "openai: 60s hint still obeyed", OAI, NONE, 60 * S, 60 * S, 60 * S },
+    { "openai: 60s+1ns hint ignored", OAI, NONE, 60 * S + 1, 500 * MS,
+      500 * MS },
+    { "openai: 0 hint ignored", OAI, NONE, 0, 500 * MS, 500 * MS },
+    { "openai: no hint waits b", OAI, NONE, -1, 500 * MS, 500 * MS },
+    { "openai: quarter jitter without hint", OAI, JITTER_QUARTER, -1, 375 * MS,
+      500 * MS },
+    { "openai: 2m hint ignored, quarter jitter", OAI, JITTER_QUARTER, 120 * S,
+      375 * MS, 500 * MS },
+};
+
+static void test_hint_case(void **state)
+{
+    const struct hint_case *c = *state;
+    struct scn_client cl = make_client(EXP, c->jitter, 3, false);
+    cl.retry_after = c->kind;
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        struct rng r, replay;
+        rng_init(&r, seed, 4, RNG_CLIENT);
+        replay = r;
+        int64_t d = -7;
+        assert_true(client_retry(&cl, 1, REASON_OUTAGE, c->hint_ns, &r, &d));
+        assert_in_range(d, c->lo_ns, c->hi_ns);
+        /* the documented draws, replayed: the jitter's, then the hint's */
+        int64_t j = 500 * MS;
+        if (c->jitter == JITTER_FULL)
+            j = (int64_t)rng_below(&replay, (uint64_t)j + 1);
+        else if (c->jitter == JITTER_QUARTER)
+            j -= (int64_t)rng_below(&replay, (uint64_t)(j / 4) + 1);
+        int64_t want = j;
+        if (c->kind == HJ && c->hint_ns >= 0) {
+            int64_t h = c->hint_ns;
+            h += (int64_t)rng_below(&replay, (uint64_t)h + 1);
+            want = h > j ? h : j;
+        } else if (c->lo_ns == c->hi_ns) {
+            want = c->lo_ns;
+        }
+        assert_int_equal(d, want);
+        assert_true(same_state(&r, &replay)); /* exactly those draws */
+    }
+}
+
+/* The herd: 200 requests denied at different times during an outage that
+ * ends at T are each told "retry after T - now".  honor and openai (hint
+ * <= 60s) send every retry at exactly T; honor_jitter spreads them over
+ * [T, T + hint]; ignore spreads them by the backoff's jitter alone. */
+static void test_herd(void **state)
+{
+    (void)state;
+    const int64_t end = 40 * S;
+    static const struct {
+        enum retry_after_kind kind;
+        bool herd;
+    } rows[] = { { HON, true }, { OAI, true }, { HJ, false }, { IGN, false } };
+    for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct scn_client cl = make_client(EXP, JITTER_FULL, 3, false);
+        cl.retry_after = rows[k].kind;
+        int64_t first = -1;
+        int same = 0;
+        for (uint64_t id = 0; id < 200; id++) {
+            int64_t denied_at = (int64_t)id * 100 * MS; /* 0 .. 19.9s */
+            int64_t d;
+            assert_true(client_retry_keyed(&cl, 9, id, 1, REASON_OUTAGE,
+                                           end - denied_at, &d));
+            int64_t at = denied_at + d;
+            if (rows[k].kind != IGN)
+                assert_in_range(at, end, end + (end - denied_at));
+            if (first < 0)
+                first = at;
+            same += at == first;
+        }
+        if (rows[k].herd)
+            assert_int_equal(same, 200);
+        else
+            assert_true(same <= 2);
+    }
+}
+
 /* ---- backoff and timeout ------------------------------------------------ */
 
 struct backoff_case {
@@ -397,11 +519,13 @@ static void test_keyed(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[128];
+    struct CMUnitTest tests[192];
     size_t n = 0;
     size_t n_combos = build_combos();
     ROWS(combos, n_combos, test_combo);
     ROWS(retry_cases, N_OF(retry_cases), test_retry_case);
+    ROWS(hint_cases, N_OF(hint_cases), test_hint_case);
+    ONE(test_herd);
     ONE(test_every_reason);
     ONE(test_full_jitter_mean);
     ONE(test_jitter_ends);

@@ -26,50 +26,84 @@ struct ok_case {
     enum expect_cmp cmp;
     double threshold;
     const char *trimmed; /* r.text */
+    enum expect_level level;
+    const char *pop; /* NULL: "" */
 };
 
 static const struct ok_case ok_cases[] = {
     { "denied reason percent", "denied(rate_limit) < 5%", EXP_DENIED,
-      REASON_RATE_LIMIT, 0, EXP_LT, 0.05, "denied(rate_limit) < 5%" },
+      REASON_RATE_LIMIT, 0, EXP_LT, 0.05, "denied(rate_limit) < 5%",
+      EXP_ATTEMPTS, NULL },
     { "denied reason zero", "denied(free_tier_exhausted) > 0", EXP_DENIED,
-      REASON_FREE_TIER_EXHAUSTED, 0, EXP_GT, 0, NULL },
-    { "denied all", "denied < 50%", EXP_DENIED, -1, 0, EXP_LT, 0.5, NULL },
+      REASON_FREE_TIER_EXHAUSTED, 0, EXP_GT, 0, NULL, EXP_ATTEMPTS, NULL },
+    { "denied all", "denied < 50%", EXP_DENIED, -1, 0, EXP_LT, 0.5, NULL,
+      EXP_ATTEMPTS, NULL },
     { "denied fraction", "denied <= 0.25", EXP_DENIED, -1, 0, EXP_LE, 0.25,
-      NULL },
+      NULL, EXP_ATTEMPTS, NULL },
     { "denied no spaces", "denied(outage)>=1%", EXP_DENIED, REASON_OUTAGE, 0,
-      EXP_GE, 0.01, NULL },
+      EXP_GE, 0.01, NULL, EXP_ATTEMPTS, NULL },
     { "denied inner spaces", "  denied ( timeout )  <  100% ", EXP_DENIED,
-      REASON_TIMEOUT, 0, EXP_LT, 1.0, "denied ( timeout )  <  100%" },
+      REASON_TIMEOUT, 0, EXP_LT, 1.0, "denied ( timeout )  <  100%",
+      EXP_ATTEMPTS, NULL },
     { "p99 ok seconds", "p99(ok) < 2s", EXP_LATENCY, REASON_OK, 99, EXP_LT, 2e9,
-      NULL },
+      NULL, EXP_ATTEMPTS, NULL },
     { "p50 all ms", "p50(all) <= 250ms", EXP_LATENCY, EXP_OUTCOME_ALL, 50,
-      EXP_LE, 250e6, NULL },
+      EXP_LE, 250e6, NULL, EXP_ATTEMPTS, NULL },
     { "p999 denied", "p999(denied) < 1.5s", EXP_LATENCY, EXP_OUTCOME_DENIED,
-      99.9, EXP_LT, 1.5e9, NULL },
+      99.9, EXP_LT, 1.5e9, NULL, EXP_ATTEMPTS, NULL },
     { "p99.9 spelled", "p99.9(ok) < 3s", EXP_LATENCY, REASON_OK, 99.9, EXP_LT,
-      3e9, NULL },
+      3e9, NULL, EXP_ATTEMPTS, NULL },
     { "p95 reason", "p95(rate_limit) < 20ms", EXP_LATENCY, REASON_RATE_LIMIT,
-      95, EXP_LT, 20e6, NULL },
+      95, EXP_LT, 20e6, NULL, EXP_ATTEMPTS, NULL },
     { "p90 us", "p90(ok) > 100us", EXP_LATENCY, REASON_OK, 90, EXP_GT, 1e5,
-      NULL },
+      NULL, EXP_ATTEMPTS, NULL },
     { "max minutes", "max(ok) < 1m", EXP_LATENCY, REASON_OK, 100, EXP_LT, 60e9,
-      NULL },
+      NULL, EXP_ATTEMPTS, NULL },
     { "mean ok", "mean(ok) < 800ms", EXP_LATENCY, REASON_OK, -1, EXP_LT, 800e6,
-      NULL },
+      NULL, EXP_ATTEMPTS, NULL },
     { "latency zero", "p99(ok) > 0", EXP_LATENCY, REASON_OK, 99, EXP_GT, 0,
-      NULL },
+      NULL, EXP_ATTEMPTS, NULL },
     { "count ok", "count(ok) > 1000", EXP_COUNT, REASON_OK, 0, EXP_GT, 1000,
-      NULL },
-    { "count denied", "count(denied) <= 0", EXP_COUNT, -1, 0, EXP_LE, 0, NULL },
+      NULL, EXP_ATTEMPTS, NULL },
+    { "count denied", "count(denied) <= 0", EXP_COUNT, -1, 0, EXP_LE, 0, NULL,
+      EXP_ATTEMPTS, NULL },
     { "count reason", "count(account_banned) >= 5", EXP_COUNT,
-      REASON_ACCOUNT_BANNED, 0, EXP_GE, 5, NULL },
-    { "goodput rate", "goodput > 40/s", EXP_GOODPUT, 0, 0, EXP_GT, 40, NULL },
-    { "goodput plain", "goodput >= 12.5", EXP_GOODPUT, 0, 0, EXP_GE, 12.5,
-      NULL },
+      REASON_ACCOUNT_BANNED, 0, EXP_GE, 5, NULL, EXP_ATTEMPTS, NULL },
+    { "goodput rate", "goodput > 40/s", EXP_GOODPUT, 0, 0, EXP_GT, 40, NULL,
+      EXP_ATTEMPTS, NULL },
+    { "goodput plain", "goodput >= 12.5", EXP_GOODPUT, 0, 0, EXP_GE, 12.5, NULL,
+      EXP_ATTEMPTS, NULL },
     { "goodput per minute", "goodput > 120/m", EXP_GOODPUT, 0, 0, EXP_GT, 2,
-      NULL },
+      NULL, EXP_ATTEMPTS, NULL },
     { "retry amplification", "retry_amplification < 1.5",
-      EXP_RETRY_AMPLIFICATION, 0, 0, EXP_LT, 1.5, NULL },
+      EXP_RETRY_AMPLIFICATION, 0, 0, EXP_LT, 1.5, NULL, EXP_ATTEMPTS, NULL },
+    /* levels and scopes */
+    { "requests denied", "requests.denied < 5%", EXP_DENIED, -1, 0, EXP_LT,
+      0.05, NULL, EXP_REQUESTS, NULL },
+    { "requests denied reason", "requests.denied(rate_limit) < 1%", EXP_DENIED,
+      REASON_RATE_LIMIT, 0, EXP_LT, 0.01, NULL, EXP_REQUESTS, NULL },
+    { "requests p99 no outcome", "requests.p99 < 30s", EXP_LATENCY,
+      EXP_OUTCOME_ALL, 99, EXP_LT, 30e9, NULL, EXP_REQUESTS, NULL },
+    { "requests p99.9 ok", "requests.p99.9(ok) < 1m", EXP_LATENCY, REASON_OK,
+      99.9, EXP_LT, 60e9, NULL, EXP_REQUESTS, NULL },
+    { "attempts explicit", "attempts.denied(outage) < 40%", EXP_DENIED,
+      REASON_OUTAGE, 0, EXP_LT, 0.4, NULL, EXP_ATTEMPTS, NULL },
+    { "attempts p50 no outcome", "attempts.p50 <= 2s", EXP_LATENCY,
+      EXP_OUTCOME_ALL, 50, EXP_LE, 2e9, NULL, EXP_ATTEMPTS, NULL },
+    { "requests lost", "requests.lost < 0.1%", EXP_LOST, 0, 0, EXP_LT, 0.001,
+      NULL, EXP_REQUESTS, NULL },
+    { "requests count lost", "requests.count(lost) <= 0", EXP_COUNT,
+      EXP_OUTCOME_LOST, 0, EXP_LE, 0, NULL, EXP_REQUESTS, NULL },
+    { "population scope",
+      "population(free).requests.denied("
+      "free_tier_exhausted) < 80%",
+      EXP_DENIED, REASON_FREE_TIER_EXHAUSTED, 0, EXP_LT, 0.8, NULL,
+      EXP_REQUESTS, "free" },
+    { "population spaces", " population( paid users ) . p99(ok) < 2s",
+      EXP_LATENCY, REASON_OK, 99, EXP_LT, 2e9,
+      "population( paid users ) . p99(ok) < 2s", EXP_ATTEMPTS, "paid users" },
+    { "population goodput", "population(free).goodput > 1/s", EXP_GOODPUT, 0, 0,
+      EXP_GT, 1, NULL, EXP_ATTEMPTS, "free" },
 };
 
 #define N_OK (sizeof(ok_cases) / sizeof(ok_cases[0]))
@@ -94,6 +128,8 @@ static void test_ok_case(void **state)
     assert_string_equal(r.text, c->trimmed ? c->trimmed : c->text);
     assert_int_equal(r.line, 0);
     assert_int_equal(r.col, 0);
+    assert_int_equal(r.level, c->level);
+    assert_string_equal(r.pop, c->pop ? c->pop : "");
 }
 
 /* ---- invalid rules ------------------------------------------------------ */
@@ -109,10 +145,39 @@ static const struct bad_case bad_cases[] = {
     { "unknown metric", "denid < 5%",
       "unknown metric 'denid': expected denied, denied(REASON), "
       "count(OUTCOME), p50/p90/p95/p99/p999/max/mean(OUTCOME), goodput or "
-      "retry_amplification" },
+      "retry_amplification (requests.lost for requests)" },
     { "no metric", "< 5%",
       "expected a metric at '< 5%': denied, denied(REASON), count(OUTCOME), "
-      "p99(OUTCOME), goodput or retry_amplification" },
+      "p99(OUTCOME), goodput or retry_amplification, optionally after "
+      "requests. or attempts." },
+    { "level alone", "requests < 5%",
+      "expected a metric after 'requests.', e.g. requests.denied < 5% or "
+      "requests.p99 < 2s" },
+    { "level and dot alone", "attempts. < 5%",
+      "expected a metric after 'attempts.', e.g. attempts.denied < 5% or "
+      "attempts.p99 < 2s" },
+    { "lost without level", "lost < 1%",
+      "'lost' is a share of requests: write requests.lost" },
+    { "count lost on attempts", "count(lost) > 0",
+      "lost requests are counted per request: write requests.count(lost)" },
+    { "goodput with a level", "requests.goodput > 1/s",
+      "'goodput' has no level: it relates attempts to requests; write it "
+      "without 'requests.'" },
+    { "unknown level metric", "requests.denies < 5%",
+      "unknown metric 'denies': expected denied, denied(REASON), "
+      "count(OUTCOME), p50/p90/p95/p99/p999/max/mean(OUTCOME), goodput or "
+      "retry_amplification (requests.lost for requests)" },
+    { "population without dot", "population(free) denied < 5%",
+      "expected '.' and a metric after 'population(free)', e.g. "
+      "population(free).requests.denied < 5%" },
+    { "population empty", "population( ).denied < 5%",
+      "empty population name in 'population()': expected one of the "
+      "scenario's accounts: names" },
+    { "population unclosed", "population(free.denied < 5%",
+      "missing ')' after 'population(free.denied < 5%'" },
+    { "population latency by reason", "population(free).p99(outage) < 1s",
+      "'p99(outage)' per population: only p99(all) and p99(ok) are kept for "
+      "each population" },
     { "misspelt reason", "denied(rate_limt) < 5%",
       "unknown reason 'rate_limt' (did you mean 'rate_limit'?); expected a "
       "denial reason id" },
@@ -154,8 +219,8 @@ static const struct bad_case bad_cases[] = {
     { "fraction trailing garbage", "denied < 5%x",
       "bad threshold '5%x': expected a fraction such as 5% or 0.05" },
     { "fraction too big", "denied < 150%",
-      "threshold '150%' is above 100%: a denial rate is a fraction of "
-      "attempts" },
+      "threshold '150%' is above 100%: a share is a fraction of attempts "
+      "or requests" },
     { "duration without unit", "p99(ok) < 2",
       "threshold '2' needs a unit: expected a duration such as 2s or 250ms" },
     { "duration bad unit", "p99(ok) < 2sec",
@@ -263,6 +328,43 @@ static void fixture(struct summary *s)
         (struct summary_lat){ 60, 12, 20, 22, 25, 26, 27, 13.5 };
     s->lat_by_reason[REASON_OUTAGE] =
         (struct summary_lat){ 40, 0.5, 1, 1, 1.2, 1.3, 1.4, 0.6 };
+    /* request level: 800 requests, 740 ok after retries, 50 denied (30
+     * rate_limit, 20 outage), 10 lost; callers waited up to a minute */
+    s->has_rq = true;
+    s->rq = (struct summary_rq){ .requests = 800,
+                                 .ok = 740,
+                                 .denied = 50,
+                                 .lost = 10,
+                                 .denial_rate = 50.0 / 800,
+                                 .lost_rate = 10.0 / 800 };
+    s->rq.lat_all = (struct summary_lat){ 790,   900,   9000,  20000,
+                                          30500, 59000, 60000, 2100 };
+    s->rq.lat_ok = (struct summary_lat){ 740,   850,   8000,  19000,
+                                         29000, 58000, 60000, 1900 };
+    s->final_by_outcome[REASON_OK] = 740;
+    s->final_by_outcome[REASON_RATE_LIMIT] = 30;
+    s->final_by_outcome[REASON_OUTAGE] = 20;
+    s->rq_by_reason[REASON_OUTAGE] =
+        (struct summary_lat){ 20, 100, 200, 300, 400, 500, 600, 250 };
+    s->duration_s = 100;
+    /* two populations: free (300 attempts, 200 requests) and paid */
+    static struct summary_pop pops[2];
+    memset(pops, 0, sizeof(pops));
+    snprintf(pops[0].name, sizeof(pops[0].name), "free");
+    pops[0].requests = (struct summary_req){
+        .attempts = 300, .unique = 200, .ok = 240, .denied = 60
+    };
+    pops[0].denied_by_reason[REASON_RATE_LIMIT] = 60;
+    pops[0].lat_all = (struct summary_lat){ 300, 20, 40, 50, 60, 70, 80, 25 };
+    pops[0].lat_ok = (struct summary_lat){ 240, 21, 41, 51, 61, 71, 81, 26 };
+    pops[0].rq =
+        (struct summary_rq){ .requests = 200, .ok = 170, .denied = 30 };
+    pops[0].rq.lat_all =
+        (struct summary_lat){ 200, 500, 4000, 5000, 7000, 9000, 9500, 800 };
+    pops[0].final_by_reason[REASON_RATE_LIMIT] = 30;
+    snprintf(pops[1].name, sizeof(pops[1].name), "paid");
+    s->pops = pops;
+    s->n_pops = 2;
 }
 
 struct measure_case {
@@ -292,6 +394,33 @@ static const struct measure_case measure_cases[] = {
     { "no samples fails lower", "p99(timeout) > 0", NAN, false, "no samples" },
     { "goodput", "goodput > 10/s", 15, true, "15/s" },
     { "retry amplification", "retry_amplification < 1.2", 1.25, false, "1.25" },
+    /* request level: shares of the 800 requests that ended */
+    { "requests denied", "requests.denied < 5%", 50.0 / 800, false, "6.25%" },
+    { "requests denied reason", "requests.denied(outage) < 5%", 20.0 / 800,
+      true, "2.5%" },
+    { "requests lost", "requests.lost < 1%", 10.0 / 800, false, "1.25%" },
+    { "requests count lost", "requests.count(lost) > 0", 10, true, "10" },
+    { "requests count ok", "requests.count(ok) >= 740", 740, true, "740" },
+    { "requests p99", "requests.p99 < 30s", 30500e6, false, "30.5s" },
+    { "requests p50 ok", "requests.p50(ok) < 1s", 850e6, true, "850ms" },
+    { "requests max reason", "requests.max(outage) < 1s", 600e6, true,
+      "600ms" },
+    { "attempts explicit", "attempts.denied(outage) < 5%", 0.04, true, "4%" },
+    /* one population */
+    { "population attempts", "population(free).denied < 25%", 0.2, true,
+      "20%" },
+    { "population requests",
+      "population(free).requests.denied(rate_limit) "
+      "< 10%",
+      30.0 / 200, false, "15%" },
+    { "population p99", "population(free).requests.p99(all) < 10s", 7000e6,
+      true, "7s" },
+    { "population attempt p50 ok", "population(free).p50(ok) < 1s", 21e6, true,
+      "21ms" },
+    { "population goodput", "population(free).goodput > 2/s", 2.4, true,
+      "2.4/s" },
+    { "population amplification", "population(free).retry_amplification < 2",
+      1.5, true, "1.5" },
 };
 
 #define N_MEASURE (sizeof(measure_cases) / sizeof(measure_cases[0]))
@@ -345,6 +474,41 @@ static void test_measure_bad_quantile(void **state)
     assert_true(isnan(v));
 }
 
+/* Rules the results cannot answer say why, and measure NaN (fail). */
+static void test_measure_explain(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool has_rq;
+        const char *why;
+    } cases[] = {
+        { "population(gold).denied < 5%", true,
+          "no population 'gold' in these results" },
+        { "requests.denied < 5%", false,
+          "summary.json: these results predate request-level records; run "
+          "again" },
+        { "population(free).requests.p99 < 1s", false,
+          "summary.json: these results predate request-level records; run "
+          "again" },
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct summary s;
+        struct expect_rule r;
+        char err[256], why[160];
+        double v = 0;
+        fixture(&s);
+        s.has_rq = cases[k].has_rq;
+        assert_int_equal(expect_parse(cases[k].text, &r, err, sizeof(err)),
+                         ERR_OK);
+        assert_int_equal(expect_measure_explain(&r, &s, &v, why, sizeof(why)),
+                         ERR_INVAL);
+        assert_true(isnan(v));
+        assert_string_equal(why, cases[k].why);
+        assert_false(expect_holds(&r, v));
+    }
+}
+
 static void test_fmt_small_rate(void **state)
 {
     (void)state;
@@ -359,7 +523,7 @@ static void test_fmt_small_rate(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_OK + N_BAD + N_HOLDS + N_MEASURE + 4];
+    struct CMUnitTest tests[N_OK + N_BAD + N_HOLDS + N_MEASURE + 5];
     size_t n = 0;
     for (size_t i = 0; i < N_OK; i++)
         tests[n++] = (struct CMUnitTest){ ok_cases[i].name, test_ok_case, NULL,
@@ -380,6 +544,8 @@ int main(void)
     tests[n++] =
         (struct CMUnitTest){ "measure unknown quantile",
                              test_measure_bad_quantile, NULL, NULL, NULL };
+    tests[n++] = (struct CMUnitTest){ "unmeasurable rules say why",
+                                      test_measure_explain, NULL, NULL, NULL };
     tests[n++] = (struct CMUnitTest){ "format tiny rates", test_fmt_small_rate,
                                       NULL, NULL, NULL };
     tests[n++] =

@@ -197,7 +197,7 @@ static void make_sc(struct sc_box *b, const char *path, double rate_per_s,
                                      .backoff = BACKOFF_CONSTANT,
                                      .backoff_base_ns = 1000000,
                                      .jitter = JITTER_NONE,
-                                     .honor_retry_after = true };
+                                     .retry_after = RETRY_AFTER_HONOR };
     sc->pops = p;
     sc->n_pops = 1;
     sc->n_accounts = 10;

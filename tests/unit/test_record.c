@@ -135,10 +135,10 @@ static void test_counts(void **state)
     rec_offered(r, 0, 100 * MS);
     rec_attempt(r, 0, REASON_RATE_LIMIT, 100 * MS, 100 * MS, 150 * MS);
     rec_attempt(r, 0, REASON_OK, 1200 * MS, 1200 * MS, 2100 * MS);
-    rec_final(r, 0, REASON_OK, 2100 * MS);
+    rec_request(r, 0, REASON_OK, 2, 100 * MS, 2100 * MS);
     rec_offered(r, 1, 1500 * MS);
     rec_attempt(r, 1, REASON_OUTAGE, 1500 * MS, 1500 * MS, 1510 * MS);
-    rec_final(r, 1, REASON_OUTAGE, 1510 * MS);
+    rec_request(r, 1, REASON_OUTAGE, 1, 1500 * MS, 1510 * MS);
 
     struct rec_counts c;
     rec_counts_get(r, -1, &c);
@@ -184,11 +184,11 @@ static void test_warmup_excluded(void **state)
     struct rec *r = mk(10 * S, S, 2 * S, 1, true);
     rec_offered(r, 0, 1 * S);
     rec_attempt(r, 0, REASON_OK, 1 * S, 1 * S, 1500 * MS); /* warm-up */
-    rec_final(r, 0, REASON_OK, 1500 * MS);
+    rec_request(r, 0, REASON_OK, 1, 1 * S, 1500 * MS);
     rec_transport_error(r, 1 * S);
     rec_offered(r, 0, 3 * S);
     rec_attempt(r, 0, REASON_OK, 3 * S, 3 * S + MS, 3 * S + 10 * MS);
-    rec_final(r, 0, REASON_OK, 3 * S + 10 * MS);
+    rec_request(r, 0, REASON_OK, 1, 3 * S, 3 * S + 10 * MS);
     struct rec_counts c;
     rec_counts_get(r, -1, &c);
     assert_int_equal(c.offered, 1);
@@ -207,9 +207,85 @@ static void test_warmup_excluded(void **state)
     rec_free(r);
 }
 
+/*
+ * The two levels, worked by hand.  Three requests of population 0 over a
+ * 10 s run with 1 s intervals, no warm-up:
+ *   A: first intended 1.0 s; attempt 1 rate_limit at 1.1 s; the server
+ *      says retry after 2 s, so attempt 2 is intended at 3.1 s and ok at
+ *      3.2 s.  End to end: 3.2 - 1.0 = 2.2 s, 2 attempts.
+ *   B: first intended 1.5 s, ok at 1.55 s: 50 ms, 1 attempt.
+ *   C: first intended 2.0 s; outage at 2.01 s, 2.51 s and 3.51 s (backoff
+ *      0.5 s, then 1 s), then no more retries: final outage at 3.51 s,
+ *      1.51 s end to end, 3 attempts.
+ * Attempts see at most 100 ms; the callers waited up to 2.2 s.
+ */
+static void test_requests(void **state)
+{
+    (void)state;
+    struct rec *r = mk(10 * S, S, 0, 1, false);
+    rec_attempt(r, 0, REASON_RATE_LIMIT, 1000 * MS, 1000 * MS, 1100 * MS);
+    rec_attempt(r, 0, REASON_OK, 3100 * MS, 3100 * MS, 3200 * MS);
+    assert_true(rec_request(r, 0, REASON_OK, 2, 1000 * MS, 3200 * MS));
+    rec_attempt(r, 0, REASON_OK, 1500 * MS, 1500 * MS, 1550 * MS);
+    assert_true(rec_request(r, 0, REASON_OK, 1, 1500 * MS, 1550 * MS));
+    rec_attempt(r, 0, REASON_OUTAGE, 2000 * MS, 2000 * MS, 2010 * MS);
+    rec_attempt(r, 0, REASON_OUTAGE, 2510 * MS, 2510 * MS, 2510 * MS);
+    rec_attempt(r, 0, REASON_OUTAGE, 3510 * MS, 3510 * MS, 3510 * MS);
+    assert_true(rec_request(r, 0, REASON_OUTAGE, 3, 2000 * MS, 3510 * MS));
+
+    /* attempt level: 6 attempts, none slower than 100 ms */
+    assert_int_equal(hist_count(rec_lat_all(r)), 6);
+    assert_int_equal(hist_max(rec_lat_all(r)), hi(100 * MS));
+    /* request level: 3 requests, ok ones 50 ms and 2.2 s */
+    const struct hist *ok = rec_lvl_lat(r, REC_REQUEST, REASON_OK);
+    assert_int_equal(hist_count(rec_lvl_lat_all(r, REC_REQUEST)), 3);
+    assert_int_equal(hist_count(ok), 2);
+    assert_int_equal(hist_min(ok), hist_index_lowest(hist_index_of(50 * MS)));
+    assert_int_equal(hist_max(ok), hi(2200 * MS));
+    assert_int_equal(hist_max(rec_lvl_lat(r, REC_REQUEST, REASON_OUTAGE)),
+                     hi(1510 * MS));
+    assert_int_equal(hist_count(rec_lvl_pop_ok(r, REC_REQUEST, 0)), 2);
+    assert_int_equal(hist_count(rec_lvl_pop_all(r, REC_REQUEST, 0)), 3);
+    /* attempts per request: 1, 2, 3 (as 1, 2, 3 us) */
+    assert_int_equal(hist_count(rec_tries(r)), 3);
+    assert_int_equal(hist_min(rec_tries(r)), 1 * HIST_UNIT_NS);
+    assert_int_equal(hist_max(rec_tries(r)), 3 * HIST_UNIT_NS);
+    assert_int_equal(hist_percentile(rec_tries(r), 50), 2 * HIST_UNIT_NS);
+
+    struct rec_counts c;
+    rec_counts_get(r, -1, &c);
+    assert_int_equal(c.final[REASON_OK], 2);
+    assert_int_equal(c.final[REASON_OUTAGE], 1);
+    /* series: final outcomes where the request started (A, B in 1 s; C in
+     * 2 s), request latency where it completed (B in 1 s, A and C in 3 s) */
+    rec_interval_counts(r, 1, &c);
+    assert_int_equal(c.final[REASON_OK], 2);
+    assert_int_equal(c.final[REASON_OUTAGE], 0);
+    rec_interval_counts(r, 2, &c);
+    assert_int_equal(c.final[REASON_OUTAGE], 1);
+    rec_interval_counts(r, 3, &c);
+    assert_int_equal(c.final[REASON_OK] + c.final[REASON_OUTAGE], 0);
+    struct hist h;
+    hist_init(&h);
+    rec_interval_lvl_lat_add(r, REC_REQUEST, 1, &h);
+    assert_int_equal(hist_count(&h), 1);
+    hist_reset(&h);
+    rec_interval_lvl_lat_add(r, REC_REQUEST, 3, &h);
+    assert_int_equal(hist_count(&h), 2);
+    assert_int_equal(hist_max(&h), hi(2200 * MS));
+    hist_fini(&h);
+
+    /* out of range end to end: counted, not recorded */
+    assert_false(rec_request(r, 0, REASON_OK, 1, 5 * S, 4 * S));
+    rec_counts_get(r, -1, &c);
+    assert_int_equal(c.final[REASON_OK], 3);
+    assert_int_equal(rec_dropped(r), 1);
+    rec_free(r);
+}
+
 /* Requests the generator lost: counted by kind beside the final outcomes
- * (warm-up excluded like them), absent from attempts and the series,
- * added by merge, cleared by reset; names as in summary.json. */
+ * (warm-up excluded like them), absent from attempts, in the series where they
+ * started, added by merge, cleared by reset; names as in summary.json. */
 static void test_lost(void **state)
 {
     (void)state;
@@ -219,13 +295,13 @@ static void test_lost(void **state)
     assert_string_equal(rec_lost_name(REC_ABANDONED_IN_FLIGHT),
                         "abandoned_in_flight");
     rec_offered(r, 0, 3 * S);
-    rec_final_lost(r, 0, REC_NOT_SENT, 4 * S);
+    rec_request_lost(r, 0, REC_NOT_SENT, 0, 3 * S);
     rec_offered(r, 1, 3 * S);
-    rec_final_lost(r, 1, REC_ABANDONED_IN_FLIGHT, 9 * S);
+    rec_request_lost(r, 1, REC_ABANDONED_IN_FLIGHT, 1, 3 * S);
     rec_offered(r, 1, 1 * S);
-    rec_final_lost(r, 1, REC_NOT_SENT, 1500 * MS); /* warm-up */
+    rec_request_lost(r, 1, REC_NOT_SENT, 0, 1 * S); /* warm-up */
     rec_offered(o, 1, 5 * S);
-    rec_final_lost(o, 1, REC_NOT_SENT, 6 * S);
+    rec_request_lost(o, 1, REC_NOT_SENT, 2, 5 * S);
     struct rec_counts c;
     rec_counts_get(r, -1, &c);
     assert_int_equal(c.offered, 2);
@@ -233,8 +309,17 @@ static void test_lost(void **state)
     assert_int_equal(c.lost[REC_ABANDONED_IN_FLIGHT], 1);
     for (int x = 0; x < REASON_COUNT; x++)
         assert_int_equal(c.outcome[x] + c.final[x], 0);
+    /* the series counts them where they started (warm-up included) */
+    rec_interval_counts(r, 3, &c);
+    assert_int_equal(c.lost[REC_NOT_SENT], 1);
+    assert_int_equal(c.lost[REC_ABANDONED_IN_FLIGHT], 1);
+    rec_interval_counts(r, 1, &c);
+    assert_int_equal(c.lost[REC_NOT_SENT], 1);
     rec_interval_counts(r, 4, &c);
     assert_int_equal(c.lost[REC_NOT_SENT], 0);
+    /* no latency (no answer); attempts per request 0 and 1 */
+    assert_int_equal(hist_count(rec_lvl_lat_all(r, REC_REQUEST)), 0);
+    assert_int_equal(hist_count(rec_tries(r)), 2);
     assert_int_equal(rec_merge(r, o), ERR_OK);
     rec_counts_get(r, 1, &c);
     assert_int_equal(c.lost[REC_NOT_SENT], 1);
@@ -351,10 +436,13 @@ static void test_memory_flat(void **state)
     /* 4x the requests: the same buckets, only counts that need one more
      * varint byte (at most one per bucket per interval) */
     assert_true(small <= large && large <= small + 600 * 10);
-    /* 600 intervals: dense histograms (fixed) + <= 10 buckets x <= 4 bytes
-     * per interval; far within a few MB beyond the fixed part */
-    size_t fixed = (2 + 2 * 2 + REASON_COUNT + 1) * HIST_COUNTS_LEN * 8;
-    assert_true(large - fixed < 256 * 1024);
+    /* 600 intervals: dense histograms (fixed) + a row of counters (at
+     * most SCN_REC_ROW_BYTES) + <= 10 buckets x <= 4 bytes per interval */
+    size_t fixed =
+        (REC_LEVELS * (2 + 2 * 2 + REASON_COUNT + 1) + 1) * HIST_COUNTS_LEN *
+            8 +
+        REC_LEVELS * 2 * HIST_COUNTS_LEN * 4; /* the slots' touched lists */
+    assert_true(large - fixed < 600 * (SCN_REC_ROW_BYTES + 10 * 4) + 4096);
 }
 
 /* ---- merge
@@ -422,7 +510,7 @@ static void feed(struct rec **shards, size_t n_shards, struct rec *all,
         for (int t = 0; t < 2; t++) {
             rec_offered(targets[t], pop, intended);
             rec_attempt(targets[t], pop, o, intended, sent, done);
-            rec_final(targets[t], pop, o, done);
+            rec_request(targets[t], pop, o, 1 + k % 3, intended, done);
             if (k % 97 == 0)
                 rec_transport_error(targets[t], done);
         }
@@ -588,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_partial_last_interval),
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_warmup_excluded),
+        cmocka_unit_test(test_requests),
         cmocka_unit_test(test_lost),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_gauges),

@@ -70,13 +70,14 @@ static void feed(struct rec **shards, size_t n_shards, struct rec *all)
             rec_offered(t[i], pop, intended);
             /* live: a few the generator lost (never sent, or no answer) */
             if (rec_config(t[i])->live && (k % 97 == 0 || k % 89 == 0)) {
-                rec_final_lost(
-                    t[i], pop,
-                    k % 97 == 0 ? REC_NOT_SENT : REC_ABANDONED_IN_FLIGHT, done);
+                rec_request_lost(t[i], pop,
+                                 k % 97 == 0 ? REC_NOT_SENT
+                                             : REC_ABANDONED_IN_FLIGHT,
+                                 k % 97 == 0 ? 0 : 1, intended);
                 continue;
             }
             rec_attempt(t[i], pop, o, intended, sent, done);
-            rec_final(t[i], pop, o, done);
+            rec_request(t[i], pop, o, 1 + k % 3, intended, done);
             /* gauges add across shards: set them in shard 0 only, so the
              * merged sum equals the single recorder's last value */
             if (k % (int)(50 * n_shards) == 0)
@@ -628,9 +629,10 @@ static void test_tgh_roundtrip(void **state)
 
 /* A small valid file, mutated row by row below. */
 static const char *tgh_ok =
-    "tollgate-histograms 1\n"
+    "tollgate-histograms 2\n"
     "outcomes ok rate_limit\n"
     "gauges in_flight\n"
+    "lost not_sent abandoned_in_flight\n"
     "duration_ns 10000000000\ninterval_ns 1000000000\nwarmup_ns 0\n"
     "live 0\nend_ns 10000000000\ncomplete 1\ndropped 0\n"
     "transport_errors 0\nlate 0\npops 1\npop 0 all users\n"
@@ -640,7 +642,12 @@ static const char *tgh_ok =
     "hist outcome rate_limit 1 5007:1\n"
     "hist pop_all 0 2 5000:2 7:1\n"
     "hist pop_ok 0 1 5000:2\n"
+    "hist req_all 2 6000:2 7:1\n"
+    "hist req_outcome ok 1 6000:2\n"
+    "hist req_pop_ok 0 1 6000:2\n"
+    "hist tries 2 1:2 2:1\n"
     "iv 2 3 0 1 4 2 1 | 2 5000:2 7:1\n"
+    "ivreq 2 2 1 0 0 | 2 6000:2 7:1\n"
     "end\n";
 
 struct tgh_case {
@@ -652,7 +659,17 @@ struct tgh_case {
 static const struct tgh_case tgh_cases[] = {
     { "valid file", "", "", ERR_OK },
     { "wrong magic", "tollgate-histograms", "tollgate-histogram", ERR_PARSE },
-    { "future version", "histograms 1", "histograms 2", ERR_PARSE },
+    { "future version", "histograms 2", "histograms 3", ERR_PARSE },
+    { "format 1 (no requests)", "histograms 2", "histograms 1", ERR_PARSE },
+    { "unknown lost column", "lost not_sent", "lost not_send", ERR_PARSE },
+    { "missing lost line", "lost not_sent abandoned_in_flight\n", "",
+      ERR_PARSE },
+    { "unknown request histogram", "hist req_all", "hist req_service",
+      ERR_PARSE },
+    { "request pop out of range", "req_pop_ok 0", "req_pop_ok 1", ERR_PARSE },
+    { "ivreq short", "ivreq 2 2 1 0 0 |", "ivreq 2 2 1 0 |", ERR_PARSE },
+    { "ivreq negative", "ivreq 2 2 1 0 0", "ivreq 2 2 -1 0 0", ERR_PARSE },
+    { "ivreq beyond duration", "ivreq 2 ", "ivreq 10 ", ERR_PARSE },
     { "unknown outcome id", "ok rate_limit", "ok rate_limited", ERR_PARSE },
     { "unknown gauge", "gauges in_flight", "gauges in_flite", ERR_PARSE },
     { "missing key", "warmup_ns 0\n", "", ERR_PARSE },
@@ -722,6 +739,15 @@ static void test_tgh_case(void **state)
         rec_interval_gauges(r, 2, g, NULL);
         assert_true(g[REC_G_IN_FLIGHT] == 4);
         assert_int_equal(hist_count(rec_lat(r, REASON_OK)), 2);
+        assert_int_equal(cnt.final[REASON_OK], 2);
+        assert_int_equal(cnt.final[REASON_RATE_LIMIT], 1);
+        assert_int_equal(hist_count(rec_lvl_lat(r, REC_REQUEST, REASON_OK)), 2);
+        assert_int_equal(hist_count(rec_tries(r)), 3);
+        struct hist h;
+        hist_init(&h);
+        rec_interval_lvl_lat_add(r, REC_REQUEST, 2, &h);
+        assert_int_equal(hist_count(&h), 3);
+        hist_fini(&h);
         rec_counts_get(r, 0, &cnt);
         bool lost = strstr(c->to, "poplost") != NULL;
         assert_int_equal(cnt.lost[REC_NOT_SENT], lost ? 4 : 0);

@@ -515,9 +515,9 @@ static const struct limit_case limit_cases[] = {
       "limiter state each, more than 80000000: use at most 8000000 "
       "accounts" },
     { "run recorders too big", L_RUN_MEMORY, 9,
-      "run keeps a recorder of ~68 MB per worker thread (1 populations, "
-      "200000 time-series rows): 64 threads need ~4378 MB, more than the "
-      "limit of 2048 MB: use at most 29 threads" },
+      "run keeps a recorder of ~136 MB per worker thread (1 populations, "
+      "200000 time-series rows): 64 threads need ~8744 MB, more than the "
+      "limit of 2048 MB: use at most 14 threads" },
     /* 4500 subdivision codes: interning each by a scan of the others (and
      * a realloc per code) took 14 s of CPU for 96000 */
     { "too many regions", L_REGIONS, 8,
@@ -1116,7 +1116,7 @@ static void test_defaults(void **state)
     assert_int_equal(pop->client.backoff_base_ns, 500 * NS_PER_MS);
     assert_int_equal(pop->client.backoff_cap_ns, 20 * NS_PER_S);
     assert_int_equal(pop->client.jitter, JITTER_FULL);
-    assert_true(pop->client.honor_retry_after);
+    assert_int_equal(pop->client.retry_after, RETRY_AFTER_OPENAI);
     assert_int_equal(pop->phases[0].diurnal_period_ns, 86400 * NS_PER_S);
     assert_true(pop->phases[0].diurnal_amplitude == 0);
     /* live: defaults filled although there is no live: section. */
@@ -1565,7 +1565,7 @@ static void test_full_accounts(const struct scenario *sc)
     assert_int_equal(h->client.retry_max, 2);
     assert_int_equal(h->client.backoff, BACKOFF_LINEAR);
     assert_int_equal(h->client.jitter, JITTER_EQUAL);
-    assert_false(h->client.honor_retry_after);
+    assert_int_equal(h->client.retry_after, RETRY_AFTER_IGNORE);
     assert_int_equal(b->first_account, 1000);
     assert_int_equal(sc->n_accounts, 1005);
     assert_int_equal(b->regions.n, 2);
