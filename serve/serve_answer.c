@@ -83,6 +83,23 @@ static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
     add_i64_header(r, "retry-after-ms", (retry_ns + 999999) / 1000000);
 }
 
+/* A success in a response of its own, with the IETF draft fields too
+ * (live.ietf_ratelimit): RateLimit changes with every answer, so the
+ * kept response's partial update does not apply. */
+static enum MHD_Result answer_ok_fresh(struct sreq *q,
+                                       const struct serve_reply_ok *ok,
+                                       const struct serve_rl_vals *a)
+{
+    size_t n = serve_reply_success(NULL, 0, ok);
+    char *body = xmalloc(n + 1);
+    serve_reply_success(body, n + 1, ok);
+    struct serve_rl_text h;
+    serve_rl_format(&h, a, 0);
+    struct MHD_Response *r = serve_rl_response(take_response(body, n), &h);
+    serve_rl_ietf(r, q->s->sc, &q->call.dec);
+    return queue_and_drop(q->conn, 200, r);
+}
+
 /* A success, in the connection's kept response (serve_kept.h). */
 static enum MHD_Result answer_ok(struct sreq *q)
 {
@@ -99,6 +116,8 @@ static enum MHD_Result answer_ok(struct sreq *q)
     struct serve_rl_vals a;
     serve_rl_vals_of(&a, &q->call.dec, serve_reply_dialect(q->route), now_s,
                      (int64_t)ok.id);
+    if (q->s->sc->live.ietf_ratelimit)
+        return answer_ok_fresh(q, &ok, &a);
     return serve_kept_answer(&conn_state(q->conn)->kept, q->conn, &ok, now_s,
                              &a);
 }
@@ -170,6 +189,8 @@ enum MHD_Result serve_answer_api(struct sreq *q)
                      (int64_t)time(NULL), id);
     serve_rl_format(&h, &a, 0);
     struct MHD_Response *r = serve_rl_response(error_response(q, &status), &h);
+    if (q->s->sc->live.ietf_ratelimit)
+        serve_rl_ietf(r, q->s->sc, &q->call.dec);
     if (reason_retryable(q->call.outcome))
         add_retry_headers(r, q->call.retry_ns);
     return queue_and_drop(q->conn, status, r);

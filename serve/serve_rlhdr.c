@@ -5,6 +5,7 @@
  */
 #include "serve/serve_rlhdr.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const serve_rl_names[2][SERVE_RL_COUNT] = {
@@ -98,4 +99,47 @@ struct MHD_Response *serve_rl_response(struct MHD_Response *r,
     MHD_add_response_header(r, "Content-Type", "application/json");
     serve_rl_add(r, t, 0);
     return r;
+}
+
+/* The tier's first limit of kind (the one d's req / tok describe). */
+static const struct scn_limit *first_limit(const struct scn_tier *t,
+                                           enum limit_kind kind)
+{
+    for (size_t i = 0; i < t->n_limits; i++)
+        if (t->limits[i].kind == kind)
+            return &t->limits[i];
+    return NULL;
+}
+
+/* Appends one member of each field for limit l with header values h. */
+static void ietf_member(char *pol, size_t pol_len, char *now, size_t now_len,
+                        const struct scn_limit *l, const struct policy_hdr *h)
+{
+    const char *sep = pol[0] != '\0' ? ", " : "";
+    const char *qu = l->kind == LIMIT_TOKENS ? ";qu=\"tokens\"" : "";
+    size_t n = strlen(pol), m = strlen(now);
+    int64_t t_s = h->reset_ns <= 0 ? 0 : (h->reset_ns + 999999999) / 1000000000;
+    snprintf(pol + n, pol_len - n, "%s\"%s\";q=%lld;w=%lld%s", sep, l->name,
+             (long long)h->limit, (long long)(l->per_ns / 1000000000), qu);
+    snprintf(now + m, now_len - m, "%s\"%s\";r=%lld;t=%lld", sep, l->name,
+             (long long)(h->remaining < 0 ? 0 : h->remaining), (long long)t_s);
+}
+
+void serve_rl_ietf(struct MHD_Response *r, const struct scenario *sc,
+                   const struct policy_decision *d)
+{
+    if (d->tier < 0 || (size_t)d->tier >= sc->policy.n_tiers)
+        return;
+    const struct scn_tier *t = &sc->policy.tiers[d->tier];
+    char pol[2 * (SCN_MAX_NAME + 64)] = "", now[2 * (SCN_MAX_NAME + 64)] = "";
+    const struct scn_limit *lr = first_limit(t, LIMIT_REQUESTS);
+    const struct scn_limit *lt = first_limit(t, LIMIT_TOKENS);
+    if (d->req.present && lr != NULL)
+        ietf_member(pol, sizeof(pol), now, sizeof(now), lr, &d->req);
+    if (d->tok.present && lt != NULL)
+        ietf_member(pol, sizeof(pol), now, sizeof(now), lt, &d->tok);
+    if (pol[0] == '\0')
+        return;
+    MHD_add_response_header(r, "RateLimit-Policy", pol);
+    MHD_add_response_header(r, "RateLimit", now);
 }

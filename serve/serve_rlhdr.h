@@ -84,6 +84,20 @@ void serve_rl_format(struct serve_rl_text *t, const struct serve_rl_vals *a,
 void serve_rl_add(struct MHD_Response *r, const struct serve_rl_text *t,
                   int from);
 
+/*
+ * The IETF draft fields (draft-ietf-httpapi-ratelimit-headers; scenario
+ * switch live.ietf_ratelimit) for decision d of scenario sc, added to r:
+ *   RateLimit-Policy: "rpm";q=3;w=60, "tpm";q=40000;w=60;qu="tokens"
+ *   RateLimit: "rpm";r=2;t=20, "tpm";r=39800;t=1
+ * one member per limit the other families describe (the tier's first
+ * request and token limits), named by the limit; q the amount in force,
+ * w its window in seconds, r remaining, t seconds to reset (rounded up).
+ * "tokens" is not a quota unit the draft registers.  Nothing is added
+ * when the tier has neither limit.
+ */
+void serve_rl_ietf(struct MHD_Response *r, const struct scenario *sc,
+                   const struct policy_decision *d);
+
 /* A new API response: adds Content-Type (JSON), then all of t's headers;
  * returns r. */
 struct MHD_Response *serve_rl_response(struct MHD_Response *r,

@@ -384,6 +384,8 @@ struct scn_live {
     int64_t threads;     /* default 2 */
     int64_t timeout_ns;  /* default 30s */
     char *region_header; /* default "X-Client-Region" */
+    bool ietf_ratelimit; /* serve also sends the IETF draft RateLimit and
+                            RateLimit-Policy fields; default false */
     enum classify_kind classify;
     struct scn_classify_rule *rules;
     size_t n_rules;

@@ -501,6 +501,8 @@ static void write_live(FILE *f, const struct scenario *sc)
     kv_int(f, 2, "threads", l->threads);
     kv_dur(f, 2, "timeout", l->timeout_ns);
     kv_text(f, sc, 2, "region_header", &l->region_header);
+    if (l->ietf_ratelimit)
+        kv(f, 2, "ietf_ratelimit", "true");
     if (l->classify == CLASSIFY_RULES)
         write_rules(f, sc);
     else

@@ -297,4 +297,17 @@ for f in timeseries.csv latency.hgrm histograms.tgh scenario.yaml; do
     check "results: $f" test -s "$WORK/out/$f"
 done
 
+# --- the IETF draft fields, when the scenario asks for them -------------------
+{ cat "$SRC/tests/integration/serve/reasons.yaml"; echo "live: { ietf_ratelimit: true }"; } >"$WORK/ietf.yaml"
+serve_start "$WORK/ietf.yaml" --stop-after 60s
+chat "$(key 9)" "$CHAT"
+check "ietf: ok 200" status_is 200
+check "ietf: RateLimit-Policy" hdr_has 'RateLimit-Policy: "rpm";q=1000;w=60'
+check "ietf: RateLimit" hdr_match '^RateLimit: "rpm";r=[0-9]+;t=[0-9]+$'
+check "ietf: the dialect's family too" hdr_has 'x-ratelimit-limit-requests: 1000'
+chat "$(key 0)" "$CHAT"
+chat "$(key 0)" "$CHAT"
+check "ietf: denial has them, 0 left" hdr_match '^RateLimit: "rpm";r=0;t=[0-9]+$'
+serve_stop
+
 finish

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/scenario/scenario.h"
 #include "serve/serve_rlhdr.h"
 
 #define MS 1000000LL
@@ -220,11 +221,63 @@ static void test_response(void **state)
     MHD_destroy_response(r);
 }
 
+/* The IETF draft fields (live.ietf_ratelimit): one member per limit the
+ * other families describe, named by the limit.  rpm 3/min with 2 left and
+ * 20 s to reset, tpm 40000/min with 39800 left and 0.3 s (t rounds up to
+ * 1): RateLimit-Policy "rpm";q=3;w=60, "tpm";q=40000;w=60;qu="tokens" and
+ * RateLimit "rpm";r=2;t=20, "tpm";r=39800;t=1.  A tier without limits
+ * gets neither field. */
+static void test_ietf(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "name: ietf\n"
+        "duration: 1m\n"
+        "policy:\n"
+        "  tiers:\n"
+        "    t: { limits: [ { name: rpm, requests: 3, per: 1m }, "
+        "{ name: tpm, tokens: 40000, per: 1m } ] }\n"
+        "    free: {}\n"
+        "accounts:\n"
+        "  - { name: p, count: 1, tier: t, traffic: { phases: [ { for: 1m, "
+        "rate: 1/s } ] } }\n"
+        "live: { ietf_ratelimit: true }\n";
+    struct scenario *sc = NULL;
+    struct scn_diags dg;
+    scn_diags_init(&dg, "ietf");
+    assert_int_equal(
+        scn_parse_buffer("ietf.yaml", yaml, strlen(yaml), NULL, 0, &sc, &dg),
+        ERR_OK);
+    scn_diags_fini(&dg);
+    assert_true(sc->live.ietf_ratelimit);
+    struct policy_decision d;
+    memset(&d, 0, sizeof(d));
+    d.tier = 0;
+    d.req = (struct policy_hdr){ true, 3, 2, 20 * 1000 * MS };
+    d.tok = (struct policy_hdr){ true, 40000, 39800, 300 * MS };
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    serve_rl_ietf(r, sc, &d);
+    assert_string_equal(MHD_get_response_header(r, "RateLimit-Policy"),
+                        "\"rpm\";q=3;w=60, \"tpm\";q=40000;w=60;qu=\"tokens\"");
+    assert_string_equal(MHD_get_response_header(r, "RateLimit"),
+                        "\"rpm\";r=2;t=20, \"tpm\";r=39800;t=1");
+    MHD_destroy_response(r);
+    d.tier = 1;
+    d.req.present = d.tok.present = false;
+    r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    serve_rl_ietf(r, sc, &d);
+    assert_null(MHD_get_response_header(r, "RateLimit-Policy"));
+    assert_null(MHD_get_response_header(r, "RateLimit"));
+    MHD_destroy_response(r);
+    scn_free(sc);
+}
+
 int main(void)
 {
     enum { N = sizeof(vals_cases) / sizeof(vals_cases[0]) };
     enum { NR = sizeof(rfc_cases) / sizeof(rfc_cases[0]) };
-    struct CMUnitTest tests[N + NR + 3];
+    struct CMUnitTest tests[N + NR + 4];
     size_t n = 0;
     for (size_t i = 0; i < NR; i++)
         tests[n++] = (struct CMUnitTest){ rfc_cases[i].name, test_rfc_case,
@@ -235,5 +288,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_format_from);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_response);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ietf);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
