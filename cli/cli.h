@@ -24,9 +24,11 @@
 
 enum cli_exit {
     EXIT_OK = 0,
-    EXIT_EXPECT = 1, /* expectations failed (check, compare, --check) */
-    EXIT_USAGE = 2,  /* usage error or invalid scenario */
-    EXIT_RUNTIME = 3 /* target unreachable, I/O error */
+    EXIT_EXPECT = 1,       /* expectations failed (check, compare, --check) */
+    EXIT_USAGE = 2,        /* usage error or invalid scenario */
+    EXIT_RUNTIME = 3,      /* target unreachable, I/O error */
+    EXIT_SIGNAL_BASE = 128 /* + the signal: sim or run interrupted (130
+                              Ctrl-C, 143 SIGTERM), results written */
 };
 
 /* Returned by a step that is not the last: go on with the next one. */

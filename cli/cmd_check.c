@@ -22,12 +22,17 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: tollgate check DIR [--junit FILE]\n\n"
+    fprintf(out, "Usage: tollgate check DIR [--junit FILE] "
+                 "[--accept-incomplete]\n\n"
                  "Evaluates the expect: rules of DIR/scenario.yaml against "
                  "DIR/summary.json,\nprints each rule with its measured value "
                  "and PASS/FAIL, then a count.\n\n"
                  "  --junit FILE  also write a JUnit XML report (one testcase "
                  "per rule)\n"
+                 "  --accept-incomplete\n"
+                 "                judge results that are not complete "
+                 "(stopped early, answers\n"
+                 "                missing); by default they fail\n"
                  "  -h, --help    this help\n\n"
                  "Example (a CI gate on a simulation):\n"
                  "  tollgate sim scenarios/free-tier-exhaustion.yaml -q -o "
@@ -67,16 +72,18 @@ static int load(const char *dir, struct scenario **sc, struct summary *s)
     return e == ERR_OK ? EXIT_OK : input_status(e);
 }
 
-enum { OPT_JUNIT = 256 };
+enum { OPT_JUNIT = 256, OPT_ACCEPT_INCOMPLETE };
 
-static const struct option longopts[] = { { "junit", required_argument, NULL,
-                                            OPT_JUNIT },
-                                          { "help", no_argument, NULL, 'h' },
-                                          { NULL, 0, NULL, 0 } };
+static const struct option longopts[] = {
+    { "junit", required_argument, NULL, OPT_JUNIT },
+    { "accept-incomplete", no_argument, NULL, OPT_ACCEPT_INCOMPLETE },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
 
 /* Returns CLI_CONTINUE to go on, or an exit status. */
 static int parse_args(int argc, char **argv, const char **dir,
-                      const char **junit)
+                      const char **junit, bool *accept_incomplete)
 {
     struct args a;
     args_init(&a, "check", argc, argv, "h", longopts);
@@ -84,6 +91,7 @@ static int parse_args(int argc, char **argv, const char **dir,
         switch (c) {
         case 'h': usage(stdout); return EXIT_OK;
         case OPT_JUNIT: *junit = a.arg; break;
+        case OPT_ACCEPT_INCOMPLETE: *accept_incomplete = true; break;
         case ARGS_OPERAND:
             if (*dir != NULL)
                 return args_fail(&a, "one results directory only ('%s')",
@@ -103,7 +111,8 @@ static int parse_args(int argc, char **argv, const char **dir,
 int cmd_check(int argc, char **argv)
 {
     const char *dir = NULL, *junit = NULL;
-    int status = parse_args(argc, argv, &dir, &junit);
+    bool accept_incomplete = false;
+    int status = parse_args(argc, argv, &dir, &junit, &accept_incomplete);
     if (status != CLI_CONTINUE)
         return status;
     struct scenario *sc = NULL;
@@ -116,7 +125,7 @@ int cmd_check(int argc, char **argv)
                     "tollgate check: warning: summary.json is for '%s', "
                     "scenario.yaml for '%s'\n",
                     s.scenario, sc->name);
-        rc = report_check(sc, &s, stdout, junit);
+        rc = report_check(sc, &s, stdout, junit, accept_incomplete);
     }
     scn_free(sc);
     summary_fini(&s);

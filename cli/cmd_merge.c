@@ -145,7 +145,7 @@ static int check(const struct merge_opts *o, const struct summary *s)
         scn_diags_print(&d, stderr);
         rc = EXIT_USAGE;
     } else {
-        rc = report_check(sc, s, stdout, o->junit);
+        rc = report_check(sc, s, stdout, o->junit, false);
     }
     scn_free(sc);
     scn_diags_fini(&d);

@@ -11,8 +11,12 @@
  *  - the reasons that occur and the scenario name are passed in, which
  *    saves the scripts a scan per reason.
  * gnuplot runs as a child process (fork + execvp, no shell), one per
- * chart.  The scripts are found through $TOLLGATE_PLOTS, then next to the
- * binary (../plots, ../../plots, ../share/tollgate/plots), then ./plots.
+ * chart.  The scripts are found through $TOLLGATE_PLOTS (the scripts'
+ * folder) or $TOLLGATE_DATADIR (its plots/), which when set must hold them;
+ * else relative to the binary's own path (/proc/self/exe): the installed
+ * data directory (TOLLGATE_REL_DATADIR, ../share/tollgate by default, so a
+ * moved install still works), the build tree's plots link, ../plots and
+ * ../../plots of a binary built in the source tree; then ./plots.
  * Exit: 0 all charts written, 2 usage, 3 gnuplot missing or failing, or
  * unreadable results.
  */
@@ -74,7 +78,9 @@ static void usage(FILE *out)
             "results/ft\n"
             "  tollgate plot results/ft --format svg   # "
             "results/ft/plots/denials.svg, ...\n\n"
-            "The scripts are in plots/ and run by hand too:\n"
+            "The scripts are in plots/ of the source tree or "
+            "share/tollgate/plots of an\ninstall ($TOLLGATE_DATADIR/plots "
+            "when set) and run by hand too:\n"
             "  gnuplot -e \"dir='results/x'\" plots/denials.gp\n"
             "Needs gnuplot (Debian/Ubuntu package gnuplot-nox).  Exit "
             "status: 0 ok, 2 usage,\n3 gnuplot missing or failed, or "
@@ -163,15 +169,31 @@ static bool scripts_in(const char *dir)
     return fmt_path(p, sizeof(p), "%s/denials.gp", dir) && is_file(p, false);
 }
 
+#ifndef TOLLGATE_REL_DATADIR
+#define TOLLGATE_REL_DATADIR "../share/tollgate"
+#endif
+
+/* The environment override, when set: $TOLLGATE_PLOTS, else
+ * $TOLLGATE_DATADIR/plots.  Returns false when neither is set. */
+static bool env_scripts(char *out, size_t len)
+{
+    const char *plots = getenv("TOLLGATE_PLOTS");
+    const char *data = getenv("TOLLGATE_DATADIR");
+    if (plots && *plots)
+        snprintf(out, len, "%s", plots);
+    else if (data && *data)
+        snprintf(out, len, "%s/plots", data);
+    else
+        return false;
+    return true;
+}
+
 static bool find_scripts(char *out, size_t len)
 {
-    static const char *const rel[] = { "../plots", "../../plots",
-                                       "../share/tollgate/plots" };
-    const char *env = getenv("TOLLGATE_PLOTS");
-    if (env && *env) {
-        snprintf(out, len, "%s", env);
-        return scripts_in(out);
-    }
+    static const char *const rel[] = { TOLLGATE_REL_DATADIR "/plots", "plots",
+                                       "../plots", "../../plots" };
+    if (env_scripts(out, len))
+        return scripts_in(out); /* an override that is wrong is an error */
     char exe[PATH_LEN];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
@@ -371,11 +393,22 @@ static int draw(const char *scripts, const char *chart, const char *vars,
     return EXIT_OK;
 }
 
+/* A comparison directory (tollgate compare -o DIR): compare.csv and no
+ * run's results. */
+static bool comparison_only(const char *dir)
+{
+    char ts[PATH_LEN], cmp[PATH_LEN];
+    snprintf(ts, sizeof(ts), "%s/%s", dir, RESULTS_TIMESERIES);
+    snprintf(cmp, sizeof(cmp), "%s/compare.csv", dir);
+    return !is_file(ts, false) && is_file(cmp, false);
+}
+
 static int prepare(const struct opts *o, char *outdir, size_t len)
 {
     char ts[PATH_LEN];
     snprintf(ts, sizeof(ts), "%s/%s", o->dir, RESULTS_TIMESERIES);
-    if (!is_file(ts, false)) {
+    bool cmp_only = comparison_only(o->dir);
+    if (!cmp_only && !is_file(ts, false)) {
         fprintf(stderr,
                 "tollgate plot: cannot read %s (is %s a results "
                 "directory?)\n",
@@ -391,7 +424,7 @@ static int prepare(const struct opts *o, char *outdir, size_t len)
                 strerror(errno));
         return EXIT_RUNTIME;
     }
-    if (write_outcome_hgrms(o->dir, outdir) != ERR_OK)
+    if (!cmp_only && write_outcome_hgrms(o->dir, outdir) != ERR_OK)
         return EXIT_RUNTIME;
     return EXIT_OK;
 }
@@ -411,8 +444,17 @@ int cmd_plot(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     if (!find_scripts(scripts, sizeof(scripts))) {
-        fprintf(stderr, "tollgate plot: chart scripts not found (looked in "
-                        "$TOLLGATE_PLOTS, next to the binary and ./plots)\n");
+        if (env_scripts(scripts, sizeof(scripts)))
+            fprintf(stderr,
+                    "tollgate plot: no chart scripts in %s (from "
+                    "$TOLLGATE_PLOTS or $TOLLGATE_DATADIR)\n",
+                    scripts);
+        else
+            fprintf(stderr,
+                    "tollgate plot: chart scripts not found (looked "
+                    "in %s/plots and plots/ next to the binary, "
+                    "and ./plots); set TOLLGATE_DATADIR\n",
+                    TOLLGATE_REL_DATADIR);
         return EXIT_RUNTIME;
     }
     rc = prepare(&o, outdir, sizeof(outdir));
@@ -430,8 +472,10 @@ int cmd_plot(int argc, char **argv)
     if (occurring_reasons(o.dir, reasons, sizeof(reasons)))
         add_var(vars, sizeof(vars), "reasons", reasons);
     fflush(stdout);
+    bool cmp_only = comparison_only(o.dir);
     for (size_t i = 0; i < N_CHARTS; i++) {
-        if (!has_input(o.dir, charts[i]))
+        if (!has_input(o.dir, charts[i]) ||
+            (cmp_only && strcmp(charts[i], "compare") != 0))
             continue;
         if (draw(scripts, charts[i], vars, outdir, o.fmt) != EXIT_OK)
             rc = EXIT_RUNTIME;

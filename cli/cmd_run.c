@@ -47,7 +47,8 @@ struct run_opts {
     int64_t start_at_ns;          /* --start-at, ns since the epoch */
     bool late_ok;
     struct opts_sets sets; /* --set */
-    bool insecure, check, quiet;
+    const char *junit;     /* --junit FILE (implies --check) */
+    bool insecure, check, quiet, accept_incomplete;
 };
 
 static void usage(FILE *out)
@@ -59,7 +60,8 @@ static void usage(FILE *out)
             "         [--shard I/N|auto/N] [--start-at TIME [--late-ok]] "
             "[--seed N]\n"
             "         [--drain D] [--set KEY=VALUE]... [--insecure] [--check] "
-            "[-q]\n\n"
+            "[--junit FILE]\n"
+            "         [--accept-incomplete] [-q]\n\n"
             "Sends the scenario's requests to a live endpoint at their "
             "intended times\n(open loop; closed-loop populations as "
             "users with think time) and records\nevery outcome by "
@@ -106,6 +108,12 @@ static void usage(FILE *out)
             "  --insecure          do not verify TLS certificates\n"
             "  --check             evaluate expect: rules (exit 1 on "
             "failure)\n"
+            "  --junit FILE        also write the verdicts as JUnit XML "
+            "(implies --check)\n"
+            "  --accept-incomplete an interrupted run is not a failure: exit "
+            "as if complete\n"
+            "                      and let --check judge the partial "
+            "results\n"
             "  -q, --quiet         no progress line\n"
             "  -h, --help          this help\n\n"
             "Ctrl-C (or SIGTERM) stops the run at once: requests still in "
@@ -120,7 +128,9 @@ static void usage(FILE *out)
             "http://127.0.0.1:8080 \\\n"
             "      --duration 30s --connections 32 --check\n\n"
             "Exit status: 0 ok, 1 expectations failed, 2 usage or invalid "
-            "scenario,\n3 target unreachable or I/O error.\n");
+            "scenario,\n3 target unreachable or I/O error, 130 (Ctrl-C) or "
+            "143 (SIGTERM) when\ninterrupted, after writing the partial "
+            "results (0 or the check's status with\n--accept-incomplete).\n");
 }
 
 static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
@@ -147,7 +157,9 @@ enum {
     OPT_DRAIN,
     OPT_SET,
     OPT_INSECURE,
-    OPT_CHECK
+    OPT_CHECK,
+    OPT_JUNIT,
+    OPT_ACCEPT_INCOMPLETE
 };
 
 static const struct option longopts[] = {
@@ -165,6 +177,8 @@ static const struct option longopts[] = {
     { "set", required_argument, NULL, OPT_SET },
     { "insecure", no_argument, NULL, OPT_INSECURE },
     { "check", no_argument, NULL, OPT_CHECK },
+    { "junit", required_argument, NULL, OPT_JUNIT },
+    { "accept-incomplete", no_argument, NULL, OPT_ACCEPT_INCOMPLETE },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -218,6 +232,11 @@ static int take(struct run_opts *o, const struct args *a, int c)
     case 'q': o->quiet = true; break;
     case OPT_INSECURE: o->insecure = true; break;
     case OPT_CHECK: o->check = true; break;
+    case OPT_JUNIT:
+        o->junit = a->arg;
+        o->check = true;
+        break;
+    case OPT_ACCEPT_INCOMPLETE: o->accept_incomplete = true; break;
     case OPT_LATE_OK: o->late_ok = true; break;
     case OPT_TARGET: o->target = a->arg; break;
     case 'o': o->out_dir = a->arg; break;
@@ -712,7 +731,11 @@ static int finish(struct run_ctx *c, const struct lg_stats *st)
     } else {
         print_report(&s, st, c->connections, c->dir);
         if (c->o.check)
-            status = report_check(c->sc, &s, stdout, NULL);
+            status = report_check(c->sc, &s, stdout, c->o.junit,
+                                  c->o.accept_incomplete);
+        if (status != EXIT_RUNTIME && st->stopped && !c->o.accept_incomplete &&
+            signals_caught() > 0)
+            status = EXIT_SIGNAL_BASE + signals_caught();
     }
     summary_fini(&s);
     return status;

@@ -42,7 +42,8 @@ struct sim_opts {
     const char *duration;
     long replications;
     struct opts_sets sets; /* --set, --seed, --duration overrides */
-    bool check, quiet;
+    const char *junit;     /* --junit FILE (implies --check) */
+    bool check, quiet, accept_incomplete;
 };
 
 static void usage(FILE *out)
@@ -51,7 +52,8 @@ static void usage(FILE *out)
         out,
         "Usage: tollgate sim SCENARIO [-o DIR] [--seed N] [--duration D]\n"
         "                    [--replications N] [--set KEY=VALUE]... "
-        "[--check] [-q]\n"
+        "[--check] [--junit FILE]\n"
+        "                    [--accept-incomplete] [-q]\n"
         "\n"
         "Plays SCENARIO in virtual time: its traffic meets the policy model\n"
         "(limits, credit, accounts, keys, regions, outages), the capacity\n"
@@ -77,6 +79,12 @@ static void usage(FILE *out)
         "(repeatable)\n"
         "  --check               evaluate the scenario's expect: rules; "
         "exit 1 if any fails\n"
+        "  --junit FILE          also write the verdicts as JUnit XML "
+        "(implies --check)\n"
+        "  --accept-incomplete   an interrupted run is not a failure: exit "
+        "as if complete\n"
+        "                        and let --check judge the partial "
+        "results\n"
         "  -q, --quiet           no progress line and no summary on "
         "stdout\n"
         "  -h, --help            this help\n"
@@ -105,10 +113,13 @@ static void usage(FILE *out)
         "      --replications 5 -o results/cap48\n"
         "  tollgate plot results/cap48\n"
         "\n"
-        "Exit status: 0 ok (also when interrupted), 1 expectations failed "
-        "(--check),\n"
-        "2 usage or invalid scenario, 3 runtime failure (cannot write "
-        "results).\n");
+        "Exit status: 0 ok, 1 expectations failed (--check), 2 usage or "
+        "invalid\n"
+        "scenario, 3 runtime failure (cannot write results), 130 (Ctrl-C) "
+        "or 143\n"
+        "(SIGTERM) when interrupted, after writing the partial results "
+        "(0 or the\n"
+        "check's status with --accept-incomplete).\n");
 }
 
 static bool add_set(struct sim_opts *o, const struct args *a, const char *kv)
@@ -133,7 +144,15 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-enum { OPT_SEED = 256, OPT_DURATION, OPT_REPLICATIONS, OPT_SET, OPT_CHECK };
+enum {
+    OPT_SEED = 256,
+    OPT_DURATION,
+    OPT_REPLICATIONS,
+    OPT_SET,
+    OPT_CHECK,
+    OPT_JUNIT,
+    OPT_ACCEPT_INCOMPLETE
+};
 
 static const struct option longopts[] = {
     { "output", required_argument, NULL, 'o' },
@@ -142,6 +161,8 @@ static const struct option longopts[] = {
     { "replications", required_argument, NULL, OPT_REPLICATIONS },
     { "set", required_argument, NULL, OPT_SET },
     { "check", no_argument, NULL, OPT_CHECK },
+    { "junit", required_argument, NULL, OPT_JUNIT },
+    { "accept-incomplete", no_argument, NULL, OPT_ACCEPT_INCOMPLETE },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -154,6 +175,11 @@ static int take(struct sim_opts *o, const struct args *a, int c)
     case 'h': usage(stdout); return EXIT_OK;
     case 'q': o->quiet = true; break;
     case OPT_CHECK: o->check = true; break;
+    case OPT_JUNIT:
+        o->junit = a->arg;
+        o->check = true;
+        break;
+    case OPT_ACCEPT_INCOMPLETE: o->accept_incomplete = true; break;
     case 'o': o->out_dir = a->arg; break;
     case OPT_SEED: o->seed = a->arg; break;
     case OPT_DURATION: o->duration = a->arg; break;
@@ -386,7 +412,10 @@ static int finish(const struct sim_opts *o, const struct scenario *sc,
     if (!o->quiet && status == EXIT_OK)
         print_summary(sc, &reps[0], sum, n, wall_s, dir);
     if (o->check && status == EXIT_OK)
-        status = report_check(sc, sum, stdout, NULL);
+        status = report_check(sc, sum, stdout, o->junit, o->accept_incomplete);
+    if (status != EXIT_RUNTIME && !sum->complete && !o->accept_incomplete &&
+        signals_caught() > 0)
+        status = EXIT_SIGNAL_BASE + signals_caught();
     summary_fini(&rsum);
     return status;
 }

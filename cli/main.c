@@ -4,7 +4,8 @@
  * Kept thin on purpose: argv[1] picks a cmd_* function, which parses its own
  * options, calls into sim/loadgen/serve/core and returns an exit status.
  * `tollgate help COMMAND` is COMMAND --help; an unknown command names the
- * nearest one.
+ * nearest one.  --version prints the version and the source revision
+ * written at build time (packaging/revision.cmake).
  */
 #include "cli/cli.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "generated/revision.h" /* TOLLGATE_REVISION, written at build time */
 
 struct subcommand {
     const char *name;
@@ -48,6 +50,8 @@ static void usage(FILE *out)
             "\nRun 'tollgate COMMAND --help' (or 'tollgate help COMMAND') for "
             "the options of\na command; every long option takes --opt VALUE "
             "or --opt=VALUE.\n"
+            "'tollgate --version' prints the version and source revision; "
+            "'man tollgate'\nhas every command and option.\n"
             "Exit status: 0 ok, 1 expectations failed, 2 usage or invalid "
             "scenario,\n3 runtime failure.\n\n"
             "Example:\n"
@@ -109,7 +113,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-        printf("tollgate %s\n", TOLLGATE_VERSION);
+        printf("tollgate %s (revision %s)\n", TOLLGATE_VERSION,
+               TOLLGATE_REVISION);
         return EXIT_OK;
     }
     const struct subcommand *c = find(name);

@@ -24,6 +24,7 @@
 #include "core/stats/summary.h"
 
 struct verdict {
+    const char *text;  /* the rule as written, or "results complete" */
     char shown[48];    /* measured value with unit */
     char message[256]; /* failure message; empty when passed */
     bool pass;
@@ -46,15 +47,32 @@ static void judge(const struct expect_rule *r, const struct summary *s,
                  v->shown, r->text);
 }
 
-static int write_junit(const struct scenario *sc, const struct verdict *v,
-                       const char *path)
+/* The completeness verdict: none (-1) when the results are complete,
+ * else passed (accepted) or failed. */
+static int complete_verdict(const struct summary *s, bool accept,
+                            struct verdict *v)
 {
-    struct junit_case *cases = xcalloc(sc->n_expect + 1, sizeof(*cases));
+    if (s->complete)
+        return -1;
+    snprintf(v->shown, sizeof(v->shown), "complete: false");
+    v->pass = accept;
+    snprintf(v->message, sizeof(v->message), "%s",
+             accept
+                 ? ""
+                 : "the results are incomplete (stopped early or answers "
+                   "missing): pass --accept-incomplete to judge them anyway");
+    return v->pass ? 1 : 0;
+}
+
+static int write_junit(const struct scenario *sc, const struct verdict *v,
+                       size_t n, const char *path)
+{
+    struct junit_case *cases = xcalloc(n + 1, sizeof(*cases));
     char suite[128];
     snprintf(suite, sizeof(suite), "tollgate check %s", sc->name);
-    for (size_t i = 0; i < sc->n_expect; i++)
+    for (size_t i = 0; i < n; i++)
         cases[i] =
-            (struct junit_case){ sc->expect[i].text, sc->name,
+            (struct junit_case){ v[i].text, sc->name,
                                  v[i].pass ? NULL : v[i].message, NULL, 0 };
     int rc = EXIT_OK;
     FILE *f = fopen(path, "w");
@@ -63,7 +81,7 @@ static int write_junit(const struct scenario *sc, const struct verdict *v,
         rc = EXIT_RUNTIME;
         goto done;
     }
-    int e = junit_write(f, suite, cases, sc->n_expect);
+    int e = junit_write(f, suite, cases, n);
     if (fclose(f) != 0 || e != ERR_OK) {
         fprintf(stderr, "tollgate: %s: write failed: %s\n", path,
                 strerror(errno));
@@ -74,13 +92,36 @@ done:
     return rc;
 }
 
-int report_check(const struct scenario *sc, const struct summary *s, FILE *out,
-                 const char *junit_path)
+static void print_verdict(FILE *out, const struct scenario *sc,
+                          const struct verdict *v, int width, int line)
 {
-    struct verdict *v = xcalloc(sc->n_expect + 1, sizeof(*v));
-    size_t width = 0, failed = 0;
+    fprintf(out, "%s  %-*s  measured %s", v->pass ? "PASS" : "FAIL", width,
+            v->text, v->shown);
+    if (!v->pass && line > 0)
+        fprintf(out, "  (%s:%d)", sc->file ? sc->file : "scenario", line);
+    if (!v->pass && line == 0 && v->message[0])
+        fprintf(out, "  (%s)", v->message);
+    fputc('\n', out);
+}
+
+int report_check(const struct scenario *sc, const struct summary *s, FILE *out,
+                 const char *junit_path, bool accept_incomplete)
+{
+    /* v[0]: completeness (when the results are incomplete), then rules */
+    struct verdict *v = xcalloc(sc->n_expect + 2, sizeof(*v));
+    size_t n = 0, failed = 0;
+    int width = 0;
+    if (complete_verdict(s, accept_incomplete, &v[0]) >= 0) {
+        v[0].text = "results complete";
+        n++;
+    }
     for (size_t i = 0; i < sc->n_expect; i++) {
-        size_t w = strlen(sc->expect[i].text);
+        v[n + i].text = sc->expect[i].text;
+        judge(&sc->expect[i], s, &v[n + i]);
+    }
+    size_t total = n + sc->n_expect;
+    for (size_t i = 0; i < total; i++) {
+        int w = (int)strlen(v[i].text);
         width = w > width ? w : width;
     }
     if (sc->n_expect == 0)
@@ -96,20 +137,14 @@ int report_check(const struct scenario *sc, const struct summary *s, FILE *out,
                 "note: the run stopped early (complete: false); "
                 "values cover %.0f s\n",
                 s->duration_s);
-    for (size_t i = 0; i < sc->n_expect; i++) {
-        const struct expect_rule *r = &sc->expect[i];
-        judge(r, s, &v[i]);
+    for (size_t i = 0; i < total; i++) {
         failed += !v[i].pass;
-        fprintf(out, "%s  %-*s  measured %s", v[i].pass ? "PASS" : "FAIL",
-                (int)width, r->text, v[i].shown);
-        if (!v[i].pass && r->line > 0)
-            fprintf(out, "  (%s:%d)", sc->file ? sc->file : "scenario",
-                    r->line);
-        fputc('\n', out);
+        int line = i >= n ? sc->expect[i - n].line : 0;
+        print_verdict(out, sc, &v[i], width, line);
     }
-    fprintf(out, "%zu passed, %zu failed\n", sc->n_expect - failed, failed);
+    fprintf(out, "%zu passed, %zu failed\n", total - failed, failed);
     int rc = failed ? EXIT_EXPECT : EXIT_OK;
-    if (junit_path && write_junit(sc, v, junit_path) != EXIT_OK)
+    if (junit_path && write_junit(sc, v, total, junit_path) != EXIT_OK)
         rc = EXIT_RUNTIME;
     free(v);
     return rc;

@@ -370,7 +370,9 @@ static void follow_up(struct lg_worker *w, struct lg_req *r, enum reason why,
         lg_sched_push(w, r);
         return;
     }
-    rec_request(w->rec, r->tr.pop, why, r->attempts, r->first_ns, now);
+    rec_request(w->rec, r->tr.pop, why,
+                client_end_of(&p->client, r->attempts, why), r->attempts,
+                r->first_ns, now);
     if (r->user >= 0)
         lg_sched_user(w, r->tr.pop, r->user,
                       now + traffic_think_ns(w->traffic, r->tr.pop, r->user));
@@ -510,8 +512,8 @@ static void finish(struct lg_worker *w, int64_t end_ns)
         if (w->heap.v[i].attempts > 0) {
             w->retries_unsent++;
             const struct lg_req *q = &w->heap.v[i];
-            rec_request(w->rec, q->tr.pop, q->last, q->attempts, q->first_ns,
-                        q->last_ns);
+            rec_request(w->rec, q->tr.pop, q->last, REC_END_RUN_ENDED,
+                        q->attempts, q->first_ns, q->last_ns);
         }
     w->in_flight = 0;
     w->end_ns = end_ns;

@@ -7,7 +7,10 @@
 #   gnuplot -e "dir='results/b'" plots/compare.gp
 #
 # Reads dir/compare.csv by column name (kind,name,a,b,diff,rel_diff_pct,
-# allowed,within; rates in percent, latency in ms; rate rows first).
+# allowed,within; rates in percent, latency in ms).  The chart shows the
+# attempt level: the "rate" rows, then the "latency" rows that follow
+# them; the request-level and ratio rows after those are in the table
+# (tollgate compare prints them) and the file, not in this chart.
 # Writes OUTDIR/compare.png|svg.
 
 load (ARG0[1:strlen(ARG0) - strlen("compare.gp")] . "common.gp")
@@ -20,21 +23,24 @@ if (!exists("label_b")) { label_b = "B" }
 
 rgb_int(c) = ("0x" . c[2:]) + 0
 is_rate = 'strcol("kind") eq "rate"'
+is_lat = 'strcol("kind") eq "latency"'
 STATS_records = 0; STATS_max = 0; STATS_sum = 0
 stats cf using (@is_rate ? 1 : 0) nooutput
 n_rate = int(STATS_sum)
-n_all = STATS_records
-n_lat = n_all - n_rate
+STATS_records = 0; STATS_max = 0; STATS_sum = 0
+stats cf using (@is_lat ? 1 : 0) nooutput
+n_lat = int(STATS_sum)
+n_all = n_rate + n_lat
 # "outside" marks, only when there are any (an all-NaN element warns).
 STATS_records = 0; STATS_max = 0; STATS_sum = 0
 stats cf using (@is_rate && column("within") == 0 ? 1 : 0) nooutput
 n_out_rate = int(STATS_sum)
 STATS_records = 0; STATS_max = 0; STATS_sum = 0
-stats cf using (!(@is_rate) && column("within") == 0 ? 1 : 0) nooutput
+stats cf using (@is_lat && column("within") == 0 ? 1 : 0) nooutput
 n_out_lat = int(STATS_sum)
 out_mark = 'cf using ($0):(%s && column("within") == 0 ? @ab_max : NaN):("outside") with labels offset 0, 1 font ",10" tc rgb c_denied notitle, '
 out_rate = n_out_rate > 0 ? sprintf(out_mark, "@is_rate") : ""
-out_lat = n_out_lat > 0 ? sprintf(out_mark, "!(@is_rate)") : ""
+out_lat = n_out_lat > 0 ? sprintf(out_mark, "@is_lat") : ""
 rate_label(n) = n eq "denied" ? "all denials" : n
 rate_color(n) = rgb_int(n[1:6] eq "denied" ? c_denied : reason_color(n))
 lat_color(n) = rgb_int(n[1:2] eq "ok" ? c_ok : c_all)
@@ -75,19 +81,19 @@ set xrange [n_rate - 0.6:n_all - 0.4]
 set logscale y
 eval set_lat_tics
 STATS_records = 0; STATS_max = 0; STATS_sum = 0
-stats cf using (@is_rate ? NaN : (column("a") < column("b") ? column("a") : column("b"))) nooutput
+stats cf using (@is_lat ? (column("a") < column("b") ? column("a") : column("b")) : NaN) nooutput
 lo = STATS_records > 0 ? STATS_min : 1
 STATS_records = 0; STATS_max = 0; STATS_sum = 0
-stats cf using (@is_rate ? NaN : @ab_max + column("allowed")) nooutput
+stats cf using (@is_lat ? @ab_max + column("allowed") : NaN) nooutput
 hi = STATS_records > 0 ? STATS_max : 1000
 eval lat_range(lo, hi)
 set offsets 0, 0, 0, 0
 if (n_lat == 0) { set label 1 "no latency samples" at graph 0.5, graph 0.5 center }
-plot cf using ($0 - 0.2):(@is_rate ? NaN : column("a")):(lat_color(strcol("name"))):xtic(strcol("name")) \
+plot cf using ($0 - 0.2):(@is_lat ? column("a") : NaN):(lat_color(strcol("name"))):xtic(@is_lat ? strcol("name") : "") \
         with boxes lc rgb variable fs solid 0.85 notitle, \
-     cf using ($0 + 0.2):(@is_rate ? NaN : column("b")):(lat_color(strcol("name"))) \
+     cf using ($0 + 0.2):(@is_lat ? column("b") : NaN):(lat_color(strcol("name"))) \
         with boxes lc rgb variable fs pattern 4 border notitle, \
-     cf using ($0 + 0.2):(@is_rate ? NaN : column("a")):(column("a") - column("allowed")):(column("a") + column("allowed")) \
+     cf using ($0 + 0.2):(@is_lat ? column("a") : NaN):(column("a") - column("allowed")):(column("a") + column("allowed")) \
         with yerrorbars pt -1 lw 1.5 lc rgb "#000000" title "A ± allowed", \
      @out_lat \
      NaN with boxes fs solid 0.85 lc rgb c_all title "all attempts", \

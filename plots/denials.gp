@@ -1,5 +1,10 @@
 # denials.gp - denials by reason over time, stacked, with offered load and
-# the ok rate; events shaded.  Only reasons that occur are drawn.
+# the ok rate; events shaded.  Only reasons that occur are drawn.  Three
+# panels: attempts per second (what the API sees), the share of attempts
+# denied, and the share of requests finally denied (what the callers see:
+# each request once, by its final outcome after every retry, counted in
+# the interval in which it started, so a band lines up with the event
+# that caused it).
 #
 #   gnuplot -e "dir='results/free-tier-exhaustion-sim'" plots/denials.gp
 #
@@ -23,6 +28,20 @@ rate(c) = column(c) / iv
 cum(i) = (i <= 0) ? 0 : sum [_k = 1:i] column(word(reasons, _k)) / iv
 
 share(i) = column("attempts") > 0 ? cum(i) * iv * 100.0 / column("attempts") : NaN
+# The request level: final outcomes of the requests started in the
+# interval (a final reason is always one of the attempt reasons above).
+cum_req(i) = (i <= 0) ? 0 : sum [_k = 1:i] column("final_" . word(reasons, _k))
+req_total(x) = column("final_ok") + cum_req(nr) + column("final_lost")
+share_req(i) = req_total(0) > 0 ? cum_req(i) * 100.0 / req_total(0) : NaN
+lost_top(x) = req_total(0) > 0 ? \
+    (cum_req(nr) + column("final_lost")) * 100.0 / req_total(0) : NaN
+STATS_max = 0
+stats ts using (column("final_lost")) nooutput
+any_lost = STATS_max > 0
+# The lost layer only when there is one (an all-NaN element warns).
+lost_el = any_lost ? 'ts using (xt($1)):(share_req(nr)):(lost_top(0)) ' . \
+    'with filledcurves fc rgb "#9e9e9e" fs solid 0.9 noborder ' . \
+    'title "lost by the load generator", ' : ''
 
 # The key takes one column up to 20 entries, two beyond (the kitchen sink
 # has all 26 reasons), and the plot narrows to make room for it.
@@ -31,7 +50,7 @@ key_rows = n_key <= 20 ? n_key : int(ceil(n_key / 2.0))
 key_x = n_key <= 20 ? 0.82 : 0.69
 width = n_key <= 20 ? 1200 : 1500
 
-eval term_cmd(width, 750)
+eval term_cmd(width, 900)
 set output out_path("denials")
 set multiplot title sprintf("%s: denials by reason", name) font ",14"
 set lmargin at screen 0.08
@@ -39,8 +58,8 @@ set rmargin at screen key_x - 0.02
 eval draw_events
 
 # Top: absolute rates.  The ok line and the offered line frame the stack.
-set tmargin at screen 0.92
-set bmargin at screen 0.40
+set tmargin at screen 0.93
+set bmargin at screen 0.58
 set ylabel "requests per second"
 # A retry storm can spike far above the offered load for an interval or
 # two.  The axis stops at three times the peak offered rate so that the
@@ -75,21 +94,40 @@ plot for [i = nr:1:-1] ts using (xt($1)):(cum(i - 1)):(cum(i)) \
         lc rgb c_offered title "offered (unique)", \
      ts using (xt($1)):(rate("ok")) with lines lw 2 lc rgb c_ok title "ok"
 
-# Bottom: the same stack as a share of attempts, so the mix stays visible
+# Middle: the same stack as a share of attempts, so the mix stays visible
 # when one burst dwarfs the rest.
 unset label
 ev_labels = 0
 eval draw_events
-set tmargin at screen 0.38
-set bmargin at screen 0.08
-set ylabel "% of attempts denied"
+set tmargin at screen 0.545
+set bmargin at screen 0.34
+set ylabel "% of attempts\ndenied" offset 1, 0
 set yrange [0:100]
 set ytics 0, 25, 100
-set format x "% h"
-set xlabel sprintf("time since start (%s)", tunit)
 unset key
+set label 3 "attempts (what the API sees): every try" at graph 0, \
+    graph 1.04 left front font ",10" tc rgb "#333333"
 plot for [i = nr:1:-1] ts using (xt($1)):(share(i - 1)):(share(i)) \
         with filledcurves fc rgb reason_color(word(reasons, i)) \
+        fs solid 0.9 noborder notitle
+
+# Bottom: what the callers saw.  Requests by final outcome, as a share of
+# the requests that started in the interval; lost ones (run only) in grey
+# on top.
+set tmargin at screen 0.305
+set bmargin at screen 0.08
+set ylabel "% of requests\nfinally denied" offset 1, 0
+set format x "% h"
+set xlabel sprintf("time since start (%s); requests counted where they " . \
+    "started", tunit)
+unset label 3
+set label 4 "requests (what your callers see): final outcome after retries" \
+    at graph 0, graph 1.04 left front font ",10" tc rgb "#333333"
+set key at screen key_x, screen 0.32 left top vertical Left reverse \
+    samplen 2 spacing 1.0 font ",10" title ""
+plot for [i = nr:1:-1] ts using (xt($1)):(share_req(i - 1)):(share_req(i)) \
+        with filledcurves fc rgb reason_color(word(reasons, i)) \
         fs solid 0.9 noborder notitle, \
+     @lost_el \
      NaN notitle
 unset multiplot

@@ -13,8 +13,11 @@ if [ "${1:-}" = "--test" ]; then
   # nginx: integration target; clang-format: CI style check;
   # clang + libclang-rt-14-dev: the libFuzzer targets (Debian 12 ships
   # libFuzzer in clang-14's runtime package);
-  # python3-simpy, wrk, hey, apache2-utils: benchmark peers.
-  pkgs+=(nginx-light clang-format python3 curl openssl clang libclang-rt-14-dev)
+  # python3-simpy, wrk, hey, apache2-utils: benchmark peers;
+  # mandoc: the man page lint; file: CPack's .deb generator (it finds the
+  # binaries for dpkg-shlibdeps with it); zsh: the zsh completion test.
+  pkgs+=(nginx-light clang-format python3 curl openssl clang libclang-rt-14-dev
+         mandoc file zsh)
 fi
 
 missing=()

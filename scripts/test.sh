@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test tollgate has: formatting, the unit/golden/malformed/
-# integration suites on a normal build (asserts on), the unit, malformed,
-# golden and serve suites under AddressSanitizer+UBSan, the threaded tests
-# under ThreadSanitizer, and the
-# libFuzzer targets: their regression inputs, then FUZZ_SECONDS (default 15;
-# 0: regression inputs and corpus replay only) of fuzzing each.
+# integration/lint/install suites on a normal build (asserts on), the Debian
+# package built, installed, used and removed on this machine
+# (tests/package/test_deb.sh), the unit, malformed, golden and serve suites
+# under AddressSanitizer+UBSan, the threaded tests under ThreadSanitizer,
+# and the libFuzzer targets: their regression inputs, then FUZZ_SECONDS
+# (default 15; 0: regression inputs and corpus replay only) of fuzzing each.
 # Installs what it needs first (scripts/setup.sh --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,15 @@ clang-format --dry-run -Werror $files
 
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir build --output-on-failure -j2
+
+echo "== Debian package: build, apt-get install, man + sim + plot without the source tree, remove"
+if [ "$(id -u)" -eq 0 ]; then
+  bash tests/package/test_deb.sh build
+elif command -v sudo >/dev/null; then
+  sudo bash tests/package/test_deb.sh build
+else
+  echo "SKIP: the package test needs root or sudo"
+fi
 
 echo "== unit + malformed + golden + serve tests under ASan+UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=address,undefined >/dev/null

@@ -104,7 +104,7 @@ static void record(struct serve_model *m, int pop, enum reason outcome,
     rec_attempt(m->rec, pop, outcome, arrive_ns, arrive_ns, now);
     /* serve cannot tell a retry from a new request: each one it answers
      * is a request of one attempt. */
-    (void)rec_request(m->rec, pop, outcome, 1, arrive_ns, now);
+    (void)rec_request(m->rec, pop, outcome, REC_END_ANSWER, 1, arrive_ns, now);
     m->decisions[outcome]++;
     serve_admin_lat_add(&m->lat, now - arrive_ns);
 }

@@ -278,10 +278,10 @@ static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
     const struct scn_client *cl = &e->sc->pops[s->rq.pop].client;
     int64_t hint = why == s->outcome ? s->retry_after_ns : -1;
     int64_t delay;
-    if (why != REASON_OK &&
-        client_retry_keyed(cl, e->seed, s->rq.id, s->attempts, why, hint,
-                           &delay) &&
-        seen_ns + delay < e->end) {
+    bool retry =
+        why != REASON_OK && client_retry_keyed(cl, e->seed, s->rq.id,
+                                               s->attempts, why, hint, &delay);
+    if (retry && seen_ns + delay < e->end) {
         int64_t at = seen_ns + delay;
         uint32_t j = i;
         if (s->server != SRV_IDLE) { /* server still busy with it */
@@ -300,7 +300,10 @@ static void finish_attempt(struct sim_engine *e, uint32_t i, enum reason why,
         sim_push(e, at, SE_SEND, account_hint(r->rq.account), j);
         return;
     }
-    rec_request(e->rec, s->rq.pop, why, s->attempts, s->rq.first_ns, seen_ns);
+    enum rec_end end =
+        retry ? REC_END_RUN_ENDED : client_end_of(cl, s->attempts, why);
+    rec_request(e->rec, s->rq.pop, why, end, s->attempts, s->rq.first_ns,
+                seen_ns);
     e->stats->finals++;
     schedule_next_user(e, s, seen_ns);
     slot_release_if_idle(e, i);

@@ -124,6 +124,14 @@ bool client_retry_keyed(const struct scn_client *c, uint64_t seed,
     return client_retry(c, attempts, why, retry_after_ns, &r, delay_ns);
 }
 
+enum rec_end client_end_of(const struct scn_client *c, int attempts,
+                           enum reason why)
+{
+    if (why == REASON_OK || !reason_retryable(why))
+        return REC_END_ANSWER;
+    return attempts > c->retry_max ? REC_END_RETRIES : REC_END_ANSWER;
+}
+
 enum reason client_observe(const struct scn_client *c, enum reason server,
                            int64_t response_ns, int64_t *seen_ns)
 {

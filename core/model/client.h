@@ -61,6 +61,7 @@
 #include "core/base/reason.h"
 #include "core/base/rng.h"
 #include "core/scenario/scenario.h"
+#include "core/stats/record.h"
 
 /* The longest retry-after hint the openai kind obeys: 60s, as the
  * official Python (0 < h <= 60s) and Node (0 <= h < 60s) SDKs do. */
@@ -76,6 +77,14 @@
  * borrowed. */
 bool client_retry(const struct scn_client *c, int attempts, enum reason why,
                   int64_t retry_after_ns, struct rng *r, int64_t *delay_ns);
+
+/* Why a request ends after an attempt with outcome why that is not
+ * retried (client_retry_keyed said no): REC_END_ANSWER for ok or a reason
+ * the client never retries, REC_END_RETRIES when the reason is retryable
+ * but attempts > retry_max.  (An engine that refuses a retry because it
+ * would fall after the run's end says REC_END_RUN_ENDED itself.) */
+enum rec_end client_end_of(const struct scn_client *c, int attempts,
+                           enum reason why);
 
 /* client_retry with r the stream of this retry: keyed by the run's seed,
  * the request's id (traffic_req.id, the same in sim and run) and

@@ -12,11 +12,23 @@
  * then statistically indistinguishable.  summary.json carries no interval
  * for the per-reason rates, so those use the tolerance alone.
  *
- * Rows, in order: "denied" (the overall denial rate), one per reason that
- * is non-zero on either side (reason order), then "all p50" .. "all p999"
- * and "ok p50" .. "ok p999" (a block is left out when it has no samples on
- * either side; a side without samples makes its rows "missing", which is
- * never within).
+ * Both levels are compared.  Rows, in order (the attempt level first, as
+ * the compare chart reads it): "denied" (the attempt denial rate), one per
+ * reason non-zero on either side (share of attempts); attempt latency
+ * "all p50" .. "all p999" and "ok ..."; at the request level "requests
+ * denied", "requests lost" (when either side lost any) and "requests
+ * REASON" per final reason (shares of the requests that ended);
+ * "goodput" and "retry amplification" (relative, ratio tolerance); then
+ * end-to-end latency "requests all ..." and "requests ok ...".  A latency block
+ * is left out when it has no samples on either side; a side without
+ * samples makes its rows "missing", which is never within.  A side
+ * without a request level (results written before it existed) makes the
+ * request rows missing.
+ *
+ * Two modes: agreement (two-sided: |B - A| within the tolerance; sim vs
+ * live, two runs that should match) and regression (one-sided: A is the
+ * baseline and only a change for the worse fails: a higher denial share,
+ * latency or retry amplification, a lower goodput).
  */
 #ifndef TOLLGATE_COMPARE_H
 #define TOLLGATE_COMPARE_H
@@ -28,18 +40,32 @@
 #include "core/base/err.h"
 #include "core/stats/summary.h"
 
-/* 1 overall + every reason + 2 blocks of 4 percentiles, with room. */
-#define COMPARE_MAX_ROWS 64
+/* Two levels of (1 overall + every reason), lost, 2 ratios and 4 blocks of
+ * 4 percentiles, with room. */
+#define COMPARE_MAX_ROWS 128
 
 struct compare_opts {
     double rate_tol;     /* fraction: 0.02 = 2 percentage points */
     double lat_tol;      /* relative: 0.10 = 10% */
     double lat_floor_ms; /* smaller latency differences are within */
+    double ratio_tol;    /* relative, goodput and retry amplification */
+    bool regression;     /* one-sided: only worse than A fails */
+};
+
+/* What a row compares (compare.csv's kind column). */
+enum compare_kind {
+    CMP_RATE = 0,   /* "rate": attempt shares, percent */
+    CMP_REQ_RATE,   /* "request_rate": request shares, percent */
+    CMP_RATIO,      /* "ratio": goodput (per s), retry amplification */
+    CMP_LATENCY,    /* "latency": attempt latency, ms */
+    CMP_REQ_LATENCY /* "request_latency": end to end, ms */
 };
 
 /* One compared quantity.  Rates are in percent, latencies in ms. */
 struct compare_row {
-    bool latency;
+    enum compare_kind kind;
+    bool latency;  /* kind is a latency (ms, relative tolerance) */
+    int worse;     /* +1: higher is worse; -1: lower is worse */
     char name[48]; /* "denied", a reason id, "all p99", "ok p50" */
     double a, b;
     double diff;        /* b - a (percentage points or ms) */
@@ -58,13 +84,17 @@ struct compare_table {
     int zero_reasons; /* denial reasons that are 0 in both */
 };
 
-/* The defaults of `tollgate compare`: 2 percentage points, 10%, 1 ms. */
+/* The defaults of `tollgate compare`: 2 percentage points, 10%, 1 ms,
+ * ratios 10%, agreement (two-sided). */
 void compare_opts_init(struct compare_opts *o);
 
 /* Fills t (caller's storage, overwritten) with the rows comparing a to b.
  * Borrows a, b and o for the call only. */
 void compare_build(struct compare_table *t, const struct summary *a,
                    const struct summary *b, const struct compare_opts *o);
+
+/* compare.csv's name of kind k. */
+const char *compare_kind_name(enum compare_kind k);
 
 /* Rows that are not within. */
 size_t compare_outside(const struct compare_table *t);
@@ -77,6 +107,7 @@ int compare_parse_tolerance(const char *s, double *out) WARN_UNUSED;
 /* Writes compare.csv: two '#' lines (the directories a and b as given,
  * then the units), the header
  * kind,name,a,b,diff,rel_diff_pct,allowed,within and one line per row
+ * (kind: rate, request_rate, ratio, latency, request_latency)
  * (%.6g numbers; rel_diff_pct 0 where rel is infinite).  plots/compare.gp
  * reads it by column name.  Returns ERR_IO when out has an error. */
 int compare_write_csv(FILE *out, const struct compare_table *t,

@@ -167,6 +167,14 @@ static void text_levels(FILE *out, const struct summary *s)
     lvl_requests(&rq, s, NULL);
     lvl_attempts(&at, s, NULL);
     text_level(out, &rq, true);
+    int64_t gave_up = s->rq.ended[REC_END_RETRIES],
+            cut = s->rq.ended[REC_END_RUN_ENDED];
+    if (rq.known && gave_up + cut > 0)
+        fprintf(out,
+                "    ended: %.2f%% by their answer, %.2f%% with retries "
+                "exhausted, %.2f%% at the run's end\n",
+                100 * frac(s->rq.ended[REC_END_ANSWER], rq.total),
+                100 * frac(gave_up, rq.total), 100 * frac(cut, rq.total));
     if (rq.known && s->tries.max > 0)
         fprintf(out,
                 "    attempts per request: mean %.2f  p99 %" PRId64

@@ -133,6 +133,12 @@ struct results_ts_row {
     int64_t reason[REASON_COUNT]; /* by enum reason; [REASON_OK] = ok */
     double p50_ms, p90_ms, p99_ms, max_ms;
     double gauge[REC_GAUGE_COUNT]; /* enum rec_gauge order */
+    /* The request level: requests first intended in the interval by final
+     * outcome ([REASON_OK] = ok) and lost; end-to-end latency of the
+     * requests completed in it. */
+    int64_t final[REASON_COUNT];
+    int64_t final_lost;
+    double req_p50_ms, req_p90_ms, req_p99_ms, req_max_ms;
 };
 
 /* Reads timeseries.csv; *rows (owned by the caller, free()) gets *n rows.

@@ -227,6 +227,9 @@ static void sj_request_level(struct sj *j, int root, struct summary *s)
     int br = json_get(j->d, json_get(j->d, o, "latency_ms"), "by_reason");
     for (int r = 1; r < REASON_COUNT; r++)
         sj_lat(j, br, reason_id(r), &s->rq_by_reason[r], NULL, NULL);
+    int eb = json_get(j->d, o, "ended_by");
+    for (int e = 0; eb >= 0 && e < REC_END_COUNT; e++)
+        s->rq.ended[e] = sj_int(j, eb, rec_end_name(e));
     int t = json_get(j->d, o, "attempts_per_request");
     if (t >= 0) {
         s->tries.mean = sj_num(j, t, "mean");
@@ -443,6 +446,11 @@ static bool ts_parse_row(const char **p, struct results_ts_row *row)
          csv_f64(p, &row->p99_ms) && csv_f64(p, &row->max_ms);
     for (int g = 0; g < REC_GAUGE_COUNT && ok; g++)
         ok = csv_f64(p, &row->gauge[g]);
+    for (int o = 0; o < REASON_COUNT && ok; o++)
+        ok = csv_i64(p, &row->final[o]);
+    ok = ok && csv_i64(p, &row->final_lost) && csv_f64(p, &row->req_p50_ms) &&
+         csv_f64(p, &row->req_p90_ms) && csv_f64(p, &row->req_p99_ms) &&
+         csv_f64(p, &row->req_max_ms);
     if (!ok || (**p != '\n' && **p != '\0'))
         return false;
     if (**p == '\n')
@@ -476,7 +484,8 @@ int results_read_timeseries(const char *path, struct results_ts_row **rows,
         if (!ts_parse_row(&p, &out[k])) {
             char msg[64];
             snprintf(msg, sizeof(msg), "malformed row (%d columns expected)",
-                     5 + REASON_N_DENIAL + 4 + REC_GAUGE_COUNT);
+                     5 + REASON_N_DENIAL + 4 + REC_GAUGE_COUNT + REASON_COUNT +
+                         5);
             set_err(err, err_len, path, (int)k + 2, msg);
             rc = ERR_PARSE;
             goto done;

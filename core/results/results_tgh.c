@@ -227,6 +227,20 @@ static int put_interval_req(FILE *out, const struct rec *r, size_t i,
     return rc;
 }
 
+/* "ends answer N retries_exhausted N run_ended N": requests by why they
+ * ended (enum rec_end, by name). */
+static int put_ends(FILE *out, const struct rec *r)
+{
+    int64_t ends[REC_END_COUNT];
+    rec_ends(r, ends);
+    if (fputs("ends", out) < 0)
+        return ERR_IO;
+    for (int e = 0; e < REC_END_COUNT; e++)
+        if (fprintf(out, " %s %lld", rec_end_name(e), (long long)ends[e]) < 0)
+            return ERR_IO;
+    return fputc('\n', out) == EOF ? ERR_IO : ERR_OK;
+}
+
 int results_fwrite_tgh(FILE *out, const struct rec *r)
 {
     int rc = put_header(out, r);
@@ -240,6 +254,8 @@ int results_fwrite_tgh(FILE *out, const struct rec *r)
             rc = put_interval_req(out, r, i, &s);
     }
     hist_sparse_fini(&s);
+    if (rc == ERR_OK)
+        rc = put_ends(out, r);
     if (rc == ERR_OK && fputs("end\n", out) < 0)
         rc = ERR_IO;
     return rc;
@@ -639,6 +655,27 @@ static int rd_interval_req(struct rd *d)
     return rc;
 }
 
+/* "ends (<name> <count>)...": names of enum rec_end. */
+static int rd_ends(struct rd *d)
+{
+    int64_t ends[REC_END_COUNT];
+    rec_ends(d->rec, ends);
+    char tok[64];
+    while (rd_token(d, tok, sizeof(tok))) {
+        int e = 0;
+        while (e < REC_END_COUNT && strcmp(rec_end_name(e), tok) != 0)
+            e++;
+        if (e == REC_END_COUNT)
+            return rd_fail(d, "unknown name in 'ends' line");
+        if (!rd_i64(d, &ends[e]) || ends[e] < 0)
+            return rd_fail(d, "malformed count in 'ends' line");
+    }
+    if (!rd_eol(d))
+        return rd_fail(d, "malformed 'ends' line");
+    rec_ends_load(d->rec, ends);
+    return ERR_OK;
+}
+
 static int rd_body(struct rd *d)
 {
     while (rd_line(d)) {
@@ -653,6 +690,8 @@ static int rd_body(struct rd *d)
             rc = rd_interval(d);
         else if (rd_word(d, "ivreq"))
             rc = rd_interval_req(d);
+        else if (rd_word(d, "ends"))
+            rc = rd_ends(d);
         else if (rd_word(d, "end") && rd_eol(d))
             return d->next == d->end ? ERR_OK : rd_fail(d, "data after 'end'");
         else

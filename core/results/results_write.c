@@ -312,6 +312,15 @@ static void w_request_level(struct json_w *w, const struct summary *s)
     json_w_key(w, "request_level");
     json_w_obj_begin(w);
     w_rq_counts(w, &s->rq);
+    json_w_key(w, "ended_by");
+    json_w_obj_begin(w);
+    for (int e = 0; e < REC_END_COUNT; e++) {
+        json_w_key(w, rec_end_name(e));
+        json_w_int(w, s->rq.ended[e]);
+    }
+    json_w_key(w, "lost");
+    json_w_int(w, s->rq.lost);
+    json_w_obj_end(w);
     w_tries(w, &s->tries);
     json_w_key(w, "latency_ms");
     json_w_obj_begin(w);
@@ -489,7 +498,7 @@ int results_fwrite_summary(FILE *out, const struct summary *s)
 
 const char *results_ts_header(void)
 {
-    static char header[1024];
+    static char header[2048];
     if (header[0] != '\0')
         return header;
     size_t k = (size_t)snprintf(header, sizeof(header),
@@ -502,7 +511,37 @@ const char *results_ts_header(void)
     for (int g = 0; g < REC_GAUGE_COUNT; g++)
         k += (size_t)snprintf(header + k, sizeof(header) - k, ",%s",
                               rec_gauge_name(g));
+    for (int o = 0; o < REASON_COUNT; o++)
+        k += (size_t)snprintf(header + k, sizeof(header) - k, ",final_%s",
+                              reason_id(o));
+    k += (size_t)snprintf(header + k, sizeof(header) - k,
+                          ",final_lost,req_p50_ms,req_p90_ms,req_p99_ms,"
+                          "req_max_ms");
     return header;
+}
+
+/* The request-level columns of row i: final outcomes of the requests
+ * first intended in it, lost ones, end-to-end latency of those completed
+ * in it; then the line end. */
+static int ts_row_requests(FILE *out, const struct rec *r, size_t i,
+                           const struct rec_counts *c, struct hist_sparse *h)
+{
+    char b[4][40];
+    for (int o = 0; o < REASON_COUNT; o++)
+        if (fprintf(out, ",%lld", (long long)c->final[o]) < 0)
+            return ERR_IO;
+    int64_t lost = 0;
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        lost += c->lost[l];
+    rec_interval_lvl_lat_sparse(r, REC_REQUEST, i, h);
+    if (fprintf(
+            out, ",%lld,%s,%s,%s,%s\n", (long long)lost,
+            json_fmt_num(b[0], 40, (double)hist_sparse_percentile(h, 50) / 1e6),
+            json_fmt_num(b[1], 40, (double)hist_sparse_percentile(h, 90) / 1e6),
+            json_fmt_num(b[2], 40, (double)hist_sparse_percentile(h, 99) / 1e6),
+            json_fmt_num(b[3], 40, (double)hist_sparse_max(h) / 1e6)) < 0)
+        return ERR_IO;
+    return ERR_OK;
 }
 
 static int ts_row(FILE *out, const struct rec *r, size_t i,
@@ -536,7 +575,7 @@ static int ts_row(FILE *out, const struct rec *r, size_t i,
     for (int k = 0; k < REC_GAUGE_COUNT; k++)
         if (fprintf(out, ",%s", json_fmt_num(b[0], 40, g[k])) < 0)
             return ERR_IO;
-    return fputc('\n', out) == EOF ? ERR_IO : ERR_OK;
+    return ts_row_requests(out, r, i, &c, h);
 }
 
 int results_fwrite_timeseries(FILE *out, const struct rec *r)

@@ -86,8 +86,9 @@ struct rec {
 
     struct rec_counts *pop_counts; /* n_pops, warm-up excluded */
     struct level lv[REC_LEVELS];
-    struct hist tries;        /* attempts per request, as k us */
-    struct hist service, lag; /* initialised only when cfg.live */
+    struct hist tries;           /* attempts per request, as k us */
+    int64_t ends[REC_END_COUNT]; /* requests by enum rec_end (summary) */
+    struct hist service, lag;    /* initialised only when cfg.live */
 
     int64_t dropped, transport_errors, late;
     int64_t end_ns;
@@ -113,6 +114,15 @@ const char *rec_lost_name(enum rec_lost l)
                                                        "abandoned_in_flight" };
     assert((int)l >= 0 && l < REC_LOST_COUNT);
     return names[l];
+}
+
+const char *rec_end_name(enum rec_end e)
+{
+    static const char *const names[REC_END_COUNT] = { "answer",
+                                                      "retries_exhausted",
+                                                      "run_ended" };
+    assert((int)e >= 0 && e < REC_END_COUNT);
+    return names[e];
 }
 
 static int check_config(const struct rec_config *cfg)
@@ -319,6 +329,7 @@ void rec_reset(struct rec *r)
     }
     memset(r->pop_counts, 0, r->cfg.n_pops * sizeof(*r->pop_counts));
     hist_reset(&r->tries);
+    memset(r->ends, 0, sizeof(r->ends));
     if (r->cfg.live) {
         hist_reset(&r->service);
         hist_reset(&r->lag);
@@ -467,9 +478,10 @@ bool rec_attempt(struct rec *r, int pop, enum reason outcome,
     return in_range;
 }
 
-bool rec_request(struct rec *r, int pop, enum reason outcome, int attempts,
-                 int64_t first_ns, int64_t done_ns)
+bool rec_request(struct rec *r, int pop, enum reason outcome, enum rec_end end,
+                 int attempts, int64_t first_ns, int64_t done_ns)
 {
+    assert((int)end >= 0 && end < REC_END_COUNT);
     assert(pop >= 0 && (size_t)pop < r->cfg.n_pops);
     assert((int)outcome >= 0 && outcome < REASON_COUNT);
     assert(attempts >= 1);
@@ -480,6 +492,7 @@ bool rec_request(struct rec *r, int pop, enum reason outcome, int attempts,
         ival_record(r, REC_REQUEST, rec_interval_of(r, done_ns), idx);
     if (first_ns >= r->cfg.warmup_ns) {
         r->pop_counts[pop].final[outcome]++;
+        r->ends[end]++;
         if (in_range)
             stage_add(&r->lv[REC_REQUEST], pop, outcome, idx);
         in_range &= hist_record(&r->tries, attempts * HIST_UNIT_NS);
@@ -637,6 +650,8 @@ int rec_merge(struct rec *dst, const struct rec *src)
     for (int k = 0; k < REC_LEVELS; k++)
         level_merge(&dst->lv[k], &src->lv[k], dst->cfg.n_pops);
     hist_merge(&dst->tries, &src->tries);
+    for (int e = 0; e < REC_END_COUNT; e++)
+        dst->ends[e] += src->ends[e];
     if (dst->cfg.live) {
         hist_merge(&dst->service, &src->service);
         hist_merge(&dst->lag, &src->lag);
@@ -764,6 +779,16 @@ const struct hist *rec_service(const struct rec *r)
 const struct hist *rec_lag(const struct rec *r)
 {
     return r->cfg.live ? &r->lag : NULL;
+}
+
+void rec_ends(const struct rec *r, int64_t out[REC_END_COUNT])
+{
+    memcpy(out, r->ends, sizeof(r->ends));
+}
+
+void rec_ends_load(struct rec *r, const int64_t ends[REC_END_COUNT])
+{
+    memcpy(r->ends, ends, sizeof(r->ends));
 }
 
 int64_t rec_dropped(const struct rec *r)

@@ -121,6 +121,24 @@ enum rec_lost {
  * "abandoned_in_flight"); never a reason id. */
 const char *rec_lost_name(enum rec_lost l);
 
+/*
+ * Why a request that got answers ended where it did (the client's side of
+ * its final outcome): the last answer settled it (ok, or a reason the
+ * client does not retry), the client's retry budget was spent on a
+ * retryable reason, or its next retry would have come after the run's
+ * end.  A planner reads the second as "callers gave up".
+ */
+enum rec_end {
+    REC_END_ANSWER = 0, /* ok, or a reason that is not retried */
+    REC_END_RETRIES,    /* retryable, but retry.max retries were made */
+    REC_END_RUN_ENDED,  /* its next retry fell after the run's end */
+    REC_END_COUNT
+};
+
+/* Name of e in summary.json and histograms.tgh ("answer",
+ * "retries_exhausted", "run_ended"). */
+const char *rec_end_name(enum rec_end e);
+
 /* Counters of one interval (time series) or of one population (summary). */
 struct rec_counts {
     int64_t offered;               /* unique requests intended here */
@@ -177,15 +195,15 @@ bool rec_attempt(struct rec *r, int pop, enum reason outcome,
 
 /*
  * A logical request ended: outcome is that of its last attempt, after
- * attempts (>= 1) attempts; first_ns is when its first attempt was
- * intended, done_ns when its caller saw the final answer.  Its end-to-end
- * latency done_ns - first_ns includes every backoff and retry-after wait.
- * Returns false when that latency (or the attempt count) was outside the
+ * attempts (>= 1) attempts, for the reason end; first_ns is when its first
+ * attempt was intended, done_ns when its caller saw the final answer.  Its
+ * end-to-end latency done_ns - first_ns includes every backoff and retry-after
+ * wait. Returns false when that latency (or the attempt count) was outside the
  * histogram range: the request is still counted, the value is not, and
  * rec_dropped() counts it.
  */
-bool rec_request(struct rec *r, int pop, enum reason outcome, int attempts,
-                 int64_t first_ns, int64_t done_ns);
+bool rec_request(struct rec *r, int pop, enum reason outcome, enum rec_end end,
+                 int attempts, int64_t first_ns, int64_t done_ns);
 
 /* A logical request ended without an answer because the load generator
  * lost it (enum rec_lost) after attempts (>= 0) attempts: its final
@@ -266,6 +284,10 @@ const struct hist *rec_pop_lat_ok(const struct rec *r, size_t pop);
 /* Live only (NULL otherwise): service time and schedule lag. */
 const struct hist *rec_service(const struct rec *r);
 const struct hist *rec_lag(const struct rec *r);
+
+/* Requests (warm-up excluded, by first intended send) by why they ended
+ * (enum rec_end); those lost by the generator are not among them. */
+void rec_ends(const struct rec *r, int64_t out[REC_END_COUNT]);
 
 int64_t rec_dropped(const struct rec *r);          /* out-of-range values */
 int64_t rec_transport_errors(const struct rec *r); /* warm-up excluded */

@@ -39,6 +39,7 @@ struct hist *rec_tries_mut(struct rec *r);
 struct hist *rec_service_mut(struct rec *r);
 struct hist *rec_lag_mut(struct rec *r);
 void rec_pop_counts_load(struct rec *r, size_t pop, const struct rec_counts *c);
+void rec_ends_load(struct rec *r, const int64_t ends[REC_END_COUNT]);
 void rec_totals_load(struct rec *r, int64_t dropped, int64_t transport_errors,
                      int64_t late, int64_t end_ns, bool complete);
 

@@ -142,6 +142,7 @@ static void fill_request_level(struct summary *s, const struct rec *r,
     }
     fill_rq(&s->rq, tot, rec_lvl_lat_all(r, REC_REQUEST),
             rec_lvl_lat(r, REC_REQUEST, REASON_OK), &denied);
+    rec_ends(r, s->rq.ended);
     hist_fini(&denied);
     fill_tries(&s->tries, rec_tries(r));
     s->has_rq = true;
@@ -341,6 +342,8 @@ static void rq_combine(struct summary_rq *out, double *ci_rate,
     out->ok = mean_count(&base->ok, stride, n);
     out->denied = mean_count(&base->denied, stride, n);
     out->lost = mean_count(&base->lost, stride, n);
+    for (int e = 0; e < REC_END_COUNT; e++)
+        out->ended[e] = mean_count(&base->ended[e], stride, n);
     double dummy;
     rate_combine(&out->denial_rate, ci_rate ? ci_rate : &dummy,
                  &base->denial_rate, stride, n);

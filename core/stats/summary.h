@@ -49,12 +49,14 @@ struct summary_req {
  * and not drained).
  */
 struct summary_rq {
-    int64_t requests;   /* requests that ended */
-    int64_t ok;         /* final outcome ok */
-    int64_t denied;     /* final outcome a denial reason */
-    int64_t lost;       /* lost by the load generator (run only) */
-    double denial_rate; /* denied / requests (0 when none) */
-    double lost_rate;   /* lost / requests (0 when none) */
+    int64_t requests;             /* requests that ended */
+    int64_t ok;                   /* final outcome ok */
+    int64_t denied;               /* final outcome a denial reason */
+    int64_t lost;                 /* lost by the load generator (run only) */
+    double denial_rate;           /* denied / requests (0 when none) */
+    double lost_rate;             /* lost / requests (0 when none) */
+    int64_t ended[REC_END_COUNT]; /* by why they ended (enum rec_end; the
+                                     whole run only, 0 per population) */
     struct summary_lat lat_all, lat_ok, lat_denied; /* end to end; lost
                                                        requests have none */
 };

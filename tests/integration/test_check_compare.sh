@@ -11,7 +11,7 @@ set -u
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 SRC=$2
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+trap '[ -n "${TG_KEEP:-}" ] || rm -rf "$TMP"' EXIT
 FAILS=0
 
 fail() {
@@ -156,13 +156,21 @@ expect_rc 2 "check invalid rule" "$BIN" check "$TMP/badrule"
 expect_grep "rule error has line:col" 'scenario.yaml:[0-9]+:[0-9]+: .*unexpected space in threshold' "$TMP/err"
 
 # ---- compare -----------------------------------------------------------------
-expect_rc 0 "compare identical" "$BIN" compare "$TMP/pass" "$TMP/pass2"
+expect_rc 0 "compare identical" "$BIN" compare "$TMP/pass" "$TMP/pass2" -o "$TMP/cmp"
 expect_grep "compare identical" '^[0-9]+ within tolerance, 0 outside$' "$TMP/out"
 expect_grep "compare zero reasons in one line" '^  \([0-9]+ other reasons: 0 in both\)$' "$TMP/out"
-[ -s "$TMP/pass2/compare.csv" ] || fail "compare.csv not written"
-expect_grep "compare.csv header" '^kind,name,a,b,diff,rel_diff_pct,allowed,within$' "$TMP/pass2/compare.csv"
-expect_grep "compare.csv rate row" '^rate,denied,' "$TMP/pass2/compare.csv"
-expect_grep "compare.csv latency row" '^latency,ok p99,' "$TMP/pass2/compare.csv"
+expect_grep "compare both levels" '^  requests: outcome share' "$TMP/out"
+expect_grep "compare ratios" '^  retry amplification ' "$TMP/out"
+[ -s "$TMP/cmp/compare.csv" ] || fail "compare.csv not written where -o says"
+[ ! -e "$TMP/pass2/compare.csv" ] && [ ! -e "$TMP/pass/compare.csv" ] ||
+    fail "compare wrote into an input directory"
+expect_grep "compare.csv header" '^kind,name,a,b,diff,rel_diff_pct,allowed,within$' "$TMP/cmp/compare.csv"
+expect_grep "compare.csv rate row" '^rate,denied,' "$TMP/cmp/compare.csv"
+expect_grep "compare.csv latency row" '^latency,ok p99,' "$TMP/cmp/compare.csv"
+expect_grep "compare.csv request row" '^request_rate,requests denied,' "$TMP/cmp/compare.csv"
+expect_grep "compare.csv request latency" '^request_latency,requests all p99,' "$TMP/cmp/compare.csv"
+expect_rc 2 "compare -o into an input" "$BIN" compare "$TMP/pass" "$TMP/pass2" -o "$TMP/pass2"
+expect_grep "compare -o input message" 'is one of the compared directories' "$TMP/err"
 
 # A tighter rate limit changes the denial mix far beyond 2 points.
 scenario pass-case 5 "denied < 100%" >"$TMP/tight.yaml"
@@ -170,7 +178,33 @@ expect_rc 0 "sim tight" "$BIN" sim "$TMP/tight.yaml" -o "$TMP/tight" -q
 expect_rc 1 "compare different" "$BIN" compare "$TMP/pass" "$TMP/tight"
 expect_grep "compare marks outside" '^  rate_limit .*OUTSIDE$' "$TMP/out"
 expect_rc 0 "compare with loose tolerances" "$BIN" compare "$TMP/pass" \
-    "$TMP/tight" --tolerance 100% --latency-tolerance 100000% --csv "$TMP/c.csv"
+    "$TMP/tight" --tolerance 100% --latency-tolerance 100000% \
+    --ratio-tolerance 100000% --csv "$TMP/c.csv"
+# Regression mode: the tighter limit is worse than the baseline (fails);
+# the baseline is better than the tighter limit (passes).
+expect_rc 1 "compare --regression worse" "$BIN" compare "$TMP/pass" "$TMP/tight" --regression
+expect_grep "compare --regression says so" '^regression \(only worse than A fails\)' "$TMP/out"
+# Baseline tight, candidate loose: far fewer rate_limit denials (better,
+# within however large) but more credit exhaustion and overload (worse).
+expect_rc 1 "compare --regression mixed" "$BIN" compare "$TMP/tight" "$TMP/pass" --regression
+expect_grep "regression: better is within" '^  rate_limit .*-[0-9.]+pp  within$' "$TMP/out"
+expect_grep "regression: worse is outside" '^  overloaded .*\+[0-9.]+pp  OUTSIDE$' "$TMP/out"
+# Incomplete results and a lagging generator are not evidence by default.
+cp -r "$TMP/pass2" "$TMP/partial"
+sed -i 's/"complete": true/"complete": false/' "$TMP/partial/summary.json"
+expect_rc 1 "compare incomplete" "$BIN" compare "$TMP/pass" "$TMP/partial"
+expect_grep "compare incomplete says why" '^NOT ACCEPTED: B .* is incomplete' "$TMP/out"
+expect_rc 0 "compare --accept-incomplete" "$BIN" compare "$TMP/pass" "$TMP/partial" --accept-incomplete
+cp -r "$TMP/pass2" "$TMP/lagged"
+python3 - "$TMP/lagged/summary.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["generator"] = {"kept_up": False, "dropped_requests": 3, "shards": 1}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+expect_rc 1 "compare lagging generator" "$BIN" compare "$TMP/lagged" "$TMP/pass"
+expect_grep "compare lag says why" '^NOT ACCEPTED: A .* did not keep up' "$TMP/out"
+expect_rc 0 "compare --accept-generator-lag" "$BIN" compare "$TMP/lagged" "$TMP/pass" --accept-generator-lag
 [ -s "$TMP/c.csv" ] || fail "compare --csv FILE not written"
 expect_rc 1 "compare --csv -" "$BIN" compare "$TMP/pass" "$TMP/tight" --csv -
 expect_grep "compare --csv - on stdout" '^kind,name,a,b' "$TMP/out"

@@ -110,11 +110,13 @@ for f in latency_ok.hgrm latency_denied.hgrm; do
     [ -s "$TMP/demo/plots/$f" ] || fail "plot did not write $f from histograms.tgh"
 done
 
-# Compare chart: tollgate compare writes B/compare.csv, plot draws it.
+# Compare chart: tollgate compare -o CMP writes CMP/compare.csv, plot CMP
+# draws the comparison alone.
 timeout 60 "$BIN" sim "$TMP/demo.yaml" -o "$TMP/demo2" -q --seed 8 || fail "sim demo2"
-timeout 60 "$BIN" compare "$TMP/demo" "$TMP/demo2" >/dev/null
-timeout 120 "$BIN" plot "$TMP/demo2" >"$TMP/out" 2>"$TMP/err" || fail "plot with compare.csv"
-[ -s "$TMP/demo2/plots/compare.png" ] || fail "compare.png not drawn"
+timeout 60 "$BIN" compare "$TMP/demo" "$TMP/demo2" -o "$TMP/cmp" >/dev/null || true
+timeout 120 "$BIN" plot "$TMP/cmp" >"$TMP/out" 2>"$TMP/err" || fail "plot of a comparison"
+[ -s "$TMP/cmp/plots/compare.png" ] || fail "compare.png not drawn"
+[ "$(wc -l <"$TMP/out")" = 1 ] || fail "plot of a comparison drew more than the comparison"
 
 # -o elsewhere.
 timeout 120 "$BIN" plot "$TMP/demo" -o "$TMP/elsewhere" >/dev/null 2>&1 || fail "plot -o"

@@ -65,6 +65,7 @@ checks = {
                               and rl["attempts_per_request"]["max"] == 2,
     "attempt max 20 ms": near(d["latency_ms"]["all"]["max"], 20),
     "finals add up": sum(d["final_outcome"].values()) == d["requests"]["unique"],
+    "all settled by their answer": rl["ended_by"]["answer"] == 10,
 }
 for k, v in checks.items():
     print(("ok  " if v else "BAD ") + k)
@@ -114,6 +115,13 @@ for k in ["ok", "rate_limit"]:
     print(f"attempts {k}: sim {a} run {b}")
     bad |= abs(a - b) > 0.02 * n_att
 bad |= abs(sim["request_level"]["denial_rate"] - run["request_level"]["denial_rate"]) > 0.02
+# why requests ended: every rate_limit final outcome spent its 2 retries
+for side, d in (("sim", sim), ("run", run)):
+    e = d["request_level"]["ended_by"]
+    print(f"{side} ended_by {e}")
+    bad |= e["answer"] + e["retries_exhausted"] + e["run_ended"] + e["lost"] != d["request_level"]["requests"]
+    bad |= e["retries_exhausted"] + e["run_ended"] != d["final_outcome"]["rate_limit"]
+bad |= sim["request_level"]["ended_by"]["retries_exhausted"] == 0
 bad |= sim["requests"]["attempts"] <= sim["requests"]["unique"]  # retries happened
 sys.exit(1 if bad else 0)
 PY

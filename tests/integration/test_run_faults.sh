@@ -110,7 +110,11 @@ start_faultsrv ok
 RUN=$!
 sleep 1.2
 kill -INT "$RUN"
-wait "$RUN" || fail "run exited $? after SIGINT"
+set +e
+wait "$RUN"
+rc=$?
+set -e
+[ "$rc" = 130 ] || fail "run exited $rc after SIGINT, want 130 (128 + SIGINT)"
 python3 - "$WORK/sigint/summary.json" <<'PY' || fail "SIGINT results"
 import json, sys
 d = json.load(open(sys.argv[1]))

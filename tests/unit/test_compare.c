@@ -328,7 +328,9 @@ static void test_case(void **state)
         o.lat_tol = c->lat_tol;
     struct compare_table t;
     compare_build(&t, &a, &b, &o);
-    assert_int_equal(t.n, c->want_n);
+    /* want_n counts the attempt rows; goodput and retry amplification
+     * are always compared too, the request level only when known */
+    assert_int_equal(t.n, c->want_n + 2);
     const struct compare_row *r = find(&t, c->row);
     assert_non_null(r);
     const double eps = 1e-9; /* percentages of exact dyadic rates */
@@ -361,7 +363,7 @@ static void test_csv(void **state)
     assert_int_equal(t.zero_reasons, REASON_COUNT - 3);
     /* denied 12.5 -> 25 out; rate_limit 5 -> 0 out; outage 7.5 -> 25 out;
      * all p50..p999 10 -> 30 out (allowed 1 ms floor); ok 10 -> 10 in. */
-    assert_int_equal(t.n, 11);
+    assert_int_equal(t.n, 13);
     assert_int_equal(compare_outside(&t), 7);
     char buf[4096];
     FILE *f = fmemopen(buf, sizeof(buf), "w");
@@ -370,8 +372,8 @@ static void test_csv(void **state)
     fclose(f);
     const char *want =
         "# tollgate compare: a=res/a b=res/b\n"
-        "# rates in percent of attempts (diff, allowed in percentage "
-        "points); latency in ms\n"
+        "# rates in percent of attempts or requests (diff, allowed in "
+        "percentage points); ratios per s or plain; latency in ms\n"
         "kind,name,a,b,diff,rel_diff_pct,allowed,within\n"
         "rate,denied,12.5,25,12.5,100,2,0\n"
         "rate,rate_limit,5,0,-5,-100,2,0\n"
@@ -383,8 +385,102 @@ static void test_csv(void **state)
         "latency,ok p50,10,10,0,0,1,1\n"
         "latency,ok p90,10,10,0,0,1,1\n"
         "latency,ok p99,10,10,0,0,1,1\n"
-        "latency,ok p999,10,10,0,0,1,1\n";
+        "latency,ok p999,10,10,0,0,1,1\n"
+        "ratio,goodput,0,0,0,0,0,1\n"
+        "ratio,retry amplification,1,1,0,0,0.1,1\n";
     assert_string_equal(buf, want);
+    summary_fini(&a);
+    summary_fini(&b);
+}
+
+/*
+ * The request level and the regression mode, worked by hand.
+ * A: 800 requests, 40 denied (5%: 30 rate_limit, 10 outage), end to end
+ *    p50..p999 2 s; goodput 10/s, amplification 1.2.
+ * B: 1000 requests, 80 denied (8%: 80 rate_limit), 10 lost (1%), end to
+ *    end 3 s; goodput 8/s, amplification 1.1.
+ * Agreement: requests denied +3pp out, rate_limit 3.75 -> 8 out, outage
+ * 1.25 -> 0 within, lost 0 -> 1 within; goodput -20% out, amplification
+ * -8.3% within; latency +50% out (4 rows x 2 blocks).
+ * Regression: the same, except that the better moves are within whatever
+ * their size: outage share down, amplification down.  Goodput down 20%
+ * (worse) and the latency rise stay out.
+ */
+static void rq_side(struct summary *s, int64_t req, int64_t rl, int64_t out,
+                    int64_t lost, double lat_ms, double goodput, double amp)
+{
+    summary_init(s);
+    s->requests.attempts = 1000; /* attempt level equal on both sides */
+    s->has_rq = true;
+    s->rq.requests = req;
+    s->rq.denied = rl + out;
+    s->rq.lost = lost;
+    s->rq.ok = req - rl - out - lost;
+    s->rq.denial_rate = (double)(rl + out) / (double)req;
+    s->final_by_outcome[REASON_RATE_LIMIT] = rl;
+    s->final_by_outcome[REASON_OUTAGE] = out;
+    fill_lat(&s->rq.lat_all, req - lost, lat_ms);
+    fill_lat(&s->rq.lat_ok, s->rq.ok, lat_ms);
+    s->goodput_per_s = goodput;
+    s->retry_amplification = amp;
+}
+
+static void test_request_level_and_regression(void **state)
+{
+    (void)state;
+    struct summary a, b;
+    rq_side(&a, 800, 30, 10, 0, 2000, 10, 1.2);
+    rq_side(&b, 1000, 80, 0, 10, 3000, 8, 1.1);
+    static const struct {
+        const char *row;
+        double want_a, want_b;
+        bool within_agree, within_regress;
+    } rows[] = {
+        { "requests denied", 5, 8, false, false },
+        { "requests lost", 0, 1, true, true },
+        { "requests rate_limit", 3.75, 8, false, false },
+        { "requests outage", 1.25, 0, true, true },
+        { "goodput", 10, 8, false, false },
+        { "retry amplification", 1.2, 1.1, true, true },
+        { "requests all p99", 2000, 3000, false, false },
+        { "requests ok p50", 2000, 3000, false, false },
+    };
+    for (int mode = 0; mode < 2; mode++) {
+        struct compare_opts o;
+        compare_opts_init(&o);
+        o.regression = mode == 1;
+        struct compare_table t;
+        compare_build(&t, &a, &b, &o);
+        for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+            const struct compare_row *r = find(&t, rows[k].row);
+            assert_non_null(r);
+            assert_true(fabs(r->a - rows[k].want_a) < 1e-9);
+            assert_true(fabs(r->b - rows[k].want_b) < 1e-9);
+            assert_int_equal(r->within, mode ? rows[k].within_regress
+                                             : rows[k].within_agree);
+        }
+        assert_int_equal(find(&t, "requests rate_limit")->kind, CMP_REQ_RATE);
+        assert_int_equal(find(&t, "goodput")->kind, CMP_RATIO);
+        assert_int_equal(find(&t, "requests all p50")->kind, CMP_REQ_LATENCY);
+    }
+    /* The better direction in regression mode: B faster and fewer denials
+     * than A is within, however large the change. */
+    struct compare_opts o;
+    compare_opts_init(&o);
+    o.regression = true;
+    struct compare_table t;
+    compare_build(&t, &b, &a, &o);
+    assert_true(find(&t, "requests denied")->within);
+    assert_true(find(&t, "requests all p99")->within);
+    assert_true(find(&t, "goodput")->within);
+    assert_true(find(&t, "requests rate_limit")->within); /* 8 -> 3.75 */
+    /* A side without the request level (older results): rows missing. */
+    a.has_rq = false;
+    compare_opts_init(&o);
+    compare_build(&t, &a, &b, &o);
+    assert_int_equal(find(&t, "requests denied")->missing, 'A');
+    assert_false(find(&t, "requests denied")->within);
+    assert_null(find(&t, "requests all p50"));
     summary_fini(&a);
     summary_fini(&b);
 }
@@ -448,7 +544,7 @@ static void test_parse_tolerance(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_CASES + 3];
+    struct CMUnitTest tests[N_CASES + 4];
     for (size_t i = 0; i < N_CASES; i++)
         tests[i] = (struct CMUnitTest){ cases[i].name, test_case, NULL, NULL,
                                         (void *)&cases[i] };
@@ -457,6 +553,9 @@ int main(void)
     tests[N_CASES + 1] =
         (struct CMUnitTest){ "tolerance parsing", test_parse_tolerance, NULL,
                              NULL, NULL };
+    tests[N_CASES + 3] = (struct CMUnitTest){ "request level and regression",
+                                              test_request_level_and_regression,
+                                              NULL, NULL, NULL };
     tests[N_CASES + 2] = (struct CMUnitTest){ "compare.csv directories",
                                               test_csv_dirs, NULL, NULL, NULL };
     return cmocka_run_group_tests(tests, NULL, NULL);

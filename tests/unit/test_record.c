@@ -135,10 +135,10 @@ static void test_counts(void **state)
     rec_offered(r, 0, 100 * MS);
     rec_attempt(r, 0, REASON_RATE_LIMIT, 100 * MS, 100 * MS, 150 * MS);
     rec_attempt(r, 0, REASON_OK, 1200 * MS, 1200 * MS, 2100 * MS);
-    rec_request(r, 0, REASON_OK, 2, 100 * MS, 2100 * MS);
+    rec_request(r, 0, REASON_OK, REC_END_ANSWER, 2, 100 * MS, 2100 * MS);
     rec_offered(r, 1, 1500 * MS);
     rec_attempt(r, 1, REASON_OUTAGE, 1500 * MS, 1500 * MS, 1510 * MS);
-    rec_request(r, 1, REASON_OUTAGE, 1, 1500 * MS, 1510 * MS);
+    rec_request(r, 1, REASON_OUTAGE, REC_END_ANSWER, 1, 1500 * MS, 1510 * MS);
 
     struct rec_counts c;
     rec_counts_get(r, -1, &c);
@@ -184,11 +184,11 @@ static void test_warmup_excluded(void **state)
     struct rec *r = mk(10 * S, S, 2 * S, 1, true);
     rec_offered(r, 0, 1 * S);
     rec_attempt(r, 0, REASON_OK, 1 * S, 1 * S, 1500 * MS); /* warm-up */
-    rec_request(r, 0, REASON_OK, 1, 1 * S, 1500 * MS);
+    rec_request(r, 0, REASON_OK, REC_END_ANSWER, 1, 1 * S, 1500 * MS);
     rec_transport_error(r, 1 * S);
     rec_offered(r, 0, 3 * S);
     rec_attempt(r, 0, REASON_OK, 3 * S, 3 * S + MS, 3 * S + 10 * MS);
-    rec_request(r, 0, REASON_OK, 1, 3 * S, 3 * S + 10 * MS);
+    rec_request(r, 0, REASON_OK, REC_END_ANSWER, 1, 3 * S, 3 * S + 10 * MS);
     struct rec_counts c;
     rec_counts_get(r, -1, &c);
     assert_int_equal(c.offered, 1);
@@ -225,13 +225,16 @@ static void test_requests(void **state)
     struct rec *r = mk(10 * S, S, 0, 1, false);
     rec_attempt(r, 0, REASON_RATE_LIMIT, 1000 * MS, 1000 * MS, 1100 * MS);
     rec_attempt(r, 0, REASON_OK, 3100 * MS, 3100 * MS, 3200 * MS);
-    assert_true(rec_request(r, 0, REASON_OK, 2, 1000 * MS, 3200 * MS));
+    assert_true(
+        rec_request(r, 0, REASON_OK, REC_END_ANSWER, 2, 1000 * MS, 3200 * MS));
     rec_attempt(r, 0, REASON_OK, 1500 * MS, 1500 * MS, 1550 * MS);
-    assert_true(rec_request(r, 0, REASON_OK, 1, 1500 * MS, 1550 * MS));
+    assert_true(
+        rec_request(r, 0, REASON_OK, REC_END_ANSWER, 1, 1500 * MS, 1550 * MS));
     rec_attempt(r, 0, REASON_OUTAGE, 2000 * MS, 2000 * MS, 2010 * MS);
     rec_attempt(r, 0, REASON_OUTAGE, 2510 * MS, 2510 * MS, 2510 * MS);
     rec_attempt(r, 0, REASON_OUTAGE, 3510 * MS, 3510 * MS, 3510 * MS);
-    assert_true(rec_request(r, 0, REASON_OUTAGE, 3, 2000 * MS, 3510 * MS));
+    assert_true(rec_request(r, 0, REASON_OUTAGE, REC_END_RETRIES, 3, 2000 * MS,
+                            3510 * MS));
 
     /* attempt level: 6 attempts, none slower than 100 ms */
     assert_int_equal(hist_count(rec_lat_all(r)), 6);
@@ -256,6 +259,13 @@ static void test_requests(void **state)
     rec_counts_get(r, -1, &c);
     assert_int_equal(c.final[REASON_OK], 2);
     assert_int_equal(c.final[REASON_OUTAGE], 1);
+    /* A and B were settled by their answer; C gave up (retries spent) */
+    int64_t ends[REC_END_COUNT];
+    rec_ends(r, ends);
+    assert_int_equal(ends[REC_END_ANSWER], 2);
+    assert_int_equal(ends[REC_END_RETRIES], 1);
+    assert_int_equal(ends[REC_END_RUN_ENDED], 0);
+    assert_string_equal(rec_end_name(REC_END_RETRIES), "retries_exhausted");
     /* series: final outcomes where the request started (A, B in 1 s; C in
      * 2 s), request latency where it completed (B in 1 s, A and C in 3 s) */
     rec_interval_counts(r, 1, &c);
@@ -276,7 +286,7 @@ static void test_requests(void **state)
     hist_fini(&h);
 
     /* out of range end to end: counted, not recorded */
-    assert_false(rec_request(r, 0, REASON_OK, 1, 5 * S, 4 * S));
+    assert_false(rec_request(r, 0, REASON_OK, REC_END_ANSWER, 1, 5 * S, 4 * S));
     rec_counts_get(r, -1, &c);
     assert_int_equal(c.final[REASON_OK], 3);
     assert_int_equal(rec_dropped(r), 1);
@@ -467,6 +477,23 @@ static void assert_rec_equal(const struct rec *a, const struct rec *b)
         assert_true(hist_equal(rec_service(a), rec_service(b)));
         assert_true(hist_equal(rec_lag(a), rec_lag(b)));
     }
+    /* the request level: its histograms, attempts per request, ends */
+    for (int o = 0; o < REASON_COUNT; o++)
+        assert_true(hist_equal(rec_lvl_lat(a, REC_REQUEST, o),
+                               rec_lvl_lat(b, REC_REQUEST, o)));
+    assert_true(hist_equal(rec_lvl_lat_all(a, REC_REQUEST),
+                           rec_lvl_lat_all(b, REC_REQUEST)));
+    for (size_t p = 0; p < rec_n_pops(a); p++) {
+        assert_true(hist_equal(rec_lvl_pop_all(a, REC_REQUEST, p),
+                               rec_lvl_pop_all(b, REC_REQUEST, p)));
+        assert_true(hist_equal(rec_lvl_pop_ok(a, REC_REQUEST, p),
+                               rec_lvl_pop_ok(b, REC_REQUEST, p)));
+    }
+    assert_true(hist_equal(rec_tries(a), rec_tries(b)));
+    int64_t ea[REC_END_COUNT], eb[REC_END_COUNT];
+    rec_ends(a, ea);
+    rec_ends(b, eb);
+    assert_memory_equal(ea, eb, sizeof(ea));
     assert_int_equal(rec_dropped(a), rec_dropped(b));
     assert_int_equal(rec_transport_errors(a), rec_transport_errors(b));
     struct hist ha, hb;
@@ -482,6 +509,11 @@ static void assert_rec_equal(const struct rec *a, const struct rec *b)
         hist_reset(&hb);
         rec_interval_lat_add(a, i, &ha);
         rec_interval_lat_add(b, i, &hb);
+        assert_true(hist_equal(&ha, &hb));
+        hist_reset(&ha);
+        hist_reset(&hb);
+        rec_interval_lvl_lat_add(a, REC_REQUEST, i, &ha);
+        rec_interval_lvl_lat_add(b, REC_REQUEST, i, &hb);
         assert_true(hist_equal(&ha, &hb));
     }
     hist_fini(&ha);
@@ -510,7 +542,8 @@ static void feed(struct rec **shards, size_t n_shards, struct rec *all,
         for (int t = 0; t < 2; t++) {
             rec_offered(targets[t], pop, intended);
             rec_attempt(targets[t], pop, o, intended, sent, done);
-            rec_request(targets[t], pop, o, 1 + k % 3, intended, done);
+            rec_request(targets[t], pop, o, (enum rec_end)(k % REC_END_COUNT),
+                        1 + k % 3, intended, done);
             if (k % 97 == 0)
                 rec_transport_error(targets[t], done);
         }

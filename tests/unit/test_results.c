@@ -36,7 +36,16 @@ static const char *want_header =
     "bad_request,permission_revoked,feature_suspended,region_blocked,"
     "maintenance,upgrade,outage,overloaded,server_error,network,timeout,"
     "p50_ms,p90_ms,p99_ms,max_ms,in_flight,queue_len,credit_remaining_usd,"
-    "rl_remaining_requests,rl_remaining_tokens";
+    "rl_remaining_requests,rl_remaining_tokens,final_ok,"
+    "final_free_tier_exhausted,final_credits_exhausted,final_usage_cap,"
+    "final_billing,final_invalid_key,final_revoked_key,"
+    "final_account_inactive,final_account_suspended,final_account_banned,"
+    "final_rate_limit,final_token_limit,final_concurrency_limit,"
+    "final_abuse_throttle,final_unauthorized_lockout,final_policy_violation,"
+    "final_bad_request,final_permission_revoked,final_feature_suspended,"
+    "final_region_blocked,final_maintenance,final_upgrade,final_outage,"
+    "final_overloaded,final_server_error,final_network,final_timeout,"
+    "final_lost,req_p50_ms,req_p90_ms,req_p99_ms,req_max_ms";
 
 static uint64_t mix(uint64_t *s)
 {
@@ -77,7 +86,8 @@ static void feed(struct rec **shards, size_t n_shards, struct rec *all)
                 continue;
             }
             rec_attempt(t[i], pop, o, intended, sent, done);
-            rec_request(t[i], pop, o, 1 + k % 3, intended, done);
+            rec_request(t[i], pop, o, (enum rec_end)(k % REC_END_COUNT),
+                        1 + k % 3, intended, done);
             /* gauges add across shards: set them in shard 0 only, so the
              * merged sum equals the single recorder's last value */
             if (k % (int)(50 * n_shards) == 0)
@@ -518,6 +528,18 @@ static void test_timeseries_contract(void **state)
         rec_interval_lat_add(r, i, &h);
         assert_true(rows[i].p99_ms == (double)hist_percentile(&h, 99) / 1e6);
         assert_true(rows[i].max_ms == (double)hist_max(&h) / 1e6);
+        /* the request level: finals where requests started, latency where
+         * they completed */
+        for (int o = 0; o < REASON_COUNT; o++)
+            assert_int_equal(rows[i].final[o], c.final[o]);
+        assert_int_equal(rows[i].final_lost,
+                         c.lost[REC_NOT_SENT] +
+                             c.lost[REC_ABANDONED_IN_FLIGHT]);
+        hist_reset(&h);
+        rec_interval_lvl_lat_add(r, REC_REQUEST, i, &h);
+        assert_true(rows[i].req_p99_ms ==
+                    (double)hist_percentile(&h, 99) / 1e6);
+        assert_true(rows[i].req_max_ms == (double)hist_max(&h) / 1e6);
     }
     assert_true(rows[3].gauge[REC_G_CREDIT_USD] == 4.25);
     assert_true(rows[4].gauge[REC_G_CREDIT_USD] == 0); /* unset: 0 */
@@ -580,6 +602,23 @@ static void assert_rec_equal(const struct rec *a, const struct rec *b)
         assert_true(hist_equal(rec_service(a), rec_service(b)));
         assert_true(hist_equal(rec_lag(a), rec_lag(b)));
     }
+    /* the request level: its histograms, attempts per request, ends */
+    for (int o = 0; o < REASON_COUNT; o++)
+        assert_true(hist_equal(rec_lvl_lat(a, REC_REQUEST, o),
+                               rec_lvl_lat(b, REC_REQUEST, o)));
+    assert_true(hist_equal(rec_lvl_lat_all(a, REC_REQUEST),
+                           rec_lvl_lat_all(b, REC_REQUEST)));
+    for (size_t p = 0; p < rec_n_pops(a); p++) {
+        assert_true(hist_equal(rec_lvl_pop_all(a, REC_REQUEST, p),
+                               rec_lvl_pop_all(b, REC_REQUEST, p)));
+        assert_true(hist_equal(rec_lvl_pop_ok(a, REC_REQUEST, p),
+                               rec_lvl_pop_ok(b, REC_REQUEST, p)));
+    }
+    assert_true(hist_equal(rec_tries(a), rec_tries(b)));
+    int64_t ea[REC_END_COUNT], eb[REC_END_COUNT];
+    rec_ends(a, ea);
+    rec_ends(b, eb);
+    assert_memory_equal(ea, eb, sizeof(ea));
     assert_int_equal(rec_dropped(a), rec_dropped(b));
     assert_int_equal(rec_transport_errors(a), rec_transport_errors(b));
     assert_int_equal(rec_end_ns(a), rec_end_ns(b));
@@ -601,6 +640,11 @@ static void assert_rec_equal(const struct rec *a, const struct rec *b)
         hist_reset(&hb);
         rec_interval_lat_add(a, i, &ha);
         rec_interval_lat_add(b, i, &hb);
+        assert_true(hist_equal(&ha, &hb));
+        hist_reset(&ha);
+        hist_reset(&hb);
+        rec_interval_lvl_lat_add(a, REC_REQUEST, i, &ha);
+        rec_interval_lvl_lat_add(b, REC_REQUEST, i, &hb);
         assert_true(hist_equal(&ha, &hb));
     }
     hist_fini(&ha);
