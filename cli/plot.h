@@ -1,0 +1,29 @@
+/*
+ * plot.h - running the gnuplot scripts of plots/ (cmd_plot.c), shared
+ * with the sweep charts (plot_sweep.c).
+ */
+#ifndef TOLLGATE_CLI_PLOT_H
+#define TOLLGATE_CLI_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Appends name='value'; to buf (len bytes), quoting for gnuplot. */
+void plot_add_var(char *buf, size_t len, const char *name, const char *v);
+
+/* Runs gnuplot -e vars script as a child; its exit status, or -1. */
+int plot_run_gnuplot(const char *script, const char *vars);
+
+/* Whether dir is a sweep's directory (sweep.csv). */
+bool plot_is_sweep(const char *dir);
+
+/*
+ * Draws sweep-<metric>.<fmt> for every metric column of dir/sweep.csv
+ * into outdir (NULL: dir/plots) with sweep.gp of the scripts directory
+ * (plots/), printing each path.  Returns EXIT_OK, or EXIT_RUNTIME when the
+ * table cannot be read or a chart fails (reported on stderr).
+ */
+int plot_sweep(const char *scripts, const char *dir, const char *outdir,
+               const char *fmt);
+
+#endif
