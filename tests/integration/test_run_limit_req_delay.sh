@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-serial: yes
 # run vs nginx limit_req WITHOUT nodelay (rate r, burst b; and with
 # delay=d): nginx admits what fits the burst but holds each excess request
 # until the bucket would have leaked it, (excess - d) / r seconds, before

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-serial: yes
 # ctest-labels: serve
 # test_serve_agree.sh - one model, two clocks: `tollgate sim` and
 # `tollgate run` against the embedded `tollgate serve` give the same

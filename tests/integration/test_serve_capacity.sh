@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-serial: yes
 # ctest-labels: threaded serve
 # test_serve_capacity.sh - the capacity model and the time-driven reasons
 # of `tollgate serve`: service time without a blocked thread, queue
