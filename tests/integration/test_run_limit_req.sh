@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-serial: yes
 # run vs nginx limit_req (rate r, burst b, nodelay), driven open loop with
 # uniform arrivals at R > r from one key: the 429 share must be within 1
 # percentage point of the formula of docs/validation.md, and `tollgate sim` of the same
