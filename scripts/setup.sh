@@ -15,9 +15,11 @@ if [ "${1:-}" = "--test" ]; then
   # libFuzzer in clang-14's runtime package);
   # python3-simpy, wrk, hey, apache2-utils: benchmark peers;
   # mandoc: the man page lint; file: CPack's .deb generator (it finds the
-  # binaries for dpkg-shlibdeps with it); zsh: the zsh completion test.
+  # binaries for dpkg-shlibdeps with it); zsh: the zsh completion test;
+  # chromium: the HTML report loaded in a real headless browser
+  # (tests/integration/test_report_html.sh; about 110 MB to download).
   pkgs+=(nginx-light clang-format python3 curl openssl clang libclang-rt-14-dev
-         mandoc file zsh)
+         mandoc file zsh chromium)
 fi
 
 missing=()
