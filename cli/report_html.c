@@ -25,8 +25,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -127,9 +129,14 @@ static char *slurp(const char *path, size_t *len, bool *cut)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    char *buf = xmalloc(MAX_FILE_BYTES + 1);
-    *len = fread(buf, 1, MAX_FILE_BYTES, f);
-    *cut = *len == MAX_FILE_BYTES && fgetc(f) != EOF;
+    struct stat st;
+    size_t cap = fstat(fileno(f), &st) == 0 && st.st_size >= 0 &&
+                         (uintmax_t)st.st_size < MAX_FILE_BYTES
+                     ? (size_t)st.st_size
+                     : MAX_FILE_BYTES;
+    char *buf = xmalloc(cap + 1);
+    *len = fread(buf, 1, cap, f);
+    *cut = *len == cap && fgetc(f) != EOF; /* grown or too large */
     bool bad = ferror(f);
     fclose(f);
     if (bad) {
@@ -205,24 +212,44 @@ static void warnings(FILE *out, const char *dir)
     free(text);
 }
 
+/* Whether text[at] starts an attribute name: after white space (or, for
+ * href, the ':' of xlink:href), so "grid='" is not an id. */
+static bool attr_start(const char *text, size_t at, bool colon_ok)
+{
+    if (at == 0)
+        return false;
+    char c = text[at - 1];
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+           (colon_ok && c == ':');
+}
+
 /* Copies text to out with every id="x", href="#x" and url(#x) (either
  * quote) given the prefix pfx, so that several charts can share a page. */
 static void prefix_ids(FILE *out, const char *text, const char *pfx)
 {
-    static const char *const marks[] = { "id='", "id=\"", "href='#", "href=\"#",
-                                         "url(#" };
+    static const struct {
+        const char *s;
+        bool attr, colon_ok;
+    } marks[] = { { "id='", true, false },
+                  { "id=\"", true, false },
+                  { "href='#", true, true },
+                  { "href=\"#", true, true },
+                  { "url(#", false, false } };
     while (*text) {
         size_t best = strlen(text), mlen = 0;
+        bool ours = false;
         for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
-            const char *m = strstr(text, marks[k]);
+            const char *m = strstr(text, marks[k].s);
             if (m && (size_t)(m - text) < best) {
                 best = (size_t)(m - text);
-                mlen = strlen(marks[k]);
+                mlen = strlen(marks[k].s);
+                ours =
+                    !marks[k].attr || attr_start(text, best, marks[k].colon_ok);
             }
         }
         fwrite(text, 1, best + mlen, out);
         text += best + mlen;
-        if (mlen)
+        if (mlen && ours)
             fprintf(out, "%s-", pfx);
     }
 }
