@@ -37,6 +37,7 @@
 #define TOLLGATE_CLI_ARGS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 
 #include "core/base/err.h"
 
@@ -72,6 +73,10 @@ int args_next(struct args *a);
 /* Prints "tollgate CMD: <message>" and the --help hint on stderr and
  * returns EXIT_USAGE (2), for the caller to return. */
 int args_fail(const struct args *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* A whole decimal integer in [lo, hi] (option values such as --jobs);
+ * false, *out untouched, for anything else. */
+bool args_long(const char *s, long lo, long hi, long *out);
 
 /* The name of names (NULL-terminated) nearest to word, or NULL when none
  * is near: a name that word starts with (at least three letters, as in

@@ -35,6 +35,7 @@ enum cli_exit {
 #define CLI_CONTINUE (-1)
 
 int cmd_sim(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_plot(int argc, char **argv);

@@ -68,7 +68,10 @@ static void usage(FILE *out)
             "  headroom  credit left, rate-limit headroom, in flight and "
             "queued\n"
             "  compare   A vs B per reason and percentile (after tollgate "
-            "compare A DIR)\n\n"
+            "compare A DIR)\n"
+            "For a sweep directory (tollgate sweep): one chart per metric, "
+            "sweep-<metric>,\nmean and 95%% CI band against the first "
+            "varied parameter.\n\n"
             "  --format F              png (default, 1200 px wide) or "
             "svg\n"
             "  -o, --output PLOTDIR    write the charts there instead of "
@@ -318,7 +321,7 @@ static void compare_labels(const char *dir, char *a, char *b, size_t len)
  */
 
 /* Appends name='value' to buf, quoting for gnuplot ('' inside quotes). */
-static void add_var(char *buf, size_t len, const char *name, const char *v)
+void plot_add_var(char *buf, size_t len, const char *name, const char *v)
 {
     size_t n = strlen(buf);
     n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s='", name);
@@ -334,7 +337,7 @@ static void add_var(char *buf, size_t len, const char *name, const char *v)
     }
 }
 
-static int run_gnuplot(const char *script, const char *vars)
+int plot_run_gnuplot(const char *script, const char *vars)
 {
     pid_t pid = fork();
     if (pid < 0) {
@@ -386,7 +389,7 @@ static int draw(const char *scripts, const char *chart, const char *vars,
         return EXIT_RUNTIME;
     }
     remove(out);
-    int st = run_gnuplot(script, vars);
+    int st = plot_run_gnuplot(script, vars);
     if (st != 0 || !non_empty(out)) {
         fprintf(stderr, "tollgate plot: %s chart failed (gnuplot %s)\n", chart,
                 st == 0 ? "wrote nothing" : "reported an error");
@@ -459,20 +462,22 @@ int plot_draw_charts(const char *dir, const char *outdir_opt, const char *fmt,
                     TOLLGATE_REL_DATADIR);
         return EXIT_RUNTIME;
     }
+    if (plot_is_sweep(o.dir))
+        return plot_sweep(scripts, o.dir, o.outdir, o.fmt);
     rc = prepare(&o, outdir, sizeof(outdir));
     if (rc != EXIT_OK)
         return rc;
     scenario_name(o.dir, name, sizeof(name));
     compare_labels(o.dir, la, lb, sizeof(la));
     vars[0] = '\0';
-    add_var(vars, sizeof(vars), "dir", o.dir);
-    add_var(vars, sizeof(vars), "outdir", outdir);
-    add_var(vars, sizeof(vars), "fmt", o.fmt);
-    add_var(vars, sizeof(vars), "name", name);
-    add_var(vars, sizeof(vars), "label_a", la);
-    add_var(vars, sizeof(vars), "label_b", lb);
+    plot_add_var(vars, sizeof(vars), "dir", o.dir);
+    plot_add_var(vars, sizeof(vars), "outdir", outdir);
+    plot_add_var(vars, sizeof(vars), "fmt", o.fmt);
+    plot_add_var(vars, sizeof(vars), "name", name);
+    plot_add_var(vars, sizeof(vars), "label_a", la);
+    plot_add_var(vars, sizeof(vars), "label_b", lb);
     if (occurring_reasons(o.dir, reasons, sizeof(reasons)))
-        add_var(vars, sizeof(vars), "reasons", reasons);
+        plot_add_var(vars, sizeof(vars), "reasons", reasons);
     fflush(stdout);
     bool cmp_only = comparison_only(o.dir);
     for (size_t i = 0; i < N_CHARTS; i++) {

@@ -26,6 +26,7 @@
 #include "core/results/headline.h"
 #include "cli/signals.h"
 #include "core/model/keys.h"
+#include "core/model/traffic.h"
 #include "core/results/results.h"
 #include "core/scenario/scenario.h"
 #include "core/stats/summary.h"
@@ -35,6 +36,7 @@
 #include "loadgen/loadgen.h"
 #include "loadgen/plan.h"
 #include "serve/serve.h"
+#include "sim/sim.h"
 
 struct run_opts {
     const char *scenario, *target, *out_dir;
@@ -382,6 +384,31 @@ static void watch(struct lg *g, struct run_watch *rw, int64_t total_ns)
 #define RUN_TARGET_MAX   256
 #define RUN_SHOWN_TARGET (3 * RUN_TARGET_MAX + 4)
 
+/* Trace replay: what the populations replaying a trace read and skipped
+ * (one line each; NULL when there are none), from the request stream
+ * played once more here: it is deterministic, so every worker read and
+ * skipped exactly these lines.  Heap string. */
+static char *trace_report(const struct scenario *sc)
+{
+    bool any = false;
+    for (size_t p = 0; p < sc->n_pops; p++)
+        any = any || sc->pops[p].has_trace;
+    if (!any)
+        return NULL;
+    struct traffic *t = traffic_new(sc, sc->seed, 0, 1);
+    struct traffic_req r;
+    while (traffic_next(t, &r))
+        ;
+    char *rep = sim_trace_report(t, sc);
+    traffic_free(t);
+    return rep;
+}
+
+static int write_text(void *ctx, FILE *out)
+{
+    return fputs(ctx, out) < 0 ? ERR_IO : ERR_OK;
+}
+
 /* events.csv of a run: the scenario's timeline as tollgate would play it
  * with this seed (the target decides what really happens; against the
  * embedded serve, the events.csv of its serve folder is what it did). */
@@ -400,6 +427,12 @@ static int write_results(const char *dir, const struct scenario *sc,
     if (rc == ERR_OK)
         rc = results_write_atomic(dir, "generator.json", lg_generator_write,
                                   (void *)gen);
+    char *rep = rc == ERR_OK ? trace_report(sc) : NULL;
+    if (rep != NULL) {
+        fprintf(stderr, "tollgate run: trace replay: %s", rep);
+        rc = results_write_atomic(dir, "trace.txt", write_text, rep);
+    }
+    free(rep);
     free(rows);
     return rc;
 }

@@ -3,7 +3,8 @@
  *
  * argv -> options -> scenario (with --set/--seed/--duration applied as
  * overrides, so results/scenario.yaml is exactly what ran) -> one
- * sim_run per replication -> summary (with ci95 when replicated) ->
+ * sim_run per replication (cli/reps: on --jobs threads, results
+ * identical to serial) -> summary (with ci95 when replicated) ->
  * results directory -> optional expect: check -> a short human summary.
  *
  * Ctrl-C / SIGTERM set a flag (cli/signals.h) the engine looks at every
@@ -24,6 +25,7 @@
 #include "cli/args.h"
 #include "cli/opts.h"
 #include "cli/progress.h"
+#include "cli/reps.h"
 #include "cli/report.h"
 #include "core/results/headline.h"
 #include "cli/signals.h"
@@ -32,6 +34,7 @@
 #include "core/stats/summary.h"
 #include "core/base/units.h"
 #include "sim/sim.h"
+#include "sim/sim_pool.h"
 
 #define MAX_REPLICATIONS 1000
 
@@ -41,6 +44,7 @@ struct sim_opts {
     const char *seed;    /* as written; NULL: the scenario's */
     const char *duration;
     long replications;
+    long jobs; /* threads for the replications; default: processors */
     struct opts_sets sets; /* --set, --seed, --duration overrides */
     const char *junit;     /* --junit FILE (implies --check) */
     bool check, quiet, accept_incomplete;
@@ -51,9 +55,10 @@ static void usage(FILE *out)
     fprintf(
         out,
         "Usage: tollgate sim SCENARIO [-o DIR] [--seed N] [--duration D]\n"
-        "                    [--replications N] [--set KEY=VALUE]... "
-        "[--check] [--junit FILE]\n"
-        "                    [--accept-incomplete] [-q]\n"
+        "                    [--replications N] [--jobs N] "
+        "[--set KEY=VALUE]...\n"
+        "                    [--check] [--junit FILE] [--accept-incomplete] "
+        "[-q]\n"
         "\n"
         "Plays SCENARIO in virtual time: its traffic meets the policy model\n"
         "(limits, credit, accounts, keys, regions, outages), the capacity\n"
@@ -74,6 +79,11 @@ static void usage(FILE *out)
         "                        files are those of the first seed; "
         "each seed's summary\n"
         "                        goes to DIR/replications/seed-<s>/\n"
+        "  --jobs N              run the replications on N threads "
+        "(default: the\n"
+        "                        processors online); the results are "
+        "byte-identical\n"
+        "                        whatever N is\n"
         "  --set KEY=VALUE       override a scenario value, e.g.\n"
         "                        --set policy.capacity.servers=32 "
         "(repeatable)\n"
@@ -133,21 +143,11 @@ static bool add_set(struct sim_opts *o, const struct args *a, const char *kv)
     return false;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 enum {
     OPT_SEED = 256,
     OPT_DURATION,
     OPT_REPLICATIONS,
+    OPT_JOBS,
     OPT_SET,
     OPT_CHECK,
     OPT_JUNIT,
@@ -159,6 +159,7 @@ static const struct option longopts[] = {
     { "seed", required_argument, NULL, OPT_SEED },
     { "duration", required_argument, NULL, OPT_DURATION },
     { "replications", required_argument, NULL, OPT_REPLICATIONS },
+    { "jobs", required_argument, NULL, OPT_JOBS },
     { "set", required_argument, NULL, OPT_SET },
     { "check", no_argument, NULL, OPT_CHECK },
     { "junit", required_argument, NULL, OPT_JUNIT },
@@ -184,9 +185,14 @@ static int take(struct sim_opts *o, const struct args *a, int c)
     case OPT_SEED: o->seed = a->arg; break;
     case OPT_DURATION: o->duration = a->arg; break;
     case OPT_REPLICATIONS:
-        if (!parse_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
+        if (!args_long(a->arg, 1, MAX_REPLICATIONS, &o->replications))
             return args_fail(a, "--replications wants 1..%d, got '%s'",
                              MAX_REPLICATIONS, a->arg);
+        break;
+    case OPT_JOBS:
+        if (!args_long(a->arg, 1, SIM_POOL_MAX_JOBS, &o->jobs))
+            return args_fail(a, "--jobs wants 1..%d, got '%s'",
+                             SIM_POOL_MAX_JOBS, a->arg);
         break;
     case OPT_SET: return add_set(o, a, a->arg) ? CLI_CONTINUE : EXIT_USAGE;
     case ARGS_OPERAND:
@@ -202,7 +208,8 @@ static int take(struct sim_opts *o, const struct args *a, int c)
 /* Returns CLI_CONTINUE to go on, or an exit status. */
 static int parse_opts(int argc, char **argv, struct sim_opts *o)
 {
-    *o = (struct sim_opts){ .replications = 1 };
+    *o =
+        (struct sim_opts){ .replications = 1, .jobs = sim_pool_default_jobs() };
     struct args a;
     args_init(&a, "sim", argc, argv, "o:qh", longopts);
     for (int c; (c = args_next(&a)) != ARGS_END;) {
@@ -211,32 +218,14 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
             return status;
     }
     if (o->scenario == NULL) {
-        fprintf(stderr,
-                "usage: tollgate sim SCENARIO [-o DIR] [--seed N] "
-                "[--duration D] [--replications N]\n"
-                "                    [--set KEY=VALUE]... [--check] [-q]\n"
-                "(see 'tollgate sim --help')\n");
+        fprintf(stderr, "usage: tollgate sim SCENARIO [-o DIR] [--seed N] "
+                        "[--duration D] [--replications N]\n"
+                        "                    [--jobs N] [--set KEY=VALUE]... "
+                        "[--check] [-q]\n"
+                        "(see 'tollgate sim --help')\n");
         return EXIT_USAGE;
     }
     return CLI_CONTINUE;
-}
-
-/* ---- running --------------------------------------------------------------
- */
-
-struct tick_ctx {
-    struct progress *pg;
-    int64_t total_ns;
-};
-
-static void on_tick(void *ctx, const struct rec *rec, int64_t now_ns)
-{
-    struct tick_ctx *t = ctx;
-    if (!progress_due(t->pg))
-        return;
-    struct progress_sample s;
-    progress_sample_rec(t->pg, rec, now_ns, t->total_ns, &s);
-    progress_draw(t->pg, &s);
 }
 
 static double mono_s(void)
@@ -246,81 +235,14 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* One replication: the run, its recorder and its summary. */
-struct rep {
-    uint64_t seed;
-    struct rec *rec;
-    struct sim_stats stats;
-    struct summary sum;
-};
-
-static int run_rep(const struct scenario *sc, struct rep *r,
-                   struct progress *pg)
-{
-    summary_init(&r->sum);
-    int rc = sim_rec_new(sc, &r->rec);
-    if (rc != ERR_OK) {
-        fprintf(stderr, "tollgate sim: recorder: %s\n", err_str(rc));
-        return rc;
-    }
-    struct tick_ctx tc = { pg, sc->duration_ns };
-    struct sim_config cfg = { .sc = sc,
-                              .seed = r->seed,
-                              .stop = signals_flag(),
-                              .tick = on_tick,
-                              .tick_ctx = &tc };
-    rc = sim_run(&cfg, r->rec, &r->stats);
-    if (rc != ERR_OK) {
-        fprintf(stderr, "tollgate sim: %s: the policy cannot be built: %s\n",
-                sc->name, err_str(rc));
-        return rc;
-    }
-    struct summary_meta meta = { sc->name, "sim", r->seed };
-    summary_from_record(&r->sum, r->rec, &meta);
-    return ERR_OK;
-}
-
-static void rep_fini(struct rep *r)
-{
-    rec_free(r->rec);
-    sim_stats_fini(&r->stats);
-    summary_fini(&r->sum);
-}
-
 /* ---- writing ----------------------------------------------------------------
  */
-
-static int write_replications(const char *dir, const struct rep *reps, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        /* The bounded %.4000s keeps the result inside sub; longer
-         * directory names are refused rather than cut. */
-        char sub[4096];
-        if (strlen(dir) > 4000)
-            return ERR_TOOBIG;
-        snprintf(sub, sizeof(sub), "%.4000s/replications/seed-%" PRIu64, dir,
-                 reps[i].seed);
-        int rc = results_mkdir(sub);
-        if (rc == ERR_OK)
-            rc = results_write_summary(sub, &reps[i].sum);
-        if (rc != ERR_OK)
-            return rc;
-    }
-    return ERR_OK;
-}
 
 static int write_results(const char *dir, const struct scenario *sc,
                          const struct rep *reps, size_t n,
                          const struct summary *sum)
 {
-    int rc = results_write_all(dir, reps[0].rec, sum);
-    if (rc == ERR_OK)
-        rc = results_write_timeline(dir, reps[0].stats.rows,
-                                    reps[0].stats.n_rows, reps[0].stats.end_ns);
-    if (rc == ERR_OK)
-        rc = results_write_scenario(dir, sc);
-    if (rc == ERR_OK && n > 1)
-        rc = write_replications(dir, reps, n);
+    int rc = reps_write(dir, sc, reps, n, sum);
     if (rc != ERR_OK)
         fprintf(stderr, "tollgate sim: writing %s: %s (%s)\n", dir, err_str(rc),
                 strerror(errno));
@@ -357,22 +279,6 @@ static void print_summary(const struct scenario *sc, const struct rep *r0,
     printf("  results: %s/\n", dir);
 }
 
-/* Runs the replications; returns how many ran (>= 1) or 0 on error. */
-static size_t run_all(const struct scenario *sc, struct rep *reps, size_t n,
-                      struct progress *pg)
-{
-    size_t done = 0;
-    for (size_t i = 0; i < n; i++) {
-        reps[i].seed = sc->seed + i;
-        if (run_rep(sc, &reps[i], pg) != ERR_OK)
-            return 0;
-        done++;
-        if (!reps[i].stats.complete)
-            break;
-    }
-    return done;
-}
-
 /* -o DIR, or results/<name>-sim (in buf). */
 static const char *out_dir(const struct sim_opts *o, const struct scenario *sc,
                            char *buf, size_t len)
@@ -384,23 +290,16 @@ static const char *out_dir(const struct sim_opts *o, const struct scenario *sc,
 }
 
 static int finish(const struct sim_opts *o, const struct scenario *sc,
-                  struct rep *reps, size_t n, double wall_s)
+                  const struct reps_point *pt, size_t n, double wall_s)
 {
     char dir_buf[4096];
     const char *dir = out_dir(o, sc, dir_buf, sizeof(dir_buf));
+    const struct rep *reps = pt->reps;
     struct summary rsum;
     summary_init(&rsum);
     const struct summary *sum = &reps[0].sum;
-    if (n > 1) {
-        /* Shallow copies side by side, as summary_replicate wants them;
-         * the originals keep ownership. */
-        struct summary *sums = xcalloc(n, sizeof(*sums));
-        for (size_t i = 0; i < n; i++)
-            sums[i] = reps[i].sum;
-        if (summary_replicate(&rsum, sums, n) == ERR_OK)
-            sum = &rsum;
-        free(sums);
-    }
+    if (n > 1 && reps_summary(pt, n, &rsum) == ERR_OK)
+        sum = &rsum;
     int status = EXIT_OK;
     if (write_results(dir, sc, reps, n, sum) != ERR_OK)
         status = EXIT_RUNTIME;
@@ -409,6 +308,9 @@ static int finish(const struct sim_opts *o, const struct scenario *sc,
                 "tollgate sim: interrupted at t=%.3fs, partial results "
                 "written\n",
                 (double)reps[n - 1].stats.end_ns / 1e9);
+    if (reps[0].stats.trace_report != NULL) /* also DIR/trace.txt */
+        fprintf(stderr, "tollgate sim: trace replay (seed %" PRIu64 "): %s",
+                reps[0].seed, reps[0].stats.trace_report);
     if (!o->quiet && status == EXIT_OK)
         print_summary(sc, &reps[0], sum, n, wall_s, dir);
     if (o->check && status == EXIT_OK)
@@ -441,17 +343,17 @@ int cmd_sim(int argc, char **argv)
     signals_catch();
     struct progress pg;
     progress_init(&pg, stderr, o.quiet);
-    size_t n = (size_t)o.replications;
-    struct rep *reps = xcalloc(n, sizeof(*reps));
+    struct reps_point pt;
+    reps_point_init(&pt, sc, (size_t)o.replications);
+    struct reps_cfg cfg = { (int)o.jobs, &pg, signals_caught };
     double t0 = mono_s();
-    size_t ran = run_all(sc, reps, n, &pg);
+    int rc = reps_run(&pt, 1, &cfg, "sim");
     double wall_s = mono_s() - t0;
     signals_restore();
     progress_fini(&pg);
-    status = ran == 0 ? EXIT_RUNTIME : finish(&o, sc, reps, ran, wall_s);
-    for (size_t i = 0; i < n; i++)
-        rep_fini(&reps[i]);
-    free(reps);
+    size_t ran = rc == ERR_OK ? reps_ran(&pt) : 0;
+    status = ran == 0 ? EXIT_RUNTIME : finish(&o, sc, &pt, ran, wall_s);
+    reps_point_fini(&pt);
     scn_free(sc);
     return status;
 }

@@ -23,6 +23,8 @@ struct subcommand {
 
 static const struct subcommand commands[] = {
     { "sim", cmd_sim, "simulate a scenario in virtual time" },
+    { "sweep", cmd_sweep,
+      "a scenario over a grid of values, or find where a rule holds" },
     { "run", cmd_run, "drive a live endpoint with the scenario's traffic" },
     { "serve", cmd_serve, "answer like the real API, from the policy model" },
     { "plot", cmd_plot, "chart a results directory with gnuplot" },

@@ -126,17 +126,34 @@ static size_t build_line(char *line, size_t cap,
     return pos;
 }
 
+/* Shows line (at most LINE_MAX_COLS) over the previous one. */
+static void show(struct progress *p, const char *line, int len)
+{
+    int pad = p->last_len > len ? p->last_len - len : 0;
+    fprintf(p->out, "\r%s%*s", line, pad, "");
+    fflush(p->out);
+    p->last_len = len;
+    p->last_s = mono_s();
+}
+
 void progress_draw(struct progress *p, const struct progress_sample *s)
 {
     if (!p->enabled)
         return;
     char line[LINE_MAX_COLS + 1];
     int len = (int)build_line(line, sizeof(line), s);
-    int pad = p->last_len > len ? p->last_len - len : 0;
-    fprintf(p->out, "\r%s%*s", line, pad, "");
-    fflush(p->out);
-    p->last_len = len;
-    p->last_s = mono_s();
+    show(p, line, len);
+}
+
+void progress_draw_text(struct progress *p, const char *text)
+{
+    if (!p->enabled)
+        return;
+    char line[LINE_MAX_COLS + 1];
+    size_t pos = 0;
+    line[0] = '\0';
+    append(line, sizeof(line), &pos, text);
+    show(p, line, (int)pos);
 }
 
 void progress_clear(struct progress *p)

@@ -62,6 +62,11 @@ bool progress_due(struct progress *p);
 /* Redraws the line from s (no-op when disabled). */
 void progress_draw(struct progress *p, const struct progress_sample *s);
 
+/* Redraws the line as text (cut to the terminal width; no-op when
+ * disabled): the drivers whose progress is not one recorder's, such as
+ * replications running on several threads. */
+void progress_draw_text(struct progress *p, const char *text);
+
 /* Erases the line so that normal output can follow. */
 void progress_clear(struct progress *p);
 

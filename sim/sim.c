@@ -716,6 +716,7 @@ int sim_run(const struct sim_config *cfg, struct rec *rec,
     rec_finish(rec, stats->end_ns, stats->complete);
     stats->slot_bytes = (size_t)e.n_slots * sizeof(struct sim_slot);
     stats->rows = timeline_take_rows(&e.w.tl, &stats->n_rows);
+    stats->trace_report = sim_trace_report(e.traffic, e.sc);
 fail:
     engine_fini(&e);
     return rc;
@@ -728,4 +729,6 @@ void sim_stats_fini(struct sim_stats *stats)
     free(stats->rows);
     stats->rows = NULL;
     stats->n_rows = 0;
+    free(stats->trace_report);
+    stats->trace_report = NULL;
 }

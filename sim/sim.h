@@ -86,6 +86,9 @@ struct sim_stats {
     struct timeline_row *rows; /* event occurrences, in the order they
                                   began; owned (sim_stats_fini) */
     size_t n_rows;
+    char *trace_report; /* populations replaying a trace: one line each,
+                           "NAME: REPORT" (traffic_trace_report); NULL when
+                           none; owned */
 };
 
 /*
@@ -106,7 +109,12 @@ int sim_rec_new(const struct scenario *sc, struct rec **out) WARN_UNUSED;
 int sim_run(const struct sim_config *cfg, struct rec *rec,
             struct sim_stats *stats) WARN_UNUSED;
 
-/* Releases stats->rows; stats may be NULL. */
+/* The trace lines of stats->trace_report for the populations of sc
+ * that replay a trace (sim_trace.c); NULL when none.  Heap string. */
+struct traffic;
+char *sim_trace_report(const struct traffic *t, const struct scenario *sc);
+
+/* Releases stats->rows and trace_report; stats may be NULL. */
 void sim_stats_fini(struct sim_stats *stats);
 
 #endif

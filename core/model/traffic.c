@@ -29,10 +29,13 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/base/err.h"
 #include "core/base/zig.h"
+#include "core/model/trace.h"
 #include "core/model/traffic_shape.h"
 
 #define ID_POP_SHIFT      51
@@ -109,6 +112,11 @@ struct pop_gen {
     int64_t head_t_ns, head_account;
     uint64_t head_seq;
     struct closed_user *users; /* closed loop: one per user */
+    struct trace_src *trace;   /* trace replay (core/model/trace.h);
+                                  owned */
+    struct trace_rec head_rec; /* the head's attributes from the trace */
+    const char **model_names;  /* for the trace's model column; owned */
+    char trace_err[256];       /* why the trace could not be opened */
 };
 
 struct traffic {
@@ -366,8 +374,31 @@ static int64_t pick_account(struct pop_gen *g)
 
 /* Advances g to its next arrival that belongs to the shard; marks it done
  * when there is none. */
+/* A trace population's next request of the shard (its time, account
+ * and attributes from the file). */
+static void advance_trace(struct traffic *t, struct pop_gen *g)
+{
+    struct trace_rec r;
+    while (trace_next(g->trace, &r)) {
+        int64_t acct = g->p->first_account + r.account;
+        uint64_t seq = g->seq++;
+        if (t->shard_n == 1 || acct % t->shard_n == t->shard_i) {
+            g->head_t_ns = r.t_ns;
+            g->head_account = acct;
+            g->head_seq = seq;
+            g->head_rec = r;
+            return;
+        }
+    }
+    g->done = true;
+}
+
 static void advance(struct traffic *t, struct pop_gen *g)
 {
+    if (g->trace != NULL) {
+        advance_trace(t, g);
+        return;
+    }
     for (;;) {
         int64_t at = next_arrival_ns(g, t->sc->duration_ns);
         if (at < 0) {
@@ -387,6 +418,35 @@ static void advance(struct traffic *t, struct pop_gen *g)
     }
 }
 
+/* Opens population i's trace; on failure the population sends nothing
+ * and traffic_trace_report says why. */
+static void open_trace(struct traffic *t, struct pop_gen *g, size_t i)
+{
+    const struct scn_population *p = g->p;
+    const struct scn_policy *pol = &t->sc->policy;
+    g->model_names = xcalloc(pol->n_models + 1, sizeof(*g->model_names));
+    for (size_t m = 0; m < pol->n_models; m++)
+        g->model_names[m] = pol->models[m].name;
+    struct trace_cfg cfg = { .path = p->trace.path,
+                             .format = (enum trace_format)p->trace.format,
+                             .speed = p->trace.speed,
+                             .start_ns = p->trace.start_ns,
+                             .scale = (int)p->trace.scale,
+                             .jitter_ns = p->trace.jitter_ns,
+                             .accounts = p->count,
+                             .end_ns = t->sc->duration_ns,
+                             .seed = t->seed,
+                             .stream = i,
+                             .models = g->model_names,
+                             .n_models = pol->n_models };
+    g->done = true;
+    if (p->count <= 0 || trace_open(&cfg, &g->trace, g->trace_err,
+                                    sizeof(g->trace_err)) != ERR_OK)
+        return;
+    g->done = false;
+    advance(t, g);
+}
+
 static void pop_init(struct traffic *t, struct pop_gen *g, size_t i)
 {
     const struct scn_population *p = &t->sc->pops[i];
@@ -398,6 +458,10 @@ static void pop_init(struct traffic *t, struct pop_gen *g, size_t i)
         if (p->users > 0 && p->count > 0)
             g->users = xcalloc((size_t)p->users, sizeof(*g->users));
         g->done = true;
+        return;
+    }
+    if (p->has_trace) {
+        open_trace(t, g, i);
         return;
     }
     g->poisson = p->arrival == ARRIVAL_POISSON;
@@ -527,6 +591,17 @@ static void fill_attrs(struct traffic *t, const struct scn_population *p,
     out->bad_request = fault(p->bad_request, &s->faults);
 }
 
+/* A replayed request keeps the trace's model (when the file has one) and
+ * tokens; region and faults are drawn as for any request, so that the
+ * account's streams stay in step with a synthetic run. */
+static void trace_attrs(const struct trace_rec *r, struct traffic_req *out)
+{
+    if (r->model >= 0)
+        out->model = r->model;
+    out->prompt_tokens = r->prompt;
+    out->completion_tokens = r->completion;
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 static int64_t accounts_end(const struct scenario *sc)
@@ -574,6 +649,8 @@ void traffic_free(struct traffic *t)
     for (size_t i = 0; i < t->n_pops; i++) {
         free(t->pops[i].users);
         free(t->pops[i].alias);
+        trace_close(t->pops[i].trace);
+        free(t->pops[i].model_names);
         free(t->pops[i].shaped);
     }
     free(t->pops);
@@ -592,6 +669,8 @@ bool traffic_next(struct traffic *t, struct traffic_req *out)
     out->id = ((uint64_t)i << ID_POP_SHIFT) | g->head_seq;
     out->pop = i;
     fill_attrs(t, g->p, g->head_account, out);
+    if (g->trace != NULL) /* the file's model and tokens win */
+        trace_attrs(&g->head_rec, out);
     advance(t, g);
     if (g->done)
         t->heap[0] = t->heap[--t->heap_n];
@@ -664,4 +743,31 @@ double traffic_rate_at(const struct scenario *sc, int pop, int64_t t_ns)
         start += ph->for_ns;
     }
     return 0;
+}
+
+bool traffic_trace_report(const struct traffic *t, int pop, char *buf,
+                          size_t len)
+{
+    const struct pop_gen *g = &t->pops[pop];
+    if (!g->p->has_trace)
+        return false;
+    if (g->trace == NULL) {
+        snprintf(buf, len, "not replayed: %s",
+                 g->trace_err[0] ? g->trace_err : "the population is empty");
+        return true;
+    }
+    struct trace_stats st;
+    trace_stats_get(g->trace, &st);
+    trace_stats_fmt(&st, buf, len);
+    return true;
+}
+
+bool traffic_trace_stats(const struct traffic *t, int pop,
+                         struct trace_stats *out)
+{
+    const struct pop_gen *g = &t->pops[pop];
+    if (g->trace == NULL)
+        return false;
+    trace_stats_get(g->trace, out);
+    return true;
 }

@@ -56,6 +56,7 @@
 #define TOLLGATE_TRAFFIC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/scenario/scenario.h"
@@ -115,5 +116,21 @@ bool traffic_owns(const struct traffic *t, int64_t account);
  * ramps, diurnal shape and traffic events (x traffic_factor_at, see
  * traffic_shape.h): what the arrival process is modulated by. */
 double traffic_rate_at(const struct scenario *sc, int pop, int64_t t_ns);
+
+/*
+ * Trace replay (traffic: { trace: }, core/model/trace.h): a one-line
+ * account of population pop's trace into buf -- lines read, requests
+ * replayed, lines skipped by reason with the first line of each, or why
+ * the file could not be opened.  Returns false (buf untouched) when pop
+ * does not replay a trace.  Engines print it after a run so that no line
+ * is skipped unnoticed.
+ */
+bool traffic_trace_report(const struct traffic *t, int pop, char *buf,
+                          size_t len);
+
+struct trace_stats;
+/* The numbers behind the report; false when pop has no open trace. */
+bool traffic_trace_stats(const struct traffic *t, int pop,
+                         struct trace_stats *out);
 
 #endif

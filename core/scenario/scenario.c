@@ -351,6 +351,7 @@ void scn_free(struct scenario *sc)
         scn_weights_fini(&sc->pops[i].regions);
         scn_weights_fini(&sc->pops[i].models);
         free(sc->pops[i].phases);
+        free(sc->pops[i].trace.path);
     }
     free(sc->pops);
     for (size_t i = 0; i < sc->n_events; i++)

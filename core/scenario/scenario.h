@@ -262,6 +262,20 @@ struct scn_client {
     enum retry_after_kind retry_after; /* default RETRY_AFTER_OPENAI */
 };
 
+/* traffic: { trace: ... }: arrivals replayed from a file (model/trace.h,
+ * docs/trace-replay.md). */
+struct scn_trace {
+    char *path;        /* as resolved: relative paths are taken from the
+                          scenario file's directory; owned */
+    int format;        /* 0 auto, 1 csv, 2 jsonl (enum trace_format) */
+    double speed;      /* > 0; default 1 */
+    int64_t start_ns;  /* trace time skipped from its first line */
+    int64_t scale;     /* copies of every request, default 1 */
+    int64_t jitter_ns; /* copies after the first: uniform [0, jitter) */
+};
+
+#define SCN_MAX_TRACE_SCALE 1000
+
 struct scn_population {
     char name[SCN_MAX_NAME];
     int64_t count;         /* accounts */
@@ -280,6 +294,8 @@ struct scn_population {
     bool has_skew; /* zipf skew over accounts; false: uniform */
     double skew_s;
     struct scn_phase *phases; /* open loop; total may be < duration */
+    bool has_trace;           /* open loop from a trace, not phases */
+    struct scn_trace trace;
     size_t n_phases;
     int64_t users;     /* closed loop */
     struct dist think; /* closed loop, ns */

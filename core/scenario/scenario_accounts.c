@@ -13,9 +13,13 @@
  */
 #include "core/scenario/scenario_int.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/units.h"
 
@@ -25,7 +29,11 @@ static const char *const pop_keys[] = {
     "traffic", "client",   NULL
 };
 static const char *const traffic_keys[] = { "arrival", "skew",  "phases",
-                                            "users",   "think", NULL };
+                                            "users",   "think", "trace",
+                                            NULL };
+static const char *const trace_keys[] = { "file",  "format", "speed", "start",
+                                          "scale", "jitter", NULL };
+static const char *const trace_formats[] = { "auto", "csv", "jsonl", NULL };
 static const char *const phase_keys[] = { "for", "rate", "diurnal", NULL };
 static const char *const client_keys[] = { "timeout", "retry", NULL };
 static const char *const retry_keys[] = { "max", "backoff", "base",
@@ -158,6 +166,72 @@ static void conv_skew(struct scn_ctx *c, const struct ynode *t,
     scn_path_pop(c, mark);
 }
 
+/* file: relative to the scenario file's directory. */
+static void resolve_trace_path(struct scn_ctx *c, char **path)
+{
+    const char *file = c->sc->file;
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    if ((*path)[0] == '/' || slash == NULL)
+        return;
+    size_t dir_len = (size_t)(slash - file) + 1;
+    size_t len = dir_len + strlen(*path) + 1;
+    char *full = xmalloc(len);
+    memcpy(full, file, dir_len);
+    memcpy(full + dir_len, *path, strlen(*path) + 1);
+    free(*path);
+    *path = full;
+}
+
+/* The absolute path, so that results' scenario.yaml (written elsewhere)
+ * still names the same file; unchanged when it does not resolve (the
+ * caller reports the unreadable file). */
+static void absolute_path(char **path)
+{
+    char cwd[PATH_MAX];
+    if ((*path)[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+        return;
+    const char *rel = *path;
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    size_t len = strlen(cwd) + 1 + strlen(rel) + 1;
+    char *full = xmalloc(len);
+    snprintf(full, len, "%s/%s", cwd, rel);
+    free(*path);
+    *path = full;
+}
+
+static void conv_trace(struct scn_ctx *c, const struct ynode *n,
+                       struct scn_population *p)
+{
+    size_t mark = scn_path_key(c, "trace");
+    struct scn_trace *t = &p->trace;
+    p->has_trace = true;
+    t->speed = 1;
+    t->scale = 1;
+    if (!scn_check_map(c, n, trace_keys)) {
+        scn_path_pop(c, mark);
+        return;
+    }
+    if (scn_get_string(c, n, "file", SCN_REQ, 4096, &t->path)) {
+        resolve_trace_path(c, &t->path);
+        absolute_path(&t->path);
+        FILE *f = fopen(t->path, "r");
+        if (f == NULL)
+            scn_err(c, scn_map_get(n, "file"), "file",
+                    "cannot read the trace '%s': %s", t->path, strerror(errno));
+        else
+            fclose(f);
+    }
+    scn_get_enum(c, n, "format", 0, trace_formats, &t->format);
+    if (scn_get_number(c, n, "speed", 0, &t->speed) && !(t->speed > 0))
+        scn_err(c, scn_map_get(n, "speed"), "speed",
+                "expected a positive factor (2 = twice as fast)");
+    scn_get_duration(c, n, "start", 0, &t->start_ns);
+    scn_get_count(c, n, "scale", SCN_POS, SCN_MAX_TRACE_SCALE, &t->scale);
+    scn_get_duration(c, n, "jitter", 0, &t->jitter_ns);
+    scn_path_pop(c, mark);
+}
+
 static void conv_traffic(struct scn_ctx *c, const struct ynode *pn,
                          struct scn_population *p)
 {
@@ -180,6 +254,9 @@ static void conv_traffic(struct scn_ctx *c, const struct ynode *pn,
     conv_skew(c, n, p);
     const struct ynode *phases = scn_map_get(n, "phases");
     if (p->arrival == ARRIVAL_CLOSED) {
+        if (scn_map_get(n, "trace"))
+            scn_err(c, scn_map_get(n, "trace"), "trace",
+                    "a closed loop is driven by users:, not by a trace");
         if (phases)
             scn_err(c, phases, "phases",
                     "a closed loop is driven by users: "
@@ -195,7 +272,18 @@ static void conv_traffic(struct scn_ctx *c, const struct ynode *pn,
                         "%s: belongs to a closed loop: add arrival: closed "
                         "(or use phases:)",
                         closed_only[k]);
-        if (phases)
+        const struct ynode *trace = scn_map_get(n, "trace");
+        if (trace && (scn_map_get(n, "arrival") || scn_map_get(n, "skew")))
+            scn_err(c, trace, "trace",
+                    "a replayed trace brings its own arrival times and "
+                    "callers: drop arrival: and skew:");
+        if (trace && phases)
+            scn_err(c, trace, "trace",
+                    "a population replays a trace or follows phases, not "
+                    "both");
+        else if (trace)
+            conv_trace(c, trace, p);
+        else if (phases)
             conv_phases(c, phases, p);
         else
             scn_err(c, n, "phases",

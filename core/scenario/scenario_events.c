@@ -278,6 +278,18 @@ static void event_traffic(struct scn_ctx *c, const struct ynode *p,
         scn_err(c, scn_map_get(p, "factor"), "factor",
                 "factor %g is above %d (offered traffic x factor)", e->factor,
                 SCN_MAX_TRAFFIC_FACTOR);
+    /* A replayed trace likewise keeps its recorded times (scale: is its
+     * multiplier). */
+    for (size_t i = 0; i < sc->n_pops; i++)
+        if (sc->pops[i].has_trace &&
+            (e->population < 0 || (size_t)e->population == i)) {
+            scn_err(c, p ? p : at, NULL,
+                    "traffic: would multiply population '%s', which replays "
+                    "a trace at its recorded times: use its trace: scale: "
+                    "(or name another population with accounts:)",
+                    sc->pops[i].name);
+            return;
+        }
     if (e->population >= 0) {
         if (sc->pops[e->population].arrival == ARRIVAL_CLOSED)
             scn_err(c, scn_map_get(p, "accounts"), "accounts",

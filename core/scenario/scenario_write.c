@@ -295,10 +295,24 @@ static void write_phase(FILE *f, const struct scn_phase *ph)
     }
 }
 
+static void kv_quoted(FILE *f, int indent, const char *key, const char *s);
+
 static void write_traffic(FILE *f, const struct scn_population *p)
 {
     static const char *const arrivals[] = { "poisson", "uniform", "closed" };
     fprintf(f, "    traffic:\n");
+    if (p->has_trace) {
+        static const char *const formats[] = { "auto", "csv", "jsonl" };
+        const struct scn_trace *t = &p->trace;
+        fprintf(f, "      trace:\n");
+        kv_quoted(f, 8, "file", t->path);
+        kv(f, 8, "format", formats[t->format]);
+        fprintf(f, "        speed: %.17g\n", t->speed);
+        kv_dur(f, 8, "start", t->start_ns);
+        kv_int(f, 8, "scale", t->scale);
+        kv_dur(f, 8, "jitter", t->jitter_ns);
+        return;
+    }
     kv(f, 6, "arrival", arrivals[p->arrival]);
     if (p->has_skew) {
         char b[48];

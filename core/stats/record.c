@@ -369,7 +369,7 @@ static void freeze_slot(struct rec *r, int k, int s)
     sl->owner = -1;
 }
 
-static void ival_record(struct rec *r, int k, size_t i, int32_t idx)
+static inline void ival_record(struct rec *r, int k, size_t i, int32_t idx)
 {
     struct slot *sl = &r->ring[k][i & 1];
     if (sl->owner != (int64_t)i) {
@@ -495,7 +495,12 @@ bool rec_request(struct rec *r, int pop, enum reason outcome, enum rec_end end,
         r->ends[end]++;
         if (in_range)
             stage_add(&r->lv[REC_REQUEST], pop, outcome, idx);
-        in_range &= hist_record(&r->tries, attempts * HIST_UNIT_NS);
+        /* k attempts as k us: below 2048 us a bucket's index is its
+         * value, so no index arithmetic on the hot path */
+        int32_t t = attempts < HIST_SUB_COUNT
+                        ? attempts
+                        : hist_index_of((int64_t)attempts * HIST_UNIT_NS);
+        hist_add_index(&r->tries, t, 1);
     }
     if (!in_range)
         r->dropped++;
