@@ -122,6 +122,29 @@ unsigned headline_default_sections(const struct summary *s)
 /* ---- text ----------------------------------------------------------------
  */
 
+/* How requests ended and how many attempts each took, when there is
+ * anything to say: one line each between open and close (text and HTML
+ * show the same words). */
+static void request_notes(FILE *out, const struct summary *s,
+                          const struct lvl *rq, const char *open,
+                          const char *close)
+{
+    int64_t gave_up = s->rq.ended[REC_END_RETRIES],
+            cut = s->rq.ended[REC_END_RUN_ENDED];
+    if (rq->known && gave_up + cut > 0)
+        fprintf(out,
+                "%sended: %.2f%% by their answer, %.2f%% with retries "
+                "exhausted, %.2f%% at the run's end%s",
+                open, 100 * frac(s->rq.ended[REC_END_ANSWER], rq->total),
+                100 * frac(gave_up, rq->total), 100 * frac(cut, rq->total),
+                close);
+    if (rq->known && s->tries.max > 0)
+        fprintf(out,
+                "%sattempts per request: mean %.2f  p99 %" PRId64
+                "  max %" PRId64 "%s",
+                open, s->tries.mean, s->tries.p99, s->tries.max, close);
+}
+
 static void text_level(FILE *out, const struct lvl *l, bool end_to_end)
 {
     char sh[48], a[16], b[16], c[16], d[16], e[16];
@@ -167,19 +190,7 @@ static void text_levels(FILE *out, const struct summary *s)
     lvl_requests(&rq, s, NULL);
     lvl_attempts(&at, s, NULL);
     text_level(out, &rq, true);
-    int64_t gave_up = s->rq.ended[REC_END_RETRIES],
-            cut = s->rq.ended[REC_END_RUN_ENDED];
-    if (rq.known && gave_up + cut > 0)
-        fprintf(out,
-                "    ended: %.2f%% by their answer, %.2f%% with retries "
-                "exhausted, %.2f%% at the run's end\n",
-                100 * frac(s->rq.ended[REC_END_ANSWER], rq.total),
-                100 * frac(gave_up, rq.total), 100 * frac(cut, rq.total));
-    if (rq.known && s->tries.max > 0)
-        fprintf(out,
-                "    attempts per request: mean %.2f  p99 %" PRId64
-                "  max %" PRId64 "\n",
-                s->tries.mean, s->tries.p99, s->tries.max);
+    request_notes(out, s, &rq, "    ", "\n");
     text_level(out, &at, false);
     fprintf(out,
             "  retry amplification %.2f attempts per request, goodput "
@@ -187,26 +198,40 @@ static void text_levels(FILE *out, const struct summary *s)
             s->retry_amplification, s->goodput_per_s);
 }
 
+/* One population's row: both levels and its latencies ("-" without
+ * samples), shared by the text and HTML tables. */
+struct pop_row {
+    struct lvl rq, at;
+    char p50[16], p99[16], at_p99[16]; /* requests' p50 and p99; attempts' */
+};
+
+static void pop_row(struct pop_row *r, const struct summary *s, size_t p)
+{
+    lvl_requests(&r->rq, s, &s->pops[p]);
+    lvl_attempts(&r->at, s, &s->pops[p]);
+    snprintf(r->p50, sizeof(r->p50), "-");
+    snprintf(r->p99, sizeof(r->p99), "-");
+    snprintf(r->at_p99, sizeof(r->at_p99), "-");
+    if (r->rq.all->count > 0) {
+        headline_fmt_ms(r->p50, sizeof(r->p50), r->rq.all->p50);
+        headline_fmt_ms(r->p99, sizeof(r->p99), r->rq.all->p99);
+    }
+    if (r->at.all->count > 0)
+        headline_fmt_ms(r->at_p99, sizeof(r->at_p99), r->at.all->p99);
+}
+
 static void text_pops(FILE *out, const struct summary *s)
 {
     fprintf(out, "\n  %-20s %10s %8s %8s %8s | %10s %8s %8s\n", "population",
             "requests", "denied", "p50", "p99", "attempts", "denied", "p99");
     for (size_t p = 0; p < s->n_pops; p++) {
-        struct lvl rq, at;
-        lvl_requests(&rq, s, &s->pops[p]);
-        lvl_attempts(&at, s, &s->pops[p]);
-        char a[16] = "-", b[16] = "-", c[16] = "-";
-        if (rq.all->count > 0) {
-            headline_fmt_ms(a, sizeof(a), rq.all->p50);
-            headline_fmt_ms(b, sizeof(b), rq.all->p99);
-        }
-        if (at.all->count > 0)
-            headline_fmt_ms(c, sizeof(c), at.all->p99);
+        struct pop_row r;
+        pop_row(&r, s, p);
         fprintf(out,
                 "  %-20.20s %10" PRId64 " %7.2f%% %8s %8s | %10" PRId64
                 " %7.2f%% %8s\n",
-                s->pops[p].name, rq.total, 100 * rq.share, a, b, at.total,
-                100 * at.share, c);
+                s->pops[p].name, r.rq.total, 100 * r.rq.share, r.p50, r.p99,
+                r.at.total, 100 * r.at.share, r.at_p99);
     }
 }
 
@@ -233,6 +258,17 @@ static void text_reasons(FILE *out, const struct summary *s)
 /* ---- Markdown ------------------------------------------------------------
  */
 
+/* "`rate_limit` 3.75%, `outage` 2.50%": the top reasons of l, each id
+ * between open and close. */
+static void top_reasons(FILE *out, const struct lvl *l, const char *open,
+                        const char *close)
+{
+    for (int k = 0; k < TOP_REASONS && l->top[k] >= 0; k++)
+        fprintf(out, "%s%s%s%s %.2f%%", k ? ", " : "", open,
+                reason_id(l->top[k]), close,
+                100 * frac(l->by_reason[l->top[k]], l->total));
+}
+
 static void md_level_row(FILE *out, const struct lvl *l)
 {
     char sh[48], a[16], b[16], c[16];
@@ -246,9 +282,7 @@ static void md_level_row(FILE *out, const struct lvl *l)
     headline_fmt_ms(c, sizeof(c), l->all->p99);
     fprintf(out, "| %s | %" PRId64 " | %" PRId64 " | %" PRId64 " | %s | ",
             l->title, l->total, l->ok, l->denied, sh);
-    for (int k = 0; k < TOP_REASONS && l->top[k] >= 0; k++)
-        fprintf(out, "%s`%s` %.2f%%", k ? ", " : "", reason_id(l->top[k]),
-                100 * frac(l->by_reason[l->top[k]], l->total));
+    top_reasons(out, l, "`", "`");
     fprintf(out, " | %s | %s | %s |\n", a, b, c);
 }
 
@@ -354,10 +388,7 @@ static void html_level_row(FILE *out, const struct lvl *l)
             "<td>%" PRId64 "</td><td>%" PRId64 "</td><td>%" PRId64
             "</td><td><b>%s</b></td><td class=\"l\">",
             l->total, l->ok, l->denied, sh);
-    for (int k = 0; k < TOP_REASONS && l->top[k] >= 0; k++)
-        fprintf(out, "%s<code>%s</code> %.2f%%", k ? ", " : "",
-                reason_id(l->top[k]),
-                100 * frac(l->by_reason[l->top[k]], l->total));
+    top_reasons(out, l, "<code>", "</code>");
     fprintf(out, "</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", a, b, c);
 }
 
@@ -379,19 +410,7 @@ static void html_levels(FILE *out, const struct summary *s)
           "latency end to end (retries, backoff and retry-after waits "
           "in).  Attempts: every try.</li>\n",
           out);
-    int64_t gave_up = s->rq.ended[REC_END_RETRIES],
-            cut = s->rq.ended[REC_END_RUN_ENDED];
-    if (rq.known && gave_up + cut > 0)
-        fprintf(out,
-                "<li>ended: %.2f%% by their answer, %.2f%% with retries "
-                "exhausted, %.2f%% at the run's end</li>\n",
-                100 * frac(s->rq.ended[REC_END_ANSWER], rq.total),
-                100 * frac(gave_up, rq.total), 100 * frac(cut, rq.total));
-    if (rq.known && s->tries.max > 0)
-        fprintf(out,
-                "<li>attempts per request: mean %.2f, p99 %" PRId64
-                ", max %" PRId64 "</li>\n",
-                s->tries.mean, s->tries.p99, s->tries.max);
+    request_notes(out, s, &rq, "<li>", "</li>\n");
     if (rq.known && rq.lost > 0)
         fprintf(out,
                 "<li>%" PRId64 " requests (%.2f%%) were lost by the load "
@@ -406,32 +425,24 @@ static void html_levels(FILE *out, const struct summary *s)
 static void html_pops(FILE *out, const struct summary *s)
 {
     fputs("<section class=\"pops\">\n<h2>By population</h2>\n<table>\n"
-          "<thead><tr><th></th><th class=\"grp\" colspan=\"4\">requests "
-          "(what your callers see)</th><th class=\"grp\" colspan=\"3\">"
-          "attempts (what the API "
-          "sees)</th></tr>\n<tr><th>population</th><th>requests</"
-          "th><th>denied</th>"
+          "<thead><tr><th></th><th class=\"grp\" colspan=\"4\">"
+          "requests (what your callers see)</th><th class=\"grp\" "
+          "colspan=\"3\">attempts (what the API sees)</th></tr>\n"
+          "<tr><th>population</th><th>requests</th><th>denied</th>"
           "<th>p50</th><th>p99</th><th>attempts</th><th>denied</th>"
           "<th>p99</th></tr></thead>\n<tbody>\n",
           out);
     for (size_t p = 0; p < s->n_pops; p++) {
-        struct lvl rq, at;
-        lvl_requests(&rq, s, &s->pops[p]);
-        lvl_attempts(&at, s, &s->pops[p]);
-        char a[16] = "-", b[16] = "-", c[16] = "-";
-        if (rq.all->count > 0) {
-            headline_fmt_ms(a, sizeof(a), rq.all->p50);
-            headline_fmt_ms(b, sizeof(b), rq.all->p99);
-        }
-        if (at.all->count > 0)
-            headline_fmt_ms(c, sizeof(c), at.all->p99);
+        struct pop_row r;
+        pop_row(&r, s, p);
         fputs("<tr><th scope=\"row\">", out);
         headline_html_escape(out, s->pops[p].name);
         fprintf(out,
                 "</th><td>%" PRId64 "</td><td>%.2f%%</td><td>%s</td>"
                 "<td>%s</td><td>%" PRId64 "</td><td>%.2f%%</td><td>%s</td>"
                 "</tr>\n",
-                rq.total, 100 * rq.share, a, b, at.total, 100 * at.share, c);
+                r.rq.total, 100 * r.rq.share, r.p50, r.p99, r.at.total,
+                100 * r.at.share, r.at_p99);
     }
     fputs("</tbody>\n</table>\n</section>\n", out);
 }

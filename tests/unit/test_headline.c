@@ -144,7 +144,7 @@ static const struct line_case line_cases[] = {
       "<td class=\"l\"><code>rate_limit</code> 3.75%, <code>outage</code> "
       "2.50%</td><td>900ms</td><td>9s</td><td>30.5s</td></tr>" },
     { "html tries", HL_HTML, HL_LEVELS, false,
-      "<li>attempts per request: mean 1.25, p99 3, max 3</li>" },
+      "<li>attempts per request: mean 1.25  p99 3  max 3</li>" },
     { "html lost", HL_HTML, HL_LEVELS, false,
       "<li>10 requests (1.25%) were lost by the load generator</li>" },
     { "html amplification", HL_HTML, HL_LEVELS, false,
