@@ -85,8 +85,10 @@ static void usage(FILE *out)
             "  --shard I/N         send only accounts a with a %% N == I; "
             "auto/N takes I\n"
             "                      from JOB_COMPLETION_INDEX (Kubernetes "
-            "Indexed Job) or\n"
-            "                      SLURM_PROCID\n"
+            "Indexed Job),\n"
+            "                      SLURM_ARRAY_TASK_ID (Slurm job array "
+            "0-(N-1)) or\n"
+            "                      SLURM_PROCID (srun -n N)\n"
             "  --start-at TIME     begin the schedule at this wall-clock "
             "instant (Unix\n"
             "                      seconds, fraction allowed, or RFC 3339 "
@@ -274,8 +276,9 @@ static int plan(struct run_opts *o)
     const char *src = NULL;
     if (o->shard &&
         lg_plan_shard(o->shard, getenv("JOB_COMPLETION_INDEX"),
-                      getenv("SLURM_PROCID"), &o->shard_i, &o->shard_n, &src,
-                      err, sizeof(err)) != ERR_OK) {
+                      getenv("SLURM_ARRAY_TASK_ID"), getenv("SLURM_PROCID"),
+                      &o->shard_i, &o->shard_n, &src, err,
+                      sizeof(err)) != ERR_OK) {
         fprintf(stderr, "tollgate run: %s\n", err);
         return EXIT_USAGE;
     }

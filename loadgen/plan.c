@@ -171,7 +171,7 @@ static bool whole_int(const char *s, int64_t max, int64_t *v)
     return true;
 }
 
-int lg_plan_shard(const char *s, const char *job_index,
+int lg_plan_shard(const char *s, const char *job_index, const char *slurm_array,
                   const char *slurm_procid, int *i, int *n, const char **src,
                   char *err, size_t err_len)
 {
@@ -187,15 +187,22 @@ int lg_plan_shard(const char *s, const char *job_index,
     idx[slash - s] = '\0';
     const char *from = "--shard", *text = idx;
     if (strcmp(idx, "auto") == 0) {
-        bool job = job_index && *job_index;
-        if (!job && !(slurm_procid && *slurm_procid)) {
+        /* The first variable set, in this order of precedence. */
+        const char *names[] = { "JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID",
+                                "SLURM_PROCID" };
+        const char *vals[] = { job_index, slurm_array, slurm_procid };
+        text = NULL;
+        for (size_t k = 0; k < 3 && text == NULL; k++)
+            if (vals[k] != NULL && *vals[k] != '\0') {
+                from = names[k];
+                text = vals[k];
+            }
+        if (text == NULL) {
             set_err(err, err_len,
-                    "--shard auto/N: neither JOB_COMPLETION_INDEX nor "
-                    "SLURM_PROCID is set");
+                    "--shard auto/N: none of JOB_COMPLETION_INDEX, "
+                    "SLURM_ARRAY_TASK_ID, SLURM_PROCID is set");
             return ERR_INVAL;
         }
-        from = job ? "JOB_COMPLETION_INDEX" : "SLURM_PROCID";
-        text = job ? job_index : slurm_procid;
     }
     if (!whole_int(text, LG_PLAN_MAX_SHARDS, &iv) || iv >= nv) {
         if (err && err_len > 0)

@@ -26,15 +26,16 @@ int lg_plan_start_at(const char *s, int64_t *epoch_ns, char *err,
                      size_t err_len) WARN_UNUSED;
 
 /*
- * Parses --shard "I/N" (0 <= I < N) or "auto/N", where I comes from
- * job_index (Kubernetes Indexed Job: JOB_COMPLETION_INDEX) or, when that
- * is NULL or empty, slurm_procid (Slurm: SLURM_PROCID); the caller passes
- * the two environment values (NULL when unset).  *src names where I came
- * from ("--shard", "JOB_COMPLETION_INDEX", "SLURM_PROCID").  ERR_INVAL
- * with a reason in err otherwise (malformed, I out of range, auto without
- * either variable).
+ * Parses --shard "I/N" (0 <= I < N) or "auto/N", where I comes from the
+ * first of these that is set and not empty: job_index (Kubernetes Indexed
+ * Job: JOB_COMPLETION_INDEX), slurm_array (a Slurm job array task:
+ * SLURM_ARRAY_TASK_ID; an array written --array=0-(N-1)), slurm_procid
+ * (the task rank of a Slurm step: SLURM_PROCID, for srun -n N); the caller
+ * passes the environment values (NULL when unset).  *src names where I
+ * came from.  ERR_INVAL with a reason in err otherwise (malformed, I out
+ * of range, auto without any variable).
  */
-int lg_plan_shard(const char *s, const char *job_index,
+int lg_plan_shard(const char *s, const char *job_index, const char *slurm_array,
                   const char *slurm_procid, int *i, int *n, const char **src,
                   char *err, size_t err_len) WARN_UNUSED;
 

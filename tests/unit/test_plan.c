@@ -69,28 +69,34 @@ static void test_start_at(void **state)
 }
 
 struct shard_case {
-    const char *name, *in, *job, *slurm;
+    const char *name, *in, *job, *array, *slurm;
     int want_i, want_n; /* want_n 0: refused */
     const char *want_src;
 };
 
 static const struct shard_case shard_cases[] = {
-    { "plain", "1/3", NULL, NULL, 1, 3, "--shard" },
-    { "plain ignores env", "0/2", "1", "1", 0, 2, "--shard" },
-    { "one", "0/1", NULL, NULL, 0, 1, "--shard" },
-    { "k8s", "auto/4", "3", NULL, 3, 4, "JOB_COMPLETION_INDEX" },
-    { "k8s first", "auto/4", "2", "1", 2, 4, "JOB_COMPLETION_INDEX" },
-    { "slurm", "auto/8", NULL, "5", 5, 8, "SLURM_PROCID" },
-    { "slurm when k8s empty", "auto/8", "", "7", 7, 8, "SLURM_PROCID" },
-    { "auto unset", "auto/2", NULL, NULL, 0, 0, NULL },
-    { "index too big", "auto/2", "2", NULL, 0, 0, NULL },
-    { "env not a number", "auto/2", "x", NULL, 0, 0, NULL },
-    { "i >= n", "3/3", NULL, NULL, 0, 0, NULL },
-    { "n zero", "0/0", NULL, NULL, 0, 0, NULL },
-    { "negative", "-1/2", NULL, NULL, 0, 0, NULL },
-    { "no slash", "2", NULL, NULL, 0, 0, NULL },
-    { "trailing", "1/2x", NULL, NULL, 0, 0, NULL },
-    { "empty i", "/2", NULL, NULL, 0, 0, NULL },
+    { "plain", "1/3", NULL, NULL, NULL, 1, 3, "--shard" },
+    { "plain ignores env", "0/2", "1", NULL, "1", 0, 2, "--shard" },
+    { "one", "0/1", NULL, NULL, NULL, 0, 1, "--shard" },
+    { "k8s", "auto/4", "3", NULL, NULL, 3, 4, "JOB_COMPLETION_INDEX" },
+    { "k8s first", "auto/4", "2", NULL, "1", 2, 4, "JOB_COMPLETION_INDEX" },
+    { "slurm", "auto/8", NULL, NULL, "5", 5, 8, "SLURM_PROCID" },
+    { "slurm when k8s empty", "auto/8", "", NULL, "7", 7, 8, "SLURM_PROCID" },
+    { "auto unset", "auto/2", NULL, NULL, NULL, 0, 0, NULL },
+    { "index too big", "auto/2", "2", NULL, NULL, 0, 0, NULL },
+    { "env not a number", "auto/2", "x", NULL, NULL, 0, 0, NULL },
+    { "i >= n", "3/3", NULL, NULL, NULL, 0, 0, NULL },
+    { "n zero", "0/0", NULL, NULL, NULL, 0, 0, NULL },
+    { "negative", "-1/2", NULL, NULL, NULL, 0, 0, NULL },
+    { "no slash", "2", NULL, NULL, NULL, 0, 0, NULL },
+    { "trailing", "1/2x", NULL, NULL, NULL, 0, 0, NULL },
+    { "empty i", "/2", NULL, NULL, NULL, 0, 0, NULL },
+    { "slurm array", "auto/8", NULL, "6", NULL, 6, 8, "SLURM_ARRAY_TASK_ID" },
+    { "array before procid", "auto/8", NULL, "6", "0", 6, 8,
+      "SLURM_ARRAY_TASK_ID" },
+    { "k8s before array", "auto/8", "1", "6", "0", 1, 8,
+      "JOB_COMPLETION_INDEX" },
+    { "array out of range", "auto/4", NULL, "4", NULL, 0, 0, NULL },
 };
 
 static void test_shard(void **state)
@@ -99,8 +105,8 @@ static void test_shard(void **state)
     int i = -1, n = -1;
     const char *src = NULL;
     char err[160] = "";
-    int rc =
-        lg_plan_shard(c->in, c->job, c->slurm, &i, &n, &src, err, sizeof(err));
+    int rc = lg_plan_shard(c->in, c->job, c->array, c->slurm, &i, &n, &src, err,
+                           sizeof(err));
     if (c->want_n == 0) {
         assert_int_equal(rc, ERR_INVAL);
         assert_true(err[0] != '\0');
