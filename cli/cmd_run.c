@@ -605,6 +605,7 @@ static int make_lg(struct run_ctx *c)
         .keys = c->keys.n ? &c->keys : NULL,
         .progress_ns = 100000000LL,
         .drain_ns = c->o.drain_ns,
+        .send_attempt_key = c->srv != NULL, /* ours: same draws as sim */
     };
     if (cfg.connections < cfg.threads)
         cfg.threads = cfg.connections;

@@ -345,7 +345,7 @@ int cmd_sim(int argc, char **argv)
     progress_init(&pg, stderr, o.quiet);
     struct reps_point pt;
     reps_point_init(&pt, sc, (size_t)o.replications);
-    struct reps_cfg cfg = { (int)o.jobs, &pg, signals_caught };
+    struct reps_cfg cfg = { (int)o.jobs, &pg, signals_caught, NULL, NULL };
     double t0 = mono_s();
     int rc = reps_run(&pt, 1, &cfg, "sim");
     double wall_s = mono_s() - t0;

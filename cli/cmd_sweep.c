@@ -334,6 +334,9 @@ const char *sweep_out_dir(const struct sweep_opts *o, const struct scenario *sc,
  */
 
 struct grid {
+    const struct sweep_opts *o;
+    const char *dir;
+    int *rcs; /* per point: writing its directory (EXIT_*) */
     size_t n_points;
     size_t *value_idx;           /* [p * n_axes + a] */
     struct scenario **scenarios; /* per point; owned */
@@ -396,6 +399,7 @@ static void grid_fini(struct grid *g)
     free(g->cells);
     free(g->reps);
     free(g->complete);
+    free(g->rcs);
 }
 
 /* Loads every point's scenario; CLI_CONTINUE or EXIT_USAGE (reported). */
@@ -430,35 +434,51 @@ static int write_json(void *ctx, FILE *out)
     return sweep_fwrite_json(out, ctx);
 }
 
-/* Writes each point's directory and measures its metrics. */
-static int write_points(struct grid *g, const struct sweep_opts *o,
-                        const char *dir)
+/* Measures point p's metrics, writes its directory and frees its
+ * recorder: called by the thread that finished the point's last
+ * replication (reps_cfg.point_done), so every point's recorder is freed
+ * as soon as it is written and memory does not grow with the grid.  It
+ * touches only point p's entries. */
+static void point_done(void *ctx, size_t p)
 {
-    g->cells = xcalloc(g->n_points * o->n_metrics, sizeof(*g->cells));
-    for (size_t p = 0; p < g->n_points; p++) {
-        const struct reps_point *pt = &g->pts[p];
-        size_t ran = reps_ran(pt);
-        g->reps[p] = ran;
-        g->complete[p] = ran == pt->n && pt->reps[ran - 1].stats.complete;
-        for (size_t m = 0; m < o->n_metrics; m++)
-            sweep_measure(&o->metrics[m], pt, ran,
-                          &g->cells[p * o->n_metrics + m]);
-        if (ran == 0)
-            continue; /* interrupted before it started: no directory */
-        char sub[4096];
-        snprintf(sub, sizeof(sub), "%.4000s/%s", dir, g->dirs[p]);
-        struct summary sum;
-        summary_init(&sum);
-        int rc = reps_summary(pt, ran, &sum);
-        if (rc == ERR_OK)
-            rc = reps_write(sub, pt->sc, pt->reps, ran, &sum);
-        summary_fini(&sum);
-        if (rc != ERR_OK) {
-            fprintf(stderr, "tollgate sweep: writing %s: %s (%s)\n", sub,
-                    err_str(rc), strerror(errno));
-            return EXIT_RUNTIME;
-        }
+    struct grid *g = ctx;
+    const struct sweep_opts *o = g->o;
+    struct reps_point *pt = &g->pts[p];
+    size_t ran = reps_ran(pt);
+    g->reps[p] = ran;
+    g->complete[p] = ran == pt->n && pt->reps[ran - 1].stats.complete;
+    for (size_t m = 0; m < o->n_metrics; m++)
+        sweep_measure(&o->metrics[m], pt, ran, &g->cells[p * o->n_metrics + m]);
+    g->rcs[p] = CLI_CONTINUE;
+    if (ran == 0)
+        return; /* interrupted before it started: no directory */
+    char sub[4096];
+    snprintf(sub, sizeof(sub), "%.4000s/%s", g->dir, g->dirs[p]);
+    struct summary sum;
+    summary_init(&sum);
+    int rc = reps_summary(pt, ran, &sum);
+    if (rc == ERR_OK)
+        rc = reps_write(sub, pt->sc, pt->reps, ran, &sum);
+    summary_fini(&sum);
+    if (rc != ERR_OK) {
+        /* errno of this thread's failing call; one line, whole */
+        char msg[4400];
+        snprintf(msg, sizeof(msg), "tollgate sweep: writing %s: %s (%s)\n", sub,
+                 err_str(rc), strerror(errno));
+        fputs(msg, stderr);
+        g->rcs[p] = EXIT_RUNTIME;
     }
+    rec_free(pt->reps[0].rec);
+    pt->reps[0].rec = NULL;
+    sim_stats_fini(&pt->reps[0].stats);
+}
+
+/* The first error of the points' writes, or CLI_CONTINUE. */
+static int points_status(const struct grid *g)
+{
+    for (size_t p = 0; p < g->n_points; p++)
+        if (g->rcs[p] != CLI_CONTINUE)
+            return g->rcs[p];
     return CLI_CONTINUE;
 }
 
@@ -489,11 +509,12 @@ static void print_table(const struct grid *g, const struct sweep_opts *o,
 }
 
 int sweep_run_points(struct reps_point *pts, size_t n,
-                     const struct sweep_opts *o)
+                     const struct sweep_opts *o,
+                     void (*done)(void *ctx, size_t point), void *ctx)
 {
     struct progress pg;
     progress_init(&pg, stderr, o->quiet);
-    struct reps_cfg cfg = { (int)o->jobs, &pg, signals_caught };
+    struct reps_cfg cfg = { (int)o->jobs, &pg, signals_caught, done, ctx };
     int rc = reps_run(pts, n, &cfg, "sweep");
     progress_fini(&pg);
     return rc;
@@ -523,13 +544,19 @@ static int run_grid(struct sweep_opts *o)
         st = opts_check_out_dir("tollgate sweep", dir);
     }
     if (st == CLI_CONTINUE) {
+        g.o = o;
+        g.dir = dir;
+        g.cells = xcalloc(n * o->n_metrics, sizeof(*g.cells));
+        g.rcs = xcalloc(n, sizeof(*g.rcs));
+        for (size_t p = 0; p < n; p++)
+            g.rcs[p] = CLI_CONTINUE;
         signals_catch();
-        if (sweep_run_points(g.pts, n, o) != ERR_OK)
+        if (sweep_run_points(g.pts, n, o, point_done, &g) != ERR_OK)
             st = EXIT_RUNTIME;
         signals_restore();
     }
     if (st == CLI_CONTINUE)
-        st = write_points(&g, o, dir);
+        st = points_status(&g);
     if (st == CLI_CONTINUE) {
         struct sweep_table t = { g.scenarios[0]->name,
                                  g.scenarios[0]->seed,

@@ -55,6 +55,7 @@ struct grid {
     const struct reps_cfg *cfg;
     bool serial; /* one thread: the detailed progress line */
     atomic_size_t finished;
+    atomic_size_t *left; /* per point: replications not finished yet */
 };
 
 /* Point and replication of flat task index t. */
@@ -129,6 +130,11 @@ static void run_task(void *ctx, size_t t)
     }
 out:
     atomic_fetch_add(&g->finished, 1);
+    /* The last replication of the point hands it over (acq_rel: the
+     * other replications' results are visible to the callback). */
+    if (atomic_fetch_sub_explicit(&g->left[p], 1, memory_order_acq_rel) == 1 &&
+        g->cfg->point_done != NULL)
+        g->cfg->point_done(g->cfg->point_ctx, p);
 }
 
 /* "[runs 17/60  42%]": finished runs and virtual time reached overall. */
@@ -180,8 +186,12 @@ int reps_run(struct reps_point *pts, size_t n_pts, const struct reps_cfg *cfg,
     for (size_t p = 0; p < n_pts; p++)
         g.n_tasks += pts[p].n;
     atomic_init(&g.finished, 0);
+    g.left = xcalloc(n_pts, sizeof(*g.left));
+    for (size_t p = 0; p < n_pts; p++)
+        atomic_init(&g.left[p], pts[p].n);
     g.serial = cfg->jobs <= 1 || g.n_tasks <= 1;
     int rc = sim_pool_run(g.n_tasks, cfg->jobs, run_task, &g, on_idle, &g);
+    free(g.left);
     if (rc != ERR_OK) {
         fprintf(stderr, "tollgate %s: cannot start threads: %s\n", prog,
                 err_str(rc));

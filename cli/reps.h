@@ -58,6 +58,13 @@ struct reps_cfg {
     struct progress *pg;  /* the progress line */
     int (*stopped)(void); /* non-zero: start nothing more, stop early;
                              called from every thread (signals_caught) */
+    /* Optional: called once per point, by the thread that finished the
+     * point's last replication (ran or skipped), while other points may
+     * still run; it may touch only that point.  A sweep writes the
+     * point's directory there and frees its recorder, so memory stays
+     * bounded by the threads, not the grid. */
+    void (*point_done)(void *ctx, size_t point);
+    void *point_ctx;
 };
 
 /* Prepares n replications of sc (nothing runs yet). */

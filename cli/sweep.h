@@ -110,7 +110,8 @@ const char *sweep_out_dir(const struct sweep_opts *o, const struct scenario *sc,
 /* Runs n points' replications on o->jobs threads with a progress line;
  * ERR_OK or reps_run's error (reported). */
 int sweep_run_points(struct reps_point *pts, size_t n,
-                     const struct sweep_opts *o) WARN_UNUSED;
+                     const struct sweep_opts *o,
+                     void (*point_done)(void *ctx, size_t point), void *ctx);
 
 /* `tollgate plot DIR`; its exit status. */
 int sweep_plot(const char *dir);

@@ -150,7 +150,7 @@ static int probe(struct finder *f, size_t idx)
         return st;
     struct reps_point pt;
     reps_point_init(&pt, sc, (size_t)f->o->replications);
-    if (sweep_run_points(&pt, 1, f->o) != ERR_OK)
+    if (sweep_run_points(&pt, 1, f->o, NULL, NULL) != ERR_OK)
         st = EXIT_RUNTIME;
     size_t ran = reps_ran(&pt);
     struct probe *pr = &f->probes[f->n_probes++];

@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "core/base/json.h"
+#include "core/model/client.h"
 
 /* ---- small string helpers ------------------------------------------- */
 
@@ -576,7 +577,22 @@ static bool sse_like(const struct cls_resp *r)
                                            memcmp(r->body, "data:", 5) == 0));
 }
 
-enum reason cls_classify(const struct cls_config *c, const struct cls_resp *r)
+/* Whether a token or rate limit denial says the request can never pass:
+ * OpenAI's "Request too large for ... on tokens per min (TPM): Limit L,
+ * Requested R. The input or output tokens must be reduced ..."; an
+ * Anthropic denial that asks to reduce the request and does not offer to
+ * "try again later" (tollgate serve's too-large answer; Anthropic's own
+ * token denials also offer a later try, so they stay retryable). */
+static bool says_too_large(const struct cls_err *e)
+{
+    if (has(e->message, "request too large") ||
+        has(e->message, "must be reduced"))
+        return true;
+    return has(e->message, "reduce the prompt length") &&
+           !has(e->message, "try again");
+}
+
+enum reason cls_classify(const struct cls_config *c, struct cls_resp *r)
 {
     struct cls_err e = { 0 };
     bool ok_status = r->status >= 200 && r->status < 300;
@@ -594,5 +610,9 @@ enum reason cls_classify(const struct cls_config *c, const struct cls_resp *r)
             return (enum reason)c->rules[i].reason;
     if (ok_status && !stream_err)
         return REASON_OK;
-    return cls_dialect(c->kind, stream_err ? 0 : r->status, &e);
+    enum reason why = cls_dialect(c->kind, stream_err ? 0 : r->status, &e);
+    if ((why == REASON_TOKEN_LIMIT || why == REASON_RATE_LIMIT) &&
+        says_too_large(&e))
+        r->retry_after_ns = CLIENT_RETRY_NEVER;
+    return why;
 }

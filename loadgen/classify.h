@@ -84,8 +84,11 @@ void cls_header(struct cls_resp *r, const char *line, size_t len);
  * is 0, meaning: classify the response with cls_classify. */
 enum reason cls_transport(int curl_code, long os_errno);
 
-/* The outcome of a response that arrived completely. */
-enum reason cls_classify(const struct cls_config *c, const struct cls_resp *r);
+/* The outcome of a response that arrived completely.  A rate or token
+ * limit denial that says the request can never pass (too large for the
+ * limit) also sets r->retry_after_ns to CLIENT_RETRY_NEVER, so the client
+ * model does not retry it. */
+enum reason cls_classify(const struct cls_config *c, struct cls_resp *r);
 
 /* Extracts error.type/code/message from a JSON error body (OpenAI
  * {"error":{...}} or Anthropic {"type":"error","error":{...}}).  False

@@ -62,6 +62,11 @@ struct lg_config {
                                 drain); 0: min(longest client timeout
                                 + 250 ms, 10 s) */
     int64_t progress_ns;     /* snapshot period; 0: 1 s */
+    bool send_attempt_key;   /* send the header WORLD_KEY_HEADER
+                                (core/model/world.h), so that the target draws
+                                each attempt's service time and
+                                server_error as sim does: for run's
+                                embedded serve only, never a --target */
 };
 
 /* What one progress snapshot covers (since the previous lg_poll). */

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "core/model/keys.h"
+#include "core/model/world.h"
 
 /* libcurl write callback: keep the first bytes up to the cap, then a
  * rolling tail, and discard the rest (returning the full size). */
@@ -153,12 +154,15 @@ int lg_slot_setup(struct lg_slot *s, const struct lg_shared *sh,
         SETOPT(e, CURLOPT_POSTFIELDSIZE, (long)sh->body_const_len);
         SETOPT(e, CURLOPT_POSTFIELDS, sh->body_const);
     }
-    /* The header list: one node per template plus "Expect:" (no
-     * 100-continue round trip); node data is filled per request. */
-    size_t n = sh->n_headers;
-    for (size_t i = 0; i <= n; i++)
-        s->nodes[i].next = i < n ? &s->nodes[i + 1] : NULL;
-    s->nodes[n].data = (char *)"Expect:";
+    /* The header list: one node per template, the attempt's key when the
+     * target is our embedded serve, and "Expect:" (no 100-continue round
+     * trip); node data is filled per request. */
+    size_t n = sh->n_headers, last = n + sh->cfg.send_attempt_key;
+    for (size_t i = 0; i <= last; i++)
+        s->nodes[i].next = i < last ? &s->nodes[i + 1] : NULL;
+    if (sh->cfg.send_attempt_key)
+        s->nodes[n].data = s->key_hdr; /* filled per request */
+    s->nodes[last].data = (char *)"Expect:";
     struct tpl_vars none = { 0 };
     tpl_buf_reset(&s->hdr);
     for (size_t i = 0; i < n; i++) {
@@ -210,6 +214,17 @@ static void fill_vars(struct lg_slot *s, const struct lg_shared *sh,
     v->bad_request = t->bad_request;
 }
 
+/* The attempt's key header, rendered into the slot's own buffer (its
+ * node points there from lg_slot_setup on). */
+static void render_key(struct lg_slot *s, const struct lg_req *r)
+{
+    static const char name[] = WORLD_KEY_HEADER ": ";
+    struct world_key k = { r->tr.id, (uint32_t)r->attempts };
+    memcpy(s->key_hdr, name, sizeof(name) - 1);
+    world_key_fmt(s->key_hdr + sizeof(name) - 1,
+                  sizeof(s->key_hdr) - (sizeof(name) - 1), k);
+}
+
 int lg_slot_prepare(struct lg_slot *s, const struct lg_shared *sh,
                     const struct lg_req *r, int64_t timeout_ns)
 {
@@ -223,6 +238,8 @@ int lg_slot_prepare(struct lg_slot *s, const struct lg_shared *sh,
         if (curl_url_set(s->url_h, CURLUPART_URL, s->url.p, 0) != CURLUE_OK)
             goto fail;
     }
+    if (sh->cfg.send_attempt_key)
+        render_key(s, r);
     if (sh->has_body && !sh->body_const) {
         tpl_buf_reset(&s->body);
         tpl_render(&sh->body, &v, &s->body);

@@ -21,6 +21,7 @@
 #include "core/base/reason.h"
 #include "core/stats/record.h"
 #include "core/base/rng.h"
+#include "core/model/world.h"
 #include "core/scenario/scenario.h"
 #include "core/model/traffic.h"
 #include "loadgen/classify.h"
@@ -83,6 +84,7 @@ struct lg_slot {
     bool busy; /* added to the multi handle */
     int64_t timeout_set_ns;
     struct tpl_buf url, body, hdr;
+    char key_hdr[sizeof(WORLD_KEY_HEADER) + 2 + WORLD_KEY_TEXT_MAX];
     struct curl_slist nodes[LG_MAX_HEADERS + 2];
     size_t hdr_off[LG_MAX_HEADERS + 2];
     char key[KEYS_MAX_LEN + 1];

@@ -147,6 +147,7 @@ static enum MHD_Result decide_api(struct serve *s, struct sreq *q)
     rq->want_headers = true;
     pick_model(s, q, &info);
     q->call.arrive_ns = q->arrive_ns;
+    q->call.keyed = world_key_parse(q->hdr.attempt_key, &q->call.key);
     q->call.owner = q;
     q->decided = true;
     if (serve_model_decide(s->model, &q->call) == SERVE_SUSPENDED)

@@ -188,7 +188,13 @@ static void state_counts(struct json_w *w, const struct serve_admin_snap *s)
     kv_int(w, "in_flight", s->in_flight);
     kv_int(w, "queue_length", s->queue_len);
     kv_int(w, "busy_servers", s->busy_servers);
-    kv_int(w, "servers", s->servers);
+    json_w_key(w, "servers"); /* null and servers_unlimited: no limit */
+    if (s->servers < 0)
+        json_w_null(w);
+    else
+        json_w_int(w, s->servers);
+    json_w_key(w, "servers_unlimited");
+    json_w_bool(w, s->servers < 0);
     json_w_key(w, "capacity_factor");
     json_w_num(w, s->capacity_factor);
 }

@@ -83,6 +83,23 @@ static void add_retry_headers(struct MHD_Response *r, int64_t retry_ns)
     add_i64_header(r, "retry-after-ms", (retry_ns + 999999) / 1000000);
 }
 
+/* A success in a response of its own, with the IETF draft fields too
+ * (live.ietf_ratelimit): RateLimit changes with every answer, so the
+ * kept response's partial update does not apply. */
+static enum MHD_Result answer_ok_fresh(struct sreq *q,
+                                       const struct serve_reply_ok *ok,
+                                       const struct serve_rl_vals *a)
+{
+    size_t n = serve_reply_success(NULL, 0, ok);
+    char *body = xmalloc(n + 1);
+    serve_reply_success(body, n + 1, ok);
+    struct serve_rl_text h;
+    serve_rl_format(&h, a, 0);
+    struct MHD_Response *r = serve_rl_response(take_response(body, n), &h);
+    serve_rl_ietf(r, q->s->sc, &q->call.dec);
+    return queue_and_drop(q->conn, 200, r);
+}
+
 /* A success, in the connection's kept response (serve_kept.h). */
 static enum MHD_Result answer_ok(struct sreq *q)
 {
@@ -97,7 +114,10 @@ static enum MHD_Result answer_ok(struct sreq *q)
         .completion_tokens = q->call.rq.completion_tokens,
     };
     struct serve_rl_vals a;
-    serve_rl_vals_of(&a, &q->call.dec);
+    serve_rl_vals_of(&a, &q->call.dec, serve_reply_dialect(q->route), now_s,
+                     (int64_t)ok.id);
+    if (q->s->sc->live.ietf_ratelimit)
+        return answer_ok_fresh(q, &ok, &a);
     return serve_kept_answer(&conn_state(q->conn)->kept, q->conn, &ok, now_s,
                              &a);
 }
@@ -112,6 +132,9 @@ static struct MHD_Response *error_response(struct sreq *q, unsigned *status)
         .limit = q->call.limit_amount,
         .retry_ns = q->call.retry_ns,
         .model = q->model_unknown ? q->model : NULL,
+        .too_large = q->call.too_large,
+        .requested = q->call.requested,
+        .req_model = q->model,
     };
     char buf[1024];
     size_t n = serve_reply_error(buf, sizeof(buf), &d);
@@ -160,9 +183,14 @@ enum MHD_Result serve_answer_api(struct sreq *q)
     unsigned status = 200;
     struct serve_rl_vals a;
     struct serve_rl_text h;
-    serve_rl_vals_of(&a, &q->call.dec);
+    int64_t id = (int64_t)atomic_fetch_add_explicit(&q->s->next_id, 1,
+                                                    memory_order_relaxed);
+    serve_rl_vals_of(&a, &q->call.dec, serve_reply_dialect(q->route),
+                     (int64_t)time(NULL), id);
     serve_rl_format(&h, &a, 0);
     struct MHD_Response *r = serve_rl_response(error_response(q, &status), &h);
+    if (q->s->sc->live.ietf_ratelimit)
+        serve_rl_ietf(r, q->s->sc, &q->call.dec);
     if (reason_retryable(q->call.outcome))
         add_retry_headers(r, q->call.retry_ns);
     return queue_and_drop(q->conn, status, r);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/model/world.h"
 #include "serve/serve_reply.h"
 
 static bool name_is(const char *key, size_t key_len, const char *name,
@@ -39,6 +40,8 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind,
     else if (h->content_length == NULL &&
              NAME_IS(key, key_len, "Content-Length"))
         h->content_length = value;
+    else if (h->attempt_key == NULL && NAME_IS(key, key_len, WORLD_KEY_HEADER))
+        h->attempt_key = value;
     return MHD_YES;
 }
 

@@ -7,8 +7,9 @@
  * lookup per name would walk it once per name; serve_hdr_read walks it
  * once and keeps the first value of each name it wants (as
  * MHD_lookup_connection_value would).  Names compare case-insensitively.
- * Values are NUL-terminated, owned by libmicrohttpd and live as long as
- * the request.
+ * Among them WORLD_KEY_HEADER, the attempt key run sends its embedded
+ * serve.  Values are NUL-terminated, owned
+ * by libmicrohttpd and live as long as the request.
  */
 #ifndef TOLLGATE_SERVE_HDR_H
 #define TOLLGATE_SERVE_HDR_H
@@ -27,6 +28,7 @@ struct serve_hdr {
     const char *source;        /* X-Client-Source */
     const char *region;        /* the region header's value */
     const char *content_length;
+    const char *attempt_key; /* WORLD_KEY_HEADER (core/model/world.h) */
 };
 
 /* Reads c's request headers into *h; region_name is the scenario's region

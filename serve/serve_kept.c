@@ -51,7 +51,8 @@ static void update_hdrs(struct serve_kept *k, const struct serve_rl_vals *a)
         return;
     for (int i = from; i < SERVE_RL_COUNT; i++)
         if (k->vals.v[i] != SERVE_RL_NOT_SENT)
-            MHD_del_response_header(k->r, serve_rl_names[i], k->hdrs.v[i]);
+            MHD_del_response_header(k->r, serve_rl_names[k->hdrs.dialect][i],
+                                    k->hdrs.v[i]);
     k->vals = *a;
     serve_rl_format(&k->hdrs, a, from);
     serve_rl_add(k->r, &k->hdrs, from);
@@ -61,10 +62,10 @@ static void update_hdrs(struct serve_kept *k, const struct serve_rl_vals *a)
  * from it in them only (same route, model and number lengths) and the
  * kept response's Date is still current. */
 static bool rewrite_nums(struct serve_kept *k, const struct serve_reply_ok *ok,
-                         int64_t now_s)
+                         int64_t now_s, const struct serve_rl_vals *a)
 {
     if (k->r == NULL || now_s != k->date_s || ok->route != k->route ||
-        strcmp(ok->model, k->model) != 0)
+        a->dialect != k->vals.dialect || strcmp(ok->model, k->model) != 0)
         return false;
     struct serve_reply_nums u;
     serve_reply_ok_nums(ok, &u);
@@ -118,11 +119,12 @@ enum MHD_Result serve_kept_answer(struct serve_kept *k,
                                   const struct serve_reply_ok *ok,
                                   int64_t now_s, const struct serve_rl_vals *a)
 {
-    if (!rewrite_nums(k, ok, now_s)) {
+    if (!rewrite_nums(k, ok, now_s, a)) {
         size_t n = format_body(k, ok);
         if (n >= sizeof(k->body))
             return answer_alone(conn, ok, n, a);
-        if (k->r != NULL && (n != k->body_len || now_s != k->date_s)) {
+        if (k->r != NULL && (n != k->body_len || now_s != k->date_s ||
+                             a->dialect != k->vals.dialect)) {
             MHD_destroy_response(k->r);
             k->r = NULL;
         }

@@ -17,7 +17,8 @@
  *     A body of another length starts a new kept response; a body of
  *     SERVE_KEPT_BODY bytes or more is answered with a response of its
  *     own and is not kept.
- *   - x-ratelimit headers (serve_rlhdr.h): the first header whose value
+ *   - rate-limit headers and the request id (serve_rlhdr.h, the family of
+ *     the route's dialect): the first header whose value
  *     changed and all after it are removed and added again, so their order
  *     stays; the unchanged head is left alone.
  *   - Date: the kept response carries its own Date header, added first

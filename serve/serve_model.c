@@ -44,7 +44,14 @@
          */
 #define MAX_INJECT_BATCH 64
 
-enum timer_kind { TK_DONE = 1, TK_QUEUE, TK_EV_START, TK_EV_END, TK_GAUGES };
+enum timer_kind {
+    TK_DONE = 1,
+    TK_QUEUE,
+    TK_EV_START,
+    TK_EV_END,
+    TK_GAUGES,
+    TK_ADMIT /* a limit stops holding a call (nginx without nodelay) */
+};
 
 struct serve_model {
     struct serve_scn *scn;       /* borrowed; slots written under lock */
@@ -63,6 +70,7 @@ struct serve_model {
     struct rec *rec;
     struct serve_call *wait_head; /* waiting (suspended) calls */
     int64_t n_waiting;
+    uint64_t n_local; /* calls that came without a key: their keys */
     bool stopped;
     int64_t stop_ns;
     int64_t decisions[REASON_COUNT];
@@ -151,8 +159,8 @@ static void resume_all(struct serve_model *m, struct serve_call *ready)
 static enum reason end_service(struct serve_model *m, struct serve_call *c,
                                int64_t now)
 {
-    enum reason why =
-        world_end_service(&m->w, &c->rq, &c->dec.ticket, c->holds_server, now);
+    enum reason why = world_end_service(&m->w, &c->rq, &c->dec.ticket,
+                                        c->holds_server, now, c->key);
     c->holds_server = false;
     c->retry_ns = why == REASON_OK ? -1 : 0;
     return why;
@@ -160,7 +168,8 @@ static enum reason end_service(struct serve_model *m, struct serve_call *c,
 
 static int64_t service_ns(struct serve_model *m, const struct serve_call *c)
 {
-    return world_service_ns(&m->w, c->rq.model, c->rq.completion_tokens);
+    return world_service_ns(&m->w, c->rq.model, c->rq.completion_tokens,
+                            c->key);
 }
 
 /* A waiting call that a server just took: arm its completion (or finish
@@ -202,6 +211,25 @@ static void drain_queue(struct serve_model *m, int64_t now,
     }
 }
 
+/* A waiting call that a limit held (policy_decision.delay_ns) goes
+ * through the capacity rule now, as admit() does for a call that was
+ * never held. */
+static void admit_waiting(struct serve_model *m, struct serve_call *c,
+                          int64_t now, struct serve_call **ready)
+{
+    uint64_t tag = (uint64_t)(uintptr_t)c;
+    switch (capacity_admit(&m->w.cap, tag, now)) {
+    case CAPACITY_REJECTED:
+        policy_complete(m->w.pol, &c->rq, &c->dec.ticket, now,
+                        REASON_OVERLOADED, 0);
+        finish_waiting(m, c, REASON_OVERLOADED, now, ready);
+        break;
+    case CAPACITY_STARTED: start_waiting(m, c, now, ready); break;
+    case CAPACITY_QUEUED:
+    default: drain_queue(m, now, ready); break; /* arms the queue deadline */
+    }
+}
+
 /* ---- decisions ----------------------------------------------------------- */
 
 static void denial_details(struct serve_model *m, struct serve_call *c)
@@ -210,6 +238,10 @@ static void denial_details(struct serve_model *m, struct serve_call *c)
     c->retry_ns = reason_retryable(d->reason) ? d->retry_after_ns : -1;
     c->limit_name = NULL;
     c->limit_amount = -1;
+    c->too_large = d->too_large;
+    c->requested = d->requested;
+    if (d->too_large)
+        c->retry_ns = -1; /* no wait makes it pass: no hint at all */
     if (d->limit < 0 || d->tier < 0)
         return;
     const struct scn_tier *t = &m->sc->policy.tiers[d->tier];
@@ -263,18 +295,26 @@ enum serve_next serve_model_decide(struct serve_model *m, struct serve_call *c)
     c->holds_server = c->waiting = false;
     c->limit_name = NULL;
     c->limit_amount = -1;
+    c->too_large = false;
     c->retry_ns = -1;
     pthread_mutex_lock(&m->lock);
     int64_t now = serve_model_now(m);
+    if (!c->keyed) /* another client: a stream of serve's own, by arrival */
+        c->key = (struct world_key){ WORLD_KEY_LOCAL | m->n_local++, 0 };
     if (m->stopped) {
         memset(&c->dec, 0, sizeof(c->dec));
         c->dec.ticket.tier = -1; /* inert: nothing to complete */
         c->outcome = REASON_OUTAGE;
-        c->retry_ns = 0;
+        c->retry_ns = -1; /* stopping: no known wait */
     } else if (policy_decide(m->w.pol, &c->rq, now, &c->dec) != REASON_OK) {
         c->outcome = c->dec.reason;
         denial_details(m, c);
         record(m, c->rq.pop, c->outcome, c->arrive_ns, now);
+    } else if (c->dec.delay_ns > 0) { /* a limit holds it first (nginx) */
+        m->suspend_fn(c->owner);
+        wait_link(m, c);
+        timer_at(m, now + c->dec.delay_ns, TK_ADMIT, c);
+        next = SERVE_SUSPENDED;
     } else {
         next = admit(m, c, now, &ready);
     }
@@ -351,6 +391,7 @@ static void on_entry(struct serve_model *m, const struct serve_timer_entry *e,
         finish_waiting(m, c, end_service(m, c, now), now, ready);
         break;
     }
+    case TK_ADMIT: admit_waiting(m, e->item, now, ready); break;
     case TK_QUEUE:
         if (e->due_ns - t0_of(m) >= m->armed_ns)
             m->armed_ns = INT64_MAX;
@@ -458,7 +499,7 @@ void serve_model_stop(struct serve_model *m)
         m->stop_ns = now;
         while (m->wait_head != NULL) {
             struct serve_call *c = m->wait_head;
-            c->retry_ns = 0;
+            c->retry_ns = -1; /* the server is going away: no known wait */
             finish_waiting(m, c, REASON_OUTAGE, now, &ready);
         }
         int64_t end = now < m->sc->duration_ns ? now : m->sc->duration_ns;

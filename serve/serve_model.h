@@ -25,6 +25,7 @@
 
 #include "core/base/err.h"
 #include "core/model/policy.h"
+#include "core/model/world.h"
 #include "core/base/reason.h"
 #include "core/stats/record.h"
 #include "core/scenario/scenario.h"
@@ -42,12 +43,18 @@ enum serve_next {
 struct serve_call {
     struct policy_req rq;       /* filled by the caller */
     int64_t arrive_ns;          /* scenario clock at arrival (caller) */
+    bool keyed;                 /* key below sent by the client (caller) */
+    struct world_key key;       /* the attempt's draws (world.h); when not
+                                   keyed, the model makes one up from its
+                                   arrival counter */
     void *owner;                /* handed to suspend_fn / resume_fn */
     struct policy_decision dec; /* filled by the model */
     enum reason outcome;        /* final outcome once answered */
     int64_t retry_ns;           /* retry hint for the answer; -1: none */
     const char *limit_name;     /* denying limit's name, or NULL */
     int64_t limit_amount;       /* its amount in force; -1: unknown */
+    bool too_large;             /* that limit can never admit it */
+    int64_t requested;          /* what it asked of that limit */
 
     /* private to the model (under its lock) */
     bool holds_server;              /* capacity counts it: release it */
@@ -86,8 +93,8 @@ int64_t serve_model_now(const struct serve_model *m);
  * calls do nothing. */
 void serve_model_start_clock(struct serve_model *m, int64_t t0_mono_ns);
 
-/* Decides call (rq, arrive_ns and owner filled).  Denials, and successes
- * without service time, are recorded and answered at once; the others
+/* Decides call (rq, arrive_ns, keyed, key and owner filled).  Denials, and
+ * successes without service time, are recorded and answered at once; the others
  * are suspended.  After serve_model_stop every call is answered at once
  * with REASON_OUTAGE and not recorded. */
 enum serve_next serve_model_decide(struct serve_model *m,

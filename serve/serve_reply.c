@@ -127,22 +127,63 @@ static void put2(char *p, unsigned v)
     p[1] = (char)('0' + v % 10);
 }
 
-size_t serve_reply_http_date(char *buf, int64_t unix_s)
+/* The civil date and time of Unix second unix_s >= 0. */
+struct civil {
+    int64_t year, secs; /* secs: of the day */
+    unsigned month, day, wday;
+};
+
+static struct civil civil_of(int64_t unix_s)
 {
-    static const char days[] = "SunMonTueWedThuFriSat";
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     /* civil date from days since 1970-01-01 (H. Hinnant's algorithm) */
-    int64_t z = unix_s / 86400, secs = unix_s % 86400;
-    unsigned wday = (unsigned)((z + 4) % 7); /* 1970-01-01 was a Thursday */
+    struct civil c;
+    int64_t z = unix_s / 86400;
+    c.secs = unix_s % 86400;
+    c.wday = (unsigned)((z + 4) % 7); /* 1970-01-01 was a Thursday */
     z += 719468;
     int64_t era = z / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
     unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     unsigned mp = (5 * doy + 2) / 153;
-    unsigned day = doy - (153 * mp + 2) / 5 + 1;
-    unsigned month = mp < 10 ? mp + 3 : mp - 9; /* 1..12 */
-    int64_t year = (int64_t)yoe + era * 400 + (month <= 2);
+    c.day = doy - (153 * mp + 2) / 5 + 1;
+    c.month = mp < 10 ? mp + 3 : mp - 9; /* 1..12 */
+    c.year = (int64_t)yoe + era * 400 + (c.month <= 2);
+    return c;
+}
+
+/* hh:mm:ss of secs (of the day) at buf. */
+static void put_clock(char *buf, int64_t secs)
+{
+    put2(buf, (unsigned)(secs / 3600));
+    buf[2] = ':';
+    put2(buf + 3, (unsigned)(secs / 60 % 60));
+    buf[5] = ':';
+    put2(buf + 6, (unsigned)(secs % 60));
+}
+
+size_t serve_reply_rfc3339(char *buf, int64_t unix_s)
+{
+    struct civil c = civil_of(unix_s);
+    put2(buf, (unsigned)(c.year / 100 % 100));
+    put2(buf + 2, (unsigned)(c.year % 100));
+    buf[4] = '-';
+    put2(buf + 5, c.month);
+    buf[7] = '-';
+    put2(buf + 8, c.day);
+    buf[10] = 'T';
+    put_clock(buf + 11, c.secs);
+    memcpy(buf + 19, "Z", 2);
+    return SERVE_REPLY_RFC3339_LEN;
+}
+
+size_t serve_reply_http_date(char *buf, int64_t unix_s)
+{
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    struct civil c = civil_of(unix_s);
+    unsigned wday = c.wday, day = c.day, month = c.month;
+    int64_t year = c.year, secs = c.secs;
     memcpy(buf, days + 3 * wday, 3);
     memcpy(buf + 3, ", ", 2);
     put2(buf + 5, day);
@@ -152,11 +193,7 @@ size_t serve_reply_http_date(char *buf, int64_t unix_s)
     put2(buf + 12, (unsigned)(year / 100 % 100));
     put2(buf + 14, (unsigned)(year % 100));
     buf[16] = ' ';
-    put2(buf + 17, (unsigned)(secs / 3600));
-    buf[19] = ':';
-    put2(buf + 20, (unsigned)(secs / 60 % 60));
-    buf[22] = ':';
-    put2(buf + 23, (unsigned)(secs % 60));
+    put_clock(buf + 17, secs);
     memcpy(buf + 25, " GMT", 5);
     return SERVE_REPLY_DATE_LEN;
 }
@@ -370,9 +407,43 @@ int serve_reply_status(enum reason r, enum serve_dialect d)
     return d == SERVE_ANTHROPIC ? ri->anthropic_status : ri->http_status;
 }
 
+/* The message of a request too large for its limit (see the header). */
+static void put_too_large(struct out *o, const struct serve_reply_denial *d)
+{
+    const char *name = d->limit_name != NULL ? d->limit_name : "the limit";
+    const char *unit = d->reason == REASON_TOKEN_LIMIT ? "tokens" : "requests";
+    if (d->dialect == SERVE_ANTHROPIC) {
+        puts_(o, "This request would exceed the rate limit for ");
+        puts_(o, unit);
+        puts_(o, " on ");
+        put_escaped(o, name);
+        puts_(o, " (");
+        put_i64(o, d->limit);
+        puts_(o, "): Requested ");
+        put_i64(o, d->requested);
+        puts_(o, ". Please reduce the prompt length or the maximum tokens "
+                 "requested.");
+        return;
+    }
+    puts_(o, "Request too large for ");
+    put_escaped(o, d->req_model != NULL ? d->req_model : "the model");
+    puts_(o, " on ");
+    put_escaped(o, name);
+    puts_(o, ": Limit ");
+    put_i64(o, d->limit);
+    puts_(o, ", Requested ");
+    put_i64(o, d->requested);
+    puts_(o, ". The input or output tokens must be reduced in order to run "
+             "successfully.");
+}
+
 static void put_message(struct out *o, const struct serve_reply_denial *d)
 {
     const struct reason_info *ri = reason_get(d->reason);
+    if (d->too_large && d->limit >= 0) {
+        put_too_large(o, d);
+        return;
+    }
     if (d->model != NULL && (d->reason == REASON_FEATURE_SUSPENDED ||
                              d->reason == REASON_PERMISSION_REVOKED ||
                              d->reason == REASON_BAD_REQUEST)) {
@@ -388,7 +459,7 @@ static void put_message(struct out *o, const struct serve_reply_denial *d)
         put_i64(o, d->limit);
         puts_(o, ".");
     }
-    if (d->retry_ns >= 0 && ri->retryable) {
+    if (d->retry_ns > 0 && ri->retryable) { /* 0: no known wait */
         char tmp[48];
         int64_t ms = (d->retry_ns + 999999) / 1000000;
         if (ms < 1000)

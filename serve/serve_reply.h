@@ -84,8 +84,12 @@ struct serve_reply_denial {
     const char *limit_name; /* rate/token/concurrency: the limit's name,
                                e.g. "rpm"; NULL when unknown */
     int64_t limit;          /* that limit's amount; < 0: unknown */
-    int64_t retry_ns;       /* wait before a retry can succeed; < 0: none */
+    int64_t retry_ns;       /* wait before a retry can succeed; <= 0:
+                               unknown, no wait is mentioned */
     const char *model;      /* requested model for model errors, or NULL */
+    bool too_large;         /* the limit can never admit the request */
+    int64_t requested;      /* too_large: what it asked of the limit */
+    const char *req_model;  /* too_large: the model asked for, or NULL */
 };
 
 /* HTTP status of a denial in its dialect (Anthropic has 529 for
@@ -97,7 +101,15 @@ int serve_reply_status(enum reason r, enum serve_dialect d);
  *   Anthropic: {"type":"error","error":{"type":T,"message":M}}
  * with T, C from the reason table and M its message, extended with the
  * limit ("... on rpm: limit 3.") and the wait ("Please try again in 20s.")
- * when known.  Strings are JSON-escaped. */
+ * when known.  A request too large for its limit says so instead, as the
+ * real APIs do, and mentions no wait:
+ *   OpenAI:    "Request too large for MODEL on tpm: Limit 1000, Requested
+ *              1500. The input or output tokens must be reduced in order
+ *              to run successfully."
+ *   Anthropic: "This request would exceed the rate limit for tokens on
+ *              tpm (1000): Requested 1500. Please reduce the prompt length
+ *              or the maximum tokens requested."
+ * Strings are JSON-escaped. */
 size_t serve_reply_error(char *buf, size_t len,
                          const struct serve_reply_denial *d);
 
@@ -160,6 +172,12 @@ size_t serve_reply_reset(char *buf, int64_t ms);
  * returns SERVE_REPLY_DATE_LEN. */
 #define SERVE_REPLY_DATE_LEN 29
 size_t serve_reply_http_date(char *buf, int64_t unix_s);
+
+/* The RFC 3339 UTC time of Unix second unix_s >= 0 ("2026-12-07T09:41:00Z",
+ * Anthropic's rate-limit resets); buf holds SERVE_REPLY_RFC3339_LEN + 1
+ * bytes; returns SERVE_REPLY_RFC3339_LEN. */
+#define SERVE_REPLY_RFC3339_LEN 20
+size_t serve_reply_rfc3339(char *buf, int64_t unix_s);
 
 /* Writes s JSON-escaped (without quotes) into buf; snprintf semantics. */
 size_t serve_reply_escape(char *buf, size_t len, const char *s);

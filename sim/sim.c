@@ -51,7 +51,12 @@
 #define STREAM_ID ((uint64_t)1 << 62)
 
 enum client_state { CL_DONE = 0, CL_PENDING_SEND, CL_WAITING };
-enum server_state { SRV_IDLE = 0, SRV_QUEUED, SRV_RUNNING };
+enum server_state {
+    SRV_IDLE = 0,
+    SRV_QUEUED,
+    SRV_RUNNING,
+    SRV_DELAYED /* held by a limit (nginx without nodelay): SE_ADMIT comes */
+};
 
 enum { FAULT_INVALID_KEY = 1, FAULT_VIOLATION = 2, FAULT_BAD_REQUEST = 4 };
 
@@ -209,6 +214,12 @@ static void make_preq(const struct sim_req *q, struct policy_req *rq)
         .bad_request = (q->faults & FAULT_BAD_REQUEST) != 0,
         .want_headers = false,
     };
+}
+
+/* The key of a slot's current attempt for the world's draws. */
+static struct world_key attempt_key(const struct sim_slot *s)
+{
+    return (struct world_key){ s->rq.id, (uint32_t)s->attempts };
 }
 
 static void policy_finish(struct sim_engine *e, struct sim_slot *s,
@@ -370,7 +381,8 @@ static void answer_now(struct sim_engine *e, uint32_t i, enum reason why)
 static void start_service(struct sim_engine *e, uint32_t i)
 {
     struct sim_slot *s = &e->slots[i];
-    int64_t svc = world_service_ns(&e->w, s->rq.model, s->rq.completion_tokens);
+    int64_t svc = world_service_ns(&e->w, s->rq.model, s->rq.completion_tokens,
+                                   attempt_key(s));
     s->server = SRV_RUNNING;
     s->reply_ns = e->now + svc + s->rtt_ns; /* predicted */
     sim_push(e, e->now + svc, SE_DONE, account_hint(s->rq.account), i);
@@ -410,6 +422,8 @@ static void arm_queue_timer(struct sim_engine *e)
     }
 }
 
+static void admit_attempt(struct sim_engine *e, uint32_t i);
+
 static void send_attempt(struct sim_engine *e, uint32_t i)
 {
     struct sim_slot *s = &e->slots[i];
@@ -435,12 +449,30 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
     struct policy_decision d;
     enum reason r = policy_decide(e->w.pol, &rq, e->now, &d);
     if (r != REASON_OK) {
-        if (d.retry_after_ns > 0)
+        if (d.too_large)
+            s->retry_after_ns = CLIENT_RETRY_NEVER;
+        else if (d.retry_after_ns > 0)
             s->retry_after_ns = d.retry_after_ns;
         answer_now(e, i, r);
         return;
     }
     s->ticket = d.ticket;
+    if (d.delay_ns > 0) { /* a limit holds it first, as nginx does */
+        s->server = SRV_DELAYED;
+        sim_push(e, e->now + d.delay_ns, SE_ADMIT, account_hint(s->rq.account),
+                 i);
+        watch_deadline(e, i); /* its answer time is not known yet */
+        return;
+    }
+    admit_attempt(e, i);
+}
+
+/* Capacity admission of attempt i, which the policy admitted (at once, or
+ * after a limit held it: its client may have given up meanwhile). */
+static void admit_attempt(struct sim_engine *e, uint32_t i)
+{
+    struct sim_slot *s = &e->slots[i];
+    s->server = SRV_IDLE;
     switch (capacity_admit(&e->w.cap, i, e->now)) {
     case CAPACITY_STARTED: start_service(e, i); break;
     case CAPACITY_QUEUED:
@@ -449,10 +481,14 @@ static void send_attempt(struct sim_engine *e, uint32_t i)
         break;
     case CAPACITY_REJECTED:
         policy_finish(e, s, REASON_OVERLOADED);
+        if (s->client != CL_WAITING) { /* nobody waits for the answer */
+            slot_release_if_idle(e, i);
+            return;
+        }
         answer_now(e, i, REASON_OVERLOADED);
         return;
     }
-    if (s->reply_ns > s->deadline_ns)
+    if (s->client == CL_WAITING && s->reply_ns > s->deadline_ns)
         watch_deadline(e, i);
 }
 
@@ -480,7 +516,8 @@ static void on_done(struct sim_engine *e, uint32_t i)
     struct sim_slot *s = &e->slots[i];
     struct policy_req rq;
     make_preq(&s->rq, &rq);
-    enum reason why = world_end_service(&e->w, &rq, &s->ticket, true, e->now);
+    enum reason why =
+        world_end_service(&e->w, &rq, &s->ticket, true, e->now, attempt_key(s));
     s->server = SRV_IDLE;
     s->outcome = (uint8_t)why;
     if (e->w.cap.len > 0) /* somebody waits for the freed server */
@@ -561,6 +598,7 @@ static void dispatch(struct sim_engine *e, const struct evq_event *ev)
     case SE_USER: on_user(e, (int)ev->arg, (int64_t)ev->data); break;
     case SE_SEND: send_attempt(e, i); break;
     case SE_DONE: on_done(e, i); break;
+    case SE_ADMIT: admit_attempt(e, i); break;
     case SE_CLIENT_TIMEOUT: on_client_timeouts(e, (int)ev->arg); break;
     case SE_QUEUE_TIMEOUT: on_queue_timer(e); break;
     case SE_EVENT_START: sim_timeline_start(e, ev->arg); break;
@@ -611,7 +649,7 @@ static bool drain_step(struct sim_engine *e)
     if (e->in_flight == 0 || !evq_pop(&e->q, &ev))
         return false;
     assert(ev.kind == SE_DONE || ev.kind == SE_CLIENT_TIMEOUT ||
-           ev.kind == SE_QUEUE_TIMEOUT);
+           ev.kind == SE_QUEUE_TIMEOUT || ev.kind == SE_ADMIT);
     e->now = ev.time_ns;
     dispatch(e, &ev);
     return true;

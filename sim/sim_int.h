@@ -27,6 +27,7 @@ enum sim_ev_kind {
     SE_USER = 0,       /* closed-loop user sends: arg pop, data user */
     SE_SEND,           /* a retry is sent: data slot */
     SE_DONE,           /* the server finished an attempt: data slot */
+    SE_ADMIT,          /* a limit stops holding an attempt: data slot */
     SE_CLIENT_TIMEOUT, /* head of population arg's deadline FIFO is due */
     SE_QUEUE_TIMEOUT,  /* the capacity queue's head deadline: poll */
     SE_EVENT_START,    /* scenario event begins: arg event index */

@@ -97,7 +97,8 @@ bool client_retry(const struct scn_client *c, int attempts, enum reason why,
 {
     assert(attempts >= 1);
     *delay_ns = 0;
-    if (why == REASON_OK || !reason_retryable(why))
+    if (why == REASON_OK || !reason_retryable(why) ||
+        retry_after_ns == CLIENT_RETRY_NEVER)
         return false;
     if (attempts > c->retry_max)
         return false;
@@ -114,7 +115,8 @@ bool client_retry_keyed(const struct scn_client *c, uint64_t seed,
      * is the stream id: rng_init hashes all three, so every (request,
      * attempt) gets an independent stream. */
     *delay_ns = 0;
-    if (why == REASON_OK || !reason_retryable(why) || attempts > c->retry_max)
+    if (why == REASON_OK || !reason_retryable(why) || attempts > c->retry_max ||
+        retry_after_ns == CLIENT_RETRY_NEVER)
         return false; /* decided without a stream: skip seeding one */
     struct rng r;
     uint64_t k = (uint64_t)attempts * RNG_GOLDEN;

@@ -12,7 +12,8 @@
  * other requests in between.
  *
  * The rule, for an attempt that ended with outcome `why`:
- *   1. never retry REASON_OK or a terminal reason (!reason_retryable);
+ *   1. never retry REASON_OK, a terminal reason (!reason_retryable) or an
+ *      answer that says it can never pass (CLIENT_RETRY_NEVER);
  *   2. never retry when `attempts` (attempts made so far for this logical
  *      request, the first one included) is greater than retry_max, i.e. at
  *      most retry_max retries follow the first attempt;
@@ -49,6 +50,11 @@
 #ifndef TOLLGATE_CLIENT_H
 #define TOLLGATE_CLIENT_H
 
+/* A retry_after_ns that says the answer can never change: the request is
+ * larger than a limit can ever admit (policy_decision.too_large; run reads
+ * it from the answer's body).  Never retried, whatever the reason. */
+#define CLIENT_RETRY_NEVER (-2)
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,7 +69,8 @@
 
 /* Decides whether the client retries after an attempt that ended with
  * why.  attempts >= 1 counts the attempts made so far (first included);
- * retry_after_ns is the server's retry-after in ns, or -1 when absent.
+ * retry_after_ns is the server's retry-after in ns, -1 when absent, or
+ * CLIENT_RETRY_NEVER (never retried).
  * Returns true to retry, with *delay_ns >= 0 the wait from the end of the
  * failed attempt to the next send; returns false with *delay_ns = 0
  * otherwise.  Draws from r only as documented above.  c and r are

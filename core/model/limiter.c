@@ -104,6 +104,7 @@ int lim_conf_make(struct lim_conf *c, enum lim_algo algo, enum limit_kind kind,
                   bool count_denied)
 {
     memset(c, 0, sizeof(*c));
+    c->delay_ms = -1; /* nodelay; lim_conf_init sets a delay */
     c->algo = algo;
     c->kind = kind;
     c->amount = amount;
@@ -125,8 +126,27 @@ int lim_conf_make(struct lim_conf *c, enum lim_algo algo, enum limit_kind kind,
 
 int lim_conf_init(struct lim_conf *c, const struct scn_limit *l)
 {
-    return lim_conf_make(c, l->algorithm, l->kind, l->amount, l->per_ns,
-                         l->burst, l->count_denied);
+    int rc = lim_conf_make(c, l->algorithm, l->kind, l->amount, l->per_ns,
+                           l->burst, l->count_denied);
+    if (rc == ERR_OK && l->delays && l->algorithm == LIM_LEAKY_BUCKET &&
+        l->kind != LIMIT_CONCURRENT) {
+        if (l->delay > FIT_LIMIT)
+            return ERR_RANGE;
+        c->delay_ms = l->delay * 1000;
+    }
+    return rc;
+}
+
+int64_t lim_delay_ns(const struct lim_conf *c, const union lim_state *after)
+{
+    if (c->delay_ms < 0 || c->algo != LIM_LEAKY_BUCKET ||
+        c->kind == LIMIT_CONCURRENT || c->rate_ms <= 0)
+        return 0;
+    int64_t excess = after->lb.excess;
+    if (excess <= c->delay_ms)
+        return 0;
+    i128 ms = (i128)(excess - c->delay_ms) * 1000 / c->rate_ms;
+    return clamp64(ms * NS_PER_MS);
 }
 
 void lim_state_init(union lim_state *s)
@@ -617,6 +637,17 @@ bool lim_try(const struct lim_conf *c, const union lim_state *s, int64_t cost,
         *retry_after_ns = r.retry_after_ns;
     }
     return ok;
+}
+
+bool lim_too_large(const struct lim_conf *c, int64_t cost)
+{
+    if (c->kind == LIMIT_CONCURRENT)
+        return c->amount == 0;
+    switch (c->algo) {
+    case LIM_TOKEN_BUCKET: return cost > c->burst;
+    case LIM_LEAKY_BUCKET: return false;
+    default: return cost > c->amount;
+    }
 }
 
 void lim_commit(const struct lim_conf *c, union lim_state *s,

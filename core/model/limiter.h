@@ -57,6 +57,8 @@ struct lim_conf {
     int64_t rate_ms;  /* leaky: nginx rate, milli-units per second */
     int64_t burst_ms; /* leaky: burst * 1000 */
     int64_t ms_max;   /* leaky: idle ms beyond which everything leaked */
+    int64_t delay_ms; /* leaky with delays: nginx's delay threshold in
+                         milli-requests (delay=N x 1000); -1: nodelay */
 };
 
 /* One entry of a sliding-window log (private layout, see limiter.c). */
@@ -153,6 +155,24 @@ void lim_state_rescale(const struct lim_conf *from, const struct lim_conf *to,
  */
 bool lim_try(const struct lim_conf *c, const union lim_state *s, int64_t cost,
              int64_t now_ns, union lim_state *next, int64_t *retry_after_ns);
+
+/*
+ * Whether a request of cost units exceeds what c can ever admit, whatever
+ * its state: more than a token bucket's burst, more than a window's
+ * amount, a concurrency limit of 0.  Retrying such a request cannot help.
+ * A leaky bucket (nginx) is never too large: a fresh or long-idle key
+ * admits any cost (nginx starts a node with excess 0).
+ */
+bool lim_too_large(const struct lim_conf *c, int64_t cost);
+
+/*
+ * How long nginx limit_req without nodelay holds a request it admitted
+ * before serving it, from the state after the admission: 0 unless c is a
+ * leaky bucket with delays (scn_limit.delays) and the new excess is above
+ * delay=N; then (excess - N x 1000) x 1000 / rate milliseconds, nginx's
+ * integer arithmetic (ngx_http_limit_req_account), in ns.
+ */
+int64_t lim_delay_ns(const struct lim_conf *c, const union lim_state *after);
 void lim_commit(const struct lim_conf *c, union lim_state *s,
                 const union lim_state *next, int64_t cost, int64_t now_ns);
 

@@ -427,6 +427,9 @@ static void limits_charge(struct policy *p, const struct acct *a,
                 d->ticket.held_mask |= 1u << i;
         } else if (next) {
             lim_commit(&conf[i], s, &next[i], cost, now_ns);
+            int64_t hold = lim_delay_ns(&conf[i], s);
+            if (hold > d->delay_ns)
+                d->delay_ns = hold; /* nginx waits out the longest */
         } else {
             lim_charge(&conf[i], s, cost, now_ns);
         }
@@ -505,8 +508,15 @@ static enum reason from_limits(struct policy *p, struct acct *a,
     union lim_state next[POLICY_MAX_LIMITS];
     int deny = limits_try(p, a, rq, now_ns, next, &d->retry_after_ns);
     if (deny >= 0) {
+        const struct lim_conf *c = &p->conf[a->tier * p->L + deny];
         d->limit = deny;
-        r = limit_reason(&p->conf[a->tier * p->L + deny]);
+        d->requested = c->kind == LIMIT_TOKENS
+                           ? rq->prompt_tokens + rq->completion_tokens
+                           : 1;
+        d->too_large = lim_too_large(c, d->requested);
+        if (d->too_large)
+            d->retry_after_ns = 0; /* no wait makes it pass */
+        r = limit_reason(c);
     }
     if (r == REASON_OK)
         r = credit_check(p, a, now_ns);
@@ -538,6 +548,9 @@ enum reason policy_decide(struct policy *p, const struct policy_req *rq,
     out->tier = -1;
     out->limit = -1;
     out->retry_after_ns = 0;
+    out->too_large = false;
+    out->requested = 0;
+    out->delay_ns = 0;
     out->req = (struct policy_hdr){ 0 };
     out->tok = (struct policy_hdr){ 0 };
     out->ticket.tier = -1;

@@ -97,6 +97,15 @@ struct policy_decision {
                                     denying limit in the tier; else -1 */
     int64_t retry_after_ns;      /* retryable reasons: suggested wait (0: no
                                     hint, e.g. a permanent outage); else 0 */
+    bool too_large;              /* the denying limit can never admit this
+                                    request (lim_too_large): retrying
+                                    cannot help; retry_after_ns is 0 */
+    int64_t requested;           /* limit denials: what the request asked
+                                    of that limit (tokens, or 1) */
+    int64_t delay_ns;            /* admitted: how long a limit holds it
+                                    before service (nginx limit_req
+                                    without nodelay, lim_delay_ns; the
+                                    longest of its limits); else 0 */
     struct policy_hdr req;       /* the tier's first request limit */
     struct policy_hdr tok;       /* the tier's first token limit */
     struct policy_ticket ticket; /* hand to policy_complete */

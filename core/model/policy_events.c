@@ -204,6 +204,7 @@ static void limit_set(struct policy *p, int t, int i, int64_t amount,
     if (lim_conf_make(&nc, l->algorithm, l->kind, amount, l->per_ns, burst,
                       l->count_denied) != ERR_OK)
         return;
+    nc.delay_ms = cur->delay_ms; /* a new rate, the same delay= */
     for (int64_t a = 0; a < p->n_accounts; a++)
         if ((p->acct[a].flags & ACCT_LIVE) && p->acct[a].tier == t)
             lim_state_rescale(cur, &nc, &p->states[a * p->L + i], now_ns);

@@ -15,12 +15,6 @@
 
 #include "core/base/err.h"
 
-/* Stream id of the world's draws: (seed, WORLD_STREAM, purpose).  The
- * value sim has always used, so simulated results keep their draws. */
-#define WORLD_STREAM ((uint64_t)1 << 62)
-
-static const struct scn_model zero_model; /* no such model: no service */
-
 static void scan_policy(struct world *w)
 {
     const struct scn_policy *p = &w->sc->policy;
@@ -46,8 +40,7 @@ int world_init(struct world *w, const struct scenario *sc, uint64_t seed,
         world_fini(w);
         return rc;
     }
-    rng_init(&w->svc, seed, WORLD_STREAM, RNG_SERVICE);
-    rng_init(&w->err, seed, WORLD_STREAM, RNG_FAULTS);
+    w->seed = seed;
     zig_init(&w->zig);
     scan_policy(w);
     return ERR_OK;
@@ -93,24 +86,47 @@ int world_inject(struct world *w, const struct scn_event *ev, int64_t now_ns,
     return rc;
 }
 
-int64_t world_service_ns(struct world *w, int model, int64_t completion_tokens)
+/* The stream of attempt k for purpose: the attempt joins the seed
+ * (golden-ratio spread), the request is the stream id, as in
+ * client_retry_keyed; rng_init hashes all three, so every (request,
+ * attempt, purpose) gets an independent stream. */
+static void keyed(struct rng *r, const struct world *w, struct world_key k,
+                  enum rng_purpose purpose)
 {
-    const struct scn_model *m = &zero_model;
-    if (model >= 0 && (size_t)model < w->sc->policy.n_models)
-        m = &w->sc->policy.models[model];
-    return capacity_service_ns_zig(m, completion_tokens, &w->zig, &w->svc);
+    rng_init(r, w->seed ^ ((uint64_t)k.attempt * RNG_GOLDEN), k.request,
+             purpose);
+}
+
+int64_t world_service_ns(const struct world *w, int model,
+                         int64_t completion_tokens, struct world_key k)
+{
+    if (model < 0 || (size_t)model >= w->sc->policy.n_models)
+        return 0; /* no such model: no service, no stream */
+    const struct scn_model *m = &w->sc->policy.models[model];
+    struct rng r = { { 0 } };
+    if (m->first_token.kind != DIST_CONST || m->per_token.kind != DIST_CONST)
+        keyed(&r, w, k, RNG_SERVICE); /* constants draw nothing */
+    return capacity_service_ns_zig(m, completion_tokens, &w->zig, &r);
+}
+
+bool world_server_error(const struct world *w, struct world_key k)
+{
+    double p_err = w->sc->policy.server_error;
+    if (p_err <= 0)
+        return false;
+    struct rng r;
+    keyed(&r, w, k, RNG_FAULTS);
+    return rng_double(&r) < p_err;
 }
 
 enum reason world_end_service(struct world *w, const struct policy_req *rq,
                               const struct policy_ticket *t, bool holds_server,
-                              int64_t now_ns)
+                              int64_t now_ns, struct world_key k)
 {
     if (holds_server)
         capacity_release(&w->cap);
-    enum reason why = REASON_OK;
-    double p_err = w->sc->policy.server_error;
-    if (p_err > 0 && rng_double(&w->err) < p_err)
-        why = REASON_SERVER_ERROR;
+    enum reason why =
+        world_server_error(w, k) ? REASON_SERVER_ERROR : REASON_OK;
     policy_complete(w->pol, rq, t, now_ns, why,
                     why == REASON_OK ? rq->completion_tokens : 0);
     return why;
@@ -131,4 +147,61 @@ void world_gauges(const struct world *w, struct rec *rec, int64_t t_ns,
     if (w->has_rl_tok)
         rec_gauge(rec, REC_G_RL_TOKENS, t_ns,
                   policy_limit_remaining_sampled(w->pol, LIMIT_TOKENS, now_ns));
+}
+
+size_t world_key_fmt(char *buf, size_t len, struct world_key k)
+{
+    char tmp[WORLD_KEY_TEXT_MAX];
+    size_t n = 0;
+    uint32_t a = k.attempt;
+    do { /* digits backwards: the attempt, the dot, the request */
+        tmp[n++] = (char)('0' + a % 10);
+        a /= 10;
+    } while (a > 0);
+    tmp[n++] = '.';
+    uint64_t r = k.request;
+    do {
+        tmp[n++] = (char)('0' + r % 10);
+        r /= 10;
+    } while (r > 0);
+    if (len == 0)
+        return 0;
+    size_t out = n < len ? n : len - 1;
+    for (size_t i = 0; i < out; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[out] = '\0';
+    return out;
+}
+
+/* Decimal digits of s up to stop into *v; false when there are none,
+ * when *v would exceed max, or when anything else comes first. */
+static bool digits(const char **s, char stop, uint64_t max, uint64_t *v)
+{
+    const char *p = *s;
+    uint64_t x = 0;
+    if (*p < '0' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        uint64_t d = (uint64_t)(*p - '0');
+        if (x > (max - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    if (*p != stop)
+        return false;
+    *s = p;
+    *v = x;
+    return true;
+}
+
+bool world_key_parse(const char *s, struct world_key *k)
+{
+    uint64_t req, att;
+    if (s == NULL || !digits(&s, '.', WORLD_KEY_LOCAL - 1, &req))
+        return false;
+    s++;
+    if (!digits(&s, '\0', UINT32_MAX, &att))
+        return false;
+    *k = (struct world_key){ req, (uint32_t)att };
+    return true;
 }

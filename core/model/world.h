@@ -20,9 +20,12 @@
  * through a timeline_at_fn), its attempt records, how it serves the
  * capacity queue (capacity_poll) after a change, and its recorder.
  *
- * Random draws: service times and server errors from (seed, WORLD_STREAM,
- * purpose) in the order the engine asks; event timing from the
- * timeline's per-event streams.
+ * Random draws: the service time and the server_error draw of an attempt
+ * come from streams keyed by (seed, request id, attempt number), like the
+ * client's retry jitter (client_retry_keyed): an attempt draws the same
+ * numbers in sim and in serve driven by run, whatever other requests did
+ * in between or in which order the engine asked.  Event timing comes from
+ * the timeline's per-event streams.
  *
  * Threading: none; serve calls it under its model lock.
  */
@@ -30,6 +33,7 @@
 #define TOLLGATE_WORLD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/model/capacity.h"
@@ -40,13 +44,50 @@
 #include "core/model/timeline.h"
 #include "core/base/zig.h"
 
+/*
+ * Who an attempt is, for its draws.  request is the traffic request id
+ * (traffic_req.id, the same in sim and run); attempt counts sends of that
+ * request from 1.  An engine that does not know the request (serve hit by
+ * another client) makes up a key that no traffic request has:
+ * WORLD_KEY_LOCAL set in request, its own counter below it, attempt 0.
+ */
+struct world_key {
+    uint64_t request;
+    uint32_t attempt;
+};
+
+/* The bit that marks a key an engine made up (traffic ids stay below). */
+#define WORLD_KEY_LOCAL (UINT64_C(1) << 63)
+
+/*
+ * How run tells its embedded serve which attempt a request is: the header
+ * WORLD_KEY_HEADER: <request>.<attempt>, both decimal (run sends it to
+ * the embedded serve only, never to a --target).  A header rendered into
+ * a buffer the handle keeps, rather than a query parameter: with a query
+ * libcurl 7.88 formats the request path through its printf once more
+ * (docs/performance.md has the measurements).
+ */
+#define WORLD_KEY_HEADER "x-tollgate-attempt"
+
+/* Longest "<request>.<attempt>" with its NUL: 20 + 1 + 10 + 1. */
+#define WORLD_KEY_TEXT_MAX 32
+
+/* Writes k as "<request>.<attempt>" into buf (NUL-terminated); returns
+ * the length.  len >= WORLD_KEY_TEXT_MAX always fits. */
+size_t world_key_fmt(char *buf, size_t len, struct world_key k);
+
+/* Parses "<request>.<attempt>" (decimal digits only, request below
+ * WORLD_KEY_LOCAL, attempt at most UINT32_MAX, nothing after) into *k.
+ * false on anything else (k is then unchanged). */
+bool world_key_parse(const char *s, struct world_key *k);
+
 struct world {
     const struct scenario *sc;   /* borrowed: must outlive the world */
     struct policy *pol;          /* owned */
     struct capacity cap;         /* the servers and their queue */
     struct timeline tl;          /* the event log; the engine schedules */
     struct zig zig;              /* tables of the service-time sampler */
-    struct rng svc, err;         /* service times, server errors */
+    uint64_t seed;               /* the run's seed: keys every draw */
     bool has_credit;             /* some tier has credit: credit gauge */
     bool has_rl_req, has_rl_tok; /* some tier has such a limit */
 };
@@ -86,19 +127,27 @@ void world_event_finish(struct world *w, uint32_t ev, int64_t due_ns,
 int world_inject(struct world *w, const struct scn_event *ev, int64_t now_ns,
                  uint32_t *id) WARN_UNUSED;
 
-/* Service time in ns of a request for model (policy index) asking for
- * completion_tokens; 0 when the scenario has no such model. */
-int64_t world_service_ns(struct world *w, int model, int64_t completion_tokens);
+/* Service time in ns of attempt k of a request for model (policy index)
+ * asking for completion_tokens; 0 when the scenario has no such model.
+ * Drawn from the stream (seed ^ attempt x golden ratio, request,
+ * RNG_SERVICE): the same key gives the same time, whenever asked. */
+int64_t world_service_ns(const struct world *w, int model,
+                         int64_t completion_tokens, struct world_key k);
+
+/* Whether attempt k ends as server_error: one uniform draw from the
+ * stream (seed ^ attempt x golden ratio, request, RNG_FAULTS) against
+ * policy.errors.server_error (no draw when that is 0). */
+bool world_server_error(const struct world *w, struct world_key k);
 
 /*
- * Ends the service of an admitted request at now_ns: frees its server
- * when it holds one, draws server_error, and completes the request with
- * the policy (ticket from policy_decide).  Returns REASON_OK or
- * REASON_SERVER_ERROR.
+ * Ends the service of attempt k of an admitted request at now_ns: frees
+ * its server when it holds one, draws server_error (world_server_error),
+ * and completes the request with the policy (ticket from policy_decide).
+ * Returns REASON_OK or REASON_SERVER_ERROR.
  */
 enum reason world_end_service(struct world *w, const struct policy_req *rq,
                               const struct policy_ticket *t, bool holds_server,
-                              int64_t now_ns);
+                              int64_t now_ns, struct world_key k);
 
 /*
  * Records the gauges observed at now_ns into the interval of rec that

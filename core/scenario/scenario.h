@@ -145,6 +145,12 @@ struct scn_limit {
     int64_t per_ns;    /* window; 0 for LIMIT_CONCURRENT */
     int64_t burst;     /* token bucket capacity (default amount); leaky
                           bucket: nginx burst (default 0) */
+    bool delays;       /* leaky bucket: excess requests within the burst
+                          are delayed (nginx limit_req without nodelay);
+                          false (default): answered at once (nodelay) */
+    int64_t delay;     /* with delays: nginx delay=N, excess requests
+                          admitted at once before the rest is delayed
+                          (0: plain limit_req without nodelay) */
     bool count_denied; /* requests this limit rejects still consume it */
     enum limit_scope scope;
     struct scn_loc loc;
@@ -394,6 +400,8 @@ struct scn_live {
     int64_t threads;     /* default 2 */
     int64_t timeout_ns;  /* default 30s */
     char *region_header; /* default "X-Client-Region" */
+    bool ietf_ratelimit; /* serve also sends the IETF draft RateLimit and
+                            RateLimit-Policy fields; default false */
     enum classify_kind classify;
     struct scn_classify_rule *rules;
     size_t n_rules;

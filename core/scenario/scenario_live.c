@@ -230,8 +230,8 @@ static void conv_classify(struct scn_ctx *c, const struct ynode *n,
 void scn_conv_live(struct scn_ctx *c, const struct ynode *n)
 {
     static const char *const keys[] = {
-        "target",  "request",  "keys",          "connections", "threads",
-        "timeout", "classify", "region_header", NULL
+        "target",  "request",  "keys",          "connections",    "threads",
+        "timeout", "classify", "region_header", "ietf_ratelimit", NULL
     };
     static const char *const kinds[] = { "openai", "anthropic", NULL };
     struct scn_live *l = &c->sc->live;
@@ -245,6 +245,7 @@ void scn_conv_live(struct scn_ctx *c, const struct ynode *n)
                     "expected a URL such as http://127.0.0.1:8080");
         scn_get_string(c, n, "region_header", 0, SCN_MAX_NAME - 1,
                        &l->region_header);
+        scn_get_bool(c, n, "ietf_ratelimit", 0, &l->ietf_ratelimit);
         if (scn_map_get(n, "request"))
             conv_request(c, scn_map_get(n, "request"), l);
         const struct ynode *k = scn_map_get(n, "keys");

@@ -27,8 +27,8 @@ static const char *const policy_keys[] = { "tiers",      "models",   "regions",
 static const char *const tier_keys[] = { "limits", "credit", "usage_cap",
                                          "upgrade", NULL };
 static const char *const limit_keys[] = {
-    "name",      "requests", "tokens",       "concurrent", "per",
-    "algorithm", "burst",    "count_denied", "scope",      NULL
+    "name",  "requests",     "tokens", "concurrent", "per", "algorithm",
+    "burst", "count_denied", "scope",  "delay",      NULL
 };
 static const char *const algo_names[] = { "token_bucket",    "leaky_bucket",
                                           "fixed_window",    "sliding_window",
@@ -79,6 +79,14 @@ static void limit_algo(struct scn_ctx *c, const struct ynode *n,
         scn_get_count(c, n, "burst",
                       l->algorithm == LIM_TOKEN_BUCKET ? SCN_POS : 0, COUNT_MAX,
                       &l->burst);
+    const struct ynode *delay = scn_map_get(n, "delay");
+    if (delay && l->algorithm != LIM_LEAKY_BUCKET)
+        scn_err(c, delay, "delay",
+                "delay applies to leaky_bucket only (nginx limit_req's "
+                "delay=N; without it the limit answers at once, as "
+                "nodelay does)");
+    else if (delay)
+        l->delays = scn_get_count(c, n, "delay", 0, COUNT_MAX, &l->delay);
     if (l->algorithm == LIM_LEAKY_BUCKET && l->per_ns != NS_PER_S &&
         l->per_ns != 60 * NS_PER_S && l->per_ns > 0)
         scn_err(c, scn_map_get(n, "per"), "per",
@@ -103,7 +111,8 @@ static void conv_limit(struct scn_ctx *c, const struct ynode *n,
     if (!limit_amount(c, n, l))
         return;
     if (l->kind == LIMIT_CONCURRENT) {
-        static const char *const bad[] = { "per", "algorithm", "burst", NULL };
+        static const char *const bad[] = { "per", "algorithm", "burst", "delay",
+                                           NULL };
         for (int k = 0; bad[k]; k++)
             if (scn_map_get(n, bad[k]))
                 scn_err(c, scn_map_get(n, bad[k]), bad[k],

@@ -135,6 +135,8 @@ static void write_limit(FILE *f, const struct scn_limit *l)
         if (l->algorithm == LIM_TOKEN_BUCKET ||
             l->algorithm == LIM_LEAKY_BUCKET)
             kv_int(f, 10, "burst", l->burst);
+        if (l->algorithm == LIM_LEAKY_BUCKET && l->delays)
+            kv_int(f, 10, "delay", l->delay);
     }
     kv(f, 10, "count_denied", l->count_denied ? "true" : "false");
     kv(f, 10, "scope", scopes[l->scope]);
@@ -513,6 +515,8 @@ static void write_live(FILE *f, const struct scenario *sc)
     kv_int(f, 2, "threads", l->threads);
     kv_dur(f, 2, "timeout", l->timeout_ns);
     kv_text(f, sc, 2, "region_header", &l->region_header);
+    if (l->ietf_ratelimit)
+        kv(f, 2, "ietf_ratelimit", "true");
     if (l->classify == CLASSIFY_RULES)
         write_rules(f, sc);
     else

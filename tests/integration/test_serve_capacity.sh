@@ -46,6 +46,11 @@ check "queue timeout: after ~300 ms (got $t)" \
 admin_get /tollgate/metrics
 check "metrics: one in flight" body_match '^tollgate_in_flight 1$'
 check "metrics: one busy server" body_match '^tollgate_busy_servers 1$'
+admin_get /tollgate/state
+check "state: one server, not unlimited" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+sys.exit(0 if s["servers"] == 1 and s["servers_unlimited"] is False else 1)' "$WORK/body"
 wait $A
 read -r st t <"$WORK/a.out"
 check "served: 200" test "$st" = 200
@@ -61,6 +66,8 @@ serve_stop
 wait $C
 read -r st t <"$WORK/c.out"
 check "stop answers a request in service: 503" test "$st" = 503
+check "stop: no wait offered (no 'try again in 0ms')" \
+    not grep -q 'try again' "$WORK/c.body"
 check "stop: quickly (got $t s)" awk -v t="$t" 'BEGIN { exit !(t < 0.9) }'
 check "stop: exit status 0" test "$SERVE_STATUS" = 0
 check "results: overloaded counted" \

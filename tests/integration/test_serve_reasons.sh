@@ -25,6 +25,8 @@ check "ok: usage = charged" body_has '"prompt_tokens":3,"completion_tokens":10,"
 check "ok: x-ratelimit-limit-requests" hdr_has 'x-ratelimit-limit-requests: 1000'
 check "ok: x-ratelimit-remaining-requests" hdr_has 'x-ratelimit-remaining-requests: 999'
 check "ok: no retry-after" not hdr_has 'retry-after:'
+check "ok: x-request-id" hdr_match '^x-request-id: req_[0-9]+$'
+check "ok: no Anthropic family on an OpenAI route" not hdr_match '^anthropic-'
 
 # --- rate_limit (rpm 1) ------------------------------------------------------
 chat "$(key 0)" "$CHAT"
@@ -42,6 +44,23 @@ chat "$(key 1)" '{"model":"mini","max_tokens":200,"messages":[{"role":"user","co
 # retry-after (serve sends one only when the model knows the wait)
 deny token_limit 429 rate_limit_exceeded
 check "token_limit: type tokens" body_has '"type":"tokens"'
+# answered as OpenAI answers a request above the limit itself: no "try
+# again in 0ms", the limit and what was asked
+check "token_limit: too large, limit and request named" \
+    body_has 'Request too large for mini on tpm: Limit 100, Requested 203.'
+check "token_limit: no wait offered" not body_has 'try again'
+post /v1/messages "$(key 1)" '{"model":"mini","max_tokens":200,"messages":[{"role":"user","content":"hello world"}]}'
+check "anthropic too large: 429" status_is 429
+check "anthropic too large: rate_limit_error" body_has '"type":"rate_limit_error"'
+check "anthropic too large: asks to reduce, no later try" \
+    body_has 'Please reduce the prompt length or the maximum tokens requested."'
+check "anthropic too large: no retry-after" not hdr_match '^retry-after:'
+# no capacity block: unlimited servers, said so a script can read
+admin_get /tollgate/state
+check "state: unlimited servers" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+sys.exit(0 if s["servers"] is None and s["servers_unlimited"] is True else 1)' "$WORK/body"
 
 # --- credit: grant, prepaid, usage cap (first request overdraws) ------------
 for acct in 2 3 4; do
@@ -150,9 +169,30 @@ post /v1/messages "$(key 13)" '{"model":"mini","max_tokens":7,"system":"abcd","m
 check "anthropic ok: 200" status_is 200
 check "anthropic ok: message" body_has '"type":"message"'
 check "anthropic ok: usage" body_has '"usage":{"input_tokens":2,"output_tokens":7}'
+# Anthropic's own header family: limit, remaining, and the reset as the
+# RFC 3339 second it happens; request-id; no OpenAI family
+check "anthropic ok: requests-limit" hdr_has 'anthropic-ratelimit-requests-limit: 1000'
+check "anthropic ok: requests-remaining" \
+    hdr_match '^anthropic-ratelimit-requests-remaining: [0-9]+$'
+check "anthropic ok: reset as RFC 3339" \
+    hdr_match '^anthropic-ratelimit-requests-reset: 20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z$'
+check "anthropic ok: reset within a minute of the Date" python3 -c '
+import sys, email.utils, datetime
+h = dict(l.rstrip("\r\n").split(": ", 1) for l in open(sys.argv[1]) if ": " in l)
+h = {k.lower(): v for k, v in h.items()}
+date = email.utils.parsedate_to_datetime(h["date"])
+reset = datetime.datetime.strptime(h["anthropic-ratelimit-requests-reset"],
+                                   "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+sys.exit(0 if 0 <= (reset - date).total_seconds() <= 61 else 1)' "$WORK/hdr"
+check "anthropic ok: request-id" hdr_match '^request-id: req_[0-9]+$'
+check "anthropic ok: no x-ratelimit family" not hdr_match '^x-ratelimit-'
+check "anthropic ok: no x-request-id" not hdr_match '^x-request-id:'
 post /v1/messages "$(key 0)" '{"model":"mini","max_tokens":7,"messages":[]}'
 check "anthropic rate_limit: 429" status_is 429
 check "anthropic rate_limit: error type" body_has '{"type":"error","error":{"type":"rate_limit_error"'
+check "anthropic rate_limit: remaining 0" hdr_has 'anthropic-ratelimit-requests-remaining: 0'
+check "anthropic rate_limit: retry-after" hdr_match '^retry-after: [0-9]+$'
+check "anthropic rate_limit: request-id" hdr_match '^request-id: req_[0-9]+$'
 post /v1/completions "$(key 13)" '{"model":"mini","prompt":"12345678","max_tokens":3}'
 check "completions: text_completion" body_has '"object":"text_completion"'
 check "completions: usage" body_has '"prompt_tokens":2,"completion_tokens":3'
@@ -256,5 +296,18 @@ check "results: events.csv has the injected outage" grep -q ',outage,' "$WORK/ou
 for f in timeseries.csv latency.hgrm histograms.tgh scenario.yaml; do
     check "results: $f" test -s "$WORK/out/$f"
 done
+
+# --- the IETF draft fields, when the scenario asks for them -------------------
+{ cat "$SRC/tests/integration/serve/reasons.yaml"; echo "live: { ietf_ratelimit: true }"; } >"$WORK/ietf.yaml"
+serve_start "$WORK/ietf.yaml" --stop-after 60s
+chat "$(key 9)" "$CHAT"
+check "ietf: ok 200" status_is 200
+check "ietf: RateLimit-Policy" hdr_has 'RateLimit-Policy: "rpm";q=1000;w=60'
+check "ietf: RateLimit" hdr_match '^RateLimit: "rpm";r=[0-9]+;t=[0-9]+$'
+check "ietf: the dialect's family too" hdr_has 'x-ratelimit-limit-requests: 1000'
+chat "$(key 0)" "$CHAT"
+chat "$(key 0)" "$CHAT"
+check "ietf: denial has them, 0 left" hdr_match '^RateLimit: "rpm";r=0;t=[0-9]+$'
+serve_stop
 
 finish

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include <errno.h>
 
 #include "core/base/reason.h"
+#include "core/model/client.h"
 #include "loadgen/classify.h"
 
 /* ---- responses ------------------------------------------------------- */
@@ -208,6 +210,209 @@ static void test_resp_case(void **state)
     r.body = c->body;
     r.body_len = strlen(c->body);
     assert_string_equal(reason_id(cls_classify(&cfg, &r)), reason_id(c->want));
+}
+
+/* ---- requests too large for a limit ---------------------------------- */
+
+/* Real-API shaped denials: whether the answer says the request can never
+ * pass (retry_after_ns becomes CLIENT_RETRY_NEVER) or may pass later
+ * (the retry-after header, or -1, is kept). */
+struct big_case {
+    const char *name;
+    enum classify_kind kind;
+    const char *retry_after; /* header value, or NULL */
+    const char *body;
+    enum reason want;
+    int64_t want_retry_ns;
+};
+static const struct big_case big_cases[] = {
+    /* OpenAI's answer to a request above the TPM limit itself */
+    { "openai request too large", CLASSIFY_OPENAI, NULL,
+      "{\"error\":{\"message\":\"Request too large for gpt-4o in "
+      "organization org-x on tokens per min (TPM): Limit 30000, Requested "
+      "30601. The input or output tokens must be reduced in order to run "
+      "successfully.\",\"type\":\"tokens\",\"param\":null,"
+      "\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER },
+    /* an ordinary TPM denial: try again later, with its retry-after */
+    { "openai tpm reached", CLASSIFY_OPENAI, "2",
+      "{\"error\":{\"message\":\"Rate limit reached for gpt-4o in "
+      "organization org-x on tokens per min (TPM): Limit 30000, Used 29000, "
+      "Requested 2000. Please try again in 2s.\",\"type\":\"tokens\","
+      "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, 2000000000LL },
+    /* Anthropic's input-token denial offers a later try: retryable */
+    { "anthropic itpm reached", CLASSIFY_ANTHROPIC, NULL,
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"This request would exceed the rate limit for your "
+      "organization of 20,000 input tokens per minute. Please reduce the "
+      "prompt length or the maximum tokens requested, or try again "
+      "later.\"}}",
+      REASON_TOKEN_LIMIT, -1 },
+    /* tollgate serve's Anthropic answer to a request above the limit */
+    { "anthropic too large (serve)", CLASSIFY_ANTHROPIC, NULL,
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"This request would exceed the rate limit for tokens on "
+      "tpm (1000): Requested 1500. Please reduce the prompt length or the "
+      "maximum tokens requested.\"}}",
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER },
+    { "openai too large (serve)", CLASSIFY_OPENAI, NULL,
+      "{\"error\":{\"message\":\"Request too large for mini on tpm: "
+      "Limit 1000, Requested 1500. The input or output tokens must be "
+      "reduced in order to run successfully.\",\"type\":\"tokens\","
+      "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER },
+    /* "reduce" in another reason's message changes nothing */
+    { "bad request mentions reduce", CLASSIFY_OPENAI, NULL,
+      "{\"error\":{\"message\":\"This model's maximum context length is "
+      "8192 tokens; the input or output tokens must be reduced.\","
+      "\"type\":\"invalid_request_error\",\"param\":null,"
+      "\"code\":\"context_length_exceeded\"}}",
+      REASON_BAD_REQUEST, -1 },
+};
+
+static void test_big_case(void **state)
+{
+    const struct big_case *c = *state;
+    struct cls_config cfg = { .kind = c->kind };
+    struct cls_resp r = { 0 };
+    cls_resp_reset(&r);
+    cls_header(&r, "HTTP/1.1 429 Too Many Requests\r\n", 32);
+    if (c->retry_after != NULL) {
+        char line[64];
+        int n =
+            snprintf(line, sizeof(line), "retry-after: %s\r\n", c->retry_after);
+        cls_header(&r, line, (size_t)n);
+    }
+    r.status = c->want == REASON_BAD_REQUEST ? 400 : 429;
+    r.body = c->body;
+    r.body_len = strlen(c->body);
+    assert_string_equal(reason_id(cls_classify(&cfg, &r)), reason_id(c->want));
+    assert_int_equal(r.retry_after_ns, c->want_retry_ns);
+}
+
+/* ---- recorded answers, headers and body ------------------------------ */
+
+/* Whole answers shaped like the real APIs' (status line, the header
+ * families each sends, the error body): the reason, the retry hint and
+ * the remaining-requests/tokens gauges run reads from them.  Anthropic
+ * sends resets as RFC 3339 times and its errors carry a top-level
+ * request_id; tollgate serve's answers (the same families) are the last
+ * rows. */
+struct rec_case {
+    const char *name;
+    enum classify_kind kind;
+    const char *head; /* header lines, CRLF-separated, status line first */
+    const char *body;
+    enum reason want;
+    int64_t retry_ns, rem_req, rem_tok;
+};
+static const struct rec_case rec_cases[] = {
+    { "openai 429 tokens with headers", CLASSIFY_OPENAI,
+      "HTTP/1.1 429 Too Many Requests\r\n"
+      "content-type: application/json\r\n"
+      "x-ratelimit-limit-requests: 5000\r\n"
+      "x-ratelimit-limit-tokens: 160000\r\n"
+      "x-ratelimit-remaining-requests: 4999\r\n"
+      "x-ratelimit-remaining-tokens: 0\r\n"
+      "x-ratelimit-reset-requests: 12ms\r\n"
+      "x-ratelimit-reset-tokens: 6m0s\r\n"
+      "x-request-id: req_0123456789abcdef\r\n"
+      "retry-after: 2\r\n",
+      "{\"error\":{\"message\":\"Rate limit reached for gpt-4o on tokens "
+      "per min (TPM): Limit 160000, Used 160000, Requested 900. Please try "
+      "again in 2s.\",\"type\":\"tokens\",\"param\":null,"
+      "\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, 2000000000LL, 4999, 0 },
+    { "openai 429 quota", CLASSIFY_OPENAI,
+      "HTTP/2 429\r\nx-request-id: req_1\r\n",
+      "{\"error\":{\"message\":\"You exceeded your current quota, please "
+      "check your plan and billing details.\",\"type\":"
+      "\"insufficient_quota\",\"param\":null,\"code\":"
+      "\"insufficient_quota\"}}",
+      REASON_CREDITS_EXHAUSTED, -1, -1, -1 },
+    { "anthropic 429 with its headers", CLASSIFY_ANTHROPIC,
+      "HTTP/1.1 429 Too Many Requests\r\n"
+      "anthropic-ratelimit-requests-limit: 1000\r\n"
+      "anthropic-ratelimit-requests-remaining: 0\r\n"
+      "anthropic-ratelimit-requests-reset: 2025-08-21T12:40:59Z\r\n"
+      "anthropic-ratelimit-tokens-limit: 96000\r\n"
+      "anthropic-ratelimit-tokens-remaining: 95000\r\n"
+      "anthropic-ratelimit-tokens-reset: 2025-08-21T12:40:59Z\r\n"
+      "anthropic-ratelimit-input-tokens-limit: 80000\r\n"
+      "anthropic-ratelimit-input-tokens-remaining: 80000\r\n"
+      "anthropic-ratelimit-input-tokens-reset: 2025-08-21T12:40:59Z\r\n"
+      "anthropic-ratelimit-output-tokens-limit: 16000\r\n"
+      "anthropic-ratelimit-output-tokens-remaining: 16000\r\n"
+      "anthropic-ratelimit-output-tokens-reset: 2025-08-21T12:41:00Z\r\n"
+      "request-id: req_011CSLsW7mFqvHHnzrKdKjAE\r\n"
+      "retry-after: 17\r\n",
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"This request would exceed your account's rate "
+      "limit. Please try again later.\"},\"request_id\":"
+      "\"req_011CSLsW7mFqvHHnzrKdKjAE\"}",
+      REASON_RATE_LIMIT, 17000000000LL, 0, 95000 },
+    { "anthropic 529 overloaded", CLASSIFY_ANTHROPIC,
+      "HTTP/1.1 529\r\nrequest-id: req_2\r\n",
+      "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+      "\"message\":\"Overloaded\"},\"request_id\":\"req_2\"}",
+      REASON_OVERLOADED, -1, -1, -1 },
+    { "anthropic 401", CLASSIFY_ANTHROPIC,
+      "HTTP/1.1 401 Unauthorized\r\nrequest-id: req_3\r\n",
+      "{\"type\":\"error\",\"error\":{\"type\":"
+      "\"authentication_error\",\"message\":\"invalid x-api-key\"},"
+      "\"request_id\":\"req_3\"}",
+      REASON_INVALID_KEY, -1, -1, -1 },
+    { "anthropic 400 credit", CLASSIFY_ANTHROPIC,
+      "HTTP/1.1 400 Bad Request\r\n",
+      "{\"type\":\"error\",\"error\":{\"type\":"
+      "\"invalid_request_error\",\"message\":\"Your credit balance is too "
+      "low to access the Anthropic API.\"}}",
+      REASON_CREDITS_EXHAUSTED, -1, -1, -1 },
+    { "serve anthropic 429 (its own family)", CLASSIFY_ANTHROPIC,
+      "HTTP/1.1 429 Too Many Requests\r\n"
+      "anthropic-ratelimit-requests-limit: 1\r\n"
+      "anthropic-ratelimit-requests-reset: 2026-12-07T09:41:59Z\r\n"
+      "anthropic-ratelimit-requests-remaining: 0\r\n"
+      "request-id: req_42\r\n"
+      "retry-after: 60\r\nretry-after-ms: 59991\r\n",
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"Rate limit reached for requests. Limit rpm: 1. Please "
+      "try again in 60s.\"}}",
+      REASON_RATE_LIMIT, 59991000000LL, 0, -1 },
+    { "serve openai 429 too large", CLASSIFY_OPENAI,
+      "HTTP/1.1 429 Too Many Requests\r\n"
+      "x-ratelimit-limit-tokens: 100\r\n"
+      "x-ratelimit-reset-tokens: 0s\r\n"
+      "x-ratelimit-remaining-tokens: 100\r\n"
+      "x-request-id: req_43\r\n",
+      "{\"error\":{\"message\":\"Request too large for mini on tpm: Limit "
+      "100, Requested 203. The input or output tokens must be reduced in "
+      "order to run successfully.\",\"type\":\"tokens\",\"param\":null,"
+      "\"code\":\"rate_limit_exceeded\"}}",
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER, -1, 100 },
+};
+
+static void test_rec_case(void **state)
+{
+    const struct rec_case *c = *state;
+    struct cls_config cfg = { .kind = c->kind };
+    struct cls_resp r = { 0 };
+    cls_resp_reset(&r);
+    const char *h = c->head;
+    while (*h) {
+        const char *end = strstr(h, "\r\n");
+        size_t n = end ? (size_t)(end - h) + 2 : strlen(h);
+        cls_header(&r, h, n);
+        h += n;
+    }
+    r.status = atoi(strchr(c->head, ' ') + 1);
+    r.body = c->body;
+    r.body_len = strlen(c->body);
+    assert_string_equal(reason_id(cls_classify(&cfg, &r)), reason_id(c->want));
+    assert_int_equal(r.retry_after_ns, c->retry_ns);
+    assert_int_equal(r.rl_remaining_requests, c->rem_req);
+    assert_int_equal(r.rl_remaining_tokens, c->rem_tok);
 }
 
 /* ---- transport ------------------------------------------------------- */
@@ -425,7 +630,9 @@ static void test_round_trip_table(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[N_RESP + N_TR + N_HDR + 5];
+    enum { N_BIG = sizeof(big_cases) / sizeof(big_cases[0]) };
+    enum { N_REC = sizeof(rec_cases) / sizeof(rec_cases[0]) };
+    struct CMUnitTest tests[N_RESP + N_TR + N_HDR + N_BIG + N_REC + 5];
     size_t n = 0;
     for (size_t i = 0; i < N_RESP; i++)
         tests[n++] = (struct CMUnitTest){ resp_cases[i].name, test_resp_case,
@@ -436,6 +643,12 @@ int main(void)
     for (size_t i = 0; i < N_HDR; i++)
         tests[n++] = (struct CMUnitTest){ hdr_cases[i].name, test_hdr_case,
                                           NULL, NULL, (void *)&hdr_cases[i] };
+    for (size_t i = 0; i < N_BIG; i++)
+        tests[n++] = (struct CMUnitTest){ big_cases[i].name, test_big_case,
+                                          NULL, NULL, (void *)&big_cases[i] };
+    for (size_t i = 0; i < N_REC; i++)
+        tests[n++] = (struct CMUnitTest){ rec_cases[i].name, test_rec_case,
+                                          NULL, NULL, (void *)&rec_cases[i] };
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_status_line_resets);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_custom_rules);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_json_error_fields);

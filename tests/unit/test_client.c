@@ -190,6 +190,11 @@ static const struct retry_case retry_cases[] = {
       REASON_NETWORK, -1, true, 1 * S },
     { "credits exhausted is terminal", EXP, JITTER_FULL, 500 * MS, 20 * S, 5,
       true, 1, REASON_CREDITS_EXHAUSTED, 1 * S, false, 0 },
+    /* a request too large for its limit: retryable reason, never retried */
+    { "too large: never", EXP, JITTER_FULL, 500 * MS, 20 * S, 5, true, 1,
+      REASON_TOKEN_LIMIT, CLIENT_RETRY_NEVER, false, 0 },
+    { "too large: never, retry-after ignored", EXP, JITTER_NONE, 500 * MS,
+      20 * S, 5, false, 1, REASON_RATE_LIMIT, CLIENT_RETRY_NEVER, false, 0 },
 };
 
 static void test_retry_case(void **state)

@@ -649,6 +649,104 @@ static void test_too_large(void **state)
     }
 }
 
+/* lim_too_large: above the capacity of the algorithm, whatever the
+ * state.  Token bucket: burst (here 500 of amount 1000); windows: the
+ * amount; leaky bucket: never (a fresh nginx node admits any cost);
+ * concurrency: only a limit of 0. */
+struct tl_case {
+    const char *name;
+    enum lim_algo algo;
+    enum limit_kind kind;
+    int64_t amount, burst, cost;
+    bool want;
+};
+static const struct tl_case tl_cases[] = {
+    { "bucket at burst", LIM_TOKEN_BUCKET, LIMIT_TOKENS, 1000, 500, 500,
+      false },
+    { "bucket above burst", LIM_TOKEN_BUCKET, LIMIT_TOKENS, 1000, 500, 501,
+      true },
+    { "fixed at amount", LIM_FIXED_WINDOW, LIMIT_TOKENS, 1000, 0, 1000, false },
+    { "fixed above amount", LIM_FIXED_WINDOW, LIMIT_TOKENS, 1000, 0, 1001,
+      true },
+    { "sliding above amount", LIM_SLIDING_WINDOW, LIMIT_TOKENS, 1000, 0, 1001,
+      true },
+    { "counter above amount", LIM_SLIDING_COUNTER, LIMIT_TOKENS, 1000, 0, 1001,
+      true },
+    { "leaky never", LIM_LEAKY_BUCKET, LIMIT_TOKENS, 1000, 0, 1000000, false },
+};
+
+static void test_too_large_static(void **state)
+{
+    const struct tl_case *t = *state;
+    struct lim_conf c = make(t->algo, t->kind, t->amount, MIN, t->burst, 0);
+    assert_int_equal(lim_too_large(&c, t->cost), t->want);
+    if (t->want && t->algo != LIM_LEAKY_BUCKET) { /* and the peek agrees */
+        union lim_state s;
+        lim_state_init(&s);
+        struct lim_result r;
+        assert_false(lim_check(&c, &s, t->cost, 0, &r));
+        assert_true(r.too_large);
+        lim_state_fini(&s, c.algo);
+    }
+}
+
+static void test_too_large_concurrent(void **state)
+{
+    (void)state;
+    struct lim_conf c;
+    assert_int_equal(
+        lim_conf_make(&c, LIM_TOKEN_BUCKET, LIMIT_CONCURRENT, 0, 0, 0, 0),
+        ERR_OK);
+    assert_true(lim_too_large(&c, 1));
+    assert_int_equal(
+        lim_conf_make(&c, LIM_TOKEN_BUCKET, LIMIT_CONCURRENT, 2, 0, 0, 0),
+        ERR_OK);
+    assert_false(lim_too_large(&c, 1));
+}
+
+/* lim_delay_ns: nginx limit_req without nodelay, rate 50r/s (rate_ms
+ * 50000), burst 20, arrivals every 10 ms from a fresh key: each admitted
+ * request adds 1000 and 10 ms leak 500, so the k-th request (k from 0)
+ * leaves excess 500 k (the first leaves 0: a new node).  Hold =
+ * (excess - delay x 1000) x 1000 / 50000 ms: request 10 with delay 0
+ * leaves 5000, held 100 ms; with delay=4, (5000 - 4000) / 50 = 20 ms;
+ * request 4 with delay=4 leaves 2000 <= 4000: not held.  nodelay never
+ * holds. */
+struct hold_case {
+    const char *name;
+    bool delays;
+    int64_t delay, k, want_ms;
+};
+static const struct hold_case hold_cases[] = {
+    { "hold: first request", true, 0, 0, 0 },
+    { "hold: 10th, no delay=", true, 0, 10, 100 },
+    { "hold: 10th, delay=4", true, 4, 10, 20 },
+    { "hold: 4th, delay=4", true, 4, 4, 0 },
+    { "hold: 40th at the burst", true, 0, 40, 400 },
+    { "hold: nodelay", false, 0, 10, 0 },
+};
+
+static void test_hold_case(void **state)
+{
+    const struct hold_case *c = *state;
+    struct scn_limit l = { .kind = LIMIT_REQUESTS,
+                           .algorithm = LIM_LEAKY_BUCKET,
+                           .amount = 50,
+                           .per_ns = SEC,
+                           .burst = 20,
+                           .delays = c->delays,
+                           .delay = c->delay };
+    struct lim_conf conf;
+    assert_int_equal(lim_conf_init(&conf, &l), ERR_OK);
+    union lim_state s;
+    lim_state_init(&s);
+    struct lim_result r;
+    for (int64_t k = 0; k <= c->k; k++)
+        assert_true(lim_check(&conf, &s, 1, k * 10 * MS, &r));
+    assert_int_equal(s.lb.excess, 500 * c->k);
+    assert_int_equal(lim_delay_ns(&conf, &s), c->want_ms * MS);
+}
+
 /* set_limit: a token bucket carried to a new amount keeps its level. */
 static void test_rescale(void **state)
 {
@@ -669,7 +767,9 @@ int main(void)
 {
     enum { NSEQ = sizeof(seq_cases) / sizeof(seq_cases[0]) };
     enum { NHDR = sizeof(hdr_cases) / sizeof(hdr_cases[0]) };
-    struct CMUnitTest tests[NSEQ + NHDR + 15];
+    enum { NTL = sizeof(tl_cases) / sizeof(tl_cases[0]) };
+    enum { NHOLD = sizeof(hold_cases) / sizeof(hold_cases[0]) };
+    struct CMUnitTest tests[NSEQ + NHDR + NTL + NHOLD + 16];
     size_t n = 0;
     for (size_t i = 0; i < NSEQ; i++)
         tests[n++] = (struct CMUnitTest){ seq_cases[i].name, test_seq_case,
@@ -677,6 +777,13 @@ int main(void)
     for (size_t i = 0; i < NHDR; i++)
         tests[n++] = (struct CMUnitTest){ hdr_cases[i].name, test_hdr_case,
                                           NULL, NULL, (void *)&hdr_cases[i] };
+    for (size_t i = 0; i < NTL; i++)
+        tests[n++] =
+            (struct CMUnitTest){ tl_cases[i].name, test_too_large_static, NULL,
+                                 NULL, (void *)&tl_cases[i] };
+    for (size_t i = 0; i < NHOLD; i++)
+        tests[n++] = (struct CMUnitTest){ hold_cases[i].name, test_hold_case,
+                                          NULL, NULL, (void *)&hold_cases[i] };
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_nginx_rate_rounding),
         cmocka_unit_test(test_nginx_burst0_every_kth),
@@ -692,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_conf_errors),
         cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_too_large_concurrent),
         cmocka_unit_test(test_rescale),
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)

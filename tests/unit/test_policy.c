@@ -1239,6 +1239,40 @@ static void test_headers_and_retry(void **state)
     assert_int_equal(d.retry_after_ns, 0);
 }
 
+/* tpm 40000 (token bucket, burst = amount): 40001 tokens can never
+ * pass, even into a full bucket: too_large, requested 40001, no wait.
+ * 39801 tokens after 200 were spent are denied but would pass later:
+ * not too large, a wait of one token's refill.  A rate limit denial is never
+ * too large here (1 request of rpm 3). */
+static void test_too_large(void **state)
+{
+    struct policy *p = *state;
+    struct policy_req r = req(P_HOBBY, 0);
+    r.prompt_tokens = 30000;
+    r.completion_tokens = 10001;
+    struct policy_decision d;
+    assert_int_equal(policy_decide(p, &r, 0, &d), REASON_TOKEN_LIMIT);
+    assert_true(d.too_large);
+    assert_int_equal(d.requested, 40001);
+    assert_int_equal(d.retry_after_ns, 0);
+    r = req(P_HOBBY, 0); /* 200 tokens */
+    assert_int_equal(policy_decide(p, &r, 0, &d), REASON_OK);
+    assert_false(d.too_large);
+    policy_complete(p, &r, &d.ticket, 0, REASON_OK, r.completion_tokens);
+    r.prompt_tokens = 39801 - 100;
+    assert_int_equal(policy_decide(p, &r, 0, &d), REASON_TOKEN_LIMIT);
+    assert_false(d.too_large);
+    assert_int_equal(d.requested, 39801);
+    /* one token short: 60 s / 40000 = 1.5 ms */
+    assert_int_equal(d.retry_after_ns, 1500000);
+    r = req(P_HOBBY, 0);
+    send(p, r, 0);
+    send(p, r, 0);
+    assert_int_equal(policy_decide(p, &r, 0, &d), REASON_RATE_LIMIT);
+    assert_false(d.too_large);
+    assert_int_equal(d.requested, 1);
+}
+
 static void test_totals(void **state)
 {
     struct policy *p = *state;
@@ -1380,7 +1414,7 @@ static void test_new_errors(void **state)
 int main(void)
 {
     enum { NROWS = sizeof(rows) / sizeof(rows[0]) };
-    struct CMUnitTest tests[NROWS + 16];
+    struct CMUnitTest tests[NROWS + 17];
     size_t n = 0;
     for (size_t i = 0; i < NROWS; i++)
         tests[n++] = (struct CMUnitTest){ rows[i].name, test_row, row_setup,
@@ -1405,6 +1439,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_regions_events, setup_policy,
                                         teardown_policy),
         cmocka_unit_test_setup_teardown(test_set_limit, setup_policy,
+                                        teardown_policy),
+        cmocka_unit_test_setup_teardown(test_too_large, setup_policy,
                                         teardown_policy),
         cmocka_unit_test_setup_teardown(test_headers_and_retry, setup_policy,
                                         teardown_policy),

@@ -154,6 +154,14 @@ static const struct err_case err_cases[] = {
            "rpm, requests: 3, per: 1m, algorithm: fixed_window, burst: 2 "
            "}\n",
       ERR_INVAL, 11, 78, "burst applies to token_bucket" },
+    { "delay on token bucket",
+      BASE "policy:\n  tiers:\n    free:\n      limits:\n        - { name: "
+           "rpm, requests: 3, per: 1m, delay: 2 }\n",
+      ERR_INVAL, 11, 53, "delay applies to leaky_bucket only" },
+    { "negative delay",
+      BASE "policy:\n  tiers:\n    free:\n      limits:\n        - { name: "
+           "rpm, requests: 3, per: 1s, algorithm: leaky_bucket, delay: -1 }\n",
+      ERR_INVAL, 11, 78, "must not be negative" },
     { "unknown algorithm",
       BASE "policy:\n  tiers:\n    free:\n      limits:\n        - { name: "
            "rpm, requests: 3, per: 1m, algorithm: tokenbuket }\n",
@@ -1414,7 +1422,8 @@ static const char full_yaml[] =
     "        - { name: tpm, tokens: 40000, per: 1m }\n"
     "        - { name: parallel, concurrent: 2 }\n"
     "        - { name: nginx, requests: 10, per: 1s, algorithm: "
-    "leaky_bucket, burst: 5, count_denied: true, scope: source }\n"
+    "leaky_bucket, burst: 5, count_denied: true, scope: source, delay: 3 "
+    "}\n"
     "      credit: { grant: 5.00, expires: 90d }\n"
     "      usage_cap: { monthly: 100.00 }\n"
     "      upgrade: { to: tier1, spend: 5.00, after: 0d }\n"
@@ -1497,6 +1506,9 @@ static void test_full_policy(const struct scenario *sc)
     assert_int_equal(t->limits[4].algorithm, LIM_LEAKY_BUCKET);
     assert_int_equal(t->limits[4].burst, 5);
     assert_true(t->limits[4].count_denied);
+    assert_true(t->limits[4].delays);
+    assert_int_equal(t->limits[4].delay, 3);
+    assert_false(t->limits[0].delays); /* nodelay unless delay: is given */
     assert_int_equal(t->limits[4].scope, SCOPE_SOURCE);
     assert_int_equal(t->limits[4].loc.line, 14);
     assert_true(t->has_credit);
@@ -1836,6 +1848,8 @@ static void eq_tier(const struct scn_tier *a, const struct scn_tier *b)
         assert_int_equal(x->per_ns, y->per_ns);
         assert_int_equal(x->burst, y->burst);
         assert_int_equal(x->count_denied, y->count_denied);
+        assert_int_equal(x->delays, y->delays);
+        assert_int_equal(x->delay, y->delay);
         assert_int_equal(x->scope, y->scope);
     }
     assert_int_equal(a->has_credit, b->has_credit);

@@ -363,52 +363,83 @@ struct err_case {
 
 static const struct err_case err_cases[] = {
     { "rate limit openai",
-      { REASON_RATE_LIMIT, SERVE_OPENAI, "rpm", 3, 20000000000LL, NULL },
+      { REASON_RATE_LIMIT, SERVE_OPENAI, "rpm", 3, 20000000000LL, NULL, false,
+        0, NULL },
       429,
       "{\"error\":{\"message\":\"Rate limit reached for requests. Limit rpm: "
       "3. Please try again in 20s.\",\"type\":\"requests\",\"param\":null,"
       "\"code\":\"rate_limit_exceeded\"}}" },
     { "rate limit sub-second wait",
-      { REASON_TOKEN_LIMIT, SERVE_OPENAI, NULL, -1, 250000000LL, NULL },
+      { REASON_TOKEN_LIMIT, SERVE_OPENAI, NULL, -1, 250000000LL, NULL, false, 0,
+        NULL },
       429,
       "{\"error\":{\"message\":\"Rate limit reached for tokens. Please try "
       "again in 250ms.\",\"type\":\"tokens\",\"param\":null,"
       "\"code\":\"rate_limit_exceeded\"}}" },
     { "invalid key",
-      { REASON_INVALID_KEY, SERVE_OPENAI, NULL, -1, -1, NULL },
+      { REASON_INVALID_KEY, SERVE_OPENAI, NULL, -1, -1, NULL, false, 0, NULL },
       401,
       "{\"error\":{\"message\":\"Incorrect API key provided.\","
       "\"type\":\"invalid_request_error\",\"param\":null,"
       "\"code\":\"invalid_api_key\"}}" },
     { "non-retryable ignores wait",
-      { REASON_CREDITS_EXHAUSTED, SERVE_OPENAI, NULL, -1, 5, NULL },
+      { REASON_CREDITS_EXHAUSTED, SERVE_OPENAI, NULL, -1, 5, NULL, false, 0,
+        NULL },
       429,
       "{\"error\":{\"message\":\"Your credit balance is too low; purchase "
       "credits to continue.\",\"type\":\"insufficient_quota\","
       "\"param\":null,\"code\":\"insufficient_quota\"}}" },
     { "model escaped",
-      { REASON_FEATURE_SUSPENDED, SERVE_OPENAI, NULL, -1, -1, "a\"b" },
+      { REASON_FEATURE_SUSPENDED, SERVE_OPENAI, NULL, -1, -1, "a\"b", false, 0,
+        NULL },
       404,
       "{\"error\":{\"message\":\"Model 'a\\\"b': The model does not exist or "
       "is currently unavailable.\",\"type\":\"invalid_request_error\","
       "\"param\":null,\"code\":\"model_not_found\"}}" },
     { "anthropic overloaded",
-      { REASON_OVERLOADED, SERVE_ANTHROPIC, NULL, -1, 1000000000LL, NULL },
+      { REASON_OVERLOADED, SERVE_ANTHROPIC, NULL, -1, 1000000000LL, NULL, false,
+        0, NULL },
       529,
       "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
       "\"message\":\"The server is overloaded. Please try again in 1s.\"}}" },
     { "anthropic quota is 400",
-      { REASON_FREE_TIER_EXHAUSTED, SERVE_ANTHROPIC, NULL, -1, -1, NULL },
+      { REASON_FREE_TIER_EXHAUSTED, SERVE_ANTHROPIC, NULL, -1, -1, NULL, false,
+        0, NULL },
       400,
       "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
       "\"message\":\"You exceeded your free tier quota; add credit to "
       "continue.\"}}" },
     { "outage openai",
-      { REASON_OUTAGE, SERVE_OPENAI, NULL, -1, -1, NULL },
+      { REASON_OUTAGE, SERVE_OPENAI, NULL, -1, -1, NULL, false, 0, NULL },
       503,
       "{\"error\":{\"message\":\"The service is temporarily unavailable.\","
       "\"type\":\"server_error\",\"param\":null,"
       "\"code\":\"service_unavailable\"}}" },
+    /* shutdown and overload used to say "Please try again in 0ms": a wait
+     * of 0 is no known wait, and none is mentioned */
+    { "zero wait not mentioned",
+      { REASON_OUTAGE, SERVE_ANTHROPIC, NULL, -1, 0, NULL, false, 0, NULL },
+      503,
+      "{\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+      "\"message\":\"The service is temporarily unavailable.\"}}" },
+    /* 1500 tokens against a 1000-token bucket: OpenAI's too-large answer,
+     * type tokens, code rate_limit_exceeded, no wait */
+    { "too large openai",
+      { REASON_TOKEN_LIMIT, SERVE_OPENAI, "tpm", 1000, -1, NULL, true, 1500,
+        "mini" },
+      429,
+      "{\"error\":{\"message\":\"Request too large for mini on tpm: "
+      "Limit 1000, Requested 1500. The input or output tokens must be "
+      "reduced in order to run successfully.\",\"type\":\"tokens\","
+      "\"param\":null,\"code\":\"rate_limit_exceeded\"}}" },
+    { "too large anthropic",
+      { REASON_TOKEN_LIMIT, SERVE_ANTHROPIC, "tpm", 1000, -1, NULL, true, 1500,
+        "mini" },
+      429,
+      "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+      "\"message\":\"This request would exceed the rate limit for tokens on "
+      "tpm (1000): Requested 1500. Please reduce the prompt length or the "
+      "maximum tokens requested.\"}}" },
 };
 
 static void test_error_body(void **state)
@@ -426,7 +457,7 @@ static void test_error_truncation(void **state)
 {
     (void)state;
     struct serve_reply_denial d = {
-        REASON_INVALID_KEY, SERVE_OPENAI, NULL, -1, -1, NULL
+        REASON_INVALID_KEY, SERVE_OPENAI, NULL, -1, -1, NULL, false, 0, NULL
     };
     char big[512], small[16];
     size_t need = serve_reply_error(big, sizeof(big), &d);

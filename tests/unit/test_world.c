@@ -18,6 +18,7 @@
 #include "core/stats/record.h"
 #include "core/scenario/scenario.h"
 #include "core/model/world.h"
+#include "core/base/rng.h"
 
 #define S 1000000000LL
 
@@ -129,7 +130,8 @@ static void test_end_service(void **state)
     assert_int_equal(capacity_admit(&f->w.cap, 1, S), CAPACITY_STARTED);
     assert_int_equal(capacity_busy(&f->w.cap), 1);
     int64_t before = policy_credit_total(f->w.pol, S);
-    assert_int_equal(world_end_service(&f->w, &rq, &d.ticket, true, 2 * S),
+    assert_int_equal(world_end_service(&f->w, &rq, &d.ticket, true, 2 * S,
+                                       (struct world_key){ 1, 1 }),
                      REASON_OK);
     assert_int_equal(capacity_busy(&f->w.cap), 0);
     assert_int_equal(before - policy_credit_total(f->w.pol, 2 * S),
@@ -145,9 +147,10 @@ static void test_end_service(void **state)
 static void test_service(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(world_service_ns(&f->w, 0, 500), 600000000LL);
-    assert_int_equal(world_service_ns(&f->w, 5, 500), 0);
-    assert_int_equal(world_service_ns(&f->w, -1, 500), 0);
+    const struct world_key k = { 3, 1 };
+    assert_int_equal(world_service_ns(&f->w, 0, 500, k), 600000000LL);
+    assert_int_equal(world_service_ns(&f->w, 5, 500, k), 0);
+    assert_int_equal(world_service_ns(&f->w, -1, 500, k), 0);
 }
 
 /* In-flight, queue length, credit and token headroom are recorded; the
@@ -217,6 +220,161 @@ static void test_inject_limit(void **state)
     assert_int_equal(f->w.tl.n_rows, 0);
 }
 
+/* ---- keyed draws --------------------------------------------------------- */
+
+/* Random service times (lognormal first token, exponential per token) and
+ * 30% server errors: every draw of the world is random here. */
+static const char yaml_random[] =
+    "name: keyed\n"
+    "duration: 60s\n"
+    "policy:\n"
+    "  tiers: { t: {} }\n"
+    "  models:\n"
+    "    m: { input: 1/1M, output: 2/1M, service: { first_token: "
+    "lognormal(300ms, 0.5), per_token: exp(5ms) } }\n"
+    "  errors: { server_error: 30% }\n"
+    "accounts:\n"
+    "  - { name: p, count: 1, tier: t, traffic: { phases: [ { for: 60s, "
+    "rate: 1/s } ] } }\n";
+
+static void no_at(void *arg, int64_t t_ns, enum timeline_what what, uint32_t ev)
+{
+    (void)arg, (void)t_ns, (void)what, (void)ev;
+}
+
+static int setup_random(void **state)
+{
+    static struct fixture f;
+    memset(&f, 0, sizeof(f));
+    struct scn_diags d;
+    scn_diags_init(&d, "keyed");
+    int rc = scn_parse_buffer("keyed.yaml", yaml_random, strlen(yaml_random),
+                              NULL, 0, &f.sc, &d);
+    scn_diags_fini(&d);
+    if (rc != ERR_OK ||
+        world_init(&f.w, f.sc, 42, f.sc->duration_ns, no_at, NULL) != ERR_OK)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+/* The documented streams replayed by hand: service time from (seed ^
+ * attempt x golden ratio, request, RNG_SERVICE) through the ziggurat
+ * sampler, server_error as one uniform of (..., RNG_FAULTS) below 0.3. */
+static void test_keyed_replay(void **state)
+{
+    struct fixture *f = *state;
+    for (uint64_t id = 0; id < 50; id++) {
+        for (uint32_t a = 1; a <= 3; a++) {
+            const struct world_key k = { id, a };
+            uint64_t seed = 42 ^ ((uint64_t)a * RNG_GOLDEN);
+            struct rng r;
+            rng_init(&r, seed, id, RNG_SERVICE);
+            int64_t want = capacity_service_ns_zig(&f->sc->policy.models[0],
+                                                   100, &f->w.zig, &r);
+            rng_init(&r, seed, id, RNG_FAULTS);
+            bool want_err = rng_double(&r) < 0.3;
+            assert_int_equal(world_service_ns(&f->w, 0, 100, k), want);
+            assert_int_equal(world_server_error(&f->w, k), want_err);
+        }
+    }
+}
+
+/* Same key, same draw, whatever was asked in between and in which order
+ * (sim asks in event order, serve in arrival order): the draws of 200
+ * keys, taken forwards, then backwards with other keys interleaved,
+ * agree exactly. */
+static void test_keyed_same(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 200 };
+    int64_t svc[N];
+    bool err[N];
+    for (uint64_t i = 0; i < N; i++) {
+        const struct world_key k = { i, 1 };
+        svc[i] = world_service_ns(&f->w, 0, 50, k);
+        err[i] = world_server_error(&f->w, k);
+    }
+    for (uint64_t i = N; i-- > 0;) {
+        const struct world_key k = { i, 1 };
+        (void)world_service_ns(&f->w, 0, 50, (struct world_key){ i + N, 2 });
+        assert_int_equal(world_server_error(&f->w, k), err[i]);
+        assert_int_equal(world_service_ns(&f->w, 0, 50, k), svc[i]);
+    }
+}
+
+/* A different attempt of the same request (or another request) draws
+ * anew: 20 attempts of one request give 20 distinct service times
+ * (continuous distributions: a tie has probability ~0); attempts 1 and
+ * 2 of 1000 requests differ in their server_error draw about 2 x 0.3 x
+ * 0.7 = 42% of the time (binomial sd 1.6%: 36-48% is 3.9 sd), and the
+ * error rate over 4000 keys is 30% +- 2.2% (3 sd). */
+static void test_keyed_attempts(void **state)
+{
+    struct fixture *f = *state;
+    int64_t seen[20];
+    for (uint32_t a = 1; a <= 20; a++) {
+        seen[a - 1] =
+            world_service_ns(&f->w, 0, 50, (struct world_key){ 7, a });
+        assert_true(seen[a - 1] > 0);
+        for (uint32_t b = 1; b < a; b++)
+            assert_true(seen[b - 1] != seen[a - 1]);
+    }
+    int differ = 0, errors = 0;
+    for (uint64_t id = 0; id < 1000; id++) {
+        bool e1 = world_server_error(&f->w, (struct world_key){ id, 1 });
+        bool e2 = world_server_error(&f->w, (struct world_key){ id, 2 });
+        differ += e1 != e2;
+        for (uint32_t a = 1; a <= 4; a++)
+            errors += world_server_error(&f->w, (struct world_key){ id, a });
+    }
+    assert_in_range(differ, 360, 480);
+    assert_in_range(errors, 1112, 1288);
+    /* a key serve makes up (WORLD_KEY_LOCAL) draws apart from request 7 */
+    assert_true(world_service_ns(
+                    &f->w, 0, 50,
+                    (struct world_key){ WORLD_KEY_LOCAL | 7, 1 }) != seen[0]);
+}
+
+/* The key's text on the wire (header WORLD_KEY_HEADER). */
+struct key_case {
+    const char *name, *text;
+    bool ok;
+    uint64_t request;
+    uint32_t attempt;
+};
+static const struct key_case key_cases[] = {
+    { "first attempt", "0.1", true, 0, 1 },
+    { "a retry", "123456.3", true, 123456, 3 },
+    { "largest request", "9223372036854775807.4294967295", true, INT64_MAX,
+      UINT32_MAX },
+    { "request with the local bit", "9223372036854775808.1", false, 0, 0 },
+    { "attempt past 32 bits", "5.4294967296", false, 0, 0 },
+    { "no dot", "12", false, 0, 0 },
+    { "no attempt", "12.", false, 0, 0 },
+    { "no request", ".1", false, 0, 0 },
+    { "sign", "-1.1", false, 0, 0 },
+    { "trailing text", "1.1x", false, 0, 0 },
+    { "two dots", "1.1.1", false, 0, 0 },
+    { "empty", "", false, 0, 0 },
+};
+
+static void test_key_text(void **state)
+{
+    const struct key_case *c = *state;
+    struct world_key k = { 77, 77 };
+    assert_int_equal(world_key_parse(c->text, &k), c->ok);
+    if (!c->ok) {
+        assert_int_equal(k.request, 77); /* untouched */
+        return;
+    }
+    assert_int_equal(k.request, c->request);
+    assert_int_equal(k.attempt, c->attempt);
+    char buf[WORLD_KEY_TEXT_MAX];
+    assert_int_equal(world_key_fmt(buf, sizeof(buf), k), strlen(c->text));
+    assert_string_equal(buf, c->text); /* the round trip */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +384,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gauges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inject, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inject_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyed_replay, setup_random,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_keyed_same, setup_random,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_keyed_attempts, setup_random,
+                                        teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    enum { N_KEY = sizeof(key_cases) / sizeof(key_cases[0]) };
+    struct CMUnitTest keys[N_KEY];
+    for (size_t i = 0; i < N_KEY; i++)
+        keys[i] = (struct CMUnitTest){ key_cases[i].name, test_key_text, NULL,
+                                       NULL, (void *)&key_cases[i] };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed + cmocka_run_group_tests(keys, NULL, NULL);
 }
