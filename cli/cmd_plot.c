@@ -388,9 +388,11 @@ static bool has_input(const char *dir, const char *chart)
     return is_file(p, false);
 }
 
-/* Draws one chart; prints its path.  Returns EXIT_OK or EXIT_RUNTIME. */
+/* Draws one chart; hands its path to done.  Returns EXIT_OK or
+ * EXIT_RUNTIME. */
 static int draw(const char *scripts, const char *chart, const char *vars,
-                const char *outdir, const char *fmt)
+                const char *outdir, const char *fmt, plot_chart_fn *done,
+                void *ctx)
 {
     char script[PATH_LEN], out[PATH_LEN];
     if (!fmt_path(script, sizeof(script), "%s/%s.gp", scripts, chart) ||
@@ -405,7 +407,7 @@ static int draw(const char *scripts, const char *chart, const char *vars,
                 st == 0 ? "wrote nothing" : "reported an error");
         return EXIT_RUNTIME;
     }
-    printf("%s\n", out);
+    done(ctx, chart, out);
     return EXIT_OK;
 }
 
@@ -445,15 +447,14 @@ static int prepare(const struct opts *o, char *outdir, size_t len)
     return EXIT_OK;
 }
 
-int cmd_plot(int argc, char **argv)
+int plot_draw_charts(const char *dir, const char *outdir_opt, const char *fmt,
+                     plot_chart_fn *done, void *ctx)
 {
-    struct opts o;
+    const struct opts o = { .dir = dir, .fmt = fmt, .outdir = outdir_opt };
     char scripts[PATH_LEN], outdir[PATH_LEN], name[256], reasons[1024];
     char la[PATH_LEN], lb[PATH_LEN];
     static char vars[ARGS_LEN];
-    int rc = parse_args(argc, argv, &o);
-    if (rc != CLI_CONTINUE)
-        return rc;
+    int rc;
     if (!have_gnuplot()) {
         fprintf(stderr, "tollgate plot: gnuplot not found in PATH; install "
                         "it (Debian/Ubuntu: apt-get install gnuplot-nox)\n");
@@ -495,9 +496,25 @@ int cmd_plot(int argc, char **argv)
         if (!has_input(o.dir, charts[i]) ||
             (cmp_only && strcmp(charts[i], "compare") != 0))
             continue;
-        if (draw(scripts, charts[i], vars, outdir, o.fmt) != EXIT_OK)
+        if (draw(scripts, charts[i], vars, outdir, o.fmt, done, ctx) != EXIT_OK)
             rc = EXIT_RUNTIME;
         fflush(stdout);
     }
     return rc;
+}
+
+static void print_path(void *ctx, const char *chart, const char *path)
+{
+    (void)ctx;
+    (void)chart;
+    printf("%s\n", path);
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    struct opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    return plot_draw_charts(o.dir, o.outdir, o.fmt, print_path, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * plot.h - running the gnuplot scripts of plots/ (cmd_plot.c), shared
- * with the sweep charts (plot_sweep.c).
+ * with the sweep charts (plot_sweep.c) and with the charts
+ * `tollgate report --html` inlines (report_html.c).
  */
 #ifndef TOLLGATE_CLI_PLOT_H
 #define TOLLGATE_CLI_PLOT_H
@@ -25,5 +26,22 @@ bool plot_is_sweep(const char *dir);
  */
 int plot_sweep(const char *scripts, const char *dir, const char *outdir,
                const char *fmt);
+
+/* Called once per chart written, with its name ("denials") and path. */
+typedef void plot_chart_fn(void *ctx, const char *chart, const char *path);
+
+/*
+ * Draws every chart the results directory dir has the inputs for, with
+ * the scripts of plots/ (found as cmd_plot.c describes), into outdir
+ * (NULL: dir/plots, created if needed) in fmt, "png" or "svg", calling
+ * done(ctx, ...) after each.  A sweep's directory (plot_is_sweep) goes
+ * to plot_sweep instead, which prints its paths without calling done.
+ * Problems are reported on stderr, prefixed
+ * "tollgate plot:".  Returns EXIT_OK when every chart was written, else
+ * EXIT_RUNTIME (gnuplot or the scripts missing, results unreadable, a
+ * chart failed; the charts that worked were still written and reported).
+ */
+int plot_draw_charts(const char *dir, const char *outdir, const char *fmt,
+                     plot_chart_fn *done, void *ctx);
 
 #endif

@@ -4,7 +4,7 @@
 # and each command's options are read from the binary's own --help when
 # completing, so this file never lists them and cannot fall behind.
 # Operands: scenario files (*.yaml, *.yml) for sim, run, serve and
-# validate; directories for plot, check, compare and merge.
+# validate; directories for plot, report, check, compare and merge.
 
 _tollgate_help_options()
 {
@@ -35,10 +35,16 @@ _tollgate()
 
     # The value of the option before the cursor.
     case $prev in
-        --format) COMPREPLY=($(compgen -W "png svg" -- "$cur")); return 0 ;;
+        --format)
+            if [ "$cmd" = report ]; then
+                COMPREPLY=($(compgen -W "text markdown json html" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "png svg" -- "$cur"))
+            fi
+            return 0 ;;
         -o | --output) compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
-        --junit | --csv) compopt -o filenames 2>/dev/null
+        --junit | --csv | --html) compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --seed | --duration | --replications | --set | --target | --threads | \
             --connections | --max-requests | --shard | --start-at | --drain | \
@@ -59,7 +65,7 @@ _tollgate()
             COMPREPLY=($(compgen -d -- "$cur")
                 $(compgen -f -X '!*.yaml' -- "$cur")
                 $(compgen -f -X '!*.yml' -- "$cur")) ;;
-        plot | check | compare | merge)
+        plot | report | check | compare | merge)
             COMPREPLY=($(compgen -d -- "$cur")) ;;
     esac
     return 0

@@ -19,10 +19,12 @@ if [ "${1:-}" = "--test" ]; then
   # slurmctld, slurmd, slurm-client, munge: the one-node Slurm cluster of
   # tests/integration/test_deploy_slurm.sh; iproute2: the network
   # namespaces of test_deploy_netns.sh; yamllint, python3-yaml: the
-  # offline check of the Kubernetes manifests (test_deploy_k8s.sh).
+  # offline check of the Kubernetes manifests (test_deploy_k8s.sh);
+  # chromium: the HTML report loaded in a real headless browser
+  # (tests/integration/test_report_html.sh; about 110 MB to download).
   pkgs+=(nginx-light clang-format python3 curl openssl clang libclang-rt-14-dev
          mandoc file zsh slurmctld slurmd slurm-client munge iproute2 yamllint
-         python3-yaml)
+         python3-yaml chromium)
 fi
 
 missing=()

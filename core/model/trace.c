@@ -29,6 +29,10 @@
  */
 #include "core/model/trace.h"
 
+/* Replay time of lines too far in the future to represent: about 146
+ * years, past every run's end. */
+#define TRACE_FAR_NS (INT64_C(1) << 62)
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -217,7 +221,13 @@ static bool take_line(struct trace_src *s, const struct trace_line *l)
         s->st.before_start++;
         return false;
     }
-    int64_t t_ns = (int64_t)llround(rel_s / s->cfg.speed * NS_PER_S_D);
+    /* A line centuries after the first (a year typed wrong, found by the
+     * fuzzer) would overflow int64 ns: it is past any run's end (a
+     * duration is far below TRACE_FAR_NS), so it lands there and stops
+     * the reading like any line after the end. */
+    double t_d = rel_s / s->cfg.speed * NS_PER_S_D;
+    int64_t t_ns = t_d < (double)TRACE_FAR_NS ? (int64_t)llround(t_d)
+                                               : TRACE_FAR_NS;
     s->last_line_ns = t_ns;
     for (int k = 0; k < s->cfg.scale; k++) {
         int64_t acct = account_of(s, l->account, l->account_len, k);

@@ -1,11 +1,11 @@
 /*
- * headline.c - the two-level summary in text, Markdown and JSON.
+ * headline.c - the two-level summary in text, Markdown, HTML and JSON.
  *
  * Data flow: a summary is first reduced to two "level" rows (struct lvl:
  * counts, share, confidence half-width, latency, top reasons), one per
  * level, and per population to the same rows; each format then only lays
  * rows out.  So a number cannot differ between the terminal, a pull
- * request and a script: they read the same row.
+ * request, the HTML report and a script: they read the same row.
  *
  * Shares: at the request level of the requests that ended (ok + denied +
  * lost), at the attempt level of the attempts.  Top reasons are the three
@@ -122,6 +122,29 @@ unsigned headline_default_sections(const struct summary *s)
 /* ---- text ----------------------------------------------------------------
  */
 
+/* How requests ended and how many attempts each took, when there is
+ * anything to say: one line each between open and close (text and HTML
+ * show the same words). */
+static void request_notes(FILE *out, const struct summary *s,
+                          const struct lvl *rq, const char *open,
+                          const char *close)
+{
+    int64_t gave_up = s->rq.ended[REC_END_RETRIES],
+            cut = s->rq.ended[REC_END_RUN_ENDED];
+    if (rq->known && gave_up + cut > 0)
+        fprintf(out,
+                "%sended: %.2f%% by their answer, %.2f%% with retries "
+                "exhausted, %.2f%% at the run's end%s",
+                open, 100 * frac(s->rq.ended[REC_END_ANSWER], rq->total),
+                100 * frac(gave_up, rq->total), 100 * frac(cut, rq->total),
+                close);
+    if (rq->known && s->tries.max > 0)
+        fprintf(out,
+                "%sattempts per request: mean %.2f  p99 %" PRId64
+                "  max %" PRId64 "%s",
+                open, s->tries.mean, s->tries.p99, s->tries.max, close);
+}
+
 static void text_level(FILE *out, const struct lvl *l, bool end_to_end)
 {
     char sh[48], a[16], b[16], c[16], d[16], e[16];
@@ -167,19 +190,7 @@ static void text_levels(FILE *out, const struct summary *s)
     lvl_requests(&rq, s, NULL);
     lvl_attempts(&at, s, NULL);
     text_level(out, &rq, true);
-    int64_t gave_up = s->rq.ended[REC_END_RETRIES],
-            cut = s->rq.ended[REC_END_RUN_ENDED];
-    if (rq.known && gave_up + cut > 0)
-        fprintf(out,
-                "    ended: %.2f%% by their answer, %.2f%% with retries "
-                "exhausted, %.2f%% at the run's end\n",
-                100 * frac(s->rq.ended[REC_END_ANSWER], rq.total),
-                100 * frac(gave_up, rq.total), 100 * frac(cut, rq.total));
-    if (rq.known && s->tries.max > 0)
-        fprintf(out,
-                "    attempts per request: mean %.2f  p99 %" PRId64
-                "  max %" PRId64 "\n",
-                s->tries.mean, s->tries.p99, s->tries.max);
+    request_notes(out, s, &rq, "    ", "\n");
     text_level(out, &at, false);
     fprintf(out,
             "  retry amplification %.2f attempts per request, goodput "
@@ -187,26 +198,40 @@ static void text_levels(FILE *out, const struct summary *s)
             s->retry_amplification, s->goodput_per_s);
 }
 
+/* One population's row: both levels and its latencies ("-" without
+ * samples), shared by the text and HTML tables. */
+struct pop_row {
+    struct lvl rq, at;
+    char p50[16], p99[16], at_p99[16]; /* requests' p50 and p99; attempts' */
+};
+
+static void pop_row(struct pop_row *r, const struct summary *s, size_t p)
+{
+    lvl_requests(&r->rq, s, &s->pops[p]);
+    lvl_attempts(&r->at, s, &s->pops[p]);
+    snprintf(r->p50, sizeof(r->p50), "-");
+    snprintf(r->p99, sizeof(r->p99), "-");
+    snprintf(r->at_p99, sizeof(r->at_p99), "-");
+    if (r->rq.all->count > 0) {
+        headline_fmt_ms(r->p50, sizeof(r->p50), r->rq.all->p50);
+        headline_fmt_ms(r->p99, sizeof(r->p99), r->rq.all->p99);
+    }
+    if (r->at.all->count > 0)
+        headline_fmt_ms(r->at_p99, sizeof(r->at_p99), r->at.all->p99);
+}
+
 static void text_pops(FILE *out, const struct summary *s)
 {
     fprintf(out, "\n  %-20s %10s %8s %8s %8s | %10s %8s %8s\n", "population",
             "requests", "denied", "p50", "p99", "attempts", "denied", "p99");
     for (size_t p = 0; p < s->n_pops; p++) {
-        struct lvl rq, at;
-        lvl_requests(&rq, s, &s->pops[p]);
-        lvl_attempts(&at, s, &s->pops[p]);
-        char a[16] = "-", b[16] = "-", c[16] = "-";
-        if (rq.all->count > 0) {
-            headline_fmt_ms(a, sizeof(a), rq.all->p50);
-            headline_fmt_ms(b, sizeof(b), rq.all->p99);
-        }
-        if (at.all->count > 0)
-            headline_fmt_ms(c, sizeof(c), at.all->p99);
+        struct pop_row r;
+        pop_row(&r, s, p);
         fprintf(out,
                 "  %-20.20s %10" PRId64 " %7.2f%% %8s %8s | %10" PRId64
                 " %7.2f%% %8s\n",
-                s->pops[p].name, rq.total, 100 * rq.share, a, b, at.total,
-                100 * at.share, c);
+                s->pops[p].name, r.rq.total, 100 * r.rq.share, r.p50, r.p99,
+                r.at.total, 100 * r.at.share, r.at_p99);
     }
 }
 
@@ -233,6 +258,17 @@ static void text_reasons(FILE *out, const struct summary *s)
 /* ---- Markdown ------------------------------------------------------------
  */
 
+/* "`rate_limit` 3.75%, `outage` 2.50%": the top reasons of l, each id
+ * between open and close. */
+static void top_reasons(FILE *out, const struct lvl *l, const char *open,
+                        const char *close)
+{
+    for (int k = 0; k < TOP_REASONS && l->top[k] >= 0; k++)
+        fprintf(out, "%s%s%s%s %.2f%%", k ? ", " : "", open,
+                reason_id(l->top[k]), close,
+                100 * frac(l->by_reason[l->top[k]], l->total));
+}
+
 static void md_level_row(FILE *out, const struct lvl *l)
 {
     char sh[48], a[16], b[16], c[16];
@@ -246,9 +282,7 @@ static void md_level_row(FILE *out, const struct lvl *l)
     headline_fmt_ms(c, sizeof(c), l->all->p99);
     fprintf(out, "| %s | %" PRId64 " | %" PRId64 " | %" PRId64 " | %s | ",
             l->title, l->total, l->ok, l->denied, sh);
-    for (int k = 0; k < TOP_REASONS && l->top[k] >= 0; k++)
-        fprintf(out, "%s`%s` %.2f%%", k ? ", " : "", reason_id(l->top[k]),
-                100 * frac(l->by_reason[l->top[k]], l->total));
+    top_reasons(out, l, "`", "`");
     fprintf(out, " | %s | %s | %s |\n", a, b, c);
 }
 
@@ -311,6 +345,137 @@ static void md_reasons(FILE *out, const struct summary *s)
             fprintf(out, "| `%s` | %" PRId64 " | %.2f%% | - | - |\n",
                     rec_lost_name(l), s->final_lost[l],
                     100 * frac(s->final_lost[l], s->rq.requests));
+}
+
+/* ---- HTML ----------------------------------------------------------------
+ *
+ * Fragments for `tollgate report --html`: one <section> per section, each
+ * row on its own line.  Numbers are right-aligned by the page's CSS (td);
+ * cells holding words carry class "l".  Every string that comes from a
+ * file (population names) goes through headline_html_escape; reason ids
+ * and titles are ours.
+ */
+
+void headline_html_escape(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default: fputc(*s, out);
+        }
+    }
+}
+
+static void html_level_row(FILE *out, const struct lvl *l)
+{
+    char sh[48], a[16], b[16], c[16];
+    fprintf(out, "<tr><th scope=\"row\">%s</th>", l->title);
+    if (!l->known) {
+        fputs("<td class=\"l\" colspan=\"8\">not recorded (results written "
+              "before request-level records)</td></tr>\n",
+              out);
+        return;
+    }
+    fmt_share(sh, sizeof(sh), l->share, l->ci);
+    headline_fmt_ms(a, sizeof(a), l->all->p50);
+    headline_fmt_ms(b, sizeof(b), l->all->p90);
+    headline_fmt_ms(c, sizeof(c), l->all->p99);
+    fprintf(out,
+            "<td>%" PRId64 "</td><td>%" PRId64 "</td><td>%" PRId64
+            "</td><td><b>%s</b></td><td class=\"l\">",
+            l->total, l->ok, l->denied, sh);
+    top_reasons(out, l, "<code>", "</code>");
+    fprintf(out, "</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", a, b, c);
+}
+
+static void html_levels(FILE *out, const struct summary *s)
+{
+    struct lvl rq, at;
+    lvl_requests(&rq, s, NULL);
+    lvl_attempts(&at, s, NULL);
+    fputs("<section class=\"levels\">\n<h2>Summary at both levels</h2>\n"
+          "<table>\n<thead><tr><th>level</th><th>total</th><th>ok</th>"
+          "<th>denied</th><th>denied share</th><th class=\"l\">top "
+          "reasons</th><th>p50</th><th>p90</th><th>p99</th></tr></thead>\n"
+          "<tbody>\n",
+          out);
+    html_level_row(out, &rq);
+    html_level_row(out, &at);
+    fputs("</tbody>\n</table>\n<ul class=\"notes\">\n", out);
+    fputs("<li>Requests: each logical request once, by its final outcome; "
+          "latency end to end (retries, backoff and retry-after waits "
+          "in).  Attempts: every try.</li>\n",
+          out);
+    request_notes(out, s, &rq, "<li>", "</li>\n");
+    if (rq.known && rq.lost > 0)
+        fprintf(out,
+                "<li>%" PRId64 " requests (%.2f%%) were lost by the load "
+                "generator</li>\n",
+                rq.lost, 100 * frac(rq.lost, rq.total));
+    fprintf(out,
+            "<li>retry amplification %.2f attempts per request, goodput "
+            "%.4g ok/s</li>\n</ul>\n</section>\n",
+            s->retry_amplification, s->goodput_per_s);
+}
+
+static void html_pops(FILE *out, const struct summary *s)
+{
+    fputs("<section class=\"pops\">\n<h2>By population</h2>\n<table>\n"
+          "<thead><tr><th></th><th class=\"grp\" colspan=\"4\">"
+          "requests (what your callers see)</th><th class=\"grp\" "
+          "colspan=\"3\">attempts (what the API sees)</th></tr>\n"
+          "<tr><th>population</th><th>requests</th><th>denied</th>"
+          "<th>p50</th><th>p99</th><th>attempts</th><th>denied</th>"
+          "<th>p99</th></tr></thead>\n<tbody>\n",
+          out);
+    for (size_t p = 0; p < s->n_pops; p++) {
+        struct pop_row r;
+        pop_row(&r, s, p);
+        fputs("<tr><th scope=\"row\">", out);
+        headline_html_escape(out, s->pops[p].name);
+        fprintf(out,
+                "</th><td>%" PRId64 "</td><td>%.2f%%</td><td>%s</td>"
+                "<td>%s</td><td>%" PRId64 "</td><td>%.2f%%</td><td>%s</td>"
+                "</tr>\n",
+                r.rq.total, 100 * r.rq.share, r.p50, r.p99, r.at.total,
+                100 * r.at.share, r.at_p99);
+    }
+    fputs("</tbody>\n</table>\n</section>\n", out);
+}
+
+static void html_reasons(FILE *out, const struct summary *s)
+{
+    fputs("<section class=\"reasons\">\n<h2>By final outcome and "
+          "reason</h2>\n<table>\n<thead><tr><th></th><th class=\"grp\" "
+          "colspan=\"2\">requests</th><th class=\"grp\" "
+          "colspan=\"2\">attempts</th></tr>\n<tr><th>final outcome / "
+          "reason</th><th>requests</th><th>share</th><th>attempts</th>"
+          "<th>share</th></tr></thead>\n<tbody>\n",
+          out);
+    for (int r = 0; r < REASON_COUNT; r++) {
+        int64_t rq = s->final_by_outcome[r];
+        int64_t at = r == REASON_OK ? s->requests.ok : s->denied_by_reason[r];
+        if (rq == 0 && at == 0 && r != REASON_OK)
+            continue;
+        fprintf(out,
+                "<tr><th scope=\"row\"><code>%s</code></th><td>%" PRId64
+                "</td><td>%.2f%%</td><td>%" PRId64
+                "</td><td>%.2f%%</td></tr>\n",
+                reason_id(r), rq, 100 * frac(rq, s->rq.requests), at,
+                100 * frac(at, s->requests.attempts));
+    }
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        if (s->final_lost[l] > 0)
+            fprintf(out,
+                    "<tr><th scope=\"row\"><code>%s</code></th><td>%" PRId64
+                    "</td><td>%.2f%%</td><td>-</td><td>-</td></tr>\n",
+                    rec_lost_name(l), s->final_lost[l],
+                    100 * frac(s->final_lost[l], s->rq.requests));
+    fputs("</tbody>\n</table>\n</section>\n", out);
 }
 
 /* ---- JSON -----------------------------------------------------------------
@@ -452,17 +617,25 @@ static int js_write(FILE *out, const struct summary *s, unsigned sections)
     return json_w_finish(&w);
 }
 
+typedef void section_fn(FILE *out, const struct summary *s);
+
 int headline_write(FILE *out, const struct summary *s, enum headline_format f,
                    unsigned sections)
 {
     if (f == HL_JSON)
         return js_write(out, s, sections);
-    bool md = f == HL_MARKDOWN;
+    static const struct {
+        section_fn *levels, *pops, *reasons;
+    } fmts[] = {
+        [HL_TEXT] = { text_levels, text_pops, text_reasons },
+        [HL_MARKDOWN] = { md_levels, md_pops, md_reasons },
+        [HL_HTML] = { html_levels, html_pops, html_reasons },
+    };
     if (sections & HL_LEVELS)
-        md ? md_levels(out, s) : text_levels(out, s);
+        fmts[f].levels(out, s);
     if (sections & HL_POPS)
-        md ? md_pops(out, s) : text_pops(out, s);
+        fmts[f].pops(out, s);
     if (sections & HL_REASONS)
-        md ? md_reasons(out, s) : text_reasons(out, s);
+        fmts[f].reasons(out, s);
     return ferror(out) ? ERR_IO : ERR_OK;
 }

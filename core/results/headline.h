@@ -1,7 +1,7 @@
 /*
  * headline.h - the summary of a run as people read it: two levels side by
- * side, in text for terminals, Markdown for pull requests and JSON for
- * scripts.
+ * side, in text for terminals, Markdown for pull requests, JSON for
+ * scripts and HTML fragments for the page `tollgate report --html` writes.
  *
  * A capacity planner asks "what share of our requests fail, why, and how
  * long do our users wait?": the request level, each logical request once
@@ -26,7 +26,7 @@
 #include "core/base/err.h"
 #include "core/stats/summary.h"
 
-enum headline_format { HL_TEXT = 0, HL_MARKDOWN, HL_JSON };
+enum headline_format { HL_TEXT = 0, HL_MARKDOWN, HL_JSON, HL_HTML };
 
 /* Sections (bits). */
 enum {
@@ -41,11 +41,22 @@ unsigned headline_default_sections(const struct summary *s);
 
 /*
  * Writes the sections of s in format f to out; text lines are indented
- * by two spaces (they follow an engine's own first line).  Returns ERR_OK
+ * by two spaces (they follow an engine's own first line); HTML is one
+ * <section> with an <h2> and a <table> per section, to be placed in a
+ * page's <body>.  Returns ERR_OK
  * or ERR_IO.
  */
 int headline_write(FILE *out, const struct summary *s, enum headline_format f,
                    unsigned sections) WARN_UNUSED;
+
+/*
+ * Writes s to out with the five characters HTML gives meaning to replaced
+ * by entities (& < > " '), so user text (a scenario's or population's
+ * name, a scenario file, a warning) is shown as written, in element
+ * content and in quoted attribute values alike.  Bytes >= 0x80 pass
+ * through (the page is UTF-8).
+ */
+void headline_html_escape(FILE *out, const char *s);
 
 /* "812ms", "4.07s", "95.2us", "2.5m": three significant digits. */
 void headline_fmt_ms(char *buf, size_t len, double ms);

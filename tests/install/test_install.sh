@@ -128,8 +128,10 @@ comp=$(bash -c 'source "$1/share/bash-completion/completions/tollgate"
     COMP_WORDS=("$1/bin/tollgate" me); COMP_CWORD=1; _tollgate
     echo "${COMPREPLY[*]}"
     COMP_WORDS=("$1/bin/tollgate" run --max-r); COMP_CWORD=2; _tollgate
-    echo "${COMPREPLY[*]}"' _ "$P")
-[ "$comp" = "$(printf 'merge\n--max-requests')" ] ||
+    echo "${COMPREPLY[*]}"
+    COMP_WORDS=("$1/bin/tollgate" report d --format h); COMP_CWORD=4
+    _tollgate; echo "${COMPREPLY[*]}"' _ "$P")
+[ "$comp" = "$(printf 'merge\n--max-requests\nhtml')" ] ||
     fail "bash completion gave '$comp'"
 # The zsh completion's function with zsh's completion builtins stubbed
 # (they only run inside the line editor): commands, then options.

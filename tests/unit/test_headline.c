@@ -1,5 +1,5 @@
 /*
- * test_headline.c - the two-level summary in text, Markdown and JSON,
+ * test_headline.c - the two-level summary in text, Markdown, HTML and JSON,
  * from a hand-built summary whose every number is worked below:
  *
  *   800 requests ended: 740 ok, 50 denied (30 rate_limit, 20 outage), 10
@@ -127,6 +127,42 @@ static const struct line_case line_cases[] = {
       "requests were lost by the load generator." },
     { "markdown population", HL_MARKDOWN, HL_POPS, false,
       "| free | 200 | 15.00% | 500ms | 7s | 300 | 20.00% |" },
+    /* HTML: the same rows as the text and Markdown above. */
+    { "html requests", HL_HTML, HL_LEVELS, false,
+      "<tr><th scope=\"row\">requests (what your callers see)</th>"
+      "<td>800</td><td>740</td><td>50</td><td><b>6.25%</b></td>"
+      "<td class=\"l\"><code>rate_limit</code> 3.75%, <code>outage</code> "
+      "2.50%</td><td>900ms</td><td>9s</td><td>30.5s</td></tr>" },
+    { "html attempts", HL_HTML, HL_LEVELS, false,
+      "<tr><th scope=\"row\">attempts (what the API sees)</th>"
+      "<td>1000</td><td>900</td><td>100</td><td><b>10.00%</b></td>"
+      "<td class=\"l\"><code>rate_limit</code> 6.00%, <code>outage</code> "
+      "4.00%</td><td>700ms</td><td>1.2s</td><td>1.49s</td></tr>" },
+    { "html requests with half-width", HL_HTML, HL_LEVELS, true,
+      "<tr><th scope=\"row\">requests (what your callers see)</th>"
+      "<td>800</td><td>740</td><td>50</td><td><b>6.25% +-0.50</b></td>"
+      "<td class=\"l\"><code>rate_limit</code> 3.75%, <code>outage</code> "
+      "2.50%</td><td>900ms</td><td>9s</td><td>30.5s</td></tr>" },
+    { "html tries", HL_HTML, HL_LEVELS, false,
+      "<li>attempts per request: mean 1.25  p99 3  max 3</li>" },
+    { "html lost", HL_HTML, HL_LEVELS, false,
+      "<li>10 requests (1.25%) were lost by the load generator</li>" },
+    { "html amplification", HL_HTML, HL_LEVELS, false,
+      "<li>retry amplification 1.25 attempts per request, goodput 9 "
+      "ok/s</li>" },
+    { "html population", HL_HTML, HL_POPS, false,
+      "<tr><th scope=\"row\">free</th><td>200</td><td>15.00%</td>"
+      "<td>500ms</td><td>7s</td><td>300</td><td>20.00%</td><td>60ms</td>"
+      "</tr>" },
+    { "html population without samples", HL_HTML, HL_POPS, false,
+      "<tr><th scope=\"row\">paid</th><td>0</td><td>0.00%</td><td>-</td>"
+      "<td>-</td><td>0</td><td>0.00%</td><td>-</td></tr>" },
+    { "html reason", HL_HTML, HL_REASONS, false,
+      "<tr><th scope=\"row\"><code>rate_limit</code></th><td>30</td>"
+      "<td>3.75%</td><td>60</td><td>6.00%</td></tr>" },
+    { "html lost reason", HL_HTML, HL_REASONS, false,
+      "<tr><th scope=\"row\"><code>not_sent</code></th><td>10</td>"
+      "<td>1.25%</td><td>-</td><td>-</td></tr>" },
 };
 
 static void test_line_case(void **state)
@@ -189,6 +225,76 @@ static void test_unknown_request_level(void **state)
     free(t);
 }
 
+/* HTML sections are whole elements, only those asked for, and a result
+ * without the request level says so. */
+static void test_html_sections(void **state)
+{
+    (void)state;
+    struct summary s;
+    fixture(&s);
+    char *t = render(&s, HL_HTML, HL_LEVELS);
+    const char *open = "<section class=\"levels\">\n";
+    assert_true(strncmp(t, open, strlen(open)) == 0);
+    assert_non_null(strstr(t, "</table>\n"));
+    assert_true(strcmp(t + strlen(t) - 11, "</section>\n") == 0);
+    assert_null(strstr(t, "class=\"pops\""));
+    assert_null(strstr(t, "class=\"reasons\""));
+    free(t);
+    s.has_rq = false;
+    t = render(&s, HL_HTML, HL_LEVELS | HL_POPS | HL_REASONS);
+    assert_non_null(strstr(t, "<td class=\"l\" colspan=\"8\">not recorded "
+                              "(results written before request-level "
+                              "records)</td>"));
+    assert_null(strstr(t, "attempts per request: mean"));
+    assert_non_null(strstr(t, "<section class=\"pops\">"));
+    assert_non_null(strstr(t, "<section class=\"reasons\">"));
+    free(t);
+}
+
+/* A population's name is user text: it reaches the page escaped. */
+static void test_html_escapes_names(void **state)
+{
+    (void)state;
+    struct summary s;
+    fixture(&s);
+    snprintf(pops[0].name, sizeof(pops[0].name), "<b>&'x\"");
+    char *t = render(&s, HL_HTML, HL_POPS);
+    assert_non_null(
+        strstr(t, "<th scope=\"row\">&lt;b&gt;&amp;&#39;x&quot;</th>"));
+    assert_null(strstr(t, "<b>&"));
+    free(t);
+}
+
+struct esc_case {
+    const char *name, *in, *want;
+};
+
+static const struct esc_case esc_cases[] = {
+    { "escape: plain text unchanged", "free-tier_1.x", "free-tier_1.x" },
+    { "escape: empty", "", "" },
+    { "escape: all five", "<a href=\"x\">'&'</a>",
+      "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;" },
+    { "escape: an entity is text", "&amp;", "&amp;amp;" },
+    { "escape: closing tags", "</pre></script>",
+      "&lt;/pre&gt;&lt;/script&gt;" },
+    { "escape: UTF-8 passes", "S\xc3\xa3o Paulo \xe2\x86\x92",
+      "S\xc3\xa3o Paulo \xe2\x86\x92" },
+    { "escape: newlines kept", "a: 1\n# <x>\n", "a: 1\n# &lt;x&gt;\n" },
+};
+
+static void test_esc_case(void **state)
+{
+    const struct esc_case *c = *state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    headline_html_escape(out, c->in);
+    fclose(out);
+    assert_string_equal(buf, c->want);
+    free(buf);
+}
+
 static void test_fmt_ms(void **state)
 {
     (void)state;
@@ -209,17 +315,29 @@ static void test_fmt_ms(void **state)
 
 int main(void)
 {
-    enum { N = sizeof(line_cases) / sizeof(line_cases[0]) };
-    struct CMUnitTest tests[N + 3];
+    enum {
+        N = sizeof(line_cases) / sizeof(line_cases[0]),
+        E = sizeof(esc_cases) / sizeof(esc_cases[0]),
+    };
+    struct CMUnitTest tests[N + E + 5];
     for (size_t i = 0; i < N; i++)
         tests[i] = (struct CMUnitTest){ line_cases[i].name, test_line_case,
                                         NULL, NULL, (void *)&line_cases[i] };
-    tests[N] = (struct CMUnitTest){ "sections and json", test_sections_and_json,
-                                    NULL, NULL, NULL };
-    tests[N + 1] =
+    for (size_t i = 0; i < E; i++)
+        tests[N + i] = (struct CMUnitTest){ esc_cases[i].name, test_esc_case,
+                                            NULL, NULL, (void *)&esc_cases[i] };
+    tests[N + E] =
+        (struct CMUnitTest){ "sections and json", test_sections_and_json, NULL,
+                             NULL, NULL };
+    tests[N + E + 1] =
         (struct CMUnitTest){ "unknown request level",
                              test_unknown_request_level, NULL, NULL, NULL };
-    tests[N + 2] =
+    tests[N + E + 2] =
         (struct CMUnitTest){ "durations", test_fmt_ms, NULL, NULL, NULL };
+    tests[N + E + 3] = (struct CMUnitTest){ "html sections", test_html_sections,
+                                            NULL, NULL, NULL };
+    tests[N + E + 4] =
+        (struct CMUnitTest){ "html escapes names", test_html_escapes_names,
+                             NULL, NULL, NULL };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
