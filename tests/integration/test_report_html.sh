@@ -52,8 +52,17 @@ export TOLLGATE_PLOTS="$SRC/plots"
 # ---- results: one run with several populations, retries and reasons ----
 R="$TMP/ks"
 timeout 120 "$BIN" sim "$SRC/scenarios/kitchen-sink.yaml" -q --duration 10m \
-    -o "$R" >/dev/null || { echo "FAIL: sim"; exit 1; }
+    -o "$R" >/dev/null 2>&1 || { echo "FAIL: sim"; exit 1; }
 cp -r "$R" "$TMP/plain"
+# The 10m run drops the kitchen sink's later events, with a warning each;
+# "plain" is the same result without warnings.
+python3 - "$TMP/plain/summary.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d['warnings'] = []
+json.dump(d, open(p, 'w'), indent=2)
+PY
 # Hostile user text where summary.json and scenario.yaml carry names.
 python3 - "$R/summary.json" <<'PY'
 import json, sys
