@@ -226,8 +226,8 @@ static bool take_line(struct trace_src *s, const struct trace_line *l)
      * duration is far below TRACE_FAR_NS), so it lands there and stops
      * the reading like any line after the end. */
     double t_d = rel_s / s->cfg.speed * NS_PER_S_D;
-    int64_t t_ns = t_d < (double)TRACE_FAR_NS ? (int64_t)llround(t_d)
-                                               : TRACE_FAR_NS;
+    int64_t t_ns =
+        t_d < (double)TRACE_FAR_NS ? (int64_t)llround(t_d) : TRACE_FAR_NS;
     s->last_line_ns = t_ns;
     for (int k = 0; k < s->cfg.scale; k++) {
         int64_t acct = account_of(s, l->account, l->account_len, k);
