@@ -220,6 +220,39 @@ static void pop_row(struct pop_row *r, const struct summary *s, size_t p)
         headline_fmt_ms(r->at_p99, sizeof(r->at_p99), r->at.all->p99);
 }
 
+/* One row of the reason table: an outcome (ok or a reason that occurred
+ * at either level) or a way the load generator lost requests (requests
+ * only: at = -1).  Every format lays out the same rows. */
+struct reason_row {
+    const char *id;
+    int64_t rq, at;            /* counts; at < 0: not an attempt outcome */
+    double rq_share, at_share; /* of requests / of attempts, fractions */
+};
+
+#define MAX_REASON_ROWS (REASON_COUNT + REC_LOST_COUNT)
+
+static size_t reason_rows(const struct summary *s,
+                          struct reason_row out[MAX_REASON_ROWS])
+{
+    size_t n = 0;
+    for (int r = 0; r < REASON_COUNT; r++) {
+        int64_t rq = s->final_by_outcome[r];
+        int64_t at = r == REASON_OK ? s->requests.ok : s->denied_by_reason[r];
+        if (rq == 0 && at == 0 && r != REASON_OK)
+            continue;
+        out[n++] =
+            (struct reason_row){ reason_id(r), rq, at, frac(rq, s->rq.requests),
+                                 frac(at, s->requests.attempts) };
+    }
+    for (int l = 0; l < REC_LOST_COUNT; l++)
+        if (s->final_lost[l] > 0)
+            out[n++] =
+                (struct reason_row){ rec_lost_name(l), s->final_lost[l], -1,
+                                     frac(s->final_lost[l], s->rq.requests),
+                                     0 };
+    return n;
+}
+
 static void text_pops(FILE *out, const struct summary *s)
 {
     fprintf(out, "\n  %-20s %10s %8s %8s %8s | %10s %8s %8s\n", "population",
@@ -237,22 +270,20 @@ static void text_pops(FILE *out, const struct summary *s)
 
 static void text_reasons(FILE *out, const struct summary *s)
 {
+    struct reason_row rows[MAX_REASON_ROWS];
+    size_t n = reason_rows(s, rows);
     fprintf(out, "\n  %-24s %10s %8s | %10s %8s\n", "final outcome / reason",
             "requests", "share", "attempts", "share");
-    for (int r = 0; r < REASON_COUNT; r++) {
-        int64_t rq = s->final_by_outcome[r];
-        int64_t at = r == REASON_OK ? s->requests.ok : s->denied_by_reason[r];
-        if (rq == 0 && at == 0 && r != REASON_OK)
-            continue;
-        fprintf(out, "  %-24s %10" PRId64 " %7.2f%% | %10" PRId64 " %7.2f%%\n",
-                reason_id(r), rq, 100 * frac(rq, s->rq.requests), at,
-                100 * frac(at, s->requests.attempts));
+    for (size_t i = 0; i < n; i++) {
+        const struct reason_row *r = &rows[i];
+        if (r->at < 0)
+            fprintf(out, "  %-24s %10" PRId64 " %7.2f%% | %10s %8s\n", r->id,
+                    r->rq, 100 * r->rq_share, "-", "");
+        else
+            fprintf(out,
+                    "  %-24s %10" PRId64 " %7.2f%% | %10" PRId64 " %7.2f%%\n",
+                    r->id, r->rq, 100 * r->rq_share, r->at, 100 * r->at_share);
     }
-    for (int l = 0; l < REC_LOST_COUNT; l++)
-        if (s->final_lost[l] > 0)
-            fprintf(out, "  %-24s %10" PRId64 " %7.2f%% | %10s %8s\n",
-                    rec_lost_name(l), s->final_lost[l],
-                    100 * frac(s->final_lost[l], s->rq.requests), "-", "");
 }
 
 /* ---- Markdown ------------------------------------------------------------
@@ -328,23 +359,21 @@ static void md_pops(FILE *out, const struct summary *s)
 
 static void md_reasons(FILE *out, const struct summary *s)
 {
+    struct reason_row rows[MAX_REASON_ROWS];
+    size_t n = reason_rows(s, rows);
     fputs("\n| final outcome / reason | requests | share | attempts | share "
           "|\n|---|---:|---:|---:|---:|\n",
           out);
-    for (int r = 0; r < REASON_COUNT; r++) {
-        int64_t rq = s->final_by_outcome[r];
-        int64_t at = r == REASON_OK ? s->requests.ok : s->denied_by_reason[r];
-        if (rq == 0 && at == 0 && r != REASON_OK)
-            continue;
-        fprintf(out, "| `%s` | %" PRId64 " | %.2f%% | %" PRId64 " | %.2f%% |\n",
-                reason_id(r), rq, 100 * frac(rq, s->rq.requests), at,
-                100 * frac(at, s->requests.attempts));
+    for (size_t i = 0; i < n; i++) {
+        const struct reason_row *r = &rows[i];
+        if (r->at < 0)
+            fprintf(out, "| `%s` | %" PRId64 " | %.2f%% | - | - |\n", r->id,
+                    r->rq, 100 * r->rq_share);
+        else
+            fprintf(out,
+                    "| `%s` | %" PRId64 " | %.2f%% | %" PRId64 " | %.2f%% |\n",
+                    r->id, r->rq, 100 * r->rq_share, r->at, 100 * r->at_share);
     }
-    for (int l = 0; l < REC_LOST_COUNT; l++)
-        if (s->final_lost[l] > 0)
-            fprintf(out, "| `%s` | %" PRId64 " | %.2f%% | - | - |\n",
-                    rec_lost_name(l), s->final_lost[l],
-                    100 * frac(s->final_lost[l], s->rq.requests));
 }
 
 /* ---- HTML ----------------------------------------------------------------
@@ -456,25 +485,22 @@ static void html_reasons(FILE *out, const struct summary *s)
           "reason</th><th>requests</th><th>share</th><th>attempts</th>"
           "<th>share</th></tr></thead>\n<tbody>\n",
           out);
-    for (int r = 0; r < REASON_COUNT; r++) {
-        int64_t rq = s->final_by_outcome[r];
-        int64_t at = r == REASON_OK ? s->requests.ok : s->denied_by_reason[r];
-        if (rq == 0 && at == 0 && r != REASON_OK)
-            continue;
-        fprintf(out,
-                "<tr><th scope=\"row\"><code>%s</code></th><td>%" PRId64
-                "</td><td>%.2f%%</td><td>%" PRId64
-                "</td><td>%.2f%%</td></tr>\n",
-                reason_id(r), rq, 100 * frac(rq, s->rq.requests), at,
-                100 * frac(at, s->requests.attempts));
-    }
-    for (int l = 0; l < REC_LOST_COUNT; l++)
-        if (s->final_lost[l] > 0)
+    struct reason_row rows[MAX_REASON_ROWS];
+    size_t n = reason_rows(s, rows);
+    for (size_t i = 0; i < n; i++) {
+        const struct reason_row *r = &rows[i];
+        if (r->at < 0)
             fprintf(out,
                     "<tr><th scope=\"row\"><code>%s</code></th><td>%" PRId64
                     "</td><td>%.2f%%</td><td>-</td><td>-</td></tr>\n",
-                    rec_lost_name(l), s->final_lost[l],
-                    100 * frac(s->final_lost[l], s->rq.requests));
+                    r->id, r->rq, 100 * r->rq_share);
+        else
+            fprintf(out,
+                    "<tr><th scope=\"row\"><code>%s</code></th><td>%" PRId64
+                    "</td><td>%.2f%%</td><td>%" PRId64
+                    "</td><td>%.2f%%</td></tr>\n",
+                    r->id, r->rq, 100 * r->rq_share, r->at, 100 * r->at_share);
+    }
     fputs("</tbody>\n</table>\n</section>\n", out);
 }
 
@@ -560,24 +586,25 @@ static void js_pops(struct json_w *w, const struct summary *s)
 
 static void js_reasons(struct json_w *w, const struct summary *s)
 {
+    struct reason_row rows[MAX_REASON_ROWS];
+    size_t n = reason_rows(s, rows);
     json_w_key(w, "reasons");
     json_w_arr_begin(w);
-    for (int r = 0; r < REASON_COUNT; r++) {
-        int64_t rq = s->final_by_outcome[r];
-        int64_t at = r == REASON_OK ? s->requests.ok : s->denied_by_reason[r];
-        if (rq == 0 && at == 0 && r != REASON_OK)
-            continue;
+    for (size_t i = 0; i < n; i++) {
+        const struct reason_row *r = &rows[i];
         json_w_obj_begin(w);
         json_w_key(w, "reason");
-        json_w_str(w, reason_id(r));
+        json_w_str(w, r->id);
         json_w_key(w, "requests");
-        json_w_int(w, rq);
+        json_w_int(w, r->rq);
         json_w_key(w, "requests_share");
-        json_w_num(w, frac(rq, s->rq.requests));
-        json_w_key(w, "attempts");
-        json_w_int(w, at);
-        json_w_key(w, "attempts_share");
-        json_w_num(w, frac(at, s->requests.attempts));
+        json_w_num(w, r->rq_share);
+        if (r->at >= 0) {
+            json_w_key(w, "attempts");
+            json_w_int(w, r->at);
+            json_w_key(w, "attempts_share");
+            json_w_num(w, r->at_share);
+        }
         json_w_obj_end(w);
     }
     json_w_arr_end(w);

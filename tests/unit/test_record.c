@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/rec_assert.h"
 #include "core/stats/record.h"
 
 #define MS 1000000LL
@@ -460,64 +461,7 @@ static void test_memory_flat(void **state)
 
 static void assert_rec_equal(const struct rec *a, const struct rec *b)
 {
-    struct rec_counts ca, cb;
-    for (int p = -1; p < (int)rec_n_pops(a); p++) {
-        rec_counts_get(a, p, &ca);
-        rec_counts_get(b, p, &cb);
-        assert_memory_equal(&ca, &cb, sizeof(ca));
-    }
-    assert_true(hist_equal(rec_lat_all(a), rec_lat_all(b)));
-    for (int o = 0; o < REASON_COUNT; o++)
-        assert_true(hist_equal(rec_lat(a, o), rec_lat(b, o)));
-    for (size_t p = 0; p < rec_n_pops(a); p++) {
-        assert_true(hist_equal(rec_pop_lat_all(a, p), rec_pop_lat_all(b, p)));
-        assert_true(hist_equal(rec_pop_lat_ok(a, p), rec_pop_lat_ok(b, p)));
-    }
-    if (rec_service(a) != NULL) {
-        assert_true(hist_equal(rec_service(a), rec_service(b)));
-        assert_true(hist_equal(rec_lag(a), rec_lag(b)));
-    }
-    /* the request level: its histograms, attempts per request, ends */
-    for (int o = 0; o < REASON_COUNT; o++)
-        assert_true(hist_equal(rec_lvl_lat(a, REC_REQUEST, o),
-                               rec_lvl_lat(b, REC_REQUEST, o)));
-    assert_true(hist_equal(rec_lvl_lat_all(a, REC_REQUEST),
-                           rec_lvl_lat_all(b, REC_REQUEST)));
-    for (size_t p = 0; p < rec_n_pops(a); p++) {
-        assert_true(hist_equal(rec_lvl_pop_all(a, REC_REQUEST, p),
-                               rec_lvl_pop_all(b, REC_REQUEST, p)));
-        assert_true(hist_equal(rec_lvl_pop_ok(a, REC_REQUEST, p),
-                               rec_lvl_pop_ok(b, REC_REQUEST, p)));
-    }
-    assert_true(hist_equal(rec_tries(a), rec_tries(b)));
-    int64_t ea[REC_END_COUNT], eb[REC_END_COUNT];
-    rec_ends(a, ea);
-    rec_ends(b, eb);
-    assert_memory_equal(ea, eb, sizeof(ea));
-    assert_int_equal(rec_dropped(a), rec_dropped(b));
-    assert_int_equal(rec_transport_errors(a), rec_transport_errors(b));
-    struct hist ha, hb;
-    hist_init(&ha);
-    hist_init(&hb);
-    for (size_t i = 0; i < rec_n_intervals(a); i++) {
-        rec_interval_counts(a, i, &ca);
-        rec_interval_counts(b, i, &cb);
-        assert_memory_equal(&ca, &cb, sizeof(ca));
-        assert_int_equal(rec_interval_transport_errors(a, i),
-                         rec_interval_transport_errors(b, i));
-        hist_reset(&ha);
-        hist_reset(&hb);
-        rec_interval_lat_add(a, i, &ha);
-        rec_interval_lat_add(b, i, &hb);
-        assert_true(hist_equal(&ha, &hb));
-        hist_reset(&ha);
-        hist_reset(&hb);
-        rec_interval_lvl_lat_add(a, REC_REQUEST, i, &ha);
-        rec_interval_lvl_lat_add(b, REC_REQUEST, i, &hb);
-        assert_true(hist_equal(&ha, &hb));
-    }
-    hist_fini(&ha);
-    hist_fini(&hb);
+    assert_rec_data_equal(a, b);
 }
 
 /* A reproducible event stream; sorted = completions in time order. */
