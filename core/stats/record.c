@@ -206,6 +206,15 @@ static int cmp_u32(const void *a, const void *b)
 static void slot_sparse(const struct slot *csl, struct hist_sparse *out)
 {
     struct slot *sl = (struct slot *)csl;
+    /* Dense enough: a scan of [min, max] (two passes, a few instructions
+     * a bucket) is cheaper than sorting the list (a comparison call per
+     * element per level).  Sparse, wide ones (end-to-end latencies) sort. */
+    int64_t range = (int64_t)sl->h.max_idx - sl->h.min_idx + 1;
+    if (range <= (int64_t)sl->n_touched * 32) {
+        hist_sparse_fini(out);
+        hist_sparse_set(out, &sl->h);
+        return;
+    }
     qsort(sl->touched, sl->n_touched, sizeof(*sl->touched), cmp_u32);
     struct hist_sparse s = { sl->n_touched, sl->touched, NULL, sl->h.total };
     s.count = xcalloc(sl->n_touched ? sl->n_touched : 1, sizeof(*s.count));
