@@ -125,6 +125,18 @@ static uint64_t sj_uint(struct sj *j, int obj, const char *key)
     return v;
 }
 
+/* obj[key] when it is present and of type t; -1 when absent, and -1 with
+ * j->bad set when it has another type.  For the optional members. */
+static int sj_member(struct sj *j, int obj, const char *key, enum json_type t)
+{
+    int o = json_get(j->d, obj, key);
+    if (o >= 0 && json_type(j->d, o) != t) {
+        j->bad = true;
+        return -1;
+    }
+    return o;
+}
+
 static void sj_lat_fields(struct sj *j, int o, struct summary_lat *l)
 {
     l->p50 = sj_num(j, o, "p50");
@@ -141,13 +153,9 @@ static void sj_lat_fields(struct sj *j, int o, struct summary_lat *l)
 static bool sj_lat(struct sj *j, int obj, const char *key,
                    struct summary_lat *l, struct summary_lat *ci, bool *has_ci)
 {
-    int o = json_get(j->d, obj, key);
+    int o = sj_member(j, obj, key, JSON_OBJECT);
     if (o < 0)
         return false;
-    if (json_type(j->d, o) != JSON_OBJECT) {
-        j->bad = true;
-        return false;
-    }
     l->count = sj_int(j, o, "count");
     sj_lat_fields(j, o, l);
     int c = json_get(j->d, o, "ci95");
@@ -214,13 +222,9 @@ static void sj_rq(struct sj *j, int o, struct summary_rq *q,
 
 static void sj_request_level(struct sj *j, int root, struct summary *s)
 {
-    int o = json_get(j->d, root, "request_level");
+    int o = sj_member(j, root, "request_level", JSON_OBJECT);
     if (o < 0)
         return;
-    if (json_type(j->d, o) != JSON_OBJECT) {
-        j->bad = true;
-        return;
-    }
     s->has_rq = true;
     bool has = false;
     sj_rq(j, o, &s->rq, &s->ci95, &has);
@@ -297,13 +301,9 @@ static void sj_generator(struct sj *j, int root, struct summary *s)
 /* "warnings": a list of strings (absent in older files: none). */
 static void sj_warnings(struct sj *j, int root, struct summary *s)
 {
-    int o = json_get(j->d, root, "warnings");
+    int o = sj_member(j, root, "warnings", JSON_ARRAY);
     if (o < 0)
         return;
-    if (json_type(j->d, o) != JSON_ARRAY) {
-        j->bad = true;
-        return;
-    }
     char buf[WARN_MAX_TEXT];
     for (int k = json_child(j->d, o); k >= 0; k = json_next(j->d, k)) {
         int e = json_str_copy(j->d, k, buf, sizeof(buf), NULL);
